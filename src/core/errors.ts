@@ -1,0 +1,24 @@
+/**
+ * Errors that cross a boundary carry a stable `code` so callers (and remote peers) can branch on it
+ * without parsing messages, and an optional `cause` so the original failure is never lost.
+ */
+export type ErrorCode =
+  | 'CAPACITY_EXCEEDED'
+  | 'INVALID_ARGUMENT'
+  | 'INVALID_DECLARATION'
+  | 'UNKNOWN_ENTITY'
+  | 'UNKNOWN_ENTITY_TYPE'
+  | 'UNKNOWN_METHOD'
+  | 'UNKNOWN_SPACE'
+  | 'INVALID_STATE'
+  | 'SCHEMA_MISMATCH';
+
+export class TsworldError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TsworldError';
+    this.code = code;
+  }
+}
