@@ -11,7 +11,11 @@ export type ErrorCode =
   | 'UNKNOWN_METHOD'
   | 'UNKNOWN_SPACE'
   | 'INVALID_STATE'
-  | 'SCHEMA_MISMATCH';
+  | 'SCHEMA_MISMATCH'
+  // Wire layer: a peer sent bytes that break the protocol (detail in ProtocolError.fault).
+  | 'PROTOCOL_VIOLATION'
+  // Wire layer: a socket failed, closed, or could not keep up (backpressure bound exceeded).
+  | 'TRANSPORT_FAILURE';
 
 export class TsworldError extends Error {
   readonly code: ErrorCode;
