@@ -1,0 +1,138 @@
+import { TsworldError } from '../core/errors.ts';
+import { allocateField, bytesPerElement, type FieldArray, type TypedArrayByField } from './field-types.ts';
+import type { ComponentDef, FieldSpecs, FieldTypeOf } from './schema.ts';
+import { matchComponentSchema, type ComponentDump } from './schema-match.ts';
+
+/**
+ * The SoA arrays of one component in one world, indexed by eid. This object is also the bitecs
+ * component ref, so it stays the same object for the world's life; its arrays do NOT: growing the
+ * capacity replaces them. Systems must read `store.x` at the start of each call, never keep an array
+ * across calls.
+ */
+export type ComponentStore<F extends FieldSpecs = FieldSpecs> = {
+  [K in keyof F]: TypedArrayByField[FieldTypeOf<F[K]>];
+};
+
+export interface ComponentStorageOptions {
+  /** Slots allocated up front (eids are 1-based, so slot 0 is unused). Default 1024. */
+  initialCapacity?: number;
+  /** Hard limit on eids; reaching it is CAPACITY_EXCEEDED. Default 1 << 20. */
+  maxCapacity?: number;
+}
+
+/** Per-world component arrays. Every store shares one capacity because eids are shared. */
+export interface ComponentStorage {
+  readonly capacity: number;
+  readonly maxCapacity: number;
+  register<F extends FieldSpecs>(def: ComponentDef<F>): ComponentStore<F>;
+  store<F extends FieldSpecs>(def: ComponentDef<F>): ComponentStore<F>;
+  defByName(name: string): ComponentDef | undefined;
+  defs(): readonly ComponentDef[];
+  /** Grows every store so `eid` is addressable; throws CAPACITY_EXCEEDED past the hard limit. */
+  ensureCapacity(eid: number): void;
+  /** Writes the field defaults at `eid` (recycled eids carry stale values). */
+  resetEntity(def: ComponentDef, eid: number): void;
+  /** Copies slots [0, count) of every field wholesale. */
+  dump(def: ComponentDef, count: number): ComponentDump;
+  /** Loads a dump made by possibly older code: fields matched by name, see matchComponentSchema. */
+  load(def: ComponentDef, dump: ComponentDump): void;
+}
+
+interface Entry {
+  def: ComponentDef;
+  store: Record<string, FieldArray>;
+}
+
+export function createComponentStorage(options: ComponentStorageOptions = {}): ComponentStorage {
+  const maxCapacity = options.maxCapacity ?? 1 << 20;
+  let capacity = Math.min(options.initialCapacity ?? 1024, maxCapacity);
+  if (!(capacity > 0) || !Number.isInteger(capacity) || !Number.isInteger(maxCapacity)) {
+    throw new TsworldError('INVALID_ARGUMENT', 'component capacities must be positive integers');
+  }
+  const entries = new Map<string, Entry>();
+
+  const entryOf = (def: ComponentDef): Entry => {
+    const entry = entries.get(def.name);
+    if (entry === undefined || entry.def !== def) {
+      throw new TsworldError('INVALID_ARGUMENT', `component ${def.name} is not registered in this world`);
+    }
+    return entry;
+  };
+
+  const allocate = (def: ComponentDef, store: Record<string, FieldArray>, length: number): void => {
+    for (const field of def.fields) {
+      const next = allocateField(field.type, length);
+      const prev = store[field.name];
+      if (prev !== undefined) next.set(prev);
+      if (field.default !== 0) next.fill(field.default, prev?.length ?? 0);
+      store[field.name] = next;
+    }
+  };
+
+  return {
+    get capacity() {
+      return capacity;
+    },
+    maxCapacity,
+    register<F extends FieldSpecs>(def: ComponentDef<F>): ComponentStore<F> {
+      const existing = entries.get(def.name);
+      if (existing !== undefined) {
+        if (existing.def !== def) {
+          throw new TsworldError('INVALID_DECLARATION', `two different components are named ${def.name}`);
+        }
+        return existing.store as ComponentStore<F>;
+      }
+      const store: Record<string, FieldArray> = {};
+      allocate(def, store, capacity);
+      entries.set(def.name, { def, store });
+      return store as ComponentStore<F>;
+    },
+    store<F extends FieldSpecs>(def: ComponentDef<F>): ComponentStore<F> {
+      return entryOf(def).store as ComponentStore<F>;
+    },
+    defByName: (name) => entries.get(name)?.def,
+    defs: () => [...entries.values()].map((e) => e.def),
+    ensureCapacity(eid) {
+      if (eid < capacity) return;
+      if (eid >= maxCapacity) {
+        throw new TsworldError('CAPACITY_EXCEEDED', `entity slot ${eid} exceeds the configured maximum of ${maxCapacity}`);
+      }
+      const next = Math.min(Math.max(capacity * 2, eid + 1), maxCapacity);
+      for (const entry of entries.values()) allocate(entry.def, entry.store, next);
+      capacity = next;
+    },
+    resetEntity(def, eid) {
+      const store = entryOf(def).store;
+      for (const field of def.fields) store[field.name][eid] = field.default;
+    },
+    dump(def, count) {
+      const store = entryOf(def).store;
+      const n = Math.min(count, capacity);
+      return {
+        name: def.name,
+        schemaHash: def.schemaHash,
+        count: n,
+        fields: def.fields.map((field) => {
+          const arr = store[field.name];
+          return { name: field.name, type: field.type, bytes: new Uint8Array(arr.buffer.slice(0, n * arr.BYTES_PER_ELEMENT)) };
+        }),
+      };
+    },
+    load(def, dump) {
+      const store = entryOf(def).store;
+      const plan = matchComponentSchema(dump, def);
+      this.ensureCapacity(Math.max(0, dump.count - 1));
+      for (const field of def.fields) {
+        const arr = store[field.name];
+        const bytes = plan.bytes.get(field.name);
+        if (bytes === undefined) {
+          arr.fill(field.default, 0, dump.count);
+        } else {
+          // Byte copy, not a typed view: decoded buffers may be unaligned for the element size.
+          new Uint8Array(arr.buffer, 0, dump.count * bytesPerElement(field.type)).set(bytes);
+        }
+        arr.fill(field.default, dump.count);
+      }
+    },
+  };
+}
