@@ -14,6 +14,19 @@
  *   since the previous `update()`. A removed entity leaves every pair it was part of, in both directions.
  *   An entity added and removed between two updates produces no events.
  * - Queries (`queryRadius`, `queryRect`) see positions as of the last `update()`.
+ * - `has` and `size` reflect recorded intent immediately (so `add` after `remove` of the same handle is
+ *   legal before the next `update()`; the handle is then simply the same handle at its new position, and
+ *   `update()` reports the difference between the relation before and after).
+ *
+ * Arithmetic (one rule for every implementation and the oracle, so the exact-radius boundary agrees):
+ * coordinates and radii are stored as float32 (`Math.fround`), the way ECS components hold them; the
+ * test is then evaluated in float64 on those stored values: `dx = xW - xT; dz = zW - zT;
+ * dx * dx + dz * dz <= r * r`. Query arguments are used as given (float64) against the stored float32
+ * positions with the same expression.
+ *
+ * Errors: `add` of a present handle, or a handle/coordinate/radius that is not a non-negative integer /
+ * finite number / finite non-negative number, throws TsworldError INVALID_ARGUMENT; `move`, `setRadius`
+ * and `remove` of a handle that is not present throw TsworldError UNKNOWN_ENTITY.
  */
 export interface AoiIndex {
   /** Implementation name, used in benchmarks and test names. */

@@ -1,0 +1,2 @@
+export type { AoiEvents, AoiIndex, AoiIndexFactory, AoiIndexOptions } from './aoi-index.ts';
+export { createBruteForceAoi } from './brute-force.ts';
