@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import type { AoiIndex, AoiIndexFactory } from '../../src/aoi/aoi-index.ts';
+import { createBruteForceAoi } from '../../src/aoi/brute-force.ts';
+import { TsworldError } from '../../src/core/errors.ts';
+import { enterPairs, leavePairs, Lockstep } from './aoi/harness.ts';
+import { runScenario, SCENARIOS } from './aoi/scenarios.ts';
+
+/** Every AoiIndex implementation runs this one suite (go-aoi's single testAOI is the model). */
+const IMPLEMENTATIONS: [string, AoiIndexFactory][] = [['brute-force', createBruteForceAoi]];
+
+function expectCode(fn: () => void, code: string): void {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toBeInstanceOf(TsworldError);
+  expect((caught as TsworldError).code).toBe(code);
+}
+
+describe.each(IMPLEMENTATIONS)('AoiIndex contract: %s', (_name, factory) => {
+  const make = (defaultRadius = 10): AoiIndex => factory({ defaultRadius });
+
+  for (const s of SCENARIOS) {
+    it(`matches the oracle: ${s.name}`, () => {
+      const ls = new Lockstep(make(s.defaultRadius), s.defaultRadius);
+      runScenario(s, ls);
+      // Guard against a scenario that silently stopped exercising anything.
+      expect(ls.enters).toBeGreaterThan(0);
+      expect(ls.leaves).toBeGreaterThan(0);
+    });
+  }
+
+  it('sees an entity exactly at the radius, in both directions', () => {
+    const aoi = make(5);
+    aoi.add(1, 0, 0, 5);
+    aoi.add(2, 3, 4, 5);
+    aoi.add(3, 3, 4.0001, 5);
+    const e = aoi.update();
+    expect(enterPairs(e)).toEqual(['1>2', '2>1', '2>3', '3>2']);
+    aoi.move(2, 3, 4.5);
+    expect(leavePairs(aoi.update())).toEqual(['1>2', '2>1']);
+  });
+
+  it('radius 0 watches nothing but is still seen; setRadius takes effect on update', () => {
+    const aoi = make(10);
+    aoi.add(1, 0, 0, 0);
+    aoi.add(2, 1, 1, 10);
+    expect(enterPairs(aoi.update())).toEqual(['2>1']);
+    aoi.setRadius(1, 2);
+    expect(enterPairs(aoi.update())).toEqual(['1>2']);
+    aoi.setRadius(2, 0);
+    expect(leavePairs(aoi.update())).toEqual(['2>1']);
+  });
+
+  it('add then remove between updates yields no events; removal yields leaves both ways', () => {
+    const aoi = make(10);
+    aoi.add(1, 0, 0, 10);
+    aoi.update();
+    aoi.add(2, 1, 0, 10);
+    aoi.remove(2);
+    const e = aoi.update();
+    expect(e.enterCount + e.leaveCount).toBe(0);
+    expect(aoi.has(2)).toBe(false);
+    aoi.add(2, 1, 0, 10);
+    expect(enterPairs(aoi.update())).toEqual(['1>2', '2>1']);
+    aoi.remove(1);
+    expect(aoi.has(1)).toBe(false);
+    expect(leavePairs(aoi.update())).toEqual(['1>2', '2>1']);
+    const seen: number[] = [];
+    aoi.forEachInterestedBy(2, (w) => seen.push(w));
+    expect(seen).toEqual([]);
+  });
+
+  it('queries see positions as of the last update, edges inclusive', () => {
+    const aoi = make(10);
+    aoi.add(1, 10, 10, 10);
+    aoi.add(2, -5, 0, 10);
+    expect(aoi.queryRadius(0, 0, 100)).toEqual([]);
+    aoi.update();
+    aoi.move(1, 1000, 1000);
+    expect(aoi.queryRadius(0, 0, 5).sort()).toEqual([2]);
+    expect(aoi.queryRect(-5, 0, 10, 10).sort()).toEqual([1, 2]);
+    expect(aoi.queryRect(-4.99, 0, 10, 10)).toEqual([1]);
+    aoi.update();
+    expect(aoi.queryRect(-5, 0, 10, 10)).toEqual([2]);
+  });
+
+  it('clear drops everything without events', () => {
+    const aoi = make(10);
+    aoi.add(1, 0, 0, 10);
+    aoi.add(2, 1, 0, 10);
+    aoi.update();
+    aoi.clear();
+    expect(aoi.size).toBe(0);
+    const e = aoi.update();
+    expect(e.enterCount + e.leaveCount).toBe(0);
+    aoi.add(1, 0, 0, 10);
+    aoi.add(2, 1, 0, 10);
+    expect(enterPairs(aoi.update())).toEqual(['1>2', '2>1']);
+  });
+
+  it('rejects bad calls with a TsworldError code', () => {
+    const aoi = make(10);
+    aoi.add(1, 0, 0, 10);
+    expectCode(() => aoi.add(1, 5, 5, 10), 'INVALID_ARGUMENT');
+    expectCode(() => aoi.add(-1, 0, 0, 10), 'INVALID_ARGUMENT');
+    expectCode(() => aoi.add(1.5, 0, 0, 10), 'INVALID_ARGUMENT');
+    expectCode(() => aoi.add(2, Number.NaN, 0, 10), 'INVALID_ARGUMENT');
+    expectCode(() => aoi.add(2, 0, 0, -1), 'INVALID_ARGUMENT');
+    expectCode(() => aoi.move(1, Infinity, 0), 'INVALID_ARGUMENT');
+    expectCode(() => aoi.move(7, 0, 0), 'UNKNOWN_ENTITY');
+    expectCode(() => aoi.setRadius(7, 1), 'UNKNOWN_ENTITY');
+    expectCode(() => aoi.remove(7), 'UNKNOWN_ENTITY');
+    aoi.remove(1);
+    expectCode(() => aoi.remove(1), 'UNKNOWN_ENTITY');
+    expectCode(() => aoi.move(1, 0, 0), 'UNKNOWN_ENTITY');
+    expect(aoi.size).toBe(0);
+  });
+});
