@@ -1,0 +1,218 @@
+import { TsworldError } from '../core/errors.ts';
+import { defineMessage } from './message-spec.ts';
+import type { MessageSpec } from './message-spec.ts';
+
+/**
+ * The one table of message types, shared by every server role and the client SDK. SPEC.md documents
+ * each entry; `test/unit/protocol/messages.test.ts` checks the two agree. Ids are stable: never reuse
+ * one, append new messages at the end of their range.
+ */
+export const MSG = {
+  // ── internal (1..999): game/gate ↔ dispatcher ────────────────────────────────────────────────
+  SET_GAME_ID: defineMessage({
+    id: 1, name: 'SET_GAME_ID', target: 'dispatcher', key: 'none', direction: 'game→dispatcher',
+    fields: [['gameId', 'u16'], ['isRestore', 'bool'], ['banBootEntity', 'bool'], ['entityIds', 'ids']],
+  }),
+  SET_GATE_ID: defineMessage({
+    id: 2, name: 'SET_GATE_ID', target: 'dispatcher', key: 'none', direction: 'gate→dispatcher',
+    fields: [['gateId', 'u16']],
+  }),
+  HANDSHAKE_ACK: defineMessage({
+    id: 3, name: 'HANDSHAKE_ACK', target: 'peer', key: 'none', direction: 'dispatcher→game/gate',
+    fields: [['dispatcherId', 'u16'], ['protocolVersion', 'u16']],
+  }),
+  DEPLOYMENT_READY: defineMessage({
+    id: 4, name: 'DEPLOYMENT_READY', target: 'peer', key: 'none', direction: 'dispatcher→game/gate',
+    fields: [],
+  }),
+  NOTIFY_CREATE_ENTITY: defineMessage({
+    id: 5, name: 'NOTIFY_CREATE_ENTITY', target: 'dispatcher', key: 'entity', direction: 'game→dispatcher',
+    fields: [['typeName', 'name']],
+  }),
+  NOTIFY_DESTROY_ENTITY: defineMessage({
+    id: 6, name: 'NOTIFY_DESTROY_ENTITY', target: 'dispatcher', key: 'entity', direction: 'game→dispatcher',
+    fields: [],
+  }),
+  CREATE_ENTITY_ANYWHERE: defineMessage({
+    id: 7, name: 'CREATE_ENTITY_ANYWHERE', target: 'dispatcher', key: 'entity',
+    direction: 'game→dispatcher→game (least loaded)',
+    fields: [['typeName', 'name'], ['attrs', 'map']],
+  }),
+  CREATE_ENTITY_ON_GAME: defineMessage({
+    id: 8, name: 'CREATE_ENTITY_ON_GAME', target: 'game', key: 'game', direction: 'game→dispatcher→game',
+    fields: [['entityId', 'id'], ['typeName', 'name'], ['attrs', 'map']],
+  }),
+  LOAD_ENTITY_ANYWHERE: defineMessage({
+    id: 9, name: 'LOAD_ENTITY_ANYWHERE', target: 'dispatcher', key: 'entity',
+    direction: 'game→dispatcher→game (existing owner, else least loaded)',
+    fields: [['typeName', 'name']],
+  }),
+  CALL_ENTITY_METHOD: defineMessage({
+    id: 10, name: 'CALL_ENTITY_METHOD', target: 'entity', key: 'entity', direction: 'game→dispatcher→game',
+    fields: [['method', 'name'], ['args', 'args']],
+  }),
+  CALL_FROM_CLIENT: defineMessage({
+    id: 11, name: 'CALL_FROM_CLIENT', target: 'entity', key: 'entityClient', direction: 'gate→dispatcher→game',
+    fields: [['method', 'name'], ['args', 'args']],
+  }),
+  NOTIFY_CLIENT_CONNECTED: defineMessage({
+    id: 12, name: 'NOTIFY_CLIENT_CONNECTED', target: 'dispatcher', key: 'entity',
+    direction: 'gate→dispatcher→game (boot entity assignment, round-robin)',
+    fields: [['clientId', 'id'], ['gateId', 'u16']],
+  }),
+  NOTIFY_CLIENT_DISCONNECTED: defineMessage({
+    id: 13, name: 'NOTIFY_CLIENT_DISCONNECTED', target: 'entity', key: 'entity', direction: 'gate→dispatcher→game',
+    fields: [['clientId', 'id']],
+  }),
+  GAME_LOAD_REPORT: defineMessage({
+    id: 14, name: 'GAME_LOAD_REPORT', target: 'dispatcher', key: 'none', direction: 'game→dispatcher',
+    fields: [['gameId', 'u16'], ['load', 'f64'], ['entityCount', 'u32']],
+  }),
+  START_FREEZE: defineMessage({
+    id: 15, name: 'START_FREEZE', target: 'dispatcher', key: 'none', direction: 'game→dispatcher',
+    fields: [['gameId', 'u16']],
+  }),
+  FREEZE_ACK: defineMessage({
+    id: 16, name: 'FREEZE_ACK', target: 'peer', key: 'none', direction: 'dispatcher→game',
+    fields: [['dispatcherId', 'u16']],
+  }),
+  RESTORED: defineMessage({
+    id: 17, name: 'RESTORED', target: 'dispatcher', key: 'none', direction: 'game→dispatcher',
+    fields: [['gameId', 'u16']],
+  }),
+  MIGRATE_REQUEST: defineMessage({
+    id: 18, name: 'MIGRATE_REQUEST', target: 'dispatcher', key: 'entity', direction: 'game→dispatcher',
+    fields: [['spaceId', 'id']],
+  }),
+  MIGRATE_REQUEST_ACK: defineMessage({
+    id: 19, name: 'MIGRATE_REQUEST_ACK', target: 'peer', key: 'entity', direction: 'dispatcher→game',
+    fields: [['spaceId', 'id'], ['spaceGameId', 'u16']],
+  }),
+  REAL_MIGRATE: defineMessage({
+    id: 20, name: 'REAL_MIGRATE', target: 'dispatcher', key: 'entity', direction: 'game→dispatcher→game',
+    fields: [['targetGameId', 'u16'], ['data', 'bin']],
+  }),
+  CANCEL_MIGRATE: defineMessage({
+    id: 21, name: 'CANCEL_MIGRATE', target: 'dispatcher', key: 'entity', direction: 'game→dispatcher',
+    fields: [],
+  }),
+  SERVICE_REGISTER: defineMessage({
+    id: 22, name: 'SERVICE_REGISTER', target: 'dispatcher', key: 'none',
+    direction: 'game→dispatcher→all games',
+    fields: [['service', 'name'], ['shard', 'u16'], ['entityId', 'id']],
+  }),
+  CALL_NIL_SPACES: defineMessage({
+    id: 23, name: 'CALL_NIL_SPACES', target: 'allGames', key: 'none', direction: 'game→dispatcher→all games',
+    fields: [['exceptGameId', 'u16'], ['method', 'name'], ['args', 'args']],
+  }),
+  SYNC_POSITIONS_FROM_CLIENTS: defineMessage({
+    id: 24, name: 'SYNC_POSITIONS_FROM_CLIENTS', target: 'split', key: 'none',
+    direction: 'gate→dispatcher→games (raw 32-byte records)',
+    fields: null,
+  }),
+
+  // ── to client (1000..1499): internal body = gateId·clientId key + client body; the gate strips the key
+  CREATE_ENTITY_ON_CLIENT: defineMessage({
+    id: 1000, name: 'CREATE_ENTITY_ON_CLIENT', target: 'gate', key: 'gateClient', direction: 'game→gate→client',
+    fields: [
+      ['entityId', 'id'], ['typeName', 'name'], ['isPlayer', 'bool'], ['handle', 'u16'], ['attrs', 'map'],
+      ['x', 'f64'], ['y', 'f64'], ['z', 'f64'], ['yaw', 'f64'],
+    ],
+  }),
+  DESTROY_ENTITY_ON_CLIENT: defineMessage({
+    id: 1001, name: 'DESTROY_ENTITY_ON_CLIENT', target: 'gate', key: 'gateClient', direction: 'game→gate→client',
+    fields: [['entityId', 'id'], ['handle', 'u16']],
+  }),
+  ATTR_DELTA: defineMessage({
+    id: 1002, name: 'ATTR_DELTA', target: 'gate', key: 'gateClient', direction: 'game→gate→client',
+    fields: [['entityId', 'id'], ['ops', 'list']],
+  }),
+  CALL_ENTITY_METHOD_ON_CLIENT: defineMessage({
+    id: 1003, name: 'CALL_ENTITY_METHOD_ON_CLIENT', target: 'gate', key: 'gateClient',
+    direction: 'game→gate→client',
+    fields: [['entityId', 'id'], ['method', 'name'], ['args', 'args']],
+  }),
+  POSITION_SYNC: defineMessage({
+    id: 1004, name: 'POSITION_SYNC', target: 'gate', key: 'gateClient',
+    direction: 'game→gate→client (raw quantized batch)',
+    fields: null,
+  }),
+  ERROR: defineMessage({
+    id: 1005, name: 'ERROR', target: 'gate', key: 'gateClient', direction: 'game/gate→client',
+    fields: [['code', 'u16'], ['message', 'str']],
+  }),
+
+  // ── handled by the gate (1500..1999) ─────────────────────────────────────────────────────────
+  FILTERED_CALL: defineMessage({
+    id: 1500, name: 'FILTERED_CALL', target: 'allGates', key: 'none', direction: 'game→dispatcher→all gates',
+    fields: [['key', 'name'], ['op', 'u8'], ['value', 'str'], ['method', 'name'], ['args', 'args']],
+  }),
+  SET_CLIENT_FILTER_PROP: defineMessage({
+    id: 1501, name: 'SET_CLIENT_FILTER_PROP', target: 'gate', key: 'gateClient', direction: 'game→dispatcher→gate',
+    fields: [['key', 'name'], ['value', 'str']],
+  }),
+  CLEAR_CLIENT_FILTER_PROPS: defineMessage({
+    id: 1502, name: 'CLEAR_CLIENT_FILTER_PROPS', target: 'gate', key: 'gateClient',
+    direction: 'game→dispatcher→gate',
+    fields: [],
+  }),
+  KICK_CLIENT: defineMessage({
+    id: 1503, name: 'KICK_CLIENT', target: 'gate', key: 'gateClient', direction: 'game→dispatcher→gate',
+    fields: [['code', 'u16'], ['reason', 'str']],
+  }),
+
+  // ── client → gate (2000..2499): one WebSocket message = u16 type · body ─────────────────────────
+  CALL_ENTITY_METHOD_FROM_CLIENT: defineMessage({
+    id: 2000, name: 'CALL_ENTITY_METHOD_FROM_CLIENT', target: 'gateLocal', key: 'entity',
+    direction: 'client→gate (forwarded as CALL_FROM_CLIENT)',
+    fields: [['method', 'name'], ['args', 'args']],
+  }),
+  SYNC_POSITION_FROM_CLIENT: defineMessage({
+    id: 2001, name: 'SYNC_POSITION_FROM_CLIENT', target: 'gateLocal', key: 'none',
+    direction: 'client→gate (raw 32 bytes)',
+    fields: null,
+  }),
+  HEARTBEAT: defineMessage({
+    id: 2002, name: 'HEARTBEAT', target: 'gateLocal', key: 'none', direction: 'client→gate (empty body)',
+    fields: null,
+  }),
+} as const;
+
+export type MessageName = keyof typeof MSG;
+
+/** Comparison operators of FILTERED_CALL (u8 on the wire), GoWorld's set. */
+export const FILTER_OPS = ['=', '!=', '<', '<=', '>', '>='] as const;
+export type FilterOp = (typeof FILTER_OPS)[number];
+
+/** Attribute delta op codes: each op in ATTR_DELTA.ops is `[op, path, value?]`, path outermost-first. */
+export const ATTR_OPS = {
+  MAP_SET: 1,
+  MAP_DEL: 2,
+  MAP_CLEAR: 3,
+  LIST_SET: 4,
+  LIST_APPEND: 5,
+  LIST_POP: 6,
+} as const;
+
+/** Bumped on any incompatible change of the table or a body layout; exchanged in HANDSHAKE_ACK. */
+export const PROTOCOL_VERSION = 1;
+
+const MAX_TYPE = 2499;
+
+function buildIndex(): readonly (MessageSpec | undefined)[] {
+  const index: (MessageSpec | undefined)[] = new Array(MAX_TYPE + 1).fill(undefined);
+  for (const spec of Object.values(MSG) as MessageSpec[]) {
+    if (index[spec.id] !== undefined) {
+      throw new TsworldError('INVALID_DECLARATION', `duplicate message id ${spec.id}`);
+    }
+    index[spec.id] = spec;
+  }
+  return Object.freeze(index);
+}
+
+/** Dense, frozen lookup by type: routing and validation are one array index, never a decode. */
+const SPEC_BY_ID = buildIndex();
+
+export function messageSpec(type: number): MessageSpec | undefined {
+  return type >= 0 && type <= MAX_TYPE ? SPEC_BY_ID[type] : undefined;
+}

@@ -1,0 +1,92 @@
+import { LIMITS } from './fields.ts';
+
+/**
+ * The routing key sits at a fixed offset at the start of a message body (right after the u16 type), so
+ * the dispatcher and the gate route by reading a few bytes, never by msgpack-decoding the payload.
+ *
+ * | kind          | bytes | layout                                   |
+ * |---------------|-------|------------------------------------------|
+ * | none          | 0     |                                          |
+ * | entity        | 16    | entityId (ASCII)                         |
+ * | entityClient  | 32    | entityId (ASCII) · clientId (ASCII)      |
+ * | game          | 2     | gameId u16 LE                            |
+ * | gateClient    | 18    | gateId u16 LE · clientId (ASCII)         |
+ */
+export type KeyKind = 'none' | 'entity' | 'entityClient' | 'game' | 'gateClient';
+
+export interface KeyTypes {
+  none: Record<never, never>;
+  entity: { entityId: string };
+  entityClient: { entityId: string; clientId: string };
+  game: { gameId: number };
+  gateClient: { gateId: number; clientId: string };
+}
+
+export const KEY_SIZE = {
+  none: 0,
+  entity: LIMITS.idLength,
+  entityClient: 2 * LIMITS.idLength,
+  game: 2,
+  gateClient: 2 + LIMITS.idLength,
+} as const satisfies Record<KeyKind, number>;
+
+/** Writes a 16-char ASCII id; the caller has validated it (encoders run on trusted values). */
+export function writeId(out: Uint8Array, offset: number, id: string): void {
+  for (let i = 0; i < LIMITS.idLength; i++) out[offset + i] = id.charCodeAt(i) & 0x7f;
+}
+
+export function readId(bytes: Uint8Array, offset: number): string {
+  return String.fromCharCode.apply(null, Array.from(bytes.subarray(offset, offset + LIMITS.idLength)));
+}
+
+/** True when the 16 bytes at `offset` are printable ASCII (the only bytes a valid id can have). */
+export function isIdBytes(bytes: Uint8Array, offset: number): boolean {
+  if (bytes.length < offset + LIMITS.idLength) return false;
+  for (let i = 0; i < LIMITS.idLength; i++) {
+    const c = bytes[offset + i];
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+export function readU16(bytes: Uint8Array, offset: number): number {
+  return bytes[offset] | (bytes[offset + 1] << 8);
+}
+
+export function writeU16(out: Uint8Array, offset: number, value: number): void {
+  out[offset] = value & 0xff;
+  out[offset + 1] = (value >>> 8) & 0xff;
+}
+
+/** Entity key of an entity-keyed body. */
+export function readEntityKey(body: Uint8Array): string {
+  return readId(body, 0);
+}
+
+/**
+ * Which of `n` dispatchers owns an entity, from the raw key bytes (GoWorld: (id[14]*256 + id[15]) % n),
+ * so a sender picks the dispatcher without building a string.
+ */
+export function entityShard(body: Uint8Array, n: number): number {
+  return ((body[14] << 8) | body[15]) % n;
+}
+
+/** Same shard function from a string id, for callers that hold the id rather than the bytes. */
+export function entityIdShard(entityId: string, n: number): number {
+  return ((entityId.charCodeAt(14) << 8) | entityId.charCodeAt(15)) % n;
+}
+
+/** Game id of a game-keyed body. */
+export function readGameKey(body: Uint8Array): number {
+  return readU16(body, 0);
+}
+
+/** Gate id of a gateClient-keyed body (to-client and gate-handled messages). */
+export function readGateKey(body: Uint8Array): number {
+  return readU16(body, 0);
+}
+
+/** Client id of a gateClient-keyed body. */
+export function readGateClientKey(body: Uint8Array): string {
+  return readId(body, 2);
+}
