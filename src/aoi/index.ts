@@ -1,2 +1,3 @@
 export type { AoiEvents, AoiIndex, AoiIndexFactory, AoiIndexOptions } from './aoi-index.ts';
 export { createBruteForceAoi } from './brute-force.ts';
+export { createGridAoi } from './grid-aoi.ts';

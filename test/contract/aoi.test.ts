@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { AoiIndex, AoiIndexFactory } from '../../src/aoi/aoi-index.ts';
 import { createBruteForceAoi } from '../../src/aoi/brute-force.ts';
+import { createGridAoi } from '../../src/aoi/grid-aoi.ts';
 import { TsworldError } from '../../src/core/errors.ts';
 import { enterPairs, leavePairs, Lockstep } from './aoi/harness.ts';
 import { runScenario, SCENARIOS } from './aoi/scenarios.ts';
 
 /** Every AoiIndex implementation runs this one suite (go-aoi's single testAOI is the model). */
-const IMPLEMENTATIONS: [string, AoiIndexFactory][] = [['brute-force', createBruteForceAoi]];
+const IMPLEMENTATIONS: [string, AoiIndexFactory][] = [
+  ['brute-force', createBruteForceAoi],
+  ['grid', createGridAoi],
+];
 
 function expectCode(fn: () => void, code: string): void {
   let caught: unknown;

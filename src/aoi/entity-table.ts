@@ -1,0 +1,131 @@
+import { checkHandle, checkPosition, checkRadius, duplicateHandle, unknownHandle } from './aoi-validate.ts';
+
+/**
+ * Handle-indexed AOI state for the fast implementations: the committed state (as of the last update,
+ * `o*`) and the recorded intent (`n*`), both float32 per the seam's arithmetic rule. Keeping both lets
+ * an update compute events as "relation(old) XOR relation(new)" for exactly the pairs that touch a
+ * changed handle, with no stored neighbour sets to diff.
+ */
+export class AoiEntityTable {
+  capacity = 0;
+  /** One past the highest handle ever added: scans stop here. */
+  limit = 0;
+  size = 0;
+  ox = new Float32Array(0);
+  oz = new Float32Array(0);
+  or = new Float32Array(0);
+  oPresent = new Uint8Array(0);
+  nx = new Float32Array(0);
+  nz = new Float32Array(0);
+  nr = new Float32Array(0);
+  nPresent = new Uint8Array(0);
+  changedFlag = new Uint8Array(0);
+  changed = new Int32Array(0);
+  changedCount = 0;
+
+  constructor(readonly owner: string) {}
+
+  add(h: number, x: number, z: number, r: number): void {
+    checkHandle(h);
+    checkPosition(x, z);
+    checkRadius(r);
+    if (h >= this.capacity) this.grow(h + 1);
+    if (this.nPresent[h] === 1) throw duplicateHandle(this.owner, h);
+    this.nPresent[h] = 1;
+    this.nx[h] = x;
+    this.nz[h] = z;
+    this.nr[h] = r;
+    this.size++;
+    if (h >= this.limit) this.limit = h + 1;
+    this.mark(h);
+  }
+
+  move(h: number, x: number, z: number): void {
+    if (x - x !== 0 || z - z !== 0) checkPosition(x, z);
+    if (!(h < this.capacity && this.nPresent[h] === 1)) throw unknownHandle(this.owner, h);
+    this.nx[h] = x;
+    this.nz[h] = z;
+    if (this.changedFlag[h] === 0) this.mark(h);
+  }
+
+  setRadius(h: number, r: number): void {
+    checkRadius(r);
+    if (!this.has(h)) throw unknownHandle(this.owner, h);
+    this.nr[h] = r;
+    this.mark(h);
+  }
+
+  remove(h: number): void {
+    if (!this.has(h)) throw unknownHandle(this.owner, h);
+    this.nPresent[h] = 0;
+    this.size--;
+    this.mark(h);
+  }
+
+  has(h: number): boolean {
+    return Number.isInteger(h) && h >= 0 && h < this.capacity && this.nPresent[h] === 1;
+  }
+
+  /** Committed = as of the last update. */
+  committed(h: number): boolean {
+    return Number.isInteger(h) && h >= 0 && h < this.capacity && this.oPresent[h] === 1;
+  }
+
+  /** Makes the intent the committed state. */
+  commit(): void {
+    const { changed, changedFlag, nPresent, oPresent, nx, nz, nr, ox, oz, or } = this;
+    for (let k = 0; k < this.changedCount; k++) {
+      const h = changed[k];
+      changedFlag[h] = 0;
+      oPresent[h] = nPresent[h];
+      ox[h] = nx[h];
+      oz[h] = nz[h];
+      or[h] = nr[h];
+    }
+    this.changedCount = 0;
+  }
+
+  clear(): void {
+    this.oPresent.fill(0);
+    this.nPresent.fill(0);
+    this.changedFlag.fill(0);
+    this.changedCount = 0;
+    this.size = 0;
+    this.limit = 0;
+  }
+
+  private mark(h: number): void {
+    if (this.changedFlag[h] === 1) return;
+    this.changedFlag[h] = 1;
+    this.changed[this.changedCount++] = h;
+  }
+
+  private grow(min: number): void {
+    const cap = Math.max(min, this.capacity * 2, 64);
+    this.ox = growF(this.ox, cap);
+    this.oz = growF(this.oz, cap);
+    this.or = growF(this.or, cap);
+    this.nx = growF(this.nx, cap);
+    this.nz = growF(this.nz, cap);
+    this.nr = growF(this.nr, cap);
+    this.oPresent = growU(this.oPresent, cap);
+    this.nPresent = growU(this.nPresent, cap);
+    this.changedFlag = growU(this.changedFlag, cap);
+    const changed = new Int32Array(cap);
+    changed.set(this.changed);
+    this.changed = changed;
+    this.capacity = cap;
+  }
+}
+
+function growF(a: Float32Array, cap: number): Float32Array<ArrayBuffer> {
+  const b = new Float32Array(cap);
+  b.set(a);
+  return b;
+}
+
+function growU(a: Uint8Array, cap: number): Uint8Array<ArrayBuffer> {
+  const b = new Uint8Array(cap);
+  b.set(a);
+  return b;
+}

@@ -1,0 +1,267 @@
+import type { AoiEntityTable } from './entity-table.ts';
+
+export const CHANGED = 1;
+/** Handled outside the cell sweep: a large radius, or moved further than the sweep's slack allows. */
+export const SPECIAL = 2;
+
+/** Relative slack so float rounding of cell indices and distances can never drop a boundary pair. */
+const SLACK = 1e-6;
+
+/**
+ * Every entity of one update, counting-sorted by grid cell (row-major, with a one-cell border so the
+ * 3x3 stencil never needs bounds checks). A row of three neighbouring cells is one contiguous range, so
+ * pair scans read memory sequentially.
+ *
+ * Cell size is chosen per update: large enough that any pair interested before OR after the update
+ * lies in neighbouring cells (max small radius + twice the largest move). Entities whose radius or move
+ * would blow that up are SPECIAL and handled per entity.
+ */
+export class GridLayout {
+  count = 0;
+  cell = 1;
+  cx0 = 0;
+  cz0 = 0;
+  width = 0;
+  height = 0;
+  cellStart = new Int32Array(2);
+  sH = new Int32Array(0);
+  sCell = new Int32Array(0);
+  sFlag = new Uint8Array(0);
+  /** New (committed-after-update) position, NaN when removed. */
+  sX = new Float32Array(0);
+  sZ = new Float32Array(0);
+  /** Old (committed-before-update) position, NaN when added. */
+  sOX = new Float32Array(0);
+  sOZ = new Float32Array(0);
+  sR = new Float32Array(0);
+  sOR = new Float32Array(0);
+  /** Sorted indices of changed non-special entries, and of special entries. */
+  changedIdx = new Int32Array(0);
+  changedCount = 0;
+  specialIdx = new Int32Array(0);
+  specialCount = 0;
+  /** Largest radius (before or after) of a non-special entry, and largest non-special move. */
+  sweepRadius = 0;
+  maxMove = 0;
+  /** For queries after the update: largest small radius, and handles with a big radius. */
+  smallRadius = 0;
+  bigHandles: number[] = [];
+  private hCell = new Int32Array(0);
+
+  constructor(
+    /** Radius above which an entity is SPECIAL (scans its own range instead of widening every cell). */
+    readonly bigRadius: number,
+    /** Move per update above which an entity is SPECIAL for that update. */
+    readonly fastMove: number,
+    readonly baseCell: number,
+  ) {}
+
+  build(t: AoiEntityTable): void {
+    const { oPresent, nPresent, ox, oz, nx, nz, or, nr, changedFlag, limit } = t;
+    const big = this.bigRadius;
+    const fast2 = this.fastMove * this.fastMove;
+    if (this.hCell.length < limit) this.hCell = new Int32Array(t.capacity);
+    const hCell = this.hCell;
+    let count = 0;
+    let minX = Infinity;
+    let minZ = Infinity;
+    let maxX = -Infinity;
+    let maxZ = -Infinity;
+    let sweepR = 0;
+    let move2 = 0;
+    let smallR = 0;
+    this.bigHandles.length = 0;
+    for (let h = 0; h < limit; h++) {
+      const op = oPresent[h];
+      const np = nPresent[h];
+      if ((op | np) === 0) {
+        hCell[h] = -1;
+        continue;
+      }
+      count++;
+      const x = np === 1 ? nx[h] : ox[h];
+      const z = np === 1 ? nz[h] : oz[h];
+      if (x < minX) minX = x;
+      if (x > maxX) maxX = x;
+      if (z < minZ) minZ = z;
+      if (z > maxZ) maxZ = z;
+      const ro = op === 1 ? or[h] : 0;
+      const rn = np === 1 ? nr[h] : 0;
+      if (np === 1) {
+        if (rn > big) this.bigHandles.push(h);
+        else if (rn > smallR) smallR = rn;
+      }
+      let special = ro > big || rn > big;
+      if (changedFlag[h] === 1 && (op & np) === 1) {
+        const dx = nx[h] - ox[h];
+        const dz = nz[h] - oz[h];
+        const d2 = dx * dx + dz * dz;
+        if (d2 > fast2) special = true;
+        else if (!special && d2 > move2) move2 = d2;
+      }
+      // hCell temporarily carries the special bit; the cell index is written in the second pass.
+      hCell[h] = special ? 1 : 0;
+      if (!special) {
+        if (ro > sweepR) sweepR = ro;
+        if (rn > sweepR) sweepR = rn;
+      }
+    }
+    this.count = count;
+    this.sweepRadius = sweepR;
+    this.maxMove = Math.sqrt(move2);
+    this.smallRadius = smallR;
+    if (count === 0) {
+      this.width = this.height = 0;
+      this.changedCount = this.specialCount = 0;
+      return;
+    }
+    this.fitCells(minX, minZ, maxX, maxZ, count);
+    this.ensure(count);
+    this.scatter(t);
+  }
+
+  private fitCells(minX: number, minZ: number, maxX: number, maxZ: number, count: number): void {
+    let cell = Math.max(this.sweepRadius + 2 * this.maxMove, this.baseCell) * (1 + SLACK);
+    // Dense cells over the bounding box, capped so a far outlier costs bigger cells, not memory.
+    const cap = Math.max(4096, 2 * count);
+    for (;;) {
+      const cx0 = Math.floor(minX / cell);
+      const cz0 = Math.floor(minZ / cell);
+      const w = Math.floor(maxX / cell) - cx0 + 3;
+      const h = Math.floor(maxZ / cell) - cz0 + 3;
+      if (w * h <= cap) {
+        this.cell = cell;
+        this.cx0 = cx0 - 1;
+        this.cz0 = cz0 - 1;
+        this.width = w;
+        this.height = h;
+        return;
+      }
+      cell *= Math.max(1.01, Math.sqrt((w * h) / cap));
+    }
+  }
+
+  private ensure(count: number): void {
+    if (this.sH.length < count) {
+      const n = Math.max(count, this.sH.length * 2);
+      this.sH = new Int32Array(n);
+      this.sCell = new Int32Array(n);
+      this.sFlag = new Uint8Array(n);
+      this.sX = new Float32Array(n);
+      this.sZ = new Float32Array(n);
+      this.sOX = new Float32Array(n);
+      this.sOZ = new Float32Array(n);
+      this.sR = new Float32Array(n);
+      this.sOR = new Float32Array(n);
+      this.changedIdx = new Int32Array(n);
+      this.specialIdx = new Int32Array(n);
+    }
+    const cells = this.width * this.height + 1;
+    if (this.cellStart.length < cells) this.cellStart = new Int32Array(Math.max(cells, this.cellStart.length * 2));
+    else this.cellStart.fill(0, 0, cells);
+  }
+
+  private scatter(t: AoiEntityTable): void {
+    const { oPresent, nPresent, ox, oz, nx, nz, or, nr, changedFlag, limit } = t;
+    const { hCell, cellStart, cell, cx0, cz0, width, sH, sCell, sFlag, sX, sZ, sOX, sOZ, sR, sOR } = this;
+    const cells = width * this.height;
+    for (let h = 0; h < limit; h++) {
+      const flag = hCell[h];
+      if (flag < 0) continue;
+      const np = nPresent[h];
+      const x = np === 1 ? nx[h] : ox[h];
+      const z = np === 1 ? nz[h] : oz[h];
+      const c = (Math.floor(z / cell) - cz0) * width + (Math.floor(x / cell) - cx0);
+      // Pack the cell and the special bit; both come back out in the scatter below.
+      hCell[h] = c * 2 + flag;
+      cellStart[c + 1]++;
+    }
+    for (let c = 0; c < cells; c++) cellStart[c + 1] += cellStart[c];
+    let changedCount = 0;
+    let specialCount = 0;
+    const { changedIdx, specialIdx } = this;
+    // cellStart[c] doubles as the fill cursor of cell c, then is restored by a shift below.
+    for (let h = 0; h < limit; h++) {
+      const packed = hCell[h];
+      if (packed < 0) continue;
+      const c = packed >> 1;
+      const i = cellStart[c]++;
+      const op = oPresent[h];
+      const np = nPresent[h];
+      const special = packed & 1;
+      const changed = changedFlag[h];
+      sH[i] = h;
+      sCell[i] = c;
+      sFlag[i] = changed | (special << 1);
+      sX[i] = np === 1 ? nx[h] : Number.NaN;
+      sZ[i] = np === 1 ? nz[h] : Number.NaN;
+      sOX[i] = op === 1 ? ox[h] : Number.NaN;
+      sOZ[i] = op === 1 ? oz[h] : Number.NaN;
+      sR[i] = nr[h];
+      sOR[i] = or[h];
+      hCell[h] = -1;
+    }
+    for (let c = cells; c > 0; c--) cellStart[c] = cellStart[c - 1];
+    cellStart[0] = 0;
+    // Index lists in sorted order, so per-entity scans also walk memory forward.
+    for (let i = 0; i < this.count; i++) {
+      const f = sFlag[i];
+      if ((f & SPECIAL) !== 0) specialIdx[specialCount++] = i;
+      else if ((f & CHANGED) !== 0) changedIdx[changedCount++] = i;
+    }
+    this.changedCount = changedCount;
+    this.specialCount = specialCount;
+  }
+
+  /** Cell column of x, clamped to the grid. */
+  col(x: number): number {
+    const c = Math.floor(x / this.cell) - this.cx0;
+    return c < 0 ? 0 : c >= this.width ? this.width - 1 : c;
+  }
+
+  row(z: number): number {
+    const c = Math.floor(z / this.cell) - this.cz0;
+    return c < 0 ? 0 : c >= this.height ? this.height - 1 : c;
+  }
+
+  /**
+   * Calls fn(sortedIndex) for every entry whose NEW position is within `radius` of (x, z) with the
+   * seam's exact expression. Scans the covering cells, widened by a hair for rounding.
+   */
+  forEachWithin(x: number, z: number, radius: number, fn: (i: number) => void): void {
+    if (this.count === 0) return;
+    const pad = radius + (Math.abs(x) + Math.abs(z) + radius) * SLACK;
+    const c0 = this.col(x - pad);
+    const c1 = this.col(x + pad);
+    const r0 = this.row(z - pad);
+    const r1 = this.row(z + pad);
+    const { cellStart, sX, sZ, width } = this;
+    const r2 = radius * radius;
+    for (let row = r0; row <= r1; row++) {
+      const end = cellStart[row * width + c1 + 1];
+      for (let i = cellStart[row * width + c0]; i < end; i++) {
+        const dx = sX[i] - x;
+        const dz = sZ[i] - z;
+        if (dx * dx + dz * dz <= r2) fn(i);
+      }
+    }
+  }
+
+  queryRect(minX: number, minZ: number, maxX: number, maxZ: number, out: number[]): number[] {
+    if (this.count === 0 || !(minX <= maxX && minZ <= maxZ)) return out;
+    const c0 = this.col(minX);
+    const c1 = this.col(maxX);
+    const r0 = this.row(minZ);
+    const r1 = this.row(maxZ);
+    const { cellStart, sX, sZ, sH, width } = this;
+    for (let row = r0; row <= r1; row++) {
+      const end = cellStart[row * width + c1 + 1];
+      for (let i = cellStart[row * width + c0]; i < end; i++) {
+        const x = sX[i];
+        const z = sZ[i];
+        if (x >= minX && x <= maxX && z >= minZ && z <= maxZ) out.push(sH[i]);
+      }
+    }
+    return out;
+  }
+}
