@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'UNKNOWN_SPACE'
   | 'INVALID_STATE'
   | 'SCHEMA_MISMATCH'
+  | 'PERMISSION_DENIED'
+  | 'HANDLER_FAILED'
   // Wire layer: a peer sent bytes that break the protocol (detail in ProtocolError.fault).
   | 'PROTOCOL_VIOLATION'
   // Wire layer: a socket failed, closed, or could not keep up (backpressure bound exceeded).

@@ -1,0 +1,64 @@
+import type { AttrDecls } from './attr-decl.ts';
+import type { AttrsAccessor } from './attrs.ts';
+import type { EntityId } from './entity-id.ts';
+import type { AnyEntityType } from './entity-type.ts';
+import type { Space } from './space.ts';
+import type { GameWorld } from './world-api.ts';
+
+export interface TimerOptions {
+  /** Repeat every `interval` ms (true: every `delayMs`). */
+  repeat?: boolean | number;
+}
+
+/**
+ * Entity timers call an RPC method of the entity BY NAME with plain arguments, so they survive a code
+ * reload and a dump/load (with their remaining time). They are cancelled when the entity is destroyed.
+ */
+export interface EntityTimers {
+  /** Throws INVALID_ARGUMENT if the method is unknown or the arguments do not fit its spec. */
+  add(delayMs: number, method: string, args?: readonly unknown[], options?: TimerOptions): number;
+  cancel(timerId: number): boolean;
+  readonly count: number;
+}
+
+export interface Vec3 {
+  x: number;
+  y: number;
+  z: number;
+}
+
+/**
+ * A thin handle on one entity; one object per entity for its whole life. Structural calls
+ * (destroy, enterSpace, leaveSpace) are deferred to the world's commit phase; everything else is
+ * immediate.
+ */
+export interface Entity<D extends AttrDecls = AttrDecls> {
+  readonly id: EntityId;
+  /** Local ECS entity number; never leaves this process. */
+  readonly eid: number;
+  readonly typeName: string;
+  readonly type: AnyEntityType;
+  readonly attrs: AttrsAccessor<D>;
+  readonly world: GameWorld;
+  /** The space the entity is in; the nil space when it is in no real space. */
+  readonly space: Space;
+  /** Id of the client bound to this entity, or null. */
+  readonly client: string | null;
+  readonly destroyed: boolean;
+  readonly timers: EntityTimers;
+  position(): Vec3;
+  setPosition(x: number, y: number, z: number): void;
+  readonly yaw: number;
+  setYaw(yaw: number): void;
+  destroy(): void;
+  enterSpace(spaceId: EntityId, position?: Vec3): void;
+  leaveSpace(): void;
+  setClient(clientId: string | null): void;
+  giveClientTo(other: EntityId): void;
+  /** Queues a call to a method on the entity's own client (sent by the outbound layer). */
+  callClient(method: string, args?: readonly unknown[]): void;
+  /** Queues a call on the own client and every client whose entity sees this one. */
+  callAllClients(method: string, args?: readonly unknown[]): void;
+}
+
+export type AnyEntity = Entity<AttrDecls>;

@@ -1,0 +1,173 @@
+import type { World as EcsWorld, QueryResult } from 'bitecs';
+import type { AoiIndexFactory } from '../aoi/aoi-index.ts';
+import type { ComponentStore } from '../ecs/component-storage.ts';
+import type { ComponentDef, FieldSpecs } from '../ecs/schema.ts';
+import type { AttrRootInfo, AttrSync } from './attr-decl.ts';
+import type { AttrOp } from './attrs.ts';
+import type { AnyEntity, Vec3 } from './entity.ts';
+import type { EntityId, EntityIdGenerator } from './entity-id.ts';
+import type { AnyEntityType } from './entity-type.ts';
+import type { ErrorCode } from './errors.ts';
+import type { Space, SpaceType } from './space.ts';
+
+/** A system: a pure function over the world's components, run once per tick. dt is in seconds. */
+export type System = (world: GameWorld, dt: number) => void;
+
+/** Who is calling an RPC: server code (default) or a client, identified by its client id. */
+export type RpcCaller = { readonly kind: 'server' } | { readonly kind: 'client'; readonly clientId: string };
+
+/** Hot-path result: bad input from a client is a code, never a throw. */
+export type CallResult = { readonly ok: true } | { readonly ok: false; readonly code: ErrorCode; readonly message: string };
+
+/** An attribute op plus the routing the outbound layer needs. */
+export interface AttrDelta extends AttrOp {
+  /** 'client': owner's client only; 'allClients': owner plus every client whose entity sees this one. */
+  readonly sync: Exclude<AttrSync, 'server'>;
+  readonly root: string;
+}
+
+export interface AoiEvent {
+  readonly kind: 'enter' | 'leave';
+  readonly space: EntityId;
+  readonly watcher: EntityId;
+  readonly target: EntityId;
+}
+
+export interface ClientEvent {
+  readonly kind: 'bind' | 'unbind';
+  readonly entity: EntityId;
+  readonly client: string;
+}
+
+export interface ClientCall {
+  /** 'own': the entity's client; 'all': own client plus every client whose entity sees it. */
+  readonly to: 'own' | 'all';
+  readonly entity: EntityId;
+  readonly method: string;
+  readonly args: readonly unknown[];
+}
+
+export interface CreateEntityOptions {
+  /** Fixed id (restore, migrate, load from storage); a fresh one otherwise. */
+  id?: EntityId;
+  /** Initial attribute values, applied after onInit and before onAttrsReady. */
+  attrs?: Record<string, unknown>;
+  /** Space to enter after onCreated; the nil space by default. */
+  space?: EntityId;
+  position?: Vec3;
+  yaw?: number;
+}
+
+export interface CreateSpaceOptions {
+  id?: EntityId;
+  /** Overrides the space type's AOI config for this instance. */
+  aoi?: false | { radius: number };
+}
+
+export interface GameWorldOptions {
+  entityTypes: readonly AnyEntityType[];
+  spaceTypes?: readonly SpaceType[];
+  /** Builds each AOI-enabled space's index: brute force in tests, the grid in games. */
+  aoiFactory: AoiIndexFactory;
+  /** Extra components to register up front (entity types' components are registered automatically). */
+  components?: readonly ComponentDef[];
+  gameId?: number;
+  idGenerator?: EntityIdGenerator;
+  initialCapacity?: number;
+  /** Hard limit on live entities (eid slots); CAPACITY_EXCEEDED beyond it. */
+  maxEntities?: number;
+  /**
+   * Receives errors thrown by hooks, RPC handlers, timers and posted callbacks: one bad handler must
+   * not stop the tick. Defaults to console.error.
+   */
+  onError?: (error: unknown, where: string) => void;
+}
+
+/**
+ * One game world. Immediate: attribute writes, component writes, setPosition, timers, setClient,
+ * call, post. Deferred to the commit phase: createEntity, destroyEntity, enterSpace, leaveSpace,
+ * createSpace, destroySpace, addComponent, removeComponent (structural changes must not happen while
+ * a system iterates a query). Requests made while the commit phase runs (from hooks) wait for the
+ * next commit: the queue is double-buffered so hooks cannot loop forever.
+ */
+export interface GameWorld {
+  readonly gameId: number;
+  readonly tick: number;
+  /** World time in ms, advanced by each tick's dt. Timers run on it. */
+  readonly now: number;
+  readonly ecs: EcsWorld;
+  readonly nilSpace: Space;
+  readonly entityCount: number;
+
+  store<F extends FieldSpecs>(def: ComponentDef<F>): ComponentStore<F>;
+  query(defs: readonly ComponentDef[]): QueryResult;
+  hasComponent(id: EntityId, def: ComponentDef): boolean;
+  addComponent(id: EntityId, def: ComponentDef, values?: Record<string, number>): void;
+  removeComponent(id: EntityId, def: ComponentDef): void;
+
+  createEntity(type: string | AnyEntityType, options?: CreateEntityOptions): EntityId;
+  destroyEntity(id: EntityId): boolean;
+  enterSpace(id: EntityId, spaceId: EntityId, position?: Vec3): void;
+  leaveSpace(id: EntityId): void;
+  entity(id: EntityId): AnyEntity | undefined;
+  entityByEid(eid: number): AnyEntity | undefined;
+  entities(): AnyEntity[];
+
+  createSpace(type: string | SpaceType, options?: CreateSpaceOptions): EntityId;
+  destroySpace(id: EntityId): boolean;
+  space(id: EntityId): Space | undefined;
+  spaces(): Space[];
+
+  /** Runs an RPC now. Client callers are checked for exposure, argument count and types. */
+  call(id: EntityId, method: string, args: readonly unknown[], caller?: RpcCaller): CallResult;
+  setClient(id: EntityId, clientId: string | null): CallResult;
+  giveClientTo(from: EntityId, to: EntityId): CallResult;
+  entityOfClient(clientId: string): AnyEntity | undefined;
+
+  /** Entities this one sees / entities that see this one, as of the last AOI phase. */
+  interestedIn(id: EntityId): EntityId[];
+  interestedBy(id: EntityId): EntityId[];
+
+  /** Per entity, in the order entities first changed this tick. Clears the buffers. */
+  drainAttrDeltas(fn: (entity: AnyEntity, deltas: readonly AttrDelta[]) => void): void;
+  drainAoiEvents(fn: (event: AoiEvent) => void): void;
+  drainClientEvents(fn: (event: ClientEvent) => void): void;
+  drainClientCalls(fn: (call: ClientCall) => void): void;
+  /**
+   * Persistent entities created, changed in a persistent attribute, or destroyed since the last drain,
+   * with their persistent attributes (destroyed ones included: their final state must be saved).
+   */
+  drainSaveDirty(fn: (entity: AnyEntity, attrs: Record<string, unknown>) => void): void;
+  /**
+   * The attributes a client gets with "create entity": the owner's client sees client and allClients
+   * attributes, an observer only allClients ones. It reflects every change made so far, including
+   * deltas not yet drained.
+   */
+  clientSnapshot(id: EntityId, audience: 'owner' | 'observer'): Record<string, unknown> | undefined;
+  persistentSnapshot(id: EntityId): Record<string, unknown> | undefined;
+
+  addSystem(name: string, system: System): void;
+  removeSystem(name: string): boolean;
+  /** Queues a callback for the async phase: the one way async results (storage, I/O) re-enter the loop. */
+  post(fn: () => void): void;
+  /** Applies the deferred structural ops queued so far (the commit phase). */
+  applyDeferred(): void;
+  readonly pendingDeferred: number;
+  /** Runs one whole tick without inbound/outbound: begin, async, systems, commit, aoi, end. */
+  step(dt: number): void;
+  readonly phases: WorldPhases;
+}
+
+/** The world's share of a tick, phase by phase, for the tick loop to time and interleave with I/O. */
+export interface WorldPhases {
+  begin(dt: number): void;
+  /** Posted callbacks, then due timers. */
+  async(): void;
+  systems(dt: number): void;
+  commit(): void;
+  aoi(): void;
+  /** Releases destroyed entities' eids (kept until AOI has seen their removal). */
+  end(): void;
+}
+
+export type { AttrRootInfo };

@@ -1,0 +1,179 @@
+import { addComponent, addEntity, removeEntity } from 'bitecs';
+import { Position, Yaw } from '../ecs/builtin-components.ts';
+import type { ComponentDef } from '../ecs/schema.ts';
+import type { AttrRootInfo } from './attr-decl.ts';
+import { createAttrTree, type AttrOp } from './attrs.ts';
+import type { Vec3 } from './entity.ts';
+import type { EntityId } from './entity-id.ts';
+import type { AnyEntityType, EntityHooks } from './entity-type.ts';
+import { makeEntityHandle } from './entity-handle.ts';
+import { TsworldError } from './errors.ts';
+import type { SpaceHooks } from './space.ts';
+import type { CreateEntityOptions } from './world-api.ts';
+import { guarded, type EntityRecord, type SpaceRecord, type WorldState } from './world-state.ts';
+
+type HookArgs<K extends keyof EntityHooks<unknown>> = Parameters<NonNullable<EntityHooks<unknown>[K]>> extends [unknown, ...infer Rest]
+  ? Rest
+  : never;
+
+export function entityHook<K extends keyof EntityHooks<unknown>>(state: WorldState, rec: EntityRecord, name: K, ...args: HookArgs<K>): void {
+  const hook = rec.type.hooks[name] as ((...a: unknown[]) => void) | undefined;
+  if (hook !== undefined) guarded(state, `${rec.type.name}.${name}`, () => hook(rec.handle, ...args));
+}
+
+export function spaceHook<K extends keyof SpaceHooks>(state: WorldState, space: SpaceRecord, name: K, ...rest: unknown[]): void {
+  const hook = space.type?.hooks[name] as ((...a: unknown[]) => void) | undefined;
+  if (hook !== undefined) guarded(state, `${space.type?.name}.${name}`, () => hook(space.handle, ...rest, state.api));
+}
+
+/** Allocates the eid, components and handle; no hooks. Shared by create and restore. */
+export function allocateEntity(state: WorldState, type: AnyEntityType, id: EntityId, components: readonly ComponentDef[]): EntityRecord {
+  if (state.byId.has(id)) throw new TsworldError('INVALID_STATE', `entity ${id} already exists`);
+  const eid = addEntity(state.ecs);
+  try {
+    state.storage.ensureCapacity(eid);
+  } catch (err) {
+    removeEntity(state.ecs, eid);
+    throw err;
+  }
+  const rec = { id, eid, type, state: 'creating', space: state.nil, client: null, recording: false, deltas: [], timers: new Map(), components: new Set() } as unknown as EntityRecord;
+  rec.attrs = createAttrTree(type.attrLayout, (root, op) => recordOp(state, rec, root, op));
+  rec.handle = makeEntityHandle(state, rec);
+  for (const def of components) attachComponent(state, rec, def);
+  state.byId.set(id, rec);
+  state.byEid[eid] = rec;
+  state.nil.members.add(rec);
+  return rec;
+}
+
+export function attachComponent(state: WorldState, rec: EntityRecord, def: ComponentDef, values?: Record<string, number>): void {
+  const store = state.storage.register(def);
+  if (rec.components.has(def)) return;
+  state.storage.resetEntity(def, rec.eid);
+  addComponent(state.ecs, rec.eid, store);
+  rec.components.add(def);
+  if (values !== undefined) {
+    const fields = store as Record<string, { [i: number]: number }>;
+    for (const field of def.fields) if (field.name in values) fields[field.name][rec.eid] = values[field.name];
+  }
+}
+
+function recordOp(state: WorldState, rec: EntityRecord, root: AttrRootInfo, op: AttrOp): void {
+  if (root.persistent) state.saveDirty.add(rec);
+  if (root.sync === 'server' || !rec.recording) return;
+  if (rec.deltas.length === 0) state.deltaOrder.push(rec);
+  rec.deltas.push({ ...op, sync: root.sync, root: typeof op.path[0] === 'string' ? op.path[0] : (op.key as string) });
+}
+
+export function entityComponents(type: AnyEntityType): ComponentDef[] {
+  return [Position, Yaw, ...type.components.filter((c) => c !== Position && c !== Yaw)];
+}
+
+/** GoWorld's order: create → onInit → attrs → onAttrsReady → onCreated → enter space. */
+export function createEntityNow(state: WorldState, type: AnyEntityType, id: EntityId, options: CreateEntityOptions): void {
+  const rec = allocateEntity(state, type, id, entityComponents(type));
+  if (options.position !== undefined) writePosition(state, rec.eid, options.position);
+  if (options.yaw !== undefined) state.storage.store(Yaw).yaw[rec.eid] = options.yaw;
+  entityHook(state, rec, 'onInit', state.api);
+  for (const [key, value] of Object.entries(options.attrs ?? {})) {
+    guarded(state, `${type.name} initial attribute ${key}`, () => rec.attrs.accessor.set(key, value as never));
+  }
+  if (type.persistent) state.saveDirty.add(rec);
+  entityHook(state, rec, 'onAttrsReady', state.api);
+  rec.state = 'alive';
+  rec.recording = true;
+  entityHook(state, rec, 'onCreated', state.api);
+  if (options.space !== undefined && options.space !== state.nil.id && rec.state === 'alive') {
+    enterSpaceNow(state, rec, options.space, undefined);
+  }
+}
+
+export function writePosition(state: WorldState, eid: number, p: Vec3): void {
+  const pos = state.storage.store(Position);
+  pos.x[eid] = p.x;
+  pos.y[eid] = p.y;
+  pos.z[eid] = p.z;
+}
+
+/** GoWorld's order: leave space → onDestroy → timers cancelled → client detached. Re-entrant calls are no-ops. */
+export function destroyEntityNow(state: WorldState, rec: EntityRecord): void {
+  if (rec.state !== 'alive' && rec.state !== 'creating') return;
+  rec.state = 'destroying';
+  leaveCurrentSpace(state, rec);
+  entityHook(state, rec, 'onDestroy', state.api);
+  for (const timer of rec.timers.values()) timer.cancelled = true;
+  rec.timers.clear();
+  if (rec.client !== null) setClientNow(state, rec, null);
+  rec.state = 'destroyed';
+  rec.recording = false;
+  if (rec.type.persistent) state.saveDirty.add(rec);
+  rec.deltas.length = 0;
+  state.byId.delete(rec.id);
+  state.nil.members.delete(rec);
+  state.quarantine.push(rec.eid);
+}
+
+/** Releases eids of destroyed entities: only after the AOI phase, so an index never sees a reused handle mid-tick. */
+export function releaseQuarantine(state: WorldState): void {
+  for (const eid of state.quarantine) {
+    const rec = state.byEid[eid];
+    if (rec !== undefined && rec.state === 'destroyed') {
+      state.byEid[eid] = undefined;
+      removeEntity(state.ecs, eid);
+    }
+  }
+  state.quarantine.length = 0;
+}
+
+function leaveCurrentSpace(state: WorldState, rec: EntityRecord): void {
+  const old = rec.space;
+  if (old === state.nil) return;
+  spaceHook(state, old, 'onEntityLeaveSpace', rec.handle);
+  entityHook(state, rec, 'onLeaveSpace', old.handle, state.api);
+  old.members.delete(rec);
+  old.changed.add(rec.eid);
+  rec.space = state.nil;
+  state.nil.members.add(rec);
+}
+
+/** Space hook first, then the entity's, as GoWorld does. Entering the nil space means leaving. */
+export function enterSpaceNow(state: WorldState, rec: EntityRecord, spaceId: EntityId, position: Vec3 | undefined): void {
+  if (rec.state !== 'alive') return;
+  const space = state.spaces.get(spaceId);
+  if (space === undefined || space.destroyed) {
+    state.reportError(new TsworldError('UNKNOWN_SPACE', `entity ${rec.id} cannot enter unknown space ${spaceId}`), 'enterSpace');
+    return;
+  }
+  if (position !== undefined) writePosition(state, rec.eid, position);
+  if (rec.space === space) return;
+  leaveCurrentSpace(state, rec);
+  if (space === state.nil) return;
+  state.nil.members.delete(rec);
+  space.members.add(rec);
+  space.changed.add(rec.eid);
+  rec.space = space;
+  spaceHook(state, space, 'onEntityEnterSpace', rec.handle);
+  entityHook(state, rec, 'onEnterSpace', space.handle, state.api);
+}
+
+/** A client belongs to at most one entity: binding it elsewhere unbinds it first. */
+export function setClientNow(state: WorldState, rec: EntityRecord, clientId: string | null): void {
+  const old = rec.client;
+  if (old === clientId) return;
+  if (clientId !== null) {
+    const holder = state.clients.get(clientId);
+    if (holder !== undefined) setClientNow(state, holder, null);
+  }
+  if (old !== null) {
+    rec.client = null;
+    state.clients.delete(old);
+    state.clientEvents.push({ kind: 'unbind', entity: rec.id, client: old });
+    entityHook(state, rec, 'onClientDisconnected', old, state.api);
+  }
+  if (clientId !== null && (rec.state === 'alive' || rec.state === 'creating')) {
+    rec.client = clientId;
+    state.clients.set(clientId, rec);
+    state.clientEvents.push({ kind: 'bind', entity: rec.id, client: clientId });
+    entityHook(state, rec, 'onClientConnected', clientId, state.api);
+  }
+}

@@ -1,0 +1,56 @@
+import type { EntityId } from './entity-id.ts';
+import { NIL_SPACE_KIND, resolveAoiConfig, type Space, type SpaceAoiConfig, type SpaceType } from './space.ts';
+import { destroyEntityNow, spaceHook } from './world-lifecycle.ts';
+import type { SpaceRecord, WorldState } from './world-state.ts';
+
+export function makeSpaceRecord(state: WorldState, id: EntityId, type: SpaceType | null, aoi: SpaceAoiConfig): SpaceRecord {
+  const rec = {
+    id,
+    type,
+    aoi,
+    index: aoi.enabled ? state.options.aoiFactory({ defaultRadius: aoi.radius }) : null,
+    destroyed: false,
+    members: new Set(),
+    changed: new Set(),
+    indexed: new Set(),
+  } as unknown as SpaceRecord;
+  const handle: Space = {
+    id,
+    kind: type?.name ?? NIL_SPACE_KIND,
+    isNil: type === null,
+    aoi,
+    get destroyed() {
+      return rec.destroyed;
+    },
+    get size() {
+      return rec.members.size;
+    },
+    members: () => [...rec.members].map((m) => m.handle),
+  };
+  rec.handle = handle;
+  return rec;
+}
+
+export function createSpaceNow(state: WorldState, type: SpaceType, id: EntityId, aoi: false | { radius: number } | undefined): void {
+  if (state.spaces.has(id)) {
+    state.reportError(new Error(`space ${id} already exists`), 'createSpace');
+    return;
+  }
+  const config = aoi === undefined ? type.aoi : resolveAoiConfig(type.name, aoi);
+  const rec = makeSpaceRecord(state, id, type, config);
+  state.spaces.set(id, rec);
+  spaceHook(state, rec, 'onSpaceInit');
+  spaceHook(state, rec, 'onSpaceCreated');
+}
+
+/** As in GoWorld, destroying a space destroys its members first; the index is dropped without events. */
+export function destroySpaceNow(state: WorldState, rec: SpaceRecord): void {
+  if (rec.destroyed || rec === state.nil) return;
+  for (const member of [...rec.members]) destroyEntityNow(state, member);
+  spaceHook(state, rec, 'onSpaceDestroy');
+  rec.destroyed = true;
+  rec.index?.clear();
+  rec.indexed.clear();
+  rec.changed.clear();
+  state.spaces.delete(rec.id);
+}

@@ -1,0 +1,88 @@
+import type { World as EcsWorld } from 'bitecs';
+import type { AoiIndex } from '../aoi/aoi-index.ts';
+import type { ComponentStorage } from '../ecs/component-storage.ts';
+import type { ComponentDef } from '../ecs/schema.ts';
+import type { AttrTree } from './attrs.ts';
+import type { AnyEntity } from './entity.ts';
+import type { EntityId, EntityIdGenerator } from './entity-id.ts';
+import type { AnyEntityType } from './entity-type.ts';
+import type { Space, SpaceAoiConfig, SpaceType } from './space.ts';
+import type { TimerQueue, TimerRecord } from './timer-queue.ts';
+import type { AoiEvent, AttrDelta, ClientCall, ClientEvent, GameWorld, GameWorldOptions, System } from './world-api.ts';
+
+export type EntityState = 'creating' | 'alive' | 'destroying' | 'destroyed';
+
+export interface EntityRecord {
+  readonly id: EntityId;
+  readonly eid: number;
+  readonly type: AnyEntityType;
+  handle: AnyEntity;
+  state: EntityState;
+  space: SpaceRecord;
+  client: string | null;
+  attrs: AttrTree;
+  /** Ops are recorded for clients only once the entity is created; earlier values are in every snapshot. */
+  recording: boolean;
+  deltas: AttrDelta[];
+  timers: Map<number, TimerRecord>;
+  components: Set<ComponentDef>;
+}
+
+export interface SpaceRecord {
+  readonly id: EntityId;
+  readonly type: SpaceType | null;
+  readonly aoi: SpaceAoiConfig;
+  readonly index: AoiIndex | null;
+  handle: Space;
+  destroyed: boolean;
+  members: Set<EntityRecord>;
+  /** eids whose membership changed since the last AOI phase; reconciled with `indexed` there. */
+  changed: Set<number>;
+  indexed: Set<number>;
+}
+
+/** A deferred structural op; applied in order at the commit phase. */
+export type DeferredOp = () => void;
+
+/** Everything one world owns. Shared by the world's modules; never exported from the package. */
+export interface WorldState {
+  readonly options: GameWorldOptions;
+  readonly ecs: EcsWorld;
+  readonly storage: ComponentStorage;
+  readonly ids: EntityIdGenerator;
+  readonly types: Map<string, AnyEntityType>;
+  readonly spaceTypes: Map<string, SpaceType>;
+  readonly byId: Map<EntityId, EntityRecord>;
+  /** Includes destroyed records until their eid is released at the end of the tick. */
+  readonly byEid: (EntityRecord | undefined)[];
+  readonly spaces: Map<EntityId, SpaceRecord>;
+  nil: SpaceRecord;
+  readonly clients: Map<string, EntityRecord>;
+  deferred: DeferredOp[];
+  pendingCreates: number;
+  posted: (() => void)[];
+  quarantine: number[];
+  readonly deltaOrder: EntityRecord[];
+  aoiEvents: AoiEvent[];
+  clientEvents: ClientEvent[];
+  clientCalls: ClientCall[];
+  readonly saveDirty: Set<EntityRecord>;
+  readonly timers: TimerQueue;
+  nextTimerId: number;
+  tick: number;
+  now: number;
+  readonly systems: Map<string, System>;
+  api: GameWorld;
+  readonly reportError: (error: unknown, where: string) => void;
+}
+
+/** Runs a user callback; a throw is reported, never propagated into the engine's loop. */
+export function guarded(state: WorldState, where: string, fn: () => void): boolean {
+  try {
+    fn();
+    return true;
+  } catch (error) {
+    state.reportError(error, where);
+    return false;
+  }
+}

@@ -1,0 +1,318 @@
+import { createWorld, query, removeComponent as ecsRemoveComponent } from 'bitecs';
+import { AoiRadius, Position, Velocity, Yaw } from '../ecs/builtin-components.ts';
+import { createComponentStorage } from '../ecs/component-storage.ts';
+import { createEntityIdGenerator, isEntityId } from './entity-id.ts';
+import type { AnyEntityType } from './entity-type.ts';
+import { TsworldError } from './errors.ts';
+import { nilSpaceId, resolveAoiConfig, type SpaceType } from './space.ts';
+import { createTimerQueue } from './timer-queue.ts';
+import type { GameWorld, GameWorldOptions, WorldPhases } from './world-api.ts';
+import { AoiTrack, runSpaceAoi } from './world-aoi.ts';
+import {
+  attachComponent,
+  createEntityNow,
+  destroyEntityNow,
+  enterSpaceNow,
+  releaseQuarantine,
+  setClientNow,
+} from './world-lifecycle.ts';
+import { callEntity, neighbourIds } from './world-rpc.ts';
+import { createSpaceNow, destroySpaceNow, makeSpaceRecord } from './world-spaces.ts';
+import { guarded, type EntityRecord, type WorldState } from './world-state.ts';
+
+/** Builds a game world. Nothing is shared between worlds: each has its own ECS world, arrays and ids. */
+export function createGameWorld(options: GameWorldOptions): GameWorld {
+  const state = createWorldState(options);
+  state.api = buildApi(state);
+  return state.api;
+}
+
+/** Exposed for the dump/load module, which needs the state behind a fresh world. */
+export function createWorldState(options: GameWorldOptions): WorldState {
+  const maxEntities = options.maxEntities ?? 1 << 20;
+  const storage = createComponentStorage({ initialCapacity: options.initialCapacity, maxCapacity: maxEntities + 1 });
+  for (const def of [Position, Yaw, Velocity, AoiRadius, AoiTrack, ...(options.components ?? [])]) storage.register(def);
+  const types = new Map<string, AnyEntityType>();
+  for (const type of options.entityTypes) {
+    if (types.has(type.name)) throw new TsworldError('INVALID_DECLARATION', `two entity types are named ${type.name}`);
+    types.set(type.name, type);
+    for (const def of type.components) storage.register(def);
+  }
+  const spaceTypes = new Map<string, SpaceType>();
+  for (const type of options.spaceTypes ?? []) {
+    if (spaceTypes.has(type.name)) throw new TsworldError('INVALID_DECLARATION', `two space types are named ${type.name}`);
+    spaceTypes.set(type.name, type);
+  }
+  const onError = options.onError ?? ((error: unknown, where: string) => console.error(`[tsworld] ${where}:`, error));
+  const state = {
+    options,
+    ecs: createWorld(),
+    storage,
+    ids: options.idGenerator ?? createEntityIdGenerator(),
+    types,
+    spaceTypes,
+    byId: new Map(),
+    byEid: [],
+    spaces: new Map(),
+    clients: new Map(),
+    deferred: [],
+    pendingCreates: 0,
+    posted: [],
+    quarantine: [],
+    deltaOrder: [],
+    aoiEvents: [],
+    clientEvents: [],
+    clientCalls: [],
+    saveDirty: new Set(),
+    timers: createTimerQueue(),
+    nextTimerId: 1,
+    tick: 0,
+    now: 0,
+    systems: new Map(),
+    reportError: onError,
+  } as unknown as WorldState;
+  state.nil = makeSpaceRecord(state, nilSpaceId(options.gameId ?? 1), null, resolveAoiConfig('nil', false));
+  state.spaces.set(state.nil.id, state.nil);
+  return state;
+}
+
+function resolveType(state: WorldState, type: string | AnyEntityType): AnyEntityType {
+  const name = typeof type === 'string' ? type : type.name;
+  const found = state.types.get(name);
+  if (found === undefined) throw new TsworldError('UNKNOWN_ENTITY_TYPE', `entity type ${name} is not registered in this world`);
+  return found;
+}
+
+function mustEntity(state: WorldState, id: string): EntityRecord {
+  const rec = state.byId.get(id);
+  if (rec === undefined) throw new TsworldError('UNKNOWN_ENTITY', `no entity ${id}`);
+  return rec;
+}
+
+function liveEntity(state: WorldState, id: string): EntityRecord | undefined {
+  const rec = state.byId.get(id);
+  return rec !== undefined && rec.state === 'alive' ? rec : undefined;
+}
+
+export function buildApi(state: WorldState): GameWorld {
+  const defer = (op: () => void) => void state.deferred.push(op);
+
+  const phases: WorldPhases = {
+    begin(dt) {
+      state.tick++;
+      state.now += dt * 1000;
+    },
+    async() {
+      const posted = state.posted;
+      state.posted = [];
+      for (const fn of posted) guarded(state, 'posted callback', fn);
+      fireTimers(state);
+    },
+    systems(dt) {
+      for (const [name, system] of state.systems) guarded(state, `system ${name}`, () => system(api, dt));
+    },
+    commit() {
+      const ops = state.deferred;
+      state.deferred = [];
+      for (const op of ops) guarded(state, 'deferred op', op);
+    },
+    aoi() {
+      for (const space of [...state.spaces.values()]) runSpaceAoi(state, space, false);
+    },
+    end() {
+      releaseQuarantine(state);
+    },
+  };
+
+  const api: GameWorld = {
+    get gameId() {
+      return state.options.gameId ?? 1;
+    },
+    get tick() {
+      return state.tick;
+    },
+    get now() {
+      return state.now;
+    },
+    ecs: state.ecs,
+    nilSpace: state.nil.handle,
+    get entityCount() {
+      return state.byId.size;
+    },
+    store: (def) => state.storage.store(def),
+    query: (defs) => query(state.ecs, defs.map((d) => state.storage.store(d))),
+    hasComponent(id, def) {
+      const rec = state.byId.get(id);
+      return rec !== undefined && rec.components.has(def);
+    },
+    addComponent(id, def, values) {
+      state.storage.register(def);
+      defer(() => {
+        const rec = liveEntity(state, id);
+        if (rec !== undefined) attachComponent(state, rec, def, values);
+      });
+    },
+    removeComponent(id, def) {
+      defer(() => {
+        const rec = liveEntity(state, id);
+        if (rec === undefined || !rec.components.has(def) || def === Position || def === Yaw) return;
+        ecsRemoveComponent(state.ecs, rec.eid, state.storage.store(def));
+        rec.components.delete(def);
+      });
+    },
+
+    createEntity(type, options = {}) {
+      const resolved = resolveType(state, type);
+      if (state.byId.size + state.quarantine.length + state.pendingCreates >= state.storage.maxCapacity - 1) {
+        throw new TsworldError('CAPACITY_EXCEEDED', `cannot create more than ${state.storage.maxCapacity - 1} entities`);
+      }
+      const id = options.id ?? state.ids.next();
+      if (!isEntityId(id)) throw new TsworldError('INVALID_ARGUMENT', `${String(id)} is not an entity id`);
+      state.pendingCreates++;
+      defer(() => {
+        state.pendingCreates--;
+        createEntityNow(state, resolved, id, options);
+      });
+      return id;
+    },
+    destroyEntity(id) {
+      const rec = state.byId.get(id);
+      if (rec === undefined || rec.state === 'destroying' || rec.state === 'destroyed') return false;
+      defer(() => destroyEntityNow(state, rec));
+      return true;
+    },
+    enterSpace(id, spaceId, position) {
+      defer(() => {
+        const rec = liveEntity(state, id);
+        if (rec !== undefined) enterSpaceNow(state, rec, spaceId, position);
+      });
+    },
+    leaveSpace(id) {
+      api.enterSpace(id, state.nil.id);
+    },
+    entity: (id) => state.byId.get(id)?.handle,
+    entityByEid(eid) {
+      const rec = state.byEid[eid];
+      return rec !== undefined && rec.state !== 'destroyed' ? rec.handle : undefined;
+    },
+    entities: () => [...state.byId.values()].map((r) => r.handle),
+
+    createSpace(type, options = {}) {
+      const name = typeof type === 'string' ? type : type.name;
+      const resolved = state.spaceTypes.get(name);
+      if (resolved === undefined) throw new TsworldError('UNKNOWN_SPACE', `space type ${name} is not registered in this world`);
+      const id = options.id ?? state.ids.next();
+      defer(() => createSpaceNow(state, resolved, id, options.aoi));
+      return id;
+    },
+    destroySpace(id) {
+      const rec = state.spaces.get(id);
+      if (rec === undefined || rec === state.nil || rec.destroyed) return false;
+      defer(() => destroySpaceNow(state, rec));
+      return true;
+    },
+    space: (id) => state.spaces.get(id)?.handle,
+    spaces: () => [...state.spaces.values()].map((s) => s.handle),
+
+    call: (id, method, args, caller = { kind: 'server' }) => callEntity(state, id, method, args, caller),
+    setClient(id, clientId) {
+      const rec = liveEntity(state, id);
+      if (rec === undefined) return { ok: false, code: 'UNKNOWN_ENTITY', message: `no entity ${id}` };
+      setClientNow(state, rec, clientId);
+      return { ok: true };
+    },
+    giveClientTo(from, to) {
+      const src = liveEntity(state, from);
+      const dst = liveEntity(state, to);
+      if (src === undefined || dst === undefined) return { ok: false, code: 'UNKNOWN_ENTITY', message: `no entity ${src ? to : from}` };
+      const client = src.client;
+      if (client === null) return { ok: false, code: 'INVALID_STATE', message: `entity ${from} has no client` };
+      setClientNow(state, src, null);
+      setClientNow(state, dst, client);
+      return { ok: true };
+    },
+    entityOfClient: (clientId) => state.clients.get(clientId)?.handle,
+
+    interestedIn: (id) => neighbourIds(state, id, 'in'),
+    interestedBy: (id) => neighbourIds(state, id, 'by'),
+
+    drainAttrDeltas(fn) {
+      const order = state.deltaOrder.splice(0);
+      for (const rec of order) {
+        const deltas = rec.deltas;
+        rec.deltas = [];
+        if (deltas.length > 0 && rec.state !== 'destroyed') fn(rec.handle, deltas);
+      }
+    },
+    drainAoiEvents(fn) {
+      const events = state.aoiEvents;
+      state.aoiEvents = [];
+      for (const e of events) fn(e);
+    },
+    drainClientEvents(fn) {
+      const events = state.clientEvents;
+      state.clientEvents = [];
+      for (const e of events) fn(e);
+    },
+    drainClientCalls(fn) {
+      const calls = state.clientCalls;
+      state.clientCalls = [];
+      for (const c of calls) fn(c);
+    },
+    drainSaveDirty(fn) {
+      const dirty = [...state.saveDirty];
+      state.saveDirty.clear();
+      for (const rec of dirty) fn(rec.handle, rec.attrs.snapshot((root) => root.persistent));
+    },
+    clientSnapshot(id, audience) {
+      const rec = state.byId.get(id);
+      if (rec === undefined) return undefined;
+      return rec.attrs.snapshot((root) => root.sync === 'allClients' || (audience === 'owner' && root.sync === 'client'));
+    },
+    persistentSnapshot: (id) => state.byId.get(id)?.attrs.snapshot((root) => root.persistent),
+
+    addSystem(name, system) {
+      if (state.systems.has(name)) throw new TsworldError('INVALID_ARGUMENT', `a system named ${name} is already registered`);
+      state.systems.set(name, system);
+    },
+    removeSystem: (name) => state.systems.delete(name),
+    post(fn) {
+      state.posted.push(fn);
+    },
+    applyDeferred: () => phases.commit(),
+    get pendingDeferred() {
+      return state.deferred.length;
+    },
+    step(dt) {
+      phases.begin(dt);
+      phases.async();
+      phases.systems(dt);
+      phases.commit();
+      phases.aoi();
+      phases.end();
+    },
+    phases,
+  };
+  return api;
+}
+
+/** Fires due timers by method name. A repeating timer is re-armed from its due time, so it does not drift. */
+function fireTimers(state: WorldState): void {
+  for (let timer = state.timers.popDue(state.now); timer !== undefined; timer = state.timers.popDue(state.now)) {
+    const rec = state.byEid[timer.ownerEid];
+    if (rec === undefined || rec.state !== 'alive' || rec.timers.get(timer.id) !== timer) continue;
+    if (timer.interval > 0) {
+      timer.due += timer.interval;
+      state.timers.push(timer);
+    } else {
+      rec.timers.delete(timer.id);
+    }
+    const decl = rec.type.rpc.get(timer.method);
+    if (decl === undefined) {
+      state.reportError(new TsworldError('UNKNOWN_METHOD', `${rec.type.name} has no method ${timer.method}`), 'timer');
+      continue;
+    }
+    guarded(state, `timer ${rec.type.name}.${timer.method}`, () => decl.invoke(rec.handle, timer.args));
+  }
+}
+
