@@ -1,0 +1,24 @@
+/** Transports: internal TCP links (gate ↔ dispatcher ↔ game) and the client WebSocket seam. Node only. */
+export { createLink, DEFAULT_MAX_PENDING_BYTES } from './link.ts';
+export type { Link, LinkHandlers, LinkOptions } from './link.ts';
+export { listenLinks, connectLink } from './link-net.ts';
+export type { LinkServer, ListenLinksOptions, ConnectLinkOptions } from './link-net.ts';
+export { keepLinkOpen } from './reconnect.ts';
+export type { ReconnectOptions, ReconnectingLink } from './reconnect.ts';
+export { DEFAULTS as CLIENT_TRANSPORT_DEFAULTS } from './client-transport.ts';
+export type {
+  ClientTransport,
+  ClientServer,
+  ClientConnection,
+  ClientListenOptions,
+  ClientTransportHandlers,
+  SendResult,
+  TransportKind,
+  TransportLog,
+} from './client-transport.ts';
+export { selectClientTransport } from './select-transport.ts';
+export type { TransportChoice } from './select-transport.ts';
+export { createUwsTransport, loadUws } from './uws-transport.ts';
+export type { LoadedUws, Uws } from './uws-transport.ts';
+export { createWsTransport } from './ws-transport.ts';
+export { resolveStaticPath, contentTypeOf } from './static-files.ts';

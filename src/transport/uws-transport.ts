@@ -1,0 +1,204 @@
+import type { HttpRequest, HttpResponse, WebSocket as UwsSocket, us_listen_socket } from '@trufflesuite/uws-js-unofficial';
+import { TsworldError } from '../core/errors.ts';
+import { CLOSE_CODES } from '../protocol/wire-errors.ts';
+import { DEFAULTS } from './client-transport.ts';
+import type { ClientConnection, ClientListenOptions, ClientServer, ClientTransport, SendResult } from './client-transport.ts';
+import { STATUS_LINES, serveStatic } from './static-files.ts';
+
+export type Uws = typeof import('@trufflesuite/uws-js-unofficial');
+
+export interface LoadedUws {
+  uws: Uws;
+  /** False when the package fell back to its JS shim (its native binary did not load). */
+  native: boolean;
+}
+
+/** Loads uWebSockets.js lazily (processes that never serve clients never load it). */
+export async function loadUws(): Promise<LoadedUws | null> {
+  try {
+    const mod = (await import('@trufflesuite/uws-js-unofficial')) as Uws & { default?: Uws };
+    const uws = mod.default ?? mod;
+    return { uws, native: /\[native code\]/.test(uws.App.toString()) };
+  } catch {
+    return null;
+  }
+}
+
+interface UserData {
+  connection: UwsConnection | null;
+}
+
+interface UwsConnection extends ClientConnection {
+  markClosed(): void;
+}
+
+const SEND_STATUS: readonly SendResult[] = ['backpressure', 'ok', 'dropped'];
+const decoder = new TextDecoder();
+
+function makeConnection(id: number, ws: UwsSocket<UserData>): UwsConnection {
+  // uWS invalidates the socket object at close; touching it afterwards aborts the process, so every
+  // method checks `closed` first.
+  let closed = false;
+  const remoteAddress = decoder.decode(ws.getRemoteAddressAsText());
+  return {
+    id,
+    remoteAddress,
+    get closed() {
+      return closed;
+    },
+    get bufferedAmount() {
+      return closed ? 0 : (ws.getBufferedAmount() as number);
+    },
+    send(message) {
+      if (closed) return 'dropped';
+      return SEND_STATUS[ws.send(message, true, false) as number] ?? 'dropped';
+    },
+    cork(fn) {
+      if (closed) fn();
+      else ws.cork(fn);
+    },
+    close(code, reason = '') {
+      if (closed) return;
+      ws.end(code, reason);
+    },
+    markClosed() {
+      closed = true;
+    },
+  };
+}
+
+/** The uWebSockets.js implementation of the Transport seam. */
+export function createUwsTransport(uws: Uws): ClientTransport {
+  return {
+    kind: 'uws',
+    listen(options) {
+      return listenUws(uws, options);
+    },
+  };
+}
+
+function listenUws(uws: Uws, options: ClientListenOptions): Promise<ClientServer> {
+  const app = uws.App();
+  const open = new Set<UwsConnection>();
+  let nextId = 1;
+  let allClosed: (() => void) | null = null;
+  const maxPayload = options.maxPayload ?? DEFAULTS.maxPayload;
+
+  function guard(connection: ClientConnection, fn: () => void): void {
+    try {
+      fn();
+    } catch {
+      // A handler bug must not escape into uWS (an exception there ends the process): drop the client.
+      connection.close(1011, 'internal error');
+    }
+  }
+
+  app.ws<UserData>(options.path ?? DEFAULTS.path, {
+    // uWS drops an oversize message by cutting the TCP connection (the client sees 1006, no reason). Its
+    // limit is set at twice ours so a message over `maxPayload` but within that margin gets a proper
+    // 1009 close from the message handler; only grossly oversize frames are cut.
+    maxPayloadLength: 2 * maxPayload,
+    idleTimeout: options.idleTimeoutSec ?? DEFAULTS.idleTimeoutSec,
+    maxBackpressure: options.maxBackpressure ?? DEFAULTS.maxBackpressure,
+    sendPingsAutomatically: true,
+    compression: uws.DISABLED,
+    upgrade(res, req, context) {
+      res.upgrade<UserData>(
+        { connection: null },
+        req.getHeader('sec-websocket-key'),
+        req.getHeader('sec-websocket-protocol'),
+        req.getHeader('sec-websocket-extensions'),
+        context,
+      );
+    },
+    open(ws) {
+      const connection = makeConnection(nextId++, ws);
+      ws.getUserData().connection = connection;
+      open.add(connection);
+      guard(connection, () => options.onOpen(connection));
+    },
+    message(ws, message, isBinary) {
+      const connection = ws.getUserData().connection;
+      if (connection === null) return;
+      if (!isBinary) {
+        connection.close(CLOSE_CODES['frame-malformed'], 'binary messages only');
+        return;
+      }
+      if (message.byteLength > maxPayload) {
+        connection.close(CLOSE_CODES['frame-too-large'], 'message too big');
+        return;
+      }
+      // uWS frees `message` when this callback returns: copy it now.
+      const copy = new Uint8Array(message.byteLength);
+      copy.set(new Uint8Array(message));
+      guard(connection, () => options.onMessage(connection, copy));
+    },
+    drain(ws) {
+      const connection = ws.getUserData().connection;
+      if (connection !== null && options.onDrain) guard(connection, () => options.onDrain!(connection));
+    },
+    close(ws, code, message) {
+      const connection = ws.getUserData().connection;
+      if (connection === null) return;
+      const reason = decoder.decode(new Uint8Array(message).slice());
+      connection.markClosed();
+      open.delete(connection);
+      try {
+        options.onClose(connection, code, reason);
+      } finally {
+        if (open.size === 0) allClosed?.();
+      }
+    },
+  });
+
+  const serveHttp = (res: HttpResponse, req: HttpRequest): void => {
+    const url = req.getUrl();
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+    });
+    void serveStatic(options.staticDir, url).then((reply) => {
+      if (aborted) return;
+      res.cork(() => {
+        res.writeStatus(STATUS_LINES[reply.status]).writeHeader('Content-Type', reply.contentType).end(reply.body);
+      });
+    });
+  };
+  app.get('/*', serveHttp);
+
+  return new Promise((resolve, reject) => {
+    app.listen(options.host, options.port, (listenSocket: us_listen_socket | false) => {
+      if (listenSocket === false) {
+        reject(new TsworldError('TRANSPORT_FAILURE', `uWS cannot listen on ${options.host}:${options.port}`));
+        return;
+      }
+      const port = uws.us_socket_local_port(listenSocket as never);
+      let stopping: Promise<void> | null = null;
+      resolve({
+        implementation: 'uws',
+        port,
+        get connectionCount() {
+          return open.size;
+        },
+        stop() {
+          stopping ??= new Promise<void>((done) => {
+            const finish = (): void => {
+              // app.close() also drops idle keep-alive HTTP sockets, which would otherwise keep the
+              // process alive; the listen socket is closed first so nothing new arrives meanwhile.
+              (app as { close?: () => void }).close?.();
+              done();
+            };
+            uws.us_listen_socket_close(listenSocket);
+            if (open.size === 0) {
+              finish();
+              return;
+            }
+            allClosed = finish;
+            for (const connection of [...open]) connection.close(CLOSE_CODES['server-shutdown'], 'server shutdown');
+          });
+          return stopping;
+        },
+      });
+    });
+  });
+}

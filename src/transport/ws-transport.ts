@@ -1,0 +1,191 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
+import { TsworldError } from '../core/errors.ts';
+import { CLOSE_CODES } from '../protocol/wire-errors.ts';
+import { DEFAULTS } from './client-transport.ts';
+import type { ClientConnection, ClientListenOptions, ClientServer, ClientTransport } from './client-transport.ts';
+import { serveStatic } from './static-files.ts';
+
+/** How long `stop()` waits for clients to answer the close handshake before dropping them. */
+const STOP_GRACE_MS = 1000;
+
+interface WsConnection extends ClientConnection {
+  lastSeen: number;
+  readonly socket: WebSocket;
+}
+
+/** The `ws` implementation of the Transport seam: the fallback when uWS native is unavailable. */
+export function createWsTransport(): ClientTransport {
+  return { kind: 'ws', listen: listenWs };
+}
+
+function makeConnection(
+  id: number,
+  socket: WebSocket,
+  request: IncomingMessage,
+  options: ClientListenOptions,
+): WsConnection {
+  const maxBackpressure = options.maxBackpressure ?? DEFAULTS.maxBackpressure;
+  let waitingForDrain = false;
+  const connection: WsConnection = {
+    id,
+    remoteAddress: request.socket.remoteAddress ?? '',
+    socket,
+    lastSeen: Date.now(),
+    get closed() {
+      return socket.readyState !== socket.OPEN;
+    },
+    get bufferedAmount() {
+      return socket.bufferedAmount;
+    },
+    send(message) {
+      if (socket.readyState !== socket.OPEN) return 'dropped';
+      if (socket.bufferedAmount > maxBackpressure) return 'dropped';
+      socket.send(message, { binary: true }, () => {
+        // ws has no public drain event; the write callback of the last queued message stands in for it.
+        if (waitingForDrain && socket.bufferedAmount === 0 && socket.readyState === socket.OPEN) {
+          waitingForDrain = false;
+          options.onDrain?.(connection);
+        }
+      });
+      if (socket.bufferedAmount > 0) {
+        waitingForDrain = true;
+        return 'backpressure';
+      }
+      return 'ok';
+    },
+    cork(fn) {
+      // ws writes each message straight to its socket; there is no public way to batch syscalls.
+      fn();
+    },
+    close(code, reason = '') {
+      if (socket.readyState === socket.OPEN) socket.close(code, reason);
+    },
+  };
+  return connection;
+}
+
+function listenWs(options: ClientListenOptions): Promise<ClientServer> {
+  const path = options.path ?? DEFAULTS.path;
+  const idleMs = (options.idleTimeoutSec ?? DEFAULTS.idleTimeoutSec) * 1000;
+  const open = new Set<WsConnection>();
+  let nextId = 1;
+  let allClosed: (() => void) | null = null;
+
+  const http = createServer((req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(404).end();
+      return;
+    }
+    void serveStatic(options.staticDir, req.url ?? '/').then((reply) => {
+      res.writeHead(reply.status, { 'Content-Type': reply.contentType, 'Content-Length': reply.body.length });
+      res.end(req.method === 'HEAD' ? undefined : reply.body);
+    });
+  });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxPayload ?? DEFAULTS.maxPayload,
+    perMessageDeflate: false,
+  });
+
+  function guard(connection: ClientConnection, fn: () => void): void {
+    try {
+      fn();
+    } catch {
+      connection.close(1011, 'internal error');
+    }
+  }
+
+  function accept(socket: WebSocket, request: IncomingMessage): void {
+    const connection = makeConnection(nextId++, socket, request, options);
+    open.add(connection);
+    // ws reports protocol errors (oversize, bad frames) here and then closes with the right code itself.
+    socket.on('error', () => undefined);
+    socket.on('pong', () => {
+      connection.lastSeen = Date.now();
+    });
+    socket.on('message', (data, isBinary) => {
+      connection.lastSeen = Date.now();
+      if (!isBinary) {
+        connection.close(CLOSE_CODES['frame-malformed'], 'binary messages only');
+        return;
+      }
+      const bytes = data as Buffer;
+      guard(connection, () => options.onMessage(connection, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length)));
+    });
+    socket.on('close', (code, reason) => {
+      open.delete(connection);
+      try {
+        options.onClose(connection, code, reason.toString('utf8'));
+      } finally {
+        if (open.size === 0) allClosed?.();
+      }
+    });
+    guard(connection, () => options.onOpen(connection));
+  }
+
+  http.on('upgrade', (request, socket, head) => {
+    const requestPath = (request.url ?? '').split('?', 1)[0];
+    if (requestPath !== path) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => accept(ws, request));
+  });
+
+  // Mirrors uWS idleTimeout + sendPingsAutomatically: ping at half the window, drop at the full window.
+  const idleTimer =
+    idleMs > 0
+      ? setInterval(() => {
+          const now = Date.now();
+          for (const connection of open) {
+            const quiet = now - connection.lastSeen;
+            if (quiet > idleMs) connection.socket.terminate();
+            else if (quiet > idleMs / 2) connection.socket.ping();
+          }
+        }, Math.max(250, idleMs / 4))
+      : null;
+  idleTimer?.unref();
+
+  return new Promise((resolve, reject) => {
+    http.once('error', (cause) => {
+      if (idleTimer !== null) clearInterval(idleTimer);
+      reject(new TsworldError('TRANSPORT_FAILURE', `ws cannot listen on ${options.host}:${options.port}`, { cause }));
+    });
+    http.listen(options.port, options.host, () => {
+      const address = http.address();
+      const port = typeof address === 'object' && address !== null ? address.port : options.port;
+      let stopping: Promise<void> | null = null;
+      resolve({
+        implementation: 'ws',
+        port,
+        get connectionCount() {
+          return open.size;
+        },
+        stop() {
+          stopping ??= new Promise<void>((done) => {
+            if (idleTimer !== null) clearInterval(idleTimer);
+            const finish = (): void => {
+              clearTimeout(grace);
+              wss.close();
+              http.closeAllConnections();
+              http.close(() => done());
+            };
+            const grace = setTimeout(() => {
+              for (const connection of open) connection.socket.terminate();
+            }, STOP_GRACE_MS);
+            if (open.size === 0) {
+              finish();
+              return;
+            }
+            allClosed = finish;
+            for (const connection of [...open]) connection.close(CLOSE_CODES['server-shutdown'], 'server shutdown');
+          });
+          return stopping;
+        },
+      });
+    });
+  });
+}
