@@ -57,6 +57,13 @@ export function createWireCodec(options: { packr: Packr }): WireCodec {
     return value;
   }
 
+  function requireU16(spec: MessageSpec, field: string, value: unknown): number {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffff) {
+      throw new TsworldError('INVALID_ARGUMENT', `${spec.name}.${field}: not a u16`);
+    }
+    return value;
+  }
+
   function writeKey(spec: MessageSpec, value: Loose, out: Uint8Array): number {
     switch (spec.key) {
       case 'none':
@@ -69,10 +76,10 @@ export function createWireCodec(options: { packr: Packr }): WireCodec {
         writeId(out, 16, requireId(spec, 'clientId', value.clientId));
         return KEY_SIZE.entityClient;
       case 'game':
-        writeU16(out, 0, value.gameId as number);
+        writeU16(out, 0, requireU16(spec, 'gameId', value.gameId));
         return KEY_SIZE.game;
       case 'gateClient':
-        writeU16(out, 0, value.gateId as number);
+        writeU16(out, 0, requireU16(spec, 'gateId', value.gateId));
         writeId(out, 2, requireId(spec, 'clientId', value.clientId));
         return KEY_SIZE.gateClient;
     }

@@ -44,3 +44,5 @@ export {
 export type { ClientPosition } from './client-position.ts';
 export { ProtocolError, CLOSE_CODES, isProtocolError } from './wire-errors.ts';
 export type { WireFault, CloseCode } from './wire-errors.ts';
+export { writePositionSyncFrame } from './position-frame.ts';
+export type { ReservingSink } from './position-frame.ts';

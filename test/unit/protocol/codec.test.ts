@@ -63,6 +63,7 @@ describe('wire codec', () => {
 
   it('refuses to encode a malformed id', () => {
     expect(() => codec.encode(MSG.NOTIFY_DESTROY_ENTITY, { entityId: 'short' })).toThrow(/16-char id/);
+    expect(() => codec.encode(MSG.CLEAR_CLIENT_FILTER_PROPS, { gateId: 70000, clientId: CLIENT })).toThrow(/u16/);
   });
 
   it('forwards a client call to the dispatcher by prefixing the client id, without re-encoding', () => {
