@@ -17,7 +17,11 @@ export type ErrorCode =
   // Wire layer: a peer sent bytes that break the protocol (detail in ProtocolError.fault).
   | 'PROTOCOL_VIOLATION'
   // Wire layer: a socket failed, closed, or could not keep up (backpressure bound exceeded).
-  | 'TRANSPORT_FAILURE';
+  | 'TRANSPORT_FAILURE'
+  // Config: a deployment config file is missing, unparsable or invalid (every problem is listed).
+  | 'INVALID_CONFIG'
+  // Storage: the backend (LMDB, Redis) failed an operation; the backend's error is the cause.
+  | 'STORAGE_FAILURE';
 
 export class TsworldError extends Error {
   readonly code: ErrorCode;
