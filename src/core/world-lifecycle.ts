@@ -26,10 +26,19 @@ export function spaceHook<K extends keyof SpaceHooks>(state: WorldState, space: 
   if (hook !== undefined) guarded(state, `${space.type?.name}.${name}`, () => hook(space.handle, ...rest, state.api));
 }
 
-/** Allocates the eid, components and handle; no hooks. Shared by create and restore. */
-export function allocateEntity(state: WorldState, type: AnyEntityType, id: EntityId, components: readonly ComponentDef[]): EntityRecord {
+/**
+ * Allocates the eid (or takes one a restore already allocated), components and handle; no hooks.
+ * Shared by create and restore.
+ */
+export function allocateEntity(
+  state: WorldState,
+  type: AnyEntityType,
+  id: EntityId,
+  components: readonly ComponentDef[],
+  presetEid?: number,
+): EntityRecord {
   if (state.byId.has(id)) throw new TsworldError('INVALID_STATE', `entity ${id} already exists`);
-  const eid = addEntity(state.ecs);
+  const eid = presetEid ?? addEntity(state.ecs);
   try {
     state.storage.ensureCapacity(eid);
   } catch (err) {

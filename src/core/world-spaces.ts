@@ -54,3 +54,8 @@ export function destroySpaceNow(state: WorldState, rec: SpaceRecord): void {
   rec.changed.clear();
   state.spaces.delete(rec.id);
 }
+
+/** Restore path: the space comes back as it was, without creation hooks. */
+export function createSpaceRecordSilently(state: WorldState, type: SpaceType, id: EntityId, aoi: SpaceAoiConfig): void {
+  state.spaces.set(id, makeSpaceRecord(state, id, type, aoi));
+}

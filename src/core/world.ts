@@ -94,6 +94,15 @@ function liveEntity(state: WorldState, id: string): EntityRecord | undefined {
   return rec !== undefined && rec.state === 'alive' ? rec : undefined;
 }
 
+/** Where a world's state hangs off its api object, for the dump module; not part of the public API. */
+export const WORLD_STATE: unique symbol = Symbol('tsworld.worldState');
+
+export function stateOf(world: GameWorld): WorldState {
+  const state = (world as GameWorld & { [WORLD_STATE]?: WorldState })[WORLD_STATE];
+  if (state === undefined) throw new TsworldError('INVALID_ARGUMENT', 'not a world made by createGameWorld');
+  return state;
+}
+
 export function buildApi(state: WorldState): GameWorld {
   const defer = (op: () => void) => void state.deferred.push(op);
 
@@ -293,6 +302,7 @@ export function buildApi(state: WorldState): GameWorld {
     },
     phases,
   };
+  Object.defineProperty(api, WORLD_STATE, { value: state });
   return api;
 }
 
