@@ -110,6 +110,14 @@ export const MSG = {
     direction: 'gate→dispatcher→games (raw 32-byte records)',
     fields: null,
   }),
+  GATE_DISCONNECTED: defineMessage({
+    id: 25, name: 'GATE_DISCONNECTED', target: 'allGames', key: 'none', direction: 'dispatcher→all games',
+    fields: [['gateId', 'u16']],
+  }),
+  GIVE_CLIENT: defineMessage({
+    id: 26, name: 'GIVE_CLIENT', target: 'entity', key: 'entity', direction: 'game→dispatcher→game',
+    fields: [['clientId', 'id'], ['gateId', 'u16']],
+  }),
 
   // ── to client (1000..1499): internal body = gateId·clientId key + client body; the gate strips the key
   CREATE_ENTITY_ON_CLIENT: defineMessage({
