@@ -57,6 +57,8 @@ export type {
 } from './core/world-api.ts';
 export { dumpWorld, loadWorld, WORLD_DUMP_FORMAT } from './core/world-dump.ts';
 export type { EntityDump, LoadReport, SpaceDump, TimerDump, WorldDump, WorldDumpHeader, WorldStateDump } from './core/world-dump.ts';
+export { migrateIn, migrateOut } from './core/world-migrate.ts';
+export type { MigrateData } from './core/world-migrate.ts';
 
 // Tick
 export { createTickLoop, TICK_PHASES } from './tick/tick-loop.ts';

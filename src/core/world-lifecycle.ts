@@ -134,7 +134,7 @@ export function releaseQuarantine(state: WorldState): void {
   state.quarantine.length = 0;
 }
 
-function leaveCurrentSpace(state: WorldState, rec: EntityRecord): void {
+export function leaveCurrentSpace(state: WorldState, rec: EntityRecord): void {
   const old = rec.space;
   if (old === state.nil) return;
   spaceHook(state, old, 'onEntityLeaveSpace', rec.handle);

@@ -1,0 +1,114 @@
+import type { ComponentDef } from '../ecs/schema.ts';
+import { armTimer } from './entity-handle.ts';
+import type { EntityId } from './entity-id.ts';
+import { TsworldError } from './errors.ts';
+import { cloneValue } from './value-types.ts';
+import type { GameWorld } from './world-api.ts';
+import type { TimerDump } from './world-dump.ts';
+import { allocateEntity, entityComponents, entityHook, enterSpaceNow, leaveCurrentSpace } from './world-lifecycle.ts';
+import { stateOf } from './world.ts';
+import type { EntityRecord, WorldState } from './world-state.ts';
+
+/** One entity in flight between games: plain data, msgpack-able. */
+export interface MigrateData {
+  id: EntityId;
+  type: string;
+  /** The space it goes to (on the receiving game). */
+  space: EntityId;
+  client: string | null;
+  attrs: Record<string, unknown>;
+  /** Component name → field name → value: per entity, unlike a dump's wholesale arrays. */
+  components: Record<string, Record<string, number>>;
+  timers: TimerDump[];
+}
+
+/**
+ * Takes an entity out of this game (deferred to the commit phase; `done` receives the data then).
+ * GoWorld's order: leave space → onMigrateOut → packed → timers cancelled → client binding dropped WITHOUT
+ * onClientDisconnected or an unbind event (the client follows the entity) → removed. No onDestroy.
+ */
+export function migrateOut(world: GameWorld, id: EntityId, toSpace: EntityId, done: (data: MigrateData) => void): void {
+  const state = stateOf(world);
+  state.deferred.push(() => {
+    const rec = state.byId.get(id);
+    if (rec === undefined || rec.state !== 'alive') {
+      state.reportError(new TsworldError('UNKNOWN_ENTITY', `cannot migrate ${id}: not alive here`), 'migrateOut');
+      return;
+    }
+    leaveCurrentSpace(state, rec);
+    rec.state = 'destroying';
+    entityHook(state, rec, 'onMigrateOut', state.api);
+    const data = packEntity(state, rec, toSpace);
+    for (const timer of rec.timers.values()) timer.cancelled = true;
+    rec.timers.clear();
+    if (rec.client !== null) state.clients.delete(rec.client);
+    rec.client = null;
+    rec.state = 'destroyed';
+    rec.recording = false;
+    rec.deltas.length = 0;
+    state.byId.delete(rec.id);
+    state.nil.members.delete(rec);
+    state.quarantine.push(rec.eid);
+    done(data);
+  });
+}
+
+/** GoWorld's arrival order: onInit → attrs → onAttrsReady → onMigrateIn → enter space. Deferred like createEntity. */
+export function migrateIn(world: GameWorld, data: MigrateData): EntityId {
+  const state = stateOf(world);
+  const type = state.types.get(data.type);
+  if (type === undefined) throw new TsworldError('UNKNOWN_ENTITY_TYPE', `entity type ${data.type} is not registered in this world`);
+  state.deferred.push(() => {
+    const defs = new Set<ComponentDef>(entityComponents(type));
+    for (const name of Object.keys(data.components)) {
+      const def = state.storage.defByName(name);
+      if (def !== undefined) defs.add(def);
+    }
+    const rec = allocateEntity(state, type, data.id, [...defs]);
+    for (const [name, values] of Object.entries(data.components)) {
+      const def = state.storage.defByName(name);
+      if (def === undefined) continue;
+      const store = state.storage.store(def) as Record<string, { [i: number]: number }>;
+      for (const field of def.fields) if (typeof values[field.name] === 'number') store[field.name][rec.eid] = values[field.name];
+    }
+    entityHook(state, rec, 'onInit', state.api);
+    const reset = rec.attrs.restore(data.attrs);
+    if (reset.length > 0) state.reportError(new TsworldError('SCHEMA_MISMATCH', `${data.id}: attributes reset on arrival: ${reset.join(', ')}`), 'migrateIn');
+    for (const t of data.timers) if (type.rpc.has(t.method)) armTimer(state, rec, t.method, t.args, t.remaining, t.interval);
+    entityHook(state, rec, 'onAttrsReady', state.api);
+    rec.state = 'alive';
+    rec.recording = true;
+    if (data.client !== null) {
+      rec.client = data.client;
+      state.clients.set(data.client, rec);
+    }
+    entityHook(state, rec, 'onMigrateIn', state.api);
+    if (data.space !== state.nil.id) enterSpaceNow(state, rec, data.space, undefined);
+  });
+  return data.id;
+}
+
+function packEntity(state: WorldState, rec: EntityRecord, toSpace: EntityId): MigrateData {
+  const components: MigrateData['components'] = {};
+  for (const def of rec.components) {
+    const store = state.storage.store(def) as Record<string, ArrayLike<number>>;
+    const values: Record<string, number> = {};
+    for (const field of def.fields) values[field.name] = store[field.name][rec.eid];
+    components[def.name] = values;
+  }
+  return {
+    id: rec.id,
+    type: rec.type.name,
+    space: toSpace,
+    client: rec.client,
+    attrs: rec.attrs.snapshot(() => true),
+    components,
+    timers: [...rec.timers.values()].map((t) => ({
+      id: t.id,
+      method: t.method,
+      args: cloneValue([...t.args]),
+      remaining: Math.max(0, t.due - state.now),
+      interval: t.interval,
+    })),
+  };
+}
