@@ -1,7 +1,7 @@
 import type { AoiEvents, AoiIndex, AoiIndexOptions } from './aoi-index.ts';
 import { AoiEntityTable } from './entity-table.ts';
 import { AoiEventBuffer } from './event-buffer.ts';
-import { sweepAll, sweepChanged, sweepSpecials } from './grid-events.ts';
+import { SweepScratch, sweepAll, sweepChanged, sweepSpecials } from './grid-events.ts';
 import { GridLayout } from './grid-layout.ts';
 
 const NAME = 'grid';
@@ -20,6 +20,7 @@ export function createGridAoi(options: AoiIndexOptions): AoiIndex {
   const table = new AoiEntityTable(NAME);
   const layout = new GridLayout(2 * base, 0.5 * base, base);
   const events = new AoiEventBuffer();
+  const scratch = new SweepScratch();
   let stamp = new Int32Array(0);
   let mark = 0;
 
@@ -38,11 +39,11 @@ export function createGridAoi(options: AoiIndexOptions): AoiIndex {
       if (table.changedCount === 0) return events;
       layout.build(table);
       if (layout.count > 0) {
-        if (layout.changedCount >= SWEEP_ALL_SHARE * layout.count) sweepAll(layout, events);
-        else sweepChanged(layout, events);
+        if (layout.changedCount >= SWEEP_ALL_SHARE * layout.count) sweepAll(layout, events, scratch);
+        else sweepChanged(layout, events, scratch);
         if (layout.specialCount > 0) {
           if (stamp.length < layout.count) stamp = new Int32Array(layout.sH.length);
-          mark = sweepSpecials(layout, events, stamp, mark);
+          mark = sweepSpecials(layout, table, events, stamp, mark);
         }
       }
       table.commit();
@@ -57,15 +58,15 @@ export function createGridAoi(options: AoiIndexOptions): AoiIndex {
     },
     forEachInterestedBy(target, fn) {
       if (!table.committed(target)) return;
-      const { sH, sR } = layout;
+      const { sH } = layout;
       const x = table.ox[target];
       const z = table.oz[target];
       layout.forEachWithin(x, z, layout.smallRadius, (i) => {
         const w = sH[i];
-        if (w === target || sR[i] > layout.bigRadius) return;
+        const r = table.or[w];
+        if (w === target || r > layout.bigRadius) return;
         const dx = table.ox[w] - x;
         const dz = table.oz[w] - z;
-        const r = sR[i];
         if (dx * dx + dz * dz <= r * r) fn(w);
       });
       for (const w of layout.bigHandles) {

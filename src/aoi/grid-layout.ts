@@ -8,6 +8,12 @@ export const SPECIAL = 2;
 const SLACK = 1e-6;
 
 /**
+ * Cells per reach: a pair that can flip lies within STENCIL cells on each axis. Two (cells of half the
+ * reach, a 5x5 stencil) scans ~30% fewer candidates than 3x3 cells of the full reach.
+ */
+export const STENCIL = 2;
+
+/**
  * Every entity of one update, counting-sorted by grid cell (row-major, with a one-cell border so the
  * 3x3 stencil never needs bounds checks). A row of three neighbouring cells is one contiguous range, so
  * pair scans read memory sequentially.
@@ -27,14 +33,20 @@ export class GridLayout {
   sH = new Int32Array(0);
   sCell = new Int32Array(0);
   sFlag = new Uint8Array(0);
-  /** New (committed-after-update) position, NaN when removed. */
+  /**
+   * Sweep data. Positions are NaN on an absent side (added: old; removed: new) so every comparison with
+   * them is false, and NaN on both sides for SPECIAL entries, which sweeps must never pair. Radii are
+   * squared in float64, exactly as the seam's expression computes them.
+   */
   sX = new Float32Array(0);
   sZ = new Float32Array(0);
-  /** Old (committed-before-update) position, NaN when added. */
   sOX = new Float32Array(0);
   sOZ = new Float32Array(0);
-  sR = new Float32Array(0);
-  sOR = new Float32Array(0);
+  sR2 = new Float64Array(0);
+  sOR2 = new Float64Array(0);
+  /** Positions for queries after the update: the new position, NaN when removed. */
+  qX = new Float32Array(0);
+  qZ = new Float32Array(0);
   /** Sorted indices of changed non-special entries, and of special entries. */
   changedIdx = new Int32Array(0);
   changedCount = 0;
@@ -121,18 +133,18 @@ export class GridLayout {
   }
 
   private fitCells(minX: number, minZ: number, maxX: number, maxZ: number, count: number): void {
-    let cell = Math.max(this.sweepRadius + 2 * this.maxMove, this.baseCell) * (1 + SLACK);
+    let cell = (Math.max(this.sweepRadius + 2 * this.maxMove, this.baseCell) * (1 + SLACK)) / STENCIL;
     // Dense cells over the bounding box, capped so a far outlier costs bigger cells, not memory.
     const cap = Math.max(4096, 2 * count);
     for (;;) {
       const cx0 = Math.floor(minX / cell);
       const cz0 = Math.floor(minZ / cell);
-      const w = Math.floor(maxX / cell) - cx0 + 3;
-      const h = Math.floor(maxZ / cell) - cz0 + 3;
+      const w = Math.floor(maxX / cell) - cx0 + 1 + 2 * STENCIL;
+      const h = Math.floor(maxZ / cell) - cz0 + 1 + 2 * STENCIL;
       if (w * h <= cap) {
         this.cell = cell;
-        this.cx0 = cx0 - 1;
-        this.cz0 = cz0 - 1;
+        this.cx0 = cx0 - STENCIL;
+        this.cz0 = cz0 - STENCIL;
         this.width = w;
         this.height = h;
         return;
@@ -147,12 +159,14 @@ export class GridLayout {
       this.sH = new Int32Array(n);
       this.sCell = new Int32Array(n);
       this.sFlag = new Uint8Array(n);
+      this.qX = new Float32Array(n);
+      this.qZ = new Float32Array(n);
       this.sX = new Float32Array(n);
       this.sZ = new Float32Array(n);
       this.sOX = new Float32Array(n);
       this.sOZ = new Float32Array(n);
-      this.sR = new Float32Array(n);
-      this.sOR = new Float32Array(n);
+      this.sR2 = new Float64Array(n);
+      this.sOR2 = new Float64Array(n);
       this.changedIdx = new Int32Array(n);
       this.specialIdx = new Int32Array(n);
     }
@@ -163,7 +177,7 @@ export class GridLayout {
 
   private scatter(t: AoiEntityTable): void {
     const { oPresent, nPresent, ox, oz, nx, nz, or, nr, changedFlag, limit } = t;
-    const { hCell, cellStart, cell, cx0, cz0, width, sH, sCell, sFlag, sX, sZ, sOX, sOZ, sR, sOR } = this;
+    const { hCell, cellStart, cell, cx0, cz0, width, sH, sCell, sFlag, sX, sZ, sOX, sOZ, sR2, sOR2, qX, qZ } = this;
     const cells = width * this.height;
     for (let h = 0; h < limit; h++) {
       const flag = hCell[h];
@@ -193,12 +207,20 @@ export class GridLayout {
       sH[i] = h;
       sCell[i] = c;
       sFlag[i] = changed | (special << 1);
-      sX[i] = np === 1 ? nx[h] : Number.NaN;
-      sZ[i] = np === 1 ? nz[h] : Number.NaN;
-      sOX[i] = op === 1 ? ox[h] : Number.NaN;
-      sOZ[i] = op === 1 ? oz[h] : Number.NaN;
-      sR[i] = nr[h];
-      sOR[i] = or[h];
+      const x = np === 1 ? nx[h] : Number.NaN;
+      const z = np === 1 ? nz[h] : Number.NaN;
+      qX[i] = x;
+      qZ[i] = z;
+      const sweepNew = special === 0 && np === 1;
+      const sweepOld = special === 0 && op === 1;
+      sX[i] = sweepNew ? x : Number.NaN;
+      sZ[i] = sweepNew ? z : Number.NaN;
+      sOX[i] = sweepOld ? ox[h] : Number.NaN;
+      sOZ[i] = sweepOld ? oz[h] : Number.NaN;
+      let r = nr[h];
+      sR2[i] = r * r;
+      r = or[h];
+      sOR2[i] = r * r;
       hCell[h] = -1;
     }
     for (let c = cells; c > 0; c--) cellStart[c] = cellStart[c - 1];
@@ -235,13 +257,13 @@ export class GridLayout {
     const c1 = this.col(x + pad);
     const r0 = this.row(z - pad);
     const r1 = this.row(z + pad);
-    const { cellStart, sX, sZ, width } = this;
+    const { cellStart, qX, qZ, width } = this;
     const r2 = radius * radius;
     for (let row = r0; row <= r1; row++) {
       const end = cellStart[row * width + c1 + 1];
       for (let i = cellStart[row * width + c0]; i < end; i++) {
-        const dx = sX[i] - x;
-        const dz = sZ[i] - z;
+        const dx = qX[i] - x;
+        const dz = qZ[i] - z;
         if (dx * dx + dz * dz <= r2) fn(i);
       }
     }
@@ -253,12 +275,12 @@ export class GridLayout {
     const c1 = this.col(maxX);
     const r0 = this.row(minZ);
     const r1 = this.row(maxZ);
-    const { cellStart, sX, sZ, sH, width } = this;
+    const { cellStart, qX, qZ, sH, width } = this;
     for (let row = r0; row <= r1; row++) {
       const end = cellStart[row * width + c1 + 1];
       for (let i = cellStart[row * width + c0]; i < end; i++) {
-        const x = sX[i];
-        const z = sZ[i];
+        const x = qX[i];
+        const z = qZ[i];
         if (x >= minX && x <= maxX && z >= minZ && z <= maxZ) out.push(sH[i]);
       }
     }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AoiIndex, AoiIndexFactory } from '../../src/aoi/aoi-index.ts';
 import { createBruteForceAoi } from '../../src/aoi/brute-force.ts';
 import { createGridAoi } from '../../src/aoi/grid-aoi.ts';
+import { createRbushAoi } from '../../src/aoi/rbush-aoi.ts';
 import { TsworldError } from '../../src/core/errors.ts';
 import { enterPairs, leavePairs, Lockstep } from './aoi/harness.ts';
 import { runScenario, SCENARIOS } from './aoi/scenarios.ts';
@@ -10,6 +11,7 @@ import { runScenario, SCENARIOS } from './aoi/scenarios.ts';
 const IMPLEMENTATIONS: [string, AoiIndexFactory][] = [
   ['brute-force', createBruteForceAoi],
   ['grid', createGridAoi],
+  ['rbush', createRbushAoi],
 ];
 
 function expectCode(fn: () => void, code: string): void {

@@ -1,0 +1,74 @@
+import type { AoiIndexFactory } from '../../src/aoi/aoi-index.ts';
+import { createBruteForceAoi } from '../../src/aoi/brute-force.ts';
+import { createGridAoi } from '../../src/aoi/grid-aoi.ts';
+import { createRbushAoi } from '../../src/aoi/rbush-aoi.ts';
+import type { BenchRow, BenchSuite } from '../bench-types.ts';
+import { measure, type MeasureOptions } from '../measure.ts';
+import { RADIUS, RandomWalk, WORLD } from './random-walk.ts';
+
+interface Impl {
+  name: string;
+  factory: AoiIndexFactory;
+  baseline: boolean;
+  /** Largest population worth timing (the O(n²) oracle is hopeless at 100k). */
+  maxEntities: number;
+  /** Expected to be slow: a handful of iterations is enough. */
+  slow: boolean;
+}
+
+const IMPLS: Impl[] = [
+  { name: 'grid', factory: createGridAoi, baseline: false, maxEntities: Infinity, slow: false },
+  { name: 'rbush', factory: createRbushAoi, baseline: true, maxEntities: Infinity, slow: true },
+  { name: 'brute-force', factory: createBruteForceAoi, baseline: false, maxEntities: 1_000, slow: true },
+];
+
+const SIZES = [1_000, 10_000, 100_000];
+const MOVING = [1, 0.1];
+const PREWARM_TICKS = 3;
+
+function budget(impl: Impl, n: number): MeasureOptions {
+  if (impl.slow && n >= 100_000) return { iterations: 4, timeMs: 0 };
+  if (impl.slow && n >= 10_000) return { iterations: 8, timeMs: 0 };
+  if (impl.slow) return { iterations: 10, timeMs: 500 };
+  return { iterations: 30, timeMs: n >= 100_000 ? 3_000 : 1_500 };
+}
+
+export const aoiSuite: BenchSuite = {
+  name: 'aoi',
+  description: `AOI update per tick: ${WORLD}x${WORLD} world, radius ${RADIUS}, random walk 5 units/tick, moves + update()`,
+  workloadColumns: ['entities', 'moving'],
+  async run(log) {
+    const rows: BenchRow[] = [];
+    for (const n of SIZES) {
+      for (const moving of MOVING) {
+        for (const impl of IMPLS) {
+          if (n > impl.maxEntities) continue;
+          // Same seed for every impl: identical worlds and identical walks.
+          const walk = new RandomWalk(n, moving, 1234 + n);
+          const aoi = impl.factory({ defaultRadius: RADIUS });
+          walk.populate(aoi);
+          aoi.update();
+          for (let t = 0; t < PREWARM_TICKS; t++) walk.tick(aoi);
+          let events = 0;
+          const timing = await measure(`${impl.name} ${n} ${moving}`, () => {
+            events += walk.tick(aoi);
+          }, budget(impl, n));
+          const row: BenchRow = {
+            entities: n,
+            moving,
+            impl: impl.name,
+            baseline: impl.baseline,
+            msPerTick: timing.medianMs,
+            meanMs: timing.meanMs,
+            p95Ms: timing.p95Ms,
+            samples: timing.samples,
+            eventsPerTick: Math.round(events / timing.samples),
+          };
+          rows.push(row);
+          log(`${impl.name.padEnd(12)} n=${n} moving=${moving}: median ${timing.medianMs.toFixed(3)} ms, mean ${timing.meanMs.toFixed(3)}, p95 ${timing.p95Ms.toFixed(3)} (${timing.samples} ticks)`);
+        }
+      }
+    }
+    return { suite: 'aoi', rows };
+  },
+};

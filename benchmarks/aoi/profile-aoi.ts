@@ -1,0 +1,22 @@
+import { createGridAoi } from '../../src/aoi/grid-aoi.ts';
+import { RADIUS, RandomWalk } from './random-walk.ts';
+
+/**
+ * Profiling driver: `node --cpu-prof --import tsx benchmarks/aoi/profile-aoi.ts 100000 1 50`
+ * (entities, moving share, ticks). Prints per-tick times so a profile can be matched to figures.
+ */
+const [n = 100_000, moving = 1, ticks = 50] = process.argv.slice(2).map(Number);
+const walk = new RandomWalk(n, moving, 1234 + n);
+const aoi = createGridAoi({ defaultRadius: RADIUS });
+walk.populate(aoi);
+aoi.update();
+for (let t = 0; t < 3; t++) walk.tick(aoi);
+const times: number[] = [];
+let events = 0;
+for (let t = 0; t < ticks; t++) {
+  const t0 = performance.now();
+  events += walk.tick(aoi);
+  times.push(performance.now() - t0);
+}
+times.sort((a, b) => a - b);
+console.log(`n=${n} moving=${moving}: median ${times[times.length >> 1].toFixed(3)} ms, min ${times[0].toFixed(3)}, events/tick ${Math.round(events / ticks)}`);

@@ -1,0 +1,6 @@
+import { aoiSuite } from './aoi/aoi-suite.ts';
+import type { BenchSuite } from './bench-types.ts';
+import { protocolSuite } from './protocol/protocol-suite.ts';
+
+/** Every benchmark suite, in the order `npm run bench` runs them. A new suite is one line here. */
+export const SUITES: readonly BenchSuite[] = [aoiSuite, protocolSuite];

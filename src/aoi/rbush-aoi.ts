@@ -1,0 +1,168 @@
+import RBush from 'rbush';
+import type { AoiEvents, AoiIndex, AoiIndexOptions } from './aoi-index.ts';
+import { AoiEntityTable } from './entity-table.ts';
+import { AoiEventBuffer } from './event-buffer.ts';
+
+const NAME = 'rbush';
+
+/** An entity's AOI box: its own point grown by its radius, so one tree answers both directions. */
+interface Item {
+  minX: number;
+  minY: number;
+  maxX: number;
+  maxY: number;
+  h: number;
+}
+
+/** Boxes are padded by a hair so float rounding of `x ± r` can never drop an exact-boundary pair. */
+function pad(x: number, z: number, r: number): number {
+  return r + (Math.abs(x) + Math.abs(z) + r) * 1e-9 + 1e-9;
+}
+
+function setBox(item: Item, x: number, z: number, r: number): void {
+  const p = pad(x, z, r);
+  item.minX = x - p;
+  item.minY = z - p;
+  item.maxX = x + p;
+  item.maxY = z + p;
+}
+
+/**
+ * AOI over rbush (R-tree of each entity's AOI box), with a move being remove + insert. Meant for what
+ * does not move, or has a large radius, and for region queries; also the benchmark's tree baseline.
+ * Items hold the radius-grown box, so "whom does W see" searches W's box and "who sees T" searches the
+ * point T: a big-radius watcher is found by the targets' searches without a special case.
+ */
+export function createRbushAoi(_options: AoiIndexOptions): AoiIndex {
+  const table = new AoiEntityTable(NAME);
+  const tree = new RBush<Item>();
+  const items: (Item | undefined)[] = [];
+  const events = new AoiEventBuffer();
+  const evaluated = new Set<number>();
+  const probe: Item = { minX: 0, minY: 0, maxX: 0, maxY: 0, h: -1 };
+
+  /** Before/after of one pair in both directions, from the table's committed and intended state. */
+  function evalPair(a: number, b: number): void {
+    const key = a < b ? a * 16777216 + b : b * 16777216 + a;
+    if (evaluated.has(key)) return;
+    evaluated.add(key);
+    const t = table;
+    let dx = t.nx[a] - t.nx[b];
+    let dz = t.nz[a] - t.nz[b];
+    const dNew = dx * dx + dz * dz;
+    dx = t.ox[a] - t.ox[b];
+    dz = t.oz[a] - t.oz[b];
+    const dOld = dx * dx + dz * dz;
+    const bothNew = t.nPresent[a] === 1 && t.nPresent[b] === 1;
+    const bothOld = t.oPresent[a] === 1 && t.oPresent[b] === 1;
+    const nab = bothNew && dNew <= t.nr[a] * t.nr[a];
+    const oab = bothOld && dOld <= t.or[a] * t.or[a];
+    const nba = bothNew && dNew <= t.nr[b] * t.nr[b];
+    const oba = bothOld && dOld <= t.or[b] * t.or[b];
+    if (nab !== oab) {
+      if (nab) events.pushEnter(a, b);
+      else events.pushLeave(a, b);
+    }
+    if (nba !== oba) {
+      if (nba) events.pushEnter(b, a);
+      else events.pushLeave(b, a);
+    }
+  }
+
+  /** Every pair that could flip has boxes that intersect before or after: search both trees. */
+  function pairWithin(h: number, x: number, z: number, r: number): void {
+    setBox(probe, x, z, r);
+    for (const other of tree.search(probe)) if (other.h !== h) evalPair(h, other.h);
+  }
+
+  function committedBox(h: number, fn: (other: Item) => void, x: number, z: number, r: number): void {
+    if (!table.committed(h)) return;
+    setBox(probe, x, z, r);
+    for (const other of tree.search(probe)) if (other.h !== h) fn(other);
+  }
+
+  return {
+    name: NAME,
+    get size() {
+      return table.size;
+    },
+    add: (h, x, z, r) => table.add(h, x, z, r),
+    move: (h, x, z) => table.move(h, x, z),
+    setRadius: (h, r) => table.setRadius(h, r),
+    remove: (h) => table.remove(h),
+    has: (h) => table.has(h),
+    update(): AoiEvents {
+      events.reset();
+      evaluated.clear();
+      const { changed, changedCount, oPresent, nPresent, ox, oz, or, nx, nz, nr } = table;
+      for (let k = 0; k < changedCount; k++) {
+        const h = changed[k];
+        if (oPresent[h] === 1) pairWithin(h, ox[h], oz[h], or[h]);
+      }
+      for (let k = 0; k < changedCount; k++) {
+        const h = changed[k];
+        const item = items[h];
+        if (oPresent[h] === 1 && item !== undefined) tree.remove(item);
+        if (nPresent[h] === 1) {
+          const next = item ?? { minX: 0, minY: 0, maxX: 0, maxY: 0, h };
+          setBox(next, nx[h], nz[h], nr[h]);
+          items[h] = next;
+          tree.insert(next);
+        }
+      }
+      for (let k = 0; k < changedCount; k++) {
+        const h = changed[k];
+        if (nPresent[h] === 1) pairWithin(h, nx[h], nz[h], nr[h]);
+      }
+      table.commit();
+      return events;
+    },
+    forEachInterestedIn(w, fn) {
+      const { ox, oz } = table;
+      const x = ox[w];
+      const z = oz[w];
+      const r = table.or[w];
+      committedBox(w, (o) => {
+        const dx = x - ox[o.h];
+        const dz = z - oz[o.h];
+        if (dx * dx + dz * dz <= r * r) fn(o.h);
+      }, x, z, r);
+    },
+    forEachInterestedBy(t, fn) {
+      const { ox, oz, or } = table;
+      const x = ox[t];
+      const z = oz[t];
+      committedBox(t, (o) => {
+        const dx = ox[o.h] - x;
+        const dz = oz[o.h] - z;
+        const r = or[o.h];
+        if (dx * dx + dz * dz <= r * r) fn(o.h);
+      }, x, z, 0);
+    },
+    queryRadius(x, z, radius, out = []) {
+      const { ox, oz } = table;
+      setBox(probe, x, z, radius);
+      for (const o of tree.search(probe)) {
+        const dx = ox[o.h] - x;
+        const dz = oz[o.h] - z;
+        if (dx * dx + dz * dz <= radius * radius) out.push(o.h);
+      }
+      return out;
+    },
+    queryRect(minX, minZ, maxX, maxZ, out = []) {
+      const { ox, oz } = table;
+      for (const o of tree.search({ minX, minY: minZ, maxX, maxY: maxZ })) {
+        const x = ox[o.h];
+        const z = oz[o.h];
+        if (x >= minX && x <= maxX && z >= minZ && z <= maxZ) out.push(o.h);
+      }
+      return out;
+    },
+    clear() {
+      table.clear();
+      tree.clear();
+      items.length = 0;
+      events.reset();
+    },
+  };
+}
