@@ -1,0 +1,66 @@
+import type { StorageSpec } from '../storage/open-storage.ts';
+import type { LOG_LEVELS } from './deployment-schema.ts';
+
+/**
+ * The validated deployment, with every default applied and every path absolute. This is what roles and
+ * the CLI receive; nothing downstream reads the raw file.
+ */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface ProcessConfig {
+  readonly id: number;
+  /** Serve Prometheus `/metrics` on 127.0.0.1 at this port (0: ephemeral); absent: no metrics server. */
+  readonly metricsPort?: number;
+  /** This process's log level (the `logging.level` unless overridden on the entry). */
+  readonly logLevel: LogLevel;
+}
+
+export interface DispatcherConfig extends ProcessConfig {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface GameConfig extends ProcessConfig {
+  readonly tickHz: number;
+  readonly saveIntervalSec: number;
+  /** Position/yaw sync rate to clients; at most tickHz, since sync is sent from the tick. */
+  readonly positionSyncHz: number;
+  /** Entity type created when the game starts (GoWorld's boot_entity). */
+  readonly bootEntity?: string;
+}
+
+export interface GateConfig extends ProcessConfig {
+  readonly host: string;
+  readonly port: number;
+  /** Largest WebSocket message accepted from a client, in bytes. */
+  readonly maxPayload: number;
+  readonly heartbeatTimeoutMs: number;
+  readonly maxMessagesPerSecond: number;
+  /** Directory served over HTTP by the gate (a browser client page), absolute. */
+  readonly staticDir?: string;
+}
+
+export interface HotswapConfig {
+  /** The dispatcher refuses a freeze whose queue would grow beyond this many packets... */
+  readonly freezeQueueMaxPackets: number;
+  /** ...or last longer than this; the frozen game is then considered failed. */
+  readonly freezeQueueMaxMs: number;
+  readonly snapshotDir: string;
+}
+
+export interface DeploymentConfig {
+  /** Absolute path of the file this came from (undefined when validated from an in-memory object). */
+  readonly configPath?: string;
+  /** Directory relative paths were resolved against. */
+  readonly baseDir: string;
+  readonly deployment: string;
+  /** Absolute path of the game module that registers entity types. */
+  readonly entry: string;
+  readonly dispatchers: readonly DispatcherConfig[];
+  readonly games: readonly GameConfig[];
+  readonly gates: readonly GateConfig[];
+  readonly storage: StorageSpec;
+  readonly kv: StorageSpec;
+  readonly hotswap: HotswapConfig;
+  readonly logging: { readonly level: LogLevel; readonly dir: string };
+}

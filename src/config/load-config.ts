@@ -1,0 +1,140 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { TsworldError } from '../core/errors.ts';
+import type { DeploymentConfig, DispatcherConfig, GameConfig, GateConfig } from './deployment-config.ts';
+import { DEFAULTS, deploymentSchema } from './deployment-schema.ts';
+import type { RawDeploymentConfig } from './deployment-schema.ts';
+import { INVALID } from './schema-kit.ts';
+
+/** The conventional file name; `tsworld` commands look for it in the deployment directory. */
+export const CONFIG_FILE_NAME = 'tsworld.config.json';
+
+/** INVALID_CONFIG with every problem found, so one edit-and-retry fixes them all. */
+export class ConfigError extends TsworldError {
+  readonly problems: readonly string[];
+
+  constructor(source: string, problems: readonly string[], options?: { cause?: unknown }) {
+    super('INVALID_CONFIG', `invalid config ${source}:\n  - ${problems.join('\n  - ')}`, options);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Reads, parses and validates a deployment config file. Throws ConfigError (INVALID_CONFIG). */
+export function loadConfig(configPath: string): DeploymentConfig {
+  const absolute = resolve(configPath);
+  let text: string;
+  try {
+    text = readFileSync(absolute, 'utf8');
+  } catch (err) {
+    throw new ConfigError(absolute, [`cannot read the file: ${(err as Error).message}`], { cause: err });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(absolute, [`not valid JSON: ${(err as Error).message}`], { cause: err });
+  }
+  return validateConfig(raw, { baseDir: dirname(absolute), configPath: absolute });
+}
+
+/**
+ * Validates an already-parsed config object (what the CLI writes, or a test builds), applies the
+ * defaults and resolves relative paths against `baseDir`. Throws ConfigError listing every problem.
+ */
+export function validateConfig(raw: unknown, where: { baseDir: string; configPath?: string }): DeploymentConfig {
+  const issues: string[] = [];
+  const source = where.configPath ?? '(object)';
+  const parsed = deploymentSchema.parse(raw, '', { issues, baseDir: resolve(where.baseDir) });
+  if (parsed === INVALID) throw new ConfigError(source, issues);
+  const config = applyDefaults(parsed, resolve(where.baseDir), where.configPath);
+  checkConsistency(config, issues);
+  if (issues.length > 0) throw new ConfigError(source, issues);
+  return config;
+}
+
+function applyDefaults(raw: RawDeploymentConfig, baseDir: string, configPath: string | undefined): DeploymentConfig {
+  const level = raw.logging?.level ?? DEFAULTS.logging.level;
+  const dispatchers = raw.dispatchers.map(
+    (d): DispatcherConfig => ({ ...d, host: d.host ?? DEFAULTS.host, logLevel: d.logLevel ?? level }),
+  );
+  const games = raw.games.map(
+    (g): GameConfig => ({ ...DEFAULTS.game, ...raw.gameDefaults, ...g, logLevel: g.logLevel ?? level }),
+  );
+  const gates = raw.gates.map(
+    (g): GateConfig => ({
+      host: DEFAULTS.host,
+      ...DEFAULTS.gate,
+      ...raw.gateDefaults,
+      ...g,
+      logLevel: g.logLevel ?? level,
+    }),
+  );
+  const hotswap = { ...DEFAULTS.hotswap, ...raw.hotswap };
+  const logging = { ...DEFAULTS.logging, ...raw.logging };
+  return {
+    ...(configPath === undefined ? {} : { configPath }),
+    baseDir,
+    deployment: raw.deployment,
+    entry: raw.entry,
+    dispatchers,
+    games,
+    gates,
+    storage: raw.storage,
+    kv: raw.kv ?? raw.storage,
+    // Defaults are written relative; they resolve like paths in the file.
+    hotswap: { ...hotswap, snapshotDir: resolve(baseDir, hotswap.snapshotDir) },
+    logging: { level: logging.level, dir: resolve(baseDir, logging.dir) },
+  };
+}
+
+/** Rules that span several keys: unique ids per role, no two listeners on one port, sane rates. */
+function checkConsistency(config: DeploymentConfig, issues: string[]): void {
+  if (!existsSync(config.entry)) issues.push(`entry: file not found: ${config.entry}`);
+
+  const roles = [
+    ['dispatchers', config.dispatchers],
+    ['games', config.games],
+    ['gates', config.gates],
+  ] as const;
+  for (const [role, entries] of roles) {
+    const seen = new Map<number, number>();
+    entries.forEach((entry, i) => {
+      const first = seen.get(entry.id);
+      if (first !== undefined) issues.push(`${role}[${i}].id: duplicate id ${entry.id} (also ${role}[${first}].id)`);
+      else seen.set(entry.id, i);
+    });
+  }
+
+  config.games.forEach((game, i) => {
+    if (game.positionSyncHz > game.tickHz) {
+      issues.push(`games[${i}].positionSyncHz: ${game.positionSyncHz} exceeds tickHz ${game.tickHz} (sync is sent from the tick)`);
+    }
+  });
+
+  const listeners: { path: string; host: string; port: number }[] = [];
+  for (const [role, entries] of roles) {
+    entries.forEach((entry, i) => {
+      if ('port' in entry) listeners.push({ path: `${role}[${i}].port`, host: entry.host, port: entry.port });
+      if (entry.metricsPort !== undefined) {
+        listeners.push({ path: `${role}[${i}].metricsPort`, host: '127.0.0.1', port: entry.metricsPort });
+      }
+    });
+  }
+  for (let a = 0; a < listeners.length; a++) {
+    for (let b = 0; b < a; b++) {
+      const [x, y] = [listeners[a]!, listeners[b]!];
+      // Port 0 asks the OS for a free port, so any number of listeners may use it.
+      if (x.port !== 0 && x.port === y.port && hostsOverlap(x.host, y.host)) {
+        issues.push(`${x.path}: port ${x.port} is already used by ${y.path}`);
+        break;
+      }
+    }
+  }
+}
+
+/** Two listeners clash on a port when they bind the same host or either binds every interface. */
+function hostsOverlap(a: string, b: string): boolean {
+  const wildcard = (h: string): boolean => h === '0.0.0.0' || h === '::' || h === '[::]';
+  return a === b || wildcard(a) || wildcard(b);
+}

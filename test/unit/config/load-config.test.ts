@@ -1,0 +1,190 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULTS, loadConfig, validateConfig } from '../../../src/config/index.ts';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tsworld-config-'));
+  mkdirSync(join(dir, 'game'));
+  writeFileSync(join(dir, 'game', 'main.ts'), 'export {};\n');
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The smallest valid deployment; tests spread changes over it. */
+function minimal(): Record<string, unknown> {
+  return {
+    deployment: 'chatroom',
+    entry: './game/main.ts',
+    dispatchers: [{ id: 1, port: 13001 }],
+    games: [{ id: 1 }],
+    gates: [{ id: 1, port: 14001 }],
+    storage: { kind: 'lmdb', path: './data' },
+  };
+}
+
+function problemsOf(raw: unknown): readonly string[] {
+  try {
+    validateConfig(raw, { baseDir: dir });
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).code).toBe('INVALID_CONFIG');
+    return (err as ConfigError).problems;
+  }
+  throw new Error('expected the config to be refused');
+}
+
+describe('loadConfig', () => {
+  it('applies the defaults and resolves paths against the config file directory', () => {
+    const file = join(dir, 'tsworld.config.json');
+    writeFileSync(file, JSON.stringify(minimal()));
+    const config = loadConfig(file);
+    expect(config.configPath).toBe(file);
+    expect(config.baseDir).toBe(dir);
+    expect(config.entry).toBe(join(dir, 'game', 'main.ts'));
+    expect(config.dispatchers).toEqual([{ id: 1, host: '127.0.0.1', port: 13001, logLevel: 'info' }]);
+    expect(config.games).toEqual([{ id: 1, ...DEFAULTS.game, logLevel: 'info' }]);
+    expect(config.gates).toEqual([{ id: 1, host: '127.0.0.1', port: 14001, ...DEFAULTS.gate, logLevel: 'info' }]);
+    expect(config.storage).toEqual({ kind: 'lmdb', path: join(dir, 'data') });
+    expect(config.kv).toEqual(config.storage);
+    expect(config.hotswap).toEqual({
+      freezeQueueMaxPackets: DEFAULTS.hotswap.freezeQueueMaxPackets,
+      freezeQueueMaxMs: DEFAULTS.hotswap.freezeQueueMaxMs,
+      snapshotDir: join(dir, 'snapshots'),
+    });
+    expect(config.logging).toEqual({ level: 'info', dir: join(dir, 'logs') });
+  });
+
+  it('layers built-in defaults, then gameDefaults/gateDefaults, then per-entry values', () => {
+    const config = validateConfig(
+      {
+        ...minimal(),
+        gameDefaults: { tickHz: 30, bootEntity: 'Account' },
+        games: [{ id: 1 }, { id: 2, tickHz: 60, positionSyncHz: 60, bootEntity: 'Lobby', logLevel: 'debug' }],
+        gateDefaults: { maxPayload: 4096, host: '0.0.0.0', staticDir: '/srv/www' },
+        gates: [{ id: 1, port: 14001, host: '127.0.0.1', staticDir: 'www' }],
+        logging: { level: 'warn' },
+        kv: { kind: 'memory' },
+        hotswap: { snapshotDir: '/var/tsworld/snap' },
+      },
+      { baseDir: dir },
+    );
+    expect(config.games[0]).toEqual({ id: 1, tickHz: 30, saveIntervalSec: 300, positionSyncHz: 10, bootEntity: 'Account', logLevel: 'warn' });
+    expect(config.games[1]).toMatchObject({ id: 2, tickHz: 60, positionSyncHz: 60, bootEntity: 'Lobby', logLevel: 'debug' });
+    expect(config.gates[0]).toMatchObject({ host: '127.0.0.1', maxPayload: 4096, staticDir: join(dir, 'www') });
+    expect(config.kv).toEqual({ kind: 'memory' });
+    expect(config.hotswap.snapshotDir).toBe('/var/tsworld/snap');
+    expect(config.dispatchers[0]!.logLevel).toBe('warn');
+  });
+
+  it('names every bad value with its full path, all at once', () => {
+    const problems = problemsOf({
+      ...minimal(),
+      games: [{ id: 1 }, { id: 2, tickHz: 'fast' }, { id: 0, saveIntervalSec: 1.5 }],
+      dispatchers: [{ id: 1, port: 70000, host: 'has space' }],
+      storage: { kind: 'redis' },
+      logging: { level: 'verbose' },
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'games[1].tickHz: expected integer 1..1000, got "fast"',
+        'games[2].id: expected integer 1..65535, got 0',
+        'games[2].saveIntervalSec: expected integer 1..86400, got 1.5',
+        'dispatchers[0].port: expected integer 0..65535, got 70000',
+        'dispatchers[0].host: expected a host name or IP address, got "has space"',
+        "storage.kind: expected one of 'memory' | 'lmdb', got \"redis\"",
+        "logging.level: expected one of 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent', got \"verbose\"",
+      ]),
+    );
+    expect(problems).toHaveLength(7);
+  });
+
+  it('reports missing required keys and wrong container types', () => {
+    const { entry: _entry, ...noEntry } = minimal();
+    expect(problemsOf({ ...noEntry, gates: {}, games: [] })).toEqual([
+      'entry: required key is missing (expected a non-empty path string)',
+      'games: expected at least 1 item(s), got 0',
+      'gates: expected an array, got an object',
+    ]);
+    expect(problemsOf({ ...minimal(), storage: { kind: 'lmdb' } })).toEqual([
+      'storage.path: required key is missing (expected a non-empty path string)',
+    ]);
+    expect(problemsOf([])).toEqual(['(root): expected an object, got an array']);
+  });
+
+  it('refuses unknown keys, suggesting the closest known key', () => {
+    const problems = problemsOf({
+      ...minimal(),
+      dispatchers: [{ id: 1, prot: 13001 }],
+      games: [{ id: 1, tickhz: 30 }],
+      gatez: [],
+      storage: { kind: 'memory', path: './data' },
+      somethingElse: true,
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        "unknown key 'dispatchers[0].prot' — did you mean 'port'?",
+        "unknown key 'games[0].tickhz' — did you mean 'tickHz'?",
+        "unknown key 'gatez' — did you mean 'gates'?",
+        "unknown key 'storage.path'",
+        "unknown key 'somethingElse'",
+        // The typo hides the real key, which is then reported missing rather than defaulted.
+        'dispatchers[0].port: required key is missing (expected integer 0..65535)',
+      ]),
+    );
+    expect(problems).toHaveLength(6);
+  });
+
+  it('refuses duplicate ids within a role and duplicate ports across listeners', () => {
+    const problems = problemsOf({
+      ...minimal(),
+      dispatchers: [
+        { id: 1, port: 13001 },
+        { id: 1, port: 13002, metricsPort: 9100 },
+      ],
+      games: [{ id: 1, metricsPort: 9100 }, { id: 2, metricsPort: 0 }, { id: 3, metricsPort: 0 }],
+      gates: [
+        { id: 1, port: 13001, host: '0.0.0.0' },
+        { id: 2, port: 13002, host: '10.0.0.5' },
+      ],
+    });
+    expect(problems).toEqual([
+      'dispatchers[1].id: duplicate id 1 (also dispatchers[0].id)',
+      'games[0].metricsPort: port 9100 is already used by dispatchers[1].metricsPort',
+      'gates[0].port: port 13001 is already used by dispatchers[0].port',
+    ]);
+  });
+
+  it('checks cross-key rules: entry file exists, position sync no faster than the tick', () => {
+    expect(
+      problemsOf({ ...minimal(), entry: 'missing.ts', games: [{ id: 1, tickHz: 10, positionSyncHz: 20 }] }),
+    ).toEqual([
+      `entry: file not found: ${join(dir, 'missing.ts')}`,
+      'games[0].positionSyncHz: 20 exceeds tickHz 10 (sync is sent from the tick)',
+    ]);
+  });
+
+  it('reports unreadable files and malformed JSON as INVALID_CONFIG naming the file', () => {
+    const missing = join(dir, 'nope.json');
+    expect(() => loadConfig(missing)).toThrow(ConfigError);
+    expect(() => loadConfig(missing)).toThrow(/nope\.json[\s\S]*cannot read the file/);
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, '{ "deployment": "x", }');
+    expect(() => loadConfig(broken)).toThrow(/broken\.json[\s\S]*not valid JSON/);
+  });
+});
+
+describe('tsworld.config.example.json', () => {
+  it('is a valid config', () => {
+    const example = new URL('../../../src/config/tsworld.config.example.json', import.meta.url);
+    const file = join(dir, 'tsworld.config.json');
+    writeFileSync(file, readFileSync(example));
+    const config = loadConfig(file);
+    expect(config.games.map((g) => [g.id, g.tickHz, g.logLevel])).toEqual([
+      [1, 20, 'info'],
+      [2, 30, 'debug'],
+    ]);
+    expect(config.gates[0]!.staticDir).toBe(join(dir, 'www'));
+  });
+});
