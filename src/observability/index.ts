@@ -1,0 +1,4 @@
+export { createLogger } from './logger.ts';
+export type { LogFn, LogLevel, Logger, LoggerOptions, ProcessLogger } from './logger.ts';
+export { createMetrics } from './metrics.ts';
+export type { Metrics, MetricsOptions } from './metrics.ts';
