@@ -42,7 +42,8 @@ export type { Space, SpaceAoiConfig, SpaceHooks, SpaceType } from './core/space.
 // The game world
 export { createGameWorld } from './core/world.ts';
 export type {
-  AoiEvent,
+  AoiEventHandler,
+  AoiEventKind,
   AttrDelta,
   CallResult,
   ClientCall,

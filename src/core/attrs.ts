@@ -88,140 +88,167 @@ export interface AttrTree<D extends AttrDecls = AttrDecls> {
   restore(values: Record<string, unknown>): string[];
 }
 
-export function createAttrTree<D extends AttrDecls = AttrDecls>(layout: AttrLayout, sink: AttrOpSink): AttrTree<D> {
-  const values = Object.create(null) as Record<string, unknown>;
-  for (const info of layout.values()) values[info.name] = info.initial();
+/**
+ * One entity's attribute tree. The tree object is also the accessor, with its methods on the
+ * prototype: entities are created by the hundred thousand and per-entity closures cost GC time.
+ */
+class AttrTreeImpl implements AttrTree<AttrDecls>, AttrsAccessor<AttrDecls> {
+  readonly values: Record<string, unknown>;
+  readonly layout: AttrLayout;
+  readonly sink: AttrOpSink;
 
-  const fail = (path: readonly AttrPathKey[], why: string): never => {
-    throw new TsworldError('INVALID_ARGUMENT', `attribute ${path.join('.')}: ${why}`);
-  };
-  const rootOf = (path: readonly AttrPathKey[], key?: AttrPathKey): AttrRootInfo => {
-    const name = path.length > 0 ? path[0] : key;
-    const info = typeof name === 'string' ? layout.get(name) : undefined;
-    return info ?? fail([...path, ...(key === undefined ? [] : [key])], 'is not declared');
-  };
-  const resolve = (path: readonly AttrPathKey[]): unknown => {
-    let node: unknown = values;
-    for (const step of path) {
-      node = (node as Record<AttrPathKey, unknown>)[step];
-      if (node === undefined) fail(path, 'does not exist');
+  constructor(layout: AttrLayout, sink: AttrOpSink) {
+    this.layout = layout;
+    this.sink = sink;
+    this.values = Object.create(null) as Record<string, unknown>;
+    for (const info of layout.values()) this.values[info.name] = info.initial();
+  }
+
+  get accessor(): AttrsAccessor<AttrDecls> {
+    return this;
+  }
+
+  get<K extends string>(key: K): never {
+    rootOf(this, [], key);
+    return this.values[key] as never;
+  }
+
+  set<K extends string>(key: K, value: unknown): void {
+    const root = rootOf(this, [], key);
+    this.values[key] = checked(root.spec, value, [key]);
+    emit(this, root, 'mapSet', [], key, this.values[key]);
+  }
+
+  map(key: string): never {
+    const root = rootOf(this, [], key);
+    if (root.spec.kind !== 'map') fail([key], 'is not a map');
+    return mapRef(this, [key], root.spec as MapSpec<TypeSpec>) as never;
+  }
+
+  list(key: string): never {
+    const root = rootOf(this, [], key);
+    if (root.spec.kind !== 'list') fail([key], 'is not a list');
+    return listRef(this, [key], root.spec as ListSpec<TypeSpec>) as never;
+  }
+
+  snapshot(filter: (root: AttrRootInfo) => boolean): Record<string, unknown> {
+    const out = Object.create(null) as Record<string, unknown>;
+    for (const info of this.layout.values()) if (filter(info)) out[info.name] = cloneValue(this.values[info.name]);
+    return out;
+  }
+
+  restore(next: Record<string, unknown>): string[] {
+    const reset = Object.keys(next).filter((name) => !this.layout.has(name));
+    for (const info of this.layout.values()) {
+      const value = next[info.name];
+      const fits = value !== undefined && checkValue(info.spec, value) === null;
+      if (!fits) reset.push(info.name);
+      this.values[info.name] = fits ? cloneValue(value) : info.initial();
     }
-    return node;
-  };
-  const emit = (root: AttrRootInfo, op: AttrOpKind, path: readonly AttrPathKey[], key?: AttrPathKey, value?: unknown) => {
-    const copy = value === undefined || root.sync === 'server' ? value : cloneValue(value);
-    sink(root, { op, path, key, value: copy });
-  };
-  const checked = (spec: TypeSpec, value: unknown, where: readonly AttrPathKey[]): unknown => {
-    const err = checkValue(spec, value, where.join('.'));
-    if (err !== null) fail(where, err);
-    return cloneValue(value);
-  };
+    return reset;
+  }
+}
 
-  const mapRef = (path: readonly AttrPathKey[], spec: MapSpec<TypeSpec>): AttrMapRef<TypeSpec> => {
-    const root = rootOf(path);
-    const target = (): Record<string, unknown> => {
-      const node = resolve(path);
-      return isPlainObject(node) ? node : fail(path, 'is not a map');
-    };
-    return {
-      get size() {
-        return Object.keys(target()).length;
-      },
-      has: (key) => Object.hasOwn(target(), key),
-      keys: () => Object.keys(target()),
-      get: (key) => target()[key] as never,
-      set(key, value) {
-        target()[key] = checked(spec.elem, value, [...path, key]);
-        emit(root, 'mapSet', path, key, target()[key]);
-      },
-      delete(key) {
-        const node = target();
-        if (!Object.hasOwn(node, key)) return false;
-        delete node[key];
-        emit(root, 'mapDelete', path, key);
-        return true;
-      },
-      clear() {
-        const node = target();
-        for (const key of Object.keys(node)) delete node[key];
-        emit(root, 'mapClear', path);
-      },
-      map: (key) => mapRef([...path, key], spec.elem as MapSpec<TypeSpec>) as never,
-      list: (key) => listRef([...path, key], spec.elem as ListSpec<TypeSpec>) as never,
-    };
-  };
+export function createAttrTree<D extends AttrDecls = AttrDecls>(layout: AttrLayout, sink: AttrOpSink): AttrTree<D> {
+  return new AttrTreeImpl(layout, sink) as unknown as AttrTree<D>;
+}
 
-  const listRef = (path: readonly AttrPathKey[], spec: ListSpec<TypeSpec>): AttrListRef<TypeSpec> => {
-    const root = rootOf(path);
-    const target = (): unknown[] => {
-      const node = resolve(path);
-      return Array.isArray(node) ? node : fail(path, 'is not a list');
-    };
-    return {
-      get length() {
-        return target().length;
-      },
-      get: (index) => target()[index] as never,
-      set(index, value) {
-        const node = target();
-        if (!Number.isInteger(index) || index < 0 || index >= node.length) fail([...path, index], 'index out of range');
-        node[index] = checked(spec.elem, value, [...path, index]);
-        emit(root, 'listSet', path, index, node[index]);
-      },
-      append(value) {
-        const node = target();
-        node.push(checked(spec.elem, value, [...path, node.length]));
-        emit(root, 'listAppend', path, undefined, node[node.length - 1]);
-      },
-      pop() {
-        const node = target();
-        if (node.length === 0) return undefined;
-        const value = node.pop();
-        emit(root, 'listPop', path);
-        return value as never;
-      },
-      map: (index) => mapRef([...path, index], spec.elem as MapSpec<TypeSpec>) as never,
-      list: (index) => listRef([...path, index], spec.elem as ListSpec<TypeSpec>) as never,
-    };
-  };
+function fail(path: readonly AttrPathKey[], why: string): never {
+  throw new TsworldError('INVALID_ARGUMENT', `attribute ${path.join('.')}: ${why}`);
+}
 
-  const accessor: AttrsAccessor<AttrDecls> = {
-    get: (key) => rootOf([], key) && (values[key] as never),
-    set(key, value) {
-      const root = rootOf([], key);
-      values[key] = checked(root.spec, value, [key]);
-      emit(root, 'mapSet', [], key, values[key]);
-    },
-    map(key) {
-      const root = rootOf([], key);
-      if (root.spec.kind !== 'map') fail([key], 'is not a map');
-      return mapRef([key], root.spec as MapSpec<TypeSpec>) as never;
-    },
-    list(key) {
-      const root = rootOf([], key);
-      if (root.spec.kind !== 'list') fail([key], 'is not a list');
-      return listRef([key], root.spec as ListSpec<TypeSpec>) as never;
-    },
-  };
+function rootOf(tree: AttrTreeImpl, path: readonly AttrPathKey[], key?: AttrPathKey): AttrRootInfo {
+  const name = path.length > 0 ? path[0] : key;
+  const info = typeof name === 'string' ? tree.layout.get(name) : undefined;
+  return info ?? fail([...path, ...(key === undefined ? [] : [key])], 'is not declared');
+}
 
+function resolve(tree: AttrTreeImpl, path: readonly AttrPathKey[]): unknown {
+  let node: unknown = tree.values;
+  for (const step of path) {
+    node = (node as Record<AttrPathKey, unknown>)[step];
+    if (node === undefined) fail(path, 'does not exist');
+  }
+  return node;
+}
+
+function emit(tree: AttrTreeImpl, root: AttrRootInfo, op: AttrOpKind, path: readonly AttrPathKey[], key?: AttrPathKey, value?: unknown): void {
+  const copy = value === undefined || root.sync === 'server' ? value : cloneValue(value);
+  tree.sink(root, { op, path, key, value: copy });
+}
+
+function checked(spec: TypeSpec, value: unknown, where: readonly AttrPathKey[]): unknown {
+  const err = checkValue(spec, value, where.join('.'));
+  if (err !== null) fail(where, err);
+  return cloneValue(value);
+}
+
+/** Refs hold a path, not a node: each op re-resolves it, so a ref follows a container that was replaced. */
+function mapRef(tree: AttrTreeImpl, path: readonly AttrPathKey[], spec: MapSpec<TypeSpec>): AttrMapRef<TypeSpec> {
+  const root = rootOf(tree, path);
+  const target = (): Record<string, unknown> => {
+    const node = resolve(tree, path);
+    return isPlainObject(node) ? node : fail(path, 'is not a map');
+  };
   return {
-    values,
-    accessor: accessor as unknown as AttrsAccessor<D>,
-    snapshot(filter) {
-      const out = Object.create(null) as Record<string, unknown>;
-      for (const info of layout.values()) if (filter(info)) out[info.name] = cloneValue(values[info.name]);
-      return out;
+    get size() {
+      return Object.keys(target()).length;
     },
-    restore(next) {
-      const reset = Object.keys(next).filter((name) => !layout.has(name));
-      for (const info of layout.values()) {
-        const value = next[info.name];
-        const fits = value !== undefined && checkValue(info.spec, value) === null;
-        if (!fits) reset.push(info.name);
-        values[info.name] = fits ? cloneValue(value) : info.initial();
-      }
-      return reset;
+    has: (key) => Object.hasOwn(target(), key),
+    keys: () => Object.keys(target()),
+    get: (key) => target()[key] as never,
+    set(key, value) {
+      const node = target();
+      node[key] = checked(spec.elem, value, [...path, key]);
+      emit(tree, root, 'mapSet', path, key, node[key]);
     },
+    delete(key) {
+      const node = target();
+      if (!Object.hasOwn(node, key)) return false;
+      delete node[key];
+      emit(tree, root, 'mapDelete', path, key);
+      return true;
+    },
+    clear() {
+      const node = target();
+      for (const key of Object.keys(node)) delete node[key];
+      emit(tree, root, 'mapClear', path);
+    },
+    map: ((key: string) => mapRef(tree, [...path, key], spec.elem as MapSpec<TypeSpec>)) as never,
+    list: ((key: string) => listRef(tree, [...path, key], spec.elem as ListSpec<TypeSpec>)) as never,
+  };
+}
+
+function listRef(tree: AttrTreeImpl, path: readonly AttrPathKey[], spec: ListSpec<TypeSpec>): AttrListRef<TypeSpec> {
+  const root = rootOf(tree, path);
+  const target = (): unknown[] => {
+    const node = resolve(tree, path);
+    return Array.isArray(node) ? node : fail(path, 'is not a list');
+  };
+  return {
+    get length() {
+      return target().length;
+    },
+    get: (index) => target()[index] as never,
+    set(index, value) {
+      const node = target();
+      if (!Number.isInteger(index) || index < 0 || index >= node.length) fail([...path, index], 'index out of range');
+      node[index] = checked(spec.elem, value, [...path, index]);
+      emit(tree, root, 'listSet', path, index, node[index]);
+    },
+    append(value) {
+      const node = target();
+      node.push(checked(spec.elem, value, [...path, node.length]));
+      emit(tree, root, 'listAppend', path, undefined, node[node.length - 1]);
+    },
+    pop() {
+      const node = target();
+      if (node.length === 0) return undefined;
+      const value = node.pop();
+      emit(tree, root, 'listPop', path);
+      return value as never;
+    },
+    map: ((index: number) => mapRef(tree, [...path, index], spec.elem as MapSpec<TypeSpec>)) as never,
+    list: ((index: number) => listRef(tree, [...path, index], spec.elem as ListSpec<TypeSpec>)) as never,
   };
 }

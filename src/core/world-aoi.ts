@@ -9,7 +9,15 @@ import type { EntityRecord, SpaceRecord, WorldState } from './world-state.ts';
  * so systems may write Position directly and nothing has to remember to mark entities dirty.
  * Internal: never dumped (AOI is rebuilt on load).
  */
-export const AoiTrack = defineComponent('__AoiTrack', { x: 'f32', z: 'f32', r: 'f32' });
+export const AoiTrack = defineComponent('__AoiTrack', {
+  x: 'f32',
+  z: 'f32',
+  r: 'f32',
+  /** Position in the space's `indexedList`; an entity is in at most one index at a time. */
+  slot: 'i32',
+  /** 1 when the radius comes from the AoiRadius component and must be re-read every tick. */
+  dyn: 'u8',
+});
 
 function radiusOf(state: WorldState, rec: EntityRecord, space: SpaceRecord): number {
   if (hasComponent(state.ecs, rec.eid, state.storage.store(AoiRadius))) return state.storage.store(AoiRadius).radius[rec.eid];
@@ -40,42 +48,71 @@ export function runSpaceAoi(state: WorldState, space: SpaceRecord, silent: boole
       track.x[eid] = pos.x[eid];
       track.z[eid] = pos.z[eid];
       track.r[eid] = r;
+      track.slot[eid] = space.indexedList.length;
+      space.indexedList.push(eid);
       space.indexed.add(eid);
     } else if (!want && space.indexed.has(eid)) {
       index.remove(eid);
       space.indexed.delete(eid);
+      const slot = track.slot[eid];
+      const last = space.indexedList.pop() as number;
+      if (last !== eid) {
+        space.indexedList[slot] = last;
+        track.slot[last] = slot;
+      }
+    } else if (want) {
+      // Already indexed and marked changed: its radius source may have changed (AoiRadius added/removed).
+      const r = Math.fround(radiusOf(state, rec, space));
+      if (r !== track.r[eid]) {
+        index.setRadius(eid, r);
+        track.r[eid] = r;
+      }
     }
+    if (want) track.dyn[eid] = hasComponent(state.ecs, eid, state.storage.store(AoiRadius)) ? 1 : 0;
   }
   space.changed.clear();
-  for (const eid of space.indexed) {
+  const list = space.indexedList;
+  const radius = state.storage.store(AoiRadius).radius;
+  const { x: tx, z: tz, r: tr, dyn } = track;
+  const px = pos.x;
+  const pz = pos.z;
+  for (let i = 0; i < list.length; i++) {
+    const eid = list[i];
     // Compare after the f32 round trip: Position is f32, so equal positions compare equal.
-    const x = pos.x[eid];
-    const z = pos.z[eid];
-    if (x !== track.x[eid] || z !== track.z[eid]) {
+    const x = px[eid];
+    const z = pz[eid];
+    if (x !== tx[eid] || z !== tz[eid]) {
       index.move(eid, x, z);
-      track.x[eid] = x;
-      track.z[eid] = z;
+      tx[eid] = x;
+      tz[eid] = z;
     }
-    const rec = state.byEid[eid] as EntityRecord;
-    const r = Math.fround(radiusOf(state, rec, space));
-    if (r !== track.r[eid]) {
-      index.setRadius(eid, r);
-      track.r[eid] = r;
+    if (dyn[eid] === 1 && Math.fround(radius[eid]) !== tr[eid]) {
+      index.setRadius(eid, radius[eid]);
+      tr[eid] = radius[eid];
     }
   }
   const ev = index.update();
   if (silent) return;
-  const pairs: [EntityRecord, EntityRecord, boolean][] = [];
-  for (let i = 0; i < ev.enterCount; i++) pairs.push(pair(state, ev.enterWatcher[i], ev.enterTarget[i], true));
-  for (let i = 0; i < ev.leaveCount; i++) pairs.push(pair(state, ev.leaveWatcher[i], ev.leaveTarget[i], false));
-  for (const [w, t, enter] of pairs) {
-    state.aoiEvents.push({ kind: enter ? 'enter' : 'leave', space: space.id, watcher: w.id, target: t.id });
-  }
-  for (const [w, t, enter] of pairs) {
-    if (w.state === 'alive') entityHook(state, w, enter ? 'onEnterAOI' : 'onLeaveAOI', t.handle, state.api);
-  }
-}
-
-function pair(state: WorldState, w: number, t: number, enter: boolean): [EntityRecord, EntityRecord, boolean] {
-  return [state.byEid[w] as EntityRecord, state.byEid[t] as EntityRecord, enter];
+  const buf = state.aoiEvents;
+  const record = (enter: boolean, watchers: Int32Array, targets: Int32Array, count: number) => {
+    for (let i = 0; i < count; i++) {
+      buf.enter.push(enter);
+      buf.watchers.push((state.byEid[watchers[i]] as EntityRecord).handle);
+      buf.targets.push((state.byEid[targets[i]] as EntityRecord).handle);
+      buf.spaces.push(space.handle);
+    }
+  };
+  record(true, ev.enterWatcher, ev.enterTarget, ev.enterCount);
+  record(false, ev.leaveWatcher, ev.leaveTarget, ev.leaveCount);
+  // Hooks run after recording; they cannot touch this index until the next update (structural ops are deferred).
+  const hooks = (enter: boolean, watchers: Int32Array, targets: Int32Array, count: number) => {
+    for (let i = 0; i < count; i++) {
+      const w = state.byEid[watchers[i]] as EntityRecord;
+      if (w.state !== 'alive') continue;
+      const hook = enter ? w.type.hooks.onEnterAOI : w.type.hooks.onLeaveAOI;
+      if (hook !== undefined) entityHook(state, w, enter ? 'onEnterAOI' : 'onLeaveAOI', (state.byEid[targets[i]] as EntityRecord).handle, state.api);
+    }
+  };
+  hooks(true, ev.enterWatcher, ev.enterTarget, ev.enterCount);
+  hooks(false, ev.leaveWatcher, ev.leaveTarget, ev.leaveCount);
 }

@@ -26,12 +26,13 @@ export interface AttrDelta extends AttrOp {
   readonly root: string;
 }
 
-export interface AoiEvent {
-  readonly kind: 'enter' | 'leave';
-  readonly space: EntityId;
-  readonly watcher: EntityId;
-  readonly target: EntityId;
-}
+export type AoiEventKind = 'enter' | 'leave';
+
+/**
+ * Receives one AOI pair: `watcher` started or stopped seeing `target`. Scalars rather than an event
+ * object: a crowded first tick produces millions of pairs. `target` may be destroyed on 'leave'.
+ */
+export type AoiEventHandler = (kind: AoiEventKind, watcher: AnyEntity, target: AnyEntity, space: Space) => void;
 
 export interface ClientEvent {
   readonly kind: 'bind' | 'unbind';
@@ -130,7 +131,7 @@ export interface GameWorld {
 
   /** Per entity, in the order entities first changed this tick. Clears the buffers. */
   drainAttrDeltas(fn: (entity: AnyEntity, deltas: readonly AttrDelta[]) => void): void;
-  drainAoiEvents(fn: (event: AoiEvent) => void): void;
+  drainAoiEvents(fn: AoiEventHandler): void;
   drainClientEvents(fn: (event: ClientEvent) => void): void;
   drainClientCalls(fn: (call: ClientCall) => void): void;
   /**

@@ -13,6 +13,7 @@ export function makeSpaceRecord(state: WorldState, id: EntityId, type: SpaceType
     members: new Set(),
     changed: new Set(),
     indexed: new Set(),
+    indexedList: [],
   } as unknown as SpaceRecord;
   const handle: Space = {
     id,
@@ -51,6 +52,7 @@ export function destroySpaceNow(state: WorldState, rec: SpaceRecord): void {
   rec.destroyed = true;
   rec.index?.clear();
   rec.indexed.clear();
+  rec.indexedList.length = 0;
   rec.changed.clear();
   state.spaces.delete(rec.id);
 }

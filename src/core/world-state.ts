@@ -8,7 +8,14 @@ import type { EntityId, EntityIdGenerator } from './entity-id.ts';
 import type { AnyEntityType } from './entity-type.ts';
 import type { Space, SpaceAoiConfig, SpaceType } from './space.ts';
 import type { TimerQueue, TimerRecord } from './timer-queue.ts';
-import type { AoiEvent, AttrDelta, ClientCall, ClientEvent, GameWorld, GameWorldOptions, System } from './world-api.ts';
+import type { AttrDelta, ClientCall, ClientEvent, GameWorld, GameWorldOptions, System } from './world-api.ts';
+
+export interface AoiEventBuffer {
+  enter: boolean[];
+  watchers: AnyEntity[];
+  targets: AnyEntity[];
+  spaces: Space[];
+}
 
 export type EntityState = 'creating' | 'alive' | 'destroying' | 'destroyed';
 
@@ -39,6 +46,8 @@ export interface SpaceRecord {
   /** eids whose membership changed since the last AOI phase; reconciled with `indexed` there. */
   changed: Set<number>;
   indexed: Set<number>;
+  /** The same eids as `indexed`, dense, for the per-tick movement scan. */
+  indexedList: number[];
 }
 
 /** A deferred structural op; applied in order at the commit phase. */
@@ -63,7 +72,8 @@ export interface WorldState {
   posted: (() => void)[];
   quarantine: number[];
   readonly deltaOrder: EntityRecord[];
-  aoiEvents: AoiEvent[];
+  /** AOI pairs since the last drain, as parallel arrays (no object per pair). */
+  readonly aoiEvents: AoiEventBuffer;
   clientEvents: ClientEvent[];
   clientCalls: ClientCall[];
   readonly saveDirty: Set<EntityRecord>;

@@ -60,7 +60,7 @@ export function createWorldState(options: GameWorldOptions): WorldState {
     posted: [],
     quarantine: [],
     deltaOrder: [],
-    aoiEvents: [],
+    aoiEvents: { enter: [], watchers: [], targets: [], spaces: [] },
     clientEvents: [],
     clientCalls: [],
     saveDirty: new Set(),
@@ -158,7 +158,9 @@ export function buildApi(state: WorldState): GameWorld {
       state.storage.register(def);
       defer(() => {
         const rec = liveEntity(state, id);
-        if (rec !== undefined) attachComponent(state, rec, def, values);
+        if (rec === undefined) return;
+        attachComponent(state, rec, def, values);
+        if (def === AoiRadius) rec.space.changed.add(rec.eid);
       });
     },
     removeComponent(id, def) {
@@ -167,6 +169,7 @@ export function buildApi(state: WorldState): GameWorld {
         if (rec === undefined || !rec.components.has(def) || def === Position || def === Yaw) return;
         ecsRemoveComponent(state.ecs, rec.eid, state.storage.store(def));
         rec.components.delete(def);
+        if (def === AoiRadius) rec.space.changed.add(rec.eid);
       });
     },
 
@@ -254,9 +257,14 @@ export function buildApi(state: WorldState): GameWorld {
       }
     },
     drainAoiEvents(fn) {
-      const events = state.aoiEvents;
-      state.aoiEvents = [];
-      for (const e of events) fn(e);
+      const { enter, watchers, targets, spaces } = state.aoiEvents;
+      const n = enter.length;
+      for (let i = 0; i < n; i++) fn(enter[i] ? 'enter' : 'leave', watchers[i], targets[i], spaces[i]);
+      // Events recorded by handlers while draining stay for the next drain.
+      enter.splice(0, n);
+      watchers.splice(0, n);
+      targets.splice(0, n);
+      spaces.splice(0, n);
     },
     drainClientEvents(fn) {
       const events = state.clientEvents;

@@ -4,7 +4,7 @@ import { AoiRadius, Position } from '../../../src/ecs/builtin-components.ts';
 import { defineEntityType } from '../../../src/core/entity-type.ts';
 import { defineSpaceType } from '../../../src/core/space.ts';
 import { createGameWorld } from '../../../src/core/world.ts';
-import type { AoiEvent, GameWorld } from '../../../src/core/world-api.ts';
+import type { GameWorld } from '../../../src/core/world-api.ts';
 
 function setup() {
   const log: string[] = [];
@@ -33,7 +33,7 @@ function setup() {
   };
   const events = (w: GameWorld) => {
     const out: string[] = [];
-    w.drainAoiEvents((ev: AoiEvent) => out.push(`${ev.kind} ${n(ev.watcher)}->${n(ev.target)}`));
+    w.drainAoiEvents((kind, watcher, target) => out.push(`${kind} ${n(watcher.id)}->${n(target.id)}`));
     return out.sort();
   };
   return { world, log, spawn, events, field, other, nowhere };
@@ -65,6 +65,19 @@ describe('spaces and AOI', () => {
     world.addComponent(a, AoiRadius, { radius: 2 });
     world.step(0.05);
     expect(log).toEqual(['a lost t']);
+    log.length = 0;
+    world.store(AoiRadius).radius[world.entity(a)!.eid] = 6;
+    world.step(0.05);
+    expect(log).toEqual(['a sees t']);
+    log.length = 0;
+    world.removeComponent(a, AoiRadius);
+    world.entity(a)!.setPosition(35, 0, 0); // 15 from t: outside the Walker type's space radius of 10
+    world.step(0.05);
+    expect(log).toEqual(['a lost t']);
+    log.length = 0;
+    world.entity(a)!.setPosition(42, 0, 0);
+    world.step(0.05);
+    expect(log).toEqual(['a sees t']);
   });
 
   it('leaves are reported when an entity moves away, changes space or is destroyed', () => {

@@ -98,7 +98,7 @@ describe('dump and load', () => {
     expect(restored.interestedIn(ids[0]).sort()).toEqual(world.interestedIn(ids[0]).sort());
 
     const events: string[] = [];
-    restored.drainAoiEvents((e) => events.push(e.kind));
+    restored.drainAoiEvents((kind) => events.push(kind));
     restored.drainClientEvents((e) => events.push(e.kind));
     restored.drainAttrDeltas(() => events.push('delta'));
     expect(events).toEqual([]); // silent restore: nothing to send to clients

@@ -52,7 +52,7 @@ describe('tick loop', () => {
       },
       outbound: (w) => {
         order.push('outbound');
-        w.drainAoiEvents((ev) => order.push(`out ${ev.kind}`));
+        w.drainAoiEvents((kind) => order.push(`out ${kind}`));
       },
     });
     loop.tickOnce();
