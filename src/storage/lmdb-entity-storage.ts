@@ -12,6 +12,9 @@ const CAPABILITIES: StorageCapabilities = { durable: true, sharedLocation: true 
  */
 const SEPARATOR = ':';
 const AFTER_SEPARATOR = ';';
+const LIST_CHUNK = 1024;
+
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * EntityStorage on LMDB: one msgpack record per entity in the `entities` named database. Saves are
@@ -56,12 +59,16 @@ export function createLmdbEntityStorage(options: LmdbStoreOptions): EntityStorag
         }
       }),
     list: (typeName) =>
-      lifecycle.run(() => {
+      lifecycle.run(async () => {
         const prefix = `${checkTypeName(typeName)}${SEPARATOR}`;
         try {
           const ids: string[] = [];
           const range = db.getKeys({ start: prefix, end: `${typeName}${AFTER_SEPARATOR}` });
-          for (const key of range) ids.push(String(key).slice(prefix.length));
+          for (const key of range) {
+            ids.push(String(key).slice(prefix.length));
+            // 100k keys take ~50 ms to scan: yield between chunks so a big list never stalls a tick.
+            if (ids.length % LIST_CHUNK === 0) await yieldToLoop();
+          }
           return ids;
         } catch (err) {
           throw storageFailure('list', err);

@@ -11,8 +11,10 @@ export interface LmdbStoreOptions {
 }
 
 /**
- * KvStore on LMDB. Writes are lmdb-js async batched transactions (committed and fsynced off the main
- * thread); reads are memory-mapped and return in microseconds, so they never hold the event loop.
+ * KvStore on LMDB. Writes are lmdb-js async batched transactions committed off the main thread; a
+ * write resolves once committed (visible to every process sharing the directory), and LMDB's overlapping
+ * sync flushes it to disk right after. Reads are memory-mapped and return in microseconds, so they never
+ * hold the event loop.
  *
  * getOrPut runs its read and its conditional write inside one LMDB write transaction. LMDB allows one
  * writer per environment at a time, across threads and processes, so no other put can land between the

@@ -105,6 +105,19 @@ describe.each(entityBackends)('EntityStorage contract: $name', (backend) => {
       expect(await storage.list('Monster')).toEqual([]);
     }));
 
+  it('lists a type with more ids than fit in one scan chunk, while other saves go on', () =>
+    withStorage(async (storage) => {
+      const count = 10_000;
+      await Promise.all(Array.from({ length: count }, (_, i) => storage.save('Npc', `n${i}`, { i })));
+      const listing = storage.list('Npc');
+      const concurrent = storage.save('Other', 'x', { during: true });
+      const ids = await listing;
+      await concurrent;
+      expect(ids).toHaveLength(count);
+      expect(new Set(ids).size).toBe(count);
+      expect(ids).toContain('n9999');
+    }));
+
   it('handles unicode entity ids', () =>
     withStorage(async (storage) => {
       for (const id of ['玩家一', '🐉dragon', 'e\u0301', '\u00e9']) await storage.save('Avatar', id, { id });
