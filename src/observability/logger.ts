@@ -58,8 +58,10 @@ export function createLogger(options: LoggerOptions): ProcessLogger {
   const file =
     options.file === undefined ? undefined : pino.destination({ dest: options.file, mkdir: true, sync: false });
 
+  let fileClosed = false;
   const outputs: DestinationStream[] = [];
-  if (file) outputs.push(file);
+  // A late callback logging during shutdown must not throw: lines after close() are dropped.
+  if (file) outputs.push({ write: (line: string) => void (fileClosed || file.write(line)) });
   if (pretty) outputs.push(prettyOutput(foreground));
   else if (!file) outputs.push({ write: (line: string) => void foreground.write(line) });
 
@@ -86,10 +88,12 @@ export function createLogger(options: LoggerOptions): ProcessLogger {
     fatal: base.fatal.bind(base),
     isLevelEnabled: (level) => base.isLevelEnabled(level),
     child: (bindings) => base.child(bindings),
-    flush: () =>
-      new Promise<void>((resolve, reject) => base.flush((err) => (err ? reject(err) : resolve()))),
+    flush: () => (fileClosed ? Promise.resolve() : flushFile(file)),
     close() {
-      closed ??= closeFile(file);
+      if (!closed) {
+        fileClosed = true;
+        closed = closeFile(file);
+      }
       return closed;
     },
   };
@@ -106,7 +110,14 @@ function prettyOutput(out: NodeJS.WritableStream & { isTTY?: boolean }): Destina
   return { write: (line: string) => void out.write(format(line)) };
 }
 
-function closeFile(file: ReturnType<typeof pino.destination> | undefined): Promise<void> {
+type FileDestination = ReturnType<typeof pino.destination>;
+
+function flushFile(file: FileDestination | undefined): Promise<void> {
+  if (!file) return Promise.resolve();
+  return new Promise<void>((resolve, reject) => file.flush((err) => (err ? reject(err) : resolve())));
+}
+
+function closeFile(file: FileDestination | undefined): Promise<void> {
   if (!file) return Promise.resolve();
   return new Promise<void>((resolve, reject) => {
     file.once('close', () => resolve());

@@ -70,6 +70,19 @@ describe('createLogger', () => {
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ id: 9, msg: 'to both' });
   });
 
+  it('drops lines logged after close instead of throwing, and flush works before and after', async () => {
+    const file = join(dir, 'late.log');
+    const log = createLogger({ role: 'game', id: 1, level: 'info', file });
+    await log.flush();
+    log.info('before');
+    await log.flush();
+    expect(readFileSync(file, 'utf8')).toContain('"before"');
+    await log.close();
+    expect(() => log.info('after')).not.toThrow();
+    await expect(log.flush()).resolves.toBeUndefined();
+    expect(readFileSync(file, 'utf8')).not.toContain('"after"');
+  });
+
   it('reports its level', () => {
     const log = createLogger({ role: 'game', id: 1, level: 'warn', stream: memoryStream() });
     expect(log.level).toBe('warn');
