@@ -1,0 +1,58 @@
+import { parseArgs } from 'node:util';
+import { killCommand } from './commands/kill.ts';
+import { startCommand } from './commands/start.ts';
+import { statusCommand } from './commands/status.ts';
+import { stopCommand } from './commands/stop.ts';
+
+const USAGE = `usage: tsworld <command> [dir] [options]
+
+commands:
+  start [dir]            start dispatchers, then games, then gates (daemonized); prints the gate URLs
+        --foreground     stay attached: stream logs, Ctrl-C stops every process
+  stop [dir]             stop gates, then games, then dispatchers, gracefully
+  kill [dir]             force-kill every process of the deployment
+  status [dir] [--json]  show the deployment's processes
+
+dir is a deployment directory holding tsworld.config.json (default: the current directory).`;
+
+/** Runs one CLI command and returns the exit code; never calls process.exit so it can run in tests. */
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        foreground: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const [command, dir = '.'] = parsed.positionals;
+  if (parsed.values.help || command === undefined) {
+    process.stdout.write(`${USAGE}\n`);
+    return command === undefined && !parsed.values.help ? 2 : 0;
+  }
+  try {
+    switch (command) {
+      case 'start':
+        return await startCommand(dir, { foreground: parsed.values.foreground });
+      case 'stop':
+        return await stopCommand(dir);
+      case 'kill':
+        return await killCommand(dir);
+      case 'status':
+        return await statusCommand(dir, { json: parsed.values.json });
+      default:
+        process.stderr.write(`tsworld: unknown command '${command}'\n\n${USAGE}\n`);
+        return 2;
+    }
+  } catch (err) {
+    process.stderr.write(`tsworld ${command}: ${(err as Error).message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,111 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TsworldError } from '../core/errors.ts';
+import type { Role } from './run-state.ts';
+
+/** What a role process reports over IPC once it serves (see roles/shared/ready.ts). */
+export interface ReadyMessage {
+  type: 'ready';
+  url?: string;
+  listen?: string;
+}
+
+export interface SpawnedRole {
+  child: ChildProcess;
+  ready: ReadyMessage;
+}
+
+export interface SpawnRoleOptions {
+  role: Role;
+  id: number;
+  configPath: string;
+  logFile: string;
+  /**
+   * Foreground children stream their output to the CLI and exit when it goes away (IPC disconnect);
+   * daemon children write to their log file and outlive it. Both get their own process group, so a
+   * Ctrl-C reaches only the CLI, which then stops the roles in order (gates, games, dispatchers).
+   */
+  foreground: boolean;
+  readyTimeoutMs: number;
+  /** Extra role arguments, e.g. `--restore` for hot swap. */
+  extraArgs?: string[];
+  onOutput?: (chunk: Buffer) => void;
+}
+
+const srcDir = dirname(dirname(fileURLToPath(import.meta.url)));
+
+/** Role entry files, resolved from this module so the CLI works from any working directory. */
+export function roleMain(role: Role): string {
+  return join(srcDir, 'roles', role, 'main.ts');
+}
+
+/**
+ * Starts one role process and resolves once it says it is ready. A child that exits, or stays silent past
+ * the timeout, rejects with the tail of its log so the operator sees why without hunting for files.
+ */
+export function spawnRole(opts: SpawnRoleOptions): Promise<SpawnedRole> {
+  mkdirSync(dirname(opts.logFile), { recursive: true });
+  const tsxLoader = import.meta.resolve('tsx');
+  const args = [
+    '--enable-source-maps',
+    '--import',
+    tsxLoader,
+    roleMain(opts.role),
+    '--config',
+    opts.configPath,
+    '--id',
+    String(opts.id),
+    ...(opts.foreground ? ['--foreground'] : []),
+    ...(opts.extraArgs ?? []),
+  ];
+  const logFd = opts.foreground ? undefined : openSync(opts.logFile, 'a');
+  const child = spawn(process.execPath, args, {
+    detached: true,
+    stdio: opts.foreground ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', logFd, logFd, 'ipc'],
+  });
+  if (logFd !== undefined) closeSync(logFd);
+  if (opts.onOutput) {
+    child.stdout?.on('data', opts.onOutput);
+    child.stderr?.on('data', opts.onOutput);
+  }
+
+  return new Promise((resolve, reject) => {
+    const name = `${opts.role}${opts.id}`;
+    const fail = (why: string): void => {
+      cleanup();
+      child.kill('SIGKILL');
+      reject(new TsworldError('INVALID_STATE', `${name} failed to start: ${why}${logTail(opts.logFile)}`));
+    };
+    const onMessage = (msg: unknown): void => {
+      if (isReady(msg)) {
+        cleanup();
+        resolve({ child, ready: msg });
+      }
+    };
+    const onExit = (code: number | null, signal: NodeJS.Signals | null): void =>
+      fail(`exited with ${signal ?? `code ${code}`} before it was ready`);
+    const timer = setTimeout(() => fail(`not ready after ${opts.readyTimeoutMs} ms`), opts.readyTimeoutMs);
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+function isReady(msg: unknown): msg is ReadyMessage {
+  return typeof msg === 'object' && msg !== null && (msg as { type?: unknown }).type === 'ready';
+}
+
+function logTail(file: string): string {
+  try {
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n').slice(-15);
+    return lines.length > 0 && lines[0] !== '' ? `\n--- last lines of ${file} ---\n${lines.join('\n')}` : '';
+  } catch {
+    return '';
+  }
+}

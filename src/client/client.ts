@@ -1,0 +1,236 @@
+import {
+  MSG,
+  ProtocolError,
+  createPackr,
+  createWireCodec,
+  decodePositionBatch,
+  encodeClientPositionMessage,
+  parseServerMessage,
+} from '../protocol/index.ts';
+import { applyAttrOp } from './apply-attr-op.ts';
+
+/** The server's view of one entity, mirrored on the client. */
+export interface ClientEntity {
+  readonly id: string;
+  readonly typeName: string;
+  /** True for the entity this client plays. */
+  readonly isPlayer: boolean;
+  /** Client and AllClients attributes (own entity) or AllClients ones (others), deltas applied. */
+  readonly attrs: Record<string, unknown>;
+  x: number;
+  y: number;
+  z: number;
+  yaw: number;
+}
+
+export interface ServerError {
+  code: number;
+  message: string;
+}
+
+/** Events the client emits; handlers run in the order the server sent things. */
+export interface ClientEvents {
+  create: (entity: ClientEntity) => void;
+  destroy: (entity: ClientEntity) => void;
+  /** Attributes of an entity changed (one event per ATTR_DELTA message). */
+  attrs: (entity: ClientEntity) => void;
+  /** The server called a method on one of this client's entities. */
+  call: (entity: ClientEntity, method: string, args: unknown[]) => void;
+  /** Positions of some entities changed. */
+  positions: (entities: ClientEntity[]) => void;
+  /** The server refused something this client sent. */
+  error: (error: ServerError) => void;
+  close: (code: number, reason: string) => void;
+}
+
+/** The subset of the WebSocket API the SDK uses: the browser's WebSocket and `ws` both fit. */
+export interface WebSocketLike {
+  binaryType: string;
+  readonly readyState: number;
+  send(data: Uint8Array): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+}
+
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+export interface ClientOptions {
+  /** The gate's WebSocket URL, e.g. ws://127.0.0.1:14001/ws. */
+  url: string;
+  /** WebSocket implementation: the browser's by default; in Node pass `WebSocket` from the `ws` package. */
+  WebSocket?: WebSocketConstructor;
+  /** Heartbeat period; keep it well under the gate's heartbeat timeout. 0 disables. Default 5000 ms. */
+  heartbeatMs?: number;
+}
+
+export interface TsworldClient {
+  readonly entities: ReadonlyMap<string, ClientEntity>;
+  /** The entity this client plays, once the server has created it. */
+  readonly player: ClientEntity | null;
+  readonly connected: boolean;
+  on<K extends keyof ClientEvents>(event: K, handler: ClientEvents[K]): () => void;
+  /** Calls an exposed method of an entity (own client or all clients exposure); fire-and-forget. */
+  call(entityId: string, method: string, ...args: unknown[]): void;
+  /** Sends the player's position (accepted only if the server lets this entity sync from its client). */
+  syncPosition(x: number, y: number, z: number, yaw: number): void;
+  /** Resolves once the server has created the player entity. */
+  waitForPlayer(): Promise<ClientEntity>;
+  close(): void;
+}
+
+/** Connects to a gate; resolves when the socket is open. */
+export function connectClient(options: ClientOptions): Promise<TsworldClient> {
+  const Ctor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  if (!Ctor) throw new Error('no WebSocket implementation: pass options.WebSocket (e.g. from the ws package)');
+  const codec = createWireCodec({ packr: createPackr() });
+  const socket = new Ctor(options.url);
+  socket.binaryType = 'arraybuffer';
+  const entities = new Map<string, ClientEntity>();
+  const byHandle = new Map<number, ClientEntity>();
+  const handlers: { [K in keyof ClientEvents]?: Set<ClientEvents[K]> } = {};
+  let player: ClientEntity | null = null;
+  let open = false;
+  let heartbeat: ReturnType<typeof setInterval> | undefined;
+  const playerWaiters: ((e: ClientEntity) => void)[] = [];
+  const heartbeatMessage = new Uint8Array([MSG.HEARTBEAT.id & 0xff, MSG.HEARTBEAT.id >> 8]);
+
+  function emit<K extends keyof ClientEvents>(event: K, ...args: Parameters<ClientEvents[K]>): void {
+    for (const h of handlers[event] ?? []) (h as (...a: Parameters<ClientEvents[K]>) => void)(...args);
+  }
+
+  function protocolFault(err: ProtocolError): void {
+    emit('error', { code: -1, message: `bad message from server: ${err.message}` });
+  }
+
+  function onMessage(data: Uint8Array): void {
+    const msg = parseServerMessage(data);
+    if (msg instanceof ProtocolError) return protocolFault(msg);
+    switch (msg.type) {
+      case MSG.CREATE_ENTITY_ON_CLIENT.id: {
+        const m = codec.decodeFields(MSG.CREATE_ENTITY_ON_CLIENT, msg.body);
+        if (m instanceof ProtocolError) return protocolFault(m);
+        const entity: ClientEntity = {
+          id: m.entityId, typeName: m.typeName, isPlayer: m.isPlayer, attrs: m.attrs, x: m.x, y: m.y, z: m.z, yaw: m.yaw,
+        };
+        entities.set(entity.id, entity);
+        byHandle.set(m.handle, entity);
+        if (entity.isPlayer) {
+          player = entity;
+          for (const resolve of playerWaiters.splice(0)) resolve(entity);
+        }
+        return emit('create', entity);
+      }
+      case MSG.DESTROY_ENTITY_ON_CLIENT.id: {
+        const m = codec.decodeFields(MSG.DESTROY_ENTITY_ON_CLIENT, msg.body);
+        if (m instanceof ProtocolError) return protocolFault(m);
+        const entity = entities.get(m.entityId);
+        entities.delete(m.entityId);
+        if (byHandle.get(m.handle) === entity) byHandle.delete(m.handle);
+        if (entity && player === entity) player = null;
+        if (entity) emit('destroy', entity);
+        return;
+      }
+      case MSG.ATTR_DELTA.id: {
+        const m = codec.decodeFields(MSG.ATTR_DELTA, msg.body);
+        if (m instanceof ProtocolError) return protocolFault(m);
+        const entity = entities.get(m.entityId);
+        if (!entity) return;
+        for (const op of m.ops) {
+          if (!applyAttrOp(entity.attrs, op)) emit('error', { code: -1, message: `attribute op does not fit ${entity.id}` });
+        }
+        return emit('attrs', entity);
+      }
+      case MSG.CALL_ENTITY_METHOD_ON_CLIENT.id: {
+        const m = codec.decodeFields(MSG.CALL_ENTITY_METHOD_ON_CLIENT, msg.body);
+        if (m instanceof ProtocolError) return protocolFault(m);
+        const entity = entities.get(m.entityId);
+        if (entity) emit('call', entity, m.method, m.args);
+        return;
+      }
+      case MSG.POSITION_SYNC.id: {
+        const moved: ClientEntity[] = [];
+        const count = decodePositionBatch(msg.body, (handle, x, y, z, yaw) => {
+          const entity = byHandle.get(handle);
+          if (!entity) return;
+          entity.x = x;
+          entity.y = y;
+          entity.z = z;
+          entity.yaw = yaw;
+          moved.push(entity);
+        });
+        if (count instanceof ProtocolError) return protocolFault(count);
+        return emit('positions', moved);
+      }
+      case MSG.ERROR.id: {
+        const m = codec.decodeFields(MSG.ERROR, msg.body);
+        if (m instanceof ProtocolError) return protocolFault(m);
+        return emit('error', { code: m.code, message: m.message });
+      }
+      default:
+        return;
+    }
+  }
+
+  function send(bytes: Uint8Array): void {
+    if (open) socket.send(bytes);
+  }
+
+  const client: TsworldClient = {
+    entities,
+    get player() {
+      return player;
+    },
+    get connected() {
+      return open;
+    },
+    on(event, handler) {
+      let set = handlers[event] as Set<typeof handler> | undefined;
+      if (!set) {
+        set = new Set();
+        (handlers as Record<string, unknown>)[event] = set;
+      }
+      set.add(handler);
+      return () => void set.delete(handler);
+    },
+    call(entityId, method, ...args) {
+      send(codec.encodeClientMessage(MSG.CALL_ENTITY_METHOD_FROM_CLIENT, { entityId, method, args }));
+    },
+    syncPosition(x, y, z, yaw) {
+      if (!player) return;
+      send(encodeClientPositionMessage({ entityId: player.id, x, y, z, yaw }));
+    },
+    waitForPlayer() {
+      return player ? Promise.resolve(player) : new Promise((resolve) => playerWaiters.push(resolve));
+    },
+    close() {
+      socket.close(1000, 'client closed');
+    },
+  };
+
+  return new Promise((resolve, reject) => {
+    socket.onopen = () => {
+      open = true;
+      const period = options.heartbeatMs ?? 5000;
+      if (period > 0) heartbeat = setInterval(() => send(heartbeatMessage), period);
+      resolve(client);
+    };
+    socket.onerror = (ev) => {
+      if (!open) reject(new Error(`cannot connect to ${options.url}: ${(ev as { message?: string }).message ?? 'error'}`));
+    };
+    socket.onclose = (ev) => {
+      const wasOpen = open;
+      open = false;
+      if (heartbeat) clearInterval(heartbeat);
+      if (!wasOpen) reject(new Error(`connection to ${options.url} closed (${ev.code} ${ev.reason})`));
+      emit('close', ev.code, ev.reason);
+    };
+    socket.onmessage = (ev) => {
+      const data = ev.data;
+      if (data instanceof ArrayBuffer) onMessage(new Uint8Array(data));
+      else if (data instanceof Uint8Array) onMessage(data);
+    };
+  });
+}

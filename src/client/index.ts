@@ -1,0 +1,12 @@
+/** tsworld/client: the browser- and Node-side SDK. Browser-safe: no Node APIs. */
+export { connectClient } from './client.ts';
+export type {
+  ClientEntity,
+  ClientEvents,
+  ClientOptions,
+  ServerError,
+  TsworldClient,
+  WebSocketConstructor,
+  WebSocketLike,
+} from './client.ts';
+export { applyAttrOp } from './apply-attr-op.ts';

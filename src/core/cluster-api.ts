@@ -1,0 +1,36 @@
+import type { EntityId } from './entity-id.ts';
+
+/** GoWorld's filter operators for CallFilteredClients. */
+export type FilterOperator = '=' | '!=' | '<' | '<=' | '>' | '>=';
+
+/**
+ * What game code can do beyond its own game process: call any entity anywhere, create and load entities
+ * on other games, hand clients across games, broadcast to filtered clients, and use the KV store. A world
+ * made for a unit test gets a local implementation (everything stays in the one world); a game process
+ * plugs in the one that goes through the dispatchers. Every operation is fire-and-forget or answers
+ * through a callback that runs inside the game loop, never concurrently with it.
+ */
+export interface ClusterApi {
+  readonly gameId: number;
+  /** Calls a server-side method of an entity wherever it lives. Calls to one entity arrive in order. */
+  call(entityId: EntityId, method: string, args?: readonly unknown[]): void;
+  /** Creates an entity on the least loaded game; the id is valid at once (calls to it are held until it exists). */
+  createEntityAnywhere(typeName: string, attrs?: Record<string, unknown>): EntityId;
+  /** Loads a persistent entity onto the least loaded game, unless it already exists somewhere (one instance). */
+  loadEntityAnywhere(typeName: string, entityId: EntityId): void;
+  /** Moves a client from one of this game's entities to an entity on any game. */
+  giveClientTo(from: EntityId, to: EntityId): void;
+  /** Sets a filter property on the gate-side proxy of the entity's client. */
+  setClientFilterProp(entityId: EntityId, key: string, value: string): void;
+  /** Calls `method` on every client whose filter property `key` compares true against `value`; each exactly once. */
+  callFilteredClients(key: string, op: FilterOperator, value: string, method: string, args?: readonly unknown[]): void;
+  readonly kv: ClusterKv;
+}
+
+/** Callbacks run in the game loop (the async phase), with an Error instead of a throw. */
+export interface ClusterKv {
+  get(key: string, done: (err: Error | null, value: string | undefined) => void): void;
+  put(key: string, value: string, done?: (err: Error | null) => void): void;
+  /** Atomic: stores `value` only if the key is absent; answers the value now stored. */
+  getOrPut(key: string, value: string, done: (err: Error | null, stored: string) => void): void;
+}

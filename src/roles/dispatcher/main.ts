@@ -1,0 +1,25 @@
+import { notifyReady, onShutdown, runMain } from '../shared/role-process.ts';
+import { roleContext } from '../shared/role-context.ts';
+import { startDispatcher } from './dispatcher.ts';
+
+runMain(async () => {
+  const { args, config, self, log, codec } = await roleContext('dispatcher', (c) => c.dispatchers);
+  const dispatcher = await startDispatcher({
+    id: self.id,
+    host: self.host,
+    port: self.port,
+    expectedGames: config.games.length,
+    expectedGates: config.gates.length,
+    codec,
+    log,
+    freezeQueueMaxFrames: config.hotswap.freezeQueueMaxPackets,
+    freezeQueueMaxMs: config.hotswap.freezeQueueMaxMs,
+    maxHeldPerEntity: 10_000,
+    pendingTimeoutMs: 60_000,
+  });
+  onShutdown(args.foreground, async (reason) => {
+    log.info({ reason }, 'dispatcher stopping');
+    await dispatcher.close();
+  });
+  notifyReady({ listen: `${dispatcher.host}:${dispatcher.port}` });
+});

@@ -1,0 +1,221 @@
+import type { Logger } from '../../observability/index.ts';
+import type { AoiIndexFactory } from '../../aoi/aoi-index.ts';
+import { createEntityIdGenerator } from '../../core/entity-id.ts';
+import type { AnyEntity } from '../../core/entity.ts';
+import type { GameWorld } from '../../core/world-api.ts';
+import { createGameWorld } from '../../core/world.ts';
+import { MSG, type WireCodec } from '../../protocol/index.ts';
+import type { EntityStorage, KvStore, StoredData } from '../../storage/index.ts';
+import { createTickLoop, type TickLoop, type TickReport } from '../../tick/tick-loop.ts';
+import { connectLink, type Link } from '../../transport/index.ts';
+import { createClientViews } from './client-views.ts';
+import { createClusterBridge } from './cluster-bridge.ts';
+import type { GameModule } from './game-module.ts';
+import { createInbound, errorCodeNumber, type InboundFrame } from './inbound.ts';
+import { createOutbound } from './outbound.ts';
+
+export interface GameServerOptions {
+  id: number;
+  dispatchers: readonly { host: string; port: number }[];
+  module: GameModule;
+  tickHz: number;
+  positionSyncHz: number;
+  saveIntervalSec: number;
+  storage: EntityStorage;
+  kv: KvStore;
+  codec: WireCodec;
+  log: Logger;
+  aoiFactory: AoiIndexFactory;
+  onTick?: (report: TickReport) => void;
+}
+
+export interface GameServer {
+  readonly world: GameWorld;
+  readonly loop: TickLoop;
+  /** Stops the loop, saves every persistent entity, flushes and disconnects. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A game process: the world and its tick, wired to the dispatchers. Network input is queued as it
+ * arrives and applied in the tick's inbound phase; everything the tick produces leaves in the outbound
+ * phase as one batch per dispatcher. That is the only place game state changes.
+ */
+export async function startGameServer(opts: GameServerOptions): Promise<GameServer> {
+  const { codec, log, module } = opts;
+  const ids = createEntityIdGenerator();
+  const links: (Link | undefined)[] = opts.dispatchers.map(() => undefined);
+  const clientGates = new Map<string, number>();
+  const inboundQueue: InboundFrame[] = [];
+  const saving = new Set<Promise<void>>();
+
+  const cluster = createClusterBridge({
+    gameId: opts.id,
+    codec,
+    ids,
+    kv: opts.kv,
+    dispatchers: () => links,
+    clientGates,
+    world: () => world,
+  });
+
+  const world: GameWorld = createGameWorld({
+    gameId: opts.id,
+    entityTypes: module.entityTypes,
+    spaceTypes: module.spaceTypes,
+    components: module.components,
+    aoiFactory: opts.aoiFactory,
+    idGenerator: ids,
+    cluster,
+    observer: {
+      entityCreated(e) {
+        notify(MSG.NOTIFY_CREATE_ENTITY, e);
+        if (e.type.persistent) save(e);
+      },
+      entityDestroyed(e) {
+        notify(MSG.NOTIFY_DESTROY_ENTITY, e);
+        if (e.type.persistent) save(e);
+      },
+    },
+    onError: (error, where) => log.error({ err: error }, `game code failed in ${where}`),
+  });
+  for (const [name, system] of Object.entries(module.systems ?? {})) world.addSystem(name, system);
+
+  function linkFor(entityId: string): Link | undefined {
+    const n = links.length;
+    return links[((entityId.charCodeAt(14) << 8) | entityId.charCodeAt(15)) % n];
+  }
+
+  function notify(spec: typeof MSG.NOTIFY_CREATE_ENTITY | typeof MSG.NOTIFY_DESTROY_ENTITY, e: AnyEntity): void {
+    const link = linkFor(e.id);
+    if (!link) return log.error({ entityId: e.id }, 'dispatcher link down: directory update lost');
+    if (spec === MSG.NOTIFY_CREATE_ENTITY) codec.encodeTo(link, MSG.NOTIFY_CREATE_ENTITY, { entityId: e.id, typeName: e.typeName });
+    else codec.encodeTo(link, MSG.NOTIFY_DESTROY_ENTITY, { entityId: e.id });
+  }
+
+  function save(e: AnyEntity): void {
+    const data = world.persistentSnapshot(e.id);
+    if (!data) return;
+    const p = opts.storage
+      .save(e.typeName, e.id, data as StoredData)
+      .catch((err: unknown) => log.error({ err, entityId: e.id }, 'save failed'))
+      .finally(() => saving.delete(p));
+    saving.add(p);
+  }
+
+  /** The dispatcher that carries a gate's client traffic: GoWorld's (gateId - 1) % N. */
+  const gateLink = (gateId: number): Link | undefined => links[(gateId - 1) % links.length];
+
+  const views = createClientViews();
+  const outbound = createOutbound({ world, views, codec, gateLink, gateOf: (c) => clientGates.get(c) });
+  const handleFrame = createInbound({
+    world,
+    codec,
+    log,
+    storage: opts.storage,
+    clientGates,
+    bootEntity: module.bootEntity,
+    sendClientError(clientId, result) {
+      const gateId = clientGates.get(clientId);
+      const link = gateId === undefined ? undefined : gateLink(gateId);
+      if (!link || gateId === undefined) return;
+      codec.encodeTo(link, MSG.ERROR, { gateId, clientId, code: errorCodeNumber(result.code), message: result.message });
+    },
+    abandonEntity(entityId) {
+      const link = linkFor(entityId);
+      if (link) codec.encodeTo(link, MSG.NOTIFY_DESTROY_ENTITY, { entityId });
+    },
+    onDeploymentReady() {
+      if (deploymentReady) return;
+      deploymentReady = true;
+      log.info('deployment ready');
+      try {
+        module.onGameReady?.(world);
+      } catch (err) {
+        log.error({ err }, 'onGameReady failed');
+      }
+    },
+    onFreezeAck() {},
+  });
+  let deploymentReady = false;
+
+  const syncEvery = Math.max(1, Math.round(opts.tickHz / opts.positionSyncHz));
+  const saveEveryTicks = Math.max(1, Math.round(opts.saveIntervalSec * opts.tickHz));
+  const loadEveryTicks = Math.max(1, opts.tickHz);
+  let busyMs = 0;
+
+  const loop = createTickLoop({
+    world,
+    hz: opts.tickHz,
+    inbound() {
+      const frames = inboundQueue.splice(0);
+      for (const frame of frames) {
+        try {
+          handleFrame(frame);
+        } catch (err) {
+          log.error({ err, type: frame.type }, 'inbound frame failed');
+        }
+      }
+    },
+    outbound(w) {
+      outbound.flushWorldEvents();
+      if (w.tick % syncEvery === 0) outbound.syncPositions();
+      outbound.endTick();
+      if (w.tick % saveEveryTicks === 0) w.drainSaveDirty((e) => save(e));
+      if (w.tick % loadEveryTicks === 0) reportLoad();
+      for (const link of links) link?.flush();
+    },
+    onTick(report) {
+      busyMs += report.totalMs;
+      opts.onTick?.(report);
+    },
+    onOverrun(report) {
+      log.warn({ tick: report.tick, ms: report.totalMs, phases: report.phases }, 'tick overran its budget');
+    },
+    onError: (err, phase) => log.error({ err }, `${phase} phase failed`),
+  });
+
+  function reportLoad(): void {
+    const load = busyMs / 1000;
+    busyMs = 0;
+    for (const link of links) {
+      if (link) codec.encodeTo(link, MSG.GAME_LOAD_REPORT, { gameId: opts.id, load, entityCount: world.entityCount });
+    }
+  }
+
+  await Promise.all(
+    opts.dispatchers.map(async (d, i) => {
+      const link = await connectLink({
+        host: d.host,
+        port: d.port,
+        onFrame(type, body) {
+          inboundQueue.push({ type, body: body.slice() });
+        },
+        onError: (err) => log.warn({ err, dispatcher: i + 1 }, 'dispatcher link error'),
+        onClose(_link, err) {
+          links[i] = undefined;
+          if (!stopping) log.error({ err, dispatcher: i + 1 }, 'lost the dispatcher; exiting so the deployment notices');
+          if (!stopping) process.exitCode = 1;
+        },
+      });
+      links[i] = link;
+      codec.encodeTo(link, MSG.SET_GAME_ID, { gameId: opts.id, isRestore: false, banBootEntity: false, entityIds: [] });
+      link.flush();
+    }),
+  );
+  let stopping = false;
+  loop.start();
+  log.info({ gameId: opts.id, tickHz: opts.tickHz, dispatchers: links.length }, 'game running');
+
+  return {
+    world,
+    loop,
+    async stop() {
+      stopping = true;
+      loop.stop();
+      for (const e of world.entities()) if (e.type.persistent && !e.destroyed) save(e);
+      await Promise.all([...saving]);
+      for (const link of links) link?.close();
+    },
+  };
+}

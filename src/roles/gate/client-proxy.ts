@@ -1,0 +1,70 @@
+import type { FilterOp } from '../../protocol/index.ts';
+import type { ClientConnection } from '../../transport/index.ts';
+
+/** The gate's side of one client connection. It owns no game state, only what the edge needs. */
+export interface ClientProxy {
+  readonly clientId: string;
+  readonly connection: ClientConnection;
+  /** The entity made for this connection on connect (GoWorld's boot entity). */
+  readonly bootEntityId: string;
+  /** The entity the client currently plays (its "player"), learned from CREATE_ENTITY_ON_CLIENT. */
+  ownerEntityId: string | null;
+  readonly filterProps: Map<string, string>;
+  /** Last time (ms) the client sent anything; heartbeats only refresh this. */
+  lastSeen: number;
+  /** Token bucket for the per-client message rate. */
+  tokens: number;
+  tokensAt: number;
+}
+
+export function createClientProxy(clientId: string, connection: ClientConnection, bootEntityId: string, now: number, burst: number): ClientProxy {
+  return {
+    clientId,
+    connection,
+    bootEntityId,
+    ownerEntityId: null,
+    filterProps: new Map(),
+    lastSeen: now,
+    tokens: burst,
+    tokensAt: now,
+  };
+}
+
+/**
+ * Token bucket: `ratePerSec` sustained with bursts up to one second's worth. Returns false when the client
+ * is over its rate (the gate then closes it: a flood is not something to queue).
+ */
+export function takeToken(proxy: ClientProxy, now: number, ratePerSec: number): boolean {
+  const refill = ((now - proxy.tokensAt) / 1000) * ratePerSec;
+  proxy.tokens = Math.min(ratePerSec, proxy.tokens + refill);
+  proxy.tokensAt = now;
+  if (proxy.tokens < 1) return false;
+  proxy.tokens -= 1;
+  return true;
+}
+
+/**
+ * GoWorld's filter comparison: numbers compare numerically when both sides are numeric, strings
+ * lexically otherwise. A client without the property never matches.
+ */
+export function filterMatches(proxy: ClientProxy, key: string, op: FilterOp, value: string): boolean {
+  const actual = proxy.filterProps.get(key);
+  if (actual === undefined) return false;
+  const numeric = actual.trim() !== '' && value.trim() !== '' && Number.isFinite(Number(actual)) && Number.isFinite(Number(value));
+  const a: string | number = numeric ? Number(actual) : actual;
+  const b: string | number = numeric ? Number(value) : value;
+  switch (op) {
+    case '=':
+      return a === b;
+    case '!=':
+      return a !== b;
+    case '<':
+      return a < b;
+    case '<=':
+      return a <= b;
+    case '>':
+      return a > b;
+    case '>=':
+      return a >= b;
+  }
+}

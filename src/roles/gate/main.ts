@@ -1,0 +1,32 @@
+import { createEntityIdGenerator } from '../../core/entity-id.ts';
+import { selectClientTransport } from '../../transport/index.ts';
+import { roleContext } from '../shared/role-context.ts';
+import { notifyReady, onShutdown, runMain } from '../shared/role-process.ts';
+import { startGateServer } from './gate-server.ts';
+
+runMain(async () => {
+  const { args, config, self, log, codec } = await roleContext('gate', (c) => c.gates);
+  const transport = await selectClientTransport('auto', {
+    info: (m) => log.info(m),
+    warn: (m) => log.warn(m),
+  });
+  const gate = await startGateServer({
+    id: self.id,
+    host: self.host,
+    port: self.port,
+    dispatchers: config.dispatchers,
+    transport,
+    codec,
+    log,
+    ids: createEntityIdGenerator(),
+    maxPayload: self.maxPayload,
+    heartbeatTimeoutMs: self.heartbeatTimeoutMs,
+    maxMessagesPerSecond: self.maxMessagesPerSecond,
+    staticDir: self.staticDir,
+  });
+  onShutdown(args.foreground, async (reason) => {
+    log.info({ reason }, 'gate stopping');
+    await gate.stop();
+  });
+  notifyReady({ url: gate.url });
+});
