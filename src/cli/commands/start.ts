@@ -5,6 +5,7 @@ import { clearRunState, isOurProcess, readRunState, START_ORDER, writeRunState, 
 import { spawnRole, type SpawnedRole } from '../spawn-role.ts';
 import { stopProcesses } from '../stop-processes.ts';
 import { createLinePrefixer } from '../line-prefixer.ts';
+import { buildBrowserClient } from '../build-client.ts';
 
 export interface StartOptions {
   foreground: boolean;
@@ -43,6 +44,12 @@ export async function startCommand(dir: string, opts: StartOptions): Promise<num
       return 1;
     }
     clearRunState(deploymentDir);
+  }
+
+  // A gate that serves a page also serves the client SDK next to it, built from this checkout's sources.
+  for (const dirToServe of new Set(config.gates.map((g) => g.staticDir).filter((d): d is string => d !== undefined))) {
+    await buildBrowserClient(join(dirToServe, 'tsworld-client.js'));
+    say(`  built ${join(dirToServe, 'tsworld-client.js')}`);
   }
 
   const started: ProcessRecord[] = [];
