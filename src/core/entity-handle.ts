@@ -77,6 +77,12 @@ class EntityHandle implements AnyEntity {
   setClient(clientId: string | null) {
     this.state.api.setClient(this.rec.id, clientId);
   }
+  get clientSyncing() {
+    return this.rec.clientSyncing;
+  }
+  setClientSyncing(on: boolean) {
+    this.rec.clientSyncing = on;
+  }
   giveClientTo(other: string) {
     this.state.api.giveClientTo(this.rec.id, other);
   }

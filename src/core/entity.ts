@@ -54,6 +54,12 @@ export interface Entity<D extends AttrDecls = AttrDecls> {
   enterSpace(spaceId: EntityId, position?: Vec3): void;
   leaveSpace(): void;
   setClient(clientId: string | null): void;
+  /**
+   * GoWorld's SetClientSyncing: whether position/yaw updates from the owner's client are accepted.
+   * Off by default; the inbound layer checks it (and the gate checks ownership).
+   */
+  readonly clientSyncing: boolean;
+  setClientSyncing(on: boolean): void;
   giveClientTo(other: EntityId): void;
   /** Queues a call to a method on the entity's own client (sent by the outbound layer). */
   callClient(method: string, args?: readonly unknown[]): void;

@@ -57,6 +57,11 @@ export interface CreateEntityOptions {
   space?: EntityId;
   position?: Vec3;
   yaw?: number;
+  /**
+   * Client to bind (GoWorld's boot entity): bound after onCreated and before entering the space, so
+   * the client hears of its own entity before its neighbours.
+   */
+  client?: string;
 }
 
 export interface CreateSpaceOptions {

@@ -39,6 +39,7 @@ export interface EntityDump {
   type: string;
   space: EntityId;
   client: string | null;
+  clientSyncing: boolean;
   attrs: Record<string, unknown>;
   components: string[];
   timers: TimerDump[];
@@ -125,6 +126,7 @@ function dumpEntity(state: WorldState, rec: EntityRecord): EntityDump {
     type: rec.type.name,
     space: rec.space.id,
     client: rec.client,
+    clientSyncing: rec.clientSyncing,
     attrs: rec.attrs.snapshot(() => true),
     components: [...rec.components].map((c) => c.name),
     timers: [...rec.timers.values()].map((t) => ({
@@ -232,6 +234,7 @@ function restoreEntity(state: WorldState, rec: EntityRecord, e: EntityDump, repo
     space.members.add(rec);
     rec.space = space;
   }
+  rec.clientSyncing = e.clientSyncing === true;
   if (e.client !== null) {
     rec.client = e.client;
     state.clients.set(e.client, rec);

@@ -45,7 +45,7 @@ export function allocateEntity(
     removeEntity(state.ecs, eid);
     throw err;
   }
-  const rec = { id, eid, type, state: 'creating', space: state.nil, client: null, recording: false, deltas: [], timers: new Map(), components: new Set() } as unknown as EntityRecord;
+  const rec = { id, eid, type, state: 'creating', space: state.nil, client: null, clientSyncing: false, recording: false, deltas: [], timers: new Map(), components: new Set() } as unknown as EntityRecord;
   rec.attrs = createAttrTree(type.attrLayout, (root, op) => recordOp(state, rec, root, op));
   rec.handle = makeEntityHandle(state, rec);
   for (const def of components) attachComponent(state, rec, def);
@@ -78,7 +78,7 @@ export function entityComponents(type: AnyEntityType): ComponentDef[] {
   return [Position, Yaw, ...type.components.filter((c) => c !== Position && c !== Yaw)];
 }
 
-/** GoWorld's order: create → onInit → attrs → onAttrsReady → onCreated → enter space. */
+/** GoWorld's order: create → onInit → attrs → onAttrsReady → onCreated → (bind client) → enter space. */
 export function createEntityNow(state: WorldState, type: AnyEntityType, id: EntityId, options: CreateEntityOptions): void {
   const rec = allocateEntity(state, type, id, entityComponents(type));
   if (options.position !== undefined) writePosition(state, rec.eid, options.position);
@@ -92,6 +92,7 @@ export function createEntityNow(state: WorldState, type: AnyEntityType, id: Enti
   rec.state = 'alive';
   rec.recording = true;
   entityHook(state, rec, 'onCreated', state.api);
+  if (options.client !== undefined && rec.state === 'alive') setClientNow(state, rec, options.client);
   if (options.space !== undefined && options.space !== state.nil.id && rec.state === 'alive') {
     enterSpaceNow(state, rec, options.space, undefined);
   }

@@ -16,6 +16,7 @@ export interface MigrateData {
   /** The space it goes to (on the receiving game). */
   space: EntityId;
   client: string | null;
+  clientSyncing: boolean;
   attrs: Record<string, unknown>;
   /** Component name → field name → value: per entity, unlike a dump's wholesale arrays. */
   components: Record<string, Record<string, number>>;
@@ -78,6 +79,7 @@ export function migrateIn(world: GameWorld, data: MigrateData): EntityId {
     entityHook(state, rec, 'onAttrsReady', state.api);
     rec.state = 'alive';
     rec.recording = true;
+    rec.clientSyncing = data.clientSyncing === true;
     if (data.client !== null) {
       rec.client = data.client;
       state.clients.set(data.client, rec);
@@ -101,6 +103,7 @@ function packEntity(state: WorldState, rec: EntityRecord, toSpace: EntityId): Mi
     type: rec.type.name,
     space: toSpace,
     client: rec.client,
+    clientSyncing: rec.clientSyncing,
     attrs: rec.attrs.snapshot(() => true),
     components,
     timers: [...rec.timers.values()].map((t) => ({

@@ -27,6 +27,7 @@ export interface EntityRecord {
   state: EntityState;
   space: SpaceRecord;
   client: string | null;
+  clientSyncing: boolean;
   attrs: AttrTree;
   /** Ops are recorded for clients only once the entity is created; earlier values are in every snapshot. */
   recording: boolean;

@@ -54,6 +54,7 @@ function populated() {
   ann.timers.add(600, 'ring', ['once']); // added at now=100: due 700
   bob.timers.add(150, 'ring', ['rep'], { repeat: true }); // due 250, 400, 550, ...
   ann.setClient('client-ann');
+  ann.setClientSyncing(true);
   for (let i = 0; i < 4; i++) world.step(0.05); // now = 300: bob's repeat fired once, at 250
   return { world, log, ids, field };
 }
@@ -94,6 +95,8 @@ describe('dump and load', () => {
     expect(restored.store(Health).hp[bob.eid]).toBe(42);
     expect(restored.store(Health).hp[restored.entity(ids[2])!.eid]).toBe(100);
     expect(restored.entityOfClient('client-ann')?.id).toBe(ids[0]);
+    expect(restored.entity(ids[0])!.clientSyncing).toBe(true);
+    expect(restored.entity(ids[1])!.clientSyncing).toBe(false);
     expect(restored.space(field)?.size).toBe(3);
     expect(restored.interestedIn(ids[0]).sort()).toEqual(world.interestedIn(ids[0]).sort());
 

@@ -188,6 +188,27 @@ describe('entity lifecycle', () => {
     expect(world.entity(c)!.eid).toBe(eidA);
   });
 
+  it('binds a create-time client after onCreated and before entering the space (boot entity)', () => {
+    const { world, log } = recordingWorld();
+    const { town } = spaces(world);
+    log.length = 0;
+    const id = world.createEntity('Avatar', { space: town, client: 'boot-client' });
+    world.applyDeferred();
+    expect(log).toEqual([
+      'onInit name=',
+      'onAttrsReady name=',
+      'onCreated space=nil',
+      'onClientConnected boot-client',
+      'Town.onEntityEnterSpace',
+      'onEnterSpace Town',
+    ]);
+    expect(world.entityOfClient('boot-client')?.id).toBe(id);
+    const e = world.entity(id)!;
+    expect(e.clientSyncing).toBe(false);
+    e.setClientSyncing(true);
+    expect(e.clientSyncing).toBe(true);
+  });
+
   it('binds a client to one entity at a time and hands it over with giveClientTo', () => {
     const { world, log } = recordingWorld();
     const a = world.createEntity('Avatar');

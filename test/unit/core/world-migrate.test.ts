@@ -46,6 +46,7 @@ describe('migration', () => {
     const e = from.entity(id)!;
     from.store(Velocity).x[e.eid] = 3;
     e.setClient('c1');
+    e.setClientSyncing(true);
     e.timers.add(100, 'ping', [], { repeat: true });
     from.step(0.06); // now 60
     log.length = 0;
@@ -73,6 +74,7 @@ describe('migration', () => {
     expect(moved.position()).toEqual({ x: 4, y: 5, z: 6 });
     expect(to.store(Velocity).x[moved.eid]).toBe(3);
     expect(moved.client).toBe('c1');
+    expect(moved.clientSyncing).toBe(true);
     expect(moved.space.id).toBe(fieldB);
     log.length = 0;
     to.step(0.05);
