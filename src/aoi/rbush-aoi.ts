@@ -38,14 +38,10 @@ export function createRbushAoi(_options: AoiIndexOptions): AoiIndex {
   const tree = new RBush<Item>();
   const items: (Item | undefined)[] = [];
   const events = new AoiEventBuffer();
-  const evaluated = new Set<number>();
   const probe: Item = { minX: 0, minY: 0, maxX: 0, maxY: 0, h: -1 };
 
   /** Before/after of one pair in both directions, from the table's committed and intended state. */
   function evalPair(a: number, b: number): void {
-    const key = a < b ? a * 16777216 + b : b * 16777216 + a;
-    if (evaluated.has(key)) return;
-    evaluated.add(key);
     const t = table;
     let dx = t.nx[a] - t.nx[b];
     let dz = t.nz[a] - t.nz[b];
@@ -69,10 +65,40 @@ export function createRbushAoi(_options: AoiIndexOptions): AoiIndex {
     }
   }
 
-  /** Every pair that could flip has boxes that intersect before or after: search both trees. */
-  function pairWithin(h: number, x: number, z: number, r: number): void {
-    setBox(probe, x, z, r);
-    for (const other of tree.search(probe)) if (other.h !== h) evalPair(h, other.h);
+  /** Whether the committed (old) boxes of a and b intersect, with the same arithmetic as the items. */
+  function oldBoxesMeet(a: number, b: number): boolean {
+    const { ox, oz, or } = table;
+    const pa = pad(ox[a], oz[a], or[a]);
+    const pb = pad(ox[b], oz[b], or[b]);
+    return ox[a] - pa <= ox[b] + pb && ox[b] - pb <= ox[a] + pa && oz[a] - pa <= oz[b] + pb && oz[b] - pb <= oz[a] + pa;
+  }
+
+  /**
+   * Every pair that could flip has boxes that meet before or after the update, so each changed entity
+   * searches the old tree (before applying moves) and the new one (after). A pair is evaluated once: a
+   * pair of two changed entities by the smaller handle (box overlap is symmetric), and a pair whose old
+   * boxes met only in the old pass.
+   */
+  function pairOld(h: number): void {
+    setBox(probe, table.ox[h], table.oz[h], table.or[h]);
+    const changed = table.changedFlag;
+    for (const o of tree.search(probe)) {
+      const j = o.h;
+      if (j === h || (changed[j] === 1 && j < h)) continue;
+      evalPair(h, j);
+    }
+  }
+
+  function pairNew(h: number): void {
+    setBox(probe, table.nx[h], table.nz[h], table.nr[h]);
+    const { changedFlag: changed, oPresent } = table;
+    const hadOld = oPresent[h] === 1;
+    for (const o of tree.search(probe)) {
+      const j = o.h;
+      if (j === h || (changed[j] === 1 && j < h)) continue;
+      if (hadOld && oPresent[j] === 1 && oldBoxesMeet(h, j)) continue;
+      evalPair(h, j);
+    }
   }
 
   function committedBox(h: number, fn: (other: Item) => void, x: number, z: number, r: number): void {
@@ -93,11 +119,10 @@ export function createRbushAoi(_options: AoiIndexOptions): AoiIndex {
     has: (h) => table.has(h),
     update(): AoiEvents {
       events.reset();
-      evaluated.clear();
-      const { changed, changedCount, oPresent, nPresent, ox, oz, or, nx, nz, nr } = table;
+      const { changed, changedCount, oPresent, nPresent, nx, nz, nr } = table;
       for (let k = 0; k < changedCount; k++) {
         const h = changed[k];
-        if (oPresent[h] === 1) pairWithin(h, ox[h], oz[h], or[h]);
+        if (oPresent[h] === 1) pairOld(h);
       }
       for (let k = 0; k < changedCount; k++) {
         const h = changed[k];
@@ -112,7 +137,7 @@ export function createRbushAoi(_options: AoiIndexOptions): AoiIndex {
       }
       for (let k = 0; k < changedCount; k++) {
         const h = changed[k];
-        if (nPresent[h] === 1) pairWithin(h, nx[h], nz[h], nr[h]);
+        if (nPresent[h] === 1) pairNew(h);
       }
       table.commit();
       return events;
