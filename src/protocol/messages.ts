@@ -118,6 +118,10 @@ export const MSG = {
     id: 26, name: 'GIVE_CLIENT', target: 'entity', key: 'entity', direction: 'game→dispatcher→game',
     fields: [['clientId', 'id'], ['gateId', 'u16']],
   }),
+  ENTITY_DESTROYING: defineMessage({
+    id: 27, name: 'ENTITY_DESTROYING', target: 'dispatcher', key: 'entity', direction: 'game→dispatcher',
+    fields: [],
+  }),
 
   // ── to client (1000..1499): internal body = gateId·clientId key + client body; the gate strips the key
   CREATE_ENTITY_ON_CLIENT: defineMessage({

@@ -8,7 +8,12 @@ export interface HeldFrame {
   body: Uint8Array;
 }
 
-export type EntityState = 'ready' | 'pending' | 'migrating';
+/**
+ * ready: frames are forwarded. pending: being created or loaded, frames held. migrating: moving between
+ * games, frames held. saving: destroyed and being saved (persistent), frames held until the save is done,
+ * when a requested reload (if any) places it again.
+ */
+export type EntityState = 'ready' | 'pending' | 'migrating' | 'saving';
 
 export interface DirectoryEntry {
   gameId: number;
@@ -17,6 +22,8 @@ export interface DirectoryEntry {
   held: HeldFrame[] | null;
   /** When the entity stopped being ready (ms), for the pending timeout. */
   since: number;
+  /** Type to load again once a saving entity's save is done (a LOAD arrived meanwhile). */
+  reloadType: string | null;
 }
 
 export interface EntityDirectory {
@@ -46,14 +53,14 @@ export function createEntityDirectory(): EntityDirectory {
         existing.since = now;
         return existing;
       }
-      const entry: DirectoryEntry = { gameId, state: 'pending', held: null, since: now };
+      const entry: DirectoryEntry = { gameId, state: 'pending', held: null, since: now, reloadType: null };
       map.set(id, entry);
       return entry;
     },
     ready(id, gameId) {
       const entry = map.get(id);
       if (!entry) {
-        map.set(id, { gameId, state: 'ready', held: null, since: 0 });
+        map.set(id, { gameId, state: 'ready', held: null, since: 0, reloadType: null });
         return [];
       }
       entry.gameId = gameId;

@@ -173,11 +173,22 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
         release(id, directory.get(id), directory.ready(id, requireGame(fromGame, type).id));
         return;
       }
+      case MSG.ENTITY_DESTROYING.id: {
+        const entry = directory.get(readEntityKey(body));
+        if (entry && entry.gameId === requireGame(fromGame, type).id) {
+          entry.state = 'saving';
+          entry.since = now();
+        }
+        return;
+      }
       case MSG.NOTIFY_DESTROY_ENTITY.id: {
         const id = readEntityKey(body);
         const entry = directory.get(id);
         // A destroy from a game that no longer owns the entity (it migrated away) must not unroute it.
-        if (entry && entry.gameId === requireGame(fromGame, type).id && entry.state === 'ready') directory.remove(id);
+        if (!entry || entry.gameId !== requireGame(fromGame, type).id || entry.state === 'migrating') return;
+        if (entry.state === 'saving' && entry.reloadType !== null) return reload(id, entry);
+        if (entry.held?.length) log.warn({ entityId: id, frames: entry.held.length }, 'entity destroyed; dropping frames sent to it');
+        directory.remove(id);
         return;
       }
       case MSG.CREATE_ENTITY_ANYWHERE.id: {
@@ -190,8 +201,16 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
       case MSG.LOAD_ENTITY_ANYWHERE.id: {
         const id = readEntityKey(body);
         const entry = directory.get(id);
-        // Single instance cluster-wide: an entity that exists or is already being loaded is not loaded again.
-        if (entry) return;
+        // Single instance cluster-wide: an entity that exists or is already being loaded is not loaded
+        // again; one that is being saved after a destroy is loaded once the save is done.
+        if (entry) {
+          if (entry.state === 'saving') {
+            const m = codec.decode(MSG.LOAD_ENTITY_ANYWHERE, body);
+            if (m instanceof TsworldError) throw m;
+            entry.reloadType = m.typeName;
+          }
+          return;
+        }
         const target = peers.leastLoadedGame();
         if (!target) return log.error('load anywhere: no game connected');
         directory.expect(id, target.id, now());
@@ -221,6 +240,20 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
       default:
         log.warn({ msg: messageSpec(type)?.name ?? type }, 'dispatcher message not handled here; dropped');
     }
+  }
+
+  /** Places a saved entity again (a LOAD arrived while it was being saved); its held frames follow it. */
+  function reload(id: string, entry: DirectoryEntry): void {
+    const typeName = entry.reloadType!;
+    entry.reloadType = null;
+    const target = peers.leastLoadedGame();
+    if (!target) {
+      log.error({ entityId: id }, 'reload: no game connected');
+      directory.remove(id);
+      return;
+    }
+    directory.expect(id, target.id, now());
+    forwardToGame(target.id, MSG.LOAD_ENTITY_ANYWHERE.id, codec.encode(MSG.LOAD_ENTITY_ANYWHERE, { entityId: id, typeName }));
   }
 
   function requireGame(game: GamePeer | undefined, type: number): GamePeer {
@@ -310,7 +343,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
   const sweep = setInterval(() => {
     const cutoff = now() - opts.pendingTimeoutMs;
     for (const [id, entry] of directory.entries()) {
-      if (entry.state === 'pending' && entry.since < cutoff) {
+      if ((entry.state === 'pending' || entry.state === 'saving') && entry.since < cutoff) {
         log.error({ entityId: id, held: entry.held?.length ?? 0 }, 'entity never became ready; dropping it');
         directory.remove(id);
       }

@@ -1,0 +1,68 @@
+import { attr } from '../../../src/core/attr-decl.ts';
+import { defineEntityType } from '../../../src/core/entity-type.ts';
+import { t } from '../../../src/core/value-types.ts';
+
+const MAX_CHAT = 500;
+const ROOM = /^[A-Za-z0-9_-]{1,32}$/;
+
+/** A player's persistent avatar: its name and room survive logout, and chat goes to its room only. */
+export const Avatar = defineEntityType({
+  name: 'Avatar',
+  persistent: true,
+  attrs: {
+    name: attr(t.string, { flags: ['allClients', 'persistent'] }),
+    chatroom: attr(t.string, { flags: ['client', 'persistent'], default: 'lobby' }),
+  },
+  rpc: {
+    sendChat: {
+      expose: 'ownClient',
+      args: [t.string],
+      fn(e, text) {
+        const line = text.trim().slice(0, MAX_CHAT);
+        if (line.length === 0) return;
+        const join = /^\/join\s+(\S+)$/.exec(line);
+        if (join) {
+          const room = join[1];
+          if (!ROOM.test(room)) return e.callClient('onSystem', [`bad room name: ${room}`]);
+          e.attrs.set('chatroom', room);
+          e.world.cluster.setClientFilterProp(e.id, 'chatroom', room);
+          return e.callClient('onSystem', [`you joined #${room}`]);
+        }
+        const room = e.attrs.get('chatroom');
+        e.world.cluster.callFilteredClients('chatroom', '=', room, 'onChat', [e.attrs.get('name'), room, line]);
+      },
+    },
+    /** Sends `seq` to another avatar, wherever it runs; the target tells its client. Shows cross-game RPC order. */
+    relay: {
+      expose: 'ownClient',
+      args: [t.string, t.int],
+      fn(e, targetId, seq) {
+        e.world.cluster.call(targetId, 'relayed', [e.attrs.get('name'), seq]);
+      },
+    },
+    relayed: {
+      expose: 'server',
+      args: [t.string, t.int],
+      fn(e, from, seq) {
+        e.callClient('onRelayed', [from, seq, e.world.gameId]);
+      },
+    },
+    whereAmI: {
+      expose: 'ownClient',
+      args: [],
+      fn(e) {
+        e.callClient('onWhere', [e.world.gameId]);
+      },
+    },
+  },
+  hooks: {
+    onClientConnected(e) {
+      e.world.cluster.setClientFilterProp(e.id, 'chatroom', e.attrs.get('chatroom'));
+      e.callClient('onSystem', [`welcome ${e.attrs.get('name')}, you are in #${e.attrs.get('chatroom')}`]);
+    },
+    onClientDisconnected(e) {
+      // As in GoWorld's demo: an avatar lives while its player is online; destroy saves it.
+      e.destroy();
+    },
+  },
+});
