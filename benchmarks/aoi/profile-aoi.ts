@@ -1,14 +1,16 @@
-import { createGridAoi } from '../../src/aoi/grid-aoi.ts';
+import { createGridAoi, loadNativeGridAoi } from '../../src/aoi/grid-aoi.ts';
 import { createRbushAoi } from '../../src/aoi/rbush-aoi.ts';
 import { RADIUS, RandomWalk } from './random-walk.ts';
 
 /**
  * Profiling driver: `node --cpu-prof --import tsx benchmarks/aoi/profile-aoi.ts 100000 1 50`
- * (entities, moving share, ticks; AOI_IMPL=rbush for the tree). Prints per-tick times to match a profile.
+ * (entities, moving share, ticks; AOI_IMPL=rbush|native). Prints per-tick times to match a profile.
  */
 const [n = 100_000, moving = 1, ticks = 50] = process.argv.slice(2).map(Number);
 const walk = new RandomWalk(n, moving, 1234 + n);
-const aoi = (process.env.AOI_IMPL === 'rbush' ? createRbushAoi : createGridAoi)({ defaultRadius: RADIUS });
+const factory = process.env.AOI_IMPL === 'rbush' ? createRbushAoi : process.env.AOI_IMPL === 'native' ? loadNativeGridAoi() : createGridAoi;
+if (factory === null) throw new Error('native grid not built: run native/build.sh');
+const aoi = factory({ defaultRadius: RADIUS });
 walk.populate(aoi);
 aoi.update();
 for (let t = 0; t < 3; t++) walk.tick(aoi);

@@ -14,6 +14,18 @@ export class AoiEventBuffer implements AoiEvents {
     this.leaveCount = 0;
   }
 
+  /** Grows the arrays to hold at least this many pairs, keeping the counted ones. */
+  reserve(enter: number, leave: number): void {
+    while (this.enterWatcher.length < enter) {
+      this.enterWatcher = grow(this.enterWatcher);
+      this.enterTarget = grow(this.enterTarget);
+    }
+    while (this.leaveWatcher.length < leave) {
+      this.leaveWatcher = grow(this.leaveWatcher);
+      this.leaveTarget = grow(this.leaveTarget);
+    }
+  }
+
   pushEnter(watcher: number, target: number): void {
     const i = this.enterCount;
     if (i === this.enterWatcher.length) {

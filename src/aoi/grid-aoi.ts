@@ -1,10 +1,9 @@
-import type { AoiEvents, AoiIndex, AoiIndexOptions } from './aoi-index.ts';
+import type { AoiEvents, AoiIndex, AoiIndexFactory, AoiIndexOptions } from './aoi-index.ts';
 import { AoiEntityTable } from './entity-table.ts';
 import { AoiEventBuffer } from './event-buffer.ts';
 import { SweepScratch, sweepAll, sweepChanged, sweepSpecials } from './grid-events.ts';
 import { GridLayout } from './grid-layout.ts';
-
-const NAME = 'grid';
+import { type GridNative, loadGridNative } from './native-grid.ts';
 
 /** Above this share of changed entities one half-stencil pass over every cell beats per-entity scans. */
 const SWEEP_ALL_SHARE = 0.35;
@@ -16,9 +15,23 @@ const SWEEP_ALL_SHARE = 0.35;
  * and long jumps are handled per entity, so they stay exact without widening every cell.
  */
 export function createGridAoi(options: AoiIndexOptions): AoiIndex {
+  return buildGridAoi(options, null, 'grid');
+}
+
+/**
+ * The same grid with the optional C++ kernels (native/build.sh), or null when they are not built.
+ * Loaded once per call: no module-level cache, so tests can compare both in one process.
+ */
+export function loadNativeGridAoi(): AoiIndexFactory | null {
+  const native = loadGridNative();
+  return native === null ? null : (options) => buildGridAoi(options, native, 'grid-native');
+}
+
+function buildGridAoi(options: AoiIndexOptions, native: GridNative | null, NAME: string): AoiIndex {
   const base = options.defaultRadius > 0 ? options.defaultRadius : 1;
   const table = new AoiEntityTable(NAME);
-  const layout = new GridLayout(2 * base, 0.5 * base, base);
+  const layout = new GridLayout(2 * base, 0.5 * base, base, native);
+  const stats = new Float64Array(2);
   const events = new AoiEventBuffer();
   const scratch = new SweepScratch();
   let stamp = new Int32Array(0);
@@ -39,7 +52,9 @@ export function createGridAoi(options: AoiIndexOptions): AoiIndex {
       if (table.changedCount === 0) return events;
       layout.build(table);
       if (layout.count > 0) {
-        if (layout.changedCount >= SWEEP_ALL_SHARE * layout.count) sweepAll(layout, events, scratch);
+        const all = layout.changedCount >= SWEEP_ALL_SHARE * layout.count;
+        if (native !== null) nativeSweep(native, layout, all, events, stats);
+        else if (all) sweepAll(layout, events, scratch);
         else sweepChanged(layout, events, scratch);
         if (layout.specialCount > 0) {
           if (stamp.length < layout.count) stamp = new Int32Array(layout.sH.length);
@@ -69,7 +84,8 @@ export function createGridAoi(options: AoiIndexOptions): AoiIndex {
         const dz = table.oz[w] - z;
         if (dx * dx + dz * dz <= r * r) fn(w);
       });
-      for (const w of layout.bigHandles) {
+      for (let b = 0; b < layout.bigCount; b++) {
+        const w = layout.bigHandles[b];
         if (w === target) continue;
         const dx = table.ox[w] - x;
         const dz = table.oz[w] - z;
@@ -86,8 +102,20 @@ export function createGridAoi(options: AoiIndexOptions): AoiIndex {
     clear() {
       table.clear();
       layout.count = 0;
-      layout.bigHandles.length = 0;
+      layout.bigCount = 0;
       events.reset();
     },
   };
+}
+
+/** The C++ sweep writes into the event arrays and reports the counts it needed; too small means rerun. */
+function nativeSweep(native: GridNative, L: GridLayout, all: boolean, ev: AoiEventBuffer, stats: Float64Array): void {
+  for (;;) {
+    native.sweep(all ? 0 : 1, L.cellStart, L.width, L.height, L.sFlag, L.sX, L.sZ, L.sOX, L.sOZ, L.sR2, L.sOR2, L.sH,
+      L.sCell, L.changedIdx, L.changedCount, ev.enterWatcher, ev.enterTarget, ev.leaveWatcher, ev.leaveTarget, stats);
+    if (stats[0] <= ev.enterWatcher.length && stats[1] <= ev.leaveWatcher.length) break;
+    ev.reserve(stats[0], stats[1]);
+  }
+  ev.enterCount = stats[0];
+  ev.leaveCount = stats[1];
 }

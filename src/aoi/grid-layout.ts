@@ -1,4 +1,5 @@
 import type { AoiEntityTable } from './entity-table.ts';
+import type { GridNative } from './native-grid.ts';
 
 export const CHANGED = 1;
 /** Handled outside the cell sweep: a large radius, or moved further than the sweep's slack allows. */
@@ -57,8 +58,10 @@ export class GridLayout {
   maxMove = 0;
   /** For queries after the update: largest small radius, and handles with a big radius. */
   smallRadius = 0;
-  bigHandles: number[] = [];
+  bigHandles = new Int32Array(0);
+  bigCount = 0;
   private hCell = new Int32Array(0);
+  private readonly stats = new Float64Array(9);
 
   constructor(
     /** Radius above which an entity is SPECIAL (scans its own range instead of widening every cell). */
@@ -66,14 +69,54 @@ export class GridLayout {
     /** Move per update above which an entity is SPECIAL for that update. */
     readonly fastMove: number,
     readonly baseCell: number,
+    /** Optional C++ kernels for classify and scatter; null runs the TypeScript below. */
+    private readonly native: GridNative | null,
   ) {}
 
   build(t: AoiEntityTable): void {
+    if (this.hCell.length < t.limit) {
+      this.hCell = new Int32Array(t.capacity);
+      this.bigHandles = new Int32Array(t.capacity);
+    }
+    if (this.native === null) this.classify(t);
+    else {
+      const st = this.stats;
+      this.native.classify(t.limit, t.oPresent, t.nPresent, t.ox, t.oz, t.or, t.nx, t.nz, t.nr, t.changedFlag,
+        this.hCell, this.bigHandles, this.bigRadius, this.fastMove * this.fastMove, st);
+      this.count = st[0];
+      st.copyWithin(0, 1, 5);
+      this.sweepRadius = st[5];
+      this.maxMove = Math.sqrt(st[6]);
+      this.smallRadius = st[7];
+      this.bigCount = st[8];
+    }
+    const count = this.count;
+    if (count === 0) {
+      this.width = this.height = 0;
+      this.changedCount = this.specialCount = 0;
+      return;
+    }
+    const st = this.stats;
+    this.fitCells(st[0], st[1], st[2], st[3], count);
+    this.ensure(count);
+    if (this.native === null) this.scatter(t);
+    else {
+      this.native.scatter(t.limit, t.oPresent, t.nPresent, t.ox, t.oz, t.or, t.nx, t.nz, t.nr, t.changedFlag,
+        this.hCell, this.cellStart, this.cell, this.cx0, this.cz0, this.width, this.width * this.height,
+        this.sH, this.sCell, this.sFlag, this.qX, this.qZ, this.sX, this.sZ, this.sOX, this.sOZ, this.sR2, this.sOR2,
+        this.changedIdx, this.specialIdx, count, st);
+      this.changedCount = st[0];
+      this.specialCount = st[1];
+    }
+  }
+
+  /** First pass: who is present, special, the bounds and the radii/moves that size the cells. */
+  private classify(t: AoiEntityTable): void {
     const { oPresent, nPresent, ox, oz, nx, nz, or, nr, changedFlag, limit } = t;
     const big = this.bigRadius;
     const fast2 = this.fastMove * this.fastMove;
-    if (this.hCell.length < limit) this.hCell = new Int32Array(t.capacity);
-    const hCell = this.hCell;
+    const { hCell, bigHandles } = this;
+    let bigCount = 0;
     let count = 0;
     let minX = Infinity;
     let minZ = Infinity;
@@ -82,7 +125,6 @@ export class GridLayout {
     let sweepR = 0;
     let move2 = 0;
     let smallR = 0;
-    this.bigHandles.length = 0;
     for (let h = 0; h < limit; h++) {
       const op = oPresent[h];
       const np = nPresent[h];
@@ -100,7 +142,7 @@ export class GridLayout {
       const ro = op === 1 ? or[h] : 0;
       const rn = np === 1 ? nr[h] : 0;
       if (np === 1) {
-        if (rn > big) this.bigHandles.push(h);
+        if (rn > big) bigHandles[bigCount++] = h;
         else if (rn > smallR) smallR = rn;
       }
       let special = ro > big || rn > big;
@@ -122,14 +164,12 @@ export class GridLayout {
     this.sweepRadius = sweepR;
     this.maxMove = Math.sqrt(move2);
     this.smallRadius = smallR;
-    if (count === 0) {
-      this.width = this.height = 0;
-      this.changedCount = this.specialCount = 0;
-      return;
-    }
-    this.fitCells(minX, minZ, maxX, maxZ, count);
-    this.ensure(count);
-    this.scatter(t);
+    this.bigCount = bigCount;
+    const st = this.stats;
+    st[0] = minX;
+    st[1] = minZ;
+    st[2] = maxX;
+    st[3] = maxZ;
   }
 
   private fitCells(minX: number, minZ: number, maxX: number, maxZ: number, count: number): void {

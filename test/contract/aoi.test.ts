@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AoiIndex, AoiIndexFactory } from '../../src/aoi/aoi-index.ts';
 import { createBruteForceAoi } from '../../src/aoi/brute-force.ts';
-import { createGridAoi } from '../../src/aoi/grid-aoi.ts';
+import { createGridAoi, loadNativeGridAoi } from '../../src/aoi/grid-aoi.ts';
 import { createRbushAoi } from '../../src/aoi/rbush-aoi.ts';
 import { TsworldError } from '../../src/core/errors.ts';
 import { enterPairs, leavePairs, Lockstep } from './aoi/harness.ts';
@@ -13,6 +13,9 @@ const IMPLEMENTATIONS: [string, AoiIndexFactory][] = [
   ['grid', createGridAoi],
   ['rbush', createRbushAoi],
 ];
+// The C++ kernels are optional (native/build.sh); when built they must pass the very same suite.
+const nativeGrid = loadNativeGridAoi();
+if (nativeGrid !== null) IMPLEMENTATIONS.push(['grid-native', nativeGrid]);
 
 function expectCode(fn: () => void, code: string): void {
   let caught: unknown;

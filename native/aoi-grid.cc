@@ -1,0 +1,309 @@
+// Optional native kernels for src/aoi/grid-*.ts: the same algorithm, line for line, over the same typed
+// arrays (the TypeScript code is the reference and the fallback; both run the same contract suite).
+// Plain Node-API C calls, no node-addon-api. Build with native/build.sh.
+//
+// Arithmetic must match the seam's rule bit for bit: float32 storage, float64 evaluation, IEEE NaN
+// semantics. So: no -ffast-math, and -ffp-contract=off (an FMA in dx*dx + dz*dz would round differently
+// from JavaScript at the exact-radius boundary).
+#include <node_api.h>
+#include <cmath>
+#include <cstdint>
+#include <cstddef>
+
+namespace {
+
+template <typename T>
+T* data(napi_env env, napi_value v, size_t* len = nullptr) {
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* ptr = nullptr;
+  napi_value buf;
+  size_t offset = 0;
+  if (napi_get_typedarray_info(env, v, &type, &length, &ptr, &buf, &offset) != napi_ok) return nullptr;
+  if (len != nullptr) *len = length;
+  return static_cast<T*>(ptr);
+}
+
+double num(napi_env env, napi_value v) {
+  double d = 0;
+  napi_get_value_double(env, v, &d);
+  return d;
+}
+
+struct Args {
+  napi_value v[40];
+  size_t n = 40;
+  Args(napi_env env, napi_callback_info info) { napi_get_cb_info(env, info, &n, v, nullptr, nullptr); }
+};
+
+// classify(limit, oP, nP, ox, oz, or, nx, nz, nr, changed, hCell, bigOut, big, fast2, stats)
+napi_value Classify(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const int32_t limit = static_cast<int32_t>(num(env, a.v[0]));
+  const uint8_t* oP = data<uint8_t>(env, a.v[1]);
+  const uint8_t* nP = data<uint8_t>(env, a.v[2]);
+  const float* ox = data<float>(env, a.v[3]);
+  const float* oz = data<float>(env, a.v[4]);
+  const float* orr = data<float>(env, a.v[5]);
+  const float* nx = data<float>(env, a.v[6]);
+  const float* nz = data<float>(env, a.v[7]);
+  const float* nr = data<float>(env, a.v[8]);
+  const uint8_t* changed = data<uint8_t>(env, a.v[9]);
+  int32_t* hCell = data<int32_t>(env, a.v[10]);
+  int32_t* bigOut = data<int32_t>(env, a.v[11]);
+  const double big = num(env, a.v[12]);
+  const double fast2 = num(env, a.v[13]);
+  double* stats = data<double>(env, a.v[14]);
+  int32_t count = 0, bigCount = 0;
+  double minX = INFINITY, minZ = INFINITY, maxX = -INFINITY, maxZ = -INFINITY;
+  double sweepR = 0, move2 = 0, smallR = 0;
+  for (int32_t h = 0; h < limit; h++) {
+    const uint8_t op = oP[h], np = nP[h];
+    if ((op | np) == 0) {
+      hCell[h] = -1;
+      continue;
+    }
+    count++;
+    const double x = np == 1 ? nx[h] : ox[h];
+    const double z = np == 1 ? nz[h] : oz[h];
+    if (x < minX) minX = x;
+    if (x > maxX) maxX = x;
+    if (z < minZ) minZ = z;
+    if (z > maxZ) maxZ = z;
+    const double ro = op == 1 ? orr[h] : 0;
+    const double rn = np == 1 ? nr[h] : 0;
+    if (np == 1) {
+      if (rn > big) bigOut[bigCount++] = h;
+      else if (rn > smallR) smallR = rn;
+    }
+    bool special = ro > big || rn > big;
+    if (changed[h] == 1 && (op & np) == 1) {
+      const double dx = static_cast<double>(nx[h]) - ox[h];
+      const double dz = static_cast<double>(nz[h]) - oz[h];
+      const double d2 = dx * dx + dz * dz;
+      if (d2 > fast2) special = true;
+      else if (!special && d2 > move2) move2 = d2;
+    }
+    hCell[h] = special ? 1 : 0;
+    if (!special) {
+      if (ro > sweepR) sweepR = ro;
+      if (rn > sweepR) sweepR = rn;
+    }
+  }
+  stats[0] = count;
+  stats[1] = minX;
+  stats[2] = minZ;
+  stats[3] = maxX;
+  stats[4] = maxZ;
+  stats[5] = sweepR;
+  stats[6] = move2;
+  stats[7] = smallR;
+  stats[8] = bigCount;
+  return nullptr;
+}
+
+// scatter(limit, oP, nP, ox, oz, or, nx, nz, nr, changed, hCell, cellStart, cell, cx0, cz0, width, cells,
+//         sH, sCell, sFlag, qX, qZ, sX, sZ, sOX, sOZ, sR2, sOR2, changedIdx, specialIdx, count, stats)
+napi_value Scatter(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const int32_t limit = static_cast<int32_t>(num(env, a.v[0]));
+  const uint8_t* oP = data<uint8_t>(env, a.v[1]);
+  const uint8_t* nP = data<uint8_t>(env, a.v[2]);
+  const float* ox = data<float>(env, a.v[3]);
+  const float* oz = data<float>(env, a.v[4]);
+  const float* orr = data<float>(env, a.v[5]);
+  const float* nx = data<float>(env, a.v[6]);
+  const float* nz = data<float>(env, a.v[7]);
+  const float* nr = data<float>(env, a.v[8]);
+  const uint8_t* changed = data<uint8_t>(env, a.v[9]);
+  int32_t* hCell = data<int32_t>(env, a.v[10]);
+  int32_t* cellStart = data<int32_t>(env, a.v[11]);
+  const double cell = num(env, a.v[12]);
+  const double cx0 = num(env, a.v[13]);
+  const double cz0 = num(env, a.v[14]);
+  const int32_t width = static_cast<int32_t>(num(env, a.v[15]));
+  const int32_t cells = static_cast<int32_t>(num(env, a.v[16]));
+  int32_t* sH = data<int32_t>(env, a.v[17]);
+  int32_t* sCell = data<int32_t>(env, a.v[18]);
+  uint8_t* sFlag = data<uint8_t>(env, a.v[19]);
+  float* qX = data<float>(env, a.v[20]);
+  float* qZ = data<float>(env, a.v[21]);
+  float* sX = data<float>(env, a.v[22]);
+  float* sZ = data<float>(env, a.v[23]);
+  float* sOX = data<float>(env, a.v[24]);
+  float* sOZ = data<float>(env, a.v[25]);
+  double* sR2 = data<double>(env, a.v[26]);
+  double* sOR2 = data<double>(env, a.v[27]);
+  int32_t* changedIdx = data<int32_t>(env, a.v[28]);
+  int32_t* specialIdx = data<int32_t>(env, a.v[29]);
+  const int32_t count = static_cast<int32_t>(num(env, a.v[30]));
+  double* stats = data<double>(env, a.v[31]);
+  for (int32_t c = 0; c <= cells; c++) cellStart[c] = 0;
+  for (int32_t h = 0; h < limit; h++) {
+    const int32_t flag = hCell[h];
+    if (flag < 0) continue;
+    const bool np = nP[h] == 1;
+    const double x = np ? nx[h] : ox[h];
+    const double z = np ? nz[h] : oz[h];
+    const int32_t c = static_cast<int32_t>((std::floor(z / cell) - cz0) * width + (std::floor(x / cell) - cx0));
+    hCell[h] = c * 2 + flag;
+    cellStart[c + 1]++;
+  }
+  for (int32_t c = 0; c < cells; c++) cellStart[c + 1] += cellStart[c];
+  const float nan = NAN;
+  for (int32_t h = 0; h < limit; h++) {
+    const int32_t packed = hCell[h];
+    if (packed < 0) continue;
+    const int32_t c = packed >> 1;
+    const int32_t i = cellStart[c]++;
+    const bool op = oP[h] == 1, np = nP[h] == 1;
+    const int32_t special = packed & 1;
+    sH[i] = h;
+    sCell[i] = c;
+    sFlag[i] = static_cast<uint8_t>(changed[h] | (special << 1));
+    const float x = np ? nx[h] : nan;
+    const float z = np ? nz[h] : nan;
+    qX[i] = x;
+    qZ[i] = z;
+    const bool sweepNew = special == 0 && np;
+    const bool sweepOld = special == 0 && op;
+    sX[i] = sweepNew ? x : nan;
+    sZ[i] = sweepNew ? z : nan;
+    sOX[i] = sweepOld ? ox[h] : nan;
+    sOZ[i] = sweepOld ? oz[h] : nan;
+    double r = nr[h];
+    sR2[i] = r * r;
+    r = orr[h];
+    sOR2[i] = r * r;
+    hCell[h] = -1;
+  }
+  for (int32_t c = cells; c > 0; c--) cellStart[c] = cellStart[c - 1];
+  cellStart[0] = 0;
+  int32_t changedCount = 0, specialCount = 0;
+  for (int32_t i = 0; i < count; i++) {
+    const uint8_t f = sFlag[i];
+    if ((f & 2) != 0) specialIdx[specialCount++] = i;
+    else if ((f & 1) != 0) changedIdx[changedCount++] = i;
+  }
+  stats[0] = changedCount;
+  stats[1] = specialCount;
+  return nullptr;
+}
+
+struct Sweep {
+  const int32_t* cellStart;
+  int32_t width, height;
+  const uint8_t* sFlag;
+  const float *sX, *sZ, *sOX, *sOZ;
+  const double *sR2, *sOR2;
+  const int32_t* sH;
+  int32_t *enterW, *enterT, *leaveW, *leaveT;
+  size_t enterCap, leaveCap, enterCount = 0, leaveCount = 0;
+
+  void enter(int32_t w, int32_t t) {
+    if (enterCount < enterCap) {
+      enterW[enterCount] = w;
+      enterT[enterCount] = t;
+    }
+    enterCount++;
+  }
+  void leave(int32_t w, int32_t t) {
+    if (leaveCount < leaveCap) {
+      leaveW[leaveCount] = w;
+      leaveT[leaveCount] = t;
+    }
+    leaveCount++;
+  }
+
+  // The pair test of grid-events.ts: before XOR after, both directions, absent sides NaN.
+  inline void pair(int32_t i, int32_t j) {
+    double dx = static_cast<double>(sX[i]) - sX[j];
+    double dz = static_cast<double>(sZ[i]) - sZ[j];
+    const double dNew = dx * dx + dz * dz;
+    dx = static_cast<double>(sOX[i]) - sOX[j];
+    dz = static_cast<double>(sOZ[i]) - sOZ[j];
+    const double dOld = dx * dx + dz * dz;
+    const bool nij = dNew <= sR2[i], oij = dOld <= sOR2[i];
+    const bool nji = dNew <= sR2[j], oji = dOld <= sOR2[j];
+    if (__builtin_expect((nij != oij) | (nji != oji), 0)) {
+      if (nij != oij) nij ? enter(sH[i], sH[j]) : leave(sH[i], sH[j]);
+      if (nji != oji) nji ? enter(sH[j], sH[i]) : leave(sH[j], sH[i]);
+    }
+  }
+};
+
+constexpr int32_t S = 2;  // STENCIL in grid-layout.ts
+
+// sweep(mode, cellStart, width, height, sFlag, sX, sZ, sOX, sOZ, sR2, sOR2, sH, sCell, changedIdx,
+//       changedCount, enterW, enterT, leaveW, leaveT, stats) -> stats[0..1] = enter/leave counts needed.
+napi_value SweepFn(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const int32_t mode = static_cast<int32_t>(num(env, a.v[0]));
+  Sweep s;
+  s.cellStart = data<int32_t>(env, a.v[1]);
+  s.width = static_cast<int32_t>(num(env, a.v[2]));
+  s.height = static_cast<int32_t>(num(env, a.v[3]));
+  s.sFlag = data<uint8_t>(env, a.v[4]);
+  s.sX = data<float>(env, a.v[5]);
+  s.sZ = data<float>(env, a.v[6]);
+  s.sOX = data<float>(env, a.v[7]);
+  s.sOZ = data<float>(env, a.v[8]);
+  s.sR2 = data<double>(env, a.v[9]);
+  s.sOR2 = data<double>(env, a.v[10]);
+  s.sH = data<int32_t>(env, a.v[11]);
+  const int32_t* sCell = data<int32_t>(env, a.v[12]);
+  const int32_t* changedIdx = data<int32_t>(env, a.v[13]);
+  const int32_t changedCount = static_cast<int32_t>(num(env, a.v[14]));
+  s.enterW = data<int32_t>(env, a.v[15], &s.enterCap);
+  s.enterT = data<int32_t>(env, a.v[16]);
+  s.leaveW = data<int32_t>(env, a.v[17], &s.leaveCap);
+  s.leaveT = data<int32_t>(env, a.v[18]);
+  double* stats = data<double>(env, a.v[19]);
+  const int32_t* cs = s.cellStart;
+  const int32_t width = s.width;
+  if (mode == 0) {
+    for (int32_t row = S; row < s.height - S; row++) {
+      for (int32_t col = S; col < width - S; col++) {
+        const int32_t k = row * width + col;
+        const int32_t a0 = cs[k], b0 = cs[k + 1];
+        for (int32_t i = a0; i < b0; i++) {
+          for (int32_t rr = 0; rr <= S; rr++) {
+            const int32_t base = k + rr * width;
+            const int32_t end = cs[base + S + 1];
+            for (int32_t j = rr == 0 ? i + 1 : cs[base - S]; j < end; j++) s.pair(i, j);
+          }
+        }
+      }
+    }
+  } else {
+    for (int32_t n = 0; n < changedCount; n++) {
+      const int32_t i = changedIdx[n];
+      const int32_t k = sCell[i];
+      for (int32_t rr = -S; rr <= S; rr++) {
+        const int32_t base = k + rr * width;
+        const int32_t end = cs[base + S + 1];
+        for (int32_t j = cs[base - S]; j < end; j++) {
+          if ((s.sFlag[j] & 1) != 0 && j <= i) continue;
+          s.pair(i, j);
+        }
+      }
+    }
+  }
+  stats[0] = static_cast<double>(s.enterCount);
+  stats[1] = static_cast<double>(s.leaveCount);
+  return nullptr;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"classify", nullptr, Classify, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"scatter", nullptr, Scatter, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sweep", nullptr, SweepFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, 3, props);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)
