@@ -93,17 +93,10 @@ export function runSpaceAoi(state: WorldState, space: SpaceRecord, silent: boole
   }
   const ev = index.update();
   if (silent) return;
-  const buf = state.aoiEvents;
-  const record = (enter: boolean, watchers: Int32Array, targets: Int32Array, count: number) => {
-    for (let i = 0; i < count; i++) {
-      buf.enter.push(enter);
-      buf.watchers.push((state.byEid[watchers[i]] as EntityRecord).handle);
-      buf.targets.push((state.byEid[targets[i]] as EntityRecord).handle);
-      buf.spaces.push(space.handle);
-    }
-  };
-  record(true, ev.enterWatcher, ev.enterTarget, ev.enterCount);
-  record(false, ev.leaveWatcher, ev.leaveTarget, ev.leaveCount);
+  const log = state.aoiEvents;
+  log.beginSpace(space.handle);
+  for (let i = 0; i < ev.enterCount; i++) log.push(true, ev.enterWatcher[i], ev.enterTarget[i]);
+  for (let i = 0; i < ev.leaveCount; i++) log.push(false, ev.leaveWatcher[i], ev.leaveTarget[i]);
   // Hooks run after recording; they cannot touch this index until the next update (structural ops are deferred).
   const hooks = (enter: boolean, watchers: Int32Array, targets: Int32Array, count: number) => {
     for (let i = 0; i < count; i++) {

@@ -123,16 +123,19 @@ export function destroyEntityNow(state: WorldState, rec: EntityRecord): void {
   state.quarantine.push(rec.eid);
 }
 
-/** Releases eids of destroyed entities: only after the AOI phase, so an index never sees a reused handle mid-tick. */
+/**
+ * Frees eids of destroyed entities. Only those the AOI phase has already seen go (an index must never
+ * see a handle reused before it processed the removal), and only when no undrained AOI pair names them.
+ */
 export function releaseQuarantine(state: WorldState): void {
-  for (const eid of state.quarantine) {
+  for (const eid of state.releasable) {
     const rec = state.byEid[eid];
     if (rec !== undefined && rec.state === 'destroyed') {
       state.byEid[eid] = undefined;
       removeEntity(state.ecs, eid);
     }
   }
-  state.quarantine.length = 0;
+  state.releasable.length = 0;
 }
 
 export function leaveCurrentSpace(state: WorldState, rec: EntityRecord): void {

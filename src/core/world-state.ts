@@ -2,6 +2,7 @@ import type { World as EcsWorld } from 'bitecs';
 import type { AoiIndex } from '../aoi/aoi-index.ts';
 import type { ComponentStorage } from '../ecs/component-storage.ts';
 import type { ComponentDef } from '../ecs/schema.ts';
+import type { AoiEventLog } from './aoi-event-log.ts';
 import type { AttrTree } from './attrs.ts';
 import type { AnyEntity } from './entity.ts';
 import type { EntityId, EntityIdGenerator } from './entity-id.ts';
@@ -9,13 +10,6 @@ import type { AnyEntityType } from './entity-type.ts';
 import type { Space, SpaceAoiConfig, SpaceType } from './space.ts';
 import type { TimerQueue, TimerRecord } from './timer-queue.ts';
 import type { AttrDelta, ClientCall, ClientEvent, GameWorld, GameWorldOptions, System } from './world-api.ts';
-
-export interface AoiEventBuffer {
-  enter: boolean[];
-  watchers: AnyEntity[];
-  targets: AnyEntity[];
-  spaces: Space[];
-}
 
 export type EntityState = 'creating' | 'alive' | 'destroying' | 'destroyed';
 
@@ -71,10 +65,13 @@ export interface WorldState {
   deferred: DeferredOp[];
   pendingCreates: number;
   posted: (() => void)[];
+  /** eids of entities destroyed since the last AOI phase: an index may still hold them. */
   quarantine: number[];
+  /** eids the AOI phase has seen go; freed once no undrained AOI pair names them. */
+  releasable: number[];
   readonly deltaOrder: EntityRecord[];
-  /** AOI pairs since the last drain, as parallel arrays (no object per pair). */
-  readonly aoiEvents: AoiEventBuffer;
+  /** AOI pairs since the last drain; destroyed eids are not released while it holds any. */
+  readonly aoiEvents: AoiEventLog;
   clientEvents: ClientEvent[];
   clientCalls: ClientCall[];
   readonly saveDirty: Set<EntityRecord>;

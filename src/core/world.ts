@@ -1,6 +1,7 @@
 import { createWorld, query, removeComponent as ecsRemoveComponent } from 'bitecs';
 import { AoiRadius, Position, Velocity, Yaw } from '../ecs/builtin-components.ts';
 import { createComponentStorage } from '../ecs/component-storage.ts';
+import { createAoiEventLog } from './aoi-event-log.ts';
 import { createEntityIdGenerator, isEntityId } from './entity-id.ts';
 import type { AnyEntityType } from './entity-type.ts';
 import { TsworldError } from './errors.ts';
@@ -59,8 +60,9 @@ export function createWorldState(options: GameWorldOptions): WorldState {
     pendingCreates: 0,
     posted: [],
     quarantine: [],
+    releasable: [],
     deltaOrder: [],
-    aoiEvents: { enter: [], watchers: [], targets: [], spaces: [] },
+    aoiEvents: createAoiEventLog(),
     clientEvents: [],
     clientCalls: [],
     saveDirty: new Set(),
@@ -127,9 +129,12 @@ export function buildApi(state: WorldState): GameWorld {
     },
     aoi() {
       for (const space of [...state.spaces.values()]) runSpaceAoi(state, space, false);
+      for (const eid of state.quarantine) state.releasable.push(eid);
+      state.quarantine.length = 0;
     },
     end() {
-      releaseQuarantine(state);
+      // Undrained AOI pairs still name destroyed eids; those are released right after the drain.
+      if (state.aoiEvents.count === 0) releaseQuarantine(state);
     },
   };
 
@@ -175,7 +180,7 @@ export function buildApi(state: WorldState): GameWorld {
 
     createEntity(type, options = {}) {
       const resolved = resolveType(state, type);
-      if (state.byId.size + state.quarantine.length + state.pendingCreates >= state.storage.maxCapacity - 1) {
+      if (state.byId.size + state.quarantine.length + state.releasable.length + state.pendingCreates >= state.storage.maxCapacity - 1) {
         throw new TsworldError('CAPACITY_EXCEEDED', `cannot create more than ${state.storage.maxCapacity - 1} entities`);
       }
       const id = options.id ?? state.ids.next();
@@ -257,14 +262,10 @@ export function buildApi(state: WorldState): GameWorld {
       }
     },
     drainAoiEvents(fn) {
-      const { enter, watchers, targets, spaces } = state.aoiEvents;
-      const n = enter.length;
-      for (let i = 0; i < n; i++) fn(enter[i] ? 'enter' : 'leave', watchers[i], targets[i], spaces[i]);
-      // Events recorded by handlers while draining stay for the next drain.
-      enter.splice(0, n);
-      watchers.splice(0, n);
-      targets.splice(0, n);
-      spaces.splice(0, n);
+      state.aoiEvents.drain((enter, w, t, space) =>
+        fn(enter ? 'enter' : 'leave', (state.byEid[w] as EntityRecord).handle, (state.byEid[t] as EntityRecord).handle, space),
+      );
+      releaseQuarantine(state);
     },
     drainClientEvents(fn) {
       const events = state.clientEvents;

@@ -173,19 +173,37 @@ describe('entity lifecycle', () => {
     expect(world.entityCount).toBe(1);
   });
 
-  it('does not reuse an eid within the tick it was freed in', () => {
-    const world = createGameWorld({ entityTypes: [defineEntityType({ name: 'Dummy' })], aoiFactory: createBruteForceAoi });
-    const a = world.createEntity('Dummy');
+  it('frees an eid only after the AOI phase saw it go and its AOI pairs were drained', () => {
+    const Dummy = defineEntityType({ name: 'Dummy' });
+    const Field = defineSpaceType({ name: 'Field', aoi: { radius: 5 } });
+    const world = createGameWorld({ entityTypes: [Dummy], spaceTypes: [Field], aoiFactory: createBruteForceAoi });
+    const field = world.createSpace('Field');
     world.applyDeferred();
+    const a = world.createEntity('Dummy', { space: field });
+    const watcher = world.createEntity('Dummy', { space: field });
+    world.step(0.05);
+    world.drainAoiEvents(() => {});
     const eidA = world.entity(a)!.eid;
     world.destroyEntity(a);
     const b = world.createEntity('Dummy');
     world.applyDeferred();
-    expect(world.entity(b)!.eid).not.toBe(eidA);
+    expect(world.entity(b)!.eid).not.toBe(eidA); // same commit: a's slot is still held
     world.phases.end();
     const c = world.createEntity('Dummy');
     world.applyDeferred();
-    expect(world.entity(c)!.eid).toBe(eidA);
+    expect(world.entity(c)!.eid).not.toBe(eidA); // AOI has not processed the removal yet
+    world.phases.aoi();
+    world.phases.end();
+    const d = world.createEntity('Dummy');
+    world.applyDeferred();
+    expect(world.entity(d)!.eid).not.toBe(eidA); // an undrained leave pair still names it
+    const seen: string[] = [];
+    const name = (id: string) => (id === a ? 'a' : id === watcher ? 'watcher' : '?');
+    world.drainAoiEvents((kind, w, t) => seen.push(`${kind} ${name(w.id)}->${name(t.id)} destroyed=${t.destroyed}`));
+    expect(seen.sort()).toEqual(['leave a->watcher destroyed=false', 'leave watcher->a destroyed=true']);
+    const e = world.createEntity('Dummy');
+    world.applyDeferred();
+    expect(world.entity(e)!.eid).toBe(eidA);
   });
 
   it('binds a create-time client after onCreated and before entering the space (boot entity)', () => {
