@@ -9,6 +9,9 @@
 #include <cmath>
 #include <cstdint>
 #include <cstddef>
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
 
 namespace {
 
@@ -234,6 +237,45 @@ struct Sweep {
 
 constexpr int32_t S = 2;  // STENCIL in grid-layout.ts
 
+// Pairs entity i with the contiguous candidate range [j0, end): the pair test of Sweep::pair, four
+// candidates per AVX2 instruction where available. Flips are rare, so only a non-zero flip mask leaves
+// the vector loop, and the sparse sweep's ownership rule (skip a changed j sorting at or before i,
+// `ownerLimit`) is applied only then. Compares are ordered (_CMP_LE_OQ: NaN is false, as in JS) and
+// mul/add stay separate instructions, so results are bit-identical to the TypeScript sweep.
+void pairRange(Sweep& s, int32_t i, int32_t j0, int32_t end, int32_t ownerLimit) {
+  int32_t j = j0;
+#if defined(__AVX2__)
+  const __m256d xn = _mm256_set1_pd(s.sX[i]), zn = _mm256_set1_pd(s.sZ[i]);
+  const __m256d xo = _mm256_set1_pd(s.sOX[i]), zo = _mm256_set1_pd(s.sOZ[i]);
+  const __m256d ri2 = _mm256_set1_pd(s.sR2[i]), roi2 = _mm256_set1_pd(s.sOR2[i]);
+  // The last group may read up to three entries past `end` (the arrays carry padding for it); their
+  // bits are masked off.
+  for (; j < end; j += 4) {
+    __m256d dx = _mm256_sub_pd(xn, _mm256_cvtps_pd(_mm_loadu_ps(s.sX + j)));
+    __m256d dz = _mm256_sub_pd(zn, _mm256_cvtps_pd(_mm_loadu_ps(s.sZ + j)));
+    const __m256d dNew = _mm256_add_pd(_mm256_mul_pd(dx, dx), _mm256_mul_pd(dz, dz));
+    dx = _mm256_sub_pd(xo, _mm256_cvtps_pd(_mm_loadu_ps(s.sOX + j)));
+    dz = _mm256_sub_pd(zo, _mm256_cvtps_pd(_mm_loadu_ps(s.sOZ + j)));
+    const __m256d dOld = _mm256_add_pd(_mm256_mul_pd(dx, dx), _mm256_mul_pd(dz, dz));
+    const __m256d fij = _mm256_xor_pd(_mm256_cmp_pd(dNew, ri2, _CMP_LE_OQ), _mm256_cmp_pd(dOld, roi2, _CMP_LE_OQ));
+    const __m256d fji = _mm256_xor_pd(_mm256_cmp_pd(dNew, _mm256_loadu_pd(s.sR2 + j), _CMP_LE_OQ),
+                                      _mm256_cmp_pd(dOld, _mm256_loadu_pd(s.sOR2 + j), _CMP_LE_OQ));
+    int mask = _mm256_movemask_pd(_mm256_or_pd(fij, fji));
+    if (end - j < 4) mask &= (1 << (end - j)) - 1;
+    while (mask != 0) {
+      const int32_t q = j + __builtin_ctz(mask);
+      mask &= mask - 1;
+      if ((s.sFlag[q] & 1) != 0 && q <= ownerLimit) continue;
+      s.pair(i, q);
+    }
+  }
+#endif
+  for (; j < end; j++) {
+    if ((s.sFlag[j] & 1) != 0 && j <= ownerLimit) continue;
+    s.pair(i, j);
+  }
+}
+
 // sweep(mode, cellStart, width, height, sFlag, sX, sZ, sOX, sOZ, sR2, sOR2, sH, sCell, changedIdx,
 //       changedCount, enterW, enterT, leaveW, leaveT, stats) -> stats[0..1] = enter/leave counts needed.
 napi_value SweepFn(napi_env env, napi_callback_info info) {
@@ -270,7 +312,9 @@ napi_value SweepFn(napi_env env, napi_callback_info info) {
           for (int32_t rr = 0; rr <= S; rr++) {
             const int32_t base = k + rr * width;
             const int32_t end = cs[base + S + 1];
-            for (int32_t j = rr == 0 ? i + 1 : cs[base - S]; j < end; j++) s.pair(i, j);
+            const int32_t j0 = rr == 0 ? i + 1 : cs[base - S];
+            if (j0 >= end) continue;
+            pairRange(s, i, j0, end, -1);
           }
         }
       }
@@ -282,10 +326,9 @@ napi_value SweepFn(napi_env env, napi_callback_info info) {
       for (int32_t rr = -S; rr <= S; rr++) {
         const int32_t base = k + rr * width;
         const int32_t end = cs[base + S + 1];
-        for (int32_t j = cs[base - S]; j < end; j++) {
-          if ((s.sFlag[j] & 1) != 0 && j <= i) continue;
-          s.pair(i, j);
-        }
+        const int32_t j0 = cs[base - S];
+        if (j0 >= end) continue;
+        pairRange(s, i, j0, end, i);
       }
     }
   }

@@ -1,6 +1,6 @@
 import type { AoiIndexFactory } from '../../src/aoi/aoi-index.ts';
 import { createBruteForceAoi } from '../../src/aoi/brute-force.ts';
-import { createGridAoi } from '../../src/aoi/grid-aoi.ts';
+import { createGridAoi, loadNativeGridAoi } from '../../src/aoi/grid-aoi.ts';
 import { createRbushAoi } from '../../src/aoi/rbush-aoi.ts';
 import type { BenchRow, BenchSuite } from '../bench-types.ts';
 import { measure, type MeasureOptions } from '../measure.ts';
@@ -16,11 +16,17 @@ interface Impl {
   slow: boolean;
 }
 
-const IMPLS: Impl[] = [
-  { name: 'grid', factory: createGridAoi, baseline: false, maxEntities: Infinity, slow: false },
-  { name: 'rbush', factory: createRbushAoi, baseline: true, maxEntities: Infinity, slow: true },
-  { name: 'brute-force', factory: createBruteForceAoi, baseline: false, maxEntities: 1_000, slow: true },
-];
+function impls(log: (line: string) => void): Impl[] {
+  const list: Impl[] = [{ name: 'grid', factory: createGridAoi, baseline: false, maxEntities: Infinity, slow: false }];
+  const native = loadNativeGridAoi();
+  if (native !== null) list.push({ name: 'grid-native', factory: native, baseline: false, maxEntities: Infinity, slow: false });
+  else log('grid-native: not built (native/build.sh), skipped');
+  list.push(
+    { name: 'rbush', factory: createRbushAoi, baseline: true, maxEntities: Infinity, slow: true },
+    { name: 'brute-force', factory: createBruteForceAoi, baseline: false, maxEntities: 1_000, slow: true },
+  );
+  return list;
+}
 
 const SIZES = [1_000, 10_000, 100_000];
 const MOVING = [1, 0.1];
@@ -39,6 +45,7 @@ export const aoiSuite: BenchSuite = {
   workloadColumns: ['entities', 'moving'],
   async run(log) {
     const rows: BenchRow[] = [];
+    const IMPLS = impls(log);
     for (const n of SIZES) {
       for (const moving of MOVING) {
         for (const impl of IMPLS) {

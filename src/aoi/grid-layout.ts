@@ -196,17 +196,19 @@ export class GridLayout {
   private ensure(count: number): void {
     if (this.sH.length < count) {
       const n = Math.max(count, this.sH.length * 2);
+      // Native sweeps read up to three entries past a range in groups of four: keep a padded tail.
+      const p = n + 4;
       this.sH = new Int32Array(n);
       this.sCell = new Int32Array(n);
-      this.sFlag = new Uint8Array(n);
+      this.sFlag = new Uint8Array(p);
       this.qX = new Float32Array(n);
       this.qZ = new Float32Array(n);
-      this.sX = new Float32Array(n);
-      this.sZ = new Float32Array(n);
-      this.sOX = new Float32Array(n);
-      this.sOZ = new Float32Array(n);
-      this.sR2 = new Float64Array(n);
-      this.sOR2 = new Float64Array(n);
+      this.sX = new Float32Array(p);
+      this.sZ = new Float32Array(p);
+      this.sOX = new Float32Array(p);
+      this.sOZ = new Float32Array(p);
+      this.sR2 = new Float64Array(p);
+      this.sOR2 = new Float64Array(p);
       this.changedIdx = new Int32Array(n);
       this.specialIdx = new Int32Array(n);
     }
