@@ -54,8 +54,11 @@ export type {
   GameWorldOptions,
   RpcCaller,
   System,
+  WorldObserver,
   WorldPhases,
 } from './core/world-api.ts';
+export type { ClusterApi, ClusterKv, FilterOperator } from './core/cluster-api.ts';
+export { createLocalCluster } from './core/local-cluster.ts';
 export { dumpWorld, loadWorld, WORLD_DUMP_FORMAT } from './core/world-dump.ts';
 export type { EntityDump, LoadReport, SpaceDump, TimerDump, WorldDump, WorldDumpHeader, WorldStateDump } from './core/world-dump.ts';
 export { migrateIn, migrateOut } from './core/world-migrate.ts';

@@ -4,6 +4,7 @@ import type { ComponentStore } from '../ecs/component-storage.ts';
 import type { ComponentDef, FieldSpecs } from '../ecs/schema.ts';
 import type { AttrRootInfo, AttrSync } from './attr-decl.ts';
 import type { AttrOp } from './attrs.ts';
+import type { ClusterApi } from './cluster-api.ts';
 import type { AnyEntity, Vec3 } from './entity.ts';
 import type { EntityId, EntityIdGenerator } from './entity-id.ts';
 import type { AnyEntityType } from './entity-type.ts';
@@ -70,6 +71,17 @@ export interface CreateSpaceOptions {
   aoi?: false | { radius: number };
 }
 
+/**
+ * Engine notifications for the process layer (directory updates, saving). Called after the fact,
+ * inside the commit phase; not called for restore (loadWorld) or migration.
+ */
+export interface WorldObserver {
+  /** After onCreated (and after the entity entered its space). */
+  entityCreated?(entity: AnyEntity): void;
+  /** At the very end of destroy, after the client was detached. */
+  entityDestroyed?(entity: AnyEntity): void;
+}
+
 export interface GameWorldOptions {
   entityTypes: readonly AnyEntityType[];
   spaceTypes?: readonly SpaceType[];
@@ -79,6 +91,9 @@ export interface GameWorldOptions {
   components?: readonly ComponentDef[];
   gameId?: number;
   idGenerator?: EntityIdGenerator;
+  /** What game code reaches beyond this process through; a local, in-world one by default. */
+  cluster?: ClusterApi;
+  observer?: WorldObserver;
   initialCapacity?: number;
   /** Hard limit on live entities (eid slots); CAPACITY_EXCEEDED beyond it. */
   maxEntities?: number;
@@ -104,6 +119,8 @@ export interface GameWorld {
   readonly ecs: EcsWorld;
   readonly nilSpace: Space;
   readonly entityCount: number;
+  /** Calls, creation and KV across the cluster (GoWorld's package-level API, as an object). */
+  readonly cluster: ClusterApi;
 
   store<F extends FieldSpecs>(def: ComponentDef<F>): ComponentStore<F>;
   query(defs: readonly ComponentDef[]): QueryResult;

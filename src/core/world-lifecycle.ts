@@ -96,6 +96,8 @@ export function createEntityNow(state: WorldState, type: AnyEntityType, id: Enti
   if (options.space !== undefined && options.space !== state.nil.id && rec.state === 'alive') {
     enterSpaceNow(state, rec, options.space, undefined);
   }
+  const observer = state.options.observer;
+  if (observer?.entityCreated !== undefined) guarded(state, 'observer.entityCreated', () => observer.entityCreated?.(rec.handle));
 }
 
 export function writePosition(state: WorldState, eid: number, p: Vec3): void {
@@ -121,6 +123,8 @@ export function destroyEntityNow(state: WorldState, rec: EntityRecord): void {
   state.byId.delete(rec.id);
   state.nil.members.delete(rec);
   state.quarantine.push(rec.eid);
+  const observer = state.options.observer;
+  if (observer?.entityDestroyed !== undefined) guarded(state, 'observer.entityDestroyed', () => observer.entityDestroyed?.(rec.handle));
 }
 
 /**

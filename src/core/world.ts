@@ -2,6 +2,8 @@ import { createWorld, query, removeComponent as ecsRemoveComponent } from 'bitec
 import { AoiRadius, Position, Velocity, Yaw } from '../ecs/builtin-components.ts';
 import { createComponentStorage } from '../ecs/component-storage.ts';
 import { createAoiEventLog } from './aoi-event-log.ts';
+import type { ClusterApi } from './cluster-api.ts';
+import { createLocalCluster } from './local-cluster.ts';
 import { createEntityIdGenerator, isEntityId } from './entity-id.ts';
 import type { AnyEntityType } from './entity-type.ts';
 import { TsworldError } from './errors.ts';
@@ -108,6 +110,7 @@ export function stateOf(world: GameWorld): WorldState {
 export function buildApi(state: WorldState): GameWorld {
   const defer = (op: () => void) => void state.deferred.push(op);
 
+  let cluster: ClusterApi | undefined;
   const phases: WorldPhases = {
     begin(dt) {
       state.tick++;
@@ -152,6 +155,9 @@ export function buildApi(state: WorldState): GameWorld {
     nilSpace: state.nil.handle,
     get entityCount() {
       return state.byId.size;
+    },
+    get cluster() {
+      return cluster as ClusterApi;
     },
     store: (def) => state.storage.store(def),
     query: (defs) => query(state.ecs, defs.map((d) => state.storage.store(d))),
@@ -312,6 +318,7 @@ export function buildApi(state: WorldState): GameWorld {
     phases,
   };
   Object.defineProperty(api, WORLD_STATE, { value: state });
+  cluster = state.options.cluster ?? createLocalCluster(api);
   return api;
 }
 
