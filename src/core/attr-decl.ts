@@ -41,6 +41,10 @@ export function compileAttrLayout(typeName: string, decls: AttrDecls, persistent
   const layout = new Map<string, AttrRootInfo>();
   for (const [name, decl] of Object.entries(decls)) {
     const where = `entity type ${typeName}, attribute ${name}`;
+    // Root names become properties of an ordinary object (fast, unlike null-prototype maps).
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || name === '__proto__') {
+      throw new TsworldError('INVALID_DECLARATION', `${where}: the name must be an identifier`);
+    }
     if (!isAttrSpec(decl.spec)) {
       throw new TsworldError('INVALID_DECLARATION', `${where}: attributes are int/float/bool/string leaves, lists and maps`);
     }

@@ -100,7 +100,8 @@ class AttrTreeImpl implements AttrTree<AttrDecls>, AttrsAccessor<AttrDecls> {
   constructor(layout: AttrLayout, sink: AttrOpSink) {
     this.layout = layout;
     this.sink = sink;
-    this.values = Object.create(null) as Record<string, unknown>;
+    // Root keys are declared identifiers (checked by compileAttrLayout), so a plain object is safe.
+    this.values = {};
     for (const info of layout.values()) this.values[info.name] = info.initial();
   }
 

@@ -10,14 +10,18 @@ import type { EntityRecord, WorldState } from './world-state.ts';
  * showed up as most of the creation cost (GC).
  */
 class EntityHandle implements AnyEntity {
-  readonly timers: EntityTimers;
   private readonly state: WorldState;
   private readonly rec: EntityRecord;
+  private timersApi: EntityTimers | undefined;
 
   constructor(state: WorldState, rec: EntityRecord) {
     this.state = state;
     this.rec = rec;
-    this.timers = new Timers(state, rec);
+  }
+
+  get timers(): EntityTimers {
+    this.timersApi ??= new Timers(this.state, this.rec);
+    return this.timersApi;
   }
 
   get id() {

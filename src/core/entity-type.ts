@@ -1,3 +1,4 @@
+import { Position, Yaw } from '../ecs/builtin-components.ts';
 import type { ComponentDef } from '../ecs/schema.ts';
 import { compileAttrLayout, type AttrDecls, type AttrLayout } from './attr-decl.ts';
 import type { Entity, AnyEntity } from './entity.ts';
@@ -50,7 +51,7 @@ export interface EntityTypeDecl<D extends AttrDecls, R extends Record<string, re
   readonly name: string;
   /** Persistent types are saved by storage; only they may declare persistent attributes. */
   readonly persistent?: boolean;
-  /** Components every entity of this type has. Position and Yaw are always added. */
+  /** Components every entity of this type has. Position and Yaw are always added (first). */
   readonly components?: readonly ComponentDef[];
   readonly attrs?: D;
   readonly rpc?: { readonly [K in keyof R]: RpcDecl<Entity<D>, R[K]> };
@@ -129,7 +130,8 @@ export function defineEntityType<D extends AttrDecls = Record<never, never>, con
     kind: 'entityType',
     name: decl.name,
     persistent,
-    components: Object.freeze([...(decl.components ?? [])]),
+    // Position and Yaw first, always: every entity has them, and this list is used per entity created.
+    components: Object.freeze([Position, Yaw, ...(decl.components ?? []).filter((c) => c !== Position && c !== Yaw)]),
     attrLayout,
     rpc,
     hooks: Object.freeze({ ...decl.hooks }) as EntityHooks<AnyEntity>,

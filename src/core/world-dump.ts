@@ -180,15 +180,16 @@ export function loadWorld(dump: WorldDump, options: GameWorldOptions): { world: 
   for (const e of dump.state.entities) {
     const type = state.types.get(e.type);
     if (type === undefined) throw new TsworldError('UNKNOWN_ENTITY_TYPE', `entity type ${e.type} in the dump is not registered`);
-    const defs = new Set(entityComponents(type));
-    for (const name of e.components) {
-      const def = state.storage.defByName(name);
-      if (def !== undefined) defs.add(def);
-    }
-    const rec = allocateEntity(state, type, e.id, [], e.eid);
-    for (const def of defs) {
-      attachComponent(state, rec, def);
-      if (!dumped.has(def.name) || !e.components.includes(def.name)) fresh.push([rec, def]);
+    const base = entityComponents(type);
+    const rec = allocateEntity(state, type, e.id, base, e.eid);
+    // Usually the dumped list is exactly the type's; only extras (added at runtime) need lookups.
+    const had = new Set(e.components);
+    for (const def of base) if (!had.has(def.name) || !dumped.has(def.name)) fresh.push([rec, def]);
+    if (e.components.length !== base.length || had.size !== base.length || base.some((d) => !had.has(d.name))) {
+      for (const name of e.components) {
+        const def = state.storage.defByName(name);
+        if (def !== undefined && !rec.components.has(def)) attachComponent(state, rec, def);
+      }
     }
     restored.push([rec, e]);
   }

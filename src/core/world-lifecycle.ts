@@ -74,8 +74,10 @@ function recordOp(state: WorldState, rec: EntityRecord, root: AttrRootInfo, op: 
   rec.deltas.push({ ...op, sync: root.sync, root: typeof op.path[0] === 'string' ? op.path[0] : (op.key as string) });
 }
 
-export function entityComponents(type: AnyEntityType): ComponentDef[] {
-  return [Position, Yaw, ...type.components.filter((c) => c !== Position && c !== Yaw)];
+export function entityComponents(type: AnyEntityType): readonly ComponentDef[] {
+  return type.components.includes(Position) && type.components.includes(Yaw)
+    ? type.components
+    : [Position, Yaw, ...type.components.filter((c) => c !== Position && c !== Yaw)];
 }
 
 /** GoWorld's order: create → onInit → attrs → onAttrsReady → onCreated → (bind client) → enter space. */

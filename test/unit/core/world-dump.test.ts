@@ -7,7 +7,7 @@ import { t } from '../../../src/core/value-types.ts';
 import { createGameWorld } from '../../../src/core/world.ts';
 import { dumpWorld, loadWorld } from '../../../src/core/world-dump.ts';
 import type { GameWorldOptions } from '../../../src/core/world-api.ts';
-import { Position, Velocity } from '../../../src/ecs/builtin-components.ts';
+import { AoiRadius, Position, Velocity } from '../../../src/ecs/builtin-components.ts';
 import { defineComponent, type ComponentDef } from '../../../src/ecs/schema.ts';
 
 const Health = defineComponent('Health', { hp: { type: 'u16', default: 100 }, regen: 'f32' });
@@ -166,6 +166,16 @@ describe('dump and load', () => {
     const dump = dumpWorld(world, { freeze: false });
     const { world: restored } = loadWorld(dump, types([]));
     expect(restored.entity(late)?.attrs.get('name')).toBe('late');
+  });
+
+  it('keeps components added at runtime, with their values', () => {
+    const { world, ids } = populated();
+    world.addComponent(ids[2], AoiRadius, { radius: 3.5 });
+    world.applyDeferred();
+    const { world: restored } = loadWorld(dumpWorld(world, { freeze: false }), types([]));
+    expect(restored.hasComponent(ids[2], AoiRadius)).toBe(true);
+    expect(restored.hasComponent(ids[1], AoiRadius)).toBe(false);
+    expect(restored.store(AoiRadius).radius[restored.entity(ids[2])!.eid]).toBe(3.5);
   });
 
   it('copies arrays only up to the high-water eid', () => {
