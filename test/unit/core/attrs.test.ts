@@ -49,6 +49,10 @@ describe('attribute declarations', () => {
     expect(codeOf(() => compileAttrLayout('A', { x: attr(t.bytes) }, false))).toBe('INVALID_DECLARATION');
     expect(codeOf(() => compileAttrLayout('A', { x: attr(t.int, { flags: ['everyone' as 'client'] }) }, false))).toBe('INVALID_DECLARATION');
     expect(codeOf(() => compileAttrLayout('A', { x: attr(t.int, { default: 1.5 }) }, false))).toBe('INVALID_DECLARATION');
+    expect(codeOf(() => compileAttrLayout('A', { 'two words': attr(t.int) }, false))).toBe('INVALID_DECLARATION');
+    expect(codeOf(() => compileAttrLayout('A', JSON.parse('{"__proto__": {"spec": {"kind": "int"}, "flags": []}}'), false))).toBe(
+      'INVALID_DECLARATION',
+    );
   });
 });
 
