@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstddef>
+#include <vector>
 #if defined(__AVX2__)
 #include <immintrin.h>
 #endif
@@ -193,6 +194,142 @@ napi_value Scatter(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// scatterCoherent(<scatter's 32 arguments>, prevCount, pH, pQX, pQZ, pR2, changedList, changedCount):
+// the same layout as Scatter, but entities are visited in the PREVIOUS layout's order (then the newly
+// added ones). Between two updates almost every entity stays in its cell, so the writes below walk the
+// arrays nearly sequentially instead of scattering by handle, and unchanged entities are copied from
+// the previous layout instead of read from the handle-indexed table.
+napi_value ScatterCoherent(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const int32_t limit = static_cast<int32_t>(num(env, a.v[0]));
+  const uint8_t* oP = data<uint8_t>(env, a.v[1]);
+  const uint8_t* nP = data<uint8_t>(env, a.v[2]);
+  const float* ox = data<float>(env, a.v[3]);
+  const float* oz = data<float>(env, a.v[4]);
+  const float* orr = data<float>(env, a.v[5]);
+  const float* nx = data<float>(env, a.v[6]);
+  const float* nz = data<float>(env, a.v[7]);
+  const float* nr = data<float>(env, a.v[8]);
+  const uint8_t* changed = data<uint8_t>(env, a.v[9]);
+  const int32_t* hCell = data<int32_t>(env, a.v[10]);
+  int32_t* cellStart = data<int32_t>(env, a.v[11]);
+  const double cell = num(env, a.v[12]);
+  const double cx0 = num(env, a.v[13]);
+  const double cz0 = num(env, a.v[14]);
+  const int32_t width = static_cast<int32_t>(num(env, a.v[15]));
+  const int32_t cells = static_cast<int32_t>(num(env, a.v[16]));
+  int32_t* sH = data<int32_t>(env, a.v[17]);
+  int32_t* sCell = data<int32_t>(env, a.v[18]);
+  uint8_t* sFlag = data<uint8_t>(env, a.v[19]);
+  float* qX = data<float>(env, a.v[20]);
+  float* qZ = data<float>(env, a.v[21]);
+  float* sX = data<float>(env, a.v[22]);
+  float* sZ = data<float>(env, a.v[23]);
+  float* sOX = data<float>(env, a.v[24]);
+  float* sOZ = data<float>(env, a.v[25]);
+  double* sR2 = data<double>(env, a.v[26]);
+  double* sOR2 = data<double>(env, a.v[27]);
+  int32_t* changedIdx = data<int32_t>(env, a.v[28]);
+  int32_t* specialIdx = data<int32_t>(env, a.v[29]);
+  const int32_t count = static_cast<int32_t>(num(env, a.v[30]));
+  double* stats = data<double>(env, a.v[31]);
+  const int32_t prevCount = static_cast<int32_t>(num(env, a.v[32]));
+  const int32_t* pH = data<int32_t>(env, a.v[33]);
+  const float* pQX = data<float>(env, a.v[34]);
+  const float* pQZ = data<float>(env, a.v[35]);
+  const double* pR2 = data<double>(env, a.v[36]);
+  const int32_t* changedList = data<int32_t>(env, a.v[37]);
+  const int32_t changedListCount = static_cast<int32_t>(num(env, a.v[38]));
+
+  // Visit order: previous entries still present (before or after), then handles new to the layout.
+  std::vector<int32_t> entH(count), entPrev(count), entCell(count);
+  std::vector<uint8_t> seen(limit, 0);
+  int32_t m = 0;
+  for (int32_t k = 0; k < prevCount; k++) {
+    const int32_t h = pH[k];
+    if (h >= limit || hCell[h] < 0 || seen[h]) continue;
+    seen[h] = 1;
+    entH[m] = h;
+    entPrev[m++] = k;
+  }
+  for (int32_t k = 0; k < changedListCount; k++) {
+    const int32_t h = changedList[k];
+    if (hCell[h] < 0 || seen[h]) continue;
+    seen[h] = 1;
+    entH[m] = h;
+    entPrev[m++] = -1;
+  }
+  if (m != count) {
+    // Not the previous layout of this table (cannot happen through grid-aoi.ts): let the caller rebuild.
+    stats[0] = -1;
+    return nullptr;
+  }
+  for (int32_t c = 0; c <= cells; c++) cellStart[c] = 0;
+  for (int32_t e = 0; e < m; e++) {
+    const int32_t h = entH[e];
+    double x, z;
+    if (changed[h] == 0) {
+      x = pQX[entPrev[e]];
+      z = pQZ[entPrev[e]];
+    } else {
+      const bool np = nP[h] == 1;
+      x = np ? nx[h] : ox[h];
+      z = np ? nz[h] : oz[h];
+    }
+    const int32_t c = static_cast<int32_t>((std::floor(z / cell) - cz0) * width + (std::floor(x / cell) - cx0));
+    entCell[e] = c;
+    cellStart[c + 1]++;
+  }
+  for (int32_t c = 0; c < cells; c++) cellStart[c + 1] += cellStart[c];
+  const float nan = NAN;
+  for (int32_t e = 0; e < m; e++) {
+    const int32_t h = entH[e];
+    const int32_t c = entCell[e];
+    const int32_t i = cellStart[c]++;
+    const int32_t special = hCell[h] & 1;
+    sH[i] = h;
+    sCell[i] = c;
+    if (changed[h] == 0) {
+      const float x = pQX[entPrev[e]], z = pQZ[entPrev[e]];
+      const double r2 = pR2[entPrev[e]];
+      sFlag[i] = static_cast<uint8_t>(special << 1);
+      qX[i] = x;
+      qZ[i] = z;
+      sX[i] = sOX[i] = special == 0 ? x : nan;
+      sZ[i] = sOZ[i] = special == 0 ? z : nan;
+      sR2[i] = sOR2[i] = r2;
+      continue;
+    }
+    const bool op = oP[h] == 1, np = nP[h] == 1;
+    sFlag[i] = static_cast<uint8_t>(1 | (special << 1));
+    const float x = np ? nx[h] : nan;
+    const float z = np ? nz[h] : nan;
+    qX[i] = x;
+    qZ[i] = z;
+    const bool sweepNew = special == 0 && np;
+    const bool sweepOld = special == 0 && op;
+    sX[i] = sweepNew ? x : nan;
+    sZ[i] = sweepNew ? z : nan;
+    sOX[i] = sweepOld ? ox[h] : nan;
+    sOZ[i] = sweepOld ? oz[h] : nan;
+    double r = nr[h];
+    sR2[i] = r * r;
+    r = orr[h];
+    sOR2[i] = r * r;
+  }
+  for (int32_t c = cells; c > 0; c--) cellStart[c] = cellStart[c - 1];
+  cellStart[0] = 0;
+  int32_t changedCount = 0, specialCount = 0;
+  for (int32_t i = 0; i < count; i++) {
+    const uint8_t f = sFlag[i];
+    if ((f & 2) != 0) specialIdx[specialCount++] = i;
+    else if ((f & 1) != 0) changedIdx[changedCount++] = i;
+  }
+  stats[0] = changedCount;
+  stats[1] = specialCount;
+  return nullptr;
+}
+
 struct Sweep {
   const int32_t* cellStart;
   int32_t width, height;
@@ -341,9 +478,10 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"classify", nullptr, Classify, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"scatter", nullptr, Scatter, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"scatterCoherent", nullptr, ScatterCoherent, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sweep", nullptr, SweepFn, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
-  napi_define_properties(env, exports, 3, props);
+  napi_define_properties(env, exports, 4, props);
   return exports;
 }
 

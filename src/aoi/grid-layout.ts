@@ -62,6 +62,11 @@ export class GridLayout {
   bigCount = 0;
   private hCell = new Int32Array(0);
   private readonly stats = new Float64Array(9);
+  /** The previous layout's handles, positions and radii, kept for the native coherent rebuild. */
+  private pH = new Int32Array(0);
+  private pQX = new Float32Array(0);
+  private pQZ = new Float32Array(0);
+  private pR2 = new Float64Array(0);
 
   constructor(
     /** Radius above which an entity is SPECIAL (scans its own range instead of widening every cell). */
@@ -74,6 +79,7 @@ export class GridLayout {
   ) {}
 
   build(t: AoiEntityTable): void {
+    const prevCount = this.count;
     if (this.hCell.length < t.limit) {
       this.hCell = new Int32Array(t.capacity);
       this.bigHandles = new Int32Array(t.capacity);
@@ -98,16 +104,40 @@ export class GridLayout {
     }
     const st = this.stats;
     this.fitCells(st[0], st[1], st[2], st[3], count);
-    this.ensure(count);
-    if (this.native === null) this.scatter(t);
-    else {
-      this.native.scatter(t.limit, t.oPresent, t.nPresent, t.ox, t.oz, t.or, t.nx, t.nz, t.nr, t.changedFlag,
-        this.hCell, this.cellStart, this.cell, this.cx0, this.cz0, this.width, this.width * this.height,
-        this.sH, this.sCell, this.sFlag, this.qX, this.qZ, this.sX, this.sZ, this.sOX, this.sOZ, this.sR2, this.sOR2,
-        this.changedIdx, this.specialIdx, count, st);
-      this.changedCount = st[0];
-      this.specialCount = st[1];
+    if (this.native === null) {
+      this.ensure(count);
+      this.scatter(t);
+    } else this.nativeScatter(t, prevCount);
+  }
+
+  /**
+   * Native scatter in the previous layout's order (see scatterCoherent in aoi-grid.cc): the previous
+   * handles/positions/radii move to the back buffers, and the new layout is written into the front.
+   */
+  private nativeScatter(t: AoiEntityTable, prevCount: number): void {
+    const native = this.native as GridNative;
+    const st = this.stats;
+    [this.pH, this.sH] = [this.sH, this.pH];
+    [this.pQX, this.qX] = [this.qX, this.pQX];
+    [this.pQZ, this.qZ] = [this.qZ, this.pQZ];
+    [this.pR2, this.sR2] = [this.sR2, this.pR2];
+    const count = this.count;
+    if (this.sH.length !== this.sX.length) {
+      const n = this.sX.length;
+      this.sH = new Int32Array(n);
+      this.qX = new Float32Array(n);
+      this.qZ = new Float32Array(n);
+      this.sR2 = new Float64Array(n);
     }
+    this.ensure(count);
+    const args = [t.limit, t.oPresent, t.nPresent, t.ox, t.oz, t.or, t.nx, t.nz, t.nr, t.changedFlag,
+      this.hCell, this.cellStart, this.cell, this.cx0, this.cz0, this.width, this.width * this.height,
+      this.sH, this.sCell, this.sFlag, this.qX, this.qZ, this.sX, this.sZ, this.sOX, this.sOZ, this.sR2, this.sOR2,
+      this.changedIdx, this.specialIdx, count, st];
+    native.scatterCoherent(...args, prevCount, this.pH, this.pQX, this.pQZ, this.pR2, t.changed, t.changedCount);
+    if (st[0] < 0) native.scatter(...args);
+    this.changedCount = st[0];
+    this.specialCount = st[1];
   }
 
   /** First pass: who is present, special, the bounds and the radii/moves that size the cells. */
@@ -194,15 +224,15 @@ export class GridLayout {
   }
 
   private ensure(count: number): void {
-    if (this.sH.length < count) {
-      const n = Math.max(count, this.sH.length * 2);
+    if (this.sX.length < count + 4) {
+      const n = Math.max(count, (this.sX.length - 4) * 2);
       // Native sweeps read up to three entries past a range in groups of four: keep a padded tail.
       const p = n + 4;
-      this.sH = new Int32Array(n);
+      this.sH = new Int32Array(p);
       this.sCell = new Int32Array(n);
       this.sFlag = new Uint8Array(p);
-      this.qX = new Float32Array(n);
-      this.qZ = new Float32Array(n);
+      this.qX = new Float32Array(p);
+      this.qZ = new Float32Array(p);
       this.sX = new Float32Array(p);
       this.sZ = new Float32Array(p);
       this.sOX = new Float32Array(p);

@@ -9,6 +9,8 @@ type Arg = number | Int32Array | Uint8Array | Float32Array | Float64Array;
 export interface GridNative {
   classify(...args: Arg[]): void;
   scatter(...args: Arg[]): void;
+  /** scatter plus (prevCount, prevH, prevQX, prevQZ, prevR2, changedList, changedCount). */
+  scatterCoherent(...args: Arg[]): void;
   sweep(...args: Arg[]): void;
 }
 
