@@ -78,8 +78,11 @@ export interface CreateSpaceOptions {
 export interface WorldObserver {
   /** After onCreated (and after the entity entered its space). */
   entityCreated?(entity: AnyEntity): void;
-  /** At the very end of destroy, after the client was detached. */
-  entityDestroyed?(entity: AnyEntity): void;
+  /**
+   * At the very end of destroy, after the client was detached. `persistentAttrs` is the final state to
+   * save, for persistent types (the entity can no longer be looked up by then).
+   */
+  entityDestroyed?(entity: AnyEntity, persistentAttrs?: Record<string, unknown>): void;
 }
 
 export interface GameWorldOptions {

@@ -126,7 +126,11 @@ export function destroyEntityNow(state: WorldState, rec: EntityRecord): void {
   state.nil.members.delete(rec);
   state.quarantine.push(rec.eid);
   const observer = state.options.observer;
-  if (observer?.entityDestroyed !== undefined) guarded(state, 'observer.entityDestroyed', () => observer.entityDestroyed?.(rec.handle));
+  if (observer?.entityDestroyed !== undefined) {
+    // The entity is already out of the directory, so its final persistent state travels with the event.
+    const finalAttrs = rec.type.persistent ? rec.attrs.snapshot((root) => root.persistent) : undefined;
+    guarded(state, 'observer.entityDestroyed', () => observer.entityDestroyed?.(rec.handle, finalAttrs));
+  }
 }
 
 /**

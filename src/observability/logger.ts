@@ -110,6 +110,7 @@ function prettyOutput(out: NodeJS.WritableStream & { isTTY?: boolean }): Destina
     translateTime: 'SYS:HH:MM:ss.l',
     ignore: 'pid,hostname,role,id',
     messageFormat: '{role}#{id} {msg}',
+    singleLine: true,
   });
   return { write: (line: string) => void out.write(format(line)) };
 }

@@ -46,17 +46,17 @@ export async function startCommand(dir: string, opts: StartOptions): Promise<num
     clearRunState(deploymentDir);
   }
 
+  const started: ProcessRecord[] = [];
+  const children: SpawnedRole[] = [];
+  const prefixer = createLinePrefixer(process.stdout);
+  const t0 = Date.now();
+  say(`starting deployment '${config.deployment}' from ${configPath}`);
   // A gate that serves a page also serves the client SDK next to it, built from this checkout's sources.
   for (const dirToServe of new Set(config.gates.map((g) => g.staticDir).filter((d): d is string => d !== undefined))) {
     await buildBrowserClient(join(dirToServe, 'tsworld-client.js'));
     say(`  built ${join(dirToServe, 'tsworld-client.js')}`);
   }
 
-  const started: ProcessRecord[] = [];
-  const children: SpawnedRole[] = [];
-  const prefixer = createLinePrefixer(process.stdout);
-  const t0 = Date.now();
-  say(`starting deployment '${config.deployment}' from ${configPath}`);
   try {
     for (const role of START_ORDER) {
       const ids = idsOf(config, role);
@@ -97,7 +97,7 @@ export async function startCommand(dir: string, opts: StartOptions): Promise<num
     return 1;
   }
 
-  const urls = started.filter((p) => p.url).map((p) => p.url!);
+  const urls = started.filter((p) => p.url).sort((a, b) => a.id - b.id).map((p) => p.url!);
   say(`deployment '${config.deployment}' is up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   for (const url of urls) say(`  open ${url}`);
 

@@ -72,9 +72,13 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
         notify(MSG.NOTIFY_CREATE_ENTITY, e);
         if (e.type.persistent) save(e);
       },
-      entityDestroyed(e) {
-        notify(MSG.NOTIFY_DESTROY_ENTITY, e);
-        if (e.type.persistent) save(e);
+      entityDestroyed(e, finalAttrs) {
+        if (!e.type.persistent) return notify(MSG.NOTIFY_DESTROY_ENTITY, e);
+        // Frames for it are held by the dispatcher until its final state is saved, so a load that races
+        // the save (log out, log straight back in) reads the saved state, never the previous one.
+        const link = linkFor(e.id);
+        if (link) codec.encodeTo(link, MSG.ENTITY_DESTROYING, { entityId: e.id });
+        save(e, () => world.post(() => notify(MSG.NOTIFY_DESTROY_ENTITY, e)), finalAttrs);
       },
     },
     onError: (error, where) => log.error({ err: error }, `game code failed in ${where}`),
@@ -93,13 +97,18 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
     else codec.encodeTo(link, MSG.NOTIFY_DESTROY_ENTITY, { entityId: e.id });
   }
 
-  function save(e: AnyEntity): void {
-    const data = world.persistentSnapshot(e.id);
-    if (!data) return;
+  function save(e: AnyEntity, then?: () => void, data = world.persistentSnapshot(e.id)): void {
+    if (!data) {
+      log.error({ entityId: e.id }, 'no persistent snapshot to save');
+      return then?.();
+    }
     const p = opts.storage
       .save(e.typeName, e.id, data as StoredData)
       .catch((err: unknown) => log.error({ err, entityId: e.id }, 'save failed'))
-      .finally(() => saving.delete(p));
+      .finally(() => {
+        saving.delete(p);
+        then?.();
+      });
     saving.add(p);
   }
 
@@ -161,7 +170,7 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
       outbound.flushWorldEvents();
       if (w.tick % syncEvery === 0) outbound.syncPositions();
       outbound.endTick();
-      if (w.tick % saveEveryTicks === 0) w.drainSaveDirty((e) => save(e));
+      if (w.tick % saveEveryTicks === 0) w.drainSaveDirty((e, attrs) => save(e, undefined, attrs));
       if (w.tick % loadEveryTicks === 0) reportLoad();
       for (const link of links) link?.flush();
     },

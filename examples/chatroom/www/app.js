@@ -1,0 +1,89 @@
+// The chatroom page: the SDK bundle (tsworld-client.js) is built from src/client by `tsworld start`.
+import { connectClient } from './tsworld-client.js';
+
+const $ = (id) => document.getElementById(id);
+const status = $('status');
+const setStatus = (text, kind) => { status.textContent = text; status.className = `status ${kind ?? ''}`; };
+const authMessage = (text, bad) => { $('auth-message').textContent = text; $('auth-message').className = `message${bad ? ' bad' : ''}`; };
+
+function addLine(text, who, system) {
+  const li = document.createElement('li');
+  if (system) li.className = 'system';
+  if (who) {
+    const w = document.createElement('span');
+    w.className = 'who';
+    w.textContent = who;
+    li.append(w);
+  }
+  li.append(document.createTextNode(text));
+  $('messages').append(li);
+  li.scrollIntoView({ block: 'end' });
+}
+
+const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+const client = await connectClient({ url }).catch((err) => {
+  setStatus(`cannot connect: ${err.message}`, 'bad');
+  throw err;
+});
+setStatus(`connected to ${location.host}`, 'ok');
+let account = await client.waitForPlayer();
+
+client.on('close', (code, reason) => setStatus(`disconnected (${code}${reason ? `: ${reason}` : ''}) — reload to reconnect`, 'bad'));
+client.on('error', (e) => addLine(`server refused: ${e.message}`, null, true));
+
+client.on('call', (entity, method, args) => {
+  switch (method) {
+    case 'onRegister': {
+      const [ok, why] = args;
+      authMessage(ok ? 'Registered. Now log in.' : why, !ok);
+      break;
+    }
+    case 'onLogin':
+      authMessage(args[1], true);
+      break;
+    case 'onSystem':
+      addLine(args[0], null, true);
+      break;
+    case 'onChat': {
+      const [name, , text] = args;
+      addLine(text, name);
+      break;
+    }
+  }
+});
+
+// The room is the avatar's `chatroom` attribute (Client-synced), so the page follows its deltas.
+client.on('attrs', (entity) => {
+  if (entity === client.player && entity.typeName === 'Avatar') $('room').textContent = entity.attrs.chatroom;
+});
+
+client.on('create', (entity) => {
+  if (entity.isPlayer && entity.typeName === 'Avatar') {
+    $('auth').hidden = true;
+    $('chat').hidden = false;
+    $('me').textContent = entity.attrs.name;
+    $('room').textContent = entity.attrs.chatroom;
+    $('chat-input').focus();
+  } else if (entity.isPlayer) {
+    account = entity;
+  }
+});
+
+const credentials = () => [$('username').value.trim(), $('password').value];
+$('auth-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  authMessage('Logging in…');
+  client.call(account.id, 'login', ...credentials());
+});
+$('register').addEventListener('click', () => {
+  if (!$('auth-form').reportValidity()) return;
+  authMessage('Registering…');
+  client.call(account.id, 'register', ...credentials());
+});
+$('chat-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const text = $('chat-input').value.trim();
+  if (!text || !client.player) return;
+  client.call(client.player.id, 'sendChat', text);
+  $('chat-input').value = '';
+});

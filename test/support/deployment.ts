@@ -1,0 +1,98 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+export const repoRoot = resolve(import.meta.dirname, '..', '..');
+const bin = join(repoRoot, 'src', 'cli', 'bin.mjs');
+
+/** A port the OS just handed out and released; good enough for loopback tests on one machine. */
+export function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => done(port));
+    });
+  });
+}
+
+export interface DeploymentSpec {
+  entry: string;
+  games?: number;
+  gates?: number;
+  gateDefaults?: Record<string, unknown>;
+  gameDefaults?: Record<string, unknown>;
+  staticDir?: string;
+}
+
+export interface TestDeployment {
+  dir: string;
+  gateUrls: string[];
+  /** ws:// URLs of the gates, in gate id order. */
+  wsUrls: string[];
+  cli(...args: string[]): Promise<{ stdout: string; stderr: string }>;
+  status(): Promise<{ processes: { role: string; id: number; pid: number; alive: boolean; url?: string }[] }>;
+  stop(): Promise<void>;
+}
+
+/** Runs the real CLI: `tsworld <args>` in a child process, exactly as an operator would. */
+export async function tsworld(...args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return run(process.execPath, [bin, ...args], { cwd: repoRoot, timeout: 90_000 });
+}
+
+/**
+ * Writes a deployment (config on free loopback ports, data in a temp dir) and starts it with
+ * `tsworld start`. The caller must `stop()` it; stop also removes the temp dir.
+ */
+export async function startDeployment(spec: DeploymentSpec): Promise<TestDeployment> {
+  const dir = mkdtempSync(join(tmpdir(), 'tsworld-test-'));
+  const games = spec.games ?? 2;
+  const gates = spec.gates ?? 2;
+  const config = {
+    deployment: 'test',
+    entry: spec.entry,
+    dispatchers: [{ id: 1, port: await freePort() }],
+    gameDefaults: { tickHz: 20, positionSyncHz: 10, saveIntervalSec: 60, ...spec.gameDefaults },
+    games: Array.from({ length: games }, (_, i) => ({ id: i + 1 })),
+    gateDefaults: { maxPayload: 65536, heartbeatTimeoutMs: 30000, maxMessagesPerSecond: 200, ...spec.gateDefaults },
+    gates: await Promise.all(
+      Array.from({ length: gates }, async (_, i) => ({
+        id: i + 1,
+        port: await freePort(),
+        ...(spec.staticDir ? { staticDir: spec.staticDir } : {}),
+      })),
+    ),
+    storage: { kind: 'lmdb', path: join(dir, 'data') },
+    hotswap: { freezeQueueMaxPackets: 100000, freezeQueueMaxMs: 10000, snapshotDir: join(dir, 'snapshots') },
+    logging: { level: 'info', dir: join(dir, 'logs') },
+  };
+  writeFileSync(join(dir, 'tsworld.config.json'), JSON.stringify(config, null, 2));
+  await tsworld('start', dir);
+  const deployment: TestDeployment = {
+    dir,
+    gateUrls: [],
+    wsUrls: [],
+    cli: (...args) => tsworld(...args),
+    async status() {
+      const { stdout } = await tsworld('status', dir, '--json');
+      return JSON.parse(stdout);
+    },
+    async stop() {
+      try {
+        await tsworld('stop', dir);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+  const status = await deployment.status();
+  const urls = status.processes.filter((p) => p.role === 'gate').sort((a, b) => a.id - b.id).map((p) => p.url!);
+  deployment.gateUrls.push(...urls);
+  deployment.wsUrls.push(...urls.map((u) => `${u.replace(/^http/, 'ws')}ws`));
+  return deployment;
+}
