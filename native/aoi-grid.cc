@@ -35,8 +35,8 @@ double num(napi_env env, napi_value v) {
 }
 
 struct Args {
-  napi_value v[40];
-  size_t n = 40;
+  napi_value v[48];
+  size_t n = 48;
   Args(napi_env env, napi_callback_info info) { napi_get_cb_info(env, info, &n, v, nullptr, nullptr); }
 };
 
@@ -106,7 +106,7 @@ napi_value Classify(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// scatter(limit, oP, nP, ox, oz, or, nx, nz, nr, changed, hCell, cellStart, cell, cx0, cz0, width, cells,
+// scatter(limit, oP, nP, ox, oz, or, nx, nz, nr, changed, hCell, cellStart, inv, cx0, cz0, width, cells,
 //         sH, sCell, sFlag, qX, qZ, sX, sZ, sOX, sOZ, sR2, sOR2, changedIdx, specialIdx, count, stats)
 napi_value Scatter(napi_env env, napi_callback_info info) {
   Args a(env, info);
@@ -122,7 +122,7 @@ napi_value Scatter(napi_env env, napi_callback_info info) {
   const uint8_t* changed = data<uint8_t>(env, a.v[9]);
   int32_t* hCell = data<int32_t>(env, a.v[10]);
   int32_t* cellStart = data<int32_t>(env, a.v[11]);
-  const double cell = num(env, a.v[12]);
+  const double inv = num(env, a.v[12]);  // 1 / cell, the same double TypeScript multiplies by
   const double cx0 = num(env, a.v[13]);
   const double cz0 = num(env, a.v[14]);
   const int32_t width = static_cast<int32_t>(num(env, a.v[15]));
@@ -149,7 +149,7 @@ napi_value Scatter(napi_env env, napi_callback_info info) {
     const bool np = nP[h] == 1;
     const double x = np ? nx[h] : ox[h];
     const double z = np ? nz[h] : oz[h];
-    const int32_t c = static_cast<int32_t>((std::floor(z / cell) - cz0) * width + (std::floor(x / cell) - cx0));
+    const int32_t c = static_cast<int32_t>((std::floor(z * inv) - cz0) * width + (std::floor(x * inv) - cx0));
     hCell[h] = c * 2 + flag;
     cellStart[c + 1]++;
   }
@@ -194,7 +194,9 @@ napi_value Scatter(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// scatterCoherent(<scatter's 32 arguments>, prevCount, pH, pQX, pQZ, pR2, changedList, changedCount):
+// scatterCoherent(<scatter's 32 arguments>, prevCount, pH, pQX, pQZ, pR2, changedList, changedCount,
+//                 work, seen): `work` holds 3 x count ints and `seen` one zeroed byte per handle (left
+//                 zeroed); both come from the caller so no call allocates (fresh pages fault, slowly).
 // the same layout as Scatter, but entities are visited in the PREVIOUS layout's order (then the newly
 // added ones). Between two updates almost every entity stays in its cell, so the writes below walk the
 // arrays nearly sequentially instead of scattering by handle, and unchanged entities are copied from
@@ -213,7 +215,7 @@ napi_value ScatterCoherent(napi_env env, napi_callback_info info) {
   const uint8_t* changed = data<uint8_t>(env, a.v[9]);
   const int32_t* hCell = data<int32_t>(env, a.v[10]);
   int32_t* cellStart = data<int32_t>(env, a.v[11]);
-  const double cell = num(env, a.v[12]);
+  const double inv = num(env, a.v[12]);  // 1 / cell, the same double TypeScript multiplies by
   const double cx0 = num(env, a.v[13]);
   const double cz0 = num(env, a.v[14]);
   const int32_t width = static_cast<int32_t>(num(env, a.v[15]));
@@ -240,56 +242,62 @@ napi_value ScatterCoherent(napi_env env, napi_callback_info info) {
   const double* pR2 = data<double>(env, a.v[36]);
   const int32_t* changedList = data<int32_t>(env, a.v[37]);
   const int32_t changedListCount = static_cast<int32_t>(num(env, a.v[38]));
+  int32_t* work = data<int32_t>(env, a.v[39]);
+  uint8_t* seen = data<uint8_t>(env, a.v[40]);
+  int32_t* entH = work;
+  int32_t* entPrev = work + count;
+  int32_t* entCell = work + 2 * count;
 
   // Visit order: previous entries still present (before or after), then handles new to the layout.
-  std::vector<int32_t> entH(count), entPrev(count), entCell(count);
-  std::vector<uint8_t> seen(limit, 0);
-  int32_t m = 0;
-  for (int32_t k = 0; k < prevCount; k++) {
-    const int32_t h = pH[k];
-    if (h >= limit || hCell[h] < 0 || seen[h]) continue;
-    seen[h] = 1;
-    entH[m] = h;
-    entPrev[m++] = k;
-  }
-  for (int32_t k = 0; k < changedListCount; k++) {
-    const int32_t h = changedList[k];
-    if (hCell[h] < 0 || seen[h]) continue;
-    seen[h] = 1;
-    entH[m] = h;
-    entPrev[m++] = -1;
-  }
-  if (m != count) {
-    // Not the previous layout of this table (cannot happen through grid-aoi.ts): let the caller rebuild.
-    stats[0] = -1;
-    return nullptr;
-  }
+  // Each visit also counts the entity's cell and packs its special and changed bits next to it, so the
+  // scatter below never reads by handle.
   for (int32_t c = 0; c <= cells; c++) cellStart[c] = 0;
-  for (int32_t e = 0; e < m; e++) {
-    const int32_t h = entH[e];
+  int32_t m = 0;
+  auto place = [&](int32_t h, int32_t prev) {
+    seen[h] = 1;
+    const int32_t ch = changed[h];
     double x, z;
-    if (changed[h] == 0) {
-      x = pQX[entPrev[e]];
-      z = pQZ[entPrev[e]];
+    if (ch == 0) {
+      x = pQX[prev];
+      z = pQZ[prev];
     } else {
       const bool np = nP[h] == 1;
       x = np ? nx[h] : ox[h];
       z = np ? nz[h] : oz[h];
     }
-    const int32_t c = static_cast<int32_t>((std::floor(z / cell) - cz0) * width + (std::floor(x / cell) - cx0));
-    entCell[e] = c;
+    const int32_t c = static_cast<int32_t>((std::floor(z * inv) - cz0) * width + (std::floor(x * inv) - cx0));
+    entH[m] = h;
+    entPrev[m] = prev;
+    entCell[m++] = c * 4 + ((hCell[h] & 1) << 1) + ch;
     cellStart[c + 1]++;
+  };
+  for (int32_t k = 0; k < prevCount; k++) {
+    const int32_t h = pH[k];
+    if (h >= limit || hCell[h] < 0 || seen[h] || m == count) continue;
+    place(h, k);
+  }
+  for (int32_t k = 0; k < changedListCount; k++) {
+    const int32_t h = changedList[k];
+    if (hCell[h] < 0 || seen[h] || m == count) continue;
+    place(h, -1);
+  }
+  for (int32_t e = 0; e < m; e++) seen[entH[e]] = 0;
+  if (m != count) {
+    // Not the previous layout of this table (cannot happen through grid-aoi.ts): let the caller rebuild.
+    stats[0] = -1;
+    return nullptr;
   }
   for (int32_t c = 0; c < cells; c++) cellStart[c + 1] += cellStart[c];
   const float nan = NAN;
   for (int32_t e = 0; e < m; e++) {
     const int32_t h = entH[e];
-    const int32_t c = entCell[e];
+    const int32_t packed = entCell[e];
+    const int32_t c = packed >> 2;
     const int32_t i = cellStart[c]++;
-    const int32_t special = hCell[h] & 1;
+    const int32_t special = (packed >> 1) & 1;
     sH[i] = h;
     sCell[i] = c;
-    if (changed[h] == 0) {
+    if ((packed & 1) == 0) {
       const float x = pQX[entPrev[e]], z = pQZ[entPrev[e]];
       const double r2 = pR2[entPrev[e]];
       sFlag[i] = static_cast<uint8_t>(special << 1);

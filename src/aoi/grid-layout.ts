@@ -26,6 +26,8 @@ export const STENCIL = 2;
 export class GridLayout {
   count = 0;
   cell = 1;
+  /** 1 / cell: every cell index is floor(coordinate * inv), in TypeScript and C++ alike. */
+  inv = 1;
   cx0 = 0;
   cz0 = 0;
   width = 0;
@@ -67,6 +69,8 @@ export class GridLayout {
   private pQX = new Float32Array(0);
   private pQZ = new Float32Array(0);
   private pR2 = new Float64Array(0);
+  private work = new Int32Array(0);
+  private seen = new Uint8Array(0);
 
   constructor(
     /** Radius above which an entity is SPECIAL (scans its own range instead of widening every cell). */
@@ -131,10 +135,13 @@ export class GridLayout {
     }
     this.ensure(count);
     const args = [t.limit, t.oPresent, t.nPresent, t.ox, t.oz, t.or, t.nx, t.nz, t.nr, t.changedFlag,
-      this.hCell, this.cellStart, this.cell, this.cx0, this.cz0, this.width, this.width * this.height,
+      this.hCell, this.cellStart, this.inv, this.cx0, this.cz0, this.width, this.width * this.height,
       this.sH, this.sCell, this.sFlag, this.qX, this.qZ, this.sX, this.sZ, this.sOX, this.sOZ, this.sR2, this.sOR2,
       this.changedIdx, this.specialIdx, count, st];
-    native.scatterCoherent(...args, prevCount, this.pH, this.pQX, this.pQZ, this.pR2, t.changed, t.changedCount);
+    if (this.work.length < 3 * count) this.work = new Int32Array(3 * this.sX.length);
+    if (this.seen.length < t.limit) this.seen = new Uint8Array(t.capacity);
+    native.scatterCoherent(...args, prevCount, this.pH, this.pQX, this.pQZ, this.pR2, t.changed, t.changedCount,
+      this.work, this.seen);
     if (st[0] < 0) native.scatter(...args);
     this.changedCount = st[0];
     this.specialCount = st[1];
@@ -207,12 +214,14 @@ export class GridLayout {
     // Dense cells over the bounding box, capped so a far outlier costs bigger cells, not memory.
     const cap = Math.max(4096, 2 * count);
     for (;;) {
-      const cx0 = Math.floor(minX / cell);
-      const cz0 = Math.floor(minZ / cell);
-      const w = Math.floor(maxX / cell) - cx0 + 1 + 2 * STENCIL;
-      const h = Math.floor(maxZ / cell) - cz0 + 1 + 2 * STENCIL;
+      const inv = 1 / cell;
+      const cx0 = Math.floor(minX * inv);
+      const cz0 = Math.floor(minZ * inv);
+      const w = Math.floor(maxX * inv) - cx0 + 1 + 2 * STENCIL;
+      const h = Math.floor(maxZ * inv) - cz0 + 1 + 2 * STENCIL;
       if (w * h <= cap) {
         this.cell = cell;
+        this.inv = inv;
         this.cx0 = cx0 - STENCIL;
         this.cz0 = cz0 - STENCIL;
         this.width = w;
@@ -249,7 +258,7 @@ export class GridLayout {
 
   private scatter(t: AoiEntityTable): void {
     const { oPresent, nPresent, ox, oz, nx, nz, or, nr, changedFlag, limit } = t;
-    const { hCell, cellStart, cell, cx0, cz0, width, sH, sCell, sFlag, sX, sZ, sOX, sOZ, sR2, sOR2, qX, qZ } = this;
+    const { hCell, cellStart, inv, cx0, cz0, width, sH, sCell, sFlag, sX, sZ, sOX, sOZ, sR2, sOR2, qX, qZ } = this;
     const cells = width * this.height;
     for (let h = 0; h < limit; h++) {
       const flag = hCell[h];
@@ -257,7 +266,7 @@ export class GridLayout {
       const np = nPresent[h];
       const x = np === 1 ? nx[h] : ox[h];
       const z = np === 1 ? nz[h] : oz[h];
-      const c = (Math.floor(z / cell) - cz0) * width + (Math.floor(x / cell) - cx0);
+      const c = (Math.floor(z * inv) - cz0) * width + (Math.floor(x * inv) - cx0);
       // Pack the cell and the special bit; both come back out in the scatter below.
       hCell[h] = c * 2 + flag;
       cellStart[c + 1]++;
@@ -309,12 +318,12 @@ export class GridLayout {
 
   /** Cell column of x, clamped to the grid. */
   col(x: number): number {
-    const c = Math.floor(x / this.cell) - this.cx0;
+    const c = Math.floor(x * this.inv) - this.cx0;
     return c < 0 ? 0 : c >= this.width ? this.width - 1 : c;
   }
 
   row(z: number): number {
-    const c = Math.floor(z / this.cell) - this.cz0;
+    const c = Math.floor(z * this.inv) - this.cz0;
     return c < 0 ? 0 : c >= this.height ? this.height - 1 : c;
   }
 
