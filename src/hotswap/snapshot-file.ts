@@ -1,0 +1,218 @@
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+import { Packr } from 'msgpackr';
+import { TsworldError } from '../core/errors.ts';
+import type { WorldDump, WorldDumpHeader, WorldStateDump } from '../core/world-dump.ts';
+import { bytesPerElement, isFieldType, type FieldType } from '../ecs/field-types.ts';
+import type { ComponentDump } from '../ecs/schema-match.ts';
+import {
+  align8,
+  crc32,
+  headerBytes,
+  readHeader,
+  sectionBytes,
+  SectionKind,
+  SNAPSHOT_VERSION,
+  writeHeader,
+  type SectionEntry,
+  type SnapshotPrelude,
+} from './snapshot-format.ts';
+
+/** What a snapshot file holds: a world dump plus the game role's own msgpack-able state. */
+export interface Snapshot {
+  dump: WorldDump;
+  /** Opaque to the engine (client→gate map, filter props, ...); undefined when none was written. */
+  extra: unknown;
+}
+
+export interface SnapshotWriteInfo {
+  bytes: number;
+  sections: number;
+}
+
+export interface SnapshotReadInfo {
+  prelude: SnapshotPrelude;
+  bytes: number;
+}
+
+/** LAYOUT section: the dump header and, per component, which FIELD section holds each field. */
+interface LayoutBlob {
+  header: WorldDumpHeader;
+  components: { name: string; schemaHash: string; count: number; fields: { name: string; type: FieldType; section: number }[] }[];
+}
+
+/**
+ * Records make the per-entity objects (all of one shape) compact and fast to decode; one process
+ * writes and the next reads, with no shared structures to keep in step.
+ */
+function snapshotPackr(): Packr {
+  return new Packr({ useRecords: true, moreTypes: false, mapsAsObjects: true, int64AsType: 'number', encodeUndefinedAsNil: true });
+}
+
+/**
+ * Writes a snapshot atomically: the whole file is assembled in memory, written with one write to a
+ * temp file in the same directory, fsync'd, renamed over `path`, and the directory fsync'd, so `path`
+ * holds either the previous snapshot or this one, never a torn file.
+ */
+export function writeSnapshot(path: string, dump: WorldDump, extra?: unknown): SnapshotWriteInfo {
+  const file = encodeSnapshot(dump, extra);
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  let fd = -1;
+  try {
+    fd = openSync(tmp, 'wx', 0o600);
+    let written = 0;
+    while (written < file.byteLength) written += writeSync(fd, file, written, file.byteLength - written);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = -1;
+    renameSync(tmp, path);
+  } catch (err) {
+    if (fd >= 0) closeSync(fd);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // The temp file may not exist (open failed) or is already renamed; nothing left to clean.
+    }
+    throw new TsworldError('INVALID_STATE', `cannot write snapshot ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  fsyncDir(dirname(path));
+  return { bytes: file.byteLength, sections: countSections(dump) };
+}
+
+function fsyncDir(dir: string): void {
+  let fd = -1;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Some platforms cannot fsync a directory; the rename itself is still atomic there.
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
+}
+
+function countSections(dump: WorldDump): number {
+  return 3 + dump.components.reduce((n, c) => n + c.fields.length, 0);
+}
+
+/** The whole file as one buffer (exported for tests that corrupt it on purpose). */
+export function encodeSnapshot(dump: WorldDump, extra?: unknown): Uint8Array {
+  const packr = snapshotPackr();
+  const count = countSections(dump);
+  const layout: LayoutBlob = { header: dump.header, components: [] };
+  let fieldSection = 3;
+  for (const c of dump.components) {
+    layout.components.push({
+      name: c.name,
+      schemaHash: c.schemaHash,
+      count: c.count,
+      fields: c.fields.map((f) => ({ name: f.name, type: f.type, section: fieldSection++ })),
+    });
+  }
+  const blobs: [SectionKind, Uint8Array][] = [
+    [SectionKind.layout, packr.pack(layout)],
+    [SectionKind.state, packr.pack(dump.state)],
+    [SectionKind.extra, packr.pack(extra === undefined ? null : extra)],
+  ];
+  for (const c of dump.components) for (const f of c.fields) blobs.push([SectionKind.field, f.bytes]);
+  const sections: SectionEntry[] = [];
+  let at = headerBytes(count);
+  for (const [kind, bytes] of blobs) {
+    sections.push({ kind, offset: at, length: bytes.byteLength, crc: 0 });
+    at = align8(at + bytes.byteLength);
+  }
+  const out = new Uint8Array(at);
+  blobs.forEach(([, bytes], i) => {
+    out.set(bytes, sections[i].offset);
+    sections[i].crc = crc32(bytes);
+  });
+  const h = dump.header;
+  writeHeader(out, { version: SNAPSHOT_VERSION, dumpFormat: h.format, gameId: h.gameId, tick: h.tick, now: h.now, schemaHash: h.schemaHash, fileLength: at }, sections);
+  return out;
+}
+
+/**
+ * Reads and validates a snapshot. Component arrays come back as views on the file buffer (no copy);
+ * `loadWorld` copies them into the new world's stores. Damage is INVALID_STATE, a file written by an
+ * incompatible format is SCHEMA_MISMATCH; the file is never modified or removed.
+ */
+export function readSnapshot(path: string): Snapshot & { info: SnapshotReadInfo } {
+  return decodeSnapshot(path, readWhole(path));
+}
+
+function readWhole(path: string): Uint8Array {
+  let fd = -1;
+  try {
+    fd = openSync(path, 'r');
+    const size = fstatSync(fd).size;
+    // A fresh ArrayBuffer at offset 0: every 8-aligned section is aligned for any typed-array view.
+    const buf = new Uint8Array(new ArrayBuffer(size));
+    let got = 0;
+    while (got < size) {
+      const n = readSync(fd, buf, got, size - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return got === size ? buf : buf.subarray(0, got);
+  } catch (err) {
+    throw new TsworldError('INVALID_STATE', `cannot read snapshot ${path}: ${(err as Error).message}`, { cause: err });
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
+}
+
+export function decodeSnapshot(path: string, buf: Uint8Array): Snapshot & { info: SnapshotReadInfo } {
+  const { prelude, sections } = readHeader(path, buf);
+  if (sections.length < 3 || sections[0].kind !== SectionKind.layout || sections[1].kind !== SectionKind.state || sections[2].kind !== SectionKind.extra) {
+    throw new TsworldError('INVALID_STATE', `snapshot ${path} is corrupt: sections are not layout, state, extra, fields`);
+  }
+  const packr = snapshotPackr();
+  const unpack = (i: number, what: string): unknown => {
+    const bytes = sectionBytes(path, buf, sections[i], i);
+    try {
+      return packr.unpack(bytes);
+    } catch (err) {
+      throw new TsworldError('INVALID_STATE', `snapshot ${path} is corrupt: ${what} does not decode`, { cause: err });
+    }
+  };
+  const layout = checkLayout(path, unpack(0, 'layout'), sections.length);
+  const state = unpack(1, 'state') as WorldStateDump;
+  if (state === null || typeof state !== 'object' || !Array.isArray(state.entities) || !Array.isArray(state.spaces)) {
+    throw new TsworldError('INVALID_STATE', `snapshot ${path} is corrupt: state has no entity or space list`);
+  }
+  const extra = unpack(2, 'extra');
+  if (layout.header.schemaHash !== prelude.schemaHash || layout.header.tick !== prelude.tick) {
+    throw new TsworldError('INVALID_STATE', `snapshot ${path} is corrupt: header and layout disagree`);
+  }
+  const components: ComponentDump[] = layout.components.map((c) => ({
+    name: c.name,
+    schemaHash: c.schemaHash,
+    count: c.count,
+    fields: c.fields.map((f) => {
+      const s = sections[f.section];
+      if (s.kind !== SectionKind.field || s.length !== c.count * bytesPerElement(f.type)) {
+        throw new TsworldError('INVALID_STATE', `snapshot ${path} is corrupt: ${c.name}.${f.name} is ${s.length} bytes for ${c.count} slots`);
+      }
+      return { name: f.name, type: f.type, bytes: sectionBytes(path, buf, s, f.section) };
+    }),
+  }));
+  return { dump: { header: layout.header, components, state }, extra: extra ?? undefined, info: { prelude, bytes: buf.byteLength } };
+}
+
+function checkLayout(path: string, raw: unknown, sectionCount: number): LayoutBlob {
+  const bad = (why: string) => new TsworldError('INVALID_STATE', `snapshot ${path} is corrupt: layout ${why}`);
+  const layout = raw as LayoutBlob;
+  if (layout === null || typeof layout !== 'object' || typeof layout.header !== 'object' || !Array.isArray(layout.components)) throw bad('is not an object with header and components');
+  const seen = new Set<number>();
+  for (const c of layout.components) {
+    if (typeof c?.name !== 'string' || !Number.isInteger(c.count) || c.count < 0 || !Array.isArray(c.fields)) throw bad('has a malformed component');
+    for (const f of c.fields) {
+      if (typeof f?.name !== 'string') throw bad(`has a malformed field in ${c.name}`);
+      if (!isFieldType(f.type)) throw new TsworldError('SCHEMA_MISMATCH', `snapshot ${path}: ${c.name}.${f.name} has unknown field type ${String(f.type)}`);
+      if (!Number.isInteger(f.section) || f.section < 3 || f.section >= sectionCount || seen.has(f.section)) throw bad(`names a bad section for ${c.name}.${f.name}`);
+      seen.add(f.section);
+    }
+  }
+  return layout;
+}
