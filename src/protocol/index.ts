@@ -43,6 +43,8 @@ export {
 } from './client-position.ts';
 export type { ClientPosition } from './client-position.ts';
 export { ProtocolError, CLOSE_CODES, isProtocolError } from './wire-errors.ts';
+export { CLIENT_ERROR_CODES, clientErrorCode } from './client-errors.ts';
+export type { ClientErrorName } from './client-errors.ts';
 export type { WireFault, CloseCode } from './wire-errors.ts';
 export { writePositionSyncFrame } from './position-frame.ts';
 export type { ReservingSink } from './position-frame.ts';

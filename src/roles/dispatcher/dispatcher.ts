@@ -1,6 +1,7 @@
 import type { Logger } from '../../observability/index.ts';
 import { TsworldError } from '../../core/errors.ts';
 import {
+  CLIENT_ERROR_CODES,
   CLIENT_POSITION_SIZE,
   MSG,
   PROTOCOL_VERSION,
@@ -11,6 +12,7 @@ import {
   readGateKey,
   type WireCodec,
 } from '../../protocol/index.ts';
+import { readId } from '../../protocol/routing-key.ts';
 import { type Link, type LinkServer, listenLinks } from '../../transport/index.ts';
 import { createEntityDirectory, type DirectoryEntry } from './directory.ts';
 import { createPeerTable, type GamePeer } from './peers.ts';
@@ -86,9 +88,10 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     out(game.link!).send(type, body);
   }
 
-  function routeToEntity(entityId: string, type: number, body: Uint8Array): void {
+  function routeToEntity(entityId: string, type: number, body: Uint8Array, from: Link): void {
     const entry = directory.get(entityId);
     if (!entry) {
+      if (type === MSG.CALL_FROM_CLIENT.id) return refuseClientCall(entityId, body, from);
       log.warn({ entityId, msg: messageSpec(type)?.name }, 'dropped a frame for an unknown entity');
       return;
     }
@@ -105,6 +108,19 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     if (!entry) return;
     for (const frame of held) forwardToGame(entry.gameId, frame.type, frame.body);
     if (held.length > 0) log.debug({ entityId, frames: held.length }, 'released held frames');
+  }
+
+  /** A client called an entity that exists nowhere: its gate (the sender) relays the answer. */
+  function refuseClientCall(entityId: string, body: Uint8Array, from: Link): void {
+    const gate = peers.gateOfLink(from);
+    if (!gate) return;
+    const clientId = readId(body, 16);
+    codec.encodeTo(out(from), MSG.ERROR, {
+      gateId: gate.id,
+      clientId,
+      code: CLIENT_ERROR_CODES.UNKNOWN_ENTITY,
+      message: `no entity ${entityId}`,
+    });
   }
 
   function broadcastGames(type: number, body: Uint8Array, exceptGameId = -1): void {
@@ -288,7 +304,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
       case 'dispatcher':
         return handleOwn(link, type, body);
       case 'entity':
-        return routeToEntity(readEntityKey(body), type, body);
+        return routeToEntity(readEntityKey(body), type, body, link);
       case 'game':
         return forwardToGame(readGameKey(body), type, body);
       case 'gate': {

@@ -4,14 +4,14 @@ import { createEntityIdGenerator } from '../../core/entity-id.ts';
 import type { AnyEntity } from '../../core/entity.ts';
 import type { GameWorld } from '../../core/world-api.ts';
 import { createGameWorld } from '../../core/world.ts';
-import { MSG, type WireCodec } from '../../protocol/index.ts';
+import { MSG, clientErrorCode, type WireCodec } from '../../protocol/index.ts';
 import type { EntityStorage, KvStore, StoredData } from '../../storage/index.ts';
 import { createTickLoop, type TickLoop, type TickReport } from '../../tick/tick-loop.ts';
 import { connectLink, type Link } from '../../transport/index.ts';
 import { createClientViews } from './client-views.ts';
 import { createClusterBridge } from './cluster-bridge.ts';
 import type { GameModule } from './game-module.ts';
-import { createInbound, errorCodeNumber, type InboundFrame } from './inbound.ts';
+import { createInbound, type InboundFrame } from './inbound.ts';
 import { createOutbound } from './outbound.ts';
 
 export interface GameServerOptions {
@@ -128,7 +128,7 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
       const gateId = clientGates.get(clientId);
       const link = gateId === undefined ? undefined : gateLink(gateId);
       if (!link || gateId === undefined) return;
-      codec.encodeTo(link, MSG.ERROR, { gateId, clientId, code: errorCodeNumber(result.code), message: result.message });
+      codec.encodeTo(link, MSG.ERROR, { gateId, clientId, code: clientErrorCode(result.code), message: result.message });
     },
     abandonEntity(entityId) {
       const link = linkFor(entityId);

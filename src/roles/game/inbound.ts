@@ -34,18 +34,6 @@ export interface InboundDeps {
   onFreezeAck(dispatcherId: number): void;
 }
 
-const ERROR_CODES: Record<string, number> = {
-  UNKNOWN_ENTITY: 1,
-  UNKNOWN_METHOD: 2,
-  PERMISSION_DENIED: 3,
-  INVALID_ARGUMENT: 4,
-  HANDLER_FAILED: 5,
-};
-
-export function errorCodeNumber(code: string): number {
-  return ERROR_CODES[code] ?? 99;
-}
-
 /**
  * The game's inbound phase: applies frames from the dispatchers to the world, in arrival order. Frames
  * come from trusted processes, but CALL_FROM_CLIENT and client positions carry client input, which the

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../observability/index.ts';
 import type { EntityIdGenerator } from '../../core/entity-id.ts';
 import {
+  CLIENT_ERROR_CODES,
   CLOSE_CODES,
   CLIENT_POSITION_SIZE,
   FILTER_OPS,
@@ -126,7 +127,7 @@ export async function startGateServer(opts: GateServerOptions): Promise<GateServ
         const pos = decodeClientPosition(parsed.body);
         if (pos instanceof ProtocolError) return refuse(proxy, pos);
         if (pos.entityId !== proxy.ownerEntityId) {
-          return answerError(proxy, CLOSE_CODES['not-allowed'], `position sync refused: ${pos.entityId} is not your entity`);
+          return answerError(proxy, CLIENT_ERROR_CODES.PERMISSION_DENIED, `position sync refused: ${pos.entityId} is not your entity`);
         }
         positionBatches[entityIdShard(pos.entityId, links.length)].push(parsed.body.slice());
         schedule();

@@ -1,0 +1,134 @@
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLOSE_CODES, MSG, createPackr, createWireCodec, encodeClientPositionMessage } from '../../src/protocol/index.ts';
+import { repoRoot, startDeployment, type TestDeployment } from '../support/deployment.ts';
+import { testClient, type TestClient } from '../support/clients.ts';
+
+const entry = join(repoRoot, 'examples', 'chatroom', 'game', 'main.ts');
+const codec = createWireCodec({ packr: createPackr() });
+const MAX_PAYLOAD = 2048;
+const RATE = 40;
+const HEARTBEAT_MS = 1500;
+
+/** A raw socket for sending what no SDK would: resolves with the close code and reason. */
+function rawSocket(url: string): Promise<{ ws: WebSocket; closed: Promise<{ code: number; reason: string }> }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    const closed = new Promise<{ code: number; reason: string }>((done) =>
+      ws.on('close', (code, reason) => done({ code, reason: reason.toString() })),
+    );
+    ws.once('open', () => resolve({ ws, closed }));
+    ws.once('error', reject);
+  });
+}
+
+const u16 = (n: number) => new Uint8Array([n & 0xff, n >> 8]);
+
+describe('the gate refuses bad client input without crashing any process', () => {
+  let d: TestDeployment;
+  const clients: TestClient[] = [];
+  const connect = async () => {
+    const c = await testClient(d.wsUrls[0]);
+    clients.push(c);
+    return c;
+  };
+
+  beforeAll(async () => {
+    d = await startDeployment({
+      entry,
+      games: 1,
+      gates: 1,
+      gateDefaults: { maxPayload: MAX_PAYLOAD, maxMessagesPerSecond: RATE, heartbeatTimeoutMs: HEARTBEAT_MS },
+    });
+  });
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await d?.stop();
+  });
+
+  const expectClose = async (bytes: Uint8Array | string, code: number) => {
+    const { ws, closed } = await rawSocket(d.wsUrls[0]);
+    ws.send(bytes);
+    const result = await closed;
+    expect(result.code).toBe(code);
+    expect(result.reason.length).toBeGreaterThan(0);
+  };
+
+  it('closes on a malformed frame (shorter than its type)', () => expectClose(new Uint8Array([7]), CLOSE_CODES['frame-malformed']));
+  it('closes on text frames', () => expectClose('hello', CLOSE_CODES['frame-malformed']));
+  it('closes on an unknown message type', () => expectClose(u16(9999), CLOSE_CODES['unknown-type']));
+  it('closes on a server-only message type', () => expectClose(u16(MSG.CREATE_ENTITY_ON_CLIENT.id), CLOSE_CODES['wrong-direction']));
+  it('closes on a malformed call body', () =>
+    expectClose(new Uint8Array([...u16(MSG.CALL_ENTITY_METHOD_FROM_CLIENT.id), 1, 2, 3]), CLOSE_CODES['bad-body']));
+  it('closes on an oversize message', () => expectClose(new Uint8Array(MAX_PAYLOAD + 100), CLOSE_CODES['frame-too-large']));
+
+  it('answers wrong arguments, unexposed methods, unknown methods and unreachable entities with errors', async () => {
+    const c = await connect();
+    const account = await c.waitForPlayer();
+    const other = await connect();
+    const othersAccount = await other.waitForPlayer();
+    const expectError = async (code: number, pattern: RegExp) => {
+      const e = await c.waitFor(() => c.errors.find((x) => pattern.test(x.message)), `${pattern} in ${JSON.stringify(c.errors)}`, 5000);
+      expect(e.code).toBe(code);
+    };
+    c.call(account.id, 'login', 'only-one-arg');
+    await expectError(4, /login: expected 2 argument/);
+    c.call(account.id, 'register', 'name', 42);
+    await expectError(4, /register/);
+    c.call(account.id, 'noSuchMethod');
+    await expectError(2, /has no method noSuchMethod/);
+    c.call(othersAccount.id, 'login', 'x', 'y');
+    await expectError(3, /may not be called by client/);
+    c.call('AAAAAAAAAAAAAAAA', 'login', 'x', 'y');
+    await expectError(1, /no entity AAAAAAAAAAAAAAAA/);
+    // A server-only method of the client's own avatar.
+    c.call(account.id, 'register', 'edgy', 'secret-e');
+    await c.waitCall('onRegister', (a) => a[0] === true);
+    c.call(account.id, 'login', 'edgy', 'secret-e');
+    const avatar = await c.waitFor(() => c.player?.typeName === 'Avatar' && c.player, 'avatar');
+    c.call(avatar.id, 'relayed', 'me', 1);
+    await expectError(3, /Avatar\.relayed \(server\) may not be called by client/);
+    expect(c.connected).toBe(true);
+  });
+
+  it('refuses position sync for an entity the client does not own', async () => {
+    const other = await connect();
+    const theirs = await other.waitForPlayer();
+    const raw = await rawSocket(d.wsUrls[0]);
+    const refusal = new Promise<string>((resolve) =>
+      raw.ws.on('message', (data: Buffer) => {
+        if (data.readUInt16LE(0) !== MSG.ERROR.id) return;
+        const m = codec.decodeFields(MSG.ERROR, new Uint8Array(data.subarray(2)));
+        if (!(m instanceof Error)) resolve(m.message);
+      }),
+    );
+    raw.ws.send(encodeClientPositionMessage({ entityId: theirs.id, x: 1, y: 2, z: 3, yaw: 0 }));
+    expect(await refusal).toMatch(/position sync refused: .* is not your entity/);
+    expect(other.player!.x).toBe(0);
+    raw.ws.close();
+  });
+
+  it('closes a client that floods past its message rate', async () => {
+    const { ws, closed } = await rawSocket(d.wsUrls[0]);
+    for (let i = 0; i < RATE * 3; i++) ws.send(u16(MSG.HEARTBEAT.id));
+    expect((await closed).code).toBe(CLOSE_CODES['rate-limit']);
+  });
+
+  it('disconnects a silent client after the heartbeat timeout, and keeps one that beats', async () => {
+    const silent = await rawSocket(d.wsUrls[0]);
+    const beating = await connect(); // the SDK sends a heartbeat every second
+    const result = await silent.closed;
+    expect(result.code).toBe(CLOSE_CODES['heartbeat-timeout']);
+    expect(beating.connected).toBe(true);
+  });
+
+  it('is still fully up after all of that', async () => {
+    const status = await d.status();
+    expect(status.processes.every((p) => p.alive)).toBe(true);
+    const c = await connect();
+    const account = await c.waitForPlayer();
+    c.call(account.id, 'register', 'survivor', 'secret-s');
+    expect((await c.waitCall('onRegister')).args).toEqual([true, '']);
+  });
+});
