@@ -338,6 +338,157 @@ napi_value ScatterCoherent(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// scatterIncremental: a sparse update with the previous geometry kept. Unchanged entities keep their
+// cell and data from the previous layout (read sequentially), so only changed entities touch the
+// handle-indexed table: O(changed) classification in TypeScript plus one sequential pass here.
+// Arguments: prevCount, pH, pQX, pQZ, pR2, pFlag, pCell, oP, nP, ox, oz, or, nx, nz, nr, changed,
+// special (per handle, set for changed handles), changedList, changedCount, inv, cx0, cz0, width, cells,
+// big, cellStart, sH, sCell, sFlag, qX, qZ, sX, sZ, sOX, sOZ, sR2, sOR2, changedIdx, specialIdx, count,
+// work (3 x count ints), seen (zeroed bytes per handle, left zeroed), stats.
+napi_value ScatterIncremental(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const int32_t prevCount = static_cast<int32_t>(num(env, a.v[0]));
+  const int32_t* pH = data<int32_t>(env, a.v[1]);
+  const float* pQX = data<float>(env, a.v[2]);
+  const float* pQZ = data<float>(env, a.v[3]);
+  const double* pR2 = data<double>(env, a.v[4]);
+  const uint8_t* pFlag = data<uint8_t>(env, a.v[5]);
+  const int32_t* pCell = data<int32_t>(env, a.v[6]);
+  const uint8_t* oP = data<uint8_t>(env, a.v[7]);
+  const uint8_t* nP = data<uint8_t>(env, a.v[8]);
+  const float* ox = data<float>(env, a.v[9]);
+  const float* oz = data<float>(env, a.v[10]);
+  const float* orr = data<float>(env, a.v[11]);
+  const float* nx = data<float>(env, a.v[12]);
+  const float* nz = data<float>(env, a.v[13]);
+  const float* nr = data<float>(env, a.v[14]);
+  const uint8_t* changed = data<uint8_t>(env, a.v[15]);
+  const int32_t* specialOf = data<int32_t>(env, a.v[16]);
+  const int32_t* changedList = data<int32_t>(env, a.v[17]);
+  const int32_t changedListCount = static_cast<int32_t>(num(env, a.v[18]));
+  const double inv = num(env, a.v[19]);
+  const double cx0 = num(env, a.v[20]);
+  const double cz0 = num(env, a.v[21]);
+  const int32_t width = static_cast<int32_t>(num(env, a.v[22]));
+  const int32_t cells = static_cast<int32_t>(num(env, a.v[23]));
+  const double big = num(env, a.v[24]);
+  int32_t* cellStart = data<int32_t>(env, a.v[25]);
+  int32_t* sH = data<int32_t>(env, a.v[26]);
+  int32_t* sCell = data<int32_t>(env, a.v[27]);
+  uint8_t* sFlag = data<uint8_t>(env, a.v[28]);
+  float* qX = data<float>(env, a.v[29]);
+  float* qZ = data<float>(env, a.v[30]);
+  float* sX = data<float>(env, a.v[31]);
+  float* sZ = data<float>(env, a.v[32]);
+  float* sOX = data<float>(env, a.v[33]);
+  float* sOZ = data<float>(env, a.v[34]);
+  double* sR2 = data<double>(env, a.v[35]);
+  double* sOR2 = data<double>(env, a.v[36]);
+  int32_t* changedIdx = data<int32_t>(env, a.v[37]);
+  int32_t* specialIdx = data<int32_t>(env, a.v[38]);
+  const int32_t count = static_cast<int32_t>(num(env, a.v[39]));
+  int32_t* work = data<int32_t>(env, a.v[40]);
+  uint8_t* seen = data<uint8_t>(env, a.v[41]);
+  double* stats = data<double>(env, a.v[42]);
+  int32_t* entH = work;
+  int32_t* entPrev = work + count;
+  int32_t* entCell = work + 2 * count;
+
+  for (int32_t c = 0; c <= cells; c++) cellStart[c] = 0;
+  int32_t m = 0;
+  auto placeChanged = [&](int32_t h, int32_t prev) {
+    const bool np = nP[h] == 1;
+    const double x = np ? nx[h] : ox[h];
+    const double z = np ? nz[h] : oz[h];
+    const int32_t c = static_cast<int32_t>((std::floor(z * inv) - cz0) * width + (std::floor(x * inv) - cx0));
+    entH[m] = h;
+    entPrev[m] = prev;
+    entCell[m++] = c * 4 + ((specialOf[h] & 1) << 1) + 1;
+    cellStart[c + 1]++;
+  };
+  for (int32_t k = 0; k < prevCount && m < count; k++) {
+    const int32_t h = pH[k];
+    if (changed[h] == 1) {
+      if ((oP[h] | nP[h]) == 0) continue;
+      seen[h] = 1;
+      placeChanged(h, k);
+      continue;
+    }
+    // Unchanged since the previous layout: absent if it was removed then (NaN query position).
+    if (pQX[k] != pQX[k]) continue;
+    // Special then and unchanged since: big radius, still special. Special because it changed then (a
+    // long move, or a radius change): decide from its radius now.
+    const uint8_t pf = pFlag[k];
+    const int32_t special = (pf & 1) != 0 ? (nr[h] > big ? 1 : 0) : (pf >> 1) & 1;
+    const int32_t c = pCell[k];
+    seen[h] = 1;
+    entH[m] = h;
+    entPrev[m] = k;
+    entCell[m++] = c * 4 + (special << 1);
+    cellStart[c + 1]++;
+  }
+  for (int32_t k = 0; k < changedListCount && m < count; k++) {
+    const int32_t h = changedList[k];
+    if (seen[h] || (oP[h] | nP[h]) == 0) continue;
+    seen[h] = 1;
+    placeChanged(h, -1);
+  }
+  for (int32_t e = 0; e < m; e++) seen[entH[e]] = 0;
+  if (m != count) {
+    stats[0] = -1;
+    return nullptr;
+  }
+  for (int32_t c = 0; c < cells; c++) cellStart[c + 1] += cellStart[c];
+  const float nan = NAN;
+  for (int32_t e = 0; e < m; e++) {
+    const int32_t h = entH[e];
+    const int32_t packed = entCell[e];
+    const int32_t c = packed >> 2;
+    const int32_t i = cellStart[c]++;
+    const int32_t special = (packed >> 1) & 1;
+    sH[i] = h;
+    sCell[i] = c;
+    if ((packed & 1) == 0) {
+      const int32_t k = entPrev[e];
+      const float x = pQX[k], z = pQZ[k];
+      sFlag[i] = static_cast<uint8_t>(special << 1);
+      qX[i] = x;
+      qZ[i] = z;
+      sX[i] = sOX[i] = special == 0 ? x : nan;
+      sZ[i] = sOZ[i] = special == 0 ? z : nan;
+      sR2[i] = sOR2[i] = pR2[k];
+      continue;
+    }
+    const bool op = oP[h] == 1, np = nP[h] == 1;
+    sFlag[i] = static_cast<uint8_t>(1 | (special << 1));
+    const float x = np ? nx[h] : nan;
+    const float z = np ? nz[h] : nan;
+    qX[i] = x;
+    qZ[i] = z;
+    const bool sweepNew = special == 0 && np;
+    const bool sweepOld = special == 0 && op;
+    sX[i] = sweepNew ? x : nan;
+    sZ[i] = sweepNew ? z : nan;
+    sOX[i] = sweepOld ? ox[h] : nan;
+    sOZ[i] = sweepOld ? oz[h] : nan;
+    double r = nr[h];
+    sR2[i] = r * r;
+    r = orr[h];
+    sOR2[i] = r * r;
+  }
+  for (int32_t c = cells; c > 0; c--) cellStart[c] = cellStart[c - 1];
+  cellStart[0] = 0;
+  int32_t changedCount = 0, specialCount = 0;
+  for (int32_t i = 0; i < count; i++) {
+    const uint8_t f = sFlag[i];
+    if ((f & 2) != 0) specialIdx[specialCount++] = i;
+    else if ((f & 1) != 0) changedIdx[changedCount++] = i;
+  }
+  stats[0] = changedCount;
+  stats[1] = specialCount;
+  return nullptr;
+}
+
 struct Sweep {
   const int32_t* cellStart;
   int32_t width, height;
@@ -487,9 +638,10 @@ napi_value Init(napi_env env, napi_value exports) {
       {"classify", nullptr, Classify, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"scatter", nullptr, Scatter, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"scatterCoherent", nullptr, ScatterCoherent, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"scatterIncremental", nullptr, ScatterIncremental, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sweep", nullptr, SweepFn, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
-  napi_define_properties(env, exports, 4, props);
+  napi_define_properties(env, exports, 5, props);
   return exports;
 }
 

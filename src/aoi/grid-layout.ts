@@ -1,4 +1,5 @@
 import type { AoiEntityTable } from './entity-table.ts';
+import { NativeLayoutBuilder } from './grid-native-build.ts';
 import type { GridNative } from './native-grid.ts';
 
 export const CHANGED = 1;
@@ -62,15 +63,11 @@ export class GridLayout {
   smallRadius = 0;
   bigHandles = new Int32Array(0);
   bigCount = 0;
-  private hCell = new Int32Array(0);
-  private readonly stats = new Float64Array(9);
-  /** The previous layout's handles, positions and radii, kept for the native coherent rebuild. */
-  private pH = new Int32Array(0);
-  private pQX = new Float32Array(0);
-  private pQZ = new Float32Array(0);
-  private pR2 = new Float64Array(0);
-  private work = new Int32Array(0);
-  private seen = new Uint8Array(0);
+  /** Per-handle scratch: the special bit, then the packed cell (internal to the builders). */
+  hCell = new Int32Array(0);
+  /** Bounds (minX, minZ, maxX, maxZ) and kernel outputs (internal to the builders). */
+  readonly stats = new Float64Array(9);
+  private readonly nativeBuilder: NativeLayoutBuilder | null;
 
   constructor(
     /** Radius above which an entity is SPECIAL (scans its own range instead of widening every cell). */
@@ -78,73 +75,37 @@ export class GridLayout {
     /** Move per update above which an entity is SPECIAL for that update. */
     readonly fastMove: number,
     readonly baseCell: number,
-    /** Optional C++ kernels for classify and scatter; null runs the TypeScript below. */
-    private readonly native: GridNative | null,
-  ) {}
+    /** Optional C++ kernels (see grid-native-build.ts); null runs the TypeScript below. */
+    native: GridNative | null,
+  ) {
+    this.nativeBuilder = native === null ? null : new NativeLayoutBuilder(native, this);
+  }
 
   build(t: AoiEntityTable): void {
-    const prevCount = this.count;
     if (this.hCell.length < t.limit) {
       this.hCell = new Int32Array(t.capacity);
       this.bigHandles = new Int32Array(t.capacity);
     }
-    if (this.native === null) this.classify(t);
-    else {
-      const st = this.stats;
-      this.native.classify(t.limit, t.oPresent, t.nPresent, t.ox, t.oz, t.or, t.nx, t.nz, t.nr, t.changedFlag,
-        this.hCell, this.bigHandles, this.bigRadius, this.fastMove * this.fastMove, st);
-      this.count = st[0];
-      st.copyWithin(0, 1, 5);
-      this.sweepRadius = st[5];
-      this.maxMove = Math.sqrt(st[6]);
-      this.smallRadius = st[7];
-      this.bigCount = st[8];
+    if (this.nativeBuilder !== null) {
+      this.nativeBuilder.build(t);
+      return;
     }
+    this.classify(t);
     const count = this.count;
     if (count === 0) {
-      this.width = this.height = 0;
-      this.changedCount = this.specialCount = 0;
+      this.empty();
       return;
     }
     const st = this.stats;
     this.fitCells(st[0], st[1], st[2], st[3], count);
-    if (this.native === null) {
-      this.ensure(count);
-      this.scatter(t);
-    } else this.nativeScatter(t, prevCount);
+    this.ensure(count);
+    this.scatter(t);
   }
 
-  /**
-   * Native scatter in the previous layout's order (see scatterCoherent in aoi-grid.cc): the previous
-   * handles/positions/radii move to the back buffers, and the new layout is written into the front.
-   */
-  private nativeScatter(t: AoiEntityTable, prevCount: number): void {
-    const native = this.native as GridNative;
-    const st = this.stats;
-    [this.pH, this.sH] = [this.sH, this.pH];
-    [this.pQX, this.qX] = [this.qX, this.pQX];
-    [this.pQZ, this.qZ] = [this.qZ, this.pQZ];
-    [this.pR2, this.sR2] = [this.sR2, this.pR2];
-    const count = this.count;
-    if (this.sH.length !== this.sX.length) {
-      const n = this.sX.length;
-      this.sH = new Int32Array(n);
-      this.qX = new Float32Array(n);
-      this.qZ = new Float32Array(n);
-      this.sR2 = new Float64Array(n);
-    }
-    this.ensure(count);
-    const args = [t.limit, t.oPresent, t.nPresent, t.ox, t.oz, t.or, t.nx, t.nz, t.nr, t.changedFlag,
-      this.hCell, this.cellStart, this.inv, this.cx0, this.cz0, this.width, this.width * this.height,
-      this.sH, this.sCell, this.sFlag, this.qX, this.qZ, this.sX, this.sZ, this.sOX, this.sOZ, this.sR2, this.sOR2,
-      this.changedIdx, this.specialIdx, count, st];
-    if (this.work.length < 3 * count) this.work = new Int32Array(3 * this.sX.length);
-    if (this.seen.length < t.limit) this.seen = new Uint8Array(t.capacity);
-    native.scatterCoherent(...args, prevCount, this.pH, this.pQX, this.pQZ, this.pR2, t.changed, t.changedCount,
-      this.work, this.seen);
-    if (st[0] < 0) native.scatter(...args);
-    this.changedCount = st[0];
-    this.specialCount = st[1];
+  empty(): void {
+    this.count = 0;
+    this.width = this.height = 0;
+    this.changedCount = this.specialCount = 0;
   }
 
   /** First pass: who is present, special, the bounds and the radii/moves that size the cells. */
@@ -209,7 +170,7 @@ export class GridLayout {
     st[3] = maxZ;
   }
 
-  private fitCells(minX: number, minZ: number, maxX: number, maxZ: number, count: number): void {
+  fitCells(minX: number, minZ: number, maxX: number, maxZ: number, count: number): void {
     let cell = (Math.max(this.sweepRadius + 2 * this.maxMove, this.baseCell) * (1 + SLACK)) / STENCIL;
     // Dense cells over the bounding box, capped so a far outlier costs bigger cells, not memory.
     const cap = Math.max(4096, 2 * count);
@@ -232,13 +193,13 @@ export class GridLayout {
     }
   }
 
-  private ensure(count: number): void {
+  ensure(count: number): void {
     if (this.sX.length < count + 4) {
       const n = Math.max(count, (this.sX.length - 4) * 2);
       // Native sweeps read up to three entries past a range in groups of four: keep a padded tail.
       const p = n + 4;
       this.sH = new Int32Array(p);
-      this.sCell = new Int32Array(n);
+      this.sCell = new Int32Array(p);
       this.sFlag = new Uint8Array(p);
       this.qX = new Float32Array(p);
       this.qZ = new Float32Array(p);

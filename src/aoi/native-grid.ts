@@ -11,6 +11,8 @@ export interface GridNative {
   scatter(...args: Arg[]): void;
   /** scatter plus (prevCount, prevH, prevQX, prevQZ, prevR2, changedList, changedCount). */
   scatterCoherent(...args: Arg[]): void;
+  /** Sparse update keeping the previous cells; see NativeLayoutBuilder. */
+  scatterIncremental(...args: Arg[]): void;
   sweep(...args: Arg[]): void;
 }
 

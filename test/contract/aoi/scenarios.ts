@@ -53,6 +53,12 @@ export const SCENARIOS: Scenario[] = [
     step: 5, pMove: 0.1, pTeleport: 0.005, churn: 1, radii: [],
   },
   {
+    // Few changes per update: exercises the builds that keep the previous cells.
+    name: 'sparse churn with big radii, teleports and boundary pairs',
+    seed: 8, ticks: 60, initial: 250, min: -60, max: 60, defaultRadius: 10, integer: true,
+    step: 3, pMove: 0.04, pTeleport: 0.2, churn: 2, radii: [0, 5, 10, 15, 200],
+  },
+  {
     name: 'fast movers crossing cells',
     seed: 7, ticks: 40, initial: 120, min: -400, max: 400, defaultRadius: 40, integer: true,
     step: 90, pMove: 0.7, pTeleport: 0.1, churn: 2, radii: [0, 40, 60],
