@@ -48,6 +48,14 @@ export interface AoiIndex {
    */
   update(): AoiEvents;
 
+  /**
+   * Optional bulk load (hot-swap restore): applies pending changes like `update()` but computes no
+   * events. Afterwards queries and `forEachInterestedIn/By` answer as after `update()`, and the NEXT
+   * `update()` reports only what changes from this state. Callers without it use `update()` and
+   * discard the events.
+   */
+  updateSilently?(): void;
+
   /** Calls `fn(target)` for every target the watcher is interested in (as of the last update). */
   forEachInterestedIn(watcher: number, fn: (target: number) => void): void;
   /** Calls `fn(watcher)` for every watcher interested in the target (as of the last update). */

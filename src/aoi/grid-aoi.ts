@@ -3,6 +3,8 @@ import { AoiEntityTable } from './entity-table.ts';
 import { AoiEventBuffer } from './event-buffer.ts';
 import { SweepScratch, sweepAll, sweepChanged, sweepSpecials } from './grid-events.ts';
 import { GridLayout } from './grid-layout.ts';
+import { nativeKernels } from './grid-kernels-native.ts';
+import { tsKernels } from './grid-kernels-ts.ts';
 import { type GridNative, loadGridNative } from './native-grid.ts';
 
 /** Above this share of changed entities one half-stencil pass over every cell beats per-entity scans. */
@@ -30,7 +32,7 @@ export function loadNativeGridAoi(): AoiIndexFactory | null {
 function buildGridAoi(options: AoiIndexOptions, native: GridNative | null, NAME: string): AoiIndex {
   const base = options.defaultRadius > 0 ? options.defaultRadius : 1;
   const table = new AoiEntityTable(NAME);
-  const layout = new GridLayout(2 * base, 0.5 * base, base, native);
+  const layout = new GridLayout(2 * base, 0.5 * base, base, native === null ? tsKernels : nativeKernels(native));
   const stats = new Float64Array(2);
   const events = new AoiEventBuffer();
   const scratch = new SweepScratch();
@@ -63,6 +65,13 @@ function buildGridAoi(options: AoiIndexOptions, native: GridNative | null, NAME:
       }
       table.commit();
       return events;
+    },
+    updateSilently() {
+      events.reset();
+      if (table.changedCount === 0) return;
+      // The layout is all later updates and queries need; the sweeps only produce events.
+      layout.build(table);
+      table.commit();
     },
     forEachInterestedIn(watcher, fn) {
       if (!table.committed(watcher)) return;
@@ -101,8 +110,7 @@ function buildGridAoi(options: AoiIndexOptions, native: GridNative | null, NAME:
     queryRect: (minX, minZ, maxX, maxZ, out = []) => layout.queryRect(minX, minZ, maxX, maxZ, out),
     clear() {
       table.clear();
-      layout.count = 0;
-      layout.bigCount = 0;
+      layout.reset();
       events.reset();
     },
   };

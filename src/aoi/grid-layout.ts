@@ -1,6 +1,6 @@
 import type { AoiEntityTable } from './entity-table.ts';
-import { NativeLayoutBuilder } from './grid-native-build.ts';
-import type { GridNative } from './native-grid.ts';
+import { LayoutBuilder } from './grid-build.ts';
+import type { BuildKernels } from './grid-kernels.ts';
 
 export const CHANGED = 1;
 /** Handled outside the cell sweep: a large radius, or moved further than the sweep's slack allows. */
@@ -67,7 +67,7 @@ export class GridLayout {
   hCell = new Int32Array(0);
   /** Bounds (minX, minZ, maxX, maxZ) and kernel outputs (internal to the builders). */
   readonly stats = new Float64Array(9);
-  private readonly nativeBuilder: NativeLayoutBuilder | null;
+  private readonly builder: LayoutBuilder;
 
   constructor(
     /** Radius above which an entity is SPECIAL (scans its own range instead of widening every cell). */
@@ -75,99 +75,27 @@ export class GridLayout {
     /** Move per update above which an entity is SPECIAL for that update. */
     readonly fastMove: number,
     readonly baseCell: number,
-    /** Optional C++ kernels (see grid-native-build.ts); null runs the TypeScript below. */
-    native: GridNative | null,
+    /** The O(n) build passes: TypeScript, or the optional C++ port. */
+    kernels: BuildKernels,
   ) {
-    this.nativeBuilder = native === null ? null : new NativeLayoutBuilder(native, this);
+    this.builder = new LayoutBuilder(kernels, this);
   }
 
+  /** Sorts the table's entities (before and after the pending changes) into cells. */
   build(t: AoiEntityTable): void {
-    if (this.hCell.length < t.limit) {
-      this.hCell = new Int32Array(t.capacity);
-      this.bigHandles = new Int32Array(t.capacity);
-    }
-    if (this.nativeBuilder !== null) {
-      this.nativeBuilder.build(t);
-      return;
-    }
-    this.classify(t);
-    const count = this.count;
-    if (count === 0) {
-      this.empty();
-      return;
-    }
-    const st = this.stats;
-    this.fitCells(st[0], st[1], st[2], st[3], count);
-    this.ensure(count);
-    this.scatter(t);
+    this.builder.build(t);
+  }
+
+  /** Forgets everything (the table was cleared). */
+  reset(): void {
+    this.builder.reset();
+    this.bigCount = 0;
   }
 
   empty(): void {
     this.count = 0;
     this.width = this.height = 0;
     this.changedCount = this.specialCount = 0;
-  }
-
-  /** First pass: who is present, special, the bounds and the radii/moves that size the cells. */
-  private classify(t: AoiEntityTable): void {
-    const { oPresent, nPresent, ox, oz, nx, nz, or, nr, changedFlag, limit } = t;
-    const big = this.bigRadius;
-    const fast2 = this.fastMove * this.fastMove;
-    const { hCell, bigHandles } = this;
-    let bigCount = 0;
-    let count = 0;
-    let minX = Infinity;
-    let minZ = Infinity;
-    let maxX = -Infinity;
-    let maxZ = -Infinity;
-    let sweepR = 0;
-    let move2 = 0;
-    let smallR = 0;
-    for (let h = 0; h < limit; h++) {
-      const op = oPresent[h];
-      const np = nPresent[h];
-      if ((op | np) === 0) {
-        hCell[h] = -1;
-        continue;
-      }
-      count++;
-      const x = np === 1 ? nx[h] : ox[h];
-      const z = np === 1 ? nz[h] : oz[h];
-      if (x < minX) minX = x;
-      if (x > maxX) maxX = x;
-      if (z < minZ) minZ = z;
-      if (z > maxZ) maxZ = z;
-      const ro = op === 1 ? or[h] : 0;
-      const rn = np === 1 ? nr[h] : 0;
-      if (np === 1) {
-        if (rn > big) bigHandles[bigCount++] = h;
-        else if (rn > smallR) smallR = rn;
-      }
-      let special = ro > big || rn > big;
-      if (changedFlag[h] === 1 && (op & np) === 1) {
-        const dx = nx[h] - ox[h];
-        const dz = nz[h] - oz[h];
-        const d2 = dx * dx + dz * dz;
-        if (d2 > fast2) special = true;
-        else if (!special && d2 > move2) move2 = d2;
-      }
-      // hCell temporarily carries the special bit; the cell index is written in the second pass.
-      hCell[h] = special ? 1 : 0;
-      if (!special) {
-        if (ro > sweepR) sweepR = ro;
-        if (rn > sweepR) sweepR = rn;
-      }
-    }
-    this.count = count;
-    this.sweepRadius = sweepR;
-    this.maxMove = Math.sqrt(move2);
-    this.smallRadius = smallR;
-    this.bigCount = bigCount;
-    const st = this.stats;
-    st[0] = minX;
-    st[1] = minZ;
-    st[2] = maxX;
-    st[3] = maxZ;
   }
 
   fitCells(minX: number, minZ: number, maxX: number, maxZ: number, count: number): void {
@@ -214,67 +142,6 @@ export class GridLayout {
     }
     const cells = this.width * this.height + 1;
     if (this.cellStart.length < cells) this.cellStart = new Int32Array(Math.max(cells, this.cellStart.length * 2));
-    else this.cellStart.fill(0, 0, cells);
-  }
-
-  private scatter(t: AoiEntityTable): void {
-    const { oPresent, nPresent, ox, oz, nx, nz, or, nr, changedFlag, limit } = t;
-    const { hCell, cellStart, inv, cx0, cz0, width, sH, sCell, sFlag, sX, sZ, sOX, sOZ, sR2, sOR2, qX, qZ } = this;
-    const cells = width * this.height;
-    for (let h = 0; h < limit; h++) {
-      const flag = hCell[h];
-      if (flag < 0) continue;
-      const np = nPresent[h];
-      const x = np === 1 ? nx[h] : ox[h];
-      const z = np === 1 ? nz[h] : oz[h];
-      const c = (Math.floor(z * inv) - cz0) * width + (Math.floor(x * inv) - cx0);
-      // Pack the cell and the special bit; both come back out in the scatter below.
-      hCell[h] = c * 2 + flag;
-      cellStart[c + 1]++;
-    }
-    for (let c = 0; c < cells; c++) cellStart[c + 1] += cellStart[c];
-    let changedCount = 0;
-    let specialCount = 0;
-    const { changedIdx, specialIdx } = this;
-    // cellStart[c] doubles as the fill cursor of cell c, then is restored by a shift below.
-    for (let h = 0; h < limit; h++) {
-      const packed = hCell[h];
-      if (packed < 0) continue;
-      const c = packed >> 1;
-      const i = cellStart[c]++;
-      const op = oPresent[h];
-      const np = nPresent[h];
-      const special = packed & 1;
-      const changed = changedFlag[h];
-      sH[i] = h;
-      sCell[i] = c;
-      sFlag[i] = changed | (special << 1);
-      const x = np === 1 ? nx[h] : Number.NaN;
-      const z = np === 1 ? nz[h] : Number.NaN;
-      qX[i] = x;
-      qZ[i] = z;
-      const sweepNew = special === 0 && np === 1;
-      const sweepOld = special === 0 && op === 1;
-      sX[i] = sweepNew ? x : Number.NaN;
-      sZ[i] = sweepNew ? z : Number.NaN;
-      sOX[i] = sweepOld ? ox[h] : Number.NaN;
-      sOZ[i] = sweepOld ? oz[h] : Number.NaN;
-      let r = nr[h];
-      sR2[i] = r * r;
-      r = or[h];
-      sOR2[i] = r * r;
-      hCell[h] = -1;
-    }
-    for (let c = cells; c > 0; c--) cellStart[c] = cellStart[c - 1];
-    cellStart[0] = 0;
-    // Index lists in sorted order, so per-entity scans also walk memory forward.
-    for (let i = 0; i < this.count; i++) {
-      const f = sFlag[i];
-      if ((f & SPECIAL) !== 0) specialIdx[specialCount++] = i;
-      else if ((f & CHANGED) !== 0) changedIdx[changedCount++] = i;
-    }
-    this.changedCount = changedCount;
-    this.specialCount = specialCount;
   }
 
   /** Cell column of x, clamped to the grid. */
