@@ -19,6 +19,8 @@ export interface Scenario {
   churn: number;
   /** Radii chosen on add and setRadius, besides the default. */
   radii: number[];
+  /** When set, teleports land near (±outlier, ±outlier) instead of inside the world. */
+  outlier?: number;
 }
 
 export const SCENARIOS: Scenario[] = [
@@ -59,6 +61,13 @@ export const SCENARIOS: Scenario[] = [
     step: 3, pMove: 0.04, pTeleport: 0.2, churn: 2, radii: [0, 5, 10, 15, 200],
   },
   {
+    // A huge bounding box forces the grid to cap its cell count (bigger cells), and crowds the
+    // negative quadrant near the origin.
+    name: 'far outliers and negative coordinates',
+    seed: 9, ticks: 40, initial: 150, min: -150, max: 50, defaultRadius: 30, integer: true,
+    step: 20, pMove: 0.5, pTeleport: 0.1, churn: 2, radii: [0, 30, 60], outlier: 2_000_000,
+  },
+  {
     name: 'fast movers crossing cells',
     seed: 7, ticks: 40, initial: 120, min: -400, max: 400, defaultRadius: 40, integer: true,
     step: 90, pMove: 0.7, pTeleport: 0.1, churn: 2, radii: [0, 40, 60],
@@ -94,7 +103,10 @@ export function runScenario(s: Scenario, ls: Lockstep): void {
       const [x, z] = pos.get(h)!;
       let nx: number;
       let nz: number;
-      if (rand() < s.pTeleport) {
+      if (rand() < s.pTeleport && s.outlier !== undefined) {
+        nx = (rand() < 0.5 ? -s.outlier : s.outlier) + coord(-s.step, s.step);
+        nz = (rand() < 0.5 ? -s.outlier : s.outlier) + coord(-s.step, s.step);
+      } else if (rand() < s.pTeleport) {
         nx = coord(s.min - s.defaultRadius, s.max + s.defaultRadius);
         nz = coord(s.min - s.defaultRadius, s.max + s.defaultRadius);
       } else {
