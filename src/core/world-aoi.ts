@@ -1,4 +1,5 @@
 import { hasComponent } from 'bitecs';
+import type { AoiIndex } from '../aoi/aoi-index.ts';
 import { AoiRadius, Position } from '../ecs/builtin-components.ts';
 import { defineComponent } from '../ecs/schema.ts';
 import { entityHook } from './world-lifecycle.ts';
@@ -29,6 +30,40 @@ function wantsIndex(rec: EntityRecord | undefined, space: SpaceRecord): rec is E
   return rec !== undefined && rec.state === 'alive' && rec.space === space && rec.type.aoi !== false;
 }
 
+function addToIndex(state: WorldState, space: SpaceRecord, index: AoiIndex, rec: EntityRecord): void {
+  const pos = state.storage.store(Position);
+  const track = state.storage.store(AoiTrack);
+  const eid = rec.eid;
+  const r = radiusOf(state, rec, space);
+  index.add(eid, pos.x[eid], pos.z[eid], r);
+  track.x[eid] = pos.x[eid];
+  track.z[eid] = pos.z[eid];
+  track.r[eid] = r;
+  track.slot[eid] = space.indexedList.length;
+  space.indexedList.push(eid);
+  space.indexed.add(eid);
+}
+
+/**
+ * Restore: builds a space's index from its members in one go, with no events and without the enter
+ * pairs a normal update would compute only to throw away (millions at 100k entities). Afterwards the
+ * space is exactly as if every member had been indexed by earlier AOI phases.
+ */
+export function rebuildSpaceAoi(state: WorldState, space: SpaceRecord): void {
+  const index = space.index;
+  if (index === null) return;
+  const dyn = state.storage.store(AoiTrack).dyn;
+  const radius = state.storage.store(AoiRadius);
+  for (const rec of space.members) {
+    if (!wantsIndex(rec, space) || space.indexed.has(rec.eid)) continue;
+    addToIndex(state, space, index, rec);
+    dyn[rec.eid] = hasComponent(state.ecs, rec.eid, radius) ? 1 : 0;
+  }
+  space.changed.clear();
+  if (index.updateSilently !== undefined) index.updateSilently();
+  else index.update();
+}
+
 /**
  * The AOI phase for one space: reconcile membership (net of everything since the last phase, so an
  * entity that left and came back, or came and left, causes no spurious events), push moves and radius
@@ -43,14 +78,7 @@ export function runSpaceAoi(state: WorldState, space: SpaceRecord, silent: boole
     const rec = state.byEid[eid];
     const want = wantsIndex(rec, space);
     if (want && !space.indexed.has(eid)) {
-      const r = radiusOf(state, rec, space);
-      index.add(eid, pos.x[eid], pos.z[eid], r);
-      track.x[eid] = pos.x[eid];
-      track.z[eid] = pos.z[eid];
-      track.r[eid] = r;
-      track.slot[eid] = space.indexedList.length;
-      space.indexedList.push(eid);
-      space.indexed.add(eid);
+      addToIndex(state, space, index, rec);
     } else if (!want && space.indexed.has(eid)) {
       index.remove(eid);
       space.indexed.delete(eid);

@@ -1,16 +1,16 @@
-import { addEntity, removeEntity } from 'bitecs';
 import type { ComponentDump } from '../ecs/schema-match.ts';
 import { hashString, type ComponentDef } from '../ecs/schema.ts';
-import { armTimer } from './entity-handle.ts';
-import type { EntityId } from './entity-id.ts';
+import { ENTITY_ID_LENGTH, type EntityId } from './entity-id.ts';
 import { TsworldError } from './errors.ts';
 import type { SpaceAoiConfig } from './space.ts';
-import type { GameWorld, GameWorldOptions } from './world-api.ts';
-import { AoiTrack, runSpaceAoi } from './world-aoi.ts';
-import { allocateEntity, attachComponent, entityComponents, entityHook } from './world-lifecycle.ts';
-import { createSpaceRecordSilently } from './world-spaces.ts';
-import { buildApi, createWorldState, stateOf } from './world.ts';
+import { cloneValue } from './value-types.ts';
+import type { GameWorld } from './world-api.ts';
+import { AoiTrack } from './world-aoi.ts';
+import { entityHook } from './world-lifecycle.ts';
+import { stateOf } from './world.ts';
 import { guarded, type EntityRecord, type WorldState } from './world-state.ts';
+
+export { loadWorld } from './world-load.ts';
 
 export const WORLD_DUMP_FORMAT = 1;
 
@@ -33,6 +33,7 @@ export interface TimerDump {
   interval: number;
 }
 
+/** One entity as plain data: a row of the EntityTableDump, as `entityRows` gives it (tools, tests). */
 export interface EntityDump {
   id: EntityId;
   eid: number;
@@ -51,13 +52,45 @@ export interface SpaceDump {
   aoi: SpaceAoiConfig;
 }
 
-/** Plain data (msgpack-able): everything that is not a component array. */
+/**
+ * The entity directory, column by column: a hundred thousand per-entity objects cost more to build,
+ * encode, decode and walk than the whole rest of a swap. Numeric columns are typed arrays (the snapshot
+ * file stores them raw, like component arrays); repeated strings are stored once and referenced.
+ */
+export interface EntityTableDump {
+  /** Number of entities (rows). */
+  length: number;
+  eid: Uint32Array;
+  /** Every entity id, concatenated: row i is `ids.slice(i * 16, i * 16 + 16)`. */
+  ids: string;
+  typeNames: string[];
+  type: Uint32Array;
+  /** Index 0 is the nil space. */
+  spaceIds: EntityId[];
+  space: Uint32Array;
+  /** Distinct component lists (names); most worlds have one per entity type. */
+  componentSets: string[][];
+  componentSet: Uint32Array;
+  attrs: AttrColumnsDump[];
+  /** Only rows with a client or client syncing on. */
+  clients: { row: number; client: string | null; syncing: boolean }[];
+  timers: (TimerDump & { row: number })[];
+}
+
+/** One entity type's attributes: `columns[r][k]` is root `roots[r]` of the type's k-th row in table order. */
+export interface AttrColumnsDump {
+  type: string;
+  roots: string[];
+  columns: unknown[][];
+}
+
+/** Plain data (msgpack-able, typed arrays aside): everything that is not a component array. */
 export interface WorldStateDump {
   /** One past the highest live eid; every component array is dumped up to here. */
   highWater: number;
   nextTimerId: number;
   spaces: SpaceDump[];
-  entities: EntityDump[];
+  entities: EntityTableDump;
 }
 
 export interface WorldDump {
@@ -77,7 +110,8 @@ export interface LoadReport {
 
 /**
  * Snapshots a world for a hot swap: onFreeze on every entity, then pending async callbacks and
- * deferred ops are drained so nothing queued is lost, then component arrays are copied wholesale.
+ * deferred ops are drained so nothing queued is lost, then component arrays are copied wholesale and
+ * the entity directory is written column by column. Nothing in the dump aliases the live world.
  */
 export function dumpWorld(world: GameWorld, options: { freeze?: boolean } = {}): WorldDump {
   const state = stateOf(world);
@@ -86,7 +120,7 @@ export function dumpWorld(world: GameWorld, options: { freeze?: boolean } = {}):
   }
   settle(state);
   let highWater = 1;
-  for (const rec of state.byId.values()) highWater = Math.max(highWater, rec.eid + 1);
+  for (const rec of state.byId.values()) if (rec.eid >= highWater) highWater = rec.eid + 1;
   const defs = state.storage.defs().filter((d) => d !== AoiTrack);
   const components = defs.map((def) => state.storage.dump(def, highWater));
   return {
@@ -104,7 +138,7 @@ export function dumpWorld(world: GameWorld, options: { freeze?: boolean } = {}):
       spaces: [...state.spaces.values()]
         .filter((s) => s !== state.nil)
         .map((s) => ({ id: s.id, kind: s.handle.kind, aoi: { ...s.aoi } })),
-      entities: [...state.byId.values()].map((rec) => dumpEntity(state, rec)),
+      entities: dumpEntityTable(state),
     },
   };
 }
@@ -119,127 +153,127 @@ function settle(state: WorldState): void {
   }
 }
 
-function dumpEntity(state: WorldState, rec: EntityRecord): EntityDump {
+/** Interns values to small indices, so a column holds numbers instead of repeated strings. */
+class Interner<K> {
+  readonly list: K[] = [];
+  private readonly index = new Map<K, number>();
+  of(key: K): number {
+    let i = this.index.get(key);
+    if (i === undefined) {
+      i = this.list.length;
+      this.list.push(key);
+      this.index.set(key, i);
+    }
+    return i;
+  }
+}
+
+function dumpEntityTable(state: WorldState): EntityTableDump {
+  const n = state.byId.size;
+  const eid = new Uint32Array(n);
+  const type = new Uint32Array(n);
+  const space = new Uint32Array(n);
+  const componentSet = new Uint32Array(n);
+  const ids: string[] = new Array(n);
+  const typeNames = new Interner<string>();
+  const spaceIds = new Interner<EntityId>();
+  spaceIds.of(state.nil.id);
+  // Keyed by the record's Set: entities of one type usually share the same component list object shape.
+  const sets = new Interner<string>();
+  const setLists: string[][] = [];
+  const attrs = new Map<string, AttrColumnsDump>();
+  const clients: EntityTableDump['clients'] = [];
+  const timers: EntityTableDump['timers'] = [];
+  let row = 0;
+  for (const rec of state.byId.values()) {
+    if (rec.id.length !== ENTITY_ID_LENGTH) throw new TsworldError('INVALID_STATE', `entity id ${rec.id} is not ${ENTITY_ID_LENGTH} characters`);
+    eid[row] = rec.eid;
+    ids[row] = rec.id;
+    type[row] = typeNames.of(rec.type.name);
+    space[row] = spaceIds.of(rec.space.id);
+    componentSet[row] = componentSetOf(rec, sets, setLists);
+    dumpAttrs(rec, attrs);
+    if (rec.client !== null || rec.clientSyncing) clients.push({ row, client: rec.client, syncing: rec.clientSyncing });
+    for (const t of rec.timers.values()) {
+      timers.push({ row, id: t.id, method: t.method, args: cloneValue([...t.args]), remaining: Math.max(0, t.due - state.now), interval: t.interval });
+    }
+    row++;
+  }
   return {
-    id: rec.id,
-    eid: rec.eid,
-    type: rec.type.name,
-    space: rec.space.id,
-    client: rec.client,
-    clientSyncing: rec.clientSyncing,
-    attrs: rec.attrs.snapshot(() => true),
-    components: [...rec.components].map((c) => c.name),
-    timers: [...rec.timers.values()].map((t) => ({
-      id: t.id,
-      method: t.method,
-      args: [...t.args],
-      remaining: Math.max(0, t.due - state.now),
-      interval: t.interval,
-    })),
+    length: n,
+    eid,
+    ids: ids.join(''),
+    typeNames: typeNames.list,
+    type,
+    spaceIds: spaceIds.list,
+    space,
+    componentSets: setLists,
+    componentSet,
+    attrs: [...attrs.values()],
+    clients,
+    timers,
   };
+}
+
+function componentSetOf(rec: EntityRecord, sets: Interner<string>, lists: string[][]): number {
+  let key = '';
+  for (const def of rec.components) key += `${def.name},`;
+  const i = sets.of(key);
+  if (i === lists.length) lists.push([...rec.components].map((d) => d.name));
+  return i;
+}
+
+function dumpAttrs(rec: EntityRecord, byType: Map<string, AttrColumnsDump>): void {
+  let cols = byType.get(rec.type.name);
+  if (cols === undefined) {
+    const roots = [...rec.type.attrLayout.keys()];
+    cols = { type: rec.type.name, roots, columns: roots.map(() => []) };
+    byType.set(rec.type.name, cols);
+  }
+  const values = rec.attrs.values;
+  const { roots, columns } = cols;
+  for (let r = 0; r < roots.length; r++) {
+    const v = values[roots[r]];
+    // Leaves are immutable; only containers need a private copy.
+    columns[r].push(typeof v === 'object' && v !== null ? cloneValue(v) : v);
+  }
+}
+
+/** The table as one object per entity: for tools and tests, not for the swap path. */
+export function entityRows(dump: WorldDump): EntityDump[] {
+  const t = dump.state.entities;
+  const attrRow = new Map(t.attrs.map((a) => [a.type, 0]));
+  const attrCols = new Map(t.attrs.map((a) => [a.type, a]));
+  const rows: EntityDump[] = [];
+  for (let i = 0; i < t.length; i++) {
+    const typeName = t.typeNames[t.type[i]];
+    const attrs: Record<string, unknown> = {};
+    const cols = attrCols.get(typeName);
+    if (cols !== undefined) {
+      const k = attrRow.get(typeName) as number;
+      cols.roots.forEach((root, r) => (attrs[root] = cols.columns[r][k]));
+      attrRow.set(typeName, k + 1);
+    }
+    const client = t.clients.find((c) => c.row === i);
+    rows.push({
+      id: entityIdAt(t, i),
+      eid: t.eid[i],
+      type: typeName,
+      space: t.spaceIds[t.space[i]],
+      client: client?.client ?? null,
+      clientSyncing: client?.syncing ?? false,
+      attrs,
+      components: t.componentSets[t.componentSet[i]],
+      timers: t.timers.filter((x) => x.row === i).map(({ row: _row, ...timer }) => timer),
+    });
+  }
+  return rows;
+}
+
+export function entityIdAt(table: EntityTableDump, row: number): EntityId {
+  return table.ids.slice(row * ENTITY_ID_LENGTH, (row + 1) * ENTITY_ID_LENGTH);
 }
 
 export function worldSchemaHash(defs: readonly ComponentDef[]): string {
   return hashString(defs.map((d) => `${d.name}=${d.schemaHash}`).sort().join(';'));
-}
-
-/**
- * Rebuilds a world from a dump with the (possibly newer) code in `options`. Eids are preserved, so
- * arrays load wholesale; components are matched by name and fields by name (see matchComponentSchema).
- * Per entity: onInit, attributes restored, timers re-armed with their remaining time, space and client
- * re-attached silently, AOI rebuilt without events, then onRestored once the whole world is back.
- */
-export function loadWorld(dump: WorldDump, options: GameWorldOptions): { world: GameWorld; report: LoadReport } {
-  if (dump.header.format !== WORLD_DUMP_FORMAT) {
-    throw new TsworldError('SCHEMA_MISMATCH', `world dump format ${dump.header.format}, this code reads ${WORLD_DUMP_FORMAT}`);
-  }
-  const state = createWorldState({ ...options, gameId: options.gameId ?? dump.header.gameId });
-  state.api = buildApi(state);
-  state.tick = dump.header.tick;
-  state.now = dump.header.now;
-  const report: LoadReport = { droppedComponents: [], addedFields: {}, removedFields: {}, resetAttrs: {} };
-
-  for (const s of dump.state.spaces) {
-    const type = state.spaceTypes.get(s.kind);
-    if (type === undefined) throw new TsworldError('UNKNOWN_SPACE', `space type ${s.kind} in the dump is not registered`);
-    createSpaceRecordSilently(state, type, s.id, s.aoi);
-  }
-
-  const live = new Map(dump.state.entities.map((e) => [e.eid, e]));
-  const { highWater } = dump.state;
-  state.storage.ensureCapacity(highWater - 1);
-  for (let expected = 1; expected < highWater; expected++) {
-    const eid = addEntity(state.ecs);
-    if (eid !== expected) throw new TsworldError('INVALID_STATE', `eid allocation is not sequential on load (${eid} != ${expected})`);
-  }
-  for (let eid = highWater - 1; eid >= 1; eid--) if (!live.has(eid)) removeEntity(state.ecs, eid);
-
-  const dumped = new Set(dump.components.map((c) => c.name));
-  const fresh: [EntityRecord, ComponentDef][] = [];
-  const restored: [EntityRecord, EntityDump][] = [];
-  for (const e of dump.state.entities) {
-    const type = state.types.get(e.type);
-    if (type === undefined) throw new TsworldError('UNKNOWN_ENTITY_TYPE', `entity type ${e.type} in the dump is not registered`);
-    const base = entityComponents(type);
-    const rec = allocateEntity(state, type, e.id, base, e.eid);
-    // Usually the dumped list is exactly the type's; only extras (added at runtime) need lookups.
-    const had = new Set(e.components);
-    for (const def of base) if (!had.has(def.name) || !dumped.has(def.name)) fresh.push([rec, def]);
-    if (e.components.length !== base.length || had.size !== base.length || base.some((d) => !had.has(d.name))) {
-      for (const name of e.components) {
-        const def = state.storage.defByName(name);
-        if (def !== undefined && !rec.components.has(def)) attachComponent(state, rec, def);
-      }
-    }
-    restored.push([rec, e]);
-  }
-
-  for (const c of dump.components) {
-    const def = state.storage.defByName(c.name);
-    if (def === undefined) {
-      report.droppedComponents.push(c.name);
-      continue;
-    }
-    const before = new Set(c.fields.map((f) => f.name));
-    const added = def.fields.filter((f) => !before.has(f.name)).map((f) => f.name);
-    const removed = c.fields.filter((f) => !def.fields.some((d) => d.name === f.name)).map((f) => f.name);
-    if (added.length > 0) report.addedFields[c.name] = added;
-    if (removed.length > 0) report.removedFields[c.name] = removed;
-    state.storage.load(def, c);
-  }
-  // A component the entity did not have in the dump must start from defaults, not a stale slot.
-  for (const [rec, def] of fresh) state.storage.resetEntity(def, rec.eid);
-
-  for (const [rec, e] of restored) restoreEntity(state, rec, e, report);
-  state.nextTimerId = Math.max(state.nextTimerId, dump.state.nextTimerId);
-  for (const space of state.spaces.values()) {
-    for (const member of space.members) space.changed.add(member.eid);
-    runSpaceAoi(state, space, true);
-  }
-  state.saveDirty.clear();
-  for (const [rec] of restored) entityHook(state, rec, 'onRestored', state.api);
-  return { world: state.api, report };
-}
-
-function restoreEntity(state: WorldState, rec: EntityRecord, e: EntityDump, report: LoadReport): void {
-  entityHook(state, rec, 'onInit', state.api);
-  const reset = rec.attrs.restore(e.attrs);
-  if (reset.length > 0) report.resetAttrs[rec.id] = reset;
-  for (const t of e.timers) {
-    if (rec.type.rpc.has(t.method)) armTimer(state, rec, t.method, t.args, t.remaining, t.interval, t.id);
-    else state.reportError(new TsworldError('UNKNOWN_METHOD', `${rec.type.name} lost method ${t.method}; its timer is dropped`), 'loadWorld');
-  }
-  const space = state.spaces.get(e.space);
-  if (space !== undefined && space !== state.nil) {
-    state.nil.members.delete(rec);
-    space.members.add(rec);
-    rec.space = space;
-  }
-  rec.clientSyncing = e.clientSyncing === true;
-  if (e.client !== null) {
-    rec.client = e.client;
-    state.clients.set(e.client, rec);
-  }
-  rec.state = 'alive';
-  rec.recording = true;
 }

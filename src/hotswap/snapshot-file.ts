@@ -36,11 +36,17 @@ export interface SnapshotReadInfo {
   bytes: number;
 }
 
-/** LAYOUT section: the dump header and, per component, which FIELD section holds each field. */
+/** LAYOUT section: the dump header and which raw section holds each table column and component field. */
 interface LayoutBlob {
   header: WorldDumpHeader;
+  columns: Record<TableColumn, number>;
   components: { name: string; schemaHash: string; count: number; fields: { name: string; type: FieldType; section: number }[] }[];
 }
+
+/** The entity table's numeric columns: stored raw, outside the msgpack state. */
+const TABLE_COLUMNS = ['eid', 'type', 'space', 'componentSet'] as const;
+type TableColumn = (typeof TABLE_COLUMNS)[number];
+const FIRST_RAW_SECTION = 3;
 
 /**
  * Records make the per-entity objects (all of one shape) compact and fast to decode; one process
@@ -93,15 +99,18 @@ function fsyncDir(dir: string): void {
 }
 
 function countSections(dump: WorldDump): number {
-  return 3 + dump.components.reduce((n, c) => n + c.fields.length, 0);
+  return FIRST_RAW_SECTION + TABLE_COLUMNS.length + dump.components.reduce((n, c) => n + c.fields.length, 0);
 }
 
 /** The whole file as one buffer (exported for tests that corrupt it on purpose). */
 export function encodeSnapshot(dump: WorldDump, extra?: unknown): Uint8Array {
   const packr = snapshotPackr();
   const count = countSections(dump);
-  const layout: LayoutBlob = { header: dump.header, components: [] };
-  let fieldSection = 3;
+  const table = dump.state.entities;
+  let fieldSection = FIRST_RAW_SECTION;
+  const columns = {} as Record<TableColumn, number>;
+  for (const name of TABLE_COLUMNS) columns[name] = fieldSection++;
+  const layout: LayoutBlob = { header: dump.header, columns, components: [] };
   for (const c of dump.components) {
     layout.components.push({
       name: c.name,
@@ -112,9 +121,10 @@ export function encodeSnapshot(dump: WorldDump, extra?: unknown): Uint8Array {
   }
   const blobs: [SectionKind, Uint8Array][] = [
     [SectionKind.layout, packr.pack(layout)],
-    [SectionKind.state, packr.pack(dump.state)],
+    [SectionKind.state, packr.pack({ ...dump.state, entities: { ...table, eid: null, type: null, space: null, componentSet: null } })],
     [SectionKind.extra, packr.pack(extra === undefined ? null : extra)],
   ];
+  for (const name of TABLE_COLUMNS) blobs.push([SectionKind.column, asBytes(table[name])]);
   for (const c of dump.components) for (const f of c.fields) blobs.push([SectionKind.field, f.bytes]);
   const sections: SectionEntry[] = [];
   let at = headerBytes(count);
@@ -130,6 +140,10 @@ export function encodeSnapshot(dump: WorldDump, extra?: unknown): Uint8Array {
   const h = dump.header;
   writeHeader(out, { version: SNAPSHOT_VERSION, dumpFormat: h.format, gameId: h.gameId, tick: h.tick, now: h.now, schemaHash: h.schemaHash, fileLength: at }, sections);
   return out;
+}
+
+function asBytes(a: Uint32Array): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
 
 /**
@@ -164,8 +178,8 @@ function readWhole(path: string): Uint8Array {
 
 export function decodeSnapshot(path: string, buf: Uint8Array): Snapshot & { info: SnapshotReadInfo } {
   const { prelude, sections } = readHeader(path, buf);
-  if (sections.length < 3 || sections[0].kind !== SectionKind.layout || sections[1].kind !== SectionKind.state || sections[2].kind !== SectionKind.extra) {
-    throw new TsworldError('INVALID_STATE', `snapshot ${path} is corrupt: sections are not layout, state, extra, fields`);
+  if (sections.length < FIRST_RAW_SECTION || sections[0].kind !== SectionKind.layout || sections[1].kind !== SectionKind.state || sections[2].kind !== SectionKind.extra) {
+    throw new TsworldError('INVALID_STATE', `snapshot ${path} is corrupt: sections are not layout, state, extra, then raw arrays`);
   }
   const packr = snapshotPackr();
   const unpack = (i: number, what: string): unknown => {
@@ -178,8 +192,17 @@ export function decodeSnapshot(path: string, buf: Uint8Array): Snapshot & { info
   };
   const layout = checkLayout(path, unpack(0, 'layout'), sections.length);
   const state = unpack(1, 'state') as WorldStateDump;
-  if (state === null || typeof state !== 'object' || !Array.isArray(state.entities) || !Array.isArray(state.spaces)) {
-    throw new TsworldError('INVALID_STATE', `snapshot ${path} is corrupt: state has no entity or space list`);
+  if (state === null || typeof state !== 'object' || typeof state.entities !== 'object' || state.entities === null || !Array.isArray(state.spaces)) {
+    throw new TsworldError('INVALID_STATE', `snapshot ${path} is corrupt: state has no entity table or space list`);
+  }
+  for (const name of TABLE_COLUMNS) {
+    const i = layout.columns[name];
+    const s = sections[i];
+    if (s.kind !== SectionKind.column || s.length !== state.entities.length * 4) {
+      throw new TsworldError('INVALID_STATE', `snapshot ${path} is corrupt: entity column ${name} is ${s.length} bytes for ${state.entities.length} rows`);
+    }
+    const bytes = sectionBytes(path, buf, s, i);
+    state.entities[name] = new Uint32Array(bytes.buffer, bytes.byteOffset, state.entities.length);
   }
   const extra = unpack(2, 'extra');
   if (layout.header.schemaHash !== prelude.schemaHash || layout.header.tick !== prelude.tick) {
@@ -203,15 +226,23 @@ export function decodeSnapshot(path: string, buf: Uint8Array): Snapshot & { info
 function checkLayout(path: string, raw: unknown, sectionCount: number): LayoutBlob {
   const bad = (why: string) => new TsworldError('INVALID_STATE', `snapshot ${path} is corrupt: layout ${why}`);
   const layout = raw as LayoutBlob;
-  if (layout === null || typeof layout !== 'object' || typeof layout.header !== 'object' || !Array.isArray(layout.components)) throw bad('is not an object with header and components');
+  if (layout === null || typeof layout !== 'object' || typeof layout.header !== 'object' || typeof layout.columns !== 'object' || !Array.isArray(layout.components)) {
+    throw bad('is not an object with header, columns and components');
+  }
   const seen = new Set<number>();
+  const claim = (section: unknown, what: string) => {
+    if (!Number.isInteger(section) || (section as number) < FIRST_RAW_SECTION || (section as number) >= sectionCount || seen.has(section as number)) {
+      throw bad(`names a bad section for ${what}`);
+    }
+    seen.add(section as number);
+  };
+  for (const name of TABLE_COLUMNS) claim(layout.columns[name], `entity column ${name}`);
   for (const c of layout.components) {
     if (typeof c?.name !== 'string' || !Number.isInteger(c.count) || c.count < 0 || !Array.isArray(c.fields)) throw bad('has a malformed component');
     for (const f of c.fields) {
       if (typeof f?.name !== 'string') throw bad(`has a malformed field in ${c.name}`);
       if (!isFieldType(f.type)) throw new TsworldError('SCHEMA_MISMATCH', `snapshot ${path}: ${c.name}.${f.name} has unknown field type ${String(f.type)}`);
-      if (!Number.isInteger(f.section) || f.section < 3 || f.section >= sectionCount || seen.has(f.section)) throw bad(`names a bad section for ${c.name}.${f.name}`);
-      seen.add(f.section);
+      claim(f.section, `${c.name}.${f.name}`);
     }
   }
   return layout;

@@ -21,10 +21,12 @@ import { TsworldError } from '../core/errors.ts';
  *   section table (count x 24 bytes): u32 kind, u32 crc32 of the section, u64 offset, u64 length
  *   sections, each starting on an 8-byte boundary (zero padding between)
  *
- * Sections: one LAYOUT (msgpack: dump header + component/field descriptors naming their FIELD sections),
- * one STATE (msgpack: entity directory, attrs, timers, clients, spaces), one EXTRA (msgpack: the game
- * role's own state), and one FIELD per component field: that field's typed array, raw, for slots
- * [0, count). 8-byte alignment lets a reader view every array in place on the file buffer.
+ * Sections, in this order: one LAYOUT (msgpack: dump header, component/field descriptors and entity
+ * table columns, each naming its section), one STATE (msgpack: the entity table minus its numeric
+ * columns — ids, attribute columns, timers, clients — and the spaces), one EXTRA (msgpack: the game
+ * role's own state), one COLUMN per numeric entity-table column (u32, raw), and one FIELD per
+ * component field: that field's typed array, raw, for slots [0, count). 8-byte alignment lets a
+ * reader view every array in place on the file buffer.
  */
 
 export const SNAPSHOT_MAGIC = 'TSWSNAP\0';
@@ -37,7 +39,7 @@ const FLAG_LITTLE_ENDIAN = 1;
 /** Sanity bound so a corrupt count cannot make the reader allocate a huge table. */
 const MAX_SECTIONS = 1 << 20;
 
-export const SectionKind = { layout: 1, state: 2, extra: 3, field: 4 } as const;
+export const SectionKind = { layout: 1, state: 2, extra: 3, field: 4, column: 5 } as const;
 export type SectionKind = (typeof SectionKind)[keyof typeof SectionKind];
 
 export interface SnapshotPrelude {
@@ -137,7 +139,7 @@ export function readHeader(path: string, buf: Uint8Array): { prelude: SnapshotPr
     const kind = view.getUint32(at, true);
     const offset = Number(view.getBigUint64(at + 8, true));
     const length = Number(view.getBigUint64(at + 16, true));
-    if (kind < SectionKind.layout || kind > SectionKind.field) throw corrupt(path, `section ${i} has unknown kind ${kind}`);
+    if (kind < SectionKind.layout || kind > SectionKind.column) throw corrupt(path, `section ${i} has unknown kind ${kind}`);
     if (offset % 8 !== 0 || offset < tableEnd || offset + length > buf.byteLength) {
       throw corrupt(path, `section ${i} (${offset}+${length}) lies outside the file or is misaligned`);
     }

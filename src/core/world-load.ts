@@ -1,0 +1,207 @@
+import { addComponent, addEntity, removeEntity } from 'bitecs';
+import type { ComponentDef } from '../ecs/schema.ts';
+import { armTimer } from './entity-handle.ts';
+import { ENTITY_ID_LENGTH } from './entity-id.ts';
+import type { AnyEntityType } from './entity-type.ts';
+import { TsworldError } from './errors.ts';
+import { checkValue, cloneValue } from './value-types.ts';
+import type { GameWorld, GameWorldOptions } from './world-api.ts';
+import { rebuildSpaceAoi } from './world-aoi.ts';
+import { WORLD_DUMP_FORMAT, type AttrColumnsDump, type EntityTableDump, type LoadReport, type WorldDump } from './world-dump.ts';
+import { allocateEntity, entityComponents, entityHook } from './world-lifecycle.ts';
+import { createSpaceRecordSilently } from './world-spaces.ts';
+import { buildApi, createWorldState } from './world.ts';
+import type { EntityRecord, SpaceRecord, WorldState } from './world-state.ts';
+
+/** Which components an entity of one type with one dumped component list gets, and which start fresh. */
+interface ComponentPlan {
+  attach: ComponentDef[];
+  /** Not in the dump for this entity (or not dumped at all): written with defaults, not a stale slot. */
+  fresh: ComponentDef[];
+}
+
+/**
+ * Rebuilds a world from a dump with the (possibly newer) code in `options`. Eids are preserved, so
+ * arrays load wholesale; components are matched by name and fields by name (see matchComponentSchema).
+ * Order: spaces (silently), entities (onInit on each, before any attribute is restored), attributes,
+ * timers re-armed with their remaining time, space and client re-attached silently, AOI rebuilt
+ * without events, then onRestored once the whole world is back.
+ */
+export function loadWorld(dump: WorldDump, options: GameWorldOptions): { world: GameWorld; report: LoadReport } {
+  if (dump.header.format !== WORLD_DUMP_FORMAT) {
+    throw new TsworldError('SCHEMA_MISMATCH', `world dump format ${dump.header.format}, this code reads ${WORLD_DUMP_FORMAT}`);
+  }
+  const table = dump.state.entities;
+  checkTable(table);
+  const state = createWorldState({ ...options, gameId: options.gameId ?? dump.header.gameId });
+  state.api = buildApi(state);
+  state.tick = dump.header.tick;
+  state.now = dump.header.now;
+  const report: LoadReport = { droppedComponents: [], addedFields: {}, removedFields: {}, resetAttrs: {} };
+
+  for (const s of dump.state.spaces) {
+    const type = state.spaceTypes.get(s.kind);
+    if (type === undefined) throw new TsworldError('UNKNOWN_SPACE', `space type ${s.kind} in the dump is not registered`);
+    createSpaceRecordSilently(state, type, s.id, s.aoi);
+  }
+  const spaces = table.spaceIds.map((id, i) => (i === 0 ? state.nil : (state.spaces.get(id) ?? state.nil)));
+  const types = table.typeNames.map((name) => {
+    const type = state.types.get(name);
+    if (type === undefined) throw new TsworldError('UNKNOWN_ENTITY_TYPE', `entity type ${name} in the dump is not registered`);
+    return type;
+  });
+
+  allocateEids(state, dump.state.highWater, table);
+  const dumped = new Set(dump.components.map((c) => c.name));
+  const plans = new Map<number, ComponentPlan>();
+  const recs: EntityRecord[] = new Array(table.length);
+  const fresh: [EntityRecord, ComponentDef][] = [];
+  const { ids, eid: eids, type: typeCol, componentSet } = table;
+  for (let row = 0; row < table.length; row++) {
+    const typeIndex = typeCol[row];
+    const type = types[typeIndex];
+    const eid = eids[row];
+    const rec = allocateEntity(state, type, ids.slice(row * ENTITY_ID_LENGTH, (row + 1) * ENTITY_ID_LENGTH), [], eid);
+    const key = componentSet[row] * types.length + typeIndex;
+    let plan = plans.get(key);
+    if (plan === undefined) {
+      plan = componentPlan(state, type, table.componentSets[componentSet[row]], dumped);
+      plans.set(key, plan);
+    }
+    for (const def of plan.attach) {
+      addComponent(state.ecs, eid, state.storage.store(def));
+      rec.components.add(def);
+    }
+    for (const def of plan.fresh) fresh.push([rec, def]);
+    recs[row] = rec;
+  }
+
+  loadComponents(state, dump, report);
+  for (const [rec, def] of fresh) state.storage.resetEntity(def, rec.eid);
+
+  for (const rec of recs) entityHook(state, rec, 'onInit', state.api);
+  restoreAttrs(state, table, types, recs, report);
+  for (const t of table.timers) {
+    const rec = recs[t.row];
+    if (rec === undefined) throw new TsworldError('INVALID_STATE', `timer ${t.id} names row ${t.row}, past the entity table`);
+    if (rec.type.rpc.has(t.method)) armTimer(state, rec, t.method, t.args, t.remaining, t.interval, t.id);
+    else state.reportError(new TsworldError('UNKNOWN_METHOD', `${rec.type.name} lost method ${t.method}; its timer is dropped`), 'loadWorld');
+  }
+  placeInSpaces(state, table, spaces, recs);
+  for (const c of table.clients) {
+    const rec = recs[c.row];
+    if (rec === undefined) throw new TsworldError('INVALID_STATE', `client ${c.client} names row ${c.row}, past the entity table`);
+    rec.clientSyncing = c.syncing === true;
+    if (c.client !== null) {
+      rec.client = c.client;
+      state.clients.set(c.client, rec);
+    }
+  }
+  for (const rec of recs) {
+    rec.state = 'alive';
+    rec.recording = true;
+  }
+  state.nextTimerId = Math.max(state.nextTimerId, dump.state.nextTimerId);
+  for (const space of state.spaces.values()) rebuildSpaceAoi(state, space);
+  state.saveDirty.clear();
+  for (const rec of recs) entityHook(state, rec, 'onRestored', state.api);
+  return { world: state.api, report };
+}
+
+function checkTable(t: EntityTableDump): void {
+  const n = t.length;
+  const ok =
+    Number.isInteger(n) && n >= 0 && t.eid.length === n && t.type.length === n && t.space.length === n &&
+    t.componentSet.length === n && t.ids.length === n * ENTITY_ID_LENGTH;
+  if (!ok) throw new TsworldError('INVALID_STATE', `entity table columns do not all have ${n} rows`);
+  const bad = (col: Uint32Array, limit: number) => col.some((v) => v >= limit);
+  if (bad(t.type, t.typeNames.length) || bad(t.space, t.spaceIds.length) || bad(t.componentSet, t.componentSets.length)) {
+    throw new TsworldError('INVALID_STATE', 'entity table references a type, space or component list it does not have');
+  }
+}
+
+/** Eids are preserved: allocate 1..highWater-1 in order, then free the ones no entity holds. */
+function allocateEids(state: WorldState, highWater: number, table: EntityTableDump): void {
+  const live = new Uint8Array(highWater);
+  for (const eid of table.eid) {
+    if (eid < 1 || eid >= highWater || live[eid] === 1) throw new TsworldError('INVALID_STATE', `entity table has a bad or repeated eid ${eid}`);
+    live[eid] = 1;
+  }
+  state.storage.ensureCapacity(highWater - 1);
+  for (let expected = 1; expected < highWater; expected++) {
+    const eid = addEntity(state.ecs);
+    if (eid !== expected) throw new TsworldError('INVALID_STATE', `eid allocation is not sequential on load (${eid} != ${expected})`);
+  }
+  for (let eid = highWater - 1; eid >= 1; eid--) if (live[eid] === 0) removeEntity(state.ecs, eid);
+}
+
+function componentPlan(state: WorldState, type: AnyEntityType, names: readonly string[], dumped: ReadonlySet<string>): ComponentPlan {
+  const had = new Set(names);
+  const attach = [...entityComponents(type)];
+  const fresh = attach.filter((def) => !had.has(def.name) || !dumped.has(def.name));
+  // Components added at runtime that this code still declares come back too; unknown ones are dropped.
+  for (const name of names) {
+    const def = state.storage.defByName(name);
+    if (def !== undefined && !attach.includes(def)) attach.push(def);
+  }
+  return { attach, fresh };
+}
+
+function loadComponents(state: WorldState, dump: WorldDump, report: LoadReport): void {
+  for (const c of dump.components) {
+    const def = state.storage.defByName(c.name);
+    if (def === undefined) {
+      report.droppedComponents.push(c.name);
+      continue;
+    }
+    const before = new Set(c.fields.map((f) => f.name));
+    const added = def.fields.filter((f) => !before.has(f.name)).map((f) => f.name);
+    const removed = c.fields.filter((f) => !def.fields.some((d) => d.name === f.name)).map((f) => f.name);
+    if (added.length > 0) report.addedFields[c.name] = added;
+    if (removed.length > 0) report.removedFields[c.name] = removed;
+    state.storage.load(def, c);
+  }
+}
+
+/**
+ * Column by column: a value that no longer fits its root's spec (or a root the dump lacks) takes the
+ * initial value; roots the code no longer declares are dropped. Both are reported per entity.
+ */
+function restoreAttrs(state: WorldState, table: EntityTableDump, types: AnyEntityType[], recs: EntityRecord[], report: LoadReport): void {
+  const byType = new Map<string, AttrColumnsDump>(table.attrs.map((a) => [a.type, a]));
+  const rowsOfType: EntityRecord[][] = types.map(() => []);
+  for (let row = 0; row < recs.length; row++) rowsOfType[table.type[row]].push(recs[row]);
+  types.forEach((type, ti) => {
+    const rows = rowsOfType[ti];
+    const cols = byType.get(type.name) ?? { type: type.name, roots: [], columns: [] };
+    if (cols.columns.length !== cols.roots.length || cols.columns.some((c) => c.length !== rows.length)) {
+      throw new TsworldError('INVALID_STATE', `attribute columns of ${type.name} do not match its ${rows.length} entities`);
+    }
+    const dropped = cols.roots.filter((root) => !type.attrLayout.has(root));
+    for (const info of type.attrLayout.values()) {
+      const column = cols.columns[cols.roots.indexOf(info.name)] as unknown[] | undefined;
+      for (let k = 0; k < rows.length; k++) {
+        const v = column?.[k];
+        const values = rows[k].attrs.values;
+        if (v !== undefined && checkValue(info.spec, v) === null) {
+          values[info.name] = typeof v === 'object' && v !== null ? cloneValue(v) : v;
+        } else {
+          // allocateEntity already put the initial value there.
+          (report.resetAttrs[rows[k].id] ??= []).push(info.name);
+        }
+      }
+    }
+    if (dropped.length > 0) for (const rec of rows) (report.resetAttrs[rec.id] ??= []).push(...dropped);
+  });
+}
+
+function placeInSpaces(state: WorldState, table: EntityTableDump, spaces: SpaceRecord[], recs: EntityRecord[]): void {
+  for (let row = 0; row < recs.length; row++) {
+    const space = spaces[table.space[row]];
+    if (space === state.nil) continue;
+    const rec = recs[row];
+    state.nil.members.delete(rec);
+    space.members.add(rec);
+    rec.space = space;
+  }
+}
