@@ -11,10 +11,24 @@ import { type GridNative, loadGridNative } from './native-grid.ts';
 const SWEEP_ALL_SHARE = 0.35;
 
 /**
- * The production AOI for moving entities: a uniform grid rebuilt by counting sort on every update that
- * has changes, with events computed as "interested before XOR interested after" for pairs touching a
- * changed entity (see grid-events.ts). Radii up to twice the space default ride the grid; larger ones
- * and long jumps are handled per entity, so they stay exact without widening every cell.
+ * The production AOI for moving entities. Design, and why:
+ * - State is the entity table (entity-table.ts): committed (as of the last update) and intended
+ *   positions/radii per handle, float32. Interest before/after an update is then a pure function of the
+ *   two states, so the enter/leave events are "before XOR after" per direction for every pair touching
+ *   a changed entity. Nothing per pair is stored, so there is no neighbour-set diff at all.
+ * - Each update with changes sorts the entities into a uniform grid of cells half the reach wide
+ *   (reach = largest small radius + twice the largest move), row-major with a border (grid-layout.ts).
+ *   A 5x5 stencil then covers every pair that can flip, and a row of five cells is ONE contiguous range,
+ *   so pair scans stream through memory. Building is a counting sort that visits entities in the
+ *   previous layout's order, or, when few changed, keeps the previous cells and only re-sorts by
+ *   copying (grid-build.ts).
+ * - Many changed: each cell once with the half stencil (each pair tested once). Few changed: each
+ *   changed entity scans its full stencil, and the pair belongs to whichever changed side sorts first.
+ *   The pair test is branch-free (grid-events.ts); only flips reach the emitting branch.
+ * - Radii above twice the space default, and moves above half of it, are SPECIAL: handled per entity
+ *   (grid-events.ts sweepSpecials) so a few big watchers or teleports never widen every cell.
+ * - The O(n) loops have an optional C++ port (native/aoi-grid.cc, AVX2 pair test); the TypeScript is
+ *   the reference, and both run the same contract suite against the brute-force oracle.
  */
 export function createGridAoi(options: AoiIndexOptions): AoiIndex {
   return buildGridAoi(options, null, 'grid');
@@ -29,9 +43,9 @@ export function loadNativeGridAoi(): AoiIndexFactory | null {
   return native === null ? null : (options) => buildGridAoi(options, native, 'grid-native');
 }
 
-function buildGridAoi(options: AoiIndexOptions, native: GridNative | null, NAME: string): AoiIndex {
+function buildGridAoi(options: AoiIndexOptions, native: GridNative | null, name: string): AoiIndex {
   const base = options.defaultRadius > 0 ? options.defaultRadius : 1;
-  const table = new AoiEntityTable(NAME);
+  const table = new AoiEntityTable(name);
   const layout = new GridLayout(2 * base, 0.5 * base, base, native === null ? tsKernels : nativeKernels(native));
   const stats = new Float64Array(2);
   const events = new AoiEventBuffer();
@@ -40,7 +54,7 @@ function buildGridAoi(options: AoiIndexOptions, native: GridNative | null, NAME:
   let mark = 0;
 
   return {
-    name: NAME,
+    name,
     get size() {
       return table.size;
     },

@@ -20,9 +20,10 @@ export const STENCIL = 2;
  * 3x3 stencil never needs bounds checks). A row of three neighbouring cells is one contiguous range, so
  * pair scans read memory sequentially.
  *
- * Cell size is chosen per update: large enough that any pair interested before OR after the update
- * lies in neighbouring cells (max small radius + twice the largest move). Entities whose radius or move
- * would blow that up are SPECIAL and handled per entity.
+ * Cells are sized (by a full build) so that any pair interested before OR after the update lies within
+ * STENCIL cells on each axis: cell = (max small radius + twice the largest move) / STENCIL. Entities
+ * whose radius or move would blow that up are SPECIAL and handled per entity. An incremental build
+ * keeps the cells while they still cover the reach.
  */
 export class GridLayout {
   count = 0;
