@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <cstddef>
 #include <vector>
-#if defined(__AVX2__)
+#if defined(__AVX2__) || defined(__AVX512F__)
 #include <immintrin.h>
 #endif
 
@@ -540,7 +540,32 @@ constexpr int32_t S = 2;  // STENCIL in grid-layout.ts
 // mul/add stay separate instructions, so results are bit-identical to the TypeScript sweep.
 void pairRange(Sweep& s, int32_t i, int32_t j0, int32_t end, int32_t ownerLimit) {
   int32_t j = j0;
-#if defined(__AVX2__)
+#if defined(__AVX512F__)
+  // Eight candidates per step; the last step may read up to seven entries past `end` (padded arrays).
+  const __m512d xn = _mm512_set1_pd(s.sX[i]), zn = _mm512_set1_pd(s.sZ[i]);
+  const __m512d xo = _mm512_set1_pd(s.sOX[i]), zo = _mm512_set1_pd(s.sOZ[i]);
+  const __m512d ri2 = _mm512_set1_pd(s.sR2[i]), roi2 = _mm512_set1_pd(s.sOR2[i]);
+  for (; j < end; j += 8) {
+    __m512d dx = _mm512_sub_pd(xn, _mm512_cvtps_pd(_mm256_loadu_ps(s.sX + j)));
+    __m512d dz = _mm512_sub_pd(zn, _mm512_cvtps_pd(_mm256_loadu_ps(s.sZ + j)));
+    const __m512d dNew = _mm512_add_pd(_mm512_mul_pd(dx, dx), _mm512_mul_pd(dz, dz));
+    dx = _mm512_sub_pd(xo, _mm512_cvtps_pd(_mm256_loadu_ps(s.sOX + j)));
+    dz = _mm512_sub_pd(zo, _mm512_cvtps_pd(_mm256_loadu_ps(s.sOZ + j)));
+    const __m512d dOld = _mm512_add_pd(_mm512_mul_pd(dx, dx), _mm512_mul_pd(dz, dz));
+    const unsigned nij = _mm512_cmp_pd_mask(dNew, ri2, _CMP_LE_OQ);
+    const unsigned oij = _mm512_cmp_pd_mask(dOld, roi2, _CMP_LE_OQ);
+    const unsigned nji = _mm512_cmp_pd_mask(dNew, _mm512_loadu_pd(s.sR2 + j), _CMP_LE_OQ);
+    const unsigned oji = _mm512_cmp_pd_mask(dOld, _mm512_loadu_pd(s.sOR2 + j), _CMP_LE_OQ);
+    unsigned mask = (nij ^ oij) | (nji ^ oji);
+    if (end - j < 8) mask &= (1u << (end - j)) - 1;
+    while (mask != 0) {
+      const int32_t q = j + __builtin_ctz(mask);
+      mask &= mask - 1;
+      if ((s.sFlag[q] & 1) != 0 && q <= ownerLimit) continue;
+      s.pair(i, q);
+    }
+  }
+#elif defined(__AVX2__)
   const __m256d xn = _mm256_set1_pd(s.sX[i]), zn = _mm256_set1_pd(s.sZ[i]);
   const __m256d xo = _mm256_set1_pd(s.sOX[i]), zo = _mm256_set1_pd(s.sOZ[i]);
   const __m256d ri2 = _mm256_set1_pd(s.sR2[i]), roi2 = _mm256_set1_pd(s.sOR2[i]);

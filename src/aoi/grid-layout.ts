@@ -123,10 +123,10 @@ export class GridLayout {
   }
 
   ensure(count: number): void {
-    if (this.sX.length < count + 4) {
-      const n = Math.max(count, (this.sX.length - 4) * 2);
-      // Native sweeps read up to three entries past a range in groups of four: keep a padded tail.
-      const p = n + 4;
+    if (this.sX.length < count + 8) {
+      const n = Math.max(count, (this.sX.length - 8) * 2);
+      // Native sweeps read up to seven entries past a range in groups of eight: keep a padded tail.
+      const p = n + 8;
       this.sH = new Int32Array(p);
       this.sCell = new Int32Array(p);
       this.sFlag = new Uint8Array(p);
