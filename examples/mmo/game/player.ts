@@ -1,0 +1,77 @@
+import { attr, defineEntityType, t, type AnyEntity } from './engine.ts';
+import { beaconId, peerGame, randomSpot, worldSpaceId } from './layout.ts';
+import { TAG } from './version.ts';
+
+const ENTER_RETRY_MS = 100;
+
+function enterWorld(e: Pick<AnyEntity, 'world' | 'timers' | 'enterSpace'>): void {
+  const space = worldSpaceId(e.world);
+  // A client may connect before this game's World exists (deployment ready not yet seen): try again.
+  if (space === undefined) return void e.timers.add(ENTER_RETRY_MS, 'enterWorld');
+  e.enterSpace(space);
+}
+
+/**
+ * The boot entity: one per connection. Its client drives its position (clientSyncing), a timer raises
+ * its score, and two RPCs measure the cluster: echo (answered by this game) and crossCall (answered
+ * after a round trip through the other game's Beacon).
+ */
+export const Player = defineEntityType({
+  name: 'Player',
+  attrs: {
+    name: attr(t.string, { flags: ['allClients'] }),
+    score: attr(t.int, { flags: ['client'] }),
+    gameId: attr(t.int, { flags: ['client'] }),
+  },
+  rpc: {
+    echo: {
+      expose: 'ownClient',
+      args: [t.int],
+      fn(e, seq) {
+        e.callClient('onEcho', [seq, TAG]);
+      },
+    },
+    crossCall: {
+      expose: 'ownClient',
+      args: [t.int],
+      fn(e, seq) {
+        e.world.cluster.call(beaconId(peerGame(e.world.gameId)), 'ping', [e.id, seq]);
+      },
+    },
+    crossReply: {
+      expose: 'server',
+      args: [t.int, t.int],
+      fn(e, seq, gameId) {
+        e.callClient('onCross', [seq, gameId]);
+      },
+    },
+    addScore: {
+      expose: 'server',
+      args: [t.int],
+      fn(e, points) {
+        e.attrs.set('score', e.attrs.get('score') + points);
+      },
+    },
+    enterWorld: {
+      expose: 'server',
+      args: [],
+      fn(e) {
+        enterWorld(e);
+      },
+    },
+  },
+  hooks: {
+    onCreated(e, world) {
+      e.attrs.set('name', `p-${e.id.slice(-4)}`);
+      e.attrs.set('gameId', world.gameId);
+      const spot = randomSpot();
+      e.setPosition(spot.x, spot.y, spot.z);
+      e.setClientSyncing(true);
+      e.timers.add(1000, 'addScore', [1], { repeat: true });
+      enterWorld(e);
+    },
+    onClientDisconnected(e) {
+      e.destroy();
+    },
+  },
+});

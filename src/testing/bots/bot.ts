@@ -1,0 +1,202 @@
+import type { ClientEntity, ServerError, TsworldClient } from '../../client/index.ts';
+import { createSeqTrack, type SeqTrack } from './seq-track.ts';
+
+/** A stream of sequence-numbered calls: `method(seq)` on the player, answered by `reply(seq, ...)` on the client. */
+export interface BotChannel {
+  /** Name in reports. */
+  readonly name: string;
+  /** Player method called with one argument, the sequence number. */
+  readonly method: string;
+  /** Method the server calls back on the client; its first argument is the sequence number. */
+  readonly reply: string;
+  /** Calls per second per bot; 0 sends none. */
+  readonly hz: number;
+}
+
+export interface BotReply {
+  readonly seq: number;
+  /** Every argument of the reply, the sequence number included. */
+  readonly args: readonly unknown[];
+  /** From the call being sent to its reply arriving. */
+  readonly rttMs: number;
+}
+
+export interface ChannelRecord {
+  readonly channel: BotChannel;
+  readonly track: SeqTrack;
+  /** Replies in arrival order. */
+  readonly replies: readonly BotReply[];
+}
+
+export interface Disconnect {
+  readonly code: number;
+  readonly reason: string;
+  readonly atMs: number;
+}
+
+/** Everything one bot did and saw; read it after `drain()` (or any time, for progress). */
+export interface BotRecord {
+  readonly index: number;
+  readonly url: string;
+  readonly client: TsworldClient;
+  readonly player: ClientEntity;
+  readonly channels: ReadonlyMap<string, ChannelRecord>;
+  readonly movesSent: number;
+  /** Closes this harness did not ask for. */
+  readonly disconnects: readonly Disconnect[];
+  readonly errors: readonly ServerError[];
+  /** Other entities the server created on this client (AOI enters), id → type name. */
+  readonly seen: ReadonlyMap<string, string>;
+  /** Position records received for other entities / for the own player. */
+  readonly positionUpdates: number;
+  readonly ownPositionUpdates: number;
+}
+
+/** The random walk's bounds on the x/z plane. */
+export interface WalkArea {
+  readonly minX: number;
+  readonly maxX: number;
+  readonly minZ: number;
+  readonly maxZ: number;
+}
+
+export interface BotDriveConfig {
+  readonly channels: readonly BotChannel[];
+  readonly moveHz: number;
+  /** Walk speed, units per second. */
+  readonly speed: number;
+  readonly area: WalkArea;
+  readonly rand: () => number;
+  /** Monotonic ms; the fleet's clock. */
+  readonly now: () => number;
+  /** Called after anything was recorded, so waiters can re-check. */
+  readonly changed: () => void;
+}
+
+export interface Bot extends BotRecord {
+  /** Sends whatever is due at `now`: at most one of each kind per call, so a stall never becomes a burst. */
+  drive(now: number): void;
+  /** Marks the coming close as asked for (not a disconnect). */
+  expectClose(): void;
+}
+
+interface Cadence {
+  periodMs: number;
+  nextAt: number;
+}
+
+function cadence(hz: number, start: number, rand: () => number): Cadence | null {
+  if (!(hz > 0)) return null;
+  const periodMs = 1000 / hz;
+  // A random phase spreads the fleet's sends over the period instead of firing every bot at once.
+  return { periodMs, nextAt: start + rand() * periodMs };
+}
+
+/** True when due; moves the cadence on, skipping periods missed while the event loop was busy. */
+function due(c: Cadence | null, now: number): boolean {
+  if (c === null || now < c.nextAt) return false;
+  c.nextAt += c.periodMs;
+  if (c.nextAt < now) c.nextAt = now + c.periodMs;
+  return true;
+}
+
+export function createBot(index: number, url: string, client: TsworldClient, player: ClientEntity, cfg: BotDriveConfig): Bot {
+  const { area, rand } = cfg;
+  const start = cfg.now();
+  const channels = new Map<string, ChannelRecord & { replies: BotReply[]; sentAt: number[]; cadence: Cadence | null }>();
+  const byReply = new Map<string, ChannelRecord & { replies: BotReply[]; sentAt: number[] }>();
+  for (const channel of cfg.channels) {
+    const rec = { channel, track: createSeqTrack(), replies: [] as BotReply[], sentAt: [] as number[], cadence: cadence(channel.hz, start, rand) };
+    channels.set(channel.name, rec);
+    byReply.set(channel.reply, rec);
+  }
+  const disconnects: Disconnect[] = [];
+  const errors: ServerError[] = [];
+  const seen = new Map<string, string>();
+  const moveCadence = cadence(cfg.moveHz, start, rand);
+  const walk = { x: clamp(player.x, area.minX, area.maxX), z: clamp(player.z, area.minZ, area.maxZ), heading: rand() * 2 * Math.PI };
+  let movesSent = 0;
+  let positionUpdates = 0;
+  let ownPositionUpdates = 0;
+  let closeExpected = false;
+
+  client.on('call', (_entity, method, args) => {
+    const rec = byReply.get(method);
+    if (rec === undefined) return;
+    const seq = args[0] as number;
+    const sentAt = Number.isSafeInteger(seq) ? rec.sentAt[seq - 1] : undefined;
+    rec.replies.push({ seq, args, rttMs: sentAt === undefined ? NaN : cfg.now() - sentAt });
+    rec.track.reply(seq);
+    cfg.changed();
+  });
+  client.on('create', (entity) => {
+    if (!entity.isPlayer) seen.set(entity.id, entity.typeName);
+    cfg.changed();
+  });
+  client.on('positions', (moved) => {
+    for (const e of moved) {
+      if (e.id === player.id) ownPositionUpdates++;
+      else positionUpdates++;
+    }
+    cfg.changed();
+  });
+  client.on('error', (error) => {
+    errors.push(error);
+    cfg.changed();
+  });
+  client.on('close', (code, reason) => {
+    if (!closeExpected) disconnects.push({ code, reason, atMs: cfg.now() });
+    cfg.changed();
+  });
+
+  function move(): void {
+    walk.heading += (rand() - 0.5) * 0.8;
+    const step = cfg.speed / cfg.moveHz;
+    walk.x += Math.cos(walk.heading) * step;
+    walk.z += Math.sin(walk.heading) * step;
+    if (walk.x < area.minX || walk.x > area.maxX || walk.z < area.minZ || walk.z > area.maxZ) {
+      walk.heading += Math.PI;
+      walk.x = clamp(walk.x, area.minX, area.maxX);
+      walk.z = clamp(walk.z, area.minZ, area.maxZ);
+    }
+    client.syncPosition(walk.x, 0, walk.z, walk.heading);
+    movesSent++;
+  }
+
+  return {
+    index,
+    url,
+    client,
+    player,
+    channels,
+    get movesSent() {
+      return movesSent;
+    },
+    disconnects,
+    errors,
+    seen,
+    get positionUpdates() {
+      return positionUpdates;
+    },
+    get ownPositionUpdates() {
+      return ownPositionUpdates;
+    },
+    drive(now) {
+      if (!client.connected) return;
+      if (due(moveCadence, now)) move();
+      for (const rec of channels.values()) {
+        if (!due(rec.cadence, now)) continue;
+        const seq = rec.track.next();
+        rec.sentAt.push(now);
+        client.call(player.id, rec.channel.method, seq);
+      }
+    },
+    expectClose() {
+      closeExpected = true;
+    },
+  };
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return Number.isFinite(v) ? Math.min(Math.max(v, lo), hi) : lo;
+}
