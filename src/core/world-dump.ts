@@ -1,6 +1,7 @@
 import type { ComponentDump } from '../ecs/schema-match.ts';
 import { hashString, type ComponentDef } from '../ecs/schema.ts';
 import { ENTITY_ID_LENGTH, type EntityId } from './entity-id.ts';
+import type { AnyEntityType } from './entity-type.ts';
 import { TsworldError } from './errors.ts';
 import type { SpaceAoiConfig } from './space.ts';
 import { cloneValue } from './value-types.ts';
@@ -178,9 +179,9 @@ function dumpEntityTable(state: WorldState): EntityTableDump {
   const typeNames = new Interner<string>();
   const spaceIds = new Interner<EntityId>();
   spaceIds.of(state.nil.id);
-  // Keyed by the record's Set: entities of one type usually share the same component list object shape.
   const sets = new Interner<string>();
   const setLists: string[][] = [];
+  const setCache: SetCache = new Map();
   const attrs = new Map<string, AttrColumnsDump>();
   const clients: EntityTableDump['clients'] = [];
   const timers: EntityTableDump['timers'] = [];
@@ -191,7 +192,7 @@ function dumpEntityTable(state: WorldState): EntityTableDump {
     ids[row] = rec.id;
     type[row] = typeNames.of(rec.type.name);
     space[row] = spaceIds.of(rec.space.id);
-    componentSet[row] = componentSetOf(rec, sets, setLists);
+    componentSet[row] = componentSetOf(rec, sets, setLists, setCache);
     dumpAttrs(rec, attrs);
     if (rec.client !== null || rec.clientSyncing) clients.push({ row, client: rec.client, syncing: rec.clientSyncing });
     for (const t of rec.timers.values()) {
@@ -215,7 +216,18 @@ function dumpEntityTable(state: WorldState): EntityTableDump {
   };
 }
 
-function componentSetOf(rec: EntityRecord, sets: Interner<string>, lists: string[][]): number {
+/** The last component list seen per entity type: consecutive entities of a type nearly always share it. */
+type SetCache = Map<AnyEntityType, { defs: ComponentDef[]; index: number }>;
+
+function componentSetOf(rec: EntityRecord, sets: Interner<string>, lists: string[][], cache: SetCache): number {
+  const last = cache.get(rec.type);
+  if (last !== undefined && last.defs.length === rec.components.size && last.defs.every((d) => rec.components.has(d))) return last.index;
+  const index = internComponentSet(rec, sets, lists);
+  cache.set(rec.type, { defs: [...rec.components], index });
+  return index;
+}
+
+function internComponentSet(rec: EntityRecord, sets: Interner<string>, lists: string[][]): number {
   let key = '';
   for (const def of rec.components) key += `${def.name},`;
   const i = sets.of(key);

@@ -1,5 +1,6 @@
-import { addComponent, addEntity, removeEntity } from 'bitecs';
+import { removeEntity } from 'bitecs';
 import type { ComponentDef } from '../ecs/schema.ts';
+import { bulkAddComponents, bulkAddEntities } from './ecs-bulk.ts';
 import { armTimer } from './entity-handle.ts';
 import { ENTITY_ID_LENGTH } from './entity-id.ts';
 import type { AnyEntityType } from './entity-type.ts';
@@ -18,6 +19,8 @@ interface ComponentPlan {
   attach: ComponentDef[];
   /** Not in the dump for this entity (or not dumped at all): written with defaults, not a stale slot. */
   fresh: ComponentDef[];
+  /** The entities that follow this plan, for one bulk component add. */
+  eids: number[];
 }
 
 /**
@@ -68,13 +71,12 @@ export function loadWorld(dump: WorldDump, options: GameWorldOptions): { world: 
       plan = componentPlan(state, type, table.componentSets[componentSet[row]], dumped);
       plans.set(key, plan);
     }
-    for (const def of plan.attach) {
-      addComponent(state.ecs, eid, state.storage.store(def));
-      rec.components.add(def);
-    }
+    rec.components = new Set(plan.attach);
+    plan.eids.push(eid);
     for (const def of plan.fresh) fresh.push([rec, def]);
     recs[row] = rec;
   }
+  for (const plan of plans.values()) bulkAddComponents(state.ecs, plan.eids, plan.attach.map((def) => state.storage.store(def)));
 
   loadComponents(state, dump, report);
   for (const [rec, def] of fresh) state.storage.resetEntity(def, rec.eid);
@@ -128,10 +130,8 @@ function allocateEids(state: WorldState, highWater: number, table: EntityTableDu
     live[eid] = 1;
   }
   state.storage.ensureCapacity(highWater - 1);
-  for (let expected = 1; expected < highWater; expected++) {
-    const eid = addEntity(state.ecs);
-    if (eid !== expected) throw new TsworldError('INVALID_STATE', `eid allocation is not sequential on load (${eid} != ${expected})`);
-  }
+  // The world is fresh, so bitecs hands out 1..highWater-1 in order either way.
+  bulkAddEntities(state.ecs, highWater - 1);
   for (let eid = highWater - 1; eid >= 1; eid--) if (live[eid] === 0) removeEntity(state.ecs, eid);
 }
 
@@ -144,7 +144,7 @@ function componentPlan(state: WorldState, type: AnyEntityType, names: readonly s
     const def = state.storage.defByName(name);
     if (def !== undefined && !attach.includes(def)) attach.push(def);
   }
-  return { attach, fresh };
+  return { attach, fresh, eids: [] };
 }
 
 function loadComponents(state: WorldState, dump: WorldDump, report: LoadReport): void {
@@ -195,13 +195,19 @@ function restoreAttrs(state: WorldState, table: EntityTableDump, types: AnyEntit
   });
 }
 
+/** Every record starts in the nil space; rebuilding its member set beats 100k deletes from it. */
 function placeInSpaces(state: WorldState, table: EntityTableDump, spaces: SpaceRecord[], recs: EntityRecord[]): void {
+  const stayNil: EntityRecord[] = [];
   for (let row = 0; row < recs.length; row++) {
     const space = spaces[table.space[row]];
-    if (space === state.nil) continue;
     const rec = recs[row];
-    state.nil.members.delete(rec);
+    if (space === state.nil) {
+      stayNil.push(rec);
+      continue;
+    }
     space.members.add(rec);
     rec.space = space;
   }
+  state.nil.members.clear();
+  for (const rec of stayNil) state.nil.members.add(rec);
 }
