@@ -50,6 +50,58 @@ function emitFlips(L: GridLayout, ev: AoiEventBuffer, i: number, flips: Int32Arr
 }
 
 /**
+ * The one squared radius every sweepable entry has before and after, or -1. The common case (a space's
+ * default radius for all) then tests a pair with two comparisons instead of four, and its flips are
+ * symmetric. SPECIAL entries (NaN positions, never paired) do not count.
+ */
+function uniformRadius2(L: GridLayout): number {
+  const { sFlag, sR2, sOR2, count } = L;
+  let r2 = -1;
+  for (let i = 0; i < count; i++) {
+    if ((sFlag[i] & SPECIAL) !== 0) continue;
+    if (r2 < 0) r2 = sR2[i];
+    if (sR2[i] !== r2 || sOR2[i] !== r2) return -1;
+  }
+  return r2;
+}
+
+/** sweepAll when every entry has the same radius: one flip test covers both directions. */
+function sweepAllUniform(L: GridLayout, ev: AoiEventBuffer, flips: Int32Array, r2: number): void {
+  const { cellStart, sX, sZ, sOX, sOZ, width, height } = L;
+  const S = STENCIL;
+  for (let row = S; row < height - S; row++) {
+    for (let col = S; col < width - S; col++) {
+      const k = row * width + col;
+      const a = cellStart[k];
+      const b = cellStart[k + 1];
+      if (a === b) continue;
+      for (let i = a; i < b; i++) {
+        const xn = sX[i];
+        const zn = sZ[i];
+        const xo = sOX[i];
+        const zo = sOZ[i];
+        let m = 0;
+        for (let rr = 0; rr <= S; rr++) {
+          const base = k + rr * width;
+          const end = cellStart[base + S + 1];
+          for (let j = rr === 0 ? i + 1 : cellStart[base - S]; j < end; j++) {
+            let dx = xn - sX[j];
+            let dz = zn - sZ[j];
+            const dNew = dx * dx + dz * dz;
+            dx = xo - sOX[j];
+            dz = zo - sOZ[j];
+            const dOld = dx * dx + dz * dz;
+            flips[m] = j;
+            m += +(dNew <= r2) ^ +(dOld <= r2);
+          }
+        }
+        if (m > 0) emitFlips(L, ev, i, flips, m);
+      }
+    }
+  }
+}
+
+/**
  * Most entities changed: every cell once with the half stencil (the rest of the own row range, then the
  * full ranges of the next STENCIL rows), so each pair is visited exactly once. Unchanged pairs are
  * visited too; their before and after agree, so they cannot flip.
@@ -57,6 +109,11 @@ function emitFlips(L: GridLayout, ev: AoiEventBuffer, i: number, flips: Int32Arr
 export function sweepAll(L: GridLayout, ev: AoiEventBuffer, scratch: SweepScratch): void {
   const { cellStart, sX, sZ, sOX, sOZ, sR2, sOR2, width, height } = L;
   const flips = scratch.ensure(L.count);
+  const uniform = uniformRadius2(L);
+  if (uniform >= 0) {
+    sweepAllUniform(L, ev, flips, uniform);
+    return;
+  }
   const S = STENCIL;
   for (let row = S; row < height - S; row++) {
     for (let col = S; col < width - S; col++) {
