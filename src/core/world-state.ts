@@ -16,7 +16,8 @@ export type EntityState = 'creating' | 'alive' | 'destroying' | 'destroyed';
 export interface EntityRecord {
   readonly id: EntityId;
   readonly eid: number;
-  readonly type: AnyEntityType;
+  /** Replaced by an in-place code swap (world-swap.ts) with the same-named type of the new code. */
+  type: AnyEntityType;
   handle: AnyEntity;
   state: EntityState;
   space: SpaceRecord;
@@ -32,7 +33,8 @@ export interface EntityRecord {
 
 export interface SpaceRecord {
   readonly id: EntityId;
-  readonly type: SpaceType | null;
+  /** Replaced by an in-place code swap (world-swap.ts), like an entity's type. */
+  type: SpaceType | null;
   readonly aoi: SpaceAoiConfig;
   readonly index: AoiIndex | null;
   handle: Space;

@@ -194,7 +194,8 @@ export function buildApi(state: WorldState): GameWorld {
       state.pendingCreates++;
       defer(() => {
         state.pendingCreates--;
-        createEntityNow(state, resolved, id, options);
+        // By name again: an in-place code swap (world-swap.ts) may have replaced the type since the request.
+        createEntityNow(state, state.types.get(resolved.name) ?? resolved, id, options);
       });
       return id;
     },
@@ -225,7 +226,7 @@ export function buildApi(state: WorldState): GameWorld {
       const resolved = state.spaceTypes.get(name);
       if (resolved === undefined) throw new TsworldError('UNKNOWN_SPACE', `space type ${name} is not registered in this world`);
       const id = options.id ?? state.ids.next();
-      defer(() => createSpaceNow(state, resolved, id, options.aoi));
+      defer(() => createSpaceNow(state, state.spaceTypes.get(name) ?? resolved, id, options.aoi));
       return id;
     },
     destroySpace(id) {

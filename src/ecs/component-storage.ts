@@ -36,11 +36,19 @@ export interface ComponentStorage {
   dump(def: ComponentDef, count: number): ComponentDump;
   /** Loads a dump made by possibly older code: fields matched by name, see matchComponentSchema. */
   load(def: ComponentDef, dump: ComponentDump): void;
+  /**
+   * In-place code reload: `def` is a re-evaluated declaration of a registered component (same name and
+   * schema hash, defaults may differ) and becomes its declaration. The arrays are kept, and earlier
+   * declarations keep resolving to them, so a callback queued by the old code still works.
+   */
+  adopt(def: ComponentDef): void;
 }
 
 interface Entry {
   def: ComponentDef;
   store: Record<string, FieldArray>;
+  /** Declarations this one replaced (see adopt). */
+  previous: Set<ComponentDef> | null;
 }
 
 export function createComponentStorage(options: ComponentStorageOptions = {}): ComponentStorage {
@@ -53,7 +61,7 @@ export function createComponentStorage(options: ComponentStorageOptions = {}): C
 
   const entryOf = (def: ComponentDef): Entry => {
     const entry = entries.get(def.name);
-    if (entry === undefined || entry.def !== def) {
+    if (entry === undefined || (entry.def !== def && entry.previous?.has(def) !== true)) {
       throw new TsworldError('INVALID_ARGUMENT', `component ${def.name} is not registered in this world`);
     }
     return entry;
@@ -77,14 +85,14 @@ export function createComponentStorage(options: ComponentStorageOptions = {}): C
     register<F extends FieldSpecs>(def: ComponentDef<F>): ComponentStore<F> {
       const existing = entries.get(def.name);
       if (existing !== undefined) {
-        if (existing.def !== def) {
+        if (existing.def !== def && existing.previous?.has(def) !== true) {
           throw new TsworldError('INVALID_DECLARATION', `two different components are named ${def.name}`);
         }
         return existing.store as ComponentStore<F>;
       }
       const store: Record<string, FieldArray> = {};
       allocate(def, store, capacity);
-      entries.set(def.name, { def, store });
+      entries.set(def.name, { def, store, previous: null });
       return store as ComponentStore<F>;
     },
     store<F extends FieldSpecs>(def: ComponentDef<F>): ComponentStore<F> {
@@ -117,6 +125,16 @@ export function createComponentStorage(options: ComponentStorageOptions = {}): C
           return { name: field.name, type: field.type, bytes: new Uint8Array(arr.buffer.slice(0, n * arr.BYTES_PER_ELEMENT)) };
         }),
       };
+    },
+    adopt(def) {
+      const entry = entries.get(def.name);
+      if (entry === undefined) throw new TsworldError('INVALID_ARGUMENT', `component ${def.name} is not registered in this world`);
+      if (entry.def === def) return;
+      if (entry.def.schemaHash !== def.schemaHash) {
+        throw new TsworldError('SCHEMA_MISMATCH', `component ${def.name}: its fields changed, the arrays cannot be kept`);
+      }
+      (entry.previous ??= new Set()).add(entry.def);
+      entry.def = def;
     },
     load(def, dump) {
       const store = entryOf(def).store;
