@@ -42,6 +42,8 @@ export interface BotRecord {
   readonly player: ClientEntity;
   readonly channels: ReadonlyMap<string, ChannelRecord>;
   readonly movesSent: number;
+  /** Where the bot last told the server its player is (its start position before the first move). */
+  readonly position: { readonly x: number; readonly z: number };
   /** Closes this harness did not ask for. */
   readonly disconnects: readonly Disconnect[];
   readonly errors: readonly ServerError[];
@@ -171,6 +173,9 @@ export function createBot(index: number, url: string, client: TsworldClient, pla
     channels,
     get movesSent() {
       return movesSent;
+    },
+    get position() {
+      return { x: walk.x, z: walk.z };
     },
     disconnects,
     errors,

@@ -1,0 +1,102 @@
+// The MMO page: the SDK bundle (tsworld-client.js) is built from src/client by `tsworld start`.
+import { connectClient } from './tsworld-client.js';
+
+const WORLD_SIZE = 500; // examples/mmo/game/layout.ts
+const AOI_RADIUS = 50;
+const SPEED = 60; // units per second while a key is held
+const SYNC_HZ = 10; // position messages per second, well under the gate's rate limit
+const ECHO_EVERY_MS = 2000;
+
+const $ = (id) => document.getElementById(id);
+const canvas = $('world');
+const ctx = canvas.getContext('2d');
+const scale = canvas.width / WORLD_SIZE;
+const setStatus = (text, kind) => { $('status').textContent = text; $('status').className = `status ${kind ?? ''}`; };
+
+const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+const client = await connectClient({ url }).catch((err) => {
+  setStatus(`cannot connect: ${err.message}`, 'bad');
+  throw err;
+});
+setStatus(`connected to ${location.host}`, 'ok');
+client.on('close', (code, reason) => setStatus(`disconnected (${code}${reason ? `: ${reason}` : ''}) — reload to reconnect`, 'bad'));
+client.on('error', (e) => setStatus(`server refused: ${e.message}`, 'bad'));
+
+const player = await client.waitForPlayer();
+$('me').textContent = player.attrs.name;
+$('game').textContent = String(player.attrs.gameId);
+client.on('attrs', (e) => { if (e === client.player) $('score').textContent = String(e.attrs.score); });
+
+// The page's own idea of where the player is: the server echoes positions back quantized, and following
+// those echoes while moving would make the avatar stutter.
+const me = { x: player.x, z: player.z, yaw: player.yaw };
+const held = new Set();
+const KEYS = { ArrowUp: 'up', KeyW: 'up', ArrowDown: 'down', KeyS: 'down', ArrowLeft: 'left', KeyA: 'left', ArrowRight: 'right', KeyD: 'right' };
+addEventListener('keydown', (ev) => { if (KEYS[ev.code]) { held.add(KEYS[ev.code]); ev.preventDefault(); } });
+addEventListener('keyup', (ev) => held.delete(KEYS[ev.code]));
+addEventListener('blur', () => held.clear());
+
+let echoSeq = 0;
+const echoSent = new Map();
+client.on('call', (_entity, method, args) => {
+  if (method !== 'onEcho') return;
+  const [seq, tag] = args;
+  $('tag').textContent = tag;
+  const at = echoSent.get(seq);
+  echoSent.delete(seq);
+  if (at !== undefined) $('rtt').textContent = `${Math.round(performance.now() - at)} ms`;
+});
+setInterval(() => {
+  if (!client.player) return;
+  echoSent.set(++echoSeq, performance.now());
+  client.call(client.player.id, 'echo', echoSeq);
+}, ECHO_EVERY_MS);
+
+let lastFrame = performance.now();
+let lastSync = 0;
+let dirty = false;
+function frame(t) {
+  const dt = Math.min(0.1, (t - lastFrame) / 1000);
+  lastFrame = t;
+  const dx = (held.has('right') ? 1 : 0) - (held.has('left') ? 1 : 0);
+  const dz = (held.has('down') ? 1 : 0) - (held.has('up') ? 1 : 0);
+  if (dx !== 0 || dz !== 0) {
+    const len = Math.hypot(dx, dz);
+    me.x = Math.min(WORLD_SIZE, Math.max(0, me.x + (dx / len) * SPEED * dt));
+    me.z = Math.min(WORLD_SIZE, Math.max(0, me.z + (dz / len) * SPEED * dt));
+    me.yaw = Math.atan2(dz, dx);
+    dirty = true;
+  }
+  if (dirty && t - lastSync >= 1000 / SYNC_HZ) {
+    client.syncPosition(me.x, 0, me.z, me.yaw);
+    lastSync = t;
+    dirty = false;
+  }
+  draw();
+  requestAnimationFrame(frame);
+}
+
+function dot(x, z, r, color) {
+  ctx.fillStyle = color;
+  ctx.beginPath();
+  ctx.arc(x * scale, z * scale, r, 0, 2 * Math.PI);
+  ctx.fill();
+}
+
+function draw() {
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  ctx.strokeStyle = '#1f6feb55';
+  ctx.beginPath();
+  ctx.arc(me.x * scale, me.z * scale, AOI_RADIUS * scale, 0, 2 * Math.PI);
+  ctx.stroke();
+  let inSight = 0;
+  for (const e of client.entities.values()) {
+    if (e.isPlayer) continue;
+    inSight++;
+    dot(e.x, e.z, e.typeName === 'Monster' ? 3 : 5, e.typeName === 'Monster' ? '#cf222e' : '#2da44e');
+  }
+  dot(me.x, me.z, 6, '#1f6feb');
+  $('sight').textContent = String(inSight);
+}
+
+requestAnimationFrame(frame);
