@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { killCommand } from './commands/kill.ts';
+import { reloadCommand } from './commands/reload.ts';
 import { startCommand } from './commands/start.ts';
 import { statusCommand } from './commands/status.ts';
 import { stopCommand } from './commands/stop.ts';
@@ -12,6 +13,9 @@ commands:
   stop [dir]             stop gates, then games, then dispatchers, gracefully
   kill [dir]             force-kill every process of the deployment
   status [dir] [--json]  show the deployment's processes
+  reload [dir]           hot swap every game in turn: freeze, snapshot, restore with the new code;
+                         clients stay connected and no message is lost
+         --resume        restore games whose reload failed (after fixing the code), from their snapshots
 
 dir is a deployment directory holding tsworld.config.json (default: the current directory).`;
 
@@ -25,6 +29,7 @@ export async function main(argv: string[]): Promise<number> {
       options: {
         foreground: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
+        resume: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -45,6 +50,8 @@ export async function main(argv: string[]): Promise<number> {
         return await stopCommand(dir);
       case 'kill':
         return await killCommand(dir);
+      case 'reload':
+        return await reloadCommand(dir, { resume: parsed.values.resume });
       case 'status':
         return await statusCommand(dir, { json: parsed.values.json });
       default:

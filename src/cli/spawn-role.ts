@@ -10,6 +10,8 @@ export interface ReadyMessage {
   type: 'ready';
   url?: string;
   listen?: string;
+  /** A restored game: ms from the old process's last tick to this one's first. */
+  pauseMs?: number;
 }
 
 export interface SpawnedRole {
@@ -31,6 +33,11 @@ export interface SpawnRoleOptions {
   readyTimeoutMs: number;
   /** Extra role arguments, e.g. `--restore` for hot swap. */
   extraArgs?: string[];
+  /**
+   * The IPC message that counts as started: 'ready' (serving), or 'standby' (a hot-swap successor that
+   * has loaded its code and waits for the snapshot; see `awaitRoleMessage`).
+   */
+  until?: 'ready' | 'standby';
   onOutput?: (chunk: Buffer) => void;
 }
 
@@ -78,10 +85,11 @@ export function spawnRole(opts: SpawnRoleOptions): Promise<SpawnedRole> {
       child.kill('SIGKILL');
       reject(new TsworldError('INVALID_STATE', `${name} failed to start: ${why}${logTail(opts.logFile)}`));
     };
+    const until = opts.until ?? 'ready';
     const onMessage = (msg: unknown): void => {
-      if (isReady(msg)) {
+      if (isMessage(msg, until)) {
         cleanup();
-        resolve({ child, ready: msg });
+        resolve({ child, ready: msg as ReadyMessage });
       }
     };
     const onExit = (code: number | null, signal: NodeJS.Signals | null): void =>
@@ -97,8 +105,35 @@ export function spawnRole(opts: SpawnRoleOptions): Promise<SpawnedRole> {
   });
 }
 
-function isReady(msg: unknown): msg is ReadyMessage {
-  return typeof msg === 'object' && msg !== null && (msg as { type?: unknown }).type === 'ready';
+function isMessage(msg: unknown, type: string): boolean {
+  return typeof msg === 'object' && msg !== null && (msg as { type?: unknown }).type === type;
+}
+
+/** Waits for one IPC message of `type` from a spawned role; rejects if it exits or stays silent. */
+export function awaitRoleMessage(child: ChildProcess, type: string, timeoutMs: number, logFile: string): Promise<ReadyMessage> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (msg: unknown): void => {
+      if (!isMessage(msg, type)) return;
+      cleanup();
+      resolve(msg as ReadyMessage);
+    };
+    const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
+      cleanup();
+      reject(new TsworldError('INVALID_STATE', `exited with ${signal ?? `code ${code}`}${logTail(logFile)}`));
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      child.kill('SIGKILL');
+      reject(new TsworldError('INVALID_STATE', `no '${type}' after ${timeoutMs} ms${logTail(logFile)}`));
+    }, timeoutMs);
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
 }
 
 function logTail(file: string): string {

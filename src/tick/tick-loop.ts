@@ -43,7 +43,8 @@ export interface TickLoop {
   readonly ticks: number;
   /** Runs one whole tick now, independent of the scheduler. */
   tickOnce(): TickReport;
-  start(): void;
+  /** `immediate`: run the first tick now rather than one period from now (a restored game's pause ends sooner). */
+  start(options?: { immediate?: boolean }): void;
   stop(): void;
 }
 
@@ -129,11 +130,12 @@ export function createTickLoop(options: TickLoopOptions): TickLoop {
       return ticks;
     },
     tickOnce,
-    start() {
+    start(startOptions) {
       if (running) return;
       running = true;
-      nextDue = clock.now() + periodMs;
-      cancel = scheduler.schedule(run, periodMs);
+      const delay = startOptions?.immediate ? 0 : periodMs;
+      nextDue = clock.now() + delay;
+      cancel = scheduler.schedule(run, delay);
     },
     stop() {
       running = false;

@@ -6,6 +6,7 @@ import { spawnRole, type SpawnedRole } from '../spawn-role.ts';
 import { stopProcesses } from '../stop-processes.ts';
 import { createLinePrefixer } from '../line-prefixer.ts';
 import { buildBrowserClient } from '../build-client.ts';
+import { EXIT_FROZEN } from '../../roles/shared/role-process.ts';
 
 export interface StartOptions {
   foreground: boolean;
@@ -120,7 +121,9 @@ export async function startCommand(dir: string, opts: StartOptions): Promise<num
       if (stopping) return;
       stopping = true;
       say(`\n${why}: stopping gates, games, dispatchers`);
-      void stopProcesses(started, 10_000, say).then(() => {
+      // A reload may have replaced games since start: the run file has the current pids.
+      const current = readRunState(deploymentDir)?.processes ?? started;
+      void stopProcesses(current, 10_000, say).then(() => {
         clearRunState(deploymentDir);
         say('all processes stopped');
         resolvePromise(0);
@@ -128,10 +131,16 @@ export async function startCommand(dir: string, opts: StartOptions): Promise<num
     };
     process.once('SIGINT', () => shutdown('Ctrl-C'));
     process.once('SIGTERM', () => shutdown('SIGTERM'));
-    for (const { child } of children) {
+    children.forEach(({ child }, i) => {
+      const name = `${started[i].role}${started[i].id}`;
       child.once('exit', (code, signal) => {
-        if (!stopping) shutdown(`${child.pid} exited (${signal ?? `code ${code}`})`);
+        if (stopping) return;
+        if (code === EXIT_FROZEN) {
+          say(`${name} froze for a hot swap; its successor (started by tsworld reload) logs to ${started[i].logFile}`);
+          return;
+        }
+        shutdown(`${name} exited (${signal ?? `code ${code}`})`);
       });
-    }
+    });
   });
 }

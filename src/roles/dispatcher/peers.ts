@@ -57,6 +57,11 @@ export function createPeerTable(deps: { now: () => number; random: () => number 
       const existing = games.get(id);
       let flushed: HeldFrame[] = [];
       if (existing && isRestore) {
+        // The frozen process may not have closed its link yet; from now on that link means nothing.
+        if (existing.link && existing.link !== link) {
+          byLink.delete(existing.link);
+          gameLinks.delete(existing.link);
+        }
         if (existing.downTimer) clearTimeout(existing.downTimer);
         existing.downTimer = null;
         existing.link = link;

@@ -33,6 +33,18 @@ export interface ClientViews {
   /** Called at the end of each outbound phase. */
   endTick(): void;
   readonly size: number;
+  /** Plain data for a hot-swap snapshot: clients must keep their handles across the swap. */
+  dump(): ClientViewDump[];
+  restore(dumps: readonly ClientViewDump[]): void;
+}
+
+export interface ClientViewDump {
+  clientId: string;
+  gateId: number;
+  owner: EntityId;
+  handles: [EntityId, number][];
+  nextHandle: number;
+  freeHandles: number[];
 }
 
 export function createClientViews(): ClientViews {
@@ -84,6 +96,29 @@ export function createClientViews(): ClientViews {
     },
     get size() {
       return views.size;
+    },
+    dump() {
+      return [...views.values()].map((v) => ({
+        clientId: v.clientId,
+        gateId: v.gateId,
+        owner: v.owner,
+        handles: [...v.handles],
+        nextHandle: v.nextHandle,
+        freeHandles: [...v.freeHandles],
+      }));
+    },
+    restore(dumps) {
+      for (const d of dumps) {
+        views.set(d.clientId, {
+          clientId: d.clientId,
+          gateId: d.gateId,
+          owner: d.owner,
+          handles: new Map(d.handles),
+          fresh: new Set(),
+          nextHandle: d.nextHandle,
+          freeHandles: [...d.freeHandles],
+        });
+      }
     },
   };
 }

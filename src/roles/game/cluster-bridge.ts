@@ -4,12 +4,15 @@ import type { GameWorld } from '../../core/world-api.ts';
 import { FILTER_OPS, MSG, entityIdShard, type WireCodec } from '../../protocol/index.ts';
 import type { KvStore } from '../../storage/index.ts';
 import type { Link } from '../../transport/index.ts';
+import type { Inflight } from './inflight.ts';
 
 export interface ClusterBridgeDeps {
   gameId: number;
   codec: WireCodec;
   ids: EntityIdGenerator;
   kv: KvStore;
+  /** KV answers are tracked so a hot-swap freeze waits for them. */
+  inflight: Inflight;
   /** Dispatcher links in dispatcher-id order; entity traffic goes to the entity's shard. */
   dispatchers(): readonly (Link | undefined)[];
   clientGates: Map<string, number>;
@@ -40,7 +43,7 @@ export function createClusterBridge(deps: ClusterBridgeDeps): ClusterApi {
 
   /** KV results re-enter the game loop through world.post: game code never runs concurrently with a tick. */
   function settle<T>(promise: Promise<T>, done: (err: Error | null, value: T | undefined) => void): void {
-    promise.then(
+    deps.inflight.track(promise).then(
       (value) => deps.world().post(() => done(null, value)),
       (err: unknown) => deps.world().post(() => done(err instanceof Error ? err : new Error(String(err)), undefined)),
     );

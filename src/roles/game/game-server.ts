@@ -1,17 +1,20 @@
-import type { Logger } from '../../observability/index.ts';
 import type { AoiIndexFactory } from '../../aoi/aoi-index.ts';
 import { createEntityIdGenerator } from '../../core/entity-id.ts';
 import type { AnyEntity } from '../../core/entity.ts';
-import type { GameWorld } from '../../core/world-api.ts';
+import type { GameWorld, GameWorldOptions } from '../../core/world-api.ts';
 import { createGameWorld } from '../../core/world.ts';
-import { MSG, clientErrorCode, type WireCodec } from '../../protocol/index.ts';
+import { restoreFromFile, summarizeLoadReport } from '../../hotswap/index.ts';
+import type { Logger } from '../../observability/index.ts';
+import { MSG, clientErrorCode, entityIdShard, type WireCodec } from '../../protocol/index.ts';
 import type { EntityStorage, KvStore, StoredData } from '../../storage/index.ts';
 import { createTickLoop, type TickLoop, type TickReport } from '../../tick/tick-loop.ts';
 import { connectLink, type Link } from '../../transport/index.ts';
 import { createClientViews } from './client-views.ts';
 import { createClusterBridge } from './cluster-bridge.ts';
+import { createFreezer, type FreezeOutcome, type GameSnapshotExtra } from './game-freeze.ts';
 import type { GameModule } from './game-module.ts';
 import { createInbound, type InboundFrame } from './inbound.ts';
+import { createInflight } from './inflight.ts';
 import { createOutbound } from './outbound.ts';
 
 export interface GameServerOptions {
@@ -26,14 +29,23 @@ export interface GameServerOptions {
   codec: WireCodec;
   log: Logger;
   aoiFactory: AoiIndexFactory;
+  /** Hot swap: restore the world from this snapshot instead of starting empty. */
+  restoreFrom?: string;
   onTick?: (report: TickReport) => void;
 }
 
 export interface GameServer {
   readonly world: GameWorld;
   readonly loop: TickLoop;
-  /** Stops the loop, saves every persistent entity, flushes and disconnects. */
-  stop(): Promise<void>;
+  /** Resolves after the first tick (for a restored game: the end of its pause, in ms since the freeze). */
+  readonly firstTick: Promise<{ pauseMs: number | null }>;
+  /** Hot swap: queue at the dispatchers, finish in-flight work, write the snapshot. The process then exits. */
+  freeze(path: string): Promise<FreezeOutcome>;
+  /**
+   * Stops the loop, saves every persistent entity (unless `save` is false: after a freeze the snapshot
+   * carries the state on), flushes and disconnects.
+   */
+  stop(options?: { save?: boolean }): Promise<void>;
 }
 
 /**
@@ -48,18 +60,21 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
   const clientGates = new Map<string, number>();
   const inboundQueue: InboundFrame[] = [];
   const saving = new Set<Promise<void>>();
+  const inflight = createInflight();
+  let stopping = false;
 
   const cluster = createClusterBridge({
     gameId: opts.id,
     codec,
     ids,
     kv: opts.kv,
+    inflight,
     dispatchers: () => links,
     clientGates,
     world: () => world,
   });
 
-  const world: GameWorld = createGameWorld({
+  const worldOptions: GameWorldOptions = {
     gameId: opts.id,
     entityTypes: module.entityTypes,
     spaceTypes: module.spaceTypes,
@@ -82,13 +97,29 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
       },
     },
     onError: (error, where) => log.error({ err: error }, `game code failed in ${where}`),
-  });
+  };
+
+  const views = createClientViews();
+  let restoredExtra: GameSnapshotExtra | null = null;
+  let world: GameWorld;
+  if (opts.restoreFrom) {
+    const restored = restoreFromFile(opts.restoreFrom, worldOptions);
+    world = restored.world;
+    restoredExtra = restored.extra as GameSnapshotExtra;
+    for (const [clientId, gateId] of restoredExtra.clientGates) clientGates.set(clientId, gateId);
+    views.restore(restoredExtra.views);
+    log.info(
+      { entities: world.entityCount, clients: views.size, readMs: restored.readMs, loadMs: restored.loadMs, tick: world.tick },
+      `restored from ${opts.restoreFrom}: ${summarizeLoadReport(restored.report)}`,
+    );
+  } else {
+    world = createGameWorld(worldOptions);
+  }
   for (const [name, system] of Object.entries(module.systems ?? {})) world.addSystem(name, system);
 
-  function linkFor(entityId: string): Link | undefined {
-    const n = links.length;
-    return links[((entityId.charCodeAt(14) << 8) | entityId.charCodeAt(15)) % n];
-  }
+  const linkFor = (entityId: string): Link | undefined => links[entityIdShard(entityId, links.length)];
+  /** The dispatcher that carries a gate's client traffic: GoWorld's (gateId - 1) % N. */
+  const gateLink = (gateId: number): Link | undefined => links[(gateId - 1) % links.length];
 
   function notify(spec: typeof MSG.NOTIFY_CREATE_ENTITY | typeof MSG.NOTIFY_DESTROY_ENTITY, e: AnyEntity): void {
     const link = linkFor(e.id);
@@ -102,8 +133,7 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
       log.error({ entityId: e.id }, 'no persistent snapshot to save');
       return then?.();
     }
-    const p = opts.storage
-      .save(e.typeName, e.id, data as StoredData)
+    const p = inflight.track(opts.storage.save(e.typeName, e.id, data as StoredData))
       .catch((err: unknown) => log.error({ err, entityId: e.id }, 'save failed'))
       .finally(() => {
         saving.delete(p);
@@ -112,16 +142,16 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
     saving.add(p);
   }
 
-  /** The dispatcher that carries a gate's client traffic: GoWorld's (gateId - 1) % N. */
-  const gateLink = (gateId: number): Link | undefined => links[(gateId - 1) % links.length];
-
-  const views = createClientViews();
   const outbound = createOutbound({ world, views, codec, gateLink, gateOf: (c) => clientGates.get(c) });
+  // A restored game is past deployment-ready: onGameReady already ran in the process it replaces.
+  let deploymentReady = restoredExtra !== null;
+  const freezer = createFreezer({ world, codec, log, links: () => links, inflight, views, clientGates });
   const handleFrame = createInbound({
     world,
     codec,
     log,
     storage: opts.storage,
+    inflight,
     clientGates,
     bootEntity: module.bootEntity,
     sendClientError(clientId, result) {
@@ -144,14 +174,16 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
         log.error({ err }, 'onGameReady failed');
       }
     },
-    onFreezeAck() {},
+    onFreezeAck: (dispatcherId) => freezer.acked(dispatcherId),
   });
-  let deploymentReady = false;
 
   const syncEvery = Math.max(1, Math.round(opts.tickHz / opts.positionSyncHz));
   const saveEveryTicks = Math.max(1, Math.round(opts.saveIntervalSec * opts.tickHz));
   const loadEveryTicks = Math.max(1, opts.tickHz);
   let busyMs = 0;
+  let resolveFirstTick: (v: { pauseMs: number | null }) => void = () => {};
+  const firstTick = new Promise<{ pauseMs: number | null }>((r) => (resolveFirstTick = r));
+  let ticked = false;
 
   const loop = createTickLoop({
     world,
@@ -177,6 +209,12 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
     onTick(report) {
       busyMs += report.totalMs;
       opts.onTick?.(report);
+      if (!ticked) {
+        ticked = true;
+        resolveFirstTick({ pauseMs: restoredExtra ? Date.now() - restoredExtra.frozenAtMs : null });
+      }
+      // The freeze happens between ticks, once the dispatchers queue and nothing is in flight.
+      freezer.afterTick(loop);
     },
     onOverrun(report) {
       log.warn({ tick: report.tick, ms: report.totalMs, phases: report.phases }, 'tick overran its budget');
@@ -203,26 +241,30 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
         onError: (err) => log.warn({ err, dispatcher: i + 1 }, 'dispatcher link error'),
         onClose(_link, err) {
           links[i] = undefined;
-          if (!stopping) log.error({ err, dispatcher: i + 1 }, 'lost the dispatcher; exiting so the deployment notices');
-          if (!stopping) process.exitCode = 1;
+          if (stopping || freezer.frozen) return;
+          log.error({ err, dispatcher: i + 1 }, 'lost the dispatcher; exiting so the deployment notices');
+          process.exitCode = 1;
+          loop.stop();
         },
       });
       links[i] = link;
-      codec.encodeTo(link, MSG.SET_GAME_ID, { gameId: opts.id, isRestore: false, banBootEntity: false, entityIds: [] });
+      const entityIds = restoredExtra ? world.entities().map((e) => e.id) : [];
+      codec.encodeTo(link, MSG.SET_GAME_ID, { gameId: opts.id, isRestore: restoredExtra !== null, banBootEntity: false, entityIds });
       link.flush();
     }),
   );
-  let stopping = false;
-  loop.start();
-  log.info({ gameId: opts.id, tickHz: opts.tickHz, dispatchers: links.length }, 'game running');
+  loop.start({ immediate: restoredExtra !== null });
+  log.info({ gameId: opts.id, tickHz: opts.tickHz, dispatchers: links.length, restored: restoredExtra !== null }, 'game running');
 
   return {
     world,
     loop,
-    async stop() {
+    firstTick,
+    freeze: (path) => freezer.start(path),
+    async stop(options) {
       stopping = true;
       loop.stop();
-      for (const e of world.entities()) if (e.type.persistent && !e.destroyed) save(e);
+      if (options?.save !== false) for (const e of world.entities()) if (e.type.persistent && !e.destroyed) save(e);
       await Promise.all([...saving]);
       for (const link of links) link?.close();
     },

@@ -10,6 +10,7 @@ import {
   type WireCodec,
 } from '../../protocol/index.ts';
 import type { EntityStorage } from '../../storage/index.ts';
+import type { Inflight } from './inflight.ts';
 
 /** A frame received from a dispatcher, copied so it can wait for the tick's inbound phase. */
 export interface InboundFrame {
@@ -22,6 +23,8 @@ export interface InboundDeps {
   codec: WireCodec;
   log: Logger;
   storage: EntityStorage;
+  /** Storage loads are tracked so a hot-swap freeze waits for them. */
+  inflight: Inflight;
   /** Client id → gate id, for every client bound to an entity on this game. */
   clientGates: Map<string, number>;
   /** Sends an ERROR to a client (a refused call must be answered, not silently dropped). */
@@ -110,7 +113,7 @@ export function createInbound(deps: InboundDeps): (frame: InboundFrame) => void 
       }
       case MSG.LOAD_ENTITY_ANYWHERE.id: {
         const m = decode(MSG.LOAD_ENTITY_ANYWHERE, body);
-        deps.storage.load(m.typeName, m.entityId).then(
+        deps.inflight.track(deps.storage.load(m.typeName, m.entityId)).then(
           (attrs) =>
             world.post(() => {
               if (attrs === undefined) {

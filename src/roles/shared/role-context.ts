@@ -1,4 +1,4 @@
-import type { Logger } from '../../observability/index.ts';
+import type { ProcessLogger } from '../../observability/index.ts';
 import { loadConfig, type DeploymentConfig, type ProcessConfig } from '../../config/index.ts';
 import { createLogger } from '../../observability/index.ts';
 import { createPackr, createWireCodec, type WireCodec } from '../../protocol/index.ts';
@@ -10,7 +10,7 @@ export interface RoleContext<C extends ProcessConfig> {
   args: RoleArgs;
   config: DeploymentConfig;
   self: C;
-  log: Logger;
+  log: ProcessLogger;
   codec: WireCodec;
 }
 

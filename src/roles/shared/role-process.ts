@@ -24,8 +24,11 @@ export function parseRoleArgs(argv: string[]): RoleArgs {
   return { configPath: values.config, id, foreground: values.foreground, restore: values.restore };
 }
 
+/** Exit code of a game that froze itself for a hot swap: not a crash, its successor restores the snapshot. */
+export const EXIT_FROZEN = 75;
+
 /** Tells the CLI this process serves. Without an IPC channel (started by hand) it is a no-op. */
-export function notifyReady(info: { url?: string; listen?: string }): void {
+export function notifyReady(info: { url?: string; listen?: string; pauseMs?: number }): void {
   process.send?.({ type: 'ready', ...info });
   // A daemonized role must outlive the CLI that started it; the CLI disconnects after "ready".
 }

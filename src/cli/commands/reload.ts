@@ -1,0 +1,142 @@
+import { existsSync, renameSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../../config/index.ts';
+import { isOurProcess, readRunState, writeRunState, type ProcessRecord, type RunState } from '../run-state.ts';
+import { awaitRoleMessage, spawnRole, type SpawnedRole } from '../spawn-role.ts';
+import { resolveConfigPath } from './start.ts';
+
+export interface ReloadOptions {
+  /** Only restore games whose process is gone but whose snapshot is on disk (after a failed reload). */
+  resume: boolean;
+  /** Seconds a game may take to freeze and exit. */
+  freezeTimeoutSec?: number;
+}
+
+const snapshotOf = (dir: string, id: number): string => join(dir, `game${id}.snapshot`);
+
+/**
+ * GoWorld's reload, game by game: SIGHUP makes the game queue its packets at the dispatchers, finish its
+ * tick and in-flight work, write its snapshot and exit; a new process running the new code restores it
+ * and the dispatchers flush the queue in order. Gates and dispatchers keep running, so clients stay
+ * connected. A failure stops the reload at that game and says how to retry; the snapshot is kept.
+ */
+export async function reloadCommand(dir: string, opts: ReloadOptions): Promise<number> {
+  const configPath = resolveConfigPath(dir);
+  const config = loadConfig(configPath);
+  const state = readRunState(config.baseDir);
+  const say = (line: string): void => void process.stdout.write(`${line}\n`);
+  if (!state) {
+    process.stderr.write(`tsworld reload: nothing is running in ${config.baseDir}\n`);
+    return 1;
+  }
+  for (const game of config.games) {
+    const record = state.processes.find((p) => p.role === 'game' && p.id === game.id);
+    const snapshot = snapshotOf(config.hotswap.snapshotDir, game.id);
+    const running = record !== undefined && (await isOurProcess(record));
+    if (opts.resume && running) continue;
+    if (!opts.resume && !running) {
+      process.stderr.write(`tsworld reload: game${game.id} is not running; use --resume to restore it from ${snapshot}\n`);
+      return 1;
+    }
+    if (opts.resume && !existsSync(snapshot)) {
+      process.stderr.write(`tsworld reload --resume: game${game.id} is not running and has no snapshot at ${snapshot}\n`);
+      return 1;
+    }
+    const logFile = join(config.logging.dir, `game${game.id}.log`);
+    const retry = `Fix the code, then run: tsworld reload ${dir} --resume`;
+
+    // The successor starts first and loads the new code while the old game still serves: the pause
+    // then covers only freeze, snapshot and restore, not Node's start-up and TypeScript compilation.
+    let successor: SpawnedRole;
+    try {
+      successor = await spawnRole({
+        role: 'game', id: game.id, configPath, logFile, foreground: false, readyTimeoutMs: 60_000,
+        extraArgs: ['--restore'], until: 'standby',
+      });
+    } catch (err) {
+      process.stderr.write(`tsworld reload: the new code for game${game.id} failed to start, the old process keeps running: ${(err as Error).message}\n`);
+      return 1;
+    }
+    if (!opts.resume) {
+      if (existsSync(snapshot)) {
+        // Left by an earlier failed reload, and older than the running game's state: set aside, not deleted.
+        const aside = `${snapshot}.stale-${Date.now()}`;
+        renameSync(snapshot, aside);
+        say(`game${game.id}: an older snapshot was moved to ${aside}`);
+      }
+      const t0 = Date.now();
+      const exit = await freezeAndWait(record!, snapshot, (opts.freezeTimeoutSec ?? 20) * 1000);
+      if (exit !== 'frozen') {
+        successor.child.kill('SIGKILL');
+        process.stderr.write(
+          `tsworld reload: game${game.id} did not freeze (${exit}); see ${record!.logFile}. ` +
+            'If it is still running it resumed serving; nothing was swapped.\n',
+        );
+        return 1;
+      }
+      say(`game${game.id}: frozen in ${Date.now() - t0} ms, snapshot ${(statSync(snapshot).size / 1e6).toFixed(2)} MB`);
+    }
+    try {
+      successor.child.send({ type: 'restore' });
+      const ready = await awaitRoleMessage(successor.child, 'ready', 60_000, logFile);
+      successor.child.disconnect();
+      successor.child.unref();
+      replaceRecord(config.baseDir, state, {
+        role: 'game', id: game.id, pid: successor.child.pid!, logFile, startedAt: new Date().toISOString(),
+      });
+      say(`game${game.id}: restored by pid ${successor.child.pid} with the new code, pause ${ready.pauseMs ?? '?'} ms`);
+      if (record && !opts.resume) await reapFrozen(record, say);
+    } catch (err) {
+      process.stderr.write(
+        `tsworld reload: restoring game${game.id} failed: ${(err as Error).message}\n` +
+          `The snapshot is kept at ${snapshot}, and the dispatchers keep queueing game${game.id}'s packets ` +
+          `for up to ${config.hotswap.freezeQueueMaxMs} ms. ${retry}\n`,
+      );
+      return 1;
+    }
+  }
+  say('reload complete: gates and dispatchers kept running, no client was disconnected');
+  return 0;
+}
+
+/**
+ * Signals the freeze and resolves as soon as the snapshot is on disk (it is renamed into place whole),
+ * so the successor restores while the old process is still tearing down; then makes sure it exits.
+ */
+async function freezeAndWait(record: ProcessRecord, snapshot: string, timeoutMs: number): Promise<'frozen' | 'timeout' | 'gone'> {
+  try {
+    process.kill(record.pid, 'SIGHUP');
+  } catch {
+    return 'gone';
+  }
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (existsSync(snapshot)) return 'frozen';
+    if (!(await isOurProcess(record))) return existsSync(snapshot) ? 'frozen' : 'gone';
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  return 'timeout';
+}
+
+/** The frozen process exits by itself once its links and storage are closed; one that hangs is killed. */
+async function reapFrozen(record: ProcessRecord, say: (line: string) => void): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (!(await isOurProcess(record))) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  say(`game${record.id}: the frozen process ${record.pid} did not exit; killing it`);
+  try {
+    process.kill(record.pid, 'SIGKILL');
+  } catch {
+    // gone meanwhile
+  }
+}
+
+function replaceRecord(deploymentDir: string, state: RunState, record: ProcessRecord): void {
+  const processes = state.processes.filter((p) => !(p.role === record.role && p.id === record.id));
+  processes.push(record);
+  state.processes = processes;
+  writeRunState(deploymentDir, state);
+}
+
