@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { register } from 'node:module';
-import { resolve as resolvePath, sep } from 'node:path';
+import { extname, resolve as resolvePath, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { TsworldError } from '../core/errors.ts';
@@ -49,7 +49,9 @@ export function createModuleReloader(options: ModuleReloaderOptions): ModuleRelo
   const port: MessagePort = channel.port1;
   port.unref();
   // A unique URL per reloader: each registration gets its own instance of the hooks module and its state.
-  const hooksUrl = new URL(`./module-reload-hooks.ts?reloader=${randomUUID()}`, import.meta.url);
+  // The extension follows this file's, so a build to .js (`npm run build`) finds its compiled sibling.
+  const ext = extname(new URL(import.meta.url).pathname);
+  const hooksUrl = new URL(`./module-reload-hooks${ext}?reloader=${randomUUID()}`, import.meta.url);
   register<ReloadHooksData>(hooksUrl, {
     data: { rootUrl, port: channel.port2 },
     transferList: [channel.port2],
