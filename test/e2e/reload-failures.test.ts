@@ -1,0 +1,78 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeCounterGame } from '../fixtures/counter-game.ts';
+import { testClient, type TestClient } from '../support/clients.ts';
+import { startDeployment, tsworld, type TestDeployment } from '../support/deployment.ts';
+
+describe('tsworld reload: new code, broken code, and a schema that cannot be matched', () => {
+  let d: TestDeployment;
+  let gameDir: string;
+  let client: TestClient;
+  let seq = 0;
+
+  /** Sends one bump and resolves with its reply: [seq, count, bumps, tag]. */
+  async function bump(): Promise<unknown[]> {
+    const s = ++seq;
+    client.call(client.player!.id, 'bump', s);
+    return (await client.waitCall('onBump', (a) => a[0] === s)).args;
+  }
+
+  beforeAll(async () => {
+    gameDir = mkdtempSync(join(tmpdir(), 'tsworld-counter-'));
+    const entry = writeCounterGame(gameDir, { tag: 'v1' });
+    d = await startDeployment({ entry, games: 1, gates: 1 });
+    client = await testClient(d.wsUrls[0]);
+    await client.waitForPlayer();
+  });
+  afterAll(async () => {
+    client?.close();
+    await d?.stop();
+    rmSync(gameDir, { recursive: true, force: true });
+  });
+
+  it('swaps in new code and keeps the entity state', async () => {
+    expect(await bump()).toEqual([1, 1, 1, 'v1']);
+    expect(await bump()).toEqual([2, 2, 2, 'v1']);
+    writeCounterGame(gameDir, { tag: 'v2' });
+    const { stdout } = await tsworld('reload', d.dir);
+    expect(stdout).toMatch(/game1: restored by pid \d+ with the new code, pause \d+ ms/);
+    // Same entity, same component and attribute values, new code.
+    expect(await bump()).toEqual([3, 3, 3, 'v2']);
+    expect(client.connected).toBe(true);
+  });
+
+  it('refuses broken code before freezing anything: the old game keeps serving', async () => {
+    const pid = (await d.status()).processes.find((p) => p.role === 'game')!.pid;
+    writeCounterGame(gameDir, { tag: 'v3', broken: true });
+    const err = (await tsworld('reload', d.dir).catch((e: unknown) => e)) as { code: number; stderr: string };
+    expect(err.code).toBe(1);
+    expect(err.stderr).toMatch(/new code for game1 failed to start, the old process keeps running/);
+    expect(err.stderr).toMatch(/broken on purpose/);
+    expect((await d.status()).processes.find((p) => p.role === 'game')!.pid).toBe(pid);
+    expect(await bump()).toEqual([4, 4, 4, 'v2']);
+  });
+
+  it('keeps the snapshot and queues messages when the schema cannot be matched, and --resume recovers', async () => {
+    writeCounterGame(gameDir, { tag: 'v4', statsType: 'i32' });
+    const err = (await tsworld('reload', d.dir).catch((e: unknown) => e)) as { code: number; stderr: string };
+    expect(err.code).toBe(1);
+    expect(err.stderr).toMatch(/restoring game1 failed/);
+    expect(err.stderr).toMatch(/Stats\.bumps/);
+    expect(err.stderr).toMatch(/tsworld reload .* --resume/);
+    expect(existsSync(join(d.dir, 'snapshots', 'game1.snapshot'))).toBe(true);
+
+    // The game is down, the client is not: calls made now wait in the dispatcher's queue.
+    const s = ++seq;
+    client.call(client.player!.id, 'bump', s);
+    expect(client.connected).toBe(true);
+
+    writeCounterGame(gameDir, { tag: 'v5' });
+    const { stdout } = await tsworld('reload', d.dir, '--resume');
+    expect(stdout).toMatch(/game1: restored/);
+    expect((await client.waitCall('onBump', (a) => a[0] === s)).args).toEqual([s, 5, 5, 'v5']);
+    expect(await bump()).toEqual([6, 6, 6, 'v5']);
+    expect(client.connected).toBe(true);
+  });
+});
