@@ -39,6 +39,7 @@ export interface BotRecord {
   readonly index: number;
   readonly url: string;
   readonly client: TsworldClient;
+  /** The client's current player entity (a restored game may create it on the client anew). */
   readonly player: ClientEntity;
   readonly channels: ReadonlyMap<string, ChannelRecord>;
   readonly movesSent: number;
@@ -169,7 +170,9 @@ export function createBot(index: number, url: string, client: TsworldClient, pla
     index,
     url,
     client,
-    player,
+    get player() {
+      return client.player ?? player;
+    },
     channels,
     get movesSent() {
       return movesSent;
