@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createBruteForceAoi } from '../../../src/aoi/brute-force.ts';
+import { createGridAoi } from '../../../src/aoi/grid-aoi.ts';
 import { attr, type AttrDecls } from '../../../src/core/attr-decl.ts';
 import { defineEntityType, type AnyEntityType } from '../../../src/core/entity-type.ts';
 import { TsworldError } from '../../../src/core/errors.ts';
@@ -21,6 +21,12 @@ interface Version {
   extraAttr?: boolean;
   withoutPing?: boolean;
   withoutNpc?: boolean;
+  /** ping takes an int instead of a string. */
+  pingTakesInt?: boolean;
+  greetExpose?: 'server' | 'allClients';
+  /** Adds a `wave` RPC. */
+  wave?: boolean;
+  townRadius?: number;
   systems?: string[];
 }
 
@@ -35,10 +41,13 @@ function gameCode(v: Version, log: string[]): GameCode & { entityTypes: AnyEntit
     name: attr(t.string, { flags: ['allClients'] }),
     ...(v.extraAttr ? { mana: attr(t.int) } : {}),
   };
-  const rpc: Record<string, { expose: 'server' | 'allClients'; args: readonly (typeof t.string)[]; fn: (e: never, ...a: never[]) => void }> = {
-    greet: { expose: 'allClients', args: [t.string], fn: (_e: unknown, who: string) => void log.push(`${v.tag}:hello ${who}`) },
+  const rpc: Record<string, { expose: 'server' | 'allClients'; args: readonly (typeof t.string | typeof t.int)[]; fn: (e: never, ...a: never[]) => void }> = {
+    greet: { expose: v.greetExpose ?? 'allClients', args: [t.string], fn: (_e: unknown, who: string) => void log.push(`${v.tag}:hello ${who}`) },
   };
-  if (!v.withoutPing) rpc.ping = { expose: 'server', args: [t.string], fn: (_e: unknown, what: string) => void log.push(`${v.tag}:ping ${what}`) };
+  if (!v.withoutPing) {
+    rpc.ping = { expose: 'server', args: [v.pingTakesInt ? t.int : t.string], fn: (_e: unknown, what: unknown) => void log.push(`${v.tag}:ping ${String(what)}`) };
+  }
+  if (v.wave) rpc.wave = { expose: 'server', args: [], fn: () => void log.push(`${v.tag}:wave`) };
   const Npc = defineEntityType({
     name: 'Npc',
     components: [Walk],
@@ -58,16 +67,23 @@ function gameCode(v: Version, log: string[]): GameCode & { entityTypes: AnyEntit
   const names = v.systems ?? ['move'];
   return {
     entityTypes: v.withoutNpc ? [Rock] : [Npc, Rock],
-    spaceTypes: [defineSpaceType({ name: 'Town', aoi: { radius: 50 } })],
+    spaceTypes: [
+      defineSpaceType({
+        name: 'Town',
+        aoi: { radius: v.townRadius ?? 50 },
+        hooks: { onEntityEnterSpace: (_s, e) => void log.push(`${v.tag}:entered ${e.attrs.get('name') as string}`) },
+      }),
+    ],
     systems: Object.fromEntries(names.map((n) => [n, all[n]])),
   };
 }
 
-function liveWorld(code: GameCode, n = 2): { world: GameWorld; ids: string[]; town: string } {
+/** A world running `code` with `n` Npcs in a Town; `log` is cleared once it is set up. */
+function liveWorld(code: GameCode, log: string[], n = 2): { world: GameWorld; ids: string[]; town: string } {
   const world = createGameWorld({
     entityTypes: code.entityTypes,
     spaceTypes: code.spaceTypes,
-    aoiFactory: createBruteForceAoi,
+    aoiFactory: createGridAoi,
     onError: (e) => {
       throw e;
     },
@@ -84,6 +100,7 @@ function liveWorld(code: GameCode, n = 2): { world: GameWorld; ids: string[]; to
   const walk = world.store(world.entity(ids[0])!.type.components.find((c) => c.name === 'Walk')!);
   for (const id of ids) walk.speed[world.entity(id)!.eid] = 2;
   world.step(0.05);
+  log.length = 0;
   return { world, ids, town };
 }
 
@@ -105,7 +122,7 @@ describe('swapGameCode', () => {
   it('runs new RPCs, systems, hooks and already-armed timers, and leaves state alone', () => {
     const log: string[] = [];
     const v1 = gameCode({ tag: 'v1' }, log);
-    const { world, ids } = liveWorld(v1);
+    const { world, ids } = liveWorld(v1, log);
     const [a, b] = ids;
     world.entity(a)!.timers.add(100, 'ping', ['timer']);
     world.entity(a)!.attrs.set('hp', 7);
@@ -137,7 +154,7 @@ describe('swapGameCode', () => {
 
   it('gives entities created after the swap, even ones requested before it, the new type and components', () => {
     const log: string[] = [];
-    const { world } = liveWorld(gameCode({ tag: 'v1' }, log));
+    const { world } = liveWorld(gameCode({ tag: 'v1' }, log), log);
     const pending = world.createEntity('Npc', { attrs: { name: 'late' } });
     const v2 = gameCode({ tag: 'v2', walkDefault: 3 }, log);
     mustSwap(world, v2);
@@ -152,9 +169,23 @@ describe('swapGameCode', () => {
     expect(log).toEqual(['v2:hello late']);
   });
 
+  it('accepts new RPC methods and changed exposure, and runs new space hooks', () => {
+    const log: string[] = [];
+    const { world, ids, town } = liveWorld(gameCode({ tag: 'v1' }, log), log);
+    world.setClient(ids[0], 'c1');
+    expect(world.call(ids[0], 'greet', ['me'], { kind: 'client', clientId: 'c1' }).ok).toBe(true);
+    expect(world.call(ids[0], 'wave', []).ok).toBe(false);
+    mustSwap(world, gameCode({ tag: 'v2', wave: true, greetExpose: 'server' }, log));
+    expect(world.call(ids[0], 'wave', []).ok).toBe(true);
+    expect(world.call(ids[0], 'greet', ['me'], { kind: 'client', clientId: 'c1' })).toMatchObject({ ok: false, code: 'PERMISSION_DENIED' });
+    world.createEntity('Npc', { space: town, attrs: { name: 'new' } });
+    world.applyDeferred();
+    expect(log).toEqual(['v1:hello me', 'v2:wave', 'v2:entered new']);
+  });
+
   it('replaces systems by name: removed ones stop, new ones run, in the order given', () => {
     const log: string[] = [];
-    const { world } = liveWorld(gameCode({ tag: 'v1', systems: ['move', 'count'] }, log));
+    const { world } = liveWorld(gameCode({ tag: 'v1', systems: ['move', 'count'] }, log), log);
     log.length = 0;
     const report = mustSwap(world, gameCode({ tag: 'v2', systems: ['audit', 'move'] }, log));
     expect(report.systems).toEqual({ added: ['audit'], removed: ['count'], replaced: ['move'] });
@@ -164,7 +195,7 @@ describe('swapGameCode', () => {
 
   it('keeps the systems when the new code gives none', () => {
     const log: string[] = [];
-    const { world } = liveWorld(gameCode({ tag: 'v1', systems: ['count'] }, log));
+    const { world } = liveWorld(gameCode({ tag: 'v1', systems: ['count'] }, log), log);
     const { systems: _dropped, ...code } = gameCode({ tag: 'v2' }, log);
     const report = mustSwap(world, code);
     expect(report.systems).toEqual({ added: [], removed: [], replaced: [] });
@@ -179,12 +210,14 @@ describe('swapGameCode', () => {
       ['a component field type changed', { tag: 'v2', walkType: 'i32' }, /component Walk fields changed: \{speed:f32\} -> \{speed:i32\}/],
       ['a type removed while entities of it live', { tag: 'v2', withoutNpc: true }, /entity type Npc is gone while 2 of its entities live/],
       ['a pending timer method removed', { tag: 'v2', withoutPing: true }, /timer method Npc\.ping is gone \(1 pending timer\)/],
+      ['a pending timer method that no longer takes its arguments', { tag: 'v2', pingTakesInt: true }, /timer method Npc\.ping no longer takes its arguments/],
+      ['a live space type whose AOI changed', { tag: 'v2', townRadius: 80 }, /space type Town: aoi radius 50 -> radius 80/],
     ];
     for (const [what, version, message] of cases) {
       it(what, () => {
         const log: string[] = [];
         const v1 = gameCode({ tag: 'v1', systems: ['move', 'count'] }, log);
-        const { world, ids } = liveWorld(v1);
+        const { world, ids } = liveWorld(v1, log);
         world.entity(ids[0])!.timers.add(100, 'ping', ['t']);
         const before = stateOf(world, ids);
         const x0 = world.entity(ids[0])!.position().x;
@@ -207,7 +240,7 @@ describe('swapGameCode', () => {
 
     it('names every difference at once', () => {
       const log: string[] = [];
-      const { world, ids } = liveWorld(gameCode({ tag: 'v1' }, log));
+      const { world, ids } = liveWorld(gameCode({ tag: 'v1' }, log), log);
       world.entity(ids[0])!.timers.add(100, 'ping', ['t']);
       const result = swapGameCode(world, gameCode({ tag: 'v2', extraAttr: true, walkType: 'u8', withoutPing: true }, log));
       expect((result as TsworldError).message).toMatch(/component Walk.*attribute mana added.*timer method Npc\.ping/);
@@ -217,8 +250,8 @@ describe('swapGameCode', () => {
   it('swaps one world without touching another that runs the same code', () => {
     const log: string[] = [];
     const v1 = gameCode({ tag: 'v1' }, log);
-    const one = liveWorld(v1);
-    const two = liveWorld(v1);
+    const one = liveWorld(v1, log);
+    const two = liveWorld(v1, log);
     mustSwap(one.world, gameCode({ tag: 'v2' }, log));
     one.world.call(one.ids[0], 'greet', ['one']);
     two.world.call(two.ids[0], 'greet', ['two']);
@@ -232,7 +265,7 @@ describe('swapGameCode', () => {
 
   it('swaps 10k live entities (timing logged, not asserted)', () => {
     const log: string[] = [];
-    const { world, ids } = liveWorld(gameCode({ tag: 'v1' }, log), 10_000);
+    const { world, ids } = liveWorld(gameCode({ tag: 'v1' }, log), log, 10_000);
     for (let i = 0; i < ids.length; i += 2) world.entity(ids[i])!.timers.add(1000, 'ping', [String(i)], { repeat: true });
     const times: number[] = [];
     for (let round = 2; round <= 8; round++) times.push(mustSwap(world, gameCode({ tag: `v${round}` }, log)).ms);
