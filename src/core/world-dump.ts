@@ -4,6 +4,7 @@ import { ENTITY_ID_LENGTH, type EntityId } from './entity-id.ts';
 import type { AnyEntityType } from './entity-type.ts';
 import { TsworldError } from './errors.ts';
 import type { SpaceAoiConfig } from './space.ts';
+import type { TimerRecord } from './timer-queue.ts';
 import { cloneValue } from './value-types.ts';
 import type { GameWorld } from './world-api.ts';
 import { AoiTrack } from './world-aoi.ts';
@@ -184,7 +185,7 @@ function dumpEntityTable(state: WorldState): EntityTableDump {
   const setCache: SetCache = new Map();
   const attrs = new Map<string, AttrColumnsDump>();
   const clients: EntityTableDump['clients'] = [];
-  const timers: EntityTableDump['timers'] = [];
+  const pending: [number, TimerRecord][] = [];
   let row = 0;
   for (const rec of state.byId.values()) {
     if (rec.id.length !== ENTITY_ID_LENGTH) throw new TsworldError('INVALID_STATE', `entity id ${rec.id} is not ${ENTITY_ID_LENGTH} characters`);
@@ -195,11 +196,19 @@ function dumpEntityTable(state: WorldState): EntityTableDump {
     componentSet[row] = componentSetOf(rec, sets, setLists, setCache);
     dumpAttrs(rec, attrs);
     if (rec.client !== null || rec.clientSyncing) clients.push({ row, client: rec.client, syncing: rec.clientSyncing });
-    for (const t of rec.timers.values()) {
-      timers.push({ row, id: t.id, method: t.method, args: cloneValue([...t.args]), remaining: Math.max(0, t.due - state.now), interval: t.interval });
-    }
+    for (const t of rec.timers.values()) pending.push([row, t]);
     row++;
   }
+  // In firing order, ties in scheduling order: a load re-arms them in this order, so ties still break the same way.
+  pending.sort(([, a], [, b]) => a.due - b.due || a.seq - b.seq);
+  const timers: EntityTableDump['timers'] = pending.map(([r, t]) => ({
+    row: r,
+    id: t.id,
+    method: t.method,
+    args: cloneValue([...t.args]),
+    remaining: Math.max(0, t.due - state.now),
+    interval: t.interval,
+  }));
   return {
     length: n,
     eid,

@@ -1,0 +1,63 @@
+import { addComponent, addEntity, createWorld, entityExists, hasComponent, query, removeComponent, removeEntity, type World } from 'bitecs';
+import { describe, expect, it } from 'vitest';
+import { bulkAddComponents, bulkAddEntities } from '../../../src/core/ecs-bulk.ts';
+
+const A = { name: 'A' };
+const B = { name: 'B' };
+const C = { name: 'C' };
+
+/** The same world built through the public calls and through the bulk path must behave the same. */
+function build(bulk: boolean, n: number, holes: number[]): World {
+  const w = createWorld();
+  if (bulk) bulkAddEntities(w, n);
+  else for (let i = 0; i < n; i++) addEntity(w);
+  for (const eid of holes) removeEntity(w, eid);
+  const live = Array.from({ length: n }, (_, i) => i + 1).filter((e) => !holes.includes(e));
+  const evens = live.filter((e) => e % 2 === 0);
+  if (bulk) {
+    bulkAddComponents(w, live, [A, B]);
+    bulkAddComponents(w, evens, [C]);
+  } else {
+    for (const e of live) {
+      addComponent(w, e, A);
+      addComponent(w, e, B);
+    }
+    for (const e of evens) addComponent(w, e, C);
+  }
+  return w;
+}
+
+describe('bitecs bulk population', () => {
+  it('gives the same entities, components, queries, recycling and removals as the public calls', () => {
+    const holes = [3, 7, 20];
+    const pub = build(false, 40, holes);
+    const bulk = build(true, 40, holes);
+    for (let eid = 0; eid <= 45; eid++) {
+      expect(entityExists(bulk, eid), `exists ${eid}`).toBe(entityExists(pub, eid));
+      for (const c of [A, B, C]) expect(hasComponent(bulk, eid, c), `${c.name} on ${eid}`).toBe(hasComponent(pub, eid, c));
+    }
+    const sorted = (a: ArrayLike<number>) => Array.from(a).sort((x, y) => x - y);
+    expect(sorted(query(bulk, [A, C]))).toEqual(sorted(query(pub, [A, C])));
+    expect(sorted(query(bulk, [B]))).toHaveLength(37);
+    // Freed eids are recycled in the same order, then fresh ones follow.
+    const next = (w: World) => [addEntity(w), addEntity(w), addEntity(w), addEntity(w)];
+    expect(next(bulk)).toEqual(next(pub));
+    // Queries created above stay live through later changes.
+    for (const w of [pub, bulk]) {
+      removeComponent(w, 4, C);
+      removeEntity(w, 6);
+      addComponent(w, 5, C);
+    }
+    expect(sorted(query(bulk, [A, C]))).toEqual(sorted(query(pub, [A, C])));
+    expect(query(bulk, [A, C])).not.toContain(4);
+  });
+
+  it('falls back to the public calls on a world that already has entities or queries', () => {
+    const w = createWorld();
+    addEntity(w);
+    query(w, [A]);
+    expect(bulkAddEntities(w, 3)).toBe(false);
+    bulkAddComponents(w, [2, 3], [A]);
+    expect([...query(w, [A])].sort()).toEqual([2, 3]);
+  });
+});
