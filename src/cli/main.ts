@@ -16,6 +16,8 @@ commands:
   reload [dir]           hot swap every game in turn: freeze, snapshot, restore with the new code;
                          clients stay connected and no message is lost
          --resume        restore games whose reload failed (after fixing the code), from their snapshots
+         --in-place      swap code inside the running games (no restart; tick held a few ms); a schema
+                         change falls back to the process swap
 
 dir is a deployment directory holding tsworld.config.json (default: the current directory).`;
 
@@ -30,6 +32,7 @@ export async function main(argv: string[]): Promise<number> {
         foreground: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         resume: { type: 'boolean', default: false },
+        'in-place': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -51,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'kill':
         return await killCommand(dir);
       case 'reload':
-        return await reloadCommand(dir, { resume: parsed.values.resume });
+        return await reloadCommand(dir, { resume: parsed.values.resume, inPlace: parsed.values['in-place'] });
       case 'status':
         return await statusCommand(dir, { json: parsed.values.json });
       default:

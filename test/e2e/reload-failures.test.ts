@@ -43,19 +43,37 @@ describe('tsworld reload: new code, broken code, and a schema that cannot be mat
     expect(client.connected).toBe(true);
   });
 
+  it('swaps code inside the running process with --in-place, and falls back to a process swap for a schema change', async () => {
+    const pid = (await d.status()).processes.find((p) => p.role === 'game')!.pid;
+    writeCounterGame(gameDir, { tag: 'v2-in-place' });
+    const inPlace = await tsworld('reload', d.dir, '--in-place');
+    expect(inPlace.stdout).toMatch(/game1: new code running in place \(generation 1\).*tick held [\d.]+ ms/);
+    expect((await d.status()).processes.find((p) => p.role === 'game')!.pid).toBe(pid);
+    expect(await bump()).toEqual([seq, seq, seq, 'v2-in-place']);
+
+    writeCounterGame(gameDir, { tag: 'v2', extraField: true });
+    const fallback = await tsworld('reload', d.dir, '--in-place');
+    expect(fallback.stdout).toMatch(/cannot swap in place: .*Stats/);
+    expect(fallback.stdout).toMatch(/falling back to a process swap/);
+    expect(fallback.stdout).toMatch(/game1: restored by pid \d+/);
+    expect((await d.status()).processes.find((p) => p.role === 'game')!.pid).not.toBe(pid);
+    // The process swap matched Stats by field name: bumps kept, the new field took its default.
+    expect(await bump()).toEqual([seq, seq, seq, 'v2']);
+  });
+
   it('refuses broken code before freezing anything: the old game keeps serving', async () => {
     const pid = (await d.status()).processes.find((p) => p.role === 'game')!.pid;
-    writeCounterGame(gameDir, { tag: 'v3', broken: true });
+    writeCounterGame(gameDir, { tag: 'v3', broken: true, extraField: true });
     const err = (await tsworld('reload', d.dir).catch((e: unknown) => e)) as { code: number; stderr: string };
     expect(err.code).toBe(1);
     expect(err.stderr).toMatch(/new code for game1 failed to start, the old process keeps running/);
     expect(err.stderr).toMatch(/broken on purpose/);
     expect((await d.status()).processes.find((p) => p.role === 'game')!.pid).toBe(pid);
-    expect(await bump()).toEqual([4, 4, 4, 'v2']);
+    expect(await bump()).toEqual([seq, seq, seq, 'v2']);
   });
 
   it('keeps the snapshot and queues messages when the schema cannot be matched, and --resume recovers', async () => {
-    writeCounterGame(gameDir, { tag: 'v4', statsType: 'i32' });
+    writeCounterGame(gameDir, { tag: 'v4', statsType: 'i32', extraField: true });
     const err = (await tsworld('reload', d.dir).catch((e: unknown) => e)) as { code: number; stderr: string };
     expect(err.code).toBe(1);
     expect(err.stderr).toMatch(/restoring game1 failed/);
@@ -68,11 +86,11 @@ describe('tsworld reload: new code, broken code, and a schema that cannot be mat
     client.call(client.player!.id, 'bump', s);
     expect(client.connected).toBe(true);
 
-    writeCounterGame(gameDir, { tag: 'v5' });
+    writeCounterGame(gameDir, { tag: 'v5', extraField: true });
     const { stdout } = await tsworld('reload', d.dir, '--resume');
     expect(stdout).toMatch(/game1: restored/);
-    expect((await client.waitCall('onBump', (a) => a[0] === s)).args).toEqual([s, 5, 5, 'v5']);
-    expect(await bump()).toEqual([6, 6, 6, 'v5']);
+    expect((await client.waitCall('onBump', (a) => a[0] === s)).args).toEqual([s, s, s, 'v5']);
+    expect(await bump()).toEqual([seq, seq, seq, 'v5']);
     expect(client.connected).toBe(true);
   });
 });

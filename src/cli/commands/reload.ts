@@ -1,6 +1,7 @@
 import { existsSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../../config/index.ts';
+import { loadConfig, type DeploymentConfig } from '../../config/index.ts';
+import { inPlaceSwap } from '../in-place-swap.ts';
 import { isOurProcess, readRunState, writeRunState, type ProcessRecord, type RunState } from '../run-state.ts';
 import { awaitRoleMessage, spawnRole, type SpawnedRole } from '../spawn-role.ts';
 import { resolveConfigPath } from './start.ts';
@@ -10,6 +11,8 @@ export interface ReloadOptions {
   resume: boolean;
   /** Seconds a game may take to freeze and exit. */
   freezeTimeoutSec?: number;
+  /** Level 2: new code in the running processes; a schema change falls back to a process swap. */
+  inPlace?: boolean;
 }
 
 const snapshotOf = (dir: string, id: number): string => join(dir, `game${id}.snapshot`);
@@ -30,70 +33,14 @@ export async function reloadCommand(dir: string, opts: ReloadOptions): Promise<n
     return 1;
   }
   for (const game of config.games) {
-    const record = state.processes.find((p) => p.role === 'game' && p.id === game.id);
-    const snapshot = snapshotOf(config.hotswap.snapshotDir, game.id);
-    const running = record !== undefined && (await isOurProcess(record));
-    if (opts.resume && running) continue;
-    if (!opts.resume && !running) {
-      process.stderr.write(`tsworld reload: game${game.id} is not running; use --resume to restore it from ${snapshot}\n`);
-      return 1;
+    if (opts.inPlace && !opts.resume) {
+      const outcome = await inPlaceSwap(config, state, game.id, say);
+      if (outcome === 'done') continue;
+      if (outcome === 'failed') return 1;
+      say(`game${game.id}: falling back to a process swap, which migrates the data`);
     }
-    if (opts.resume && !existsSync(snapshot)) {
-      process.stderr.write(`tsworld reload --resume: game${game.id} is not running and has no snapshot at ${snapshot}\n`);
-      return 1;
-    }
-    const logFile = join(config.logging.dir, `game${game.id}.log`);
-    const retry = `Fix the code, then run: tsworld reload ${dir} --resume`;
-
-    // The successor starts first and loads the new code while the old game still serves: the pause
-    // then covers only freeze, snapshot and restore, not Node's start-up and TypeScript compilation.
-    let successor: SpawnedRole;
-    try {
-      successor = await spawnRole({
-        role: 'game', id: game.id, configPath, logFile, foreground: false, readyTimeoutMs: 60_000,
-        extraArgs: ['--restore'], until: 'standby',
-      });
-    } catch (err) {
-      process.stderr.write(`tsworld reload: the new code for game${game.id} failed to start, the old process keeps running: ${(err as Error).message}\n`);
-      return 1;
-    }
-    if (!opts.resume) {
-      if (existsSync(snapshot)) {
-        // Left by an earlier failed reload, and older than the running game's state: set aside, not deleted.
-        const aside = `${snapshot}.stale-${Date.now()}`;
-        renameSync(snapshot, aside);
-        say(`game${game.id}: an older snapshot was moved to ${aside}`);
-      }
-      const t0 = Date.now();
-      const exit = await freezeAndWait(record!, snapshot, (opts.freezeTimeoutSec ?? 20) * 1000);
-      if (exit !== 'frozen') {
-        successor.child.kill('SIGKILL');
-        process.stderr.write(
-          `tsworld reload: game${game.id} did not freeze (${exit}); see ${record!.logFile}. ` +
-            'If it is still running it resumed serving; nothing was swapped.\n',
-        );
-        return 1;
-      }
-      say(`game${game.id}: frozen in ${Date.now() - t0} ms, snapshot ${(statSync(snapshot).size / 1e6).toFixed(2)} MB`);
-    }
-    try {
-      successor.child.send({ type: 'restore' });
-      const ready = await awaitRoleMessage(successor.child, 'ready', 60_000, logFile);
-      successor.child.disconnect();
-      successor.child.unref();
-      replaceRecord(config.baseDir, state, {
-        role: 'game', id: game.id, pid: successor.child.pid!, logFile, startedAt: new Date().toISOString(),
-      });
-      say(`game${game.id}: restored by pid ${successor.child.pid} with the new code, pause ${ready.pauseMs ?? '?'} ms`);
-      if (record && !opts.resume) await reapFrozen(record, say);
-    } catch (err) {
-      process.stderr.write(
-        `tsworld reload: restoring game${game.id} failed: ${(err as Error).message}\n` +
-          `The snapshot is kept at ${snapshot}, and the dispatchers keep queueing game${game.id}'s packets ` +
-          `for up to ${config.hotswap.freezeQueueMaxMs} ms. ${retry}\n`,
-      );
-      return 1;
-    }
+    const code = await processSwap({ config, configPath, state, gameId: game.id, opts, say, dir });
+    if (code !== 0) return code;
   }
   say('reload complete: gates and dispatchers kept running, no client was disconnected');
   return 0;
@@ -140,3 +87,83 @@ function replaceRecord(deploymentDir: string, state: RunState, record: ProcessRe
   writeRunState(deploymentDir, state);
 }
 
+interface SwapContext {
+  config: DeploymentConfig;
+  configPath: string;
+  state: RunState;
+  gameId: number;
+  opts: ReloadOptions;
+  say: (line: string) => void;
+  dir: string;
+}
+
+/** Level 1 for one game: successor in standby, freeze, restore, reap. Returns the exit code. */
+async function processSwap(ctx: SwapContext): Promise<number> {
+  const { config, configPath, state, opts, say, dir } = ctx;
+  const game = { id: ctx.gameId };
+  const record = state.processes.find((p) => p.role === 'game' && p.id === game.id);
+  const snapshot = snapshotOf(config.hotswap.snapshotDir, game.id);
+  const running = record !== undefined && (await isOurProcess(record));
+  if (opts.resume && running) return 0;
+  if (!opts.resume && !running) {
+    process.stderr.write(`tsworld reload: game${game.id} is not running; use --resume to restore it from ${snapshot}\n`);
+    return 1;
+  }
+  if (opts.resume && !existsSync(snapshot)) {
+    process.stderr.write(`tsworld reload --resume: game${game.id} is not running and has no snapshot at ${snapshot}\n`);
+    return 1;
+  }
+  const logFile = join(config.logging.dir, `game${game.id}.log`);
+  const retry = `Fix the code, then run: tsworld reload ${dir} --resume`;
+
+  // The successor starts first and loads the new code while the old game still serves: the pause
+  // then covers only freeze, snapshot and restore, not Node's start-up and TypeScript compilation.
+  let successor: SpawnedRole;
+  try {
+    successor = await spawnRole({
+      role: 'game', id: game.id, configPath, logFile, foreground: false, readyTimeoutMs: 60_000,
+      extraArgs: ['--restore'], until: 'standby',
+    });
+  } catch (err) {
+    process.stderr.write(`tsworld reload: the new code for game${game.id} failed to start, the old process keeps running: ${(err as Error).message}\n`);
+    return 1;
+  }
+  if (!opts.resume) {
+    if (existsSync(snapshot)) {
+      // Left by an earlier failed reload, and older than the running game's state: set aside, not deleted.
+      const aside = `${snapshot}.stale-${Date.now()}`;
+      renameSync(snapshot, aside);
+      say(`game${game.id}: an older snapshot was moved to ${aside}`);
+    }
+    const t0 = Date.now();
+    const exit = await freezeAndWait(record!, snapshot, (opts.freezeTimeoutSec ?? 20) * 1000);
+    if (exit !== 'frozen') {
+      successor.child.kill('SIGKILL');
+      process.stderr.write(
+        `tsworld reload: game${game.id} did not freeze (${exit}); see ${record!.logFile}. ` +
+          'If it is still running it resumed serving; nothing was swapped.\n',
+      );
+      return 1;
+    }
+    say(`game${game.id}: frozen in ${Date.now() - t0} ms, snapshot ${(statSync(snapshot).size / 1e6).toFixed(2)} MB`);
+  }
+  try {
+    successor.child.send({ type: 'restore' });
+    const ready = await awaitRoleMessage(successor.child, 'ready', 60_000, logFile);
+    successor.child.disconnect();
+    successor.child.unref();
+    replaceRecord(config.baseDir, state, {
+      role: 'game', id: game.id, pid: successor.child.pid!, logFile, startedAt: new Date().toISOString(),
+    });
+    say(`game${game.id}: restored by pid ${successor.child.pid} with the new code, pause ${ready.pauseMs ?? '?'} ms`);
+    if (record && !opts.resume) await reapFrozen(record, say);
+  } catch (err) {
+    process.stderr.write(
+      `tsworld reload: restoring game${game.id} failed: ${(err as Error).message}\n` +
+        `The snapshot is kept at ${snapshot}, and the dispatchers keep queueing game${game.id}'s packets ` +
+        `for up to ${config.hotswap.freezeQueueMaxMs} ms. ${retry}\n`,
+    );
+    return 1;
+  }
+  return 0;
+}

@@ -6,6 +6,7 @@ import { roleContext } from '../shared/role-context.ts';
 import { EXIT_FROZEN, notifyReady, onShutdown, runMain } from '../shared/role-process.ts';
 import { loadGameModule } from './game-module.ts';
 import { startGameServer } from './game-server.ts';
+import { createInPlaceReloader, inPlaceResultPath } from './in-place-reload.ts';
 
 /** Where `tsworld reload` expects game `id`'s snapshot (GoWorld's game<N>_freezed.dat). */
 export function snapshotPath(snapshotDir: string, id: number): string {
@@ -70,6 +71,15 @@ runMain(async () => {
       },
     );
   });
+  // SIGUSR2: level-2 hot swap, new code in this very process (tsworld reload --in-place, or --watch).
+  const inPlace = createInPlaceReloader({
+    entry: config.entry,
+    world: game.world,
+    log,
+    resultPath: inPlaceResultPath(config.hotswap.snapshotDir, self.id),
+    accept: (m) => (self.bootEntity ? { ...m, bootEntity: self.bootEntity } : m),
+  });
+  process.on('SIGUSR2', () => void inPlace.reload());
   const { pauseMs } = await game.firstTick;
   if (args.restore) {
     // Kept beside the live file for forensics; a later freeze writes a fresh one.
