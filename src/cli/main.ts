@@ -10,6 +10,7 @@ const USAGE = `usage: tsworld <command> [dir] [options]
 commands:
   start [dir]            start dispatchers, then games, then gates (daemonized); prints the gate URLs
         --foreground     stay attached: stream logs, Ctrl-C stops every process
+        --watch          with --foreground: hot swap the game code in place whenever a file of it changes
   stop [dir]             stop gates, then games, then dispatchers, gracefully
   kill [dir]             force-kill every process of the deployment
   status [dir] [--json]  show the deployment's processes
@@ -30,6 +31,7 @@ export async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         foreground: { type: 'boolean', default: false },
+        watch: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         resume: { type: 'boolean', default: false },
         'in-place': { type: 'boolean', default: false },
@@ -48,7 +50,11 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'start':
-        return await startCommand(dir, { foreground: parsed.values.foreground });
+        if (parsed.values.watch && !parsed.values.foreground) {
+          process.stderr.write('tsworld start: --watch needs --foreground\n');
+          return 2;
+        }
+        return await startCommand(dir, { foreground: parsed.values.foreground, watch: parsed.values.watch });
       case 'stop':
         return await stopCommand(dir);
       case 'kill':

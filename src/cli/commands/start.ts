@@ -7,9 +7,12 @@ import { stopProcesses } from '../stop-processes.ts';
 import { createLinePrefixer } from '../line-prefixer.ts';
 import { buildBrowserClient } from '../build-client.ts';
 import { EXIT_FROZEN } from '../../roles/shared/role-process.ts';
+import { watchGameCode } from '../watch-game-code.ts';
 
 export interface StartOptions {
   foreground: boolean;
+  /** Foreground dev mode: edits under the game module's directory are hot swapped in place. */
+  watch?: boolean;
   readyTimeoutMs?: number;
 }
 
@@ -114,6 +117,7 @@ export async function startCommand(dir: string, opts: StartOptions): Promise<num
     return 0;
   }
 
+  const watcher = opts.watch ? watchGameCode(config.entry, dir, say) : undefined;
   say('press Ctrl-C to stop');
   return await new Promise<number>((resolvePromise) => {
     let stopping = false;
@@ -123,6 +127,7 @@ export async function startCommand(dir: string, opts: StartOptions): Promise<num
       say(`\n${why}: stopping gates, games, dispatchers`);
       // A reload may have replaced games since start: the run file has the current pids.
       const current = readRunState(deploymentDir)?.processes ?? started;
+      watcher?.close();
       void stopProcesses(current, 10_000, say).then(() => {
         clearRunState(deploymentDir);
         say('all processes stopped');

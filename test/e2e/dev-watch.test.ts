@@ -1,0 +1,63 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { writeCounterGame } from '../fixtures/counter-game.ts';
+import { testClient } from '../support/clients.ts';
+import { repoRoot, startDeployment, type TestDeployment } from '../support/deployment.ts';
+
+describe('dev mode: tsworld start --foreground --watch', () => {
+  let d: TestDeployment | undefined;
+  let gameDir: string | undefined;
+  afterAll(async () => {
+    await d?.stop();
+    if (gameDir) rmSync(gameDir, { recursive: true, force: true });
+  });
+
+  it('hot swaps the game code in place when a file changes, keeping the client connected', async () => {
+    gameDir = mkdtempSync(join(tmpdir(), 'tsworld-watch-'));
+    const entry = writeCounterGame(gameDir, { tag: 'before' });
+    // Write the deployment, then run it in the foreground ourselves.
+    d = await startDeployment({ entry, games: 1, gates: 1 });
+    await d.cli('stop', d.dir);
+    const child = spawn(process.execPath, [join(repoRoot, 'src', 'cli', 'bin.mjs'), 'start', d.dir, '--foreground', '--watch'], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const waitOut = (re: RegExp) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ${re} in:\n${out}`)), 60_000);
+        const check = () => {
+          if (re.test(out)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        child.stdout.on('data', (c: Buffer) => ((out += c.toString()), check()));
+        child.stderr.on('data', (c: Buffer) => ((out += c.toString()), check()));
+        check();
+      });
+    try {
+      await waitOut(/press Ctrl-C to stop/);
+      expect(out).toMatch(/watching .* for changes/);
+      const url = /open (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)![1].replace(/^http/, 'ws') + 'ws';
+      const client = await testClient(url);
+      const me = await client.waitForPlayer();
+      client.call(me.id, 'bump', 1);
+      expect((await client.waitCall('onBump', (a) => a[0] === 1)).args[3]).toBe('before');
+
+      writeCounterGame(gameDir, { tag: 'after' });
+      await waitOut(/game1: new code running in place/);
+      client.call(me.id, 'bump', 2);
+      expect((await client.waitCall('onBump', (a) => a[0] === 2)).args).toEqual([2, 2, 2, 'after']);
+      expect(client.connected).toBe(true);
+      client.close();
+    } finally {
+      child.kill('SIGINT');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+    expect(out).toMatch(/all processes stopped/);
+  });
+});
