@@ -27,7 +27,7 @@ describe('chatroom on a real deployment (1 dispatcher, 2 games, 2 gates)', () =>
   };
 
   beforeAll(async () => {
-    d = await startDeployment({ entry });
+    d = await startDeployment({ entry, metrics: true });
   });
   afterAll(async () => {
     for (const c of clients) c.close();
@@ -45,6 +45,14 @@ describe('chatroom on a real deployment (1 dispatcher, 2 games, 2 gates)', () =>
     expect(status.processes.map((p) => `${p.role}${p.id}`).sort()).toEqual(['dispatcher1', 'game1', 'game2', 'gate1', 'gate2']);
     expect(status.processes.every((p) => p.alive && p.pid > 0)).toBe(true);
     expect(status.processes.filter((p) => p.role === 'gate').every((p) => p.url?.startsWith('http://127.0.0.1:'))).toBe(true);
+  });
+
+  it('serves Prometheus metrics on every process', async () => {
+    const game = await (await fetch(`http://127.0.0.1:${d.config.games[0].metricsPort}/metrics`)).text();
+    expect(game).toMatch(/tsworld_tick_duration_seconds_count\{[^}]*role="game"[^}]*\} [1-9]/);
+    expect(game).toMatch(/tsworld_entities\{/);
+    const gate = await (await fetch(`http://127.0.0.1:${d.config.gates[0].metricsPort}/metrics`)).text();
+    expect(gate).toMatch(/tsworld_clients\{[^}]*role="gate"/);
   });
 
   it('refuses a second start of a running deployment', async () => {

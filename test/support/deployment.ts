@@ -28,10 +28,14 @@ export interface DeploymentSpec {
   gateDefaults?: Record<string, unknown>;
   gameDefaults?: Record<string, unknown>;
   staticDir?: string;
+  /** Give every process a metrics port (free, loopback). */
+  metrics?: boolean;
 }
 
 export interface TestDeployment {
   dir: string;
+  /** The config as written (ports included). */
+  config: { games: { id: number; metricsPort?: number }[]; gates: { id: number; metricsPort?: number }[] };
   gateUrls: string[];
   /** ws:// URLs of the gates, in gate id order. */
   wsUrls: string[];
@@ -53,17 +57,19 @@ export async function startDeployment(spec: DeploymentSpec): Promise<TestDeploym
   const dir = mkdtempSync(join(tmpdir(), 'tsworld-test-'));
   const games = spec.games ?? 2;
   const gates = spec.gates ?? 2;
+  const metricsPort = async () => (spec.metrics ? { metricsPort: await freePort() } : {});
   const config = {
     deployment: 'test',
     entry: spec.entry,
-    dispatchers: [{ id: 1, port: await freePort() }],
+    dispatchers: [{ id: 1, port: await freePort(), ...(await metricsPort()) }],
     gameDefaults: { tickHz: 20, positionSyncHz: 10, saveIntervalSec: 60, ...spec.gameDefaults },
-    games: Array.from({ length: games }, (_, i) => ({ id: i + 1 })),
+    games: await Promise.all(Array.from({ length: games }, async (_, i) => ({ id: i + 1, ...(await metricsPort()) }))),
     gateDefaults: { maxPayload: 65536, heartbeatTimeoutMs: 30000, maxMessagesPerSecond: 200, ...spec.gateDefaults },
     gates: await Promise.all(
       Array.from({ length: gates }, async (_, i) => ({
         id: i + 1,
         port: await freePort(),
+        ...(await metricsPort()),
         ...(spec.staticDir ? { staticDir: spec.staticDir } : {}),
       })),
     ),
@@ -75,6 +81,7 @@ export async function startDeployment(spec: DeploymentSpec): Promise<TestDeploym
   await tsworld('start', dir);
   const deployment: TestDeployment = {
     dir,
+    config,
     gateUrls: [],
     wsUrls: [],
     cli: (...args) => tsworld(...args),

@@ -1,4 +1,4 @@
-import type { Logger } from '../../observability/index.ts';
+import type { Logger, Metrics } from '../../observability/index.ts';
 import { TsworldError } from '../../core/errors.ts';
 import {
   CLIENT_ERROR_CODES,
@@ -33,6 +33,7 @@ export interface DispatcherOptions {
   maxHeldPerEntity: number;
   /** How long an entity may stay pending (created/loaded but not confirmed) before its frames are dropped. */
   pendingTimeoutMs: number;
+  metrics?: Metrics;
   now?: () => number;
 }
 
@@ -300,6 +301,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     if (!peers.known(link)) return handshake(link, type, body);
     const spec = messageSpec(type);
     if (!spec) throw new TsworldError('PROTOCOL_VIOLATION', `unknown message type ${type}`);
+    opts.metrics?.messagesIn(spec.route);
     switch (spec.target) {
       case 'dispatcher':
         return handleOwn(link, type, body);
@@ -356,6 +358,8 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
   });
   log.info({ host: server.host, port: server.port }, 'dispatcher listening');
 
+  const gauges = setInterval(() => opts.metrics?.setEntities(directory.size), 1000);
+  gauges.unref();
   const sweep = setInterval(() => {
     const cutoff = now() - opts.pendingTimeoutMs;
     for (const [id, entry] of directory.entries()) {
@@ -375,6 +379,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     },
     async close() {
       clearInterval(sweep);
+      clearInterval(gauges);
       peers.close();
       flushAll();
       await server.close();

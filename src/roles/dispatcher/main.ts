@@ -3,7 +3,7 @@ import { roleContext } from '../shared/role-context.ts';
 import { startDispatcher } from './dispatcher.ts';
 
 runMain(async () => {
-  const { args, config, self, log, codec } = await roleContext('dispatcher', (c) => c.dispatchers);
+  const { args, config, self, log, codec, metrics } = await roleContext('dispatcher', (c) => c.dispatchers);
   const dispatcher = await startDispatcher({
     id: self.id,
     host: self.host,
@@ -16,6 +16,7 @@ runMain(async () => {
     freezeQueueMaxMs: config.hotswap.freezeQueueMaxMs,
     maxHeldPerEntity: 10_000,
     pendingTimeoutMs: 60_000,
+    metrics,
   });
   onShutdown(args.foreground, async (reason) => {
     log.info({ reason }, 'dispatcher stopping');

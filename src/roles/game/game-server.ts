@@ -4,7 +4,7 @@ import type { AnyEntity } from '../../core/entity.ts';
 import type { GameWorld, GameWorldOptions } from '../../core/world-api.ts';
 import { createGameWorld } from '../../core/world.ts';
 import { restoreFromFile, summarizeLoadReport } from '../../hotswap/index.ts';
-import type { Logger } from '../../observability/index.ts';
+import type { Logger, Metrics } from '../../observability/index.ts';
 import { MSG, clientErrorCode, entityIdShard, type WireCodec } from '../../protocol/index.ts';
 import type { EntityStorage, KvStore, StoredData } from '../../storage/index.ts';
 import { createTickLoop, type TickLoop, type TickReport } from '../../tick/tick-loop.ts';
@@ -29,6 +29,7 @@ export interface GameServerOptions {
   codec: WireCodec;
   log: Logger;
   aoiFactory: AoiIndexFactory;
+  metrics?: Metrics;
   /** Hot swap: restore the world from this snapshot instead of starting empty. */
   restoreFrom?: string;
   onTick?: (report: TickReport) => void;
@@ -190,6 +191,7 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
     hz: opts.tickHz,
     inbound() {
       const frames = inboundQueue.splice(0);
+      opts.metrics?.messagesIn('internal', frames.length);
       for (const frame of frames) {
         try {
           handleFrame(frame);
@@ -209,6 +211,11 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
     onTick(report) {
       busyMs += report.totalMs;
       opts.onTick?.(report);
+      if (opts.metrics) {
+        opts.metrics.observeTick(report.totalMs / 1000);
+        opts.metrics.setEntities(world.entityCount);
+        opts.metrics.setClients(views.size);
+      }
       if (!ticked) {
         ticked = true;
         resolveFirstTick({ pauseMs: restoredExtra ? Date.now() - restoredExtra.frozenAtMs : null });

@@ -30,7 +30,7 @@ function standby(): Promise<void> {
 }
 
 runMain(async () => {
-  const { args, config, self, log, codec } = await roleContext('game', (c) => c.games);
+  const { args, config, self, log, codec, metrics } = await roleContext('game', (c) => c.games);
   const module = await loadGameModule(config.entry);
   const storage = openEntityStorage(config.storage);
   const kv = openKvStore(config.kv);
@@ -49,6 +49,7 @@ runMain(async () => {
     codec,
     log,
     aoiFactory: createGridAoi,
+    metrics,
     restoreFrom: args.restore ? snapshot : undefined,
   });
   onShutdown(args.foreground, async (reason) => {

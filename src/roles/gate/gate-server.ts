@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Logger } from '../../observability/index.ts';
+import type { Logger, Metrics } from '../../observability/index.ts';
 import type { EntityIdGenerator } from '../../core/entity-id.ts';
 import {
   CLIENT_ERROR_CODES,
@@ -38,6 +38,7 @@ export interface GateServerOptions {
   heartbeatTimeoutMs: number;
   maxMessagesPerSecond: number;
   staticDir?: string;
+  metrics?: Metrics;
   now?: () => number;
 }
 
@@ -106,6 +107,7 @@ export async function startGateServer(opts: GateServerOptions): Promise<GateServ
   function onClientMessage(proxy: ClientProxy, message: Uint8Array): void {
     const t = now();
     proxy.lastSeen = t;
+    opts.metrics?.messagesIn('client');
     if (!takeToken(proxy, t, opts.maxMessagesPerSecond)) {
       return refuse(proxy, new ProtocolError('rate-limit', `more than ${opts.maxMessagesPerSecond} messages per second`));
     }
@@ -145,6 +147,7 @@ export async function startGateServer(opts: GateServerOptions): Promise<GateServ
     const proxy = createClientProxy(clientId, connection, bootEntityId, now(), opts.maxMessagesPerSecond);
     byConnection.set(connection, proxy);
     byClientId.set(clientId, proxy);
+    opts.metrics?.setClients(byConnection.size);
     codec.encodeTo(shard(bootEntityId), MSG.NOTIFY_CLIENT_CONNECTED, { entityId: bootEntityId, clientId, gateId: opts.id });
     schedule();
     log.debug({ clientId, remote: connection.remoteAddress }, 'client connected');
@@ -155,6 +158,7 @@ export async function startGateServer(opts: GateServerOptions): Promise<GateServ
     if (!proxy) return;
     byConnection.delete(connection);
     byClientId.delete(proxy.clientId);
+    opts.metrics?.setClients(byConnection.size);
     const entityId = proxy.ownerEntityId ?? proxy.bootEntityId;
     if (!stopping && links.length > 0) {
       codec.encodeTo(shard(entityId), MSG.NOTIFY_CLIENT_DISCONNECTED, { entityId, clientId: proxy.clientId });
@@ -171,6 +175,7 @@ export async function startGateServer(opts: GateServerOptions): Promise<GateServ
       const proxy = byClientId.get(readGateClientKey(body));
       if (!proxy) return; // the client left while the frame was in flight
       if (type === MSG.CREATE_ENTITY_ON_CLIENT.id || type === MSG.DESTROY_ENTITY_ON_CLIENT.id) trackOwner(proxy, type, body);
+      opts.metrics?.messagesOut('client');
       sendToClient(proxy, toClientMessageInPlace(type, body));
       return;
     }

@@ -5,7 +5,7 @@ import { notifyReady, onShutdown, runMain } from '../shared/role-process.ts';
 import { startGateServer } from './gate-server.ts';
 
 runMain(async () => {
-  const { args, config, self, log, codec } = await roleContext('gate', (c) => c.gates);
+  const { args, config, self, log, codec, metrics } = await roleContext('gate', (c) => c.gates);
   const transport = await selectClientTransport('auto', {
     info: (m) => log.info(m),
     warn: (m) => log.warn(m),
@@ -23,6 +23,7 @@ runMain(async () => {
     heartbeatTimeoutMs: self.heartbeatTimeoutMs,
     maxMessagesPerSecond: self.maxMessagesPerSecond,
     staticDir: self.staticDir,
+    metrics,
   });
   onShutdown(args.foreground, async (reason) => {
     log.info({ reason }, 'gate stopping');

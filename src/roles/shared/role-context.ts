@@ -1,6 +1,6 @@
 import type { ProcessLogger } from '../../observability/index.ts';
 import { loadConfig, type DeploymentConfig, type ProcessConfig } from '../../config/index.ts';
-import { createLogger } from '../../observability/index.ts';
+import { createLogger, createMetrics, type Metrics } from '../../observability/index.ts';
 import { createPackr, createWireCodec, type WireCodec } from '../../protocol/index.ts';
 import type { Role } from '../../cli/run-state.ts';
 import { parseRoleArgs, type RoleArgs } from './role-process.ts';
@@ -12,6 +12,8 @@ export interface RoleContext<C extends ProcessConfig> {
   self: C;
   log: ProcessLogger;
   codec: WireCodec;
+  /** Prometheus metrics; served on 127.0.0.1:<metricsPort> when the config gives this process one. */
+  metrics: Metrics;
 }
 
 export async function roleContext<C extends ProcessConfig>(
@@ -25,5 +27,10 @@ export async function roleContext<C extends ProcessConfig>(
   // Daemonized roles write JSON lines to stdout, which the CLI points at the log file; in the foreground
   // the CLI streams them, so they are made readable.
   const log = createLogger({ role, id: args.id, level: self.logLevel, pretty: args.foreground });
-  return { args, config, self, log, codec: createWireCodec({ packr: createPackr() }) };
+  const metrics = createMetrics({ role, id: args.id });
+  if (self.metricsPort !== undefined) {
+    const at = await metrics.serve({ port: self.metricsPort });
+    log.info({ metrics: `http://${at.host}:${at.port}/metrics` }, 'serving metrics');
+  }
+  return { args, config, self, log, codec: createWireCodec({ packr: createPackr() }), metrics };
 }
