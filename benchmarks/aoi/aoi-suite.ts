@@ -1,42 +1,41 @@
-import type { AoiIndexFactory } from '../../src/aoi/aoi-index.ts';
-import { createBruteForceAoi } from '../../src/aoi/brute-force.ts';
-import { createGridAoi, loadNativeGridAoi } from '../../src/aoi/grid-aoi.ts';
-import { createRbushAoi } from '../../src/aoi/rbush-aoi.ts';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { BenchRow, BenchSuite } from '../bench-types.ts';
-import { measure, type MeasureOptions } from '../measure.ts';
-import { RADIUS, RandomWalk, WORLD } from './random-walk.ts';
+import { aoiImpls, MOVING, SIZES } from './aoi-impls.ts';
+import { RADIUS, WORLD } from './random-walk.ts';
 
-interface Impl {
-  name: string;
-  factory: AoiIndexFactory;
-  baseline: boolean;
-  /** Largest population worth timing (the O(n²) oracle is hopeless at 100k). */
-  maxEntities: number;
-  /** Expected to be slow: a handful of iterations is enough. */
-  slow: boolean;
-}
+const WORKER = fileURLToPath(new URL('./aoi-worker.ts', import.meta.url));
 
-function impls(log: (line: string) => void): Impl[] {
-  const list: Impl[] = [{ name: 'grid', factory: createGridAoi, baseline: false, maxEntities: Infinity, slow: false }];
-  const native = loadNativeGridAoi();
-  if (native !== null) list.push({ name: 'grid-native', factory: native, baseline: false, maxEntities: Infinity, slow: false });
-  else log('grid-native: not built (native/build.sh), skipped');
-  list.push(
-    { name: 'rbush', factory: createRbushAoi, baseline: true, maxEntities: Infinity, slow: true },
-    { name: 'brute-force', factory: createBruteForceAoi, baseline: false, maxEntities: 1_000, slow: true },
-  );
-  return list;
-}
-
-const SIZES = [1_000, 10_000, 100_000];
-const MOVING = [1, 0.1];
-const PREWARM_TICKS = 3;
-
-function budget(impl: Impl, n: number): MeasureOptions {
-  if (impl.slow && n >= 100_000) return { iterations: 2, timeMs: 0 };
-  if (impl.slow && n >= 10_000) return { iterations: 8, timeMs: 0 };
-  if (impl.slow) return { iterations: 10, timeMs: 500 };
-  return { iterations: 30, timeMs: n >= 100_000 ? 3_000 : 1_500 };
+/** Runs aoi-worker.ts for one implementation (sequentially: the cores are shared) and collects rows. */
+function runWorker(impl: string, log: (line: string) => void): Promise<BenchRow[]> {
+  return new Promise((resolve, reject) => {
+    // execArgv carries the tsx loader this runner was started with.
+    const child = spawn(process.execPath, [...process.execArgv, WORKER, impl], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const rows: BenchRow[] = [];
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+      let nl: number;
+      while ((nl = out.indexOf('\n')) >= 0) {
+        rows.push(JSON.parse(out.slice(0, nl)) as BenchRow);
+        out = out.slice(nl + 1);
+      }
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      err += chunk;
+      let nl: number;
+      while ((nl = err.indexOf('\n')) >= 0) {
+        log(err.slice(0, nl));
+        err = err.slice(nl + 1);
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(rows);
+      else reject(new Error(`aoi worker for ${impl} exited with ${code}: ${err}`));
+    });
+  });
 }
 
 export const aoiSuite: BenchSuite = {
@@ -44,41 +43,13 @@ export const aoiSuite: BenchSuite = {
   description: `AOI update per tick: ${WORLD}x${WORLD} world, radius ${RADIUS}, random walk 5 units/tick, moves + update()`,
   workloadColumns: ['entities', 'moving'],
   async run(log) {
+    const impls = aoiImpls();
+    if (!impls.some((i) => i.name === 'grid-native')) log('grid-native: not built (native/build.sh), skipped');
     const rows: BenchRow[] = [];
-    const IMPLS = impls(log);
-    for (const n of SIZES) {
-      for (const moving of MOVING) {
-        for (const impl of IMPLS) {
-          if (n > impl.maxEntities) continue;
-          // Same seed for every impl: identical worlds and identical walks.
-          const walk = new RandomWalk(n, moving, 1234 + n);
-          const aoi = impl.factory({ defaultRadius: RADIUS });
-          walk.populate(aoi);
-          aoi.update();
-          // Slow baselines are already JIT-warm from the smaller sizes, and the first update (the enter
-          // storm) is outside the timing anyway; at 100k one of their ticks takes seconds.
-          const prewarm = impl.slow && n >= 100_000 ? 0 : PREWARM_TICKS;
-          for (let t = 0; t < prewarm; t++) walk.tick(aoi);
-          let events = 0;
-          const timing = await measure(`${impl.name} ${n} ${moving}`, () => {
-            events += walk.tick(aoi);
-          }, budget(impl, n));
-          const row: BenchRow = {
-            entities: n,
-            moving,
-            impl: impl.name,
-            baseline: impl.baseline,
-            msPerTick: timing.medianMs,
-            meanMs: timing.meanMs,
-            p95Ms: timing.p95Ms,
-            samples: timing.samples,
-            eventsPerTick: Math.round(events / timing.samples),
-          };
-          rows.push(row);
-          log(`${impl.name.padEnd(12)} n=${n} moving=${moving}: median ${timing.medianMs.toFixed(3)} ms, mean ${timing.meanMs.toFixed(3)}, p95 ${timing.p95Ms.toFixed(3)} (${timing.samples} ticks)`);
-        }
-      }
-    }
+    for (const impl of impls) rows.push(...(await runWorker(impl.name, log)));
+    const order = (r: BenchRow) =>
+      SIZES.indexOf(r.entities as number) * 1e4 + MOVING.indexOf(r.moving as number) * 100 + impls.findIndex((i) => i.name === r.impl);
+    rows.sort((a, b) => order(a) - order(b));
     return { suite: 'aoi', rows };
   },
 };
