@@ -35,6 +35,11 @@ export function swapWorldOptions(): GameWorldOptions {
   return { entityTypes: [Mob], spaceTypes: [Map], aoiFactory: createGridAoi, maxEntities: 1 << 20, initialCapacity: 1024 };
 }
 
+/** The timer entity i gets at world time 0, if any (the per-entity baseline re-arms it from this). */
+export function timerSpec(i: number): { delay: number; method: 'think'; args: [number]; interval: number } | undefined {
+  return i % TIMER_EVERY === 0 ? { delay: 1000 + (i % 500), method: 'think', args: [i % 9], interval: 2000 } : undefined;
+}
+
 export function buildSwapWorld(n: number, seed: number): { world: GameWorld; ids: EntityId[]; options: GameWorldOptions } {
   const options = swapWorldOptions();
   const world = createGameWorld(options);
@@ -53,7 +58,8 @@ export function buildSwapWorld(n: number, seed: number): { world: GameWorld; ids
     vel.x[e.eid] = rand() * 2 - 1;
     vel.z[e.eid] = rand() * 2 - 1;
     e.setYaw(rand() * Math.PI * 2);
-    if (i % TIMER_EVERY === 0) e.timers.add(1000 + (i % 500), 'think', [i % 9], { repeat: 2000 });
+    const timer = timerSpec(i);
+    if (timer !== undefined) e.timers.add(timer.delay, timer.method, timer.args, { repeat: timer.interval });
   }
   // One tick: the AOI index is built (its enter pairs drained) and timers have run for a bit.
   world.step(0.05);

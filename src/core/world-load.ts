@@ -71,7 +71,7 @@ export function loadWorld(dump: WorldDump, options: GameWorldOptions): { world: 
       plan = componentPlan(state, type, table.componentSets[componentSet[row]], dumped);
       plans.set(key, plan);
     }
-    rec.components = new Set(plan.attach);
+    for (const def of plan.attach) rec.components.add(def);
     plan.eids.push(eid);
     for (const def of plan.fresh) fresh.push([rec, def]);
     recs[row] = rec;
