@@ -1,6 +1,6 @@
 import { mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { createGridAoi } from '../../aoi/index.ts';
+import { createGridAoi, loadNativeGridAoi } from '../../aoi/index.ts';
 import { openEntityStorage, openKvStore } from '../../storage/index.ts';
 import { roleContext } from '../shared/role-context.ts';
 import { EXIT_FROZEN, notifyReady, onShutdown, runMain } from '../shared/role-process.ts';
@@ -32,6 +32,9 @@ function standby(): Promise<void> {
 runMain(async () => {
   const { args, config, self, log, codec, metrics } = await roleContext('game', (c) => c.games);
   const module = await loadGameModule(config.entry);
+  // The C++ kernels when `npm install` could build them; the TypeScript grid (same contract) otherwise.
+  const nativeAoi = loadNativeGridAoi();
+  log.info(`AOI: ${nativeAoi ? 'grid with native kernels' : 'TypeScript grid (native kernels not built)'}`);
   const storage = openEntityStorage(config.storage);
   const kv = openKvStore(config.kv);
   const snapshot = snapshotPath(config.hotswap.snapshotDir, self.id);
@@ -48,7 +51,7 @@ runMain(async () => {
     kv,
     codec,
     log,
-    aoiFactory: createGridAoi,
+    aoiFactory: nativeAoi ?? createGridAoi,
     metrics,
     restoreFrom: args.restore ? snapshot : undefined,
   });
