@@ -97,12 +97,15 @@ class AttrTreeImpl implements AttrTree<AttrDecls>, AttrsAccessor<AttrDecls> {
   readonly layout: AttrLayout;
   readonly sink: AttrOpSink;
 
-  constructor(layout: AttrLayout, sink: AttrOpSink) {
+  constructor(layout: AttrLayout, sink: AttrOpSink, values?: Record<string, unknown>) {
     this.layout = layout;
     this.sink = sink;
+    if (values !== undefined) {
+      this.values = values;
+      return;
+    }
     // Root keys are declared identifiers (checked by compileAttrLayout), so a plain object is safe.
-    this.values = {};
-    for (const info of layout.values()) this.values[info.name] = info.initial();
+    this.values = initialAttrValues(layout);
   }
 
   get accessor(): AttrsAccessor<AttrDecls> {
@@ -150,8 +153,19 @@ class AttrTreeImpl implements AttrTree<AttrDecls>, AttrsAccessor<AttrDecls> {
   }
 }
 
-export function createAttrTree<D extends AttrDecls = AttrDecls>(layout: AttrLayout, sink: AttrOpSink): AttrTree<D> {
-  return new AttrTreeImpl(layout, sink) as unknown as AttrTree<D>;
+/**
+ * `values` (optional) becomes the tree's own storage as it is, not a copy: a restore decodes values
+ * that are already checked and private, and wraps them only when the entity's attributes are used.
+ */
+export function createAttrTree<D extends AttrDecls = AttrDecls>(layout: AttrLayout, sink: AttrOpSink, values?: Record<string, unknown>): AttrTree<D> {
+  return new AttrTreeImpl(layout, sink, values) as unknown as AttrTree<D>;
+}
+
+/** Every root at its initial value. */
+export function initialAttrValues(layout: AttrLayout): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const info of layout.values()) values[info.name] = info.initial();
+  return values;
 }
 
 function fail(path: readonly AttrPathKey[], why: string): never {

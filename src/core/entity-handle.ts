@@ -121,15 +121,15 @@ class Timers implements EntityTimers {
   }
 
   cancel(timerId: number): boolean {
-    const timer = this.rec.timers.get(timerId);
+    const timer = this.rec.timers?.get(timerId);
     if (timer === undefined) return false;
     timer.cancelled = true;
-    this.rec.timers.delete(timerId);
+    this.rec.timers?.delete(timerId);
     return true;
   }
 
   get count() {
-    return this.rec.timers.size;
+    return this.rec.timers?.size ?? 0;
   }
 }
 
@@ -141,7 +141,7 @@ export function armTimer(state: WorldState, rec: EntityRecord, method: string, a
   const timerId = id ?? state.nextTimerId++;
   if (id !== undefined && id >= state.nextTimerId) state.nextTimerId = id + 1;
   const timer = { id: timerId, ownerEid: rec.eid, method, args, due: state.now + delayMs, interval, seq: 0, cancelled: false };
-  rec.timers.set(timerId, timer);
+  (rec.timers ??= new Map()).set(timerId, timer);
   state.timers.push(timer);
   return timerId;
 }

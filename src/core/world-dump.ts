@@ -196,7 +196,7 @@ function dumpEntityTable(state: WorldState): EntityTableDump {
     componentSet[row] = componentSetOf(rec, sets, setLists, setCache);
     dumpAttrs(rec, attrs);
     if (rec.client !== null || rec.clientSyncing) clients.push({ row, client: rec.client, syncing: rec.clientSyncing });
-    for (const t of rec.timers.values()) pending.push([row, t]);
+    if (rec.timers !== null) for (const t of rec.timers.values()) pending.push([row, t]);
     row++;
   }
   // In firing order, ties in scheduling order: a load re-arms them in this order, so ties still break the same way.
@@ -251,7 +251,7 @@ function dumpAttrs(rec: EntityRecord, byType: Map<string, AttrColumnsDump>): voi
     cols = { type: rec.type.name, roots, columns: roots.map(() => []) };
     byType.set(rec.type.name, cols);
   }
-  const values = rec.attrs.values;
+  const values = rec.attrValues;
   const { roots, columns } = cols;
   for (let r = 0; r < roots.length; r++) {
     const v = values[roots[r]];

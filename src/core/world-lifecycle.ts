@@ -1,12 +1,11 @@
 import { addComponent, addEntity, removeEntity } from 'bitecs';
 import { Position, Yaw } from '../ecs/builtin-components.ts';
 import type { ComponentDef } from '../ecs/schema.ts';
-import type { AttrRootInfo } from './attr-decl.ts';
-import { createAttrTree, type AttrOp } from './attrs.ts';
+import { initialAttrValues } from './attrs.ts';
 import type { Vec3 } from './entity.ts';
 import type { EntityId } from './entity-id.ts';
 import type { AnyEntityType, EntityHooks } from './entity-type.ts';
-import { makeEntityHandle } from './entity-handle.ts';
+import { EntityRecordImpl, ownComponents } from './entity-record.ts';
 import { TsworldError } from './errors.ts';
 import type { SpaceHooks } from './space.ts';
 import type { CreateEntityOptions } from './world-api.ts';
@@ -26,8 +25,20 @@ export function spaceHook<K extends keyof SpaceHooks>(state: WorldState, space: 
   if (hook !== undefined) guarded(state, `${space.type?.name}.${name}`, () => hook(space.handle, ...rest, state.api));
 }
 
+/** How a restore hands over what it already has for a record. */
+export interface AllocateOptions {
+  /** An eid the restore already allocated in bitecs. */
+  presetEid?: number;
+  /** The attribute values, already checked and private; default: every root at its initial value. */
+  attrValues?: Record<string, unknown>;
+  /** A component set shared by records restored alike; the caller added them to bitecs already. */
+  sharedComponents?: ReadonlySet<ComponentDef>;
+  /** The caller places the record in its space itself (default: it starts in the nil space). */
+  unplaced?: boolean;
+}
+
 /**
- * Allocates the eid (or takes one a restore already allocated), components and handle; no hooks.
+ * Allocates the eid (or takes one a restore already allocated), components and record; no hooks.
  * Shared by create and restore.
  */
 export function allocateEntity(
@@ -35,23 +46,22 @@ export function allocateEntity(
   type: AnyEntityType,
   id: EntityId,
   components: readonly ComponentDef[],
-  presetEid?: number,
+  options: AllocateOptions = {},
 ): EntityRecord {
   if (state.byId.has(id)) throw new TsworldError('INVALID_STATE', `entity ${id} already exists`);
-  const eid = presetEid ?? addEntity(state.ecs);
+  const eid = options.presetEid ?? addEntity(state.ecs);
   try {
     state.storage.ensureCapacity(eid);
   } catch (err) {
     removeEntity(state.ecs, eid);
     throw err;
   }
-  const rec = { id, eid, type, state: 'creating', space: state.nil, client: null, clientSyncing: false, recording: false, deltas: [], timers: new Map(), components: new Set() } as unknown as EntityRecord;
-  rec.attrs = createAttrTree(type.attrLayout, (root, op) => recordOp(state, rec, root, op));
-  rec.handle = makeEntityHandle(state, rec);
+  const values = options.attrValues ?? initialAttrValues(type.attrLayout);
+  const rec = new EntityRecordImpl(state, type, id, eid, values, options.sharedComponents ?? null);
   for (const def of components) attachComponent(state, rec, def);
   state.byId.set(id, rec);
   state.byEid[eid] = rec;
-  state.nil.members.add(rec);
+  if (options.unplaced !== true) state.nil.members.add(rec);
   return rec;
 }
 
@@ -60,18 +70,11 @@ export function attachComponent(state: WorldState, rec: EntityRecord, def: Compo
   if (rec.components.has(def)) return;
   state.storage.resetEntity(def, rec.eid);
   addComponent(state.ecs, rec.eid, store);
-  rec.components.add(def);
+  ownComponents(rec).add(def);
   if (values !== undefined) {
     const fields = store as Record<string, { [i: number]: number }>;
     for (const field of def.fields) if (field.name in values) fields[field.name][rec.eid] = values[field.name];
   }
-}
-
-function recordOp(state: WorldState, rec: EntityRecord, root: AttrRootInfo, op: AttrOp): void {
-  if (root.persistent) state.saveDirty.add(rec);
-  if (root.sync === 'server' || !rec.recording) return;
-  if (rec.deltas.length === 0) state.deltaOrder.push(rec);
-  rec.deltas.push({ ...op, sync: root.sync, root: typeof op.path[0] === 'string' ? op.path[0] : (op.key as string) });
 }
 
 export function entityComponents(type: AnyEntityType): readonly ComponentDef[] {
@@ -115,13 +118,12 @@ export function destroyEntityNow(state: WorldState, rec: EntityRecord): void {
   rec.state = 'destroying';
   leaveCurrentSpace(state, rec);
   entityHook(state, rec, 'onDestroy', state.api);
-  for (const timer of rec.timers.values()) timer.cancelled = true;
-  rec.timers.clear();
+  cancelTimers(rec);
   if (rec.client !== null) setClientNow(state, rec, null);
   rec.state = 'destroyed';
   rec.recording = false;
   if (rec.type.persistent) state.saveDirty.add(rec);
-  rec.deltas.length = 0;
+  rec.deltas = null;
   state.byId.delete(rec.id);
   state.nil.members.delete(rec);
   state.quarantine.push(rec.eid);
@@ -131,6 +133,12 @@ export function destroyEntityNow(state: WorldState, rec: EntityRecord): void {
     const finalAttrs = rec.type.persistent ? rec.attrs.snapshot((root) => root.persistent) : undefined;
     guarded(state, 'observer.entityDestroyed', () => observer.entityDestroyed?.(rec.handle, finalAttrs));
   }
+}
+
+export function cancelTimers(rec: EntityRecord): void {
+  if (rec.timers === null) return;
+  for (const timer of rec.timers.values()) timer.cancelled = true;
+  rec.timers = null;
 }
 
 /**

@@ -2,13 +2,14 @@ import { removeEntity } from 'bitecs';
 import type { ComponentDef } from '../ecs/schema.ts';
 import { bulkAddComponents, bulkAddEntities } from './ecs-bulk.ts';
 import { armTimer } from './entity-handle.ts';
-import { ENTITY_ID_LENGTH } from './entity-id.ts';
+import type { AttrRootInfo } from './attr-decl.ts';
+import { ENTITY_ID_LENGTH, type EntityId } from './entity-id.ts';
 import type { AnyEntityType } from './entity-type.ts';
 import { TsworldError } from './errors.ts';
 import { checkValue, cloneValue } from './value-types.ts';
 import type { GameWorld, GameWorldOptions } from './world-api.ts';
 import { rebuildSpaceAoi } from './world-aoi.ts';
-import { WORLD_DUMP_FORMAT, type AttrColumnsDump, type EntityTableDump, type LoadReport, type WorldDump } from './world-dump.ts';
+import { WORLD_DUMP_FORMAT, type EntityTableDump, type LoadReport, type WorldDump } from './world-dump.ts';
 import { allocateEntity, entityComponents, entityHook } from './world-lifecycle.ts';
 import { createSpaceRecordSilently } from './world-spaces.ts';
 import { buildApi, createWorldState } from './world.ts';
@@ -21,6 +22,8 @@ interface ComponentPlan {
   fresh: ComponentDef[];
   /** The entities that follow this plan, for one bulk component add. */
   eids: number[];
+  /** attach as a set, shared by all those entities' records until one of them changes its components. */
+  set: ReadonlySet<ComponentDef>;
 }
 
 /**
@@ -57,21 +60,29 @@ export function loadWorld(dump: WorldDump, options: GameWorldOptions): { world: 
   allocateEids(state, dump.state.highWater, table);
   const dumped = new Set(dump.components.map((c) => c.name));
   const plans = new Map<number, ComponentPlan>();
+  const rowsOfType = new Array<number>(types.length).fill(0);
+  for (let row = 0; row < table.length; row++) rowsOfType[table.type[row]]++;
+  const attrPlans = types.map((type, ti) => attrPlan(type, table, rowsOfType[ti]));
   const recs: EntityRecord[] = new Array(table.length);
   const fresh: [EntityRecord, ComponentDef][] = [];
+  // Types with onInit see their initial values there, as on create; theirs are written after the hooks.
+  const afterInit: [EntityRecord, Record<string, unknown>][] = [];
   const { ids, eid: eids, type: typeCol, componentSet } = table;
   for (let row = 0; row < table.length; row++) {
     const typeIndex = typeCol[row];
     const type = types[typeIndex];
     const eid = eids[row];
-    const rec = allocateEntity(state, type, ids.slice(row * ENTITY_ID_LENGTH, (row + 1) * ENTITY_ID_LENGTH), [], eid);
     const key = componentSet[row] * types.length + typeIndex;
     let plan = plans.get(key);
     if (plan === undefined) {
       plan = componentPlan(state, type, table.componentSets[componentSet[row]], dumped);
       plans.set(key, plan);
     }
-    for (const def of plan.attach) rec.components.add(def);
+    const id = ids.slice(row * ENTITY_ID_LENGTH, (row + 1) * ENTITY_ID_LENGTH);
+    const values = restoredValues(attrPlans[typeIndex], id, report);
+    const early = type.hooks.onInit === undefined;
+    const rec = allocateEntity(state, type, id, [], { presetEid: eid, attrValues: early ? values : undefined, sharedComponents: plan.set, unplaced: true });
+    if (!early) afterInit.push([rec, values]);
     plan.eids.push(eid);
     for (const def of plan.fresh) fresh.push([rec, def]);
     recs[row] = rec;
@@ -82,7 +93,7 @@ export function loadWorld(dump: WorldDump, options: GameWorldOptions): { world: 
   for (const [rec, def] of fresh) state.storage.resetEntity(def, rec.eid);
 
   for (const rec of recs) entityHook(state, rec, 'onInit', state.api);
-  restoreAttrs(state, table, types, recs, report);
+  for (const [rec, values] of afterInit) Object.assign(rec.attrValues, values);
   for (const t of table.timers) {
     const rec = recs[t.row];
     if (rec === undefined) throw new TsworldError('INVALID_STATE', `timer ${t.id} names row ${t.row}, past the entity table`);
@@ -144,7 +155,7 @@ function componentPlan(state: WorldState, type: AnyEntityType, names: readonly s
     const def = state.storage.defByName(name);
     if (def !== undefined && !attach.includes(def)) attach.push(def);
   }
-  return { attach, fresh, eids: [] };
+  return { attach, fresh, eids: [], set: new Set(attach) };
 }
 
 function loadComponents(state: WorldState, dump: WorldDump, report: LoadReport): void {
@@ -163,51 +174,60 @@ function loadComponents(state: WorldState, dump: WorldDump, report: LoadReport):
   }
 }
 
-/**
- * Column by column: a value that no longer fits its root's spec (or a root the dump lacks) takes the
- * initial value; roots the code no longer declares are dropped. Both are reported per entity.
- */
-function restoreAttrs(state: WorldState, table: EntityTableDump, types: AnyEntityType[], recs: EntityRecord[], report: LoadReport): void {
-  const byType = new Map<string, AttrColumnsDump>(table.attrs.map((a) => [a.type, a]));
-  const rowsOfType: EntityRecord[][] = types.map(() => []);
-  for (let row = 0; row < recs.length; row++) rowsOfType[table.type[row]].push(recs[row]);
-  types.forEach((type, ti) => {
-    const rows = rowsOfType[ti];
-    const cols = byType.get(type.name) ?? { type: type.name, roots: [], columns: [] };
-    if (cols.columns.length !== cols.roots.length || cols.columns.some((c) => c.length !== rows.length)) {
-      throw new TsworldError('INVALID_STATE', `attribute columns of ${type.name} do not match its ${rows.length} entities`);
-    }
-    const dropped = cols.roots.filter((root) => !type.attrLayout.has(root));
-    for (const info of type.attrLayout.values()) {
-      const column = cols.columns[cols.roots.indexOf(info.name)] as unknown[] | undefined;
-      for (let k = 0; k < rows.length; k++) {
-        const v = column?.[k];
-        const values = rows[k].attrs.values;
-        if (v !== undefined && checkValue(info.spec, v) === null) {
-          values[info.name] = typeof v === 'object' && v !== null ? cloneValue(v) : v;
-        } else {
-          // allocateEntity already put the initial value there.
-          (report.resetAttrs[rows[k].id] ??= []).push(info.name);
-        }
-      }
-    }
-    if (dropped.length > 0) for (const rec of rows) (report.resetAttrs[rec.id] ??= []).push(...dropped);
-  });
+/** One entity type's attribute columns, walked row by row as its entities are allocated. */
+interface AttrPlan {
+  roots: AttrRootInfo[];
+  /** The dumped column of each root (undefined: the dump lacks it). */
+  columns: (unknown[] | undefined)[];
+  /** Roots in the dump the code no longer declares. */
+  dropped: string[];
+  /** The next row of this type's columns. */
+  next: number;
 }
 
-/** Every record starts in the nil space; rebuilding its member set beats 100k deletes from it. */
+function attrPlan(type: AnyEntityType, table: EntityTableDump, rows: number): AttrPlan {
+  const cols = table.attrs.find((a) => a.type === type.name) ?? { type: type.name, roots: [], columns: [] };
+  if (cols.columns.length !== cols.roots.length || cols.columns.some((c) => c.length !== rows)) {
+    throw new TsworldError('INVALID_STATE', `attribute columns of ${type.name} do not match its ${rows} entities`);
+  }
+  const roots = [...type.attrLayout.values()];
+  return {
+    roots,
+    columns: roots.map((info) => cols.columns[cols.roots.indexOf(info.name)] as unknown[] | undefined),
+    dropped: cols.roots.filter((root) => !type.attrLayout.has(root)),
+    next: 0,
+  };
+}
+
+/**
+ * The next row's values: a value that no longer fits its root's spec (or a root the dump lacks) takes
+ * the initial value; roots the code no longer declares are dropped. Both are reported per entity.
+ */
+function restoredValues(plan: AttrPlan, id: EntityId, report: LoadReport): Record<string, unknown> {
+  const k = plan.next++;
+  const values: Record<string, unknown> = {};
+  const { roots, columns } = plan;
+  for (let r = 0; r < roots.length; r++) {
+    const info = roots[r];
+    const v = columns[r]?.[k];
+    if (v !== undefined && checkValue(info.spec, v) === null) {
+      // Leaves are immutable; containers are copied because one dump may be loaded more than once.
+      values[info.name] = typeof v === 'object' && v !== null ? cloneValue(v) : v;
+    } else {
+      values[info.name] = info.initial();
+      (report.resetAttrs[id] ??= []).push(info.name);
+    }
+  }
+  if (plan.dropped.length > 0) (report.resetAttrs[id] ??= []).push(...plan.dropped);
+  return values;
+}
+
+/** Records are allocated unplaced: each goes straight into its space's member set. */
 function placeInSpaces(state: WorldState, table: EntityTableDump, spaces: SpaceRecord[], recs: EntityRecord[]): void {
-  const stayNil: EntityRecord[] = [];
   for (let row = 0; row < recs.length; row++) {
     const space = spaces[table.space[row]];
     const rec = recs[row];
-    if (space === state.nil) {
-      stayNil.push(rec);
-      continue;
-    }
     space.members.add(rec);
     rec.space = space;
   }
-  state.nil.members.clear();
-  for (const rec of stayNil) state.nil.members.add(rec);
 }

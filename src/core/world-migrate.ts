@@ -5,7 +5,7 @@ import { TsworldError } from './errors.ts';
 import { cloneValue } from './value-types.ts';
 import type { GameWorld } from './world-api.ts';
 import type { TimerDump } from './world-dump.ts';
-import { allocateEntity, entityComponents, entityHook, enterSpaceNow, leaveCurrentSpace } from './world-lifecycle.ts';
+import { allocateEntity, cancelTimers, entityComponents, entityHook, enterSpaceNow, leaveCurrentSpace } from './world-lifecycle.ts';
 import { stateOf } from './world.ts';
 import type { EntityRecord, WorldState } from './world-state.ts';
 
@@ -40,13 +40,12 @@ export function migrateOut(world: GameWorld, id: EntityId, toSpace: EntityId, do
     rec.state = 'destroying';
     entityHook(state, rec, 'onMigrateOut', state.api);
     const data = packEntity(state, rec, toSpace);
-    for (const timer of rec.timers.values()) timer.cancelled = true;
-    rec.timers.clear();
+    cancelTimers(rec);
     if (rec.client !== null) state.clients.delete(rec.client);
     rec.client = null;
     rec.state = 'destroyed';
     rec.recording = false;
-    rec.deltas.length = 0;
+    rec.deltas = null;
     state.byId.delete(rec.id);
     state.nil.members.delete(rec);
     state.quarantine.push(rec.eid);
@@ -106,7 +105,7 @@ function packEntity(state: WorldState, rec: EntityRecord, toSpace: EntityId): Mi
     clientSyncing: rec.clientSyncing,
     attrs: rec.attrs.snapshot(() => true),
     components,
-    timers: [...rec.timers.values()].map((t) => ({
+    timers: [...(rec.timers?.values() ?? [])].map((t) => ({
       id: t.id,
       method: t.method,
       args: cloneValue([...t.args]),

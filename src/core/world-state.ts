@@ -18,17 +18,25 @@ export interface EntityRecord {
   readonly eid: number;
   /** Replaced by an in-place code swap (world-swap.ts) with the same-named type of the new code. */
   type: AnyEntityType;
-  handle: AnyEntity;
+  /** Made on first use and then kept: one handle per entity for its whole life. */
+  readonly handle: AnyEntity;
   state: EntityState;
   space: SpaceRecord;
   client: string | null;
   clientSyncing: boolean;
-  attrs: AttrTree;
+  /** The attribute tree over `attrValues`, made on first use. */
+  readonly attrs: AttrTree;
+  /** Attribute values by root name (the tree's own storage): read these to avoid building the tree. */
+  readonly attrValues: Record<string, unknown>;
   /** Ops are recorded for clients only once the entity is created; earlier values are in every snapshot. */
   recording: boolean;
-  deltas: AttrDelta[];
-  timers: Map<number, TimerRecord>;
-  components: Set<ComponentDef>;
+  /** Deltas since the last drain; null when there are none yet. */
+  deltas: AttrDelta[] | null;
+  /** Live timers by id; null until the entity's first timer (see ownTimers). */
+  timers: Map<number, TimerRecord> | null;
+  /** May be shared with other records when `componentsShared`: change it only through ownComponents. */
+  components: ReadonlySet<ComponentDef>;
+  componentsShared: boolean;
 }
 
 export interface SpaceRecord {

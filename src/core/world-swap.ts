@@ -75,7 +75,8 @@ export function swapGameCode(world: GameWorld, code: GameCode): SwapReport | Tsw
   for (const rec of state.byEid) {
     if (rec === undefined) continue;
     rec.type = newTypes.get(rec.type.name) ?? rec.type;
-    if (rebound.size > 0) remapComponents(rec.components, rebound);
+    // A shared set is remapped in place once for all its records (remapping is idempotent).
+    if (rebound.size > 0) remapComponents(rec.components as Set<ComponentDef>, rebound);
   }
   if (newSpaceTypes !== null) {
     replaceMap(state.spaceTypes, newSpaceTypes);
@@ -135,7 +136,7 @@ function checkEntities(state: WorldState, newTypes: ReadonlyMap<string, AnyEntit
     else seen.count++;
     const next = newTypes.get(rec.type.name);
     if (next === undefined) continue;
-    for (const timer of rec.timers.values()) {
+    for (const timer of rec.timers?.values() ?? []) {
       const decl = next.rpc.get(timer.method);
       const why = decl === undefined ? 'is gone' : checkArgs(decl.args, timer.args) === null ? null : 'no longer takes its arguments';
       if (why === null) continue;

@@ -19,6 +19,7 @@ import {
   releaseQuarantine,
   setClientNow,
 } from './world-lifecycle.ts';
+import { ownComponents } from './entity-record.ts';
 import { callEntity, neighbourIds } from './world-rpc.ts';
 import { createSpaceNow, destroySpaceNow, makeSpaceRecord } from './world-spaces.ts';
 import { guarded, type EntityRecord, type WorldState } from './world-state.ts';
@@ -179,7 +180,7 @@ export function buildApi(state: WorldState): GameWorld {
         const rec = liveEntity(state, id);
         if (rec === undefined || !rec.components.has(def) || def === Position || def === Yaw) return;
         ecsRemoveComponent(state.ecs, rec.eid, state.storage.store(def));
-        rec.components.delete(def);
+        ownComponents(rec).delete(def);
         if (def === AoiRadius) rec.space.changed.add(rec.eid);
       });
     },
@@ -264,8 +265,8 @@ export function buildApi(state: WorldState): GameWorld {
       const order = state.deltaOrder.splice(0);
       for (const rec of order) {
         const deltas = rec.deltas;
-        rec.deltas = [];
-        if (deltas.length > 0 && rec.state !== 'destroyed') fn(rec.handle, deltas);
+        rec.deltas = null;
+        if (deltas !== null && deltas.length > 0 && rec.state !== 'destroyed') fn(rec.handle, deltas);
       }
     },
     drainAoiEvents(fn) {
@@ -327,12 +328,12 @@ export function buildApi(state: WorldState): GameWorld {
 function fireTimers(state: WorldState): void {
   for (let timer = state.timers.popDue(state.now); timer !== undefined; timer = state.timers.popDue(state.now)) {
     const rec = state.byEid[timer.ownerEid];
-    if (rec === undefined || rec.state !== 'alive' || rec.timers.get(timer.id) !== timer) continue;
+    if (rec === undefined || rec.state !== 'alive' || rec.timers?.get(timer.id) !== timer) continue;
     if (timer.interval > 0) {
       timer.due += timer.interval;
       state.timers.push(timer);
     } else {
-      rec.timers.delete(timer.id);
+      rec.timers?.delete(timer.id);
     }
     const decl = rec.type.rpc.get(timer.method);
     if (decl === undefined) {

@@ -185,4 +185,49 @@ describe('dump and load', () => {
     expect(pos.count).toBe(dump.state.highWater);
     expect(pos.fields[0].bytes.byteLength).toBe(4 * dump.state.highWater);
   });
+  it('restored records sharing one component list stay independent; handles, deltas and timers work on first use', () => {
+    const Mob = defineEntityType({
+      name: 'Mob',
+      attrs: { hp: attr(t.int, { flags: ['allClients'] }), tags: attr(t.list(t.string)) },
+      rpc: { poke: { expose: 'server', args: [], fn: (e) => e.attrs.set('hp', e.attrs.get('hp') + 1) } },
+    });
+    const options = { entityTypes: [Mob], aoiFactory: createBruteForceAoi, onError: (e: unknown) => { throw e; } } satisfies GameWorldOptions;
+    const world = createGameWorld(options);
+    const ids = [1, 2, 3].map((hp) => world.createEntity('Mob', { attrs: { hp, tags: [`t${hp}`] } }));
+    world.step(0.05);
+    const { world: restored, report } = loadWorld(dumpWorld(world, { freeze: false }), options);
+    expect(report.resetAttrs).toEqual({});
+    const [a, b, c] = ids.map((id) => restored.entity(id)!);
+    expect(restored.entity(ids[0])).toBe(a);
+    expect(restored.entities()).toContain(b);
+    expect([a, b, c].map((e) => e.attrs.get('hp'))).toEqual([1, 2, 3]);
+    expect(b.attrs.get('tags')).toEqual(['t2']);
+
+    restored.addComponent(ids[0], Velocity);
+    restored.removeComponent(ids[1], Position);
+    restored.addComponent(ids[2], AoiRadius, { radius: 2 });
+    restored.applyDeferred();
+    expect(ids.map((id) => restored.hasComponent(id, Velocity))).toEqual([true, false, false]);
+    expect(ids.map((id) => restored.hasComponent(id, AoiRadius))).toEqual([false, false, true]);
+    restored.removeComponent(ids[2], AoiRadius);
+    restored.applyDeferred();
+    expect(ids.map((id) => restored.hasComponent(id, AoiRadius))).toEqual([false, false, false]);
+    expect(ids.map((id) => restored.hasComponent(id, Position))).toEqual([true, true, true]);
+
+    b.attrs.list('tags').append('x');
+    expect(restored.call(ids[2], 'poke', [])).toEqual({ ok: true });
+    const seen: [string, unknown[]][] = [];
+    restored.drainAttrDeltas((e, deltas) => seen.push([e.id, deltas.map((d) => d.op)]));
+    expect(seen).toEqual([[ids[2], ['mapSet']]]);
+    expect(c.attrs.get('hp')).toBe(4);
+    expect(a.attrs.get('tags')).toEqual(['t1']);
+
+    expect(a.timers.count).toBe(0);
+    a.timers.add(50, 'poke');
+    expect(a.timers.count).toBe(1);
+    restored.step(0.05);
+    expect(a.attrs.get('hp')).toBe(2);
+    expect(a.timers.count).toBe(0);
+    expect(loadWorld(dumpWorld(restored, { freeze: false }), options).world.entity(ids[1])!.attrs.get('tags')).toEqual(['t2', 'x']);
+  });
 });

@@ -1,0 +1,90 @@
+import type { ComponentDef } from '../ecs/schema.ts';
+import type { AttrRootInfo } from './attr-decl.ts';
+import { createAttrTree, type AttrOp, type AttrTree } from './attrs.ts';
+import type { AnyEntity } from './entity.ts';
+import { makeEntityHandle } from './entity-handle.ts';
+import type { EntityId } from './entity-id.ts';
+import type { AnyEntityType } from './entity-type.ts';
+import type { TimerRecord } from './timer-queue.ts';
+import type { AttrDelta } from './world-api.ts';
+import type { EntityRecord, EntityState, SpaceRecord, WorldState } from './world-state.ts';
+
+/**
+ * One entity's record. A restore makes a hundred thousand of these in one go, and every object made
+ * per entity survives into the old generation (young-GC copying dominated restores), so the record
+ * holds only what every entity needs: the handle and the attribute tree are built on first use, the
+ * timer map and delta list exist only while there is something in them, and the component set may
+ * be shared by every record restored with the same components (copied before its first change).
+ */
+export class EntityRecordImpl implements EntityRecord {
+  readonly id: EntityId;
+  readonly eid: number;
+  type: AnyEntityType;
+  state: EntityState = 'creating';
+  space: SpaceRecord;
+  client: string | null = null;
+  clientSyncing = false;
+  recording = false;
+  deltas: AttrDelta[] | null = null;
+  timers: Map<number, TimerRecord> | null = null;
+  components: ReadonlySet<ComponentDef>;
+  componentsShared: boolean;
+  attrValues: Record<string, unknown>;
+  private readonly world: WorldState;
+  private tree: AttrTree | null = null;
+  private entityHandle: AnyEntity | null = null;
+
+  constructor(
+    world: WorldState,
+    type: AnyEntityType,
+    id: EntityId,
+    eid: number,
+    attrValues: Record<string, unknown>,
+    components: ReadonlySet<ComponentDef> | null,
+  ) {
+    this.world = world;
+    this.id = id;
+    this.eid = eid;
+    this.type = type;
+    this.space = world.nil;
+    this.attrValues = attrValues;
+    this.components = components ?? new Set();
+    this.componentsShared = components !== null;
+  }
+
+  get handle(): AnyEntity {
+    return (this.entityHandle ??= makeEntityHandle(this.world, this));
+  }
+
+  get attrs(): AttrTree {
+    if (this.tree === null) {
+      const world = this.world;
+      this.tree = createAttrTree(this.type.attrLayout, (root, op) => recordOp(world, this, root, op), this.attrValues);
+    }
+    return this.tree;
+  }
+}
+
+/** The record's component set, its own from here on (a shared one is copied first). */
+export function ownComponents(rec: EntityRecord): Set<ComponentDef> {
+  if (rec.componentsShared) {
+    rec.components = new Set(rec.components);
+    rec.componentsShared = false;
+  }
+  return rec.components as Set<ComponentDef>;
+}
+
+/** The record's timer map, made on its first timer. */
+export function ownTimers(rec: EntityRecord): Map<number, TimerRecord> {
+  return (rec.timers ??= new Map());
+}
+
+function recordOp(state: WorldState, rec: EntityRecord, root: AttrRootInfo, op: AttrOp): void {
+  if (root.persistent) state.saveDirty.add(rec);
+  if (root.sync === 'server' || !rec.recording) return;
+  if (rec.deltas === null || rec.deltas.length === 0) {
+    state.deltaOrder.push(rec);
+    rec.deltas ??= [];
+  }
+  rec.deltas.push({ ...op, sync: root.sync, root: typeof op.path[0] === 'string' ? op.path[0] : (op.key as string) });
+}
