@@ -2,6 +2,7 @@ import { aoiSuite } from './aoi/aoi-suite.ts';
 import type { BenchSuite } from './bench-types.ts';
 import { hotswapSuite } from './hotswap/hotswap-suite.ts';
 import { protocolSuite } from './protocol/protocol-suite.ts';
+import { transportSuite } from './transport/transport-suite.ts';
 
 /** Every benchmark suite, in the order `npm run bench` runs them. A new suite is one line here. */
-export const SUITES: readonly BenchSuite[] = [aoiSuite, protocolSuite, hotswapSuite];
+export const SUITES: readonly BenchSuite[] = [aoiSuite, protocolSuite, transportSuite, hotswapSuite];
