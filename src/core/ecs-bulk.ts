@@ -7,7 +7,97 @@ import { $internal, addComponent, addEntity, registerComponent, type InternalWor
  * public calls reduce to what is written here: the entity index, the per-entity component sets and
  * the component bit masks, all typed in bitecs' exported WorldContext. Any world that is not fresh
  * (queries, observers, versioning, existing entities) takes the public calls instead.
+ *
+ * bitecs keeps one Set of components per entity, which a restore would build 100k of and few are
+ * ever read: the bulk path installs LazyComponentSets, which holds one shared component list per
+ * entity and makes that entity's Set only when bitecs (or anyone) asks for it.
  */
+
+type Ref = object;
+
+/**
+ * bitecs' eid → component Set map, with bulk-loaded entries kept as shared lists until first read.
+ * Every Map method bitecs or a caller may use sees the same contents as an eager map would.
+ */
+export class LazyComponentSets extends Map<number, Set<Ref>> {
+  /** eid → its components, for entries not made into a Set yet. Lists are shared: never mutated. */
+  private readonly pending: (readonly Ref[] | undefined)[] = [];
+  private pendingCount = 0;
+
+  /** Puts `eid` in the map with `refs` (not copied: the caller must not change the list). */
+  setPending(eid: number, refs: readonly Ref[]): void {
+    if (super.delete(eid) || this.pending[eid] === undefined) this.pendingCount++;
+    this.pending[eid] = refs;
+  }
+
+  /** The pending list of `eid`, or undefined if it has none (absent or already a Set). */
+  pendingOf(eid: number): readonly Ref[] | undefined {
+    return this.pending[eid];
+  }
+
+  private materialize(eid: number): void {
+    const refs = this.pending[eid];
+    if (refs === undefined) return;
+    this.pending[eid] = undefined;
+    this.pendingCount--;
+    super.set(eid, new Set(refs));
+  }
+
+  private materializeAll(): void {
+    if (this.pendingCount === 0) return;
+    for (let eid = 0; eid < this.pending.length; eid++) this.materialize(eid);
+  }
+
+  override get(eid: number): Set<Ref> | undefined {
+    this.materialize(eid);
+    return super.get(eid);
+  }
+  override has(eid: number): boolean {
+    return this.pending[eid] !== undefined || super.has(eid);
+  }
+  override set(eid: number, set: Set<Ref>): this {
+    if (this.pending[eid] !== undefined) {
+      this.pending[eid] = undefined;
+      this.pendingCount--;
+    }
+    return super.set(eid, set);
+  }
+  override delete(eid: number): boolean {
+    if (this.pending[eid] !== undefined) {
+      this.pending[eid] = undefined;
+      this.pendingCount--;
+      return true;
+    }
+    return super.delete(eid);
+  }
+  override clear(): void {
+    this.pending.length = 0;
+    this.pendingCount = 0;
+    super.clear();
+  }
+  override get size(): number {
+    return super.size + this.pendingCount;
+  }
+  override keys(): MapIterator<number> {
+    this.materializeAll();
+    return super.keys();
+  }
+  override values(): MapIterator<Set<Ref>> {
+    this.materializeAll();
+    return super.values();
+  }
+  override entries(): MapIterator<[number, Set<Ref>]> {
+    this.materializeAll();
+    return super.entries();
+  }
+  override [Symbol.iterator](): MapIterator<[number, Set<Ref>]> {
+    return this.entries();
+  }
+  override forEach(fn: (value: Set<Ref>, key: number, map: Map<number, Set<Ref>>) => void, thisArg?: unknown): void {
+    this.materializeAll();
+    super.forEach(fn, thisArg);
+  }
+}
 
 function contextOf(ecs: World) {
   return (ecs as InternalWorld)[$internal];
@@ -27,12 +117,14 @@ export function bulkAddEntities(ecs: World, count: number): boolean {
     return false;
   }
   const { dense, sparse } = index;
-  const sets = ctx.entityComponents;
+  const sets = new LazyComponentSets();
+  const none: readonly Ref[] = [];
   for (let eid = 1; eid <= count; eid++) {
     dense.push(eid);
     sparse[eid] = eid - 1;
-    sets.set(eid, new Set());
+    sets.setPending(eid, none);
   }
+  ctx.entityComponents = sets;
   index.aliveCount = count;
   index.maxId = count;
   return true;
@@ -51,13 +143,25 @@ export function bulkAddComponents(ecs: World, eids: readonly number[], refs: rea
     bits.set(data.generationId, (bits.get(data.generationId) ?? 0) | data.bitflag);
   }
   const sets = ctx.entityComponents;
+  for (const eid of eids) if (!sets.has(eid)) throw new Error(`bitecs bulk load: entity ${eid} does not exist`);
   for (const [generation, mask] of bits) {
     const masks = ctx.entityMasks[generation];
     for (const eid of eids) masks[eid] |= mask;
   }
+  // Entities that had the same list get the same longer list: one array per distinct combination.
+  const extended = new Map<readonly Ref[], readonly Ref[]>();
   for (const eid of eids) {
-    const set = sets.get(eid);
-    if (set === undefined) throw new Error(`bitecs bulk load: entity ${eid} does not exist`);
-    for (const ref of refs) set.add(ref);
+    const before = sets instanceof LazyComponentSets ? sets.pendingOf(eid) : undefined;
+    if (before === undefined) {
+      const set = sets.get(eid) as Set<Ref>;
+      for (const ref of refs) set.add(ref);
+      continue;
+    }
+    let after = extended.get(before);
+    if (after === undefined) {
+      after = [...before, ...refs.filter((ref) => !before.includes(ref))];
+      extended.set(before, after);
+    }
+    (sets as LazyComponentSets).setPending(eid, after);
   }
 }

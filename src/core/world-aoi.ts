@@ -52,12 +52,26 @@ function addToIndex(state: WorldState, space: SpaceRecord, index: AoiIndex, rec:
 export function rebuildSpaceAoi(state: WorldState, space: SpaceRecord): void {
   const index = space.index;
   if (index === null) return;
-  const dyn = state.storage.store(AoiTrack).dyn;
-  const radius = state.storage.store(AoiRadius);
+  // addToIndex, hoisted: stores are looked up once, not per entity.
+  const { x: px, z: pz } = state.storage.store(Position);
+  const { x: tx, z: tz, r: tr, slot, dyn } = state.storage.store(AoiTrack);
+  const radiusStore = state.storage.store(AoiRadius);
+  const radius = radiusStore.radius;
+  const { indexed, indexedList } = space;
   for (const rec of space.members) {
-    if (!wantsIndex(rec, space) || space.indexed.has(rec.eid)) continue;
-    addToIndex(state, space, index, rec);
-    dyn[rec.eid] = hasComponent(state.ecs, rec.eid, radius) ? 1 : 0;
+    const eid = rec.eid;
+    if (!wantsIndex(rec, space) || indexed.has(eid)) continue;
+    const own = hasComponent(state.ecs, eid, radiusStore);
+    const aoi = rec.type.aoi;
+    const r = own ? radius[eid] : typeof aoi === 'object' ? aoi.radius : space.aoi.radius;
+    index.add(eid, px[eid], pz[eid], r);
+    tx[eid] = px[eid];
+    tz[eid] = pz[eid];
+    tr[eid] = r;
+    slot[eid] = indexedList.length;
+    indexedList.push(eid);
+    indexed.add(eid);
+    dyn[eid] = own ? 1 : 0;
   }
   space.changed.clear();
   if (index.updateSilently !== undefined) index.updateSilently();

@@ -1,4 +1,16 @@
-import { addComponent, addEntity, createWorld, entityExists, hasComponent, query, removeComponent, removeEntity, type World } from 'bitecs';
+import {
+  addComponent,
+  addEntity,
+  createWorld,
+  entityExists,
+  getAllEntities,
+  getEntityComponents,
+  hasComponent,
+  query,
+  removeComponent,
+  removeEntity,
+  type World,
+} from 'bitecs';
 import { describe, expect, it } from 'vitest';
 import { bulkAddComponents, bulkAddEntities } from '../../../src/core/ecs-bulk.ts';
 
@@ -59,5 +71,23 @@ describe('bitecs bulk population', () => {
     expect(bulkAddEntities(w, 3)).toBe(false);
     bulkAddComponents(w, [2, 3], [A]);
     expect([...query(w, [A])].sort()).toEqual([2, 3]);
+  });
+  it('makes per-entity component sets on demand with the same contents as the public calls', () => {
+    const holes = [2, 9];
+    const pub = build(false, 12, holes);
+    const bulk = build(true, 12, holes);
+    const comps = (w: World, eid: number) => getEntityComponents(w, eid).map((c) => (c as { name: string }).name).sort();
+    // One entity read (and changed) before the rest, so both the lazy and the made sets are compared.
+    for (const w of [pub, bulk]) {
+      addComponent(w, 5, C);
+      removeComponent(w, 4, A);
+    }
+    expect(comps(bulk, 5)).toEqual(['A', 'B', 'C']);
+    expect(comps(bulk, 4)).toEqual(['B', 'C']);
+    removeEntity(bulk, 7);
+    removeEntity(pub, 7);
+    expect([...getAllEntities(bulk)].sort((x, y) => x - y)).toEqual([...getAllEntities(pub)].sort((x, y) => x - y));
+    for (const eid of getAllEntities(pub)) expect(comps(bulk, eid), `components of ${eid}`).toEqual(comps(pub, eid));
+    expect(addEntity(bulk)).toBe(addEntity(pub));
   });
 });
