@@ -1,0 +1,83 @@
+import { MSG } from '../../src/protocol/index.ts';
+import type { WireCodec } from '../../src/protocol/index.ts';
+import { type Link, connectLink } from '../../src/transport/index.ts';
+import { withDeadline } from '../transport/measure-rounds.ts';
+
+/**
+ * A game or gate reduced to its link: it says hello as the real one does and counts the entity calls
+ * routed to it, which is all the dispatcher suite needs from either end.
+ */
+export interface FakePeer {
+  readonly link: Link;
+  /** CALL_ENTITY_METHOD frames received so far, and the total of their body bytes. */
+  readonly calls: number;
+  readonly callBytes: number;
+  /** Resolves once `calls` reaches `count`, with a copy of the body of the frame that reached it. */
+  waitCalls(count: number, timeoutMs: number): Promise<Uint8Array>;
+  close(): void;
+}
+
+export type Hello = { gameId: number } | { gateId: number };
+
+export async function connectFakePeer(port: number, codec: WireCodec, hello: Hello): Promise<FakePeer> {
+  let calls = 0;
+  let callBytes = 0;
+  let waiter: { count: number; resolve(body: Uint8Array): void; reject(err: Error): void } | null = null;
+  let acked: (() => void) | null = null;
+  let failure: Error | null = null;
+
+  const fail = (err: Error): void => {
+    failure ??= err;
+    waiter?.reject(err);
+    waiter = null;
+  };
+
+  const link = await connectLink({
+    host: '127.0.0.1',
+    port,
+    onFrame(type, body) {
+      if (type === MSG.CALL_ENTITY_METHOD.id) {
+        calls++;
+        callBytes += body.length;
+        if (waiter !== null && calls >= waiter.count) {
+          waiter.resolve(body.slice());
+          waiter = null;
+        }
+      } else if (type === MSG.HANDSHAKE_ACK.id) {
+        acked?.();
+      } else if (type !== MSG.DEPLOYMENT_READY.id) {
+        fail(new Error(`fake peer ${JSON.stringify(hello)} got unexpected frame type ${type}`));
+      }
+    },
+    onError: (error) => fail(error),
+    onClose: (_, error) => fail(error ?? new Error(`link of fake peer ${JSON.stringify(hello)} closed`)),
+  });
+
+  const ack = new Promise<void>((resolve) => (acked = resolve));
+  if ('gameId' in hello) {
+    codec.encodeTo(link, MSG.SET_GAME_ID, { gameId: hello.gameId, isRestore: false, banBootEntity: false, entityIds: [] });
+  } else {
+    codec.encodeTo(link, MSG.SET_GATE_ID, { gateId: hello.gateId });
+  }
+  link.flush();
+  await withDeadline(ack, 10_000, `handshake of ${JSON.stringify(hello)}`);
+
+  return {
+    link,
+    get calls() {
+      return calls;
+    },
+    get callBytes() {
+      return callBytes;
+    },
+    waitCalls(count, timeoutMs) {
+      if (failure !== null) return Promise.reject(failure);
+      const arrived = new Promise<Uint8Array>((resolve, reject) => (waiter = { count, resolve, reject }));
+      return withDeadline(arrived, timeoutMs, `${count} calls at ${JSON.stringify(hello)} (have ${calls})`);
+    },
+    close() {
+      waiter = null;
+      link.destroy();
+    },
+  };
+}
