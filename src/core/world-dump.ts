@@ -112,8 +112,8 @@ export interface LoadReport {
 
 /**
  * Snapshots a world for a hot swap: onFreeze on every entity, then pending async callbacks and
- * deferred ops are drained so nothing queued is lost, then component arrays are copied wholesale and
- * the entity directory is written column by column. Nothing in the dump aliases the live world.
+ * deferred ops are drained so nothing queued is lost, then the entity directory is written column by
+ * column and the arrays of every component some entity has are copied wholesale. Nothing in the dump aliases the live world.
  */
 export function dumpWorld(world: GameWorld, options: { freeze?: boolean } = {}): WorldDump {
   const state = stateOf(world);
@@ -123,7 +123,10 @@ export function dumpWorld(world: GameWorld, options: { freeze?: boolean } = {}):
   settle(state);
   let highWater = 1;
   for (const rec of state.byId.values()) if (rec.eid >= highWater) highWater = rec.eid + 1;
-  const defs = state.storage.defs().filter((d) => d !== AoiTrack);
+  const entities = dumpEntityTable(state);
+  // A component no entity has holds nothing worth keeping (a load gives fresh slots their defaults).
+  const used = new Set(entities.componentSets.flat());
+  const defs = state.storage.defs().filter((d) => d !== AoiTrack && used.has(d.name));
   const components = defs.map((def) => state.storage.dump(def, highWater));
   return {
     header: {
@@ -140,7 +143,7 @@ export function dumpWorld(world: GameWorld, options: { freeze?: boolean } = {}):
       spaces: [...state.spaces.values()]
         .filter((s) => s !== state.nil)
         .map((s) => ({ id: s.id, kind: s.handle.kind, aoi: { ...s.aoi } })),
-      entities: dumpEntityTable(state),
+      entities,
     },
   };
 }

@@ -8,7 +8,7 @@ export interface FreezeResult {
   bytes: number;
   /** onFreeze hooks, settling and copying the arrays. */
   dumpMs: number;
-  /** Encoding, writing, fsync and rename. */
+  /** Encoding, writing and rename (no fsync: see writeSnapshot). */
   writeMs: number;
 }
 

@@ -170,6 +170,11 @@ describe('dump and load', () => {
 
   it('keeps components added at runtime, with their values', () => {
     const { world, ids } = populated();
+    const before = dumpWorld(world, { freeze: false });
+    expect(before.components.map((c) => c.name)).not.toContain(AoiRadius.name);
+    expect(before.components.map((c) => c.name)).toContain(Velocity.name);
+    const { world: plain } = loadWorld(before, types([]));
+    expect(plain.store(AoiRadius).radius[plain.entity(ids[0])!.eid]).toBe(0);
     world.addComponent(ids[2], AoiRadius, { radius: 3.5 });
     world.applyDeferred();
     const { world: restored } = loadWorld(dumpWorld(world, { freeze: false }), types([]));
