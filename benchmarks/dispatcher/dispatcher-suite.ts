@@ -1,9 +1,9 @@
 import { MSG, createPackr, createWireCodec } from '../../src/protocol/index.ts';
 import type { WireCodec } from '../../src/protocol/index.ts';
 import type { BenchRow, BenchSuite } from '../bench-types.ts';
-import { measureRounds } from '../transport/measure-rounds.ts';
+import { measureInterleaved } from '../transport/measure-rounds.ts';
 import { type FakePeer, connectFakePeer } from './fake-peer.ts';
-import { startRouterProcess } from './router-process.ts';
+import { type RouterProcess, startRouterProcess } from './router-process.ts';
 
 /**
  * Entity-call routing throughput, end to end over real TCP links: game 1 sends bursts of
@@ -15,13 +15,16 @@ import { startRouterProcess } from './router-process.ts';
  * tsworld: the real dispatcher (startDispatcher), routing by type table and key bytes. Baseline: a
  * router that decodes every frame fully and re-encodes it (naive-router.ts), which DESIGN.md rules out.
  * Every burst is checked: frame count, body bytes, and the last body byte-identical to what was sent.
+ * Both routers run at once (separate processes and links) and the cases take turns in blocks.
  */
 const ENTITIES = 10_000;
 const TICKS = 10;
 const PER_TICK = 2_000;
 const BURST = TICKS * PER_TICK;
 const WARMUP_BURSTS = 3;
-const BURSTS = 20;
+/** The four cases take turns BLOCKS times, BURSTS_PER_BLOCK bursts each. */
+const BLOCKS = 6;
+const BURSTS_PER_BLOCK = 8;
 
 const ROUTERS = [
   { name: 'naive-decode-reencode', baseline: true },
@@ -98,19 +101,29 @@ export const dispatcherSuite: BenchSuite = {
       return { payload, bodies, bytes };
     });
     const rows: BenchRow[] = [];
-    for (const router of ROUTERS) {
-      const proc = await startRouterProcess(router.name);
-      const peers: FakePeer[] = [];
-      try {
+    const started: Array<{ proc: RouterProcess; peers: FakePeer[] }> = [];
+    try {
+      // Both routers stay up, each with its own fake games, and the cases take turns in blocks.
+      const cases = [];
+      for (const router of ROUTERS) {
+        const proc = await startRouterProcess(router.name);
+        const peers: FakePeer[] = [];
+        started.push({ proc, peers });
         const sender = await connectFakePeer(proc.port, codec, { gameId: 1 });
         const target = await connectFakePeer(proc.port, codec, { gameId: 2 });
         peers.push(sender, target, await connectFakePeer(proc.port, codec, { gateId: 1 }));
         await registerEntities(codec, target);
+        log(`${router.name}: listening on ${proc.port}, 2 games and a gate connected, ${ENTITIES} entities registered`);
         for (const { payload, bodies, bytes } of bursts) {
-          const timing = await measureRounds(`${router.name} ${payload}`, () => burst(sender, target, bodies, bytes), {
-            warmup: WARMUP_BURSTS,
-            rounds: BURSTS,
-          });
+          cases.push({ key: `${router.name} ${payload}`, round: () => burst(sender, target, bodies, bytes) });
+        }
+      }
+      const timings = await measureInterleaved(cases, { warmup: WARMUP_BURSTS, blocks: BLOCKS, roundsPerBlock: BURSTS_PER_BLOCK }, (block) =>
+        log(`block ${block}/${BLOCKS} done (${cases.length} cases × ${BURSTS_PER_BLOCK} bursts)`),
+      );
+      for (const { payload, bytes } of bursts) {
+        for (const router of ROUTERS) {
+          const timing = timings.get(`${router.name} ${payload}`)!;
           const framesPerSec = Math.round(BURST / (timing.medianMs / 1000));
           rows.push({
             payload,
@@ -130,12 +143,13 @@ export const dispatcherSuite: BenchSuite = {
               `(p95 ${timing.p95Ms.toFixed(1)} ms, ${timing.samples} bursts)`,
           );
         }
-      } finally {
+      }
+    } finally {
+      for (const { proc, peers } of started) {
         for (const peer of peers) peer.close();
         await proc.stop();
       }
     }
-    rows.sort((a, b) => Object.keys(PAYLOADS).indexOf(String(a.payload)) - Object.keys(PAYLOADS).indexOf(String(b.payload)));
     return { suite: 'dispatcher', rows };
   },
 };

@@ -8,21 +8,58 @@ import type { Timing } from '../measure.ts';
  */
 export type Round = () => Promise<number>;
 
+export interface RoundCase {
+  /** Unique among the cases measured together. */
+  key: string;
+  round: Round;
+}
+
+export interface InterleaveOptions {
+  /** Untimed rounds per case before any timing. */
+  warmup: number;
+  /** The cases take turns this many times... */
+  blocks: number;
+  /** ...each turn timing this many rounds of one case. */
+  roundsPerBlock: number;
+}
+
 /**
- * Times `rounds` rounds with tinybench (async task, each sample the round's own `overriddenDuration`),
- * after `warmup` untimed ones. Sibling of ../measure.ts, which only times synchronous work. The dispatcher
- * suite uses it too.
+ * Times each case's rounds with tinybench (async task, every sample the round's own
+ * `overriddenDuration`), the cases taking turns in blocks so that a change in machine load during the run
+ * (the cores are shared) lands on every case rather than on whichever ran last. Sibling of ../measure.ts,
+ * which only times synchronous work.
  */
-export async function measureRounds(name: string, round: Round, opts: { warmup: number; rounds: number }): Promise<Timing> {
-  for (let i = 0; i < opts.warmup; i++) await round();
-  const bench = new Bench({ name, iterations: opts.rounds, time: 0, warmup: false, retainSamples: true, throws: true });
-  bench.add(name, async () => ({ overriddenDuration: await round() }), { async: true });
+export async function measureInterleaved(
+  cases: readonly RoundCase[],
+  opts: InterleaveOptions,
+  onBlock?: (block: number) => void,
+): Promise<Map<string, Timing>> {
+  for (const c of cases) for (let i = 0; i < opts.warmup; i++) await c.round();
+  const samples = new Map<string, number[]>(cases.map((c) => [c.key, []]));
+  for (let block = 0; block < opts.blocks; block++) {
+    for (const c of cases) samples.get(c.key)!.push(...(await timeRounds(c, opts.roundsPerBlock)));
+    onBlock?.(block + 1);
+  }
+  return new Map(cases.map((c) => [c.key, summarize(samples.get(c.key)!)]));
+}
+
+async function timeRounds(c: RoundCase, rounds: number): Promise<number[]> {
+  const bench = new Bench({ name: c.key, iterations: rounds, time: 0, warmup: false, retainSamples: true, throws: true });
+  bench.add(c.key, async () => ({ overriddenDuration: await c.round() }), { async: true });
   await bench.run();
   const result = bench.tasks[0].result;
-  if (result.state !== 'completed') throw new Error(`benchmark ${name} did not complete: ${result.state}`);
-  const lat = result.latency;
-  const samples = Float64Array.from(lat.samples ?? []).sort();
-  return { medianMs: lat.p50, meanMs: lat.mean, p95Ms: percentile(samples, 0.95), samples: lat.samplesCount };
+  if (result.state !== 'completed') throw new Error(`benchmark ${c.key} did not complete: ${result.state}`);
+  return Array.from(result.latency.samples ?? []);
+}
+
+function summarize(samples: number[]): Timing {
+  const sorted = Float64Array.from(samples).sort();
+  return {
+    medianMs: percentile(sorted, 0.5),
+    meanMs: sorted.reduce((a, b) => a + b, 0) / sorted.length,
+    p95Ms: percentile(sorted, 0.95),
+    samples: sorted.length,
+  };
 }
 
 function percentile(sorted: Float64Array, q: number): number {
