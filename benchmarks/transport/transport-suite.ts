@@ -23,7 +23,7 @@ const PER_CLIENT = 10;
 const MODES: SendMode[] = ['per-message', 'corked'];
 const WARMUP_ROUNDS = 5;
 /** The four cases of one client count take turns BLOCKS times, ROUNDS_PER_BLOCK rounds each. */
-const BLOCKS = 6;
+const BLOCKS = 5;
 const ROUNDS_PER_BLOCK = 15;
 
 /** Ten distinct ~40-byte messages shaped like a real one: an RPC to the client's entity. */
