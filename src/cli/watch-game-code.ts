@@ -1,5 +1,5 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve, sep } from 'node:path';
 import { reloadCommand } from './commands/reload.ts';
 
 /**
@@ -7,7 +7,13 @@ import { reloadCommand } from './commands/reload.ts';
  * schema change falls back to a process swap, as `tsworld reload --in-place` does). Bursts of events
  * from one save are coalesced, and reloads never overlap.
  */
-export function watchGameCode(entry: string, deploymentArg: string, say: (line: string) => void): FSWatcher {
+export function watchGameCode(
+  entry: string,
+  deploymentArg: string,
+  say: (line: string) => void,
+  /** Directories the deployment itself writes (snapshots, logs): changes there are not code. */
+  ignore: readonly string[] = [],
+): { close(): void } {
   const dir = dirname(entry);
   let timer: ReturnType<typeof setTimeout> | undefined;
   let running = false;
@@ -33,9 +39,19 @@ export function watchGameCode(entry: string, deploymentArg: string, say: (line: 
   };
 
   say(`watching ${dir} for changes (hot swap in place)`);
-  return watch(dir, { recursive: true }, (_event, file) => {
-    if (file && /(^|\/)(node_modules|\.tsworld)(\/|$)/.test(file)) return;
+  let closed = false;
+  const watcher: FSWatcher = watch(dir, { recursive: true }, (_event, file) => {
+    if (closed || !file || /(^|\/)(node_modules|\.tsworld)(\/|$)/.test(file)) return;
+    const path = resolve(dir, file);
+    if (ignore.some((d) => path === d || path.startsWith(d + sep))) return;
     clearTimeout(timer);
     timer = setTimeout(() => void reload(), 250);
   });
+  return {
+    close() {
+      closed = true;
+      clearTimeout(timer);
+      watcher.close();
+    },
+  };
 }

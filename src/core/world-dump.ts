@@ -186,7 +186,9 @@ function dumpEntityTable(state: WorldState): EntityTableDump {
   const sets = new Interner<string>();
   const setLists: string[][] = [];
   const setCache: SetCache = new Map();
-  const attrs = new Map<string, AttrColumnsDump>();
+  const rowsByType = new Map<string, { type: AnyEntityType; rows: EntityRecord[] }>();
+  let lastType: AnyEntityType | undefined;
+  let lastRows: EntityRecord[] = [];
   const clients: EntityTableDump['clients'] = [];
   const pending: [number, TimerRecord][] = [];
   let row = 0;
@@ -197,7 +199,13 @@ function dumpEntityTable(state: WorldState): EntityTableDump {
     type[row] = typeNames.of(rec.type.name);
     space[row] = spaceIds.of(rec.space.id);
     componentSet[row] = componentSetOf(rec, sets, setLists, setCache);
-    dumpAttrs(rec, attrs);
+    if (rec.type !== lastType) {
+      lastType = rec.type;
+      let byType = rowsByType.get(rec.type.name);
+      if (byType === undefined) rowsByType.set(rec.type.name, (byType = { type: rec.type, rows: [] }));
+      lastRows = byType.rows;
+    }
+    lastRows.push(rec);
     if (rec.client !== null || rec.clientSyncing) clients.push({ row, client: rec.client, syncing: rec.clientSyncing });
     if (rec.timers !== null) for (const t of rec.timers.values()) pending.push([row, t]);
     row++;
@@ -222,20 +230,24 @@ function dumpEntityTable(state: WorldState): EntityTableDump {
     space,
     componentSets: setLists,
     componentSet,
-    attrs: [...attrs.values()],
+    attrs: [...rowsByType.values()].map(({ type: t, rows }) => dumpAttrs(t, rows)),
     clients,
     timers,
   };
 }
 
 /** The last component list seen per entity type: consecutive entities of a type nearly always share it. */
-type SetCache = Map<AnyEntityType, { defs: ComponentDef[]; index: number }>;
+type SetCache = Map<AnyEntityType, { set: ReadonlySet<ComponentDef>; defs: ComponentDef[]; index: number }>;
 
 function componentSetOf(rec: EntityRecord, sets: Interner<string>, lists: string[][], cache: SetCache): number {
   const last = cache.get(rec.type);
-  if (last !== undefined && last.defs.length === rec.components.size && last.defs.every((d) => rec.components.has(d))) return last.index;
+  if (last !== undefined) {
+    // Restored records share their set: the same set object is the same list.
+    if (last.set === rec.components) return last.index;
+    if (last.defs.length === rec.components.size && last.defs.every((d) => rec.components.has(d))) return last.index;
+  }
   const index = internComponentSet(rec, sets, lists);
-  cache.set(rec.type, { defs: [...rec.components], index });
+  cache.set(rec.type, { set: rec.components, defs: [...rec.components], index });
   return index;
 }
 
@@ -247,20 +259,19 @@ function internComponentSet(rec: EntityRecord, sets: Interner<string>, lists: st
   return i;
 }
 
-function dumpAttrs(rec: EntityRecord, byType: Map<string, AttrColumnsDump>): void {
-  let cols = byType.get(rec.type.name);
-  if (cols === undefined) {
-    const roots = [...rec.type.attrLayout.keys()];
-    cols = { type: rec.type.name, roots, columns: roots.map(() => []) };
-    byType.set(rec.type.name, cols);
-  }
-  const values = rec.attrValues;
-  const { roots, columns } = cols;
-  for (let r = 0; r < roots.length; r++) {
-    const v = values[roots[r]];
-    // Leaves are immutable; only containers need a private copy.
-    columns[r].push(typeof v === 'object' && v !== null ? cloneValue(v) : v);
-  }
+/** One type's attribute columns, root by root over its records in table order. */
+function dumpAttrs(type: AnyEntityType, rows: readonly EntityRecord[]): AttrColumnsDump {
+  const roots = [...type.attrLayout.keys()];
+  const columns = roots.map((root) => {
+    const column = new Array<unknown>(rows.length);
+    for (let k = 0; k < rows.length; k++) {
+      const v = rows[k].attrValues[root];
+      // Leaves are immutable; only containers need a private copy.
+      column[k] = typeof v === 'object' && v !== null ? cloneValue(v) : v;
+    }
+    return column;
+  });
+  return { type: type.name, roots, columns };
 }
 
 /** The table as one object per entity: for tools and tests, not for the swap path. */

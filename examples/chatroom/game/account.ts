@@ -12,6 +12,12 @@ const USERNAME = /^[A-Za-z0-9_]{3,20}$/;
 export const Account = defineEntityType({
   name: 'Account',
   attrs: { loggingIn: attr(t.bool) },
+  hooks: {
+    // A connection that closes before logging in leaves nothing behind (GoWorld's demo leaked these).
+    onClientDisconnected(e) {
+      e.destroy();
+    },
+  },
   rpc: {
     register: {
       expose: 'ownClient',

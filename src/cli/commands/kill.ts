@@ -1,9 +1,15 @@
-import { resolve } from 'node:path';
+import { withDeploymentLock } from '../deployment-lock.ts';
+import { dirname } from 'node:path';
+import { resolveConfigPath } from '../config-path.ts';
 import { clearRunState, readRunState } from '../run-state.ts';
 import { killProcesses } from '../stop-processes.ts';
 
 export async function killCommand(dir: string): Promise<number> {
-  const deploymentDir = resolve(dir);
+  return withDeploymentLock(dirname(resolveConfigPath(dir)), 'kill', () => killCommandLocked(dir));
+}
+
+async function killCommandLocked(dir: string): Promise<number> {
+  const deploymentDir = dirname(resolveConfigPath(dir));
   const state = readRunState(deploymentDir);
   if (!state) {
     process.stdout.write(`nothing to kill in ${deploymentDir}\n`);

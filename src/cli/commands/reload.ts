@@ -1,10 +1,11 @@
 import { existsSync, renameSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { withDeploymentLock } from '../deployment-lock.ts';
 import { loadConfig, type DeploymentConfig } from '../../config/index.ts';
 import { inPlaceSwap } from '../in-place-swap.ts';
 import { isOurProcess, readRunState, writeRunState, type ProcessRecord, type RunState } from '../run-state.ts';
 import { awaitRoleMessage, spawnRole, type SpawnedRole } from '../spawn-role.ts';
-import { resolveConfigPath } from './start.ts';
+import { resolveConfigPath } from '../config-path.ts';
 
 export interface ReloadOptions {
   /** Only restore games whose process is gone but whose snapshot is on disk (after a failed reload). */
@@ -24,6 +25,10 @@ const snapshotOf = (dir: string, id: number): string => join(dir, `game${id}.sna
  * connected. A failure stops the reload at that game and says how to retry; the snapshot is kept.
  */
 export async function reloadCommand(dir: string, opts: ReloadOptions): Promise<number> {
+  return withDeploymentLock(dirname(resolveConfigPath(dir)), 'reload', () => reloadCommandLocked(dir, opts));
+}
+
+async function reloadCommandLocked(dir: string, opts: ReloadOptions): Promise<number> {
   const configPath = resolveConfigPath(dir);
   const config = loadConfig(configPath);
   const state = readRunState(config.baseDir);

@@ -1,8 +1,9 @@
-import { resolve } from 'node:path';
+import { dirname } from 'node:path';
+import { resolveConfigPath } from '../config-path.ts';
 import { isOurProcess, readRunState } from '../run-state.ts';
 
 export async function statusCommand(dir: string, opts: { json: boolean }): Promise<number> {
-  const deploymentDir = resolve(dir);
+  const deploymentDir = dirname(resolveConfigPath(dir));
   const state = readRunState(deploymentDir);
   const rows = await Promise.all(
     (state?.processes ?? []).map(async (p) => ({

@@ -17,6 +17,9 @@ import { type Link, type LinkServer, listenLinks } from '../../transport/index.t
 import { createEntityDirectory, type DirectoryEntry } from './directory.ts';
 import { createPeerTable, type GamePeer } from './peers.ts';
 
+/** Directory game id of an entity that frames were sent to before any game announced it. */
+const UNPLACED = -1;
+
 export interface DispatcherOptions {
   id: number;
   host: string;
@@ -93,6 +96,18 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     const entry = directory.get(entityId);
     if (!entry) {
       if (type === MSG.CALL_FROM_CLIENT.id) return refuseClientCall(entityId, body, from);
+      if (type === MSG.NOTIFY_CLIENT_DISCONNECTED.id) {
+        // Its entity is gone (destroyed, or it handed the client to another game): every game checks
+        // whether it holds the client, and the giving game forwards it behind the hand-off.
+        return broadcastGames(type, body);
+      }
+      if (peers.gameOfLink(from)) {
+        // A game may call an entity it has just asked to create (the create notice follows at the
+        // commit phase): hold the frames until the entity shows up, bounded by the pending timeout.
+        const pending = directory.expect(entityId, UNPLACED, now());
+        directory.hold(pending, type, body, opts.maxHeldPerEntity);
+        return;
+      }
       log.warn({ entityId, msg: messageSpec(type)?.name }, 'dropped a frame for an unknown entity');
       return;
     }
@@ -220,7 +235,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
         const entry = directory.get(id);
         // Single instance cluster-wide: an entity that exists or is already being loaded is not loaded
         // again; one that is being saved after a destroy is loaded once the save is done.
-        if (entry) {
+        if (entry && entry.gameId !== UNPLACED) {
           if (entry.state === 'saving') {
             const m = codec.decode(MSG.LOAD_ENTITY_ANYWHERE, body);
             if (m instanceof TsworldError) throw m;

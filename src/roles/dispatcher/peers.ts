@@ -51,6 +51,14 @@ export function createPeerTable(deps: { now: () => number; random: () => number 
   let bootCursor = 0;
 
   const live = (): GamePeer[] => [...games.values()].filter((g) => g.link !== null && !g.frozen);
+  /**
+   * Where new entities may go: live games, or, while every game is frozen for a hot swap, the frozen
+   * ones (their queue delivers the request to the restored process, in order; nothing is dropped).
+   */
+  const placeable = (): GamePeer[] => {
+    const up = live();
+    return up.length > 0 ? up : [...games.values()].filter((g) => g.frozen);
+  };
 
   return {
     attachGame(id, link, isRestore) {
@@ -121,7 +129,7 @@ export function createPeerTable(deps: { now: () => number; random: () => number 
     leastLoadedGame() {
       let best: GamePeer | undefined;
       let bestScore = Infinity;
-      for (const game of live()) {
+      for (const game of placeable()) {
         const score = (game.load + 0.01) * (1 + deps.random() * 0.1);
         if (score < bestScore) {
           best = game;
@@ -131,7 +139,7 @@ export function createPeerTable(deps: { now: () => number; random: () => number 
       return best;
     },
     nextBootGame() {
-      const candidates = live().sort((a, b) => a.id - b.id);
+      const candidates = placeable().sort((a, b) => a.id - b.id);
       if (candidates.length === 0) return undefined;
       return candidates[bootCursor++ % candidates.length];
     },

@@ -4,6 +4,7 @@ import type { GameWorld } from '../../core/world-api.ts';
 import { FILTER_OPS, MSG, entityIdShard, type WireCodec } from '../../protocol/index.ts';
 import type { KvStore } from '../../storage/index.ts';
 import type { Link } from '../../transport/index.ts';
+import type { ClientHandoffs } from './client-handoffs.ts';
 import type { Inflight } from './inflight.ts';
 
 export interface ClusterBridgeDeps {
@@ -16,6 +17,7 @@ export interface ClusterBridgeDeps {
   /** Dispatcher links in dispatcher-id order; entity traffic goes to the entity's shard. */
   dispatchers(): readonly (Link | undefined)[];
   clientGates: Map<string, number>;
+  handoffs: ClientHandoffs;
   /** Set once the world exists (the world needs the bridge at construction). */
   world(): GameWorld;
 }
@@ -76,6 +78,9 @@ export function createClusterBridge(deps: ClusterBridgeDeps): ClusterApi {
       if (gateId === undefined) throw new Error(`giveClientTo: gate of client ${clientId} is unknown`);
       world.setClient(from, null);
       codec.encodeTo(shardLink(to), MSG.GIVE_CLIENT, { entityId: to, clientId, gateId });
+      // The client is the other game's now; a disconnect that still reaches us is forwarded after it.
+      deps.clientGates.delete(clientId);
+      deps.handoffs.handedOff(clientId, to, Date.now());
     },
     setClientFilterProp(entityId, key, value) {
       const clientId = deps.world().entity(entityId)?.client;

@@ -29,10 +29,15 @@ export interface Freezer {
   readonly frozen: boolean;
   start(path: string): Promise<FreezeOutcome>;
   acked(dispatcherId: number): void;
-  /** Called after every tick: freezes once every dispatcher queues and nothing is in flight. */
+  /**
+   * Called after every tick: freezes once every dispatcher queues and nothing is in flight. A freeze
+   * that does not complete within its deadline (acks, or in-flight work that keeps coming) is abandoned
+   * and the game resumes serving.
+   */
   afterTick(loop: TickLoop): void;
 }
 
+/** Shorter than the CLI's wait (20 s), so the CLI sees the outcome. */
 const ACK_TIMEOUT_MS = 10_000;
 
 /**
@@ -103,7 +108,7 @@ export function createFreezer(deps: {
         const current = target;
         const got = acks.size;
         resume(loop);
-        current.reject(new Error(`dispatchers did not acknowledge the freeze within ${ACK_TIMEOUT_MS} ms (${got} of ${deps.links().length})`));
+        current.reject(new Error(`freeze not done within ${ACK_TIMEOUT_MS} ms (${got} of ${deps.links().length} dispatchers acknowledged; in flight: ${deps.inflight.count})`));
         return;
       }
       if (acks.size < deps.links().length) return;
@@ -111,7 +116,6 @@ export function createFreezer(deps: {
       // Every dispatcher queues and nothing is in flight: one more tick, run at once rather than a period
       // later, applies what was posted and flushes its consequences; then the world is written.
       frozen = true;
-      clearTimeout(ackTimer);
       loop.stop();
       setImmediate(() => finalTick(loop));
     },
@@ -134,6 +138,8 @@ export function createFreezer(deps: {
     const current = target;
     try {
       const result = freezeToFile(world, current.path, extra);
+    // The deadline covers the whole freeze, bounces included; it ends only once the snapshot is written.
+    clearTimeout(ackTimer);
       const outcome: FreezeOutcome = {
         path: current.path,
         entities: result.entities,

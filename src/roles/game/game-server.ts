@@ -9,6 +9,7 @@ import { MSG, clientErrorCode, entityIdShard, type WireCodec } from '../../proto
 import type { EntityStorage, KvStore, StoredData } from '../../storage/index.ts';
 import { createTickLoop, type TickLoop, type TickReport } from '../../tick/tick-loop.ts';
 import { connectLink, type Link } from '../../transport/index.ts';
+import { createClientHandoffs } from './client-handoffs.ts';
 import { createClientViews } from './client-views.ts';
 import { createClusterBridge } from './cluster-bridge.ts';
 import { createFreezer, type FreezeOutcome, type GameSnapshotExtra } from './game-freeze.ts';
@@ -30,6 +31,8 @@ export interface GameServerOptions {
   log: Logger;
   aoiFactory: AoiIndexFactory;
   metrics?: Metrics;
+  /** The game cannot go on (a dispatcher is gone): the process should save, stop and exit. */
+  onFatal?: (reason: string) => void;
   /** Hot swap: restore the world from this snapshot instead of starting empty. */
   restoreFrom?: string;
   onTick?: (report: TickReport) => void;
@@ -59,6 +62,7 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
   const ids = createEntityIdGenerator();
   const links: (Link | undefined)[] = opts.dispatchers.map(() => undefined);
   const clientGates = new Map<string, number>();
+  const handoffs = createClientHandoffs();
   const inboundQueue: InboundFrame[] = [];
   const saving = new Set<Promise<void>>();
   const inflight = createInflight();
@@ -72,6 +76,7 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
     inflight,
     dispatchers: () => links,
     clientGates,
+    handoffs,
     world: () => world,
   });
 
@@ -143,7 +148,14 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
     saving.add(p);
   }
 
-  const outbound = createOutbound({ world, views, codec, gateLink, gateOf: (c) => clientGates.get(c) });
+  const outbound = createOutbound({
+    world,
+    views,
+    codec,
+    gateLink,
+    gateOf: (c) => clientGates.get(c),
+    takeGone: (c) => handoffs.takeGone(c),
+  });
   // A restored game is past deployment-ready: onGameReady already ran in the process it replaces.
   let deploymentReady = restoredExtra !== null;
   const freezer = createFreezer({ world, codec, log, links: () => links, inflight, views, clientGates });
@@ -154,6 +166,11 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
     storage: opts.storage,
     inflight,
     clientGates,
+    handoffs,
+    forwardDisconnect(entityId, clientId) {
+      const link = linkFor(entityId);
+      if (link) codec.encodeTo(link, MSG.NOTIFY_CLIENT_DISCONNECTED, { entityId, clientId });
+    },
     bootEntity: module.bootEntity,
     sendClientError(clientId, result) {
       const gateId = clientGates.get(clientId);
@@ -205,7 +222,10 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
       if (w.tick % syncEvery === 0) outbound.syncPositions();
       outbound.endTick();
       if (w.tick % saveEveryTicks === 0) w.drainSaveDirty((e, attrs) => save(e, undefined, attrs));
-      if (w.tick % loadEveryTicks === 0) reportLoad();
+      if (w.tick % loadEveryTicks === 0) {
+        reportLoad();
+        handoffs.sweep(Date.now(), 60_000);
+      }
       for (const link of links) link?.flush();
     },
     onTick(report) {
@@ -250,12 +270,15 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
           links[i] = undefined;
           if (stopping || freezer.frozen) return;
           log.error({ err, dispatcher: i + 1 }, 'lost the dispatcher; exiting so the deployment notices');
-          process.exitCode = 1;
           loop.stop();
+          opts.onFatal?.(`lost dispatcher ${i + 1}`);
         },
       });
       links[i] = link;
-      const entityIds = restoredExtra ? world.entities().map((e) => e.id) : [];
+      // Each dispatcher learns only the entities of its own shard.
+      const entityIds = restoredExtra
+        ? world.entities().map((e) => e.id).filter((id) => entityIdShard(id, opts.dispatchers.length) === i)
+        : [];
       codec.encodeTo(link, MSG.SET_GAME_ID, { gameId: opts.id, isRestore: restoredExtra !== null, banBootEntity: false, entityIds });
       link.flush();
     }),

@@ -10,6 +10,7 @@ import {
   type WireCodec,
 } from '../../protocol/index.ts';
 import type { EntityStorage } from '../../storage/index.ts';
+import type { ClientHandoffs } from './client-handoffs.ts';
 import type { Inflight } from './inflight.ts';
 
 /** A frame received from a dispatcher, copied so it can wait for the tick's inbound phase. */
@@ -27,6 +28,9 @@ export interface InboundDeps {
   inflight: Inflight;
   /** Client id → gate id, for every client bound to an entity on this game. */
   clientGates: Map<string, number>;
+  handoffs: ClientHandoffs;
+  /** Sends a frame keyed by `entityId` through that entity's dispatcher. */
+  forwardDisconnect(entityId: string, clientId: string): void;
   /** Sends an ERROR to a client (a refused call must be answered, not silently dropped). */
   sendClientError(clientId: string, code: CallResult & { ok: false }): void;
   /** Tells the dispatcher an entity it expected here will not exist, so its held frames are released. */
@@ -78,6 +82,12 @@ export function createInbound(deps: InboundDeps): (frame: InboundFrame) => void 
         const m = decode(MSG.NOTIFY_CLIENT_DISCONNECTED, body);
         const owner = world.entityOfClient(m.clientId);
         if (owner) world.setClient(owner.id, null);
+        else {
+          const to = deps.handoffs.takeHandOff(m.clientId);
+          if (to !== undefined) deps.forwardDisconnect(to, m.clientId);
+          // Bound here later (a boot entity still being created, a hand-off still held): unbind then.
+          else if (deps.clientGates.has(m.clientId)) deps.handoffs.markGone(m.clientId, Date.now());
+        }
         deps.clientGates.delete(m.clientId);
         return;
       }
@@ -87,12 +97,14 @@ export function createInbound(deps: InboundDeps): (frame: InboundFrame) => void 
           if (gateId !== m.gateId) continue;
           const owner = world.entityOfClient(clientId);
           if (owner) world.setClient(owner.id, null);
+          else deps.handoffs.markGone(clientId, Date.now());
           deps.clientGates.delete(clientId);
         }
         return;
       }
       case MSG.GIVE_CLIENT.id: {
         const m = decode(MSG.GIVE_CLIENT, body);
+        if (deps.handoffs.takeGone(m.clientId)) return; // it left while the hand-off was held
         deps.clientGates.set(m.clientId, m.gateId);
         const result = world.setClient(m.entityId, m.clientId);
         if (!result.ok) log.error({ entityId: m.entityId, clientId: m.clientId }, `give client failed: ${result.message}`);

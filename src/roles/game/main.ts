@@ -40,7 +40,9 @@ runMain(async () => {
   const snapshot = snapshotPath(config.hotswap.snapshotDir, self.id);
   mkdirSync(config.hotswap.snapshotDir, { recursive: true });
   if (args.restore) await standby();
-  const game = await startGameServer({
+  // Declared first: onFatal may fire before startGameServer resolves.
+  let game: Awaited<ReturnType<typeof startGameServer>> | undefined = undefined;
+  game = await startGameServer({
     id: self.id,
     dispatchers: config.dispatchers,
     module: self.bootEntity ? { ...module, bootEntity: self.bootEntity } : module,
@@ -54,6 +56,15 @@ runMain(async () => {
     aoiFactory: nativeAoi ?? createGridAoi,
     metrics,
     restoreFrom: args.restore ? snapshot : undefined,
+    onFatal: (reason) => {
+      // Without a dispatcher nothing reaches this game; save what it holds and exit so it is noticed.
+      const saveAll = game ? game.stop() : Promise.resolve();
+      void saveAll
+        .then(() => Promise.all([storage.close(), kv.close()]))
+        .catch((err: unknown) => log.error({ err }, 'saving before exit failed'))
+        .finally(() => log.flush().finally(() => process.exit(1)));
+      log.fatal({ reason }, 'game exiting');
+    },
   });
   onShutdown(args.foreground, async (reason) => {
     log.info({ reason }, 'game stopping: saving entities');

@@ -15,6 +15,8 @@ export interface OutboundDeps {
   gateLink(gateId: number): Link | undefined;
   /** Which gate holds a client (learned when the client was bound to an entity here). */
   gateOf(clientId: string): number | undefined;
+  /** True (once) when the client disconnected before its entity was bound: unbind instead of showing it. */
+  takeGone(clientId: string): boolean;
 }
 
 export interface Outbound {
@@ -86,6 +88,10 @@ export function createOutbound(deps: OutboundDeps): Outbound {
   }
 
   function bind(entityId: EntityId, clientId: string): void {
+    if (deps.takeGone(clientId)) {
+      world.setClient(entityId, null);
+      return;
+    }
     const gateId = deps.gateOf(clientId);
     if (gateId === undefined) return;
     const view = views.open(clientId, gateId, entityId);

@@ -1,0 +1,53 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TsworldError } from '../core/errors.ts';
+import { runDir } from './run-state.ts';
+
+/**
+ * One CLI command at a time per deployment: two reloads, or a stop during a reload, would otherwise
+ * race over the same processes and the run file. The lock file holds the owner's pid, so a lock left
+ * by a command that died is taken over instead of blocking forever.
+ */
+export async function withDeploymentLock<T>(deploymentDir: string, what: string, fn: () => Promise<T>): Promise<T> {
+  const file = join(runDir(deploymentDir), 'cli.lock');
+  mkdirSync(runDir(deploymentDir), { recursive: true });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(file, JSON.stringify({ pid: process.pid, what }), { flag: 'wx' });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw lockError(file, err);
+      const owner = readOwner(file);
+      if (owner && alive(owner.pid)) {
+        throw new TsworldError('INVALID_STATE', `another tsworld command is running on this deployment: '${owner.what}' (pid ${owner.pid})`);
+      }
+      rmSync(file, { force: true }); // stale: its command is gone
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+function readOwner(file: string): { pid: number; what: string } | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as { pid: number; what: string };
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function lockError(file: string, cause: unknown): TsworldError {
+  return new TsworldError('INVALID_STATE', `cannot take the deployment lock ${file}`, { cause });
+}
