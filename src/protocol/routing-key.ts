@@ -35,8 +35,12 @@ export function writeId(out: Uint8Array, offset: number, id: string): void {
   for (let i = 0; i < LIMITS.idLength; i++) out[offset + i] = id.charCodeAt(i) & 0x7f;
 }
 
-export function readId(bytes: Uint8Array, offset: number): string {
-  return String.fromCharCode.apply(null, Array.from(bytes.subarray(offset, offset + LIMITS.idLength)));
+/** Spelled out, not `apply(Array.from(...))`: this runs once per routed frame and must not allocate an array. */
+export function readId(b: Uint8Array, o: number): string {
+  return String.fromCharCode(
+    b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6], b[o + 7],
+    b[o + 8], b[o + 9], b[o + 10], b[o + 11], b[o + 12], b[o + 13], b[o + 14], b[o + 15],
+  );
 }
 
 /** True when the 16 bytes at `offset` are printable ASCII (the only bytes a valid id can have). */

@@ -12,6 +12,8 @@ export interface ClientProxy {
   readonly filterProps: Map<string, string>;
   /** Last time (ms) the client sent anything; heartbeats only refresh this. */
   lastSeen: number;
+  /** Messages for this client in the current turn, sent together under one cork (one syscall). */
+  readonly outbox: Uint8Array[];
   /** Token bucket for the per-client message rate. */
   tokens: number;
   tokensAt: number;
@@ -24,6 +26,7 @@ export function createClientProxy(clientId: string, connection: ClientConnection
     bootEntityId,
     ownerEntityId: null,
     filterProps: new Map(),
+    outbox: [],
     lastSeen: now,
     tokens: burst,
     tokensAt: now,
