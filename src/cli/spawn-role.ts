@@ -78,31 +78,14 @@ export function spawnRole(opts: SpawnRoleOptions): Promise<SpawnedRole> {
     child.stderr?.on('data', opts.onOutput);
   }
 
-  return new Promise((resolve, reject) => {
-    const name = `${opts.role}${opts.id}`;
-    const fail = (why: string): void => {
-      cleanup();
+  const name = `${opts.role}${opts.id}`;
+  return awaitRoleMessage(child, opts.until ?? 'ready', opts.readyTimeoutMs, opts.logFile).then(
+    (ready) => ({ child, ready }),
+    (err: Error) => {
       child.kill('SIGKILL');
-      reject(new TsworldError('INVALID_STATE', `${name} failed to start: ${why}${logTail(opts.logFile)}`));
-    };
-    const until = opts.until ?? 'ready';
-    const onMessage = (msg: unknown): void => {
-      if (isMessage(msg, until)) {
-        cleanup();
-        resolve({ child, ready: msg as ReadyMessage });
-      }
-    };
-    const onExit = (code: number | null, signal: NodeJS.Signals | null): void =>
-      fail(`exited with ${signal ?? `code ${code}`} before it was ready`);
-    const timer = setTimeout(() => fail(`not ready after ${opts.readyTimeoutMs} ms`), opts.readyTimeoutMs);
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-    };
-    child.on('message', onMessage);
-    child.once('exit', onExit);
-  });
+      throw new TsworldError('INVALID_STATE', `${name} failed to start: ${err.message}`, { cause: err });
+    },
+  );
 }
 
 function isMessage(msg: unknown, type: string): boolean {
@@ -119,7 +102,7 @@ export function awaitRoleMessage(child: ChildProcess, type: string, timeoutMs: n
     };
     const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
       cleanup();
-      reject(new TsworldError('INVALID_STATE', `exited with ${signal ?? `code ${code}`}${logTail(logFile)}`));
+      reject(new TsworldError('INVALID_STATE', `exited with ${signal ?? `code ${code}`} before sending '${type}'${logTail(logFile)}`));
     };
     const timer = setTimeout(() => {
       cleanup();
