@@ -1,3 +1,4 @@
+import type { AoiEventBuffer } from './event-buffer.ts';
 import { checkHandle, checkPosition, checkRadius, duplicateHandle, unknownHandle } from './aoi-validate.ts';
 
 /**
@@ -115,6 +116,33 @@ export class AoiEntityTable {
     changed.set(this.changed);
     this.changed = changed;
     this.capacity = cap;
+  }
+}
+
+/**
+ * Before/after of one pair in both directions, straight from the table's committed and intended state:
+ * the per-pair path of the implementations that do not sweep (rbush, and the grid's SPECIAL entries).
+ */
+export function evalTablePair(t: AoiEntityTable, ev: AoiEventBuffer, a: number, b: number): void {
+  let dx = t.nx[a] - t.nx[b];
+  let dz = t.nz[a] - t.nz[b];
+  const dNew = dx * dx + dz * dz;
+  dx = t.ox[a] - t.ox[b];
+  dz = t.oz[a] - t.oz[b];
+  const dOld = dx * dx + dz * dz;
+  const bothNew = t.nPresent[a] === 1 && t.nPresent[b] === 1;
+  const bothOld = t.oPresent[a] === 1 && t.oPresent[b] === 1;
+  const nab = bothNew && dNew <= t.nr[a] * t.nr[a];
+  const oab = bothOld && dOld <= t.or[a] * t.or[a];
+  const nba = bothNew && dNew <= t.nr[b] * t.nr[b];
+  const oba = bothOld && dOld <= t.or[b] * t.or[b];
+  if (nab !== oab) {
+    if (nab) ev.pushEnter(a, b);
+    else ev.pushLeave(a, b);
+  }
+  if (nba !== oba) {
+    if (nba) ev.pushEnter(b, a);
+    else ev.pushLeave(b, a);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { AoiEntityTable } from './entity-table.ts';
+import { type AoiEntityTable, evalTablePair } from './entity-table.ts';
 import type { AoiEventBuffer } from './event-buffer.ts';
 import { CHANGED, SPECIAL, STENCIL, type GridLayout } from './grid-layout.ts';
 
@@ -187,34 +187,6 @@ export function sweepChanged(L: GridLayout, ev: AoiEventBuffer, scratch: SweepSc
   }
 }
 
-/** Before/after for one pair straight from the table (used for the few SPECIAL entries). */
-function evalHandles(t: AoiEntityTable, ev: AoiEventBuffer, a: number, b: number): void {
-  let dx = t.nx[a] - t.nx[b];
-  let dz = t.nz[a] - t.nz[b];
-  const dNew = dx * dx + dz * dz;
-  dx = t.ox[a] - t.ox[b];
-  dz = t.oz[a] - t.oz[b];
-  const dOld = dx * dx + dz * dz;
-  const bothNew = t.nPresent[a] === 1 && t.nPresent[b] === 1;
-  const bothOld = t.oPresent[a] === 1 && t.oPresent[b] === 1;
-  let r = t.nr[a];
-  const nab = bothNew && dNew <= r * r;
-  r = t.or[a];
-  const oab = bothOld && dOld <= r * r;
-  r = t.nr[b];
-  const nba = bothNew && dNew <= r * r;
-  r = t.or[b];
-  const oba = bothOld && dOld <= r * r;
-  if (nab !== oab) {
-    if (nab) ev.pushEnter(a, b);
-    else ev.pushLeave(a, b);
-  }
-  if (nba !== oba) {
-    if (nba) ev.pushEnter(b, a);
-    else ev.pushLeave(b, a);
-  }
-}
-
 /**
  * SPECIAL entries (big radius, or a long move this update) pair with everything on their own. A
  * changed special scans the cells covering its reach around its old and new position; an unchanged one
@@ -230,7 +202,7 @@ export function sweepSpecials(L: GridLayout, t: AoiEntityTable, ev: AoiEventBuff
     const s = specialIdx[n];
     const hs = sH[s];
     if ((sFlag[s] & CHANGED) === 0) {
-      for (let m = 0; m < changedCount; m++) evalHandles(t, ev, hs, sH[changedIdx[m]]);
+      for (let m = 0; m < changedCount; m++) evalTablePair(t, ev, hs, sH[changedIdx[m]]);
     } else {
       mark++;
       if (t.oPresent[hs] === 1) {
@@ -242,7 +214,7 @@ export function sweepSpecials(L: GridLayout, t: AoiEntityTable, ev: AoiEventBuff
     }
     for (let m = n + 1; m < specialCount; m++) {
       const o = specialIdx[m];
-      if (((sFlag[s] | sFlag[o]) & CHANGED) !== 0) evalHandles(t, ev, hs, sH[o]);
+      if (((sFlag[s] | sFlag[o]) & CHANGED) !== 0) evalTablePair(t, ev, hs, sH[o]);
     }
   }
   return mark;
@@ -270,7 +242,7 @@ function scanAround(
     for (let j = cellStart[row * width + c0]; j < end; j++) {
       if ((sFlag[j] & SPECIAL) !== 0 || stamp[j] === mark) continue;
       stamp[j] = mark;
-      evalHandles(t, ev, hs, sH[j]);
+      evalTablePair(t, ev, hs, sH[j]);
     }
   }
 }

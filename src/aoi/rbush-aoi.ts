@@ -1,6 +1,6 @@
 import RBush from 'rbush';
 import type { AoiEvents, AoiIndex, AoiIndexOptions } from './aoi-index.ts';
-import { AoiEntityTable } from './entity-table.ts';
+import { AoiEntityTable, evalTablePair } from './entity-table.ts';
 import { AoiEventBuffer } from './event-buffer.ts';
 
 const NAME = 'rbush';
@@ -40,31 +40,6 @@ export function createRbushAoi(_options: AoiIndexOptions): AoiIndex {
   const events = new AoiEventBuffer();
   const probe: Item = { minX: 0, minY: 0, maxX: 0, maxY: 0, h: -1 };
 
-  /** Before/after of one pair in both directions, from the table's committed and intended state. */
-  function evalPair(a: number, b: number): void {
-    const t = table;
-    let dx = t.nx[a] - t.nx[b];
-    let dz = t.nz[a] - t.nz[b];
-    const dNew = dx * dx + dz * dz;
-    dx = t.ox[a] - t.ox[b];
-    dz = t.oz[a] - t.oz[b];
-    const dOld = dx * dx + dz * dz;
-    const bothNew = t.nPresent[a] === 1 && t.nPresent[b] === 1;
-    const bothOld = t.oPresent[a] === 1 && t.oPresent[b] === 1;
-    const nab = bothNew && dNew <= t.nr[a] * t.nr[a];
-    const oab = bothOld && dOld <= t.or[a] * t.or[a];
-    const nba = bothNew && dNew <= t.nr[b] * t.nr[b];
-    const oba = bothOld && dOld <= t.or[b] * t.or[b];
-    if (nab !== oab) {
-      if (nab) events.pushEnter(a, b);
-      else events.pushLeave(a, b);
-    }
-    if (nba !== oba) {
-      if (nba) events.pushEnter(b, a);
-      else events.pushLeave(b, a);
-    }
-  }
-
   /** Whether the committed (old) boxes of a and b intersect, with the same arithmetic as the items. */
   function oldBoxesMeet(a: number, b: number): boolean {
     const { ox, oz, or } = table;
@@ -85,7 +60,7 @@ export function createRbushAoi(_options: AoiIndexOptions): AoiIndex {
     for (const o of tree.search(probe)) {
       const j = o.h;
       if (j === h || (changed[j] === 1 && j < h)) continue;
-      evalPair(h, j);
+      evalTablePair(table, events, h, j);
     }
   }
 
@@ -97,7 +72,7 @@ export function createRbushAoi(_options: AoiIndexOptions): AoiIndex {
       const j = o.h;
       if (j === h || (changed[j] === 1 && j < h)) continue;
       if (hadOld && oPresent[j] === 1 && oldBoxesMeet(h, j)) continue;
-      evalPair(h, j);
+      evalTablePair(table, events, h, j);
     }
   }
 
