@@ -17,7 +17,8 @@ async function login(client: TestClient, user: string, password: string, registe
   await client.waitFor(() => client.player?.typeName === 'Avatar', `${user}'s avatar`);
 }
 
-describe('chatroom on a real deployment (1 dispatcher, 2 games, 2 gates)', () => {
+// With 2 dispatchers entities shard by id (GoWorld's rule) and every game and gate talks to both.
+describe.each([1, 2])('chatroom on a real deployment (%i dispatcher(s), 2 games, 2 gates)', (DISPATCHERS) => {
   let d: TestDeployment;
   const clients: TestClient[] = [];
   const connect = async (gate: number) => {
@@ -27,7 +28,7 @@ describe('chatroom on a real deployment (1 dispatcher, 2 games, 2 gates)', () =>
   };
 
   beforeAll(async () => {
-    d = await startDeployment({ entry, metrics: true });
+    d = await startDeployment({ entry, metrics: true, dispatchers: DISPATCHERS });
   });
   afterAll(async () => {
     for (const c of clients) c.close();
@@ -42,7 +43,8 @@ describe('chatroom on a real deployment (1 dispatcher, 2 games, 2 gates)', () =>
 
   it('starts five live processes and reports them with status --json', async () => {
     const status = await d.status();
-    expect(status.processes.map((p) => `${p.role}${p.id}`).sort()).toEqual(['dispatcher1', 'game1', 'game2', 'gate1', 'gate2']);
+    const dispatchers = Array.from({ length: DISPATCHERS }, (_, i) => `dispatcher${i + 1}`);
+    expect(status.processes.map((p) => `${p.role}${p.id}`).sort()).toEqual([...dispatchers, 'game1', 'game2', 'gate1', 'gate2']);
     expect(status.processes.every((p) => p.alive && p.pid > 0)).toBe(true);
     expect(status.processes.filter((p) => p.role === 'gate').every((p) => p.url?.startsWith('http://127.0.0.1:'))).toBe(true);
   });

@@ -23,6 +23,8 @@ export function freePort(): Promise<number> {
 
 export interface DeploymentSpec {
   entry: string;
+  /** Dispatchers (entities shard over them by id, as in GoWorld); 1 by default. */
+  dispatchers?: number;
   games?: number;
   gates?: number;
   gateDefaults?: Record<string, unknown>;
@@ -61,7 +63,9 @@ export async function startDeployment(spec: DeploymentSpec): Promise<TestDeploym
   const config = {
     deployment: 'test',
     entry: spec.entry,
-    dispatchers: [{ id: 1, port: await freePort(), ...(await metricsPort()) }],
+    dispatchers: await Promise.all(
+      Array.from({ length: spec.dispatchers ?? 1 }, async (_, i) => ({ id: i + 1, port: await freePort(), ...(await metricsPort()) })),
+    ),
     gameDefaults: { tickHz: 20, positionSyncHz: 10, saveIntervalSec: 60, ...spec.gameDefaults },
     games: await Promise.all(Array.from({ length: games }, async (_, i) => ({ id: i + 1, ...(await metricsPort()) }))),
     gateDefaults: { maxPayload: 65536, heartbeatTimeoutMs: 30000, maxMessagesPerSecond: 200, ...spec.gateDefaults },
