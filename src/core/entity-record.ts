@@ -6,6 +6,7 @@ import { makeEntityHandle } from './entity-handle.ts';
 import type { EntityId } from './entity-id.ts';
 import type { AnyEntityType } from './entity-type.ts';
 import type { TimerRecord } from './timer-queue.ts';
+import { cloneValue } from './value-types.ts';
 import type { AttrDelta } from './world-api.ts';
 import type { EntityRecord, EntityState, SpaceRecord, WorldState } from './world-state.ts';
 
@@ -29,8 +30,11 @@ export class EntityRecordImpl implements EntityRecord {
   timers: Map<number, TimerRecord> | null = null;
   components: ReadonlySet<ComponentDef>;
   componentsShared: boolean;
-  attrValues: Record<string, unknown>;
   private readonly world: WorldState;
+  private values: Record<string, unknown> | null;
+  /** Restored values not yet copied out of their type's columns (null once `values` exists). */
+  private columns: AttrColumns | null = null;
+  private row = 0;
   private tree: AttrTree | null = null;
   private entityHandle: AnyEntity | null = null;
 
@@ -39,7 +43,7 @@ export class EntityRecordImpl implements EntityRecord {
     type: AnyEntityType,
     id: EntityId,
     eid: number,
-    attrValues: Record<string, unknown>,
+    attrValues: Record<string, unknown> | null,
     components: ReadonlySet<ComponentDef> | null,
   ) {
     this.world = world;
@@ -47,9 +51,37 @@ export class EntityRecordImpl implements EntityRecord {
     this.eid = eid;
     this.type = type;
     this.space = world.nil;
-    this.attrValues = attrValues;
+    this.values = attrValues;
     this.components = components ?? new Set();
     this.componentsShared = components !== null;
+  }
+
+  /** Takes row `row` of `columns` as this record's values, copied out on first use. */
+  restoreAttrColumns(columns: AttrColumns, row: number): void {
+    this.values = null;
+    this.columns = columns;
+    this.row = row;
+  }
+
+  get attrValues(): Record<string, unknown> {
+    if (this.values === null) {
+      const { names, columns } = this.columns as AttrColumns;
+      const values: Record<string, unknown> = {};
+      for (let r = 0; r < names.length; r++) {
+        const v = columns[r][this.row];
+        // Leaves are immutable; containers are copied because one dump may be loaded more than once.
+        values[names[r]] = typeof v === 'object' && v !== null ? cloneValue(v) : v;
+      }
+      this.values = values;
+      this.columns = null;
+    }
+    return this.values;
+  }
+
+  attrValue(root: string): unknown {
+    if (this.values !== null) return this.values[root];
+    const { names, columns } = this.columns as AttrColumns;
+    return columns[names.indexOf(root)]?.[this.row];
   }
 
   get handle(): AnyEntity {
@@ -63,6 +95,12 @@ export class EntityRecordImpl implements EntityRecord {
     }
     return this.tree;
   }
+}
+
+/** One restored type's attribute values, checked: `columns[r][k]` is root `names[r]` of its k-th entity. */
+export interface AttrColumns {
+  readonly names: readonly string[];
+  readonly columns: readonly (readonly unknown[])[];
 }
 
 /** The record's component set, its own from here on (a shared one is copied first). */

@@ -265,7 +265,7 @@ function dumpAttrs(type: AnyEntityType, rows: readonly EntityRecord[]): AttrColu
   const columns = roots.map((root) => {
     const column = new Array<unknown>(rows.length);
     for (let k = 0; k < rows.length; k++) {
-      const v = rows[k].attrValues[root];
+      const v = rows[k].attrValue(root);
       // Leaves are immutable; only containers need a private copy.
       column[k] = typeof v === 'object' && v !== null ? cloneValue(v) : v;
     }

@@ -31,6 +31,8 @@ export interface AllocateOptions {
   presetEid?: number;
   /** The attribute values, already checked and private; default: every root at its initial value. */
   attrValues?: Record<string, unknown>;
+  /** The caller gives the record its values right away (EntityRecordImpl.restoreAttrColumns). */
+  attrColumnsFollow?: boolean;
   /** A component set shared by records restored alike; the caller added them to bitecs already. */
   sharedComponents?: ReadonlySet<ComponentDef>;
   /** The caller places the record in its space itself (default: it starts in the nil space). */
@@ -56,7 +58,7 @@ export function allocateEntity(
     removeEntity(state.ecs, eid);
     throw err;
   }
-  const values = options.attrValues ?? initialAttrValues(type.attrLayout);
+  const values = options.attrColumnsFollow === true ? null : (options.attrValues ?? initialAttrValues(type.attrLayout));
   const rec = new EntityRecordImpl(state, type, id, eid, values, options.sharedComponents ?? null);
   for (const def of components) attachComponent(state, rec, def);
   state.byId.set(id, rec);

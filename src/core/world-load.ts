@@ -10,7 +10,8 @@ import { checkValue, cloneValue } from './value-types.ts';
 import type { GameWorld, GameWorldOptions } from './world-api.ts';
 import { rebuildSpaceAoi } from './world-aoi.ts';
 import { WORLD_DUMP_FORMAT, type EntityTableDump, type LoadReport, type WorldDump } from './world-dump.ts';
-import { allocateEntity, entityComponents, entityHook } from './world-lifecycle.ts';
+import type { AttrColumns, EntityRecordImpl } from './entity-record.ts';
+import { allocateEntity, entityComponents, entityHook, type AllocateOptions } from './world-lifecycle.ts';
 import { createSpaceRecordSilently } from './world-spaces.ts';
 import { buildApi, createWorldState } from './world.ts';
 import type { EntityRecord, SpaceRecord, WorldState } from './world-state.ts';
@@ -68,6 +69,8 @@ export function loadWorld(dump: WorldDump, options: GameWorldOptions): { world: 
   // Types with onInit see their initial values there, as on create; theirs are written after the hooks.
   const afterInit: [EntityRecord, Record<string, unknown>][] = [];
   const { ids, eid: eids, type: typeCol, componentSet } = table;
+  // One options object for every allocation: allocateEntity reads it and keeps nothing.
+  const alloc: AllocateOptions = { unplaced: true };
   for (let row = 0; row < table.length; row++) {
     const typeIndex = typeCol[row];
     const type = types[typeIndex];
@@ -79,13 +82,26 @@ export function loadWorld(dump: WorldDump, options: GameWorldOptions): { world: 
       plans.set(key, plan);
     }
     const id = ids.slice(row * ENTITY_ID_LENGTH, (row + 1) * ENTITY_ID_LENGTH);
-    const values = restoredValues(attrPlans[typeIndex], id, report);
-    const early = type.hooks.onInit === undefined;
-    const rec = allocateEntity(state, type, id, [], { presetEid: eid, attrValues: early ? values : undefined, sharedComponents: plan.set, unplaced: true });
-    if (!early) afterInit.push([rec, values]);
+    const attrs = attrPlans[typeIndex];
+    alloc.presetEid = eid;
+    alloc.sharedComponents = plan.set;
+    if (attrs.lazy !== null) {
+      alloc.attrValues = undefined;
+      alloc.attrColumnsFollow = true;
+      const rec = allocateEntity(state, type, id, [], alloc) as EntityRecordImpl;
+      rec.restoreAttrColumns(attrs.lazy, attrs.next++);
+      recs[row] = rec;
+    } else {
+      const values = restoredValues(attrs, id, report);
+      const early = type.hooks.onInit === undefined;
+      alloc.attrValues = early ? values : undefined;
+      alloc.attrColumnsFollow = false;
+      recs[row] = allocateEntity(state, type, id, [], alloc);
+      if (!early) afterInit.push([recs[row], values]);
+    }
+    const rec = recs[row];
     plan.eids.push(eid);
     for (const def of plan.fresh) fresh.push([rec, def]);
-    recs[row] = rec;
   }
   for (const plan of plans.values()) bulkAddComponents(state.ecs, plan.eids, plan.attach.map((def) => state.storage.store(def)));
 
@@ -183,6 +199,11 @@ interface AttrPlan {
   dropped: string[];
   /** The next row of this type's columns. */
   next: number;
+  /**
+   * Set when every dumped value still fits and the type has no onInit (which must see initial
+   * values): the records then read their values straight from these columns, copied on first use.
+   */
+  lazy: AttrColumns | null;
 }
 
 function attrPlan(type: AnyEntityType, table: EntityTableDump, rows: number): AttrPlan {
@@ -191,12 +212,15 @@ function attrPlan(type: AnyEntityType, table: EntityTableDump, rows: number): At
     throw new TsworldError('INVALID_STATE', `attribute columns of ${type.name} do not match its ${rows} entities`);
   }
   const roots = [...type.attrLayout.values()];
-  return {
-    roots,
-    columns: roots.map((info) => cols.columns[cols.roots.indexOf(info.name)] as unknown[] | undefined),
-    dropped: cols.roots.filter((root) => !type.attrLayout.has(root)),
-    next: 0,
-  };
+  const columns = roots.map((info) => cols.columns[cols.roots.indexOf(info.name)] as unknown[] | undefined);
+  const dropped = cols.roots.filter((root) => !type.attrLayout.has(root));
+  const fits = (info: AttrRootInfo, column: unknown[] | undefined) =>
+    column !== undefined && column.every((v) => v !== undefined && checkValue(info.spec, v) === null);
+  const lazy =
+    type.hooks.onInit === undefined && dropped.length === 0 && roots.every((info, r) => fits(info, columns[r]))
+      ? { names: roots.map((info) => info.name), columns: columns as unknown[][] }
+      : null;
+  return { roots, columns, dropped, next: 0, lazy };
 }
 
 /**

@@ -28,6 +28,8 @@ export interface EntityRecord {
   readonly attrs: AttrTree;
   /** Attribute values by root name (the tree's own storage): read these to avoid building the tree. */
   readonly attrValues: Record<string, unknown>;
+  /** One root's value, read without building anything (the dump reads every entity's this way). */
+  attrValue(root: string): unknown;
   /** Ops are recorded for clients only once the entity is created; earlier values are in every snapshot. */
   recording: boolean;
   /** Deltas since the last drain; null when there are none yet. */

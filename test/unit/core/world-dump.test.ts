@@ -233,6 +233,15 @@ describe('dump and load', () => {
     restored.step(0.05);
     expect(a.attrs.get('hp')).toBe(2);
     expect(a.timers.count).toBe(0);
-    expect(loadWorld(dumpWorld(restored, { freeze: false }), options).world.entity(ids[1])!.attrs.get('tags')).toEqual(['t2', 'x']);
+    const again = dumpWorld(restored, { freeze: false });
+    const twice = [loadWorld(again, options).world, loadWorld(again, options).world];
+    expect(twice[0].entity(ids[1])!.attrs.get('tags')).toEqual(['t2', 'x']);
+    twice[0].entity(ids[0])!.attrs.list('tags').append('only-here');
+    expect(twice[1].entity(ids[0])!.attrs.get('tags')).toEqual(['t1']);
+    // Never-touched records dump straight from their restored columns.
+    const untouched = loadWorld(dumpWorld(twice[1], { freeze: false }), options).world;
+    expect(ids.map((id) => untouched.entity(id)!.attrs.get('hp'))).toEqual([2, 2, 4]);
+    expect(untouched.persistentSnapshot(ids[2])).toEqual({});
+    expect(untouched.clientSnapshot(ids[2], 'observer')).toEqual({ hp: 4 });
   });
 });
