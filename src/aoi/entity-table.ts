@@ -1,3 +1,4 @@
+import type { AoiIndex } from './aoi-index.ts';
 import type { AoiEventBuffer } from './event-buffer.ts';
 import { checkHandle, checkPosition, checkRadius, duplicateHandle, unknownHandle } from './aoi-validate.ts';
 
@@ -117,6 +118,25 @@ export class AoiEntityTable {
     this.changed = changed;
     this.capacity = cap;
   }
+}
+
+/** The AoiIndex members that are the table's own bookkeeping, alike in every table-backed index. */
+type TableMembers = 'name' | 'size' | 'add' | 'move' | 'setRadius' | 'remove' | 'has';
+
+/** An AoiIndex over `table` (named after its owner): the bookkeeping from the table, the rest given. */
+export function tableBackedIndex(table: AoiEntityTable, rest: Omit<AoiIndex, TableMembers>): AoiIndex {
+  return {
+    name: table.owner,
+    get size() {
+      return table.size;
+    },
+    add: (h, x, z, r) => table.add(h, x, z, r),
+    move: (h, x, z) => table.move(h, x, z),
+    setRadius: (h, r) => table.setRadius(h, r),
+    remove: (h) => table.remove(h),
+    has: (h) => table.has(h),
+    ...rest,
+  };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { AoiEvents, AoiIndex, AoiIndexFactory, AoiIndexOptions } from './aoi-index.ts';
-import { AoiEntityTable } from './entity-table.ts';
+import { AoiEntityTable, tableBackedIndex } from './entity-table.ts';
 import { AoiEventBuffer } from './event-buffer.ts';
 import { SweepScratch, sweepAll, sweepChanged, sweepSpecials } from './grid-events.ts';
 import { GridLayout } from './grid-layout.ts';
@@ -53,16 +53,7 @@ function buildGridAoi(options: AoiIndexOptions, native: GridNative | null, name:
   let stamp = new Int32Array(0);
   let mark = 0;
 
-  return {
-    name,
-    get size() {
-      return table.size;
-    },
-    add: (h, x, z, r) => table.add(h, x, z, r),
-    move: (h, x, z) => table.move(h, x, z),
-    setRadius: (h, r) => table.setRadius(h, r),
-    remove: (h) => table.remove(h),
-    has: (h) => table.has(h),
+  return tableBackedIndex(table, {
     update(): AoiEvents {
       events.reset();
       if (table.changedCount === 0) return events;
@@ -127,7 +118,7 @@ function buildGridAoi(options: AoiIndexOptions, native: GridNative | null, name:
       layout.reset();
       events.reset();
     },
-  };
+  });
 }
 
 /** The C++ sweep writes into the event arrays and reports the counts it needed; too small means rerun. */

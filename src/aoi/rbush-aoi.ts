@@ -1,6 +1,6 @@
 import RBush from 'rbush';
 import type { AoiEvents, AoiIndex, AoiIndexOptions } from './aoi-index.ts';
-import { AoiEntityTable, evalTablePair } from './entity-table.ts';
+import { AoiEntityTable, evalTablePair, tableBackedIndex } from './entity-table.ts';
 import { AoiEventBuffer } from './event-buffer.ts';
 
 const NAME = 'rbush';
@@ -82,16 +82,7 @@ export function createRbushAoi(_options: AoiIndexOptions): AoiIndex {
     for (const other of tree.search(probe)) if (other.h !== h) fn(other);
   }
 
-  return {
-    name: NAME,
-    get size() {
-      return table.size;
-    },
-    add: (h, x, z, r) => table.add(h, x, z, r),
-    move: (h, x, z) => table.move(h, x, z),
-    setRadius: (h, r) => table.setRadius(h, r),
-    remove: (h) => table.remove(h),
-    has: (h) => table.has(h),
+  return tableBackedIndex(table, {
     update(): AoiEvents {
       events.reset();
       const { changed, changedCount, oPresent, nPresent, nx, nz, nr } = table;
@@ -164,5 +155,5 @@ export function createRbushAoi(_options: AoiIndexOptions): AoiIndex {
       items.length = 0;
       events.reset();
     },
-  };
+  });
 }
