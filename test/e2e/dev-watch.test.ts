@@ -1,11 +1,20 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeCounterGame } from '../fixtures/counter-game.ts';
 import { testClient } from '../support/clients.ts';
-import { repoRoot, startDeployment, type TestDeployment } from '../support/deployment.ts';
+import { repoRoot, startDeployment, tsworld, type TestDeployment } from '../support/deployment.ts';
+
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
 
 describe('dev mode: tsworld start --foreground --watch', () => {
   let d: TestDeployment | undefined;
@@ -26,6 +35,7 @@ describe('dev mode: tsworld start --foreground --watch', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
+    let successorPid = 0;
     const waitOut = (re: RegExp) =>
       new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no ${re} in:\n${out}`)), 60_000);
@@ -53,11 +63,22 @@ describe('dev mode: tsworld start --foreground --watch', () => {
       client.call(me.id, 'bump', 2);
       expect((await client.waitCall('onBump', (a) => a[0] === 2)).args).toEqual([2, 2, 2, 'after']);
       expect(client.connected).toBe(true);
+
+      // A process swap from another terminal while the foreground CLI runs (code unchanged, so the
+      // watcher stays quiet): the CLI notes the freeze and keeps going; Ctrl-C later stops the successor.
+      const { stdout } = await tsworld('reload', d.dir);
+      expect(stdout).toMatch(/game1: restored by pid \d+/);
+      await waitOut(/game1 froze for a hot swap/);
+      client.call(me.id, 'bump', 3);
+      expect((await client.waitCall('onBump', (a) => a[0] === 3)).args).toEqual([3, 3, 3, 'after']);
+      successorPid = (await d.status()).processes.find((p) => p.role === 'game')!.pid;
       client.close();
     } finally {
       child.kill('SIGINT');
       await new Promise((resolve) => child.once('exit', resolve));
     }
     expect(out).toMatch(/all processes stopped/);
+    expect(successorPid).toBeGreaterThan(0);
+    expect(alive(successorPid)).toBe(false);
   });
 });

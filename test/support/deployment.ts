@@ -30,6 +30,8 @@ export interface DeploymentSpec {
   gateDefaults?: Record<string, unknown>;
   gameDefaults?: Record<string, unknown>;
   staticDir?: string;
+  /** Overrides of the hotswap section (queue bounds). */
+  hotswap?: { freezeQueueMaxPackets?: number; freezeQueueMaxMs?: number };
   /** Give every process a metrics port (free, loopback). */
   metrics?: boolean;
 }
@@ -78,7 +80,7 @@ export async function startDeployment(spec: DeploymentSpec): Promise<TestDeploym
       })),
     ),
     storage: { kind: 'lmdb', path: join(dir, 'data') },
-    hotswap: { freezeQueueMaxPackets: 100000, freezeQueueMaxMs: 10000, snapshotDir: join(dir, 'snapshots') },
+    hotswap: { freezeQueueMaxPackets: 100000, freezeQueueMaxMs: 10000, ...spec.hotswap, snapshotDir: join(dir, 'snapshots') },
     logging: { level: 'info', dir: join(dir, 'logs') },
   };
   writeFileSync(join(dir, 'tsworld.config.json'), JSON.stringify(config, null, 2));
