@@ -1,5 +1,6 @@
 import type { AoiIndex } from './aoi-index.ts';
 import type { AoiEventBuffer } from './event-buffer.ts';
+import { grownCopy } from './grow-array.ts';
 import { checkHandle, checkPosition, checkRadius, duplicateHandle, unknownHandle } from './aoi-validate.ts';
 
 /**
@@ -104,18 +105,16 @@ export class AoiEntityTable {
 
   private grow(min: number): void {
     const cap = Math.max(min, this.capacity * 2, 64);
-    this.ox = growF(this.ox, cap);
-    this.oz = growF(this.oz, cap);
-    this.or = growF(this.or, cap);
-    this.nx = growF(this.nx, cap);
-    this.nz = growF(this.nz, cap);
-    this.nr = growF(this.nr, cap);
-    this.oPresent = growU(this.oPresent, cap);
-    this.nPresent = growU(this.nPresent, cap);
-    this.changedFlag = growU(this.changedFlag, cap);
-    const changed = new Int32Array(cap);
-    changed.set(this.changed);
-    this.changed = changed;
+    this.ox = grownCopy(this.ox, cap);
+    this.oz = grownCopy(this.oz, cap);
+    this.or = grownCopy(this.or, cap);
+    this.nx = grownCopy(this.nx, cap);
+    this.nz = grownCopy(this.nz, cap);
+    this.nr = grownCopy(this.nr, cap);
+    this.oPresent = grownCopy(this.oPresent, cap);
+    this.nPresent = grownCopy(this.nPresent, cap);
+    this.changedFlag = grownCopy(this.changedFlag, cap);
+    this.changed = grownCopy(this.changed, cap);
     this.capacity = cap;
   }
 }
@@ -164,16 +163,4 @@ export function evalTablePair(t: AoiEntityTable, ev: AoiEventBuffer, a: number, 
     if (nba) ev.pushEnter(b, a);
     else ev.pushLeave(b, a);
   }
-}
-
-function growF(a: Float32Array, cap: number): Float32Array<ArrayBuffer> {
-  const b = new Float32Array(cap);
-  b.set(a);
-  return b;
-}
-
-function growU(a: Uint8Array, cap: number): Uint8Array<ArrayBuffer> {
-  const b = new Uint8Array(cap);
-  b.set(a);
-  return b;
 }

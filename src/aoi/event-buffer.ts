@@ -1,4 +1,5 @@
 import type { AoiEvents } from './aoi-index.ts';
+import { grownCopy } from './grow-array.ts';
 
 /** Growable flat enter/leave arrays, reused across updates so the steady state allocates nothing. */
 export class AoiEventBuffer implements AoiEvents {
@@ -16,22 +17,14 @@ export class AoiEventBuffer implements AoiEvents {
 
   /** Grows the arrays to hold at least this many pairs, keeping the counted ones. */
   reserve(enter: number, leave: number): void {
-    while (this.enterWatcher.length < enter) {
-      this.enterWatcher = grow(this.enterWatcher);
-      this.enterTarget = grow(this.enterTarget);
-    }
-    while (this.leaveWatcher.length < leave) {
-      this.leaveWatcher = grow(this.leaveWatcher);
-      this.leaveTarget = grow(this.leaveTarget);
-    }
+    while (this.enterWatcher.length < enter) this.growEnter();
+    while (this.leaveWatcher.length < leave) this.growLeave();
   }
 
+  // pushEnter/pushLeave stay two monomorphic methods: every emitted event of the sweeps goes through one.
   pushEnter(watcher: number, target: number): void {
     const i = this.enterCount;
-    if (i === this.enterWatcher.length) {
-      this.enterWatcher = grow(this.enterWatcher);
-      this.enterTarget = grow(this.enterTarget);
-    }
+    if (i === this.enterWatcher.length) this.growEnter();
     this.enterWatcher[i] = watcher;
     this.enterTarget[i] = target;
     this.enterCount = i + 1;
@@ -39,18 +32,19 @@ export class AoiEventBuffer implements AoiEvents {
 
   pushLeave(watcher: number, target: number): void {
     const i = this.leaveCount;
-    if (i === this.leaveWatcher.length) {
-      this.leaveWatcher = grow(this.leaveWatcher);
-      this.leaveTarget = grow(this.leaveTarget);
-    }
+    if (i === this.leaveWatcher.length) this.growLeave();
     this.leaveWatcher[i] = watcher;
     this.leaveTarget[i] = target;
     this.leaveCount = i + 1;
   }
-}
 
-function grow(a: Int32Array): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(a.length * 2);
-  b.set(a);
-  return b;
+  private growEnter(): void {
+    this.enterWatcher = grownCopy(this.enterWatcher, 2 * this.enterWatcher.length);
+    this.enterTarget = grownCopy(this.enterTarget, 2 * this.enterTarget.length);
+  }
+
+  private growLeave(): void {
+    this.leaveWatcher = grownCopy(this.leaveWatcher, 2 * this.leaveWatcher.length);
+    this.leaveTarget = grownCopy(this.leaveTarget, 2 * this.leaveTarget.length);
+  }
 }
