@@ -123,24 +123,12 @@ export class LayoutBuilder {
   private swap(count: number): void {
     const L = this.L;
     const b = this.back;
-    let i = L.sH;
-    L.sH = b.pH;
-    b.pH = i;
-    i = L.sCell;
-    L.sCell = b.pCell;
-    b.pCell = i;
-    let f = L.qX;
-    L.qX = b.pQX;
-    b.pQX = f;
-    f = L.qZ;
-    L.qZ = b.pQZ;
-    b.pQZ = f;
-    const d = L.sR2;
-    L.sR2 = b.pR2;
-    b.pR2 = d;
-    const u = L.sFlag;
-    L.sFlag = b.pFlag;
-    b.pFlag = u;
+    [L.sH, b.pH] = [b.pH, L.sH];
+    [L.sCell, b.pCell] = [b.pCell, L.sCell];
+    [L.qX, b.pQX] = [b.pQX, L.qX];
+    [L.qZ, b.pQZ] = [b.pQZ, L.qZ];
+    [L.sR2, b.pR2] = [b.pR2, L.sR2];
+    [L.sFlag, b.pFlag] = [b.pFlag, L.sFlag];
     const n = L.sX.length;
     if (L.sH.length !== n) {
       L.sH = new Int32Array(n);
