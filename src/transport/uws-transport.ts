@@ -3,6 +3,7 @@ import { TsworldError } from '../core/errors.ts';
 import { CLOSE_CODES } from '../protocol/wire-errors.ts';
 import { DEFAULTS } from './client-transport.ts';
 import type { ClientConnection, ClientListenOptions, ClientServer, ClientTransport, SendResult } from './client-transport.ts';
+import { OpenConnections, clientServer, guardHandler as guard } from './server-connections.ts';
 import { STATUS_LINES, serveStatic } from './static-files.ts';
 
 export type Uws = typeof import('@trufflesuite/uws-js-unofficial');
@@ -79,19 +80,9 @@ export function createUwsTransport(uws: Uws): ClientTransport {
 
 function listenUws(uws: Uws, options: ClientListenOptions): Promise<ClientServer> {
   const app = uws.App();
-  const open = new Set<UwsConnection>();
+  const open = new OpenConnections<UwsConnection>();
   let nextId = 1;
-  let allClosed: (() => void) | null = null;
   const maxPayload = options.maxPayload ?? DEFAULTS.maxPayload;
-
-  function guard(connection: ClientConnection, fn: () => void): void {
-    try {
-      fn();
-    } catch {
-      // A handler bug must not escape into uWS (an exception there ends the process): drop the client.
-      connection.close(1011, 'internal error');
-    }
-  }
 
   app.ws<UserData>(options.path ?? DEFAULTS.path, {
     // uWS drops an oversize message by cutting the TCP connection (the client sees 1006, no reason). Its
@@ -142,12 +133,7 @@ function listenUws(uws: Uws, options: ClientListenOptions): Promise<ClientServer
       if (connection === null) return;
       const reason = decoder.decode(new Uint8Array(message).slice());
       connection.markClosed();
-      open.delete(connection);
-      try {
-        options.onClose(connection, code, reason);
-      } finally {
-        if (open.size === 0) allClosed?.();
-      }
+      open.closed(connection, () => options.onClose(connection, code, reason));
     },
   });
 
@@ -173,32 +159,17 @@ function listenUws(uws: Uws, options: ClientListenOptions): Promise<ClientServer
         return;
       }
       const port = uws.us_socket_local_port(listenSocket as never);
-      let stopping: Promise<void> | null = null;
-      resolve({
-        implementation: 'uws',
-        port,
-        get connectionCount() {
-          return open.size;
-        },
-        stop() {
-          stopping ??= new Promise<void>((done) => {
-            const finish = (): void => {
-              // app.close() also drops idle keep-alive HTTP sockets, which would otherwise keep the
-              // process alive; the listen socket is closed first so nothing new arrives meanwhile.
-              (app as { close?: () => void }).close?.();
-              done();
-            };
-            uws.us_listen_socket_close(listenSocket);
-            if (open.size === 0) {
-              finish();
-              return;
-            }
-            allClosed = finish;
-            for (const connection of [...open]) connection.close(CLOSE_CODES['server-shutdown'], 'server shutdown');
+      resolve(
+        clientServer('uws', port, open, (done) => {
+          uws.us_listen_socket_close(listenSocket);
+          open.closeAll(() => {
+            // app.close() also drops idle keep-alive HTTP sockets, which would otherwise keep the
+            // process alive; the listen socket is closed first so nothing new arrives meanwhile.
+            (app as { close?: () => void }).close?.();
+            done();
           });
-          return stopping;
-        },
-      });
+        }),
+      );
     });
   });
 }

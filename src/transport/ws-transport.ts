@@ -6,6 +6,7 @@ import { TsworldError } from '../core/errors.ts';
 import { CLOSE_CODES } from '../protocol/wire-errors.ts';
 import { DEFAULTS } from './client-transport.ts';
 import type { ClientConnection, ClientListenOptions, ClientServer, ClientTransport } from './client-transport.ts';
+import { OpenConnections, clientServer, guardHandler as guard } from './server-connections.ts';
 import { serveStatic } from './static-files.ts';
 
 /** How long `stop()` waits for clients to answer the close handshake before dropping them. */
@@ -70,9 +71,8 @@ function makeConnection(
 function listenWs(options: ClientListenOptions): Promise<ClientServer> {
   const path = options.path ?? DEFAULTS.path;
   const idleMs = (options.idleTimeoutSec ?? DEFAULTS.idleTimeoutSec) * 1000;
-  const open = new Set<WsConnection>();
+  const open = new OpenConnections<WsConnection>();
   let nextId = 1;
-  let allClosed: (() => void) | null = null;
 
   const http = createServer((req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -89,14 +89,6 @@ function listenWs(options: ClientListenOptions): Promise<ClientServer> {
     maxPayload: options.maxPayload ?? DEFAULTS.maxPayload,
     perMessageDeflate: false,
   });
-
-  function guard(connection: ClientConnection, fn: () => void): void {
-    try {
-      fn();
-    } catch {
-      connection.close(1011, 'internal error');
-    }
-  }
 
   function accept(socket: WebSocket, request: IncomingMessage): void {
     const connection = makeConnection(nextId++, socket, request, options);
@@ -116,12 +108,7 @@ function listenWs(options: ClientListenOptions): Promise<ClientServer> {
       guard(connection, () => options.onMessage(connection, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length)));
     });
     socket.on('close', (code, reason) => {
-      open.delete(connection);
-      try {
-        options.onClose(connection, code, reason.toString('utf8'));
-      } finally {
-        if (open.size === 0) allClosed?.();
-      }
+      open.closed(connection, () => options.onClose(connection, code, reason.toString('utf8')));
     });
     guard(connection, () => options.onOpen(connection));
   }
@@ -157,35 +144,20 @@ function listenWs(options: ClientListenOptions): Promise<ClientServer> {
     http.listen(options.port, options.host, () => {
       const address = http.address();
       const port = typeof address === 'object' && address !== null ? address.port : options.port;
-      let stopping: Promise<void> | null = null;
-      resolve({
-        implementation: 'ws',
-        port,
-        get connectionCount() {
-          return open.size;
-        },
-        stop() {
-          stopping ??= new Promise<void>((done) => {
-            if (idleTimer !== null) clearInterval(idleTimer);
-            const finish = (): void => {
-              clearTimeout(grace);
-              wss.close();
-              http.closeAllConnections();
-              http.close(() => done());
-            };
-            const grace = setTimeout(() => {
-              for (const connection of open) connection.socket.terminate();
-            }, STOP_GRACE_MS);
-            if (open.size === 0) {
-              finish();
-              return;
-            }
-            allClosed = finish;
-            for (const connection of [...open]) connection.close(CLOSE_CODES['server-shutdown'], 'server shutdown');
+      resolve(
+        clientServer('ws', port, open, (done) => {
+          if (idleTimer !== null) clearInterval(idleTimer);
+          const grace = setTimeout(() => {
+            for (const connection of open) connection.socket.terminate();
+          }, STOP_GRACE_MS);
+          open.closeAll(() => {
+            clearTimeout(grace);
+            wss.close();
+            http.closeAllConnections();
+            http.close(() => done());
           });
-          return stopping;
-        },
-      });
+        }),
+      );
     });
   });
 }
