@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { AoiIndex, AoiIndexFactory } from '../../src/aoi/aoi-index.ts';
+import type { AoiIndex } from '../../src/aoi/aoi-index.ts';
 import { createBruteForceAoi } from '../../src/aoi/brute-force.ts';
-import { createGridAoi, loadNativeGridAoi } from '../../src/aoi/grid-aoi.ts';
-import { createRbushAoi } from '../../src/aoi/rbush-aoi.ts';
+import { aoiImplementations } from '../../src/aoi/implementations.ts';
 import { mulberry32 } from '../../src/testing/prng.ts';
 import { enterPairs, leavePairs } from './aoi/harness.ts';
 
@@ -11,13 +10,7 @@ import { enterPairs, leavePairs } from './aoi/harness.ts';
  * it, neighbour lists and queries must equal the oracle's after a normal update, and the NEXT update
  * must report exactly the real changes. Implementations without it are listed so a new one is noticed.
  */
-const IMPLEMENTATIONS: [string, AoiIndexFactory][] = [
-  ['brute-force', createBruteForceAoi],
-  ['grid', createGridAoi],
-  ['rbush', createRbushAoi],
-];
-const nativeGrid = loadNativeGridAoi();
-if (nativeGrid !== null) IMPLEMENTATIONS.push(['grid-native', nativeGrid]);
+const IMPLEMENTATIONS = aoiImplementations();
 
 function neighbours(aoi: AoiIndex, h: number, dir: 'in' | 'by'): number[] {
   const out: number[] = [];

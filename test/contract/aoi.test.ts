@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { AoiIndex, AoiIndexFactory } from '../../src/aoi/aoi-index.ts';
-import { createBruteForceAoi } from '../../src/aoi/brute-force.ts';
-import { createGridAoi, loadNativeGridAoi } from '../../src/aoi/grid-aoi.ts';
-import { createRbushAoi } from '../../src/aoi/rbush-aoi.ts';
+import type { AoiIndex } from '../../src/aoi/aoi-index.ts';
+import { aoiImplementations } from '../../src/aoi/implementations.ts';
 import { TsworldError } from '../../src/core/errors.ts';
 import { enterPairs, leavePairs, Lockstep } from './aoi/harness.ts';
 import { runScenario, SCENARIOS } from './aoi/scenarios.ts';
 
 /** Every AoiIndex implementation runs this one suite (go-aoi's single testAOI is the model). */
-const IMPLEMENTATIONS: [string, AoiIndexFactory][] = [
-  ['brute-force', createBruteForceAoi],
-  ['grid', createGridAoi],
-  ['rbush', createRbushAoi],
-];
-// The C++ kernels are optional (native/build.sh); when built they must pass the very same suite.
-const nativeGrid = loadNativeGridAoi();
-if (nativeGrid !== null) IMPLEMENTATIONS.push(['grid-native', nativeGrid]);
+const IMPLEMENTATIONS = aoiImplementations();
 
 function expectCode(fn: () => void, code: string): void {
   let caught: unknown;
