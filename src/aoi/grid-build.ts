@@ -68,6 +68,8 @@ export class LayoutBuilder {
     let sweepR = L.sweepRadius;
     let smallR = L.smallRadius;
     let removed = 0;
+    // classify's per-handle test (grid-kernels-ts.ts) over the changed handles only; not folded, as classify
+    // stays line-for-line with its C++ port (native/aoi-grid.cc) and runs over every handle per full build.
     for (let k = 0; k < changedCount; k++) {
       const h = changed[k];
       const op = oPresent[h];
