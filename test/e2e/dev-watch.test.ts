@@ -1,20 +1,13 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeCounterGame } from '../fixtures/counter-game.ts';
 import { testClient } from '../support/clients.ts';
 import { repoRoot, startDeployment, tsworld, type TestDeployment } from '../support/deployment.ts';
+import { isRunning } from '../support/processes.ts';
 
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 describe('dev mode: tsworld start --foreground --watch', () => {
   let d: TestDeployment | undefined;
@@ -79,6 +72,6 @@ describe('dev mode: tsworld start --foreground --watch', () => {
     }
     expect(out).toMatch(/all processes stopped/);
     expect(successorPid).toBeGreaterThan(0);
-    expect(alive(successorPid)).toBe(false);
+    expect(isRunning(successorPid)).toBe(false);
   });
 });

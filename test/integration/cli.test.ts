@@ -4,18 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { repoRoot, startDeployment, tsworld, type TestDeployment } from '../support/deployment.ts';
+import { isRunning } from '../support/processes.ts';
 
 const entry = join(repoRoot, 'examples', 'chatroom', 'game', 'main.ts');
 
-/** Running, not merely a zombie waiting for its (re)parent to reap it. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 describe('tsworld CLI', () => {
   let d: TestDeployment | undefined;
@@ -28,10 +20,10 @@ describe('tsworld CLI', () => {
     d = await startDeployment({ entry, games: 2, gates: 2 });
     const pids = (await d.status()).processes.map((p) => p.pid);
     expect(pids).toHaveLength(5);
-    expect(pids.every(alive)).toBe(true);
+    expect(pids.every(isRunning)).toBe(true);
     const { stdout } = await d.cli('stop', d.dir);
     expect(stdout).toMatch(/stopped gate1.*\n(.*\n)*.*stopped dispatcher1/);
-    expect(pids.filter(alive)).toEqual([]);
+    expect(pids.filter(isRunning)).toEqual([]);
     expect((await d.status()).processes).toEqual([]);
   });
 
@@ -39,7 +31,7 @@ describe('tsworld CLI', () => {
     d = await startDeployment({ entry, games: 1, gates: 1 });
     const pids = (await d.status()).processes.map((p) => p.pid);
     await d.cli('kill', d.dir);
-    expect(pids.filter(alive)).toEqual([]);
+    expect(pids.filter(isRunning)).toEqual([]);
   });
 
   it('runs in the foreground and Ctrl-C stops every process', async () => {
@@ -69,7 +61,7 @@ describe('tsworld CLI', () => {
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code).toBe(0);
     expect(out).toMatch(/all processes stopped/);
-    expect(pids.filter(alive)).toEqual([]);
+    expect(pids.filter(isRunning)).toEqual([]);
   });
 
   it('refuses a config with a typo, naming the key', async () => {
