@@ -179,6 +179,8 @@ export interface GameWorld {
   /** Applies the deferred structural ops queued so far (the commit phase). */
   applyDeferred(): void;
   readonly pendingDeferred: number;
+  /** Callbacks posted and not yet run (they run in the next async phase). */
+  readonly pendingPosted: number;
   /** Runs one whole tick without inbound/outbound: begin, async, systems, commit, aoi, end. */
   step(dt: number): void;
   readonly phases: WorldPhases;

@@ -306,6 +306,9 @@ export function buildApi(state: WorldState): GameWorld {
       state.posted.push(fn);
     },
     applyDeferred: () => phases.commit(),
+    get pendingPosted() {
+      return state.posted.length;
+    },
     get pendingDeferred() {
       return state.deferred.length;
     },

@@ -112,7 +112,7 @@ export function createFreezer(deps: {
         return;
       }
       if (acks.size < deps.links().length) return;
-      if (deps.inflight.count > 0 || world.pendingDeferred > 0) return;
+      if (deps.inflight.count > 0 || world.pendingDeferred > 0 || world.pendingPosted > 0) return;
       // Every dispatcher queues and nothing is in flight: one more tick, run at once rather than a period
       // later, applies what was posted and flushes its consequences; then the world is written.
       frozen = true;
@@ -124,8 +124,8 @@ export function createFreezer(deps: {
   function finalTick(loop: TickLoop): void {
     if (!target) return;
     loop.tickOnce();
-    if (deps.inflight.count > 0 || world.pendingDeferred > 0) {
-      // The last tick started new async work: keep serving until it settles.
+    if (deps.inflight.count > 0 || world.pendingDeferred > 0 || world.pendingPosted > 0) {
+      // The last tick started new async work or posted callbacks: keep serving until they settle.
       frozen = false;
       loop.start({ immediate: true });
       return;
