@@ -69,3 +69,10 @@ export { createTickLoop, TICK_PHASES } from './tick/tick-loop.ts';
 export type { TickLoop, TickLoopOptions, TickPhase, TickReport } from './tick/tick-loop.ts';
 export { createSystemClock, createSystemScheduler } from './tick/clock.ts';
 export type { Clock, Scheduler } from './tick/clock.ts';
+
+// Game modules (what a deployment's `entry` default-exports) and hot swap.
+export { defineGame } from './roles/game/game-module.ts';
+export type { GameModule } from './roles/game/game-module.ts';
+export { swapGameCode } from './core/world-swap.ts';
+export type { GameCode, SwapReport } from './core/world-swap.ts';
+export { freezeToFile, restoreFromFile, createModuleReloader } from './hotswap/index.ts';
