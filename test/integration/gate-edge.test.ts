@@ -115,6 +115,22 @@ describe('the gate refuses bad client input without crashing any process', () =>
     expect((await closed).code).toBe(CLOSE_CODES['rate-limit']);
   });
 
+  it('closes a client that floods bytes while under the message rate', async () => {
+    const { ws, closed } = await rawSocket(d.wsUrls[0]);
+    // Well-formed calls of ~1.9 KB each: 8 of them are far under the message rate but over the byte rate
+    // (4 × maxPayload per second), so the byte bucket is what trips.
+    const call = codec.encodeClientMessage(MSG.CALL_ENTITY_METHOD_FROM_CLIENT, {
+      entityId: 'AAAAAAAAAAAAAAAA',
+      method: 'x',
+      args: ['y'.repeat(1900)],
+    });
+    expect(call.length).toBeLessThan(MAX_PAYLOAD);
+    for (let i = 0; i < 8; i++) ws.send(call);
+    const result = await closed;
+    expect(result.code).toBe(CLOSE_CODES['rate-limit']);
+    expect(result.reason).toMatch(/bytes per second/);
+  });
+
   it('disconnects a silent client after the heartbeat timeout, and keeps one that beats', async () => {
     const silent = await rawSocket(d.wsUrls[0]);
     const beating = await connect(); // the SDK sends a heartbeat every second

@@ -16,10 +16,17 @@ export interface ClientProxy {
   readonly outbox: Uint8Array[];
   /** Token bucket for the per-client message rate. */
   tokens: number;
+  /** Byte bucket: a flood of large messages is refused even under the message-count limit. */
+  byteTokens: number;
   tokensAt: number;
 }
 
-export function createClientProxy(clientId: string, connection: ClientConnection, bootEntityId: string, now: number, burst: number): ClientProxy {
+export interface RateLimits {
+  messagesPerSec: number;
+  bytesPerSec: number;
+}
+
+export function createClientProxy(clientId: string, connection: ClientConnection, bootEntityId: string, now: number, limits: RateLimits): ClientProxy {
   return {
     clientId,
     connection,
@@ -28,21 +35,24 @@ export function createClientProxy(clientId: string, connection: ClientConnection
     filterProps: new Map(),
     outbox: [],
     lastSeen: now,
-    tokens: burst,
+    tokens: limits.messagesPerSec,
+    byteTokens: limits.bytesPerSec,
     tokensAt: now,
   };
 }
 
 /**
- * Token bucket: `ratePerSec` sustained with bursts up to one second's worth. Returns false when the client
- * is over its rate (the gate then closes it: a flood is not something to queue).
+ * Token buckets for messages and bytes: each rate sustained, with bursts up to one second's worth.
+ * Returns false when the client is over either (the gate then closes it: a flood is not something to queue).
  */
-export function takeToken(proxy: ClientProxy, now: number, ratePerSec: number): boolean {
-  const refill = ((now - proxy.tokensAt) / 1000) * ratePerSec;
-  proxy.tokens = Math.min(ratePerSec, proxy.tokens + refill);
+export function takeToken(proxy: ClientProxy, now: number, limits: RateLimits, bytes: number): boolean {
+  const seconds = (now - proxy.tokensAt) / 1000;
+  proxy.tokens = Math.min(limits.messagesPerSec, proxy.tokens + seconds * limits.messagesPerSec);
+  proxy.byteTokens = Math.min(limits.bytesPerSec, proxy.byteTokens + seconds * limits.bytesPerSec);
   proxy.tokensAt = now;
-  if (proxy.tokens < 1) return false;
+  if (proxy.tokens < 1 || proxy.byteTokens < bytes) return false;
   proxy.tokens -= 1;
+  proxy.byteTokens -= bytes;
   return true;
 }
 

@@ -62,6 +62,8 @@ export async function startGateServer(opts: GateServerOptions): Promise<GateServ
   const links: Link[] = [];
   const positionBatches: Uint8Array[][] = [];
   const dirtyClients = new Set<ClientProxy>();
+  // Bytes: four maximum-size messages a second sustained, which no legitimate client comes near.
+  const limits = { messagesPerSec: opts.maxMessagesPerSecond, bytesPerSec: opts.maxPayload * 4 };
   let flushScheduled = false;
   let stopping = false;
 
@@ -135,8 +137,11 @@ export async function startGateServer(opts: GateServerOptions): Promise<GateServ
     const t = now();
     proxy.lastSeen = t;
     opts.metrics?.messagesIn('client');
-    if (!takeToken(proxy, t, opts.maxMessagesPerSecond)) {
-      return refuse(proxy, new ProtocolError('rate-limit', `more than ${opts.maxMessagesPerSecond} messages per second`));
+    if (!takeToken(proxy, t, limits, message.length)) {
+      return refuse(
+        proxy,
+        new ProtocolError('rate-limit', `more than ${limits.messagesPerSec} messages or ${limits.bytesPerSec} bytes per second`),
+      );
     }
     const parsed = parseClientMessage(message);
     if (parsed instanceof ProtocolError) return refuse(proxy, parsed);
@@ -171,7 +176,7 @@ export async function startGateServer(opts: GateServerOptions): Promise<GateServ
     if (stopping) return connection.close(CLOSE_CODES['server-shutdown'], 'gate is stopping');
     const clientId = randomBytes(12).toString('base64url');
     const bootEntityId = opts.ids.next();
-    const proxy = createClientProxy(clientId, connection, bootEntityId, now(), opts.maxMessagesPerSecond);
+    const proxy = createClientProxy(clientId, connection, bootEntityId, now(), limits);
     byConnection.set(connection, proxy);
     byClientId.set(clientId, proxy);
     opts.metrics?.setClients(byConnection.size);
