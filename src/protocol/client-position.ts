@@ -65,3 +65,10 @@ export function clientPositionRecordCount(body: Uint8Array): number | ProtocolEr
 export function readClientPositionRecord(body: Uint8Array, index: number): ClientPosition | ProtocolError {
   return readRecord(body, index * CLIENT_POSITION_SIZE);
 }
+
+/** Concatenates whole 32-byte records into one SYNC_POSITIONS_FROM_CLIENTS body. */
+export function concatClientPositions(records: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(records.length * CLIENT_POSITION_SIZE);
+  records.forEach((r, i) => out.set(r, i * CLIENT_POSITION_SIZE));
+  return out;
+}

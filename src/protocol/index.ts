@@ -40,6 +40,7 @@ export {
   decodeClientPosition,
   clientPositionRecordCount,
   readClientPositionRecord,
+  concatClientPositions,
 } from './client-position.ts';
 export type { ClientPosition } from './client-position.ts';
 export { ProtocolError, CLOSE_CODES, isProtocolError } from './wire-errors.ts';

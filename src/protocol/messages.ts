@@ -122,6 +122,10 @@ export const MSG = {
     id: 27, name: 'ENTITY_DESTROYING', target: 'dispatcher', key: 'entity', direction: 'game→dispatcher',
     fields: [],
   }),
+  GAME_STOPPING: defineMessage({
+    id: 28, name: 'GAME_STOPPING', target: 'dispatcher', key: 'none', direction: 'game→dispatcher',
+    fields: [['gameId', 'u16']],
+  }),
 
   // ── to client (1000..1499): internal body = gateId·clientId key + client body; the gate strips the key
   CREATE_ENTITY_ON_CLIENT: defineMessage({

@@ -2,10 +2,8 @@ import type { Logger, Metrics } from '../../observability/index.ts';
 import { TsworldError } from '../../core/errors.ts';
 import {
   CLIENT_ERROR_CODES,
-  CLIENT_POSITION_SIZE,
   MSG,
   PROTOCOL_VERSION,
-  clientPositionRecordCount,
   messageSpec,
   readEntityKey,
   readGameKey,
@@ -16,6 +14,7 @@ import { readId } from '../../protocol/routing-key.ts';
 import { type Link, type LinkServer, listenLinks } from '../../transport/index.ts';
 import { createEntityDirectory, type DirectoryEntry } from './directory.ts';
 import { createPeerTable, type GamePeer } from './peers.ts';
+import { splitClientPositions } from './split-positions.ts';
 
 /** Directory game id of an entity that frames were sent to before any game announced it. */
 const UNPLACED = -1;
@@ -158,11 +157,10 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
   }
 
   function declareGameDown(game: GamePeer, why: string): void {
-    log.error({ gameId: game.id, why }, 'game declared down: its entities are unreachable until it restarts');
     const lost = directory.removeGame(game.id);
     peers.removeGame(game.id);
     game.link?.destroy();
-    log.error({ gameId: game.id, entities: lost.length }, 'removed the game\'s entities from the directory');
+    log.error({ gameId: game.id, why, entities: lost.length }, 'game declared down: its entities are unreachable until it restarts');
   }
 
   function handshake(link: Link, type: number, body: Uint8Array): void {
@@ -262,6 +260,9 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
         peers.reportLoad(requireGame(fromGame, type).id, msg.load);
         return;
       }
+      case MSG.GAME_STOPPING.id:
+        requireGame(fromGame, type).stopping = true;
+        return;
       case MSG.START_FREEZE.id: {
         const game = requireGame(fromGame, type);
         peers.freeze(game);
@@ -293,25 +294,6 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     return game;
   }
 
-  function splitClientPositions(body: Uint8Array): void {
-    const count = clientPositionRecordCount(body);
-    if (count instanceof TsworldError) throw count;
-    const perGame = new Map<number, Uint8Array[]>();
-    for (let i = 0; i < count; i++) {
-      const record = body.subarray(i * CLIENT_POSITION_SIZE, (i + 1) * CLIENT_POSITION_SIZE);
-      const entry = directory.get(readEntityKey(record));
-      if (!entry || entry.state !== 'ready') continue; // a position for an entity in flight is stale anyway
-      let list = perGame.get(entry.gameId);
-      if (!list) perGame.set(entry.gameId, (list = []));
-      list.push(record);
-    }
-    for (const [gameId, records] of perGame) {
-      const merged = new Uint8Array(records.length * CLIENT_POSITION_SIZE);
-      records.forEach((r, i) => merged.set(r, i * CLIENT_POSITION_SIZE));
-      forwardToGame(gameId, MSG.SYNC_POSITIONS_FROM_CLIENTS.id, merged);
-    }
-  }
-
   function onFrame(type: number, body: Uint8Array, link: Link): void {
     if (!peers.known(link)) return handshake(link, type, body);
     const spec = messageSpec(type);
@@ -334,8 +316,15 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
         return broadcastGames(type, body, peers.gameOfLink(link)?.id);
       case 'allGates':
         return broadcastGates(type, body);
-      case 'split':
-        return splitClientPositions(body);
+      case 'split': {
+        const perGame = splitClientPositions(body, (id) => {
+          const entry = directory.get(id);
+          return entry?.state === 'ready' ? entry.gameId : undefined;
+        });
+        if (perGame instanceof TsworldError) throw perGame;
+        for (const [gameId, merged] of perGame) forwardToGame(gameId, MSG.SYNC_POSITIONS_FROM_CLIENTS.id, merged);
+        return;
+      }
       default:
         throw new TsworldError('PROTOCOL_VIOLATION', `${spec.name} is not routed by a dispatcher`);
     }
@@ -356,8 +345,11 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
           peers.detachFrozen(game, opts.freezeQueueMaxMs, () =>
             declareGameDown(game, `not restored within ${opts.freezeQueueMaxMs} ms`),
           );
+        } else if (game.stopping) {
+          const entities = directory.removeGame(game.id).length;
+          peers.removeGame(game.id);
+          log.info({ gameId: game.id, entities }, 'game stopped');
         } else {
-          log.warn({ gameId: game.id }, 'game disconnected');
           declareGameDown(game, 'connection closed');
         }
         return;

@@ -9,6 +9,8 @@ export interface GamePeer {
   load: number;
   /** True from START_FREEZE until the restored process says hello: frames are queued, not sent. */
   frozen: boolean;
+  /** Said GAME_STOPPING: its coming close is an orderly shutdown, not a failure. */
+  stopping: boolean;
   queue: HeldFrame[];
   downTimer: ReturnType<typeof setTimeout> | null;
 }
@@ -85,7 +87,7 @@ export function createPeerTable(deps: { now: () => number; random: () => number 
       }
       const game: GamePeer = existing && isRestore
         ? existing
-        : { id, link, load: 0, frozen: false, queue: [], downTimer: null };
+        : { id, link, load: 0, frozen: false, stopping: false, queue: [], downTimer: null };
       games.set(id, game);
       byLink.set(link, game);
       gameLinks.add(link);

@@ -296,7 +296,12 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
       loop.stop();
       if (options?.save !== false) for (const e of world.entities()) if (e.type.persistent && !e.destroyed) save(e);
       await Promise.all([...saving]);
-      for (const link of links) link?.close();
+      for (const link of links) {
+        if (!link) continue;
+        // After a freeze the dispatchers keep this game's queue for its successor: no stop notice then.
+        if (options?.save !== false) codec.encodeTo(link, MSG.GAME_STOPPING, { gameId: opts.id });
+        link.close();
+      }
     },
   };
 }

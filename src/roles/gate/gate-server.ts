@@ -4,7 +4,7 @@ import type { EntityIdGenerator } from '../../core/entity-id.ts';
 import {
   CLIENT_ERROR_CODES,
   CLOSE_CODES,
-  CLIENT_POSITION_SIZE,
+  concatClientPositions,
   FILTER_OPS,
   MSG,
   ProtocolError,
@@ -81,9 +81,7 @@ export async function startGateServer(opts: GateServerOptions): Promise<GateServ
     links.forEach((link, i) => {
       const records = positionBatches[i];
       if (records.length > 0) {
-        const merged = new Uint8Array(records.length * CLIENT_POSITION_SIZE);
-        records.forEach((r, j) => merged.set(r, j * CLIENT_POSITION_SIZE));
-        link.send(MSG.SYNC_POSITIONS_FROM_CLIENTS.id, merged);
+        link.send(MSG.SYNC_POSITIONS_FROM_CLIENTS.id, concatClientPositions(records));
         records.length = 0;
       }
       link.flush();
