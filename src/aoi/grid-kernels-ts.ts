@@ -161,7 +161,7 @@ function scatter(t: AoiEntityTable, L: GridLayout): void {
 function scatterCoherent(t: AoiEntityTable, L: GridLayout, back: BackBuffers, prevCount: number): boolean {
   const count = L.count;
   const { changedFlag, nPresent, ox, oz, nx, nz, limit, changed, changedCount } = t;
-  const { hCell, cellStart, sCell } = L;
+  const { hCell, cellStart } = L;
   const { pH, pQX, pQZ, work, seen } = back;
   cellStart.fill(0, 0, L.width * L.height + 1);
   let m = 0;

@@ -1,7 +1,9 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TsworldError } from '../core/errors.ts';
-import { runDir } from './run-state.ts';
+import { dirname } from 'node:path';
+import { resolveConfigPath } from './config-path.ts';
+import { clearRunState, readRunState, runDir, type RunState } from './run-state.ts';
 
 /**
  * One CLI command at a time per deployment: two reloads, or a stop during a reload, would otherwise
@@ -50,4 +52,23 @@ function alive(pid: number): boolean {
 
 function lockError(file: string, cause: unknown): TsworldError {
   return new TsworldError('INVALID_STATE', `cannot take the deployment lock ${file}`, { cause });
+}
+
+/**
+ * stop and kill: under the lock, act on the deployment's processes and clear its run file. Nothing
+ * running is not an error: the deployment is already in the state asked for.
+ */
+export async function endDeployment(dir: string, verb: 'stop' | 'kill', act: (state: RunState) => Promise<string>): Promise<number> {
+  const deploymentDir = dirname(resolveConfigPath(dir));
+  return withDeploymentLock(deploymentDir, verb, async () => {
+    const state = readRunState(deploymentDir);
+    if (!state) {
+      process.stdout.write(`nothing to ${verb} in ${deploymentDir}\n`);
+      return 0;
+    }
+    const summary = await act(state);
+    clearRunState(deploymentDir);
+    process.stdout.write(`${summary}\n`);
+    return 0;
+  });
 }

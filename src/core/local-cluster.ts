@@ -1,4 +1,5 @@
-import type { ClusterApi, FilterOperator } from './cluster-api.ts';
+import type { ClusterApi } from './cluster-api.ts';
+import { compareFilterProp } from './filter-compare.ts';
 import { TsworldError } from './errors.ts';
 import type { GameWorld } from './world-api.ts';
 
@@ -57,7 +58,7 @@ export function createLocalCluster(world: GameWorld): ClusterApi {
       for (const [client, props] of filterProps) {
         const prop = props.get(key);
         const owner = world.entityOfClient(client);
-        if (prop === undefined || owner === undefined || !compare(prop, op, value)) continue;
+        if (prop === undefined || owner === undefined || !compareFilterProp(prop, op, value)) continue;
         owner.callClient(method, args);
       }
     },
@@ -77,22 +78,3 @@ export function createLocalCluster(world: GameWorld): ClusterApi {
     },
   };
 }
-
-/** GoWorld compares filter props as strings. */
-function compare(prop: string, op: FilterOperator, value: string): boolean {
-  switch (op) {
-    case '=':
-      return prop === value;
-    case '!=':
-      return prop !== value;
-    case '<':
-      return prop < value;
-    case '<=':
-      return prop <= value;
-    case '>':
-      return prop > value;
-    case '>=':
-      return prop >= value;
-  }
-}
-

@@ -116,7 +116,7 @@ export function loadWorld(dump: WorldDump, options: GameWorldOptions): { world: 
     if (rec.type.rpc.has(t.method)) armTimer(state, rec, t.method, t.args, t.remaining, t.interval, t.id);
     else state.reportError(new TsworldError('UNKNOWN_METHOD', `${rec.type.name} lost method ${t.method}; its timer is dropped`), 'loadWorld');
   }
-  placeInSpaces(state, table, spaces, recs);
+  placeInSpaces(table, spaces, recs);
   for (const c of table.clients) {
     const rec = recs[c.row];
     if (rec === undefined) throw new TsworldError('INVALID_STATE', `client ${c.client} names row ${c.row}, past the entity table`);
@@ -247,7 +247,7 @@ function restoredValues(plan: AttrPlan, id: EntityId, report: LoadReport): Recor
 }
 
 /** Records are allocated unplaced: each goes straight into its space's member set. */
-function placeInSpaces(state: WorldState, table: EntityTableDump, spaces: SpaceRecord[], recs: EntityRecord[]): void {
+function placeInSpaces(table: EntityTableDump, spaces: SpaceRecord[], recs: EntityRecord[]): void {
   for (let row = 0; row < recs.length; row++) {
     const space = spaces[table.space[row]];
     const rec = recs[row];

@@ -88,12 +88,6 @@ function resolveType(state: WorldState, type: string | AnyEntityType): AnyEntity
   return found;
 }
 
-function mustEntity(state: WorldState, id: string): EntityRecord {
-  const rec = state.byId.get(id);
-  if (rec === undefined) throw new TsworldError('UNKNOWN_ENTITY', `no entity ${id}`);
-  return rec;
-}
-
 function liveEntity(state: WorldState, id: string): EntityRecord | undefined {
   const rec = state.byId.get(id);
   return rec !== undefined && rec.state === 'alive' ? rec : undefined;

@@ -1,3 +1,4 @@
+import { compareFilterProp } from '../../core/filter-compare.ts';
 import type { FilterOp } from '../../protocol/index.ts';
 import type { ClientConnection } from '../../transport/index.ts';
 
@@ -56,28 +57,8 @@ export function takeToken(proxy: ClientProxy, now: number, limits: RateLimits, b
   return true;
 }
 
-/**
- * GoWorld's filter comparison: numbers compare numerically when both sides are numeric, strings
- * lexically otherwise. A client without the property never matches.
- */
+/** A client without the property never matches; see compareFilterProp for the comparison itself. */
 export function filterMatches(proxy: ClientProxy, key: string, op: FilterOp, value: string): boolean {
   const actual = proxy.filterProps.get(key);
-  if (actual === undefined) return false;
-  const numeric = actual.trim() !== '' && value.trim() !== '' && Number.isFinite(Number(actual)) && Number.isFinite(Number(value));
-  const a: string | number = numeric ? Number(actual) : actual;
-  const b: string | number = numeric ? Number(value) : value;
-  switch (op) {
-    case '=':
-      return a === b;
-    case '!=':
-      return a !== b;
-    case '<':
-      return a < b;
-    case '<=':
-      return a <= b;
-    case '>':
-      return a > b;
-    case '>=':
-      return a >= b;
-  }
+  return actual !== undefined && compareFilterProp(actual, op, value);
 }
