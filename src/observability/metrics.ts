@@ -22,6 +22,11 @@ export interface Metrics {
   /** Messages received, by route class (e.g. 'internal', 'client', 'gate'; see the protocol ranges). */
   messagesIn(route: string, count?: number): void;
   messagesOut(route: string, count?: number): void;
+  /**
+   * Something refused at a limit, by the limit's name (e.g. 'connections-per-ip', 'arg-depth',
+   * 'pending-total'). Every limit in the docs has its name here, so an operator sees which one bites.
+   */
+  refused(limit: string, count?: number): void;
   /** The exposition text, as `/metrics` serves it. */
   text(): Promise<string>;
   /** Serves `/metrics` over HTTP; host defaults to 127.0.0.1, port 0 picks a free port. */
@@ -67,6 +72,13 @@ export function createMetrics(options: MetricsOptions): Metrics {
     labelNames: ['route'],
     registers: [registry],
   });
+  const refusals = new Counter({
+    name: 'tsworld_refused_total',
+    help: 'Inputs refused at a limit (connections, messages, arguments, held frames), by limit name.',
+    labelNames: ['limit'],
+    registers: [registry],
+  });
+  const refusedByLimit = new Map<string, ReturnType<Counter<'limit'>['labels']>>();
   const inByRoute = new Map<string, RouteCounter>();
   const outByRoute = new Map<string, RouteCounter>();
   const child = (counter: Counter<'route'>, cache: Map<string, RouteCounter>, route: string) => {
@@ -87,6 +99,14 @@ export function createMetrics(options: MetricsOptions): Metrics {
     setClients: (count) => clients.set(count),
     messagesIn: (route, count = 1) => child(inbound, inByRoute, route).inc(count),
     messagesOut: (route, count = 1) => child(outbound, outByRoute, route).inc(count),
+    refused(limit, count = 1) {
+      let bound = refusedByLimit.get(limit);
+      if (!bound) {
+        bound = refusals.labels({ limit });
+        refusedByLimit.set(limit, bound);
+      }
+      bound.inc(count);
+    },
     text: () => registry.metrics(),
     async serve({ host = '127.0.0.1', port = 0 } = {}) {
       if (server) throw new TsworldError('INVALID_STATE', 'metrics server already running');
