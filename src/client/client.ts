@@ -1,5 +1,6 @@
 import {
   MSG,
+  PROTOCOL_VERSION,
   ProtocolError,
   createPackr,
   createWireCodec,
@@ -62,8 +63,19 @@ export interface ClientOptions {
   url: string;
   /** WebSocket implementation: the browser's by default; in Node pass `WebSocket` from the `ws` package. */
   WebSocket?: WebSocketConstructor;
-  /** Heartbeat period; keep it well under the gate's heartbeat timeout. 0 disables. Default 5000 ms. */
+  /** Heartbeat period; 0 disables. Default: a third of the gate's heartbeat timeout (from WELCOME), at most 5000 ms. */
   heartbeatMs?: number;
+}
+
+/** The limits the gate announced in WELCOME (SPEC.md, "Handshake"). */
+export interface ServerLimits {
+  readonly protocolVersion: number;
+  readonly heartbeatTimeoutMs: number;
+  readonly maxPayload: number;
+  readonly maxMessagesPerSecond: number;
+  readonly maxBytesPerSecond: number;
+  readonly maxArgDepth: number;
+  readonly maxArgElements: number;
 }
 
 export interface TsworldClient {
@@ -71,6 +83,8 @@ export interface TsworldClient {
   /** The entity this client plays, once the server has created it. */
   readonly player: ClientEntity | null;
   readonly connected: boolean;
+  /** What the gate announced in WELCOME. */
+  readonly limits: ServerLimits;
   on<K extends keyof ClientEvents>(event: K, handler: ClientEvents[K]): () => void;
   /** Calls an exposed method of an entity (own client or all clients exposure); fire-and-forget. */
   call(entityId: string, method: string, ...args: unknown[]): void;
@@ -81,7 +95,11 @@ export interface TsworldClient {
   close(): void;
 }
 
-/** Connects to a gate; resolves when the socket is open. */
+/**
+ * Connects to a gate and performs the handshake (HELLO → WELCOME); resolves once the gate has accepted
+ * it. A refused upgrade (503/429/403) or a close before WELCOME (e.g. 4008, another protocol version)
+ * rejects with the reason.
+ */
 export function connectClient(options: ClientOptions): Promise<TsworldClient> {
   const Ctor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
   if (!Ctor) throw new Error('no WebSocket implementation: pass options.WebSocket (e.g. from the ws package)');
@@ -96,6 +114,9 @@ export function connectClient(options: ClientOptions): Promise<TsworldClient> {
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   const playerWaiters: ((e: ClientEntity) => void)[] = [];
   const heartbeatMessage = new Uint8Array([MSG.HEARTBEAT.id & 0xff, MSG.HEARTBEAT.id >> 8]);
+  const helloMessage = new Uint8Array([MSG.HELLO.id & 0xff, MSG.HELLO.id >> 8, PROTOCOL_VERSION & 0xff, PROTOCOL_VERSION >> 8]);
+  let limits: ServerLimits | null = null;
+  let welcomed: (limits: ServerLimits) => void = () => undefined;
 
   function emit<K extends keyof ClientEvents>(event: K, ...args: Parameters<ClientEvents[K]>): void {
     for (const h of handlers[event] ?? []) (h as (...a: Parameters<ClientEvents[K]>) => void)(...args);
@@ -164,6 +185,12 @@ export function connectClient(options: ClientOptions): Promise<TsworldClient> {
         if (count instanceof ProtocolError) return protocolFault(count);
         return emit('positions', moved);
       }
+      case MSG.WELCOME.id: {
+        const m = codec.decodeFields(MSG.WELCOME, msg.body);
+        if (m instanceof ProtocolError) return protocolFault(m);
+        limits = m;
+        return welcomed(m);
+      }
       case MSG.ERROR.id: {
         const m = codec.decodeFields(MSG.ERROR, msg.body);
         if (m instanceof ProtocolError) return protocolFault(m);
@@ -184,7 +211,11 @@ export function connectClient(options: ClientOptions): Promise<TsworldClient> {
       return player;
     },
     get connected() {
-      return open;
+      return open && limits !== null;
+    },
+    get limits() {
+      if (limits === null) throw new Error('not connected yet');
+      return limits;
     },
     on(event, handler) {
       let set = handlers[event] as Set<typeof handler> | undefined;
@@ -196,7 +227,14 @@ export function connectClient(options: ClientOptions): Promise<TsworldClient> {
       return () => void set.delete(handler);
     },
     call(entityId, method, ...args) {
-      send(codec.encodeClientMessage(MSG.CALL_ENTITY_METHOD_FROM_CLIENT, { entityId, method, args }));
+      let message: Uint8Array;
+      try {
+        message = codec.encodeClientMessage(MSG.CALL_ENTITY_METHOD_FROM_CLIENT, { entityId, method, args });
+      } catch (cause) {
+        // A cyclic value, a BigInt over 64 bits...: the caller's mistake, said here rather than by the server.
+        throw new Error(`cannot encode the arguments of ${method}: ${(cause as Error).message}`, { cause });
+      }
+      send(message);
     },
     syncPosition(x, y, z, yaw) {
       if (!player) return;
@@ -213,7 +251,10 @@ export function connectClient(options: ClientOptions): Promise<TsworldClient> {
   return new Promise((resolve, reject) => {
     socket.onopen = () => {
       open = true;
-      const period = options.heartbeatMs ?? 5000;
+      send(helloMessage);
+    };
+    welcomed = (announced) => {
+      const period = options.heartbeatMs ?? Math.min(5000, Math.floor(announced.heartbeatTimeoutMs / 3));
       if (period > 0) heartbeat = setInterval(() => send(heartbeatMessage), period);
       resolve(client);
     };
@@ -224,7 +265,7 @@ export function connectClient(options: ClientOptions): Promise<TsworldClient> {
       const wasOpen = open;
       open = false;
       if (heartbeat) clearInterval(heartbeat);
-      if (!wasOpen) reject(new Error(`connection to ${options.url} closed (${ev.code} ${ev.reason})`));
+      if (!wasOpen || limits === null) reject(new Error(`connection to ${options.url} closed (${ev.code} ${ev.reason})`));
       emit('close', ev.code, ev.reason);
     };
     socket.onmessage = (ev) => {

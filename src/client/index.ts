@@ -5,6 +5,7 @@ export type {
   ClientEvents,
   ClientOptions,
   ServerError,
+  ServerLimits,
   TsworldClient,
   WebSocketConstructor,
   WebSocketLike,

@@ -18,6 +18,16 @@ export interface ProcessConfig {
 export interface DispatcherConfig extends ProcessConfig {
   readonly host: string;
   readonly port: number;
+  /** How long an entity being created or loaded may stay unconfirmed before its frames are dropped. */
+  readonly pendingTimeoutMs: number;
+  /** How long frames for an id no game has announced are held before they are dropped. */
+  readonly unplacedTimeoutMs: number;
+  readonly maxHeldPerEntity: number;
+  /** Bounds on entries and frames held for ids no game has announced (per sending game, and in all). */
+  readonly maxPendingPerSender: number;
+  readonly maxPendingTotal: number;
+  readonly maxPendingHeldFrames: number;
+  readonly maxPendingHeldBytes: number;
 }
 
 export interface GameConfig extends ProcessConfig {
@@ -36,6 +46,21 @@ export interface GateConfig extends ProcessConfig {
   readonly maxPayload: number;
   readonly heartbeatTimeoutMs: number;
   readonly maxMessagesPerSecond: number;
+  /** Sustained bytes per second from one client (bursts up to one second's worth). */
+  readonly maxBytesPerSecond: number;
+  /** The pre-login idle timeout: a connection that has not sent HELLO in this long is closed. */
+  readonly handshakeTimeoutMs: number;
+  readonly maxConnections: number;
+  readonly maxConnectionsPerIp: number;
+  readonly connectsPerIpPerSec: number;
+  readonly connectBurstPerIp: number;
+  readonly maxTrackedIps: number;
+  /** Allowed Origin headers; empty: any. */
+  readonly allowedOrigins: readonly string[];
+  /** Nesting depth and element count of one call's arguments. */
+  readonly maxArgDepth: number;
+  readonly maxArgElements: number;
+  readonly clientSendBufferBytes: number;
   /** Directory served over HTTP by the gate (a browser client page), absolute. */
   readonly staticDir?: string;
 }

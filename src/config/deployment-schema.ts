@@ -30,17 +30,41 @@ const storageSpec = tagged('kind', {
   lmdb: { path: required(path()) },
 });
 
+/** The dispatcher's bounds on frames it holds for entities (see README, "Dispatcher limits"). */
+const dispatcherTuning = {
+  pendingTimeoutMs: optional(integer(1000, 3_600_000)),
+  unplacedTimeoutMs: optional(integer(100, 600_000)),
+  maxHeldPerEntity: optional(integer(1, 10_000_000)),
+  maxPendingPerSender: optional(integer(1, 10_000_000)),
+  maxPendingTotal: optional(integer(1, 10_000_000)),
+  maxPendingHeldFrames: optional(integer(1, 100_000_000)),
+  maxPendingHeldBytes: optional(integer(1024, 4 * 1024 * 1024 * 1024)),
+};
+
 const gameTuning = {
   tickHz: optional(integer(1, 1000)),
   saveIntervalSec: optional(integer(1, 86_400)),
   positionSyncHz: optional(integer(1, 1000)),
 };
 
+const origin = text('an origin such as https://play.example.com', /^[a-z][a-z0-9+.-]*:\/\/[^/\s]+$/i);
+
 const gateTuning = {
   host: optional(host),
   maxPayload: optional(integer(64, 16 * 1024 * 1024)),
   heartbeatTimeoutMs: optional(integer(1000, 3_600_000)),
   maxMessagesPerSecond: optional(integer(1, 100_000)),
+  maxBytesPerSecond: optional(integer(64, 1024 * 1024 * 1024)),
+  handshakeTimeoutMs: optional(integer(100, 600_000)),
+  maxConnections: optional(integer(1, 10_000_000)),
+  maxConnectionsPerIp: optional(integer(1, 10_000_000)),
+  connectsPerIpPerSec: optional(integer(1, 1_000_000)),
+  connectBurstPerIp: optional(integer(1, 1_000_000)),
+  maxTrackedIps: optional(integer(1, 100_000_000)),
+  allowedOrigins: optional(arrayOf(origin)),
+  maxArgDepth: optional(integer(1, 64)),
+  maxArgElements: optional(integer(1, 1_000_000)),
+  clientSendBufferBytes: optional(integer(4096, 1024 * 1024 * 1024)),
   staticDir: optional(path()),
 };
 
@@ -55,8 +79,9 @@ export const deploymentSchema = object({
   $schema: optional(text('a string', /^/)),
   deployment: required(text('a name of letters, digits, ., _ or -', /^[A-Za-z0-9][A-Za-z0-9._-]*$/)),
   entry: required(path()),
+  dispatcherDefaults: optional(object(dispatcherTuning)),
   dispatchers: required(
-    arrayOf(object({ ...processFields, host: optional(host), port: required(port) }), 1),
+    arrayOf(object({ ...processFields, ...dispatcherTuning, host: optional(host), port: required(port) }), 1),
   ),
   gameDefaults: optional(object({ ...gameTuning, bootEntity: optional(identifier) })),
   games: required(arrayOf(object({ ...processFields, ...gameTuning, bootEntity: optional(identifier) }), 1)),
@@ -84,8 +109,34 @@ export type RawDeploymentConfig = Exclude<ReturnType<typeof deploymentSchema.par
  */
 export const DEFAULTS = {
   host: '127.0.0.1',
+  /** The reason for each dispatcher default is in src/config/README.md, "Dispatcher limits". */
+  dispatcher: {
+    pendingTimeoutMs: 60_000,
+    unplacedTimeoutMs: 5_000,
+    maxHeldPerEntity: 10_000,
+    maxPendingPerSender: 4_096,
+    maxPendingTotal: 16_384,
+    maxPendingHeldFrames: 65_536,
+    maxPendingHeldBytes: 16 * 1024 * 1024,
+  },
   game: { tickHz: 20, saveIntervalSec: 300, positionSyncHz: 10 },
-  gate: { maxPayload: 64 * 1024, heartbeatTimeoutMs: 30_000, maxMessagesPerSecond: 100 },
+  /** The reason for each gate default is in src/config/README.md, "Gate limits". */
+  gate: {
+    maxPayload: 64 * 1024,
+    heartbeatTimeoutMs: 30_000,
+    maxMessagesPerSecond: 100,
+    // maxBytesPerSecond: absent means 4 × maxPayload (resolved in load-config: it follows the payload limit).
+    handshakeTimeoutMs: 5_000,
+    maxConnections: 10_000,
+    maxConnectionsPerIp: 50,
+    connectsPerIpPerSec: 10,
+    connectBurstPerIp: 50,
+    maxTrackedIps: 100_000,
+    allowedOrigins: [] as readonly string[],
+    maxArgDepth: 16,
+    maxArgElements: 4096,
+    clientSendBufferBytes: 1024 * 1024,
+  },
   hotswap: { freezeQueueMaxPackets: 1_000_000, freezeQueueMaxMs: 10_000, snapshotDir: 'snapshots' },
   logging: { level: 'info', dir: 'logs' },
 } as const;

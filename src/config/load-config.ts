@@ -56,20 +56,22 @@ export function validateConfig(raw: unknown, where: { baseDir: string; configPat
 function applyDefaults(raw: RawDeploymentConfig, baseDir: string, configPath: string | undefined): DeploymentConfig {
   const level = raw.logging?.level ?? DEFAULTS.logging.level;
   const dispatchers = raw.dispatchers.map(
-    (d): DispatcherConfig => ({ ...d, host: d.host ?? DEFAULTS.host, logLevel: d.logLevel ?? level }),
+    (d): DispatcherConfig => ({
+      ...DEFAULTS.dispatcher,
+      ...raw.dispatcherDefaults,
+      ...d,
+      host: d.host ?? DEFAULTS.host,
+      logLevel: d.logLevel ?? level,
+    }),
   );
   const games = raw.games.map(
     (g): GameConfig => ({ ...DEFAULTS.game, ...raw.gameDefaults, ...g, logLevel: g.logLevel ?? level }),
   );
-  const gates = raw.gates.map(
-    (g): GateConfig => ({
-      host: DEFAULTS.host,
-      ...DEFAULTS.gate,
-      ...raw.gateDefaults,
-      ...g,
-      logLevel: g.logLevel ?? level,
-    }),
-  );
+  const gates = raw.gates.map((g): GateConfig => {
+    const merged = { host: DEFAULTS.host, ...DEFAULTS.gate, ...raw.gateDefaults, ...g, logLevel: g.logLevel ?? level };
+    // Four maximum-size messages a second, sustained, unless set: no legitimate client comes near it.
+    return { ...merged, maxBytesPerSecond: merged.maxBytesPerSecond ?? 4 * merged.maxPayload };
+  });
   const hotswap = { ...DEFAULTS.hotswap, ...raw.hotswap };
   const logging = { ...DEFAULTS.logging, ...raw.logging };
   return {

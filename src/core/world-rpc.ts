@@ -9,7 +9,7 @@ const OK: CallResult = Object.freeze({ ok: true });
 export function callEntity(state: WorldState, id: EntityId, method: string, args: readonly unknown[], caller: RpcCaller): CallResult {
   const rec = state.byId.get(id);
   if (rec === undefined || rec.state !== 'alive') {
-    return { ok: false, code: 'UNKNOWN_ENTITY', message: `no entity ${id} on this game` };
+    return { ok: false, code: 'UNKNOWN_ENTITY', message: `no entity ${id}` };
   }
   const decl = rec.type.rpc.get(method);
   if (decl === undefined) {
@@ -21,7 +21,8 @@ export function callEntity(state: WorldState, id: EntityId, method: string, args
         ? rec.client === caller.clientId
         : decl.expose === 'allClients' && clientSees(state, caller.clientId, rec);
     if (!allowed) {
-      return { ok: false, code: 'PERMISSION_DENIED', message: `${rec.type.name}.${method} (${decl.expose}) may not be called by client ${caller.clientId}` };
+      // Public text: the caller's own id and other internals stay in the game's log.
+      return { ok: false, code: 'PERMISSION_DENIED', message: `${rec.type.name}.${method} may not be called by this client (${decl.expose})` };
     }
   }
   const err = checkArgs(decl.args, args);
@@ -30,7 +31,8 @@ export function callEntity(state: WorldState, id: EntityId, method: string, args
     decl.invoke(rec.handle, args);
   } catch (error) {
     state.reportError(error, `${rec.type.name}.${method}`);
-    return { ok: false, code: 'HANDLER_FAILED', message: `${rec.type.name}.${method} threw: ${error instanceof Error ? error.message : String(error)}` };
+    // The exception (message, stack) is logged by reportError; a client only learns that the call failed.
+    return { ok: false, code: 'HANDLER_FAILED', message: `${rec.type.name}.${method} failed on the server` };
   }
   return OK;
 }

@@ -7,6 +7,8 @@ import { messageSpec } from './messages.ts';
 import { KEY_SIZE, isIdBytes, readId, readU16, writeId, writeU16 } from './routing-key.ts';
 import type { KeyKind } from './routing-key.ts';
 import { ProtocolError } from './wire-errors.ts';
+import { SCAN_FAULT_TEXT, scanMsgpack } from './msgpack-scan.ts';
+import type { ScanLimits } from './msgpack-scan.ts';
 
 /** Anything that takes a frame as two parts and copies them synchronously (a Link, a FrameBatch). */
 export interface FrameSink {
@@ -38,12 +40,19 @@ export interface WireCodec {
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * Decode-side check of client bytes that a gate already validated against its own (configurable, and
+ * tighter) limits: this one is the dialect plus the configurable maxima, so a game never trusts a
+ * peer's checking for its own memory safety.
+ */
+export const UNTRUSTED_DECODE_LIMITS: ScanLimits = { maxDepth: 64, maxElements: 1_000_000 };
+
 type Loose = Record<string, unknown>;
 
 export function createWireCodec(options: { packr: Packr }): WireCodec {
   const { packr } = options;
   // Key scratch: copied by the sink before encodeTo returns, so one buffer serves every call.
-  const keyScratch = new Uint8Array(32);
+  const keyScratch = new Uint8Array(KEY_SIZE.entityGateClient);
 
   function requireStructured(spec: MessageSpec): readonly FieldDef[] {
     if (spec.fields === null) {
@@ -71,10 +80,11 @@ export function createWireCodec(options: { packr: Packr }): WireCodec {
       case 'entity':
         writeId(out, 0, requireId(spec, 'entityId', value.entityId));
         return KEY_SIZE.entity;
-      case 'entityClient':
+      case 'entityGateClient':
         writeId(out, 0, requireId(spec, 'entityId', value.entityId));
-        writeId(out, 16, requireId(spec, 'clientId', value.clientId));
-        return KEY_SIZE.entityClient;
+        writeU16(out, 16, requireU16(spec, 'gateId', value.gateId));
+        writeId(out, 18, requireId(spec, 'clientId', value.clientId));
+        return KEY_SIZE.entityGateClient;
       case 'game':
         writeU16(out, 0, requireU16(spec, 'gameId', value.gameId));
         return KEY_SIZE.game;
@@ -102,12 +112,13 @@ export function createWireCodec(options: { packr: Packr }): WireCodec {
         if (!isIdBytes(body, 0)) return new ProtocolError('bad-body', `${spec.name}: malformed entity id`);
         out.entityId = readId(body, 0);
         return null;
-      case 'entityClient':
-        if (!isIdBytes(body, 0) || !isIdBytes(body, 16)) {
+      case 'entityGateClient':
+        if (!isIdBytes(body, 0) || !isIdBytes(body, 18)) {
           return new ProtocolError('bad-body', `${spec.name}: malformed id in key`);
         }
         out.entityId = readId(body, 0);
-        out.clientId = readId(body, 16);
+        out.gateId = readU16(body, 16);
+        out.clientId = readId(body, 18);
         return null;
       case 'game':
         out.gameId = readU16(body, 0);
@@ -125,6 +136,10 @@ export function createWireCodec(options: { packr: Packr }): WireCodec {
     const fields = spec.fields;
     if (fields.length === 0) {
       return bytes.length === 0 ? null : new ProtocolError('bad-body', `${spec.name}: unexpected payload`);
+    }
+    if (spec.untrusted) {
+      const fault = scanMsgpack(bytes, UNTRUSTED_DECODE_LIMITS);
+      if (fault !== null) return new ProtocolError('bad-body', `${spec.name}: ${SCAN_FAULT_TEXT[fault]}`);
     }
     let tuple: unknown;
     try {

@@ -11,6 +11,7 @@ export {
   readGameKey,
   readGateKey,
   readGateClientKey,
+  readCallerKey,
   entityShard,
   entityIdShard,
 } from './routing-key.ts';
@@ -49,3 +50,7 @@ export type { ClientErrorName } from './client-errors.ts';
 export type { WireFault, CloseCode } from './wire-errors.ts';
 export { writePositionSyncFrame } from './position-frame.ts';
 export type { ReservingSink } from './position-frame.ts';
+export { checkClientCall } from './client-call.ts';
+export type { ArgLimits, ClientCallCheck } from './client-call.ts';
+export { scanMsgpack, isMalformed, SCAN_FAULT_TEXT } from './msgpack-scan.ts';
+export type { ScanFault, ScanLimits } from './msgpack-scan.ts';

@@ -58,6 +58,8 @@ export interface MessageSpec<
   readonly fields: F | null;
   /** Who sends it to whom, for SPEC.md and logs. */
   readonly direction: string;
+  /** The msgpack part carries client bytes: decoders check it against the strict dialect first. */
+  readonly untrusted: boolean;
 }
 
 /** The decoded value of a message: its key fields plus its msgpack fields. */
@@ -74,10 +76,11 @@ export function defineMessage<
   key: K;
   fields: F | null;
   direction: string;
+  untrusted?: boolean;
 }): MessageSpec<K, F> {
   const route = routeClassOf(def.id);
   if (route === null) {
     throw new TsworldError('INVALID_DECLARATION', `message ${def.name}: id ${def.id} is outside every range`);
   }
-  return Object.freeze({ ...def, route });
+  return Object.freeze({ ...def, untrusted: def.untrusted ?? false, route });
 }

@@ -52,8 +52,9 @@ export const MSG = {
     fields: [['method', 'name'], ['args', 'args']],
   }),
   CALL_FROM_CLIENT: defineMessage({
-    id: 11, name: 'CALL_FROM_CLIENT', target: 'entity', key: 'entityClient', direction: 'gate→dispatcher→game',
-    fields: [['method', 'name'], ['args', 'args']],
+    id: 11, name: 'CALL_FROM_CLIENT', target: 'entity', key: 'entityGateClient', direction: 'gate→dispatcher→game',
+    // The msgpack part is the client's bytes, forwarded as the gate validated them: decoders re-check it.
+    fields: [['method', 'name'], ['args', 'args']], untrusted: true,
   }),
   NOTIFY_CLIENT_CONNECTED: defineMessage({
     id: 12, name: 'NOTIFY_CLIENT_CONNECTED', target: 'dispatcher', key: 'entity',
@@ -157,6 +158,13 @@ export const MSG = {
     id: 1005, name: 'ERROR', target: 'gate', key: 'gateClient', direction: 'game/gate→client',
     fields: [['code', 'u16'], ['message', 'str']],
   }),
+  WELCOME: defineMessage({
+    id: 1006, name: 'WELCOME', target: 'gate', key: 'gateClient', direction: 'gate→client (answer to HELLO)',
+    fields: [
+      ['protocolVersion', 'u16'], ['heartbeatTimeoutMs', 'u32'], ['maxPayload', 'u32'],
+      ['maxMessagesPerSecond', 'u32'], ['maxBytesPerSecond', 'u32'], ['maxArgDepth', 'u32'], ['maxArgElements', 'u32'],
+    ],
+  }),
 
   // ── handled by the gate (1500..1999) ─────────────────────────────────────────────────────────
   FILTERED_CALL: defineMessage({
@@ -181,7 +189,7 @@ export const MSG = {
   CALL_ENTITY_METHOD_FROM_CLIENT: defineMessage({
     id: 2000, name: 'CALL_ENTITY_METHOD_FROM_CLIENT', target: 'gateLocal', key: 'entity',
     direction: 'client→gate (forwarded as CALL_FROM_CLIENT)',
-    fields: [['method', 'name'], ['args', 'args']],
+    fields: [['method', 'name'], ['args', 'args']], untrusted: true,
   }),
   SYNC_POSITION_FROM_CLIENT: defineMessage({
     id: 2001, name: 'SYNC_POSITION_FROM_CLIENT', target: 'gateLocal', key: 'none',
@@ -190,6 +198,11 @@ export const MSG = {
   }),
   HEARTBEAT: defineMessage({
     id: 2002, name: 'HEARTBEAT', target: 'gateLocal', key: 'none', direction: 'client→gate (empty body)',
+    fields: null,
+  }),
+  HELLO: defineMessage({
+    id: 2003, name: 'HELLO', target: 'gateLocal', key: 'none',
+    direction: 'client→gate (raw u16 protocolVersion; the first message of every connection)',
     fields: null,
   }),
 } as const;
@@ -210,8 +223,12 @@ export const ATTR_OPS = {
   LIST_POP: 6,
 } as const;
 
-/** Bumped on any incompatible change of the table or a body layout; exchanged in HANDSHAKE_ACK. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Bumped on any incompatible change of the table or a body layout; a client states it in HELLO, the gate
+ * answers WELCOME (same version) or closes with 4008, and dispatchers send it in HANDSHAKE_ACK.
+ * 2: HELLO/WELCOME handshake; CALL_FROM_CLIENT keyed entityId · gateId · clientId.
+ */
+export const PROTOCOL_VERSION = 2;
 
 const MAX_TYPE = 2499;
 

@@ -15,6 +15,9 @@ export function createPackr(): Packr {
   return new Packr({
     useRecords: false,
     moreTypes: false,
+    // msgpackr's id/pointer extensions (0x69/0x70) rebuild shared and cyclic graphs: a few bytes can
+    // describe an exponentially large value. Nothing in the protocol needs them; refuse them on decode.
+    structuredClone: false,
     mapsAsObjects: true,
     // Attribute leaves are GoWorld's int64/float64; JS numbers are what the game code uses.
     int64AsType: 'number',

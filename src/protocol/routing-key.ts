@@ -8,16 +8,17 @@ import { LIMITS } from './fields.ts';
  * |---------------|-------|------------------------------------------|
  * | none          | 0     |                                          |
  * | entity        | 16    | entityId (ASCII)                         |
- * | entityClient  | 32    | entityId (ASCII) · clientId (ASCII)      |
+ * | entityGateClient | 34 | entityId (ASCII) · gateId u16 LE · clientId (ASCII): a client's call, |
+ * |               |       | with the caller's gate so an ERROR reaches it wherever the entity lives |
  * | game          | 2     | gameId u16 LE                            |
  * | gateClient    | 18    | gateId u16 LE · clientId (ASCII)         |
  */
-export type KeyKind = 'none' | 'entity' | 'entityClient' | 'game' | 'gateClient';
+export type KeyKind = 'none' | 'entity' | 'entityGateClient' | 'game' | 'gateClient';
 
 export interface KeyTypes {
   none: Record<never, never>;
   entity: { entityId: string };
-  entityClient: { entityId: string; clientId: string };
+  entityGateClient: { entityId: string; gateId: number; clientId: string };
   game: { gameId: number };
   gateClient: { gateId: number; clientId: string };
 }
@@ -25,7 +26,7 @@ export interface KeyTypes {
 export const KEY_SIZE = {
   none: 0,
   entity: LIMITS.idLength,
-  entityClient: 2 * LIMITS.idLength,
+  entityGateClient: 2 + 2 * LIMITS.idLength,
   game: 2,
   gateClient: 2 + LIMITS.idLength,
 } as const satisfies Record<KeyKind, number>;
@@ -78,6 +79,14 @@ export function entityShard(body: Uint8Array, n: number): number {
 /** Same shard function from a string id, for callers that hold the id rather than the bytes. */
 export function entityIdShard(entityId: string, n: number): number {
   return ((entityId.charCodeAt(14) << 8) | entityId.charCodeAt(15)) % n;
+}
+
+/**
+ * The caller of an entityGateClient-keyed body (a client's call): its gate and client id, read from
+ * fixed offsets so a dispatcher can answer it without decoding.
+ */
+export function readCallerKey(body: Uint8Array): { gateId: number; clientId: string } {
+  return { gateId: readU16(body, LIMITS.idLength), clientId: readId(body, LIMITS.idLength + 2) };
 }
 
 /** Game id of a game-keyed body. */

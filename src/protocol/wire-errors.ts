@@ -14,6 +14,8 @@ export type WireFault =
   | 'heartbeat-timeout'
   | 'not-allowed'
   | 'backpressure'
+  | 'protocol-version'
+  | 'handshake'
   | 'server-shutdown';
 
 /**
@@ -32,6 +34,8 @@ export const CLOSE_CODES = {
   'heartbeat-timeout': 4005,
   'not-allowed': 4006,
   backpressure: 4007,
+  'protocol-version': 4008,
+  handshake: 4009,
 } as const satisfies Record<WireFault | 'normal', number>;
 
 export type CloseCode = (typeof CLOSE_CODES)[keyof typeof CLOSE_CODES];

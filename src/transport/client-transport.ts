@@ -22,7 +22,25 @@ export interface ClientConnection {
   readonly closed: boolean;
 }
 
+/** What a transport knows of a WebSocket upgrade request before accepting it. */
+export interface UpgradeRequest {
+  readonly remoteAddress: string;
+  /** The Origin header (browsers always send it), or undefined. */
+  readonly origin: string | undefined;
+}
+
+/** An upgrade refused with a plain HTTP response: no WebSocket is made, nothing else is allocated. */
+export interface UpgradeRefusal {
+  readonly status: 403 | 429 | 503;
+  readonly reason: string;
+}
+
 export interface ClientTransportHandlers {
+  /**
+   * Runs at the HTTP upgrade, before the WebSocket exists: null accepts, a refusal answers with its
+   * status (and Retry-After for 429/503). Absent: every upgrade to the path is accepted.
+   */
+  admit?(request: UpgradeRequest): UpgradeRefusal | null;
   onOpen(connection: ClientConnection): void;
   /**
    * One binary message. `message` is a copy owned by the handler (uWS frees its buffer after the

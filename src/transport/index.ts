@@ -15,6 +15,8 @@ export type {
   SendResult,
   TransportKind,
   TransportLog,
+  UpgradeRefusal,
+  UpgradeRequest,
 } from './client-transport.ts';
 export { selectClientTransport } from './select-transport.ts';
 export type { TransportChoice } from './select-transport.ts';

@@ -73,4 +73,9 @@ export const STATUS_LINES = {
   400: '400 Bad Request',
   403: '403 Forbidden',
   404: '404 Not Found',
+  429: '429 Too Many Requests',
+  503: '503 Service Unavailable',
 } as const;
+
+/** Seconds a refused upgrade is told to wait; short, since a slot frees as soon as a client leaves. */
+export const RETRY_AFTER_SEC = 5;

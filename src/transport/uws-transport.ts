@@ -4,7 +4,7 @@ import { CLOSE_CODES } from '../protocol/wire-errors.ts';
 import { DEFAULTS } from './client-transport.ts';
 import type { ClientConnection, ClientListenOptions, ClientServer, ClientTransport, SendResult } from './client-transport.ts';
 import { OpenConnections, clientServer, guardHandler as guard } from './server-connections.ts';
-import { STATUS_LINES, serveStatic } from './static-files.ts';
+import { RETRY_AFTER_SEC, STATUS_LINES, serveStatic } from './static-files.ts';
 
 export type Uws = typeof import('@trufflesuite/uws-js-unofficial');
 
@@ -94,6 +94,19 @@ function listenUws(uws: Uws, options: ClientListenOptions): Promise<ClientServer
     sendPingsAutomatically: true,
     compression: uws.DISABLED,
     upgrade(res, req, context) {
+      // Request data is only valid during this callback: read what admission needs now.
+      const refusal = options.admit?.({
+        remoteAddress: decoder.decode(res.getRemoteAddressAsText()),
+        origin: req.getHeader('origin') || undefined,
+      });
+      if (refusal) {
+        res.cork(() => {
+          res.writeStatus(STATUS_LINES[refusal.status]);
+          if (refusal.status !== 403) res.writeHeader('Retry-After', String(RETRY_AFTER_SEC));
+          res.writeHeader('Connection', 'close').end(refusal.reason, true);
+        });
+        return;
+      }
       res.upgrade<UserData>(
         { connection: null },
         req.getHeader('sec-websocket-key'),

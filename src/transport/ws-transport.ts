@@ -7,7 +7,7 @@ import { CLOSE_CODES } from '../protocol/wire-errors.ts';
 import { DEFAULTS } from './client-transport.ts';
 import type { ClientConnection, ClientListenOptions, ClientServer, ClientTransport } from './client-transport.ts';
 import { OpenConnections, clientServer, guardHandler as guard } from './server-connections.ts';
-import { serveStatic } from './static-files.ts';
+import { RETRY_AFTER_SEC, STATUS_LINES, serveStatic } from './static-files.ts';
 
 /** How long `stop()` waits for clients to answer the close handshake before dropping them. */
 const STOP_GRACE_MS = 1000;
@@ -114,9 +114,19 @@ function listenWs(options: ClientListenOptions): Promise<ClientServer> {
   }
 
   http.on('upgrade', (request, socket, head) => {
+    // Once handed to 'upgrade' the socket has no error listener of Node's: a reset must not be fatal.
+    socket.on('error', () => undefined);
     const requestPath = (request.url ?? '').split('?', 1)[0];
     if (requestPath !== path) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    const origin = request.headers.origin;
+    const refusal = options.admit?.({ remoteAddress: request.socket.remoteAddress ?? '', origin: origin || undefined });
+    if (refusal) {
+      const retry = refusal.status === 403 ? '' : `Retry-After: ${RETRY_AFTER_SEC}\r\n`;
+      const body = Buffer.from(refusal.reason);
+      socket.end(`HTTP/1.1 ${STATUS_LINES[refusal.status]}\r\n${retry}Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${refusal.reason}`);
       return;
     }
     wss.handleUpgrade(request, socket, head, (ws) => accept(ws, request));

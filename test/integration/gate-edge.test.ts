@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLOSE_CODES, MSG, createPackr, createWireCodec, encodeClientPositionMessage } from '../../src/protocol/index.ts';
+import { CLOSE_CODES, MSG, PROTOCOL_VERSION, createPackr, createWireCodec, encodeClientPositionMessage } from '../../src/protocol/index.ts';
 import { repoRoot, startDeployment, type TestDeployment } from '../support/deployment.ts';
 import { testClient, type TestClient } from '../support/clients.ts';
 
@@ -10,20 +10,32 @@ const codec = createWireCodec({ packr: createPackr() });
 const MAX_PAYLOAD = 2048;
 const RATE = 40;
 const HEARTBEAT_MS = 1500;
+const HANDSHAKE_MS = 1000;
 
-/** A raw socket for sending what no SDK would: resolves with the close code and reason. */
-function rawSocket(url: string): Promise<{ ws: WebSocket; closed: Promise<{ code: number; reason: string }> }> {
+const u16 = (n: number) => new Uint8Array([n & 0xff, n >> 8]);
+const hello = (version = PROTOCOL_VERSION) => new Uint8Array([...u16(MSG.HELLO.id), ...u16(version)]);
+
+/**
+ * A raw socket for sending what no SDK would: resolves with the close code and reason. With `hello`, it
+ * completes the handshake first (HELLO, then waits for WELCOME), as any conforming client does.
+ */
+function rawSocket(url: string, options: { hello?: boolean } = {}): Promise<{ ws: WebSocket; closed: Promise<{ code: number; reason: string }> }> {
+  const { hello: doHello = true } = options;
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url);
     const closed = new Promise<{ code: number; reason: string }>((done) =>
       ws.on('close', (code, reason) => done({ code, reason: reason.toString() })),
     );
-    ws.once('open', () => resolve({ ws, closed }));
+    ws.once('open', () => {
+      if (!doHello) return resolve({ ws, closed });
+      ws.send(hello());
+      ws.on('message', (data: Buffer) => {
+        if (data.readUInt16LE(0) === MSG.WELCOME.id) resolve({ ws, closed });
+      });
+    });
     ws.once('error', reject);
   });
 }
-
-const u16 = (n: number) => new Uint8Array([n & 0xff, n >> 8]);
 
 describe('the gate refuses bad client input without crashing any process', () => {
   let d: TestDeployment;
@@ -39,7 +51,7 @@ describe('the gate refuses bad client input without crashing any process', () =>
       entry,
       games: 1,
       gates: 1,
-      gateDefaults: { maxPayload: MAX_PAYLOAD, maxMessagesPerSecond: RATE, heartbeatTimeoutMs: HEARTBEAT_MS },
+      gateDefaults: { maxPayload: MAX_PAYLOAD, maxMessagesPerSecond: RATE, heartbeatTimeoutMs: HEARTBEAT_MS, handshakeTimeoutMs: HANDSHAKE_MS },
     });
   });
   afterAll(async () => {
@@ -47,8 +59,8 @@ describe('the gate refuses bad client input without crashing any process', () =>
     await d?.stop();
   });
 
-  const expectClose = async (bytes: Uint8Array | string, code: number) => {
-    const { ws, closed } = await rawSocket(d.wsUrls[0]);
+  const expectClose = async (bytes: Uint8Array | string, code: number, options: { hello?: boolean } = {}) => {
+    const { ws, closed } = await rawSocket(d.wsUrls[0], options);
     ws.send(bytes);
     const result = await closed;
     expect(result.code).toBe(code);
@@ -62,6 +74,15 @@ describe('the gate refuses bad client input without crashing any process', () =>
   it('closes on a malformed call body', () =>
     expectClose(new Uint8Array([...u16(MSG.CALL_ENTITY_METHOD_FROM_CLIENT.id), 1, 2, 3]), CLOSE_CODES['bad-body']));
   it('closes on an oversize message', () => expectClose(new Uint8Array(MAX_PAYLOAD + 100), CLOSE_CODES['frame-too-large']));
+  it('closes on anything before HELLO', () => expectClose(u16(MSG.HEARTBEAT.id), CLOSE_CODES.handshake, { hello: false }));
+  it('closes on a second HELLO', () => expectClose(hello(), CLOSE_CODES.handshake));
+  it('closes on another protocol version', () => expectClose(hello(PROTOCOL_VERSION + 1), CLOSE_CODES['protocol-version'], { hello: false }));
+  it('closes a connection that sends no HELLO within the handshake timeout', async () => {
+    const { closed } = await rawSocket(d.wsUrls[0], { hello: false });
+    const result = await closed;
+    expect(result.code).toBe(CLOSE_CODES.handshake);
+    expect(result.reason).toMatch(/no HELLO within/);
+  });
 
   it('answers wrong arguments, unexposed methods, unknown methods and unreachable entities with errors', async () => {
     const c = await connect();
@@ -79,7 +100,7 @@ describe('the gate refuses bad client input without crashing any process', () =>
     c.call(account.id, 'noSuchMethod');
     await expectError(2, /has no method noSuchMethod/);
     c.call(othersAccount.id, 'login', 'x', 'y');
-    await expectError(3, /may not be called by client/);
+    await expectError(3, /may not be called by this client/);
     c.call('AAAAAAAAAAAAAAAA', 'login', 'x', 'y');
     await expectError(1, /no entity AAAAAAAAAAAAAAAA/);
     // A server-only method of the client's own avatar.
@@ -88,7 +109,7 @@ describe('the gate refuses bad client input without crashing any process', () =>
     c.call(account.id, 'login', 'edgy', 'secret-e');
     const avatar = await c.waitFor(() => c.player?.typeName === 'Avatar' && c.player, 'avatar');
     c.call(avatar.id, 'relayed', 'me', 1);
-    await expectError(3, /Avatar\.relayed \(server\) may not be called by client/);
+    await expectError(3, /Avatar\.relayed may not be called by this client \(server\)/);
     expect(c.connected).toBe(true);
   });
 
@@ -104,7 +125,7 @@ describe('the gate refuses bad client input without crashing any process', () =>
       }),
     );
     raw.ws.send(encodeClientPositionMessage({ entityId: theirs.id, x: 1, y: 2, z: 3, yaw: 0 }));
-    expect(await refusal).toMatch(/position sync refused: .* is not your entity/);
+    expect(await refusal).toMatch(/position sync refused: not your entity/);
     expect(other.player!.x).toBe(0);
     raw.ws.close();
   });

@@ -67,6 +67,9 @@ export async function testClient(url: string): Promise<TestClient> {
     get connected() {
       return client.connected;
     },
+    get limits() {
+      return client.limits;
+    },
     on: client.on,
     call: client.call,
     syncPosition: client.syncPosition,

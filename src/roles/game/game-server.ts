@@ -2,6 +2,7 @@ import type { AoiIndexFactory } from '../../aoi/aoi-index.ts';
 import { createEntityIdGenerator } from '../../core/entity-id.ts';
 import type { AnyEntity } from '../../core/entity.ts';
 import type { GameWorld, GameWorldOptions } from '../../core/world-api.ts';
+import { createWorldResources } from '../../core/world-resources.ts';
 import { createGameWorld } from '../../core/world.ts';
 import { restoreFromFile, summarizeLoadReport } from '../../hotswap/index.ts';
 import type { Logger, Metrics } from '../../observability/index.ts';
@@ -67,6 +68,8 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
   const saving = new Set<Promise<void>>();
   const inflight = createInflight();
   let stopping = false;
+  // Game code's long-lived helpers (world.resource); they outlive code reloads and end with stop().
+  const resources = createWorldResources();
 
   const cluster = createClusterBridge({
     gameId: opts.id,
@@ -103,6 +106,7 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
       },
     },
     onError: (error, where) => log.error({ err: error }, `game code failed in ${where}`),
+    resources,
   };
 
   const views = createClientViews();
@@ -172,11 +176,9 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
       if (link) codec.encodeTo(link, MSG.NOTIFY_CLIENT_DISCONNECTED, { entityId, clientId });
     },
     bootEntity: module.bootEntity,
-    sendClientError(clientId, result) {
-      const gateId = clientGates.get(clientId);
-      const link = gateId === undefined ? undefined : gateLink(gateId);
-      if (!link || gateId === undefined) return;
-      codec.encodeTo(link, MSG.ERROR, { gateId, clientId, code: clientErrorCode(result.code), message: result.message });
+    sendClientError(gateId, clientId, result) {
+      const link = gateLink(gateId);
+      if (link) codec.encodeTo(link, MSG.ERROR, { gateId, clientId, code: clientErrorCode(result.code), message: result.message });
     },
     abandonEntity(entityId) {
       const link = linkFor(entityId);
@@ -296,6 +298,7 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
       loop.stop();
       if (options?.save !== false) for (const e of world.entities()) if (e.type.persistent && !e.destroyed) save(e);
       await Promise.all([...saving]);
+      for (const err of await resources.closeAll()) log.error({ err }, 'closing a game resource failed');
       for (const link of links) {
         if (!link) continue;
         // After a freeze the dispatchers keep this game's queue for its successor: no stop notice then.

@@ -3,8 +3,11 @@ import type { EntityId } from '../../core/entity-id.ts';
 import { TsworldError } from '../../core/errors.ts';
 import type { CallResult, GameWorld } from '../../core/world-api.ts';
 import {
+  KEY_SIZE,
   MSG,
   ProtocolError,
+  isId,
+  readCallerKey,
   clientPositionRecordCount,
   readClientPositionRecord,
   type WireCodec,
@@ -31,8 +34,11 @@ export interface InboundDeps {
   handoffs: ClientHandoffs;
   /** Sends a frame keyed by `entityId` through that entity's dispatcher. */
   forwardDisconnect(entityId: string, clientId: string): void;
-  /** Sends an ERROR to a client (a refused call must be answered, not silently dropped). */
-  sendClientError(clientId: string, code: CallResult & { ok: false }): void;
+  /**
+   * Sends an ERROR to a client through its gate (a refused call must be answered, not silently dropped);
+   * the gate comes from the call's key, so this works for clients bound to entities on any game.
+   */
+  sendClientError(gateId: number, clientId: string, code: CallResult & { ok: false }): void;
   /** Tells the dispatcher an entity it expected here will not exist, so its held frames are released. */
   abandonEntity(entityId: EntityId): void;
   /** Entity type created for each new client connection (GoWorld's boot_entity). */
@@ -55,6 +61,15 @@ export function createInbound(deps: InboundDeps): (frame: InboundFrame) => void 
     return value;
   }
 
+  /** The gate checks calls first, so this is a gate/game limit mismatch or a bug: answered, and logged. */
+  function refuseUndecodable(body: Uint8Array, error: ProtocolError): void {
+    log.warn({ err: error }, 'client call failed the game-side check');
+    if (body.length < KEY_SIZE.entityGateClient) return;
+    const { gateId, clientId } = readCallerKey(body);
+    if (!isId(clientId)) return;
+    deps.sendClientError(gateId, clientId, { ok: false, code: 'INVALID_ARGUMENT', message: 'call refused: arguments are not acceptable' });
+  }
+
   return function handle({ type, body }: InboundFrame): void {
     switch (type) {
       case MSG.CALL_ENTITY_METHOD.id: {
@@ -64,11 +79,12 @@ export function createInbound(deps: InboundDeps): (frame: InboundFrame) => void 
         return;
       }
       case MSG.CALL_FROM_CLIENT.id: {
-        const m = decode(MSG.CALL_FROM_CLIENT, body);
+        const m = codec.decode(MSG.CALL_FROM_CLIENT, body);
+        if (m instanceof ProtocolError) return refuseUndecodable(body, m);
         const result = world.call(m.entityId, m.method, m.args, { kind: 'client', clientId: m.clientId });
         if (!result.ok) {
           log.info({ clientId: m.clientId, entityId: m.entityId, method: m.method, code: result.code }, 'client call refused');
-          deps.sendClientError(m.clientId, result);
+          deps.sendClientError(m.gateId, m.clientId, result);
         }
         return;
       }

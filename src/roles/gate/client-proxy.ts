@@ -1,13 +1,23 @@
 import { compareFilterProp } from '../../core/filter-compare.ts';
-import type { FilterOp } from '../../protocol/index.ts';
+import { LIMITS, type FilterOp } from '../../protocol/index.ts';
+import { writeId, writeU16 } from '../../protocol/routing-key.ts';
 import type { ClientConnection } from '../../transport/index.ts';
 
 /** The gate's side of one client connection. It owns no game state, only what the edge needs. */
 export interface ClientProxy {
   readonly clientId: string;
   readonly connection: ClientConnection;
-  /** The entity made for this connection on connect (GoWorld's boot entity). */
-  readonly bootEntityId: string;
+  /**
+   * 'hello': connected, nothing accepted but HELLO yet, no game state exists for it;
+   * 'ready': WELCOME sent and its boot entity requested.
+   */
+  phase: 'hello' | 'ready';
+  /** When the socket opened (ms): HELLO is due within the handshake timeout. */
+  readonly openedAt: number;
+  /** The entity made for this connection at HELLO (GoWorld's boot entity); null before it. */
+  bootEntityId: string | null;
+  /** gateId u16 · clientId: the tail of every CALL_FROM_CLIENT key this client sends, built once. */
+  readonly callerKey: Uint8Array;
   /** The entity the client currently plays (its "player"), learned from CREATE_ENTITY_ON_CLIENT. */
   ownerEntityId: string | null;
   readonly filterProps: Map<string, string>;
@@ -27,11 +37,17 @@ export interface RateLimits {
   bytesPerSec: number;
 }
 
-export function createClientProxy(clientId: string, connection: ClientConnection, bootEntityId: string, now: number, limits: RateLimits): ClientProxy {
+export function createClientProxy(gateId: number, clientId: string, connection: ClientConnection, now: number, limits: RateLimits): ClientProxy {
+  const callerKey = new Uint8Array(2 + LIMITS.idLength);
+  writeU16(callerKey, 0, gateId);
+  writeId(callerKey, 2, clientId);
   return {
     clientId,
     connection,
-    bootEntityId,
+    phase: 'hello',
+    openedAt: now,
+    bootEntityId: null,
+    callerKey,
     ownerEntityId: null,
     filterProps: new Map(),
     outbox: [],

@@ -1,19 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import type { Logger, Metrics } from '../../observability/index.ts';
+import { createLogThrottle, type Logger, type Metrics } from '../../observability/index.ts';
 import type { EntityIdGenerator } from '../../core/entity-id.ts';
 import {
-  CLIENT_ERROR_CODES,
   CLOSE_CODES,
-  concatClientPositions,
-  FILTER_OPS,
   MSG,
+  PROTOCOL_VERSION,
   ProtocolError,
-  decodeClientPosition,
+  concatClientPositions,
   entityIdShard,
-  messageSpec,
-  parseClientMessage,
-  readGateClientKey,
-  toClientMessageInPlace,
+  type ArgLimits,
   type WireCodec,
 } from '../../protocol/index.ts';
 import {
@@ -23,7 +18,22 @@ import {
   type ClientTransport,
   type Link,
 } from '../../transport/index.ts';
-import { createClientProxy, filterMatches, takeToken, type ClientProxy } from './client-proxy.ts';
+import { createAdmission, type AdmissionLimits } from './admission.ts';
+import { createClientHandlers, handleClientMessage, type ClientEdge } from './client-input.ts';
+import { createClientProxy, type ClientProxy } from './client-proxy.ts';
+import { handleDispatcherFrame, type GateRelay } from './dispatcher-frames.ts';
+
+/** Every limit the gate enforces on clients; each has a config key and a default (src/config/README.md). */
+export interface GateEdgeLimits extends AdmissionLimits, ArgLimits {
+  readonly maxPayload: number;
+  readonly heartbeatTimeoutMs: number;
+  readonly maxMessagesPerSecond: number;
+  readonly maxBytesPerSecond: number;
+  /** A connection that has not sent HELLO within this is closed (4009); it never had game state. */
+  readonly handshakeTimeoutMs: number;
+  /** Bytes queued for one client before it is dropped as too slow (4007). */
+  readonly clientSendBufferBytes: number;
+}
 
 export interface GateServerOptions {
   id: number;
@@ -34,9 +44,7 @@ export interface GateServerOptions {
   codec: WireCodec;
   log: Logger;
   ids: EntityIdGenerator;
-  maxPayload: number;
-  heartbeatTimeoutMs: number;
-  maxMessagesPerSecond: number;
+  limits: GateEdgeLimits;
   staticDir?: string;
   metrics?: Metrics;
   now?: () => number;
@@ -50,20 +58,22 @@ export interface GateServer {
 }
 
 /**
- * A gate: terminates client WebSockets, checks every client message at the edge (shape, size, type,
- * rate, ownership), forwards what passes to the dispatchers, and fans server messages out to clients.
- * It keeps no game state: only each connection's proxy (ids, owner entity, filter props).
+ * A gate: admits WebSocket upgrades (address, rate, Origin), checks every client message at the edge
+ * (rate, framing, handshake, shape, ownership) and forwards what passes byte for byte, and fans server
+ * messages out to clients. It keeps no game state: only each connection's proxy.
  */
 export async function startGateServer(opts: GateServerOptions): Promise<GateServer> {
-  const { codec, log } = opts;
+  const { codec, log, limits } = opts;
   const now = opts.now ?? Date.now;
   const byConnection = new Map<ClientConnection, ClientProxy>();
   const byClientId = new Map<string, ClientProxy>();
   const links: Link[] = [];
   const positionBatches: Uint8Array[][] = [];
   const dirtyClients = new Set<ClientProxy>();
-  // Bytes: four maximum-size messages a second sustained, which no legitimate client comes near.
-  const limits = { messagesPerSec: opts.maxMessagesPerSecond, bytesPerSec: opts.maxPayload * 4 };
+  const rates = { messagesPerSec: limits.maxMessagesPerSecond, bytesPerSec: limits.maxBytesPerSecond };
+  const admission = createAdmission(limits);
+  const throttle = createLogThrottle({ log, now });
+  const handlers = createClientHandlers();
   let flushScheduled = false;
   let stopping = false;
 
@@ -90,20 +100,9 @@ export async function startGateServer(opts: GateServerOptions): Promise<GateServ
 
   const shard = (entityId: string): Link => links[entityIdShard(entityId, links.length)];
 
-  function refuse(proxy: ClientProxy, error: ProtocolError): void {
-    log.info({ clientId: proxy.clientId, fault: error.fault }, `client refused: ${error.message}`);
-    proxy.connection.close(error.closeCode, error.message.slice(0, 120));
-  }
-
-  /** A semantic refusal the client can recover from: answered with ERROR, the connection stays. */
-  function answerError(proxy: ClientProxy, code: number, message: string): void {
-    sendToClient(proxy, codec.encodeToClientMessage(MSG.ERROR, { code, message }));
-  }
-
   /**
    * Queues a message for a client; `flush` sends each client's queue under one cork at the end of the
-   * event-loop turn (measured 5–20× faster than a send per message with uWS). `message` must be owned:
-   * views into a link's read buffer are copied by the caller.
+   * event-loop turn (measured 5–20× faster than a send per message with uWS). `message` must be owned.
    */
   function sendToClient(proxy: ClientProxy, message: Uint8Array): void {
     proxy.outbox.push(message);
@@ -128,195 +127,153 @@ export async function startGateServer(opts: GateServerOptions): Promise<GateServ
     });
     outbox.length = 0;
     // A client that cannot keep up is disconnected, never silently skipped: it would desync.
-    if (dropped) connection.close(CLOSE_CODES.backpressure, 'client too slow: send buffer full');
+    if (dropped) refuse(proxy, new ProtocolError('backpressure', 'client too slow: send buffer full'));
   }
 
-  function onClientMessage(proxy: ClientProxy, message: Uint8Array): void {
-    const t = now();
-    proxy.lastSeen = t;
-    opts.metrics?.messagesIn('client');
-    if (!takeToken(proxy, t, limits, message.length)) {
-      return refuse(
-        proxy,
-        new ProtocolError('rate-limit', `more than ${limits.messagesPerSec} messages or ${limits.bytesPerSec} bytes per second`),
-      );
-    }
-    const parsed = parseClientMessage(message);
-    if (parsed instanceof ProtocolError) return refuse(proxy, parsed);
-    switch (parsed.type) {
-      case MSG.HEARTBEAT.id:
-        if (parsed.body.length !== 0) refuse(proxy, new ProtocolError('bad-body', 'heartbeat has no body'));
-        return;
-      case MSG.CALL_ENTITY_METHOD_FROM_CLIENT.id: {
-        const call = codec.decode(MSG.CALL_ENTITY_METHOD_FROM_CLIENT, parsed.body);
-        if (call instanceof ProtocolError) return refuse(proxy, call);
-        // Re-keyed with the caller's client id; the msgpack part is forwarded without re-encoding.
-        codec.encodeTo(shard(call.entityId), MSG.CALL_FROM_CLIENT, { ...call, clientId: proxy.clientId });
-        schedule();
-        return;
-      }
-      case MSG.SYNC_POSITION_FROM_CLIENT.id: {
-        const pos = decodeClientPosition(parsed.body);
-        if (pos instanceof ProtocolError) return refuse(proxy, pos);
-        if (pos.entityId !== proxy.ownerEntityId) {
-          return answerError(proxy, CLIENT_ERROR_CODES.PERMISSION_DENIED, `position sync refused: ${pos.entityId} is not your entity`);
-        }
-        positionBatches[entityIdShard(pos.entityId, links.length)].push(parsed.body.slice());
-        schedule();
-        return;
-      }
-      default:
-        return refuse(proxy, new ProtocolError('unknown-type', `unhandled client message ${parsed.spec.name}`));
-    }
+  function refuse(proxy: ClientProxy, error: ProtocolError): void {
+    opts.metrics?.refused(error.fault);
+    throttle.log('info', `refuse:${error.fault}`, { clientId: proxy.clientId, fault: error.fault }, `client refused: ${error.message}`);
+    proxy.connection.close(error.closeCode, error.message.slice(0, 120));
   }
+
+  const edge: ClientEdge = {
+    codec,
+    metrics: opts.metrics,
+    rates,
+    argLimits: limits,
+    welcome: codec.encodeToClientMessage(MSG.WELCOME, {
+      protocolVersion: PROTOCOL_VERSION,
+      heartbeatTimeoutMs: limits.heartbeatTimeoutMs,
+      maxPayload: limits.maxPayload,
+      maxMessagesPerSecond: limits.maxMessagesPerSecond,
+      maxBytesPerSecond: limits.maxBytesPerSecond,
+      maxArgDepth: limits.maxDepth,
+      maxArgElements: limits.maxElements,
+    }),
+    refuse,
+    answerError(proxy, code, message, limit) {
+      opts.metrics?.refused(limit);
+      sendToClient(proxy, codec.encodeToClientMessage(MSG.ERROR, { code, message: message.slice(0, 200) }));
+    },
+    sendToClient,
+    admitted(proxy) {
+      const bootEntityId = opts.ids.next();
+      proxy.bootEntityId = bootEntityId;
+      codec.encodeTo(shard(bootEntityId), MSG.NOTIFY_CLIENT_CONNECTED, { entityId: bootEntityId, clientId: proxy.clientId, gateId: opts.id });
+      schedule();
+    },
+    forwardCall(_proxy, head, fields, entityId) {
+      shard(entityId).sendParts(MSG.CALL_FROM_CLIENT.id, head, fields);
+      schedule();
+    },
+    forwardPosition(_proxy, record, entityId) {
+      positionBatches[entityIdShard(entityId, links.length)].push(record.slice());
+      schedule();
+    },
+  };
+
+  const relay: GateRelay = { codec, log, metrics: opts.metrics, byClientId, sendToClient };
 
   function onOpen(connection: ClientConnection): void {
     if (stopping) return connection.close(CLOSE_CODES['server-shutdown'], 'gate is stopping');
     const clientId = randomBytes(12).toString('base64url');
-    const bootEntityId = opts.ids.next();
-    const proxy = createClientProxy(clientId, connection, bootEntityId, now(), limits);
+    const proxy = createClientProxy(opts.id, clientId, connection, now(), rates);
+    admission.opened(connection.remoteAddress);
     byConnection.set(connection, proxy);
     byClientId.set(clientId, proxy);
     opts.metrics?.setClients(byConnection.size);
-    codec.encodeTo(shard(bootEntityId), MSG.NOTIFY_CLIENT_CONNECTED, { entityId: bootEntityId, clientId, gateId: opts.id });
-    schedule();
     log.debug({ clientId, remote: connection.remoteAddress }, 'client connected');
   }
 
   function onClose(connection: ClientConnection, code: number): void {
     const proxy = byConnection.get(connection);
     if (!proxy) return;
+    admission.closed(connection.remoteAddress);
     byConnection.delete(connection);
     dirtyClients.delete(proxy);
     byClientId.delete(proxy.clientId);
     opts.metrics?.setClients(byConnection.size);
+    // Before HELLO there is no entity anywhere to tell.
     const entityId = proxy.ownerEntityId ?? proxy.bootEntityId;
-    if (!stopping && links.length > 0) {
+    if (!stopping && links.length > 0 && entityId !== null) {
       codec.encodeTo(shard(entityId), MSG.NOTIFY_CLIENT_DISCONNECTED, { entityId, clientId: proxy.clientId });
       schedule();
     }
     log.debug({ clientId: proxy.clientId, code }, 'client disconnected');
   }
 
-  /** Frames from a dispatcher: to-client messages are relayed, gate messages handled here. */
-  function onDispatcherFrame(type: number, body: Uint8Array): void {
-    const spec = messageSpec(type);
-    if (spec === undefined) return log.warn({ type }, 'unknown frame from dispatcher');
-    if (spec.route === 'toClient') {
-      const proxy = byClientId.get(readGateClientKey(body));
-      if (!proxy) return; // the client left while the frame was in flight
-      if (type === MSG.CREATE_ENTITY_ON_CLIENT.id || type === MSG.DESTROY_ENTITY_ON_CLIENT.id) trackOwner(proxy, type, body);
-      opts.metrics?.messagesOut('client');
-      // In place, then copied: the body is a view into the link's read buffer, reused after this call.
-      sendToClient(proxy, toClientMessageInPlace(type, body).slice());
-      return;
-    }
-    switch (type) {
-      case MSG.FILTERED_CALL.id: {
-        const m = codec.decode(MSG.FILTERED_CALL, body);
-        if (m instanceof ProtocolError) return log.error({ err: m }, 'bad FILTERED_CALL');
-        const op = FILTER_OPS[m.op];
-        for (const proxy of byClientId.values()) {
-          if (!proxy.ownerEntityId || !filterMatches(proxy, m.key, op, m.value)) continue;
-          sendToClient(proxy, codec.encodeToClientMessage(MSG.CALL_ENTITY_METHOD_ON_CLIENT, {
-            entityId: proxy.ownerEntityId,
-            method: m.method,
-            args: m.args,
-          }));
-        }
-        return;
-      }
-      case MSG.SET_CLIENT_FILTER_PROP.id: {
-        const m = codec.decode(MSG.SET_CLIENT_FILTER_PROP, body);
-        if (m instanceof ProtocolError) return log.error({ err: m }, 'bad SET_CLIENT_FILTER_PROP');
-        byClientId.get(m.clientId)?.filterProps.set(m.key, m.value);
-        return;
-      }
-      case MSG.CLEAR_CLIENT_FILTER_PROPS.id:
-        byClientId.get(readGateClientKey(body))?.filterProps.clear();
-        return;
-      case MSG.KICK_CLIENT.id: {
-        const m = codec.decode(MSG.KICK_CLIENT, body);
-        if (m instanceof ProtocolError) return log.error({ err: m }, 'bad KICK_CLIENT');
-        byClientId.get(m.clientId)?.connection.close(m.code, m.reason);
-        return;
-      }
-      case MSG.HANDSHAKE_ACK.id:
-      case MSG.DEPLOYMENT_READY.id:
-        return;
-      default:
-        log.warn({ msg: spec.name }, 'gate cannot handle this frame');
-    }
-  }
-
-  /** The gate learns which entity a client plays from the server's own create/destroy messages. */
-  function trackOwner(proxy: ClientProxy, type: number, body: Uint8Array): void {
-    if (type === MSG.CREATE_ENTITY_ON_CLIENT.id) {
-      const m = codec.decode(MSG.CREATE_ENTITY_ON_CLIENT, body);
-      if (!(m instanceof ProtocolError) && m.isPlayer) proxy.ownerEntityId = m.entityId;
-    } else {
-      const m = codec.decode(MSG.DESTROY_ENTITY_ON_CLIENT, body);
-      if (!(m instanceof ProtocolError) && m.entityId === proxy.ownerEntityId) proxy.ownerEntityId = null;
-    }
-  }
-
-  let deploymentReady: () => void = () => {};
-  const ready = new Promise<void>((resolve) => (deploymentReady = resolve));
-  await Promise.all(
-    opts.dispatchers.map(async (d, i) => {
-      positionBatches[i] = [];
-      const link = await connectLink({
-        host: d.host,
-        port: d.port,
-        onFrame(type, body) {
-          if (type === MSG.DEPLOYMENT_READY.id) deploymentReady();
-          onDispatcherFrame(type, body);
-          schedule();
-        },
-        onError: (err) => log.warn({ err, dispatcher: i + 1 }, 'dispatcher link error'),
-        onClose() {
-          if (stopping) return;
-          // Without its dispatcher a gate cannot serve anyone (GoWorld's gates exit too); clients reconnect.
-          log.error({ dispatcher: i + 1 }, 'lost the dispatcher; closing clients and exiting');
-          void stop().then(() => process.exit(1));
-        },
-      });
-      links[i] = link;
-      codec.encodeTo(link, MSG.SET_GATE_ID, { gateId: opts.id });
-      link.flush();
-    }),
-  );
-  // Clients are accepted only once every game the deployment expects is up, so no boot entity is lost.
-  await ready;
-
+  await connectDispatchers();
   const server: ClientServer = await opts.transport.listen({
     host: opts.host,
     port: opts.port,
-    maxPayload: opts.maxPayload,
+    maxPayload: limits.maxPayload,
+    maxBackpressure: limits.clientSendBufferBytes,
     // The gate runs its own heartbeat check (below); the transport's idle timeout is only a backstop.
-    idleTimeoutSec: Math.max(8, Math.ceil((opts.heartbeatTimeoutMs * 2) / 1000)),
+    idleTimeoutSec: Math.max(8, Math.ceil((limits.heartbeatTimeoutMs * 2) / 1000)),
     staticDir: opts.staticDir,
+    admit(request) {
+      const refusal = stopping ? { status: 503 as const, limit: 'stopping', reason: 'gate is stopping' } : admission.admit(request, now());
+      if (refusal === null) return null;
+      opts.metrics?.refused(refusal.limit);
+      throttle.log('warn', `admit:${refusal.limit}`, { remote: request.remoteAddress, limit: refusal.limit }, `connection refused: ${refusal.reason}`);
+      return refusal;
+    },
     onOpen,
     onMessage(connection, message) {
       const proxy = byConnection.get(connection);
-      if (proxy) onClientMessage(proxy, message);
+      if (proxy) handleClientMessage(edge, handlers, proxy, message, now());
     },
     onClose,
   });
 
-  const heartbeat = setInterval(() => {
-    const cutoff = now() - opts.heartbeatTimeoutMs;
+  /** Heartbeat and handshake deadlines, and forgetting idle addresses. */
+  const deadlines = setInterval(() => {
+    const t = now();
     for (const proxy of byConnection.values()) {
-      if (proxy.lastSeen < cutoff) {
-        refuse(proxy, new ProtocolError('heartbeat-timeout', `nothing received for ${opts.heartbeatTimeoutMs} ms`));
+      if (proxy.phase === 'hello' && t - proxy.openedAt > limits.handshakeTimeoutMs) {
+        refuse(proxy, new ProtocolError('handshake', `no HELLO within ${limits.handshakeTimeoutMs} ms`));
+      } else if (t - proxy.lastSeen > limits.heartbeatTimeoutMs) {
+        refuse(proxy, new ProtocolError('heartbeat-timeout', `nothing received for ${limits.heartbeatTimeoutMs} ms`));
       }
     }
-  }, Math.max(100, Math.min(1000, opts.heartbeatTimeoutMs / 4)));
+    admission.sweep(t);
+  }, Math.max(100, Math.min(1000, Math.min(limits.heartbeatTimeoutMs, limits.handshakeTimeoutMs) / 4)));
+
+  async function connectDispatchers(): Promise<void> {
+    let deploymentReady: () => void = () => {};
+    const ready = new Promise<void>((resolve) => (deploymentReady = resolve));
+    await Promise.all(
+      opts.dispatchers.map(async (d, i) => {
+        positionBatches[i] = [];
+        const link = await connectLink({
+          host: d.host,
+          port: d.port,
+          onFrame(type, body) {
+            if (type === MSG.DEPLOYMENT_READY.id) deploymentReady();
+            handleDispatcherFrame(relay, type, body);
+            schedule();
+          },
+          onError: (err) => log.warn({ err, dispatcher: i + 1 }, 'dispatcher link error'),
+          onClose() {
+            if (stopping) return;
+            // Without its dispatcher a gate cannot serve anyone (GoWorld's gates exit too); clients reconnect.
+            log.error({ dispatcher: i + 1 }, 'lost the dispatcher; closing clients and exiting');
+            void stop().then(() => process.exit(1));
+          },
+        });
+        links[i] = link;
+        codec.encodeTo(link, MSG.SET_GATE_ID, { gateId: opts.id });
+        link.flush();
+      }),
+    );
+    // Clients are accepted only once every game the deployment expects is up, so no boot entity is lost.
+    await ready;
+  }
 
   async function stop(): Promise<void> {
     if (stopping) return;
     stopping = true;
-    clearInterval(heartbeat);
+    clearInterval(deadlines);
     await server.stop();
     flush();
     for (const link of links) link.close();

@@ -19,9 +19,7 @@ runMain(async () => {
     codec,
     log,
     ids: createEntityIdGenerator(),
-    maxPayload: self.maxPayload,
-    heartbeatTimeoutMs: self.heartbeatTimeoutMs,
-    maxMessagesPerSecond: self.maxMessagesPerSecond,
+    limits: { ...self, maxDepth: self.maxArgDepth, maxElements: self.maxArgElements },
     staticDir: self.staticDir,
     metrics,
   });

@@ -45,7 +45,7 @@ describe('wire codec', () => {
     expect(readGateClientKey(gateBody)).toBe(CLIENT);
     expect(codec.decode(MSG.ERROR, gateBody)).toEqual(toClient);
 
-    const fromClient = { entityId: ENTITY, clientId: CLIENT, method: 'move', args: [] };
+    const fromClient = { entityId: ENTITY, gateId: 7, clientId: CLIENT, method: 'move', args: [] };
     expect(codec.decode(MSG.CALL_FROM_CLIENT, codec.encode(MSG.CALL_FROM_CLIENT, fromClient))).toEqual(fromClient);
 
     expect(codec.decode(MSG.DEPLOYMENT_READY, codec.encode(MSG.DEPLOYMENT_READY, {}))).toEqual({});

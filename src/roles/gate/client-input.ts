@@ -1,0 +1,122 @@
+import type { Metrics } from '../../observability/index.ts';
+import {
+  CLIENT_ERROR_CODES,
+  MSG,
+  PROTOCOL_VERSION,
+  ProtocolError,
+  checkClientCall,
+  decodeClientPosition,
+  parseClientMessage,
+  type ArgLimits,
+  type WireCodec,
+} from '../../protocol/index.ts';
+import { KEY_SIZE, readU16 } from '../../protocol/routing-key.ts';
+import { takeToken, type ClientProxy, type RateLimits } from './client-proxy.ts';
+
+/** What the client-message handlers need of the gate: its limits and the ways out. */
+export interface ClientEdge {
+  readonly codec: WireCodec;
+  readonly metrics?: Metrics;
+  readonly rates: RateLimits;
+  readonly argLimits: ArgLimits;
+  /** WELCOME's body after the key: the limits a client should respect, encoded once. */
+  readonly welcome: Uint8Array;
+  /** Closes the connection with the fault's code (logged rate-limited, counted by fault). */
+  refuse(proxy: ClientProxy, error: ProtocolError): void;
+  /** A refusal the client can recover from: ERROR, and the connection stays. */
+  answerError(proxy: ClientProxy, code: number, message: string, limit: string): void;
+  sendToClient(proxy: ClientProxy, message: Uint8Array): void;
+  /** HELLO accepted: the gate makes the boot entity. */
+  admitted(proxy: ClientProxy): void;
+  forwardCall(proxy: ClientProxy, head: Uint8Array, fields: Uint8Array, entityId: string): void;
+  forwardPosition(proxy: ClientProxy, record: Uint8Array, entityId: string): void;
+}
+
+type ClientHandler = (edge: ClientEdge, proxy: ClientProxy, body: Uint8Array) => void;
+
+function onHello(edge: ClientEdge, proxy: ClientProxy, body: Uint8Array): void {
+  if (proxy.phase !== 'hello') return edge.refuse(proxy, new ProtocolError('handshake', 'HELLO sent twice'));
+  if (body.length !== 2) return edge.refuse(proxy, new ProtocolError('bad-body', 'HELLO is exactly a u16 protocol version'));
+  const version = readU16(body, 0);
+  if (version !== PROTOCOL_VERSION) {
+    return edge.refuse(proxy, new ProtocolError('protocol-version', `client speaks protocol ${version}, this gate ${PROTOCOL_VERSION}`));
+  }
+  proxy.phase = 'ready';
+  edge.sendToClient(proxy, edge.welcome);
+  edge.admitted(proxy);
+}
+
+function onHeartbeat(edge: ClientEdge, proxy: ClientProxy, body: Uint8Array): void {
+  if (body.length !== 0) edge.refuse(proxy, new ProtocolError('bad-body', 'heartbeat has no body'));
+}
+
+/**
+ * The key a game reads: entityId (the client's bytes, already checked) · gateId · clientId. Built in a
+ * scratch buffer that the link copies before sendParts returns.
+ */
+function callHead(proxy: ClientProxy, body: Uint8Array, scratch: Uint8Array): Uint8Array {
+  scratch.set(body.subarray(0, KEY_SIZE.entity), 0);
+  scratch.set(proxy.callerKey, KEY_SIZE.entity);
+  return scratch;
+}
+
+function makeOnCall(): ClientHandler {
+  const scratch = new Uint8Array(KEY_SIZE.entityGateClient);
+  return (edge, proxy, body) => {
+    const call = checkClientCall(body, edge.argLimits);
+    if (call.kind === 'close') return edge.refuse(proxy, call.error);
+    if (call.kind === 'refuse') {
+      return edge.answerError(proxy, CLIENT_ERROR_CODES.INVALID_ARGUMENT, `${call.method}: ${call.reason}`, `arg-${call.fault}`);
+    }
+    edge.forwardCall(proxy, callHead(proxy, body, scratch), call.fields, call.entityId);
+  };
+}
+
+function onPosition(edge: ClientEdge, proxy: ClientProxy, body: Uint8Array): void {
+  const pos = decodeClientPosition(body);
+  if (pos instanceof ProtocolError) return edge.refuse(proxy, pos);
+  if (pos.entityId !== proxy.ownerEntityId) {
+    return edge.answerError(proxy, CLIENT_ERROR_CODES.PERMISSION_DENIED, 'position sync refused: not your entity', 'position-owner');
+  }
+  edge.forwardPosition(proxy, body, pos.entityId);
+}
+
+/**
+ * One handler per client message type, registered against the protocol table (every fromClient type
+ * has an entry; messages.test.ts checks it). Built per gate, since the call handler owns a scratch key.
+ */
+export function createClientHandlers(): ReadonlyMap<number, ClientHandler> {
+  return new Map<number, ClientHandler>([
+    [MSG.HELLO.id, onHello],
+    [MSG.HEARTBEAT.id, onHeartbeat],
+    [MSG.CALL_ENTITY_METHOD_FROM_CLIENT.id, makeOnCall()],
+    [MSG.SYNC_POSITION_FROM_CLIENT.id, onPosition],
+  ]);
+}
+
+/**
+ * Every client message, in the order the edge checks it: rate (messages and bytes), framing and type,
+ * handshake state, then the type's own handler. Nothing is decoded before the rate check passes.
+ */
+export function handleClientMessage(
+  edge: ClientEdge,
+  handlers: ReadonlyMap<number, ClientHandler>,
+  proxy: ClientProxy,
+  message: Uint8Array,
+  now: number,
+): void {
+  proxy.lastSeen = now;
+  edge.metrics?.messagesIn('client');
+  if (!takeToken(proxy, now, edge.rates, message.length)) {
+    const { messagesPerSec, bytesPerSec } = edge.rates;
+    return edge.refuse(proxy, new ProtocolError('rate-limit', `more than ${messagesPerSec} messages or ${bytesPerSec} bytes per second`));
+  }
+  const parsed = parseClientMessage(message);
+  if (parsed instanceof ProtocolError) return edge.refuse(proxy, parsed);
+  if (proxy.phase === 'hello' && parsed.type !== MSG.HELLO.id) {
+    return edge.refuse(proxy, new ProtocolError('handshake', `the first message must be HELLO, not ${parsed.spec.name}`));
+  }
+  const handler = handlers.get(parsed.type);
+  if (handler === undefined) return edge.refuse(proxy, new ProtocolError('unknown-type', `unhandled client message ${parsed.spec.name}`));
+  handler(edge, proxy, parsed.body);
+}
