@@ -45,7 +45,7 @@ describe('loadConfig', () => {
     expect(config.entry).toBe(join(dir, 'game', 'main.ts'));
     expect(config.dispatchers).toEqual([{ id: 1, host: '127.0.0.1', port: 13001, logLevel: 'info' }]);
     expect(config.games).toEqual([{ id: 1, ...DEFAULTS.game, logLevel: 'info' }]);
-    expect(config.gates).toEqual([{ id: 1, host: '127.0.0.1', port: 14001, ...DEFAULTS.gate, logLevel: 'info' }]);
+    expect(config.gates).toEqual([{ id: 1, host: '127.0.0.1', port: 14001, ...DEFAULTS.gate, maxBytesPerSecond: 4 * DEFAULTS.gate.maxPayload, logLevel: 'info' }]);
     expect(config.storage).toEqual({ kind: 'lmdb', path: join(dir, 'data') });
     expect(config.kv).toEqual(config.storage);
     expect(config.hotswap).toEqual({

@@ -80,9 +80,11 @@ describe('RPC', () => {
     expect(calls).toEqual([]);
   });
 
-  it('reports a throwing handler as HANDLER_FAILED', () => {
+  it('reports a throwing handler as HANDLER_FAILED, with a public message (the exception goes to the log)', () => {
     const { world, a, errors } = setup();
-    expect(world.call(a, 'boom', [])).toMatchObject({ ok: false, code: 'HANDLER_FAILED', message: expect.stringContaining('kaput') });
+    const result = world.call(a, 'boom', []);
+    expect(result).toMatchObject({ ok: false, code: 'HANDLER_FAILED', message: 'Avatar.boom failed on the server' });
+    expect(JSON.stringify(result)).not.toContain('kaput');
     expect(errors).toEqual(['Avatar.boom']);
   });
 

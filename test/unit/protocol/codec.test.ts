@@ -6,6 +6,7 @@ import {
   parseServerMessage,
   toClientMessageInPlace,
 } from '../../../src/protocol/codec.ts';
+import { checkClientCall } from '../../../src/protocol/client-call.ts';
 import { createFrameBatch } from '../../../src/protocol/frame-batch.ts';
 import { createFrameParser } from '../../../src/protocol/frame-parser.ts';
 import { MSG } from '../../../src/protocol/messages.ts';
@@ -66,7 +67,7 @@ describe('wire codec', () => {
     expect(() => codec.encode(MSG.CLEAR_CLIENT_FILTER_PROPS, { gateId: 70000, clientId: CLIENT })).toThrow(/u16/);
   });
 
-  it('forwards a client call to the dispatcher by prefixing the client id, without re-encoding', () => {
+  it('forwards a client call to the dispatcher by prefixing gate and client id, without re-encoding', () => {
     const message = codec.encodeClientMessage(MSG.CALL_ENTITY_METHOD_FROM_CLIENT, {
       entityId: ENTITY,
       method: 'chat',
@@ -77,12 +78,18 @@ describe('wire codec', () => {
     expect(parsed.spec).toBe(MSG.CALL_ENTITY_METHOD_FROM_CLIENT);
     const clientValue = codec.decode(MSG.CALL_ENTITY_METHOD_FROM_CLIENT, parsed.body);
     expect(clientValue).toEqual({ entityId: ENTITY, method: 'chat', args: ['hi'] });
-    const head = new Uint8Array(32);
+    // The gate's path: a strict scan, then the same msgpack bytes behind the caller's key.
+    const checked = checkClientCall(parsed.body, { maxDepth: 16, maxElements: 4096 });
+    if (checked.kind !== 'forward') throw new Error(checked.kind);
+    expect(checked.fields).toEqual(parsed.body.subarray(16));
+    const head = new Uint8Array(34);
     head.set(parsed.body.subarray(0, 16), 0);
-    head.set(new TextEncoder().encode(CLIENT), 16);
-    const internal = Uint8Array.from([...head, ...parsed.body.subarray(16)]);
+    head.set([9, 0], 16);
+    head.set(new TextEncoder().encode(CLIENT), 18);
+    const internal = Uint8Array.from([...head, ...checked.fields]);
     expect(codec.decode(MSG.CALL_FROM_CLIENT, internal)).toEqual({
       entityId: ENTITY,
+      gateId: 9,
       clientId: CLIENT,
       method: 'chat',
       args: ['hi'],
