@@ -48,6 +48,8 @@ export interface ClientTransportHandlers {
    * connection with 4000 (frame-malformed).
    */
   onMessage(connection: ClientConnection, message: Uint8Array): void;
+  /** The transport itself refused a message (text frame, over maxPayload) and is closing the connection. */
+  onRefused?(connection: ClientConnection, fault: 'frame-malformed' | 'frame-too-large'): void;
   /** Once per connection, whoever closed it. */
   onClose(connection: ClientConnection, code: number, reason: string): void;
   /** The connection's send buffer has drained after a 'backpressure' result. */

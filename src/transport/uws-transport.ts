@@ -125,10 +125,12 @@ function listenUws(uws: Uws, options: ClientListenOptions): Promise<ClientServer
       const connection = ws.getUserData().connection;
       if (connection === null) return;
       if (!isBinary) {
+        guard(connection, () => options.onRefused?.(connection, 'frame-malformed'));
         connection.close(CLOSE_CODES['frame-malformed'], 'binary messages only');
         return;
       }
       if (message.byteLength > maxPayload) {
+        guard(connection, () => options.onRefused?.(connection, 'frame-too-large'));
         connection.close(CLOSE_CODES['frame-too-large'], 'message too big');
         return;
       }

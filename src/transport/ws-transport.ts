@@ -94,13 +94,16 @@ function listenWs(options: ClientListenOptions): Promise<ClientServer> {
     const connection = makeConnection(nextId++, socket, request, options);
     open.add(connection);
     // ws reports protocol errors (oversize, bad frames) here and then closes with the right code itself.
-    socket.on('error', () => undefined);
+    socket.on('error', (err: Error & { code?: string }) => {
+      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') guard(connection, () => options.onRefused?.(connection, 'frame-too-large'));
+    });
     socket.on('pong', () => {
       connection.lastSeen = Date.now();
     });
     socket.on('message', (data, isBinary) => {
       connection.lastSeen = Date.now();
       if (!isBinary) {
+        guard(connection, () => options.onRefused?.(connection, 'frame-malformed'));
         connection.close(CLOSE_CODES['frame-malformed'], 'binary messages only');
         return;
       }

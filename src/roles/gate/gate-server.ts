@@ -223,6 +223,10 @@ export async function startGateServer(opts: GateServerOptions): Promise<GateServ
       const proxy = byConnection.get(connection);
       if (proxy) handleClientMessage(edge, handlers, proxy, message, now());
     },
+    onRefused(connection, fault) {
+      opts.metrics?.refused(fault);
+      throttle.log('info', `refuse:${fault}`, { remote: connection.remoteAddress, fault }, 'client refused by the transport');
+    },
     onClose,
   });
 
