@@ -56,7 +56,10 @@ export type {
   System,
   WorldObserver,
   WorldPhases,
+  WorldResource,
+  WorldResources,
 } from './core/world-api.ts';
+export { createWorldResources } from './core/world-resources.ts';
 export type { ClusterApi, ClusterKv, FilterOperator } from './core/cluster-api.ts';
 export { createLocalCluster } from './core/local-cluster.ts';
 export { dumpWorld, loadWorld, WORLD_DUMP_FORMAT } from './core/world-dump.ts';

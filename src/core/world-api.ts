@@ -10,6 +10,7 @@ import type { EntityId, EntityIdGenerator } from './entity-id.ts';
 import type { AnyEntityType } from './entity-type.ts';
 import type { ErrorCode } from './errors.ts';
 import type { Space, SpaceType } from './space.ts';
+import type { WorldResource, WorldResources } from './world-resources.ts';
 
 /** A system: a pure function over the world's components, run once per tick. dt is in seconds. */
 export type System = (world: GameWorld, dt: number) => void;
@@ -105,6 +106,11 @@ export interface GameWorldOptions {
    * not stop the tick. Defaults to console.error.
    */
   onError?: (error: unknown, where: string) => void;
+  /**
+   * Backs `world.resource`; the caller closes them when the world is done (the game server does at
+   * stop). A world made without gets its own set, which nothing closes.
+   */
+  resources?: WorldResources;
 }
 
 /**
@@ -176,6 +182,11 @@ export interface GameWorld {
   removeSystem(name: string): boolean;
   /** Queues a callback for the async phase: the one way async results (storage, I/O) re-enter the loop. */
   post(fn: () => void): void;
+  /**
+   * A long-lived thing the game code needs (a worker pool): made by `create` on first use, kept under
+   * `key` across in-place code reloads, closed when the game stops. See world-resources.ts.
+   */
+  resource<T extends WorldResource>(key: string, create: () => T): T;
   /** Applies the deferred structural ops queued so far (the commit phase). */
   applyDeferred(): void;
   readonly pendingDeferred: number;
@@ -198,4 +209,4 @@ export interface WorldPhases {
   end(): void;
 }
 
-export type { AttrRootInfo };
+export type { AttrRootInfo, WorldResource, WorldResources };

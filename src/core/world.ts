@@ -11,6 +11,7 @@ import { nilSpaceId, resolveAoiConfig, type SpaceType } from './space.ts';
 import { createTimerQueue } from './timer-queue.ts';
 import type { GameWorld, GameWorldOptions, WorldPhases } from './world-api.ts';
 import { AoiTrack, runSpaceAoi } from './world-aoi.ts';
+import { createWorldResources } from './world-resources.ts';
 import {
   attachComponent,
   createEntityNow,
@@ -106,6 +107,7 @@ export function buildApi(state: WorldState): GameWorld {
   const defer = (op: () => void) => void state.deferred.push(op);
 
   let cluster: ClusterApi | undefined;
+  const resources = state.options.resources ?? createWorldResources();
   const phases: WorldPhases = {
     begin(dt) {
       state.tick++;
@@ -299,6 +301,7 @@ export function buildApi(state: WorldState): GameWorld {
     post(fn) {
       state.posted.push(fn);
     },
+    resource: (key, create) => resources.get(key, create),
     applyDeferred: () => phases.commit(),
     get pendingPosted() {
       return state.posted.length;
