@@ -1,17 +1,16 @@
-import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import type { GameWorld } from '../../../src/core/world-api.ts';
+import { LIMITS } from './limits.ts';
+import { createPasswordPool, type PasswordPool } from './password-pool.ts';
 
-/** scrypt with a per-account salt; async so hashing never stalls the game tick. */
-export function hashPassword(password: string, salt = randomBytes(16).toString('base64'), done: (record: string) => void): void {
-  scrypt(password, salt, 32, (err, key) => {
-    if (err) throw err;
-    done(`${salt}$${key.toString('base64')}`);
-  });
-}
+export const PASSWORD_POOL_KEY = 'chatroom/password-pool';
 
-export function checkPassword(password: string, record: string, done: (ok: boolean) => void): void {
-  const [salt, expected] = record.split('$');
-  if (!salt || !expected) return done(false);
-  scrypt(password, salt, 32, (err, key) => {
-    done(!err && timingSafeEqual(key, Buffer.from(expected, 'base64')));
-  });
+/**
+ * The game's password pool: scrypt with a per-account salt, records `salt$key` (hash-worker.mjs), on
+ * worker threads of its own. Owned by the world rather than by this module: an in-place reload
+ * re-imports this file, and the key makes the new code find the pool the old code started instead of
+ * starting another; the game server closes it at stop. A reload therefore keeps the running pool:
+ * changes to password-pool.ts or hash-worker.mjs take effect with a process swap.
+ */
+export function passwordPool(world: GameWorld): PasswordPool {
+  return world.resource(PASSWORD_POOL_KEY, () => createPasswordPool({ workers: LIMITS.hashWorkers, maxQueue: LIMITS.hashQueue }));
 }
