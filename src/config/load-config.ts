@@ -114,6 +114,16 @@ function checkConsistency(config: DeploymentConfig, issues: string[]): void {
     }
   });
 
+  config.gates.forEach((gate, i) => {
+    // One full-size message must fit in a second's byte budget, or such a message is never accepted.
+    if (gate.maxBytesPerSecond < gate.maxPayload) {
+      issues.push(`gates[${i}].maxBytesPerSecond: ${gate.maxBytesPerSecond} is below maxPayload ${gate.maxPayload}`);
+    }
+    if (gate.maxConnectionsPerIp > gate.maxConnections) {
+      issues.push(`gates[${i}].maxConnectionsPerIp: ${gate.maxConnectionsPerIp} exceeds maxConnections ${gate.maxConnections}`);
+    }
+  });
+
   const listeners: { path: string; host: string; port: number }[] = [];
   for (const [role, entries] of roles) {
     entries.forEach((entry, i) => {

@@ -165,6 +165,17 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('checks the gate limits against each other', () => {
+    const gates = [{ id: 1, port: 14001, maxPayload: 4096, maxBytesPerSecond: 1000, maxConnections: 10, maxConnectionsPerIp: 20 }];
+    expect(problemsOf({ ...minimal(), gates })).toEqual([
+      'gates[0].maxBytesPerSecond: 1000 is below maxPayload 4096',
+      'gates[0].maxConnectionsPerIp: 20 exceeds maxConnections 10',
+    ]);
+    expect(problemsOf({ ...minimal(), gateDefaults: { allowedOrigins: ['not an origin'] } })).toEqual([
+      expect.stringMatching(/^gateDefaults\.allowedOrigins\[0\]: expected an origin/),
+    ]);
+  });
+
   it('reports unreadable files and malformed JSON as INVALID_CONFIG naming the file', () => {
     const missing = join(dir, 'nope.json');
     expect(() => loadConfig(missing)).toThrow(ConfigError);
