@@ -49,7 +49,8 @@ describe('the gate refuses bad client input without crashing any process', () =>
   beforeAll(async () => {
     d = await startDeployment({
       entry,
-      games: 1,
+      // Two games: boot entities go round-robin, so refusals come both from the caller's game and the other.
+      games: 2,
       gates: 1,
       gateDefaults: { maxPayload: MAX_PAYLOAD, maxMessagesPerSecond: RATE, heartbeatTimeoutMs: HEARTBEAT_MS, handshakeTimeoutMs: HANDSHAKE_MS },
     });
@@ -99,8 +100,16 @@ describe('the gate refuses bad client input without crashing any process', () =>
     await expectError(4, /register/);
     c.call(account.id, 'noSuchMethod');
     await expectError(2, /has no method noSuchMethod/);
-    c.call(othersAccount.id, 'login', 'x', 'y');
-    await expectError(3, /may not be called by this client/);
+    // Two consecutive connections land on different games: one refusal comes from the caller's game, one
+    // from the other, and both are answered (the ERROR travels back through the gate in the call's key).
+    const third = await connect();
+    const thirdsAccount = await third.waitForPlayer();
+    for (const target of [othersAccount, thirdsAccount]) {
+      const before = c.errors.length;
+      c.call(target.id, 'login', 'x', 'y');
+      const e = await c.waitFor(() => c.errors.length > before && c.errors[before], 'a refusal', 5000);
+      expect(e).toEqual({ code: 3, message: 'Account.login may not be called by this client (ownClient)' });
+    }
     c.call('AAAAAAAAAAAAAAAA', 'login', 'x', 'y');
     await expectError(1, /no entity AAAAAAAAAAAAAAAA/);
     // A server-only method of the client's own avatar.
@@ -111,6 +120,29 @@ describe('the gate refuses bad client input without crashing any process', () =>
     c.call(avatar.id, 'relayed', 'me', 1);
     await expectError(3, /Avatar\.relayed may not be called by this client \(server\)/);
     expect(c.connected).toBe(true);
+  });
+
+  it('answers hostile argument values with ERROR 4 and keeps the connection (no 1011, no re-encoding)', async () => {
+    const raw = await rawSocket(d.wsUrls[0]);
+    const errors: string[] = [];
+    raw.ws.on('message', (data: Buffer) => {
+      if (data.readUInt16LE(0) !== MSG.ERROR.id) return;
+      const m = codec.decodeFields(MSG.ERROR, new Uint8Array(data.subarray(2)));
+      if (!(m instanceof Error)) errors.push(`${m.code} ${m.message}`);
+    });
+    const callWith = (args: number[]) =>
+      new Uint8Array([...u16(MSG.CALL_ENTITY_METHOD_FROM_CLIENT.id), ...Buffer.from('AAAAAAAAAAAAAAAA'), 0x92, 0xa1, 0x6d, 0x90 + args.length, ...args]);
+    // ['m', [2^64 − 1]] as uint64, then the same call with a msgpackr structured-clone pointer (ext 0x70).
+    raw.ws.send(callWith([0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]));
+    raw.ws.send(callWith([0xd6, 0x70, 0, 0, 0, 1]));
+    const deadline = Date.now() + 10_000;
+    while (errors.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(errors).toEqual([
+      '4 m: argument refused: integer outside ±(2^53 − 1)',
+      '4 m: argument refused: msgpack extension types are not accepted',
+    ]);
+    expect(raw.ws.readyState).toBe(WebSocket.OPEN);
+    raw.ws.close();
   });
 
   it('refuses position sync for an entity the client does not own', async () => {
