@@ -6,6 +6,11 @@ export interface PasswordPoolOptions {
   readonly workers: number;
   /** Jobs that may wait for a free worker; past it a job is refused at once, never queued. */
   readonly maxQueue: number;
+  /**
+   * A job still running after this long has a stuck worker: it is terminated and the job failed.
+   * 10 s by default, some hundred times what one hash takes.
+   */
+  readonly jobTimeoutMs?: number;
   /** The worker script; hash-worker.mjs beside this file unless a test swaps it. */
   readonly workerUrl?: URL;
 }
@@ -43,13 +48,15 @@ interface Job {
 interface Slot {
   worker: Worker | null;
   job: Job | null;
+  deadline: NodeJS.Timeout | null;
 }
 
 const defaultWorkerUrl = new URL('./hash-worker.mjs', import.meta.url);
 
 export function createPasswordPool(options: PasswordPoolOptions): PasswordPool {
   const workerUrl = options.workerUrl ?? defaultWorkerUrl;
-  const slots: Slot[] = Array.from({ length: Math.max(1, options.workers) }, () => ({ worker: null, job: null }));
+  const jobTimeoutMs = options.jobTimeoutMs ?? 10_000;
+  const slots: Slot[] = Array.from({ length: Math.max(1, options.workers) }, () => ({ worker: null, job: null, deadline: null }));
   const queue: Job[] = [];
   let nextId = 1;
   let closed = false;
@@ -58,12 +65,14 @@ export function createPasswordPool(options: PasswordPoolOptions): PasswordPool {
     const job = slot.job;
     if (job === null) return;
     slot.job = null;
+    if (slot.deadline !== null) clearTimeout(slot.deadline);
+    slot.deadline = null;
     // An idle worker must not keep the process alive; a busy one does, so a waiting caller is answered.
     slot.worker?.unref();
     job.done(result);
   }
 
-  /** The worker died (threw, exited, or failed to start): its job fails, and the slot starts afresh. */
+  /** The worker died (threw, exited, failed to start) or hangs: its job fails, and the slot starts afresh. */
   function lost(slot: Slot, worker: Worker, why: string): void {
     if (slot.worker !== worker) return;
     slot.worker = null;
@@ -93,11 +102,13 @@ export function createPasswordPool(options: PasswordPoolOptions): PasswordPool {
       worker = slot.worker ??= spawn(slot);
     } catch (err) {
       // Answered later, as promised: `submit` has not returned yet.
-      const failure: PoolFailure = { ok: false, code: 'WORKER_FAILED', message: `cannot start a password worker: ${(err as Error).message}` };
-      queueMicrotask(() => job.done(failure));
+      const message = `cannot start a password worker: ${(err as Error).message}`;
+      queueMicrotask(() => job.done({ ok: false, code: 'WORKER_FAILED', message }));
       return;
     }
     slot.job = job;
+    slot.deadline = setTimeout(() => lost(slot, worker, `password worker gave no answer in ${jobTimeoutMs} ms`), jobTimeoutMs);
+    slot.deadline.unref();
     worker.ref();
     worker.postMessage({ id: job.id, ...job.message });
   }

@@ -109,7 +109,8 @@ describe('chatroom Account: passwords on the pool, attempt limits', () => {
     // One after another: attempts 2 to 5 of the window pass, the 6th does not.
     for (let n = 2; n <= 6; n++) {
       c.call('login', 'nobody', 'secret');
-      expect((await repliesOf(c.id, 4 + n - 1))[4 + n - 2]).toEqual([false, n <= LIMITS.connectionAttempts.limit ? REPLY.wrongPassword : REPLY.tooManyAttempts]);
+      const reply = (await repliesOf(c.id, 4 + n - 1))[4 + n - 2];
+      expect(reply).toEqual([false, n <= LIMITS.connectionAttempts.limit ? REPLY.wrongPassword : REPLY.tooManyAttempts]);
     }
     advance(LIMITS.connectionAttempts.windowMs / 1000);
     c.call('login', 'nobody', 'secret');

@@ -77,6 +77,15 @@ describe('chatroom password pool (real worker threads)', () => {
     expect(p.stats()).toEqual({ workers: 1, running: 0, queued: 0 });
   });
 
+  it('terminates a worker that never answers, fails its job and carries on', async () => {
+    // Generous against a loaded machine: the job after the hung one must finish within it too.
+    const p = pool({ workers: 1, maxQueue: 1, workerUrl: crashingWorker, jobTimeoutMs: 2_000 });
+    const hung = run<string>((done) => p.hash('hang', done));
+    const after = run<string>((done) => p.hash('fine', done));
+    expect(await hung).toMatchObject({ ok: false, code: 'WORKER_FAILED', message: expect.stringContaining('no answer') });
+    expect(await after).toMatchObject({ ok: true });
+  });
+
   it('a worker script that cannot load fails each job, without a restart loop', async () => {
     const p = pool({ workers: 2, maxQueue: 1, workerUrl: new URL('./fixtures/no-such-worker.mjs', import.meta.url) });
     expect(await run<string>((done) => p.hash('pw', done))).toMatchObject({ ok: false, code: 'WORKER_FAILED' });
