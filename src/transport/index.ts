@@ -24,3 +24,8 @@ export { createUwsTransport, loadUws } from './uws-transport.ts';
 export type { LoadedUws, Uws } from './uws-transport.ts';
 export { createWsTransport } from './ws-transport.ts';
 export { resolveStaticPath, contentTypeOf } from './static-files.ts';
+export { createTcpLinkNetwork, createLinkAcceptor } from './link-net.ts';
+export type { LinkNetwork } from './link-net.ts';
+export { createMemoryNetwork } from './memory-network.ts';
+export type { MemoryNetwork } from './memory-network.ts';
+export type { LinkSocket } from './link-socket.ts';

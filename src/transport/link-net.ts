@@ -1,8 +1,8 @@
 import { connect as netConnect, createServer } from 'node:net';
-import type { Socket } from 'node:net';
 import { TsworldError } from '../core/errors.ts';
 import { createLink } from './link.ts';
 import type { Link, LinkOptions } from './link.ts';
+import type { LinkSocket } from './link-socket.ts';
 
 export interface LinkServer {
   readonly host: string;
@@ -21,23 +21,42 @@ export interface ListenLinksOptions extends LinkOptions {
   onLink?(link: Link): void;
 }
 
-/** Accepts internal links (the dispatcher's side). */
-export function listenLinks(options: ListenLinksOptions): Promise<LinkServer> {
+/**
+ * The accepting side's bookkeeping, shared by TCP and in-memory servers: every accepted socket becomes
+ * a Link, is tracked until it closes, and is destroyed when the server closes.
+ */
+export function createLinkAcceptor(options: ListenLinksOptions): {
+  accept(socket: LinkSocket): void;
+  readonly links: ReadonlySet<Link>;
+  destroyAll(): void;
+} {
   const links = new Set<Link>();
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    const link = createLink(socket, {
-      ...options,
-      onClose(closedLink, error) {
-        links.delete(closedLink);
-        sockets.delete(socket);
-        options.onClose?.(closedLink, error);
-      },
-    });
-    links.add(link);
-    options.onLink?.(link);
-  });
+  const sockets = new Set<LinkSocket>();
+  return {
+    links,
+    accept(socket) {
+      sockets.add(socket);
+      const link = createLink(socket, {
+        ...options,
+        onClose(closedLink, error) {
+          links.delete(closedLink);
+          sockets.delete(socket);
+          options.onClose?.(closedLink, error);
+        },
+      });
+      links.add(link);
+      options.onLink?.(link);
+    },
+    destroyAll() {
+      for (const socket of sockets) socket.destroy();
+    },
+  };
+}
+
+/** Accepts internal links over TCP (the dispatcher's side). */
+export function listenLinks(options: ListenLinksOptions): Promise<LinkServer> {
+  const acceptor = createLinkAcceptor(options);
+  const server = createServer((socket) => acceptor.accept(socket));
   return new Promise((resolve, reject) => {
     server.once('error', (cause) => {
       reject(new TsworldError('TRANSPORT_FAILURE', `cannot listen on ${options.host}:${options.port}`, { cause }));
@@ -48,11 +67,11 @@ export function listenLinks(options: ListenLinksOptions): Promise<LinkServer> {
       resolve({
         host: options.host,
         port,
-        links,
+        links: acceptor.links,
         close() {
           return new Promise<void>((done) => {
             server.close(() => done());
-            for (const socket of sockets) socket.destroy();
+            acceptor.destroyAll();
           });
         },
       });
@@ -86,4 +105,18 @@ export function connectLink(options: ConnectLinkOptions): Promise<Link> {
       resolve(createLink(socket, options));
     });
   });
+}
+
+/**
+ * Where internal links come from: TCP between processes, or memory for a whole cluster in one process
+ * (memory-network.ts). Roles take one of these instead of calling listenLinks/connectLink directly.
+ */
+export interface LinkNetwork {
+  readonly kind: 'tcp' | 'memory';
+  listen(options: ListenLinksOptions): Promise<LinkServer>;
+  connect(options: ConnectLinkOptions): Promise<Link>;
+}
+
+export function createTcpLinkNetwork(): LinkNetwork {
+  return { kind: 'tcp', listen: listenLinks, connect: connectLink };
 }

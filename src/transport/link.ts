@@ -1,11 +1,11 @@
-import type { Socket } from 'node:net';
 import { TsworldError } from '../core/errors.ts';
 import { createFrameBatch } from '../protocol/frame-batch.ts';
 import { DEFAULT_MAX_FRAME_SIZE, createFrameParser } from '../protocol/frame-parser.ts';
 import type { FrameSink } from '../protocol/codec.ts';
+import type { LinkSocket } from './link-socket.ts';
 
 /**
- * One internal TCP connection (gate ↔ dispatcher ↔ game). Sends are appended to a batch and written by
+ * One internal connection (gate ↔ dispatcher ↔ game), over TCP or in memory. Sends are appended to a batch and written by
  * `flush`, which the owning loop calls once per tick: one syscall per destination per tick.
  */
 export interface Link extends FrameSink {
@@ -57,8 +57,8 @@ export interface LinkOptions extends LinkHandlers {
 
 export const DEFAULT_MAX_PENDING_BYTES = 64 * 1024 * 1024;
 
-/** Wraps a connected socket. Used by `listenLinks` and `connectLink`; rarely called directly. */
-export function createLink(socket: Socket, options: LinkOptions): Link {
+/** Wraps a connected socket (TCP or in-memory). Used by the LinkNetworks; rarely called directly. */
+export function createLink(socket: LinkSocket, options: LinkOptions): Link {
   const maxPendingBytes = options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
   const batch = createFrameBatch({ initialCapacity: options.initialBatchCapacity });
   let backpressured = false;
