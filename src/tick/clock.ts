@@ -1,6 +1,10 @@
 import { performance } from 'node:perf_hooks';
 
-/** Monotonic milliseconds. Injected everywhere time is read, so tests can use a fake one. */
+/**
+ * Milliseconds since the Unix epoch, monotonic within a process and with sub-millisecond resolution.
+ * Injected everywhere time is read (roles, tick, rate limits), so tests can use a fake one; being on the
+ * epoch, the same value also serves what crosses processes (a snapshot's freeze time).
+ */
 export interface Clock {
   now(): number;
 }
@@ -11,7 +15,27 @@ export interface Scheduler {
 }
 
 export function createSystemClock(): Clock {
-  return { now: () => performance.now() };
+  // timeOrigin + now(): Date.now()'s epoch, but never stepped back by NTP and finer than 1 ms.
+  const origin = performance.timeOrigin;
+  return { now: () => origin + performance.now() };
+}
+
+/** Runs `fn` every `periodMs` on `scheduler` until the returned function is called. */
+export function every(scheduler: Scheduler, periodMs: number, fn: () => void): () => void {
+  let cancel: () => void = () => undefined;
+  let stopped = false;
+  const arm = () => {
+    cancel = scheduler.schedule(() => {
+      if (stopped) return;
+      arm();
+      fn();
+    }, periodMs);
+  };
+  arm();
+  return () => {
+    stopped = true;
+    cancel();
+  };
 }
 
 /**

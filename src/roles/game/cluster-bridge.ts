@@ -6,6 +6,7 @@ import type { KvStore } from '../../storage/index.ts';
 import type { Link } from '../../transport/index.ts';
 import type { ClientHandoffs } from './client-handoffs.ts';
 import type { Inflight } from './inflight.ts';
+import type { Clock } from '../../tick/clock.ts';
 
 export interface ClusterBridgeDeps {
   gameId: number;
@@ -18,6 +19,7 @@ export interface ClusterBridgeDeps {
   dispatchers(): readonly (Link | undefined)[];
   clientGates: Map<string, number>;
   handoffs: ClientHandoffs;
+  clock: Clock;
   /** Set once the world exists (the world needs the bridge at construction). */
   world(): GameWorld;
 }
@@ -80,7 +82,7 @@ export function createClusterBridge(deps: ClusterBridgeDeps): ClusterApi {
       codec.encodeTo(shardLink(to), MSG.GIVE_CLIENT, { entityId: to, clientId, gateId });
       // The client is the other game's now; a disconnect that still reaches us is forwarded after it.
       deps.clientGates.delete(clientId);
-      deps.handoffs.handedOff(clientId, to, Date.now());
+      deps.handoffs.handedOff(clientId, to, deps.clock.now());
     },
     setClientFilterProp(entityId, key, value) {
       const clientId = deps.world().entity(entityId)?.client;

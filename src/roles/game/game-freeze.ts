@@ -1,4 +1,5 @@
 import type { GameWorld } from '../../core/world-api.ts';
+import type { Clock, Scheduler } from '../../tick/clock.ts';
 import { freezeToFile } from '../../hotswap/index.ts';
 import type { Logger } from '../../observability/index.ts';
 import { MSG, type WireCodec } from '../../protocol/index.ts';
@@ -26,7 +27,9 @@ export interface FreezeOutcome {
 }
 
 export interface Freezer {
+  /** From the final tick on: the links may close without the game being lost. */
   readonly frozen: boolean;
+  readonly state: FreezeState;
   start(path: string): Promise<FreezeOutcome>;
   acked(dispatcherId: number): void;
   /**
@@ -39,6 +42,14 @@ export interface Freezer {
 
 /** Shorter than the CLI's wait (20 s), so the CLI sees the outcome. */
 const ACK_TIMEOUT_MS = 10_000;
+
+/**
+ * Where a freeze is. Each transition is logged, so a stuck swap says where it stopped:
+ * running → awaiting-acks (START_FREEZE sent) → draining (every dispatcher queues; in-flight work
+ * settles) → final-tick (one quiet tick applies what was posted) → writing → frozen. A deadline or a
+ * failure in any step goes back to running, and the dispatchers flush what they queued.
+ */
+export type FreezeState = 'running' | 'awaiting-acks' | 'draining' | 'final-tick' | 'writing' | 'frozen';
 
 /**
  * GoWorld's freeze, made lossless: (1) ask every dispatcher to queue this game's packets and wait for
@@ -54,39 +65,57 @@ export function createFreezer(deps: {
   inflight: Inflight;
   views: ClientViews;
   clientGates: ReadonlyMap<string, number>;
+  clock: Clock;
+  scheduler: Scheduler;
 }): Freezer {
   const { world, codec, log } = deps;
+  let state: FreezeState = 'running';
   let target: { path: string; resolve: (o: FreezeOutcome) => void; reject: (e: Error) => void } | null = null;
   const acks = new Set<number>();
-  let frozen = false;
-  let ackTimer: ReturnType<typeof setTimeout> | undefined;
-  let ackTimedOut = false;
+  let cancelDeadline: () => void = () => undefined;
+  let deadlinePassed = false;
+
+  function enter(next: FreezeState, fields: Record<string, unknown> = {}): void {
+    log.info({ from: state, to: next, ...fields }, `freeze: ${next}`);
+    state = next;
+  }
+
+  const busy = () => deps.inflight.count > 0 || world.pendingDeferred > 0 || world.pendingPosted > 0;
 
   /**
    * A failed freeze must not strand the game: a restore hello on the same links makes each dispatcher
    * flush what it queued, in order, and route to this process again.
    */
-  function resume(loop: TickLoop): void {
-    frozen = false;
+  function resume(loop: TickLoop, why: string): void {
+    cancelDeadline();
     target = null;
     acks.clear();
-    ackTimedOut = false;
-    clearTimeout(ackTimer);
+    deadlinePassed = false;
     for (const link of deps.links()) {
       if (!link) continue;
       codec.encodeTo(link, MSG.SET_GAME_ID, { gameId: world.gameId, isRestore: true, banBootEntity: false, entityIds: [] });
       link.flush();
     }
+    enter('running', { why });
     loop.start();
     log.warn('freeze abandoned: dispatchers flush their queues and the game carries on');
   }
 
+  function fail(loop: TickLoop, error: Error): void {
+    const current = target;
+    resume(loop, error.message);
+    current?.reject(error);
+  }
+
   return {
     get frozen() {
-      return frozen;
+      return state === 'final-tick' || state === 'writing' || state === 'frozen';
+    },
+    get state() {
+      return state;
     },
     start(path) {
-      if (target) return Promise.reject(new Error('a freeze is already in progress'));
+      if (state !== 'running') return Promise.reject(new Error(`a freeze is already in progress (${state})`));
       return new Promise<FreezeOutcome>((resolve, reject) => {
         target = { path, resolve, reject };
         for (const link of deps.links()) {
@@ -95,27 +124,27 @@ export function createFreezer(deps: {
           link.flush();
         }
         // Handled between ticks like everything else: the next afterTick resumes and rejects.
-        ackTimer = setTimeout(() => (ackTimedOut = true), ACK_TIMEOUT_MS);
-        log.info({ path }, 'freeze requested: waiting for the dispatchers to queue our packets');
+        cancelDeadline = deps.scheduler.schedule(() => (deadlinePassed = true), ACK_TIMEOUT_MS);
+        enter('awaiting-acks', { path, dispatchers: deps.links().length });
       });
     },
     acked(dispatcherId) {
       acks.add(dispatcherId);
     },
     afterTick(loop) {
-      if (!target || frozen) return;
-      if (ackTimedOut) {
-        const current = target;
+      if (state !== 'awaiting-acks' && state !== 'draining') return;
+      if (deadlinePassed) {
         const got = acks.size;
-        resume(loop);
-        current.reject(new Error(`freeze not done within ${ACK_TIMEOUT_MS} ms (${got} of ${deps.links().length} dispatchers acknowledged; in flight: ${deps.inflight.count})`));
-        return;
+        return fail(loop, new Error(`freeze not done within ${ACK_TIMEOUT_MS} ms (${state}: ${got} of ${deps.links().length} dispatchers acknowledged; in flight: ${deps.inflight.count})`));
       }
-      if (acks.size < deps.links().length) return;
-      if (deps.inflight.count > 0 || world.pendingDeferred > 0 || world.pendingPosted > 0) return;
+      if (state === 'awaiting-acks') {
+        if (acks.size < deps.links().length) return;
+        enter('draining', { inflight: deps.inflight.count });
+      }
+      if (busy()) return;
       // Every dispatcher queues and nothing is in flight: one more tick, run at once rather than a period
       // later, applies what was posted and flushes its consequences; then the world is written.
-      frozen = true;
+      enter('final-tick');
       loop.stop();
       setImmediate(() => finalTick(loop));
     },
@@ -124,22 +153,19 @@ export function createFreezer(deps: {
   function finalTick(loop: TickLoop): void {
     if (!target) return;
     loop.tickOnce();
-    if (deps.inflight.count > 0 || world.pendingDeferred > 0 || world.pendingPosted > 0) {
+    if (busy()) {
       // The last tick started new async work or posted callbacks: keep serving until they settle.
-      frozen = false;
+      enter('draining', { inflight: deps.inflight.count });
       loop.start({ immediate: true });
       return;
     }
-    const extra: GameSnapshotExtra = {
-      clientGates: [...deps.clientGates],
-      views: deps.views.dump(),
-      frozenAtMs: Date.now(),
-    };
+    const extra: GameSnapshotExtra = { clientGates: [...deps.clientGates], views: deps.views.dump(), frozenAtMs: deps.clock.now() };
     const current = target;
+    enter('writing', { path: current.path });
     try {
       const result = freezeToFile(world, current.path, extra);
-    // The deadline covers the whole freeze, bounces included; it ends only once the snapshot is written.
-    clearTimeout(ackTimer);
+      // The deadline covers the whole freeze, bounces included; it ends only once the snapshot is written.
+      cancelDeadline();
       const outcome: FreezeOutcome = {
         path: current.path,
         entities: result.entities,
@@ -148,11 +174,10 @@ export function createFreezer(deps: {
         writeMs: result.writeMs,
         tick: world.tick,
       };
-      log.info({ ...outcome }, 'frozen: snapshot written');
+      enter('frozen', { ...outcome });
       current.resolve(outcome);
     } catch (err) {
-      resume(loop);
-      current.reject(err as Error);
+      fail(loop, err as Error);
     }
   }
 }

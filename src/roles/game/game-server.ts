@@ -9,7 +9,8 @@ import type { Logger, Metrics } from '../../observability/index.ts';
 import { MSG, clientErrorCode, entityIdShard, type WireCodec } from '../../protocol/index.ts';
 import type { EntityStorage, KvStore, StoredData } from '../../storage/index.ts';
 import { createTickLoop, type TickLoop, type TickReport } from '../../tick/tick-loop.ts';
-import { connectLink, type Link } from '../../transport/index.ts';
+import type { Link } from '../../transport/index.ts';
+import type { RoleRuntime } from '../shared/runtime.ts';
 import { createClientHandoffs } from './client-handoffs.ts';
 import { createClientViews } from './client-views.ts';
 import { createClusterBridge } from './cluster-bridge.ts';
@@ -37,6 +38,8 @@ export interface GameServerOptions {
   /** Hot swap: restore the world from this snapshot instead of starting empty. */
   restoreFrom?: string;
   onTick?: (report: TickReport) => void;
+  /** Clock, timers and link network (systemRuntime() in a process, a fake one in createTestCluster). */
+  runtime: RoleRuntime;
 }
 
 export interface GameServer {
@@ -60,6 +63,7 @@ export interface GameServer {
  */
 export async function startGameServer(opts: GameServerOptions): Promise<GameServer> {
   const { codec, log, module } = opts;
+  const { clock, scheduler, net } = opts.runtime;
   const ids = createEntityIdGenerator();
   const links: (Link | undefined)[] = opts.dispatchers.map(() => undefined);
   const clientGates = new Map<string, number>();
@@ -80,6 +84,7 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
     dispatchers: () => links,
     clientGates,
     handoffs,
+    clock,
     world: () => world,
   });
 
@@ -162,7 +167,7 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
   });
   // A restored game is past deployment-ready: onGameReady already ran in the process it replaces.
   let deploymentReady = restoredExtra !== null;
-  const freezer = createFreezer({ world, codec, log, links: () => links, inflight, views, clientGates });
+  const freezer = createFreezer({ world, codec, log, links: () => links, inflight, views, clientGates, clock, scheduler });
   const handleFrame = createInbound({
     world,
     codec,
@@ -171,6 +176,7 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
     inflight,
     clientGates,
     handoffs,
+    clock,
     forwardDisconnect(entityId, clientId) {
       const link = linkFor(entityId);
       if (link) codec.encodeTo(link, MSG.NOTIFY_CLIENT_DISCONNECTED, { entityId, clientId });
@@ -208,6 +214,8 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
   const loop = createTickLoop({
     world,
     hz: opts.tickHz,
+    clock,
+    scheduler,
     inbound() {
       const frames = inboundQueue.splice(0);
       opts.metrics?.messagesIn('internal', frames.length);
@@ -226,7 +234,7 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
       if (w.tick % saveEveryTicks === 0) w.drainSaveDirty((e, attrs) => save(e, undefined, attrs));
       if (w.tick % loadEveryTicks === 0) {
         reportLoad();
-        handoffs.sweep(Date.now(), 60_000);
+        handoffs.sweep(clock.now(), 60_000);
       }
       for (const link of links) link?.flush();
     },
@@ -240,7 +248,7 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
       }
       if (!ticked) {
         ticked = true;
-        resolveFirstTick({ pauseMs: restoredExtra ? Date.now() - restoredExtra.frozenAtMs : null });
+        resolveFirstTick({ pauseMs: restoredExtra ? clock.now() - restoredExtra.frozenAtMs : null });
       }
       // The freeze happens between ticks, once the dispatchers queue and nothing is in flight.
       freezer.afterTick(loop);
@@ -261,7 +269,7 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
 
   await Promise.all(
     opts.dispatchers.map(async (d, i) => {
-      const link = await connectLink({
+      const link = await net.connect({
         host: d.host,
         port: d.port,
         onFrame(type, body) {

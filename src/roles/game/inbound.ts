@@ -13,6 +13,7 @@ import {
   type WireCodec,
 } from '../../protocol/index.ts';
 import type { EntityStorage } from '../../storage/index.ts';
+import type { Clock } from '../../tick/clock.ts';
 import type { ClientHandoffs } from './client-handoffs.ts';
 import type { Inflight } from './inflight.ts';
 
@@ -32,6 +33,7 @@ export interface InboundDeps {
   /** Client id → gate id, for every client bound to an entity on this game. */
   clientGates: Map<string, number>;
   handoffs: ClientHandoffs;
+  clock: Clock;
   /** Sends a frame keyed by `entityId` through that entity's dispatcher. */
   forwardDisconnect(entityId: string, clientId: string): void;
   /**
@@ -102,7 +104,7 @@ export function createInbound(deps: InboundDeps): (frame: InboundFrame) => void 
           const to = deps.handoffs.takeHandOff(m.clientId);
           if (to !== undefined) deps.forwardDisconnect(to, m.clientId);
           // Bound here later (a boot entity still being created, a hand-off still held): unbind then.
-          else if (deps.clientGates.has(m.clientId)) deps.handoffs.markGone(m.clientId, Date.now());
+          else if (deps.clientGates.has(m.clientId)) deps.handoffs.markGone(m.clientId, deps.clock.now());
         }
         deps.clientGates.delete(m.clientId);
         return;
@@ -113,7 +115,7 @@ export function createInbound(deps: InboundDeps): (frame: InboundFrame) => void 
           if (gateId !== m.gateId) continue;
           const owner = world.entityOfClient(clientId);
           if (owner) world.setClient(owner.id, null);
-          else deps.handoffs.markGone(clientId, Date.now());
+          else deps.handoffs.markGone(clientId, deps.clock.now());
           deps.clientGates.delete(clientId);
         }
         return;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createGridAoi, loadNativeGridAoi } from '../../aoi/index.ts';
 import { openEntityStorage, openKvStore } from '../../storage/index.ts';
 import { roleContext } from '../shared/role-context.ts';
+import { systemRuntime } from '../shared/runtime.ts';
 import { EXIT_FROZEN, notifyReady, onShutdown, runMain } from '../shared/role-process.ts';
 import { loadGameModule } from './game-module.ts';
 import { startGameServer } from './game-server.ts';
@@ -56,6 +57,7 @@ runMain(async () => {
     aoiFactory: nativeAoi ?? createGridAoi,
     metrics,
     restoreFrom: args.restore ? snapshot : undefined,
+    runtime: systemRuntime(),
     onFatal: (reason) => {
       // Without a dispatcher nothing reaches this game; save what it holds and exit so it is noticed.
       const saveAll = game ? game.stop() : Promise.resolve();

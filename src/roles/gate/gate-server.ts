@@ -11,8 +11,9 @@ import {
   type ArgLimits,
   type WireCodec,
 } from '../../protocol/index.ts';
+import { every } from '../../tick/clock.ts';
+import type { RoleRuntime } from '../shared/runtime.ts';
 import {
-  connectLink,
   type ClientConnection,
   type ClientServer,
   type ClientTransport,
@@ -47,7 +48,8 @@ export interface GateServerOptions {
   limits: GateEdgeLimits;
   staticDir?: string;
   metrics?: Metrics;
-  now?: () => number;
+  /** Clock, timers and link network (systemRuntime() in a process, a fake one in createTestCluster). */
+  runtime: RoleRuntime;
 }
 
 export interface GateServer {
@@ -64,7 +66,8 @@ export interface GateServer {
  */
 export async function startGateServer(opts: GateServerOptions): Promise<GateServer> {
   const { codec, log, limits } = opts;
-  const now = opts.now ?? Date.now;
+  const { clock, scheduler, net } = opts.runtime;
+  const now = () => clock.now();
   const byConnection = new Map<ClientConnection, ClientProxy>();
   const byClientId = new Map<string, ClientProxy>();
   const links: Link[] = [];
@@ -231,7 +234,7 @@ export async function startGateServer(opts: GateServerOptions): Promise<GateServ
   });
 
   /** Heartbeat and handshake deadlines, and forgetting idle addresses. */
-  const deadlines = setInterval(() => {
+  const cancelDeadlines = every(scheduler, Math.max(100, Math.min(1000, Math.min(limits.heartbeatTimeoutMs, limits.handshakeTimeoutMs) / 4)), () => {
     const t = now();
     for (const proxy of byConnection.values()) {
       if (proxy.phase === 'hello' && t - proxy.openedAt > limits.handshakeTimeoutMs) {
@@ -241,7 +244,7 @@ export async function startGateServer(opts: GateServerOptions): Promise<GateServ
       }
     }
     admission.sweep(t);
-  }, Math.max(100, Math.min(1000, Math.min(limits.heartbeatTimeoutMs, limits.handshakeTimeoutMs) / 4)));
+  });
 
   async function connectDispatchers(): Promise<void> {
     let deploymentReady: () => void = () => {};
@@ -249,7 +252,7 @@ export async function startGateServer(opts: GateServerOptions): Promise<GateServ
     await Promise.all(
       opts.dispatchers.map(async (d, i) => {
         positionBatches[i] = [];
-        const link = await connectLink({
+        const link = await net.connect({
           host: d.host,
           port: d.port,
           onFrame(type, body) {
@@ -277,7 +280,7 @@ export async function startGateServer(opts: GateServerOptions): Promise<GateServ
   async function stop(): Promise<void> {
     if (stopping) return;
     stopping = true;
-    clearInterval(deadlines);
+    cancelDeadlines();
     await server.stop();
     flush();
     for (const link of links) link.close();

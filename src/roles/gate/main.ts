@@ -1,6 +1,7 @@
 import { createEntityIdGenerator } from '../../core/entity-id.ts';
 import { selectClientTransport } from '../../transport/index.ts';
 import { roleContext } from '../shared/role-context.ts';
+import { systemRuntime } from '../shared/runtime.ts';
 import { notifyReady, onShutdown, runMain } from '../shared/role-process.ts';
 import { startGateServer } from './gate-server.ts';
 
@@ -21,6 +22,7 @@ runMain(async () => {
     ids: createEntityIdGenerator(),
     limits: { ...self, maxDepth: self.maxArgDepth, maxElements: self.maxArgElements },
     staticDir: self.staticDir,
+    runtime: systemRuntime(),
     metrics,
   });
   onShutdown(args.foreground, async (reason) => {
