@@ -1,50 +1,25 @@
-import type { Logger, Metrics } from '../../observability/index.ts';
+import { createLogThrottle } from '../../observability/index.ts';
 import { TsworldError } from '../../core/errors.ts';
 import {
-  CLIENT_ERROR_CODES,
   MSG,
   PROTOCOL_VERSION,
   messageSpec,
   readEntityKey,
   readGameKey,
   readGateKey,
-  type WireCodec,
 } from '../../protocol/index.ts';
-import { readId } from '../../protocol/routing-key.ts';
 import { type Link, type LinkServer, listenLinks } from '../../transport/index.ts';
-import { createEntityDirectory, type DirectoryEntry } from './directory.ts';
+import { refuseClientCall } from './client-refusal.ts';
+import { createEntityDirectory, type DirectoryEntry, type HeldFrame, type HoldRefusal, UNPLACED } from './directory.ts';
+import { type Dispatcher, type DispatcherOptions, logIntervalOf, pendingLimitsOf, unplacedTimeoutOf } from './dispatcher-options.ts';
+import { createFrameGuard, peerAddress } from './frame-guard.ts';
+import { parseHello } from './hello.ts';
+import { checkPeerFrame } from './peer-rules.ts';
 import { createPeerTable, type GamePeer } from './peers.ts';
+import { startPendingSweep } from './pending-sweep.ts';
 import { splitClientPositions } from './split-positions.ts';
 
-/** Directory game id of an entity that frames were sent to before any game announced it. */
-const UNPLACED = -1;
-
-export interface DispatcherOptions {
-  id: number;
-  host: string;
-  port: number;
-  /** Deployment-ready is announced once this many games and gates have said hello. */
-  expectedGames: number;
-  expectedGates: number;
-  codec: WireCodec;
-  log: Logger;
-  /** Bounds of a frozen game's queue (hot swap): past either, the game is declared down. */
-  freezeQueueMaxFrames: number;
-  freezeQueueMaxMs: number;
-  /** Frames held per entity while it is created, loaded or migrating. */
-  maxHeldPerEntity: number;
-  /** How long an entity may stay pending (created/loaded but not confirmed) before its frames are dropped. */
-  pendingTimeoutMs: number;
-  metrics?: Metrics;
-  now?: () => number;
-}
-
-export interface Dispatcher {
-  readonly host: string;
-  readonly port: number;
-  readonly stats: { readonly entities: number; readonly games: number; readonly gates: number };
-  close(): Promise<void>;
-}
+export type { Dispatcher, DispatcherOptions } from './dispatcher-options.ts';
 
 /**
  * The dispatcher routes, and only routes: frames are forwarded by message-type range and routing key,
@@ -54,8 +29,10 @@ export interface Dispatcher {
 export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatcher> {
   const { codec, log } = opts;
   const now = opts.now ?? Date.now;
-  const directory = createEntityDirectory();
+  const directory = createEntityDirectory(pendingLimitsOf(opts));
   const peers = createPeerTable({ now, random: Math.random });
+  // Whatever a peer (or a client through a game) can cause at will is logged through this.
+  const throttle = createLogThrottle({ log, now, intervalMs: logIntervalOf(opts) });
   let deploymentReady = false;
   let flushScheduled = false;
   const dirty = new Set<Link>();
@@ -76,10 +53,15 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     dirty.clear();
   }
 
+  const gateLink = (gateId: number): Link | undefined => {
+    const gate = peers.gate(gateId);
+    return gate ? out(gate.link) : undefined;
+  };
+
   function forwardToGame(gameId: number, type: number, body: Uint8Array): void {
     const game = peers.game(gameId);
     if (!game) {
-      log.warn({ gameId, msg: messageSpec(type)?.name }, 'dropped a frame for a game that is not connected');
+      throttle.log('warn', 'no-game', { gameId, msg: messageSpec(type)?.name }, 'dropped a frame for a game that is not connected');
       return;
     }
     if (game.frozen) {
@@ -91,51 +73,48 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     out(game.link!).send(type, body);
   }
 
-  function routeToEntity(entityId: string, type: number, body: Uint8Array, from: Link): void {
+  function routeToEntity(entityId: string, type: number, body: Uint8Array, sender: GamePeer | undefined): void {
     const entry = directory.get(entityId);
     if (!entry) {
-      if (type === MSG.CALL_FROM_CLIENT.id) return refuseClientCall(entityId, body, from);
+      if (type === MSG.CALL_FROM_CLIENT.id) return refuseClientCall(codec, gateLink, entityId, body);
       if (type === MSG.NOTIFY_CLIENT_DISCONNECTED.id) {
         // Its entity is gone (destroyed, or it handed the client to another game): every game checks
         // whether it holds the client, and the giving game forwards it behind the hand-off.
         return broadcastGames(type, body);
       }
-      if (peers.gameOfLink(from)) {
-        // A game may call an entity it has just asked to create (the create notice follows at the
-        // commit phase): hold the frames until the entity shows up, bounded by the pending timeout.
-        const pending = directory.expect(entityId, UNPLACED, now());
-        directory.hold(pending, type, body, opts.maxHeldPerEntity);
-        return;
-      }
-      log.warn({ entityId, msg: messageSpec(type)?.name }, 'dropped a frame for an unknown entity');
+      // A gate sends no other entity-keyed frame (peer-rules).
+      if (!sender) return;
+      // A game may call an entity it has just created, whose create notice follows at the commit phase:
+      // held until it shows up, within the pending bounds, as game code may pass on an id a client chose.
+      const refused = directory.holdUnplaced(entityId, sender.id, type, body, now(), opts.maxHeldPerEntity);
+      if (refused) refuse(refused, entityId, type, body);
       return;
     }
     if (entry.state !== 'ready') {
-      if (!directory.hold(entry, type, body, opts.maxHeldPerEntity)) {
-        log.error({ entityId, held: opts.maxHeldPerEntity }, 'entity queue full; dropping frame');
-      }
+      const refused = directory.hold(entry, type, body, opts.maxHeldPerEntity);
+      if (refused) refuse(refused, entityId, type, body);
       return;
     }
     forwardToGame(entry.gameId, type, body);
   }
 
-  function release(entityId: string, entry: DirectoryEntry | undefined, held: ReturnType<typeof directory.ready>): void {
+  function refuse(limit: HoldRefusal, entityId: string, type: number, body: Uint8Array): void {
+    opts.metrics?.refused(limit);
+    throttle.log('warn', `refused:${limit}`, { limit, entityId, msg: messageSpec(type)?.name }, 'frame refused at a dispatcher limit; dropped');
+    if (type === MSG.CALL_FROM_CLIENT.id) refuseClientCall(codec, gateLink, entityId, body);
+  }
+
+  /** Frames that will never be delivered: a client waiting on its call is told so. */
+  function dropHeld(entityId: string, frames: readonly HeldFrame[]): void {
+    for (const frame of frames) {
+      if (frame.type === MSG.CALL_FROM_CLIENT.id) refuseClientCall(codec, gateLink, entityId, frame.body);
+    }
+  }
+
+  function release(entityId: string, entry: DirectoryEntry | undefined, held: HeldFrame[]): void {
     if (!entry) return;
     for (const frame of held) forwardToGame(entry.gameId, frame.type, frame.body);
     if (held.length > 0) log.debug({ entityId, frames: held.length }, 'released held frames');
-  }
-
-  /** A client called an entity that exists nowhere: its gate (the sender) relays the answer. */
-  function refuseClientCall(entityId: string, body: Uint8Array, from: Link): void {
-    const gate = peers.gateOfLink(from);
-    if (!gate) return;
-    const clientId = readId(body, 16);
-    codec.encodeTo(out(from), MSG.ERROR, {
-      gateId: gate.id,
-      clientId,
-      code: CLIENT_ERROR_CODES.UNKNOWN_ENTITY,
-      message: `no entity ${entityId}`,
-    });
   }
 
   function broadcastGames(type: number, body: Uint8Array, exceptGameId = -1): void {
@@ -163,31 +142,35 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     log.error({ gameId: game.id, why, entities: lost.length }, 'game declared down: its entities are unreachable until it restarts');
   }
 
-  function handshake(link: Link, type: number, body: Uint8Array): void {
-    if (type === MSG.SET_GAME_ID.id) {
-      const msg = codec.decode(MSG.SET_GAME_ID, body);
-      if (msg instanceof TsworldError) throw msg;
+  /** The first frame of a link. Returns why it is not a hello, and the link is closed. */
+  function handshake(link: Link, type: number, body: Uint8Array): string | void {
+    const parsed = parseHello(codec, type, body);
+    if (typeof parsed === 'string') return parsed;
+    if (parsed.kind === 'game') {
+      const msg = parsed.hello;
       const { game, flushed } = peers.attachGame(msg.gameId, link, msg.isRestore);
       for (const id of msg.entityIds) release(id, directory.get(id), directory.ready(id, game.id));
       log.info({ gameId: game.id, restore: msg.isRestore, entities: msg.entityIds.length }, 'game connected');
       ack(link);
       for (const frame of flushed) out(link).send(frame.type, frame.body);
       if (flushed.length > 0) log.info({ gameId: game.id, frames: flushed.length }, 'flushed frozen queue in order');
-      if (deploymentReady) out(link).send(MSG.DEPLOYMENT_READY.id, codec.encode(MSG.DEPLOYMENT_READY, {}));
-      checkDeploymentReady();
-      return;
-    }
-    if (type === MSG.SET_GATE_ID.id) {
-      const msg = codec.decode(MSG.SET_GATE_ID, body);
-      if (msg instanceof TsworldError) throw msg;
-      peers.attachGate(msg.gateId, link);
-      log.info({ gateId: msg.gateId }, 'gate connected');
+    } else {
+      peers.attachGate(parsed.hello.gateId, link);
+      log.info({ gateId: parsed.hello.gateId }, 'gate connected');
       ack(link);
-      if (deploymentReady) out(link).send(MSG.DEPLOYMENT_READY.id, codec.encode(MSG.DEPLOYMENT_READY, {}));
-      checkDeploymentReady();
-      return;
     }
-    throw new TsworldError('PROTOCOL_VIOLATION', `expected SET_GAME_ID or SET_GATE_ID first, got type ${type}`);
+    if (deploymentReady) out(link).send(MSG.DEPLOYMENT_READY.id, codec.encode(MSG.DEPLOYMENT_READY, {}));
+    checkDeploymentReady();
+  }
+
+  /** A game whose freeze was abandoned says hello again on its link, so that its queue is flushed. */
+  function resumeHello(link: Link, body: Uint8Array, game: GamePeer): string | void {
+    const parsed = parseHello(codec, MSG.SET_GAME_ID.id, body);
+    if (typeof parsed === 'string') return parsed;
+    if (parsed.kind !== 'game' || !parsed.hello.isRestore || parsed.hello.gameId !== game.id) {
+      return `SET_GAME_ID after the handshake that is not a restore of game ${game.id}`;
+    }
+    return handshake(link, MSG.SET_GAME_ID.id, body);
   }
 
   function ack(link: Link): void {
@@ -195,9 +178,10 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
   }
 
   /** Frames the dispatcher itself acts on. Anything else is routed by its table entry. */
-  function handleOwn(link: Link, type: number, body: Uint8Array): void {
-    const fromGame = peers.gameOfLink(link);
+  function handleOwn(link: Link, type: number, body: Uint8Array, fromGame: GamePeer | undefined): string | void {
     switch (type) {
+      case MSG.SET_GAME_ID.id:
+        return resumeHello(link, body, requireGame(fromGame, type));
       case MSG.NOTIFY_CREATE_ENTITY.id: {
         const id = readEntityKey(body);
         release(id, directory.get(id), directory.ready(id, requireGame(fromGame, type).id));
@@ -217,7 +201,10 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
         // A destroy from a game that no longer owns the entity (it migrated away) must not unroute it.
         if (!entry || entry.gameId !== requireGame(fromGame, type).id || entry.state === 'migrating') return;
         if (entry.state === 'saving' && entry.reloadType !== null) return reload(id, entry);
-        if (entry.held?.length) log.warn({ entityId: id, frames: entry.held.length }, 'entity destroyed; dropping frames sent to it');
+        if (entry.held?.length) {
+          log.warn({ entityId: id, frames: entry.held.length }, 'entity destroyed; dropping frames sent to it');
+          dropHeld(id, entry.held);
+        }
         directory.remove(id);
         return;
       }
@@ -271,7 +258,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
         return;
       }
       default:
-        log.warn({ msg: messageSpec(type)?.name ?? type }, 'dispatcher message not handled here; dropped');
+        throttle.log('warn', 'unhandled', { msg: messageSpec(type)?.name ?? type }, 'dispatcher message not handled here; dropped');
     }
   }
 
@@ -294,26 +281,27 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     return game;
   }
 
-  function onFrame(type: number, body: Uint8Array, link: Link): void {
-    if (!peers.known(link)) return handshake(link, type, body);
-    const spec = messageSpec(type);
-    if (!spec) throw new TsworldError('PROTOCOL_VIOLATION', `unknown message type ${type}`);
+  /** Routes one frame of a peer that said hello; returns why the peer may not send it. */
+  function route(link: Link, type: number, body: Uint8Array): string | void {
+    const fromGame = peers.gameOfLink(link);
+    const spec = checkPeerFrame(fromGame ? 'game' : 'gate', type, body);
+    if (typeof spec === 'string') return spec;
     opts.metrics?.messagesIn(spec.route);
     switch (spec.target) {
       case 'dispatcher':
-        return handleOwn(link, type, body);
+        return handleOwn(link, type, body, fromGame);
       case 'entity':
-        return routeToEntity(readEntityKey(body), type, body, link);
+        return routeToEntity(readEntityKey(body), type, body, fromGame);
       case 'game':
         return forwardToGame(readGameKey(body), type, body);
       case 'gate': {
         const gate = peers.gate(readGateKey(body));
         if (gate) out(gate.link).send(type, body);
-        else log.warn({ gateId: readGateKey(body), msg: spec.name }, 'dropped a frame for an unknown gate');
+        else throttle.log('warn', 'no-gate', { gateId: readGateKey(body), msg: spec.name }, 'dropped a frame for an unknown gate');
         return;
       }
       case 'allGames':
-        return broadcastGames(type, body, peers.gameOfLink(link)?.id);
+        return broadcastGames(type, body, fromGame?.id);
       case 'allGates':
         return broadcastGates(type, body);
       case 'split': {
@@ -321,21 +309,21 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
           const entry = directory.get(id);
           return entry?.state === 'ready' ? entry.gameId : undefined;
         });
-        if (perGame instanceof TsworldError) throw perGame;
+        if (perGame instanceof TsworldError) return perGame.message;
         for (const [gameId, merged] of perGame) forwardToGame(gameId, MSG.SYNC_POSITIONS_FROM_CLIENTS.id, merged);
         return;
       }
       default:
-        throw new TsworldError('PROTOCOL_VIOLATION', `${spec.name} is not routed by a dispatcher`);
+        return `${spec.name} is not routed by a dispatcher`;
     }
   }
 
   const server: LinkServer = await listenLinks({
     host: opts.host,
     port: opts.port,
-    onFrame,
+    onFrame: createFrameGuard({ peers, throttle, metrics: opts.metrics, handshake, route }),
     onError(error, link) {
-      log.warn({ err: error, peer: `${link.remoteAddress}:${link.remotePort}` }, 'link error');
+      throttle.log('warn', `link-error:${error.code}`, { err: error, peer: peerAddress(link) }, 'link error');
     },
     onClose(link) {
       const game = peers.gameOfLink(link);
@@ -367,25 +355,34 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
 
   const gauges = setInterval(() => opts.metrics?.setEntities(directory.size), 1000);
   gauges.unref();
-  const sweep = setInterval(() => {
-    const cutoff = now() - opts.pendingTimeoutMs;
-    for (const [id, entry] of directory.entries()) {
-      if ((entry.state === 'pending' || entry.state === 'saving') && entry.since < cutoff) {
-        log.error({ entityId: id, held: entry.held?.length ?? 0 }, 'entity never became ready; dropping it');
-        directory.remove(id);
-      }
-    }
-  }, Math.max(1000, opts.pendingTimeoutMs / 4));
-  sweep.unref();
+  const sweep = startPendingSweep({
+    directory,
+    log,
+    now,
+    pendingTimeoutMs: opts.pendingTimeoutMs,
+    unplacedTimeoutMs: unplacedTimeoutOf(opts),
+    logIntervalMs: logIntervalOf(opts),
+    onDropped(kind, dropped) {
+      const frames = dropped.entry.held ?? [];
+      if (frames.length > 0) opts.metrics?.refused(`${kind}-timeout`, frames.length);
+      dropHeld(dropped.entityId, frames);
+    },
+  });
 
   return {
     host: server.host,
     port: server.port,
     get stats() {
-      return { entities: directory.size, games: peers.liveGameCount(), gates: peers.gateCount() };
+      return {
+        entities: directory.size,
+        games: peers.liveGameCount(),
+        gates: peers.gateCount(),
+        unplaced: directory.unplaced.entries,
+        unplacedFrames: directory.unplaced.frames,
+      };
     },
     async close() {
-      clearInterval(sweep);
+      sweep.stop();
       clearInterval(gauges);
       peers.close();
       flushAll();

@@ -14,8 +14,15 @@ runMain(async () => {
     log,
     freezeQueueMaxFrames: config.hotswap.freezeQueueMaxPackets,
     freezeQueueMaxMs: config.hotswap.freezeQueueMaxMs,
-    maxHeldPerEntity: 10_000,
-    pendingTimeoutMs: 60_000,
+    maxHeldPerEntity: self.maxHeldPerEntity,
+    pendingTimeoutMs: self.pendingTimeoutMs,
+    unplacedTimeoutMs: self.unplacedTimeoutMs,
+    pendingLimits: {
+      maxPerSender: self.maxPendingPerSender,
+      maxTotal: self.maxPendingTotal,
+      maxHeldFrames: self.maxPendingHeldFrames,
+      maxHeldBytes: self.maxPendingHeldBytes,
+    },
     metrics,
   });
   onShutdown(args.foreground, async (reason) => {

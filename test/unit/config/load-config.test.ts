@@ -43,7 +43,7 @@ describe('loadConfig', () => {
     expect(config.configPath).toBe(file);
     expect(config.baseDir).toBe(dir);
     expect(config.entry).toBe(join(dir, 'game', 'main.ts'));
-    expect(config.dispatchers).toEqual([{ id: 1, host: '127.0.0.1', port: 13001, logLevel: 'info' }]);
+    expect(config.dispatchers).toEqual([{ id: 1, host: '127.0.0.1', port: 13001, ...DEFAULTS.dispatcher, logLevel: 'info' }]);
     expect(config.games).toEqual([{ id: 1, ...DEFAULTS.game, logLevel: 'info' }]);
     expect(config.gates).toEqual([{ id: 1, host: '127.0.0.1', port: 14001, ...DEFAULTS.gate, maxBytesPerSecond: 4 * DEFAULTS.gate.maxPayload, logLevel: 'info' }]);
     expect(config.storage).toEqual({ kind: 'lmdb', path: join(dir, 'data') });
@@ -76,6 +76,22 @@ describe('loadConfig', () => {
     expect(config.kv).toEqual({ kind: 'memory' });
     expect(config.hotswap.snapshotDir).toBe('/var/tsworld/snap');
     expect(config.dispatchers[0]!.logLevel).toBe('warn');
+  });
+
+  it('layers dispatcher limits: built-in defaults, then dispatcherDefaults, then per-entry values', () => {
+    const config = validateConfig(
+      {
+        ...minimal(),
+        dispatcherDefaults: { unplacedTimeoutMs: 2000, maxPendingPerSender: 100 },
+        dispatchers: [{ id: 1, port: 13001 }, { id: 2, port: 13002, maxPendingPerSender: 7 }],
+      },
+      { baseDir: dir },
+    );
+    expect(config.dispatchers[0]).toMatchObject({ unplacedTimeoutMs: 2000, maxPendingPerSender: 100, pendingTimeoutMs: 60_000 });
+    expect(config.dispatchers[1]).toMatchObject({ unplacedTimeoutMs: 2000, maxPendingPerSender: 7 });
+    expect(problemsOf({ ...minimal(), dispatcherDefaults: { maxPendingTotal: 0 } })).toEqual([
+      'dispatcherDefaults.maxPendingTotal: expected integer 1..10000000, got 0',
+    ]);
   });
 
   it('names every bad value with its full path, all at once', () => {

@@ -1,0 +1,296 @@
+import { connect as netConnect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMetrics } from '../../../../src/observability/index.ts';
+import type { Metrics } from '../../../../src/observability/index.ts';
+import { CLIENT_ERROR_CODES, MSG, createPackr, createWireCodec } from '../../../../src/protocol/index.ts';
+import { type Dispatcher, startDispatcher } from '../../../../src/roles/dispatcher/dispatcher.ts';
+import { mulberry32 } from '../../../../src/testing/prng.ts';
+import { connectLink } from '../../../../src/transport/link-net.ts';
+import type { Link } from '../../../../src/transport/link.ts';
+import { type CapturedLine, createCaptureLog } from '../../../support/capture-log.ts';
+
+/**
+ * The dispatcher over real TCP links, with fake games and a fake gate in this process: garbage on an
+ * internal link closes it, and a flood of calls to made-up ids stays within the pending bounds while
+ * everything else keeps being routed. Waits are on frames and closes, with generous deadlines; nothing
+ * asserts on timing.
+ */
+const codec = createWireCodec({ packr: createPackr() });
+const DEADLINE_MS = 15_000;
+const PER_SENDER = 50;
+const TOTAL = 80;
+const TARGET = 'Target0000000001';
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+interface Frame {
+  type: number;
+  body: Uint8Array;
+}
+
+interface Peer {
+  readonly link: Link;
+  readonly frames: Frame[];
+  readonly closed: Promise<void>;
+  /** Resolves once a frame satisfying `match` has arrived (or had already). */
+  waitFor(what: string, match: (f: Frame) => boolean): Promise<Frame>;
+}
+
+async function connectPeer(port: number): Promise<Peer> {
+  const frames: Frame[] = [];
+  const waiters: Array<{ match: (f: Frame) => boolean; resolve(f: Frame): void }> = [];
+  let onClosed!: () => void;
+  const closed = new Promise<void>((resolve) => (onClosed = resolve));
+  const link = await connectLink({
+    host: '127.0.0.1',
+    port,
+    onFrame(type, body) {
+      const frame = { type, body: body.slice() };
+      frames.push(frame);
+      for (let i = waiters.length - 1; i >= 0; i--) {
+        if (waiters[i]!.match(frame)) waiters.splice(i, 1)[0]!.resolve(frame);
+      }
+    },
+    onClose: () => onClosed(),
+  });
+  cleanups.push(() => link.destroy());
+  return {
+    link,
+    frames,
+    closed,
+    waitFor(what, match) {
+      const seen = frames.find(match);
+      if (seen) return Promise.resolve(seen);
+      return deadline(new Promise((resolve) => waiters.push({ match, resolve })), what);
+    },
+  };
+}
+
+function deadline<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), DEADLINE_MS);
+  });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+}
+
+async function hello(peer: Peer, as: { gameId: number } | { gateId: number }): Promise<void> {
+  if ('gameId' in as) {
+    codec.encodeTo(peer.link, MSG.SET_GAME_ID, { gameId: as.gameId, isRestore: false, banBootEntity: false, entityIds: [] });
+  } else {
+    codec.encodeTo(peer.link, MSG.SET_GATE_ID, { gateId: as.gateId });
+  }
+  peer.link.flush();
+  await peer.waitFor('HANDSHAKE_ACK', (f) => f.type === MSG.HANDSHAKE_ACK.id);
+}
+
+async function start(): Promise<{ dispatcher: Dispatcher; metrics: Metrics; lines: CapturedLine[] }> {
+  const log = createCaptureLog();
+  const metrics = createMetrics({ role: 'dispatcher', id: 1, processMetrics: false });
+  const dispatcher = await startDispatcher({
+    id: 1,
+    host: '127.0.0.1',
+    port: 0,
+    expectedGames: 2,
+    expectedGates: 1,
+    codec,
+    log,
+    freezeQueueMaxFrames: 1000,
+    freezeQueueMaxMs: 10_000,
+    maxHeldPerEntity: 100,
+    pendingTimeoutMs: 60_000,
+    // Long enough that nothing in the flood expires before the counts are read on a slow machine.
+    unplacedTimeoutMs: 30_000,
+    pendingLimits: { maxPerSender: PER_SENDER, maxTotal: TOTAL },
+    metrics,
+  });
+  cleanups.push(() => dispatcher.close());
+  return { dispatcher, metrics, lines: log.lines };
+}
+
+async function refusedCount(metrics: Metrics, limit: string): Promise<number> {
+  const match = new RegExp(`^tsworld_refused_total\\{[^}]*limit="${limit}"[^}]*\\} (\\d+)$`, 'm').exec(await metrics.text());
+  return match ? Number(match[1]) : 0;
+}
+
+const violations = (lines: CapturedLine[]) => lines.filter((l) => l.message.startsWith('protocol violation'));
+
+describe('dispatcher over TCP: internal links', () => {
+  it('closes a link whose first frame is not a hello, and logs its address', async () => {
+    const { dispatcher, lines } = await start();
+    const early = await connectPeer(dispatcher.port);
+    codec.encodeTo(early.link, MSG.CALL_ENTITY_METHOD, { entityId: TARGET, method: 'hit', args: [] });
+    early.link.flush();
+    await deadline(early.closed, 'the early link to close');
+    expect(violations(lines)).toHaveLength(1);
+    expect(violations(lines)[0]!.fields).toMatchObject({
+      kind: 'unknown',
+      reason: 'expected SET_GAME_ID or SET_GATE_ID first, got type 10',
+    });
+    expect(violations(lines)[0]!.fields['peer']).toMatch(/^127\.0\.0\.1:\d+$/);
+
+    // A malformed hello and bytes that are no frame at all go the same way.
+    const malformed = await connectPeer(dispatcher.port);
+    malformed.link.send(MSG.SET_GAME_ID.id, Uint8Array.from([0xc1, 0xff, 0x00]));
+    malformed.link.flush();
+    await deadline(malformed.closed, 'the malformed hello to close');
+    const raw = netConnect({ host: '127.0.0.1', port: dispatcher.port });
+    raw.on('error', () => undefined);
+    cleanups.push(() => raw.destroy());
+    const rawClosed = new Promise<void>((resolve) => raw.on('close', () => resolve()));
+    raw.write(Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0x01, 0x00]));
+    await deadline(rawClosed, 'the raw socket to close');
+    expect(dispatcher.stats).toMatchObject({ games: 0, gates: 0 });
+  });
+
+  it('closes a game or gate link that sends what its kind may not, and keeps serving the others', async () => {
+    const { dispatcher, metrics } = await start();
+    const game = await connectPeer(dispatcher.port);
+    await hello(game, { gameId: 1 });
+    const gate = await connectPeer(dispatcher.port);
+    await hello(gate, { gateId: 1 });
+    // A gate does not create entities.
+    codec.encodeTo(gate.link, MSG.NOTIFY_CREATE_ENTITY, { entityId: TARGET, typeName: 'Target' });
+    gate.link.flush();
+    await deadline(gate.closed, 'the gate link to close');
+
+    const rogue = await connectPeer(dispatcher.port);
+    await hello(rogue, { gameId: 2 });
+    rogue.link.send(999, new Uint8Array(4));
+    rogue.link.flush();
+    await deadline(rogue.closed, 'the rogue game link to close');
+    expect(await refusedCount(metrics, 'internal-protocol')).toBe(2);
+
+    // Game 1 is untouched: a call to its own entity still comes back.
+    codec.encodeTo(game.link, MSG.NOTIFY_CREATE_ENTITY, { entityId: TARGET, typeName: 'Target' });
+    codec.encodeTo(game.link, MSG.CALL_ENTITY_METHOD, { entityId: TARGET, method: 'still', args: [] });
+    game.link.flush();
+    await game.waitFor('the call to come back', (f) => f.type === MSG.CALL_ENTITY_METHOD.id);
+    expect(dispatcher.stats).toMatchObject({ games: 1, gates: 0 });
+  });
+});
+
+describe('dispatcher over TCP: a second hello', () => {
+  it('resumes a game whose freeze was abandoned, and closes a game that says hello again otherwise', async () => {
+    const { dispatcher } = await start();
+    const frozen = await connectPeer(dispatcher.port);
+    await hello(frozen, { gameId: 1 });
+    const caller = await connectPeer(dispatcher.port);
+    await hello(caller, { gameId: 2 });
+    codec.encodeTo(frozen.link, MSG.NOTIFY_CREATE_ENTITY, { entityId: TARGET, typeName: 'Target' });
+    codec.encodeTo(frozen.link, MSG.START_FREEZE, { gameId: 1 });
+    frozen.link.flush();
+    await frozen.waitFor('FREEZE_ACK', (f) => f.type === MSG.FREEZE_ACK.id);
+    codec.encodeTo(caller.link, MSG.CALL_ENTITY_METHOD, { entityId: TARGET, method: 'queued', args: [] });
+    caller.link.flush();
+    // The freeze is abandoned: the same process says hello again, as a restore, on the same link.
+    codec.encodeTo(frozen.link, MSG.SET_GAME_ID, { gameId: 1, isRestore: true, banBootEntity: false, entityIds: [] });
+    frozen.link.flush();
+    await frozen.waitFor('the queued call', (f) => f.type === MSG.CALL_ENTITY_METHOD.id);
+    expect(dispatcher.stats.games).toBe(2);
+
+    codec.encodeTo(caller.link, MSG.SET_GAME_ID, { gameId: 2, isRestore: false, banBootEntity: false, entityIds: [] });
+    caller.link.flush();
+    await deadline(caller.closed, 'the second plain hello to close the link');
+    expect(frozen.link.closed).toBe(false);
+  });
+});
+
+describe('dispatcher over TCP: calls to made-up ids', () => {
+  it('holds at most the pending bounds, counts the refusals, logs a few lines, and keeps routing', async () => {
+    const { dispatcher, metrics, lines } = await start();
+    const flooder = await connectPeer(dispatcher.port);
+    await hello(flooder, { gameId: 1 });
+    const owner = await connectPeer(dispatcher.port);
+    await hello(owner, { gameId: 2 });
+    const gate = await connectPeer(dispatcher.port);
+    await hello(gate, { gateId: 1 });
+    codec.encodeTo(owner.link, MSG.NOTIFY_CREATE_ENTITY, { entityId: TARGET, typeName: 'Target' });
+    owner.link.flush();
+
+    const rand = mulberry32(7);
+    const madeUp = (): string => `Rand${Math.floor(rand() * 2 ** 48).toString(16).padStart(12, '0')}`;
+    const FLOOD = 2_000;
+    const ids: string[] = [];
+    for (let tick = 0; tick < 10; tick++) {
+      for (let i = 0; i < FLOOD / 10; i++) {
+        const entityId = madeUp();
+        ids.push(entityId);
+        codec.encodeTo(flooder.link, MSG.CALL_ENTITY_METHOD, { entityId, method: 'relayed', args: ['x', i] });
+      }
+      flooder.link.flush();
+    }
+    // Frames of one link are handled in order: once this call arrives, the flood has been handled.
+    codec.encodeTo(flooder.link, MSG.CALL_ENTITY_METHOD, { entityId: TARGET, method: 'probe', args: [1] });
+    flooder.link.flush();
+    await owner.waitFor('the probe after the flood', (f) => f.type === MSG.CALL_ENTITY_METHOD.id);
+
+    expect(dispatcher.stats.unplaced).toBe(PER_SENDER);
+    expect(await refusedCount(metrics, 'pending-per-sender')).toBe(FLOOD - PER_SENDER);
+    const refusalLines = lines.filter((l) => l.message.startsWith('frame refused'));
+    expect(refusalLines.length).toBeGreaterThanOrEqual(1);
+    // One line per limit per 5 s: a slow machine may see a second window, never one line per frame.
+    expect(refusalLines.length).toBeLessThanOrEqual(3);
+
+    // The second game meets the shared bound rather than its own.
+    for (let i = 0; i < 100; i++) codec.encodeTo(owner.link, MSG.CALL_ENTITY_METHOD, { entityId: madeUp(), method: 'm', args: [] });
+    codec.encodeTo(owner.link, MSG.CALL_ENTITY_METHOD, { entityId: TARGET, method: 'probe', args: [2] });
+    owner.link.flush();
+    await owner.waitFor('the second probe', (f) => f.type === MSG.CALL_ENTITY_METHOD.id && f.body.at(-1) === 2);
+    expect(dispatcher.stats.unplaced).toBe(TOTAL);
+    expect(await refusedCount(metrics, 'pending-total')).toBe(100 - (TOTAL - PER_SENDER));
+
+    // A held id that shows up gets its frame; a client calling an id nobody has is told at once.
+    codec.encodeTo(owner.link, MSG.NOTIFY_CREATE_ENTITY, { entityId: ids[0]!, typeName: 'Late' });
+    owner.link.flush();
+    await owner.waitFor('the held call to the late entity', (f) => f.type === MSG.CALL_ENTITY_METHOD.id && f.body.subarray(0, 16).every((b, i) => b === ids[0]!.charCodeAt(i)));
+    expect(dispatcher.stats.unplaced).toBe(TOTAL - 1);
+    codec.encodeTo(gate.link, MSG.CALL_FROM_CLIENT, { entityId: madeUp(), gateId: 1, clientId: 'Client0000000001', method: 'm', args: [] });
+    gate.link.flush();
+    const error = await gate.waitFor('ERROR for the client', (f) => f.type === MSG.ERROR.id);
+    expect(codec.decode(MSG.ERROR, error.body)).toMatchObject({ gateId: 1, clientId: 'Client0000000001', code: CLIENT_ERROR_CODES.UNKNOWN_ENTITY });
+    expect(violations(lines)).toHaveLength(0);
+  });
+
+  it('answers a client whose call was held for an id that never appears, when it expires', async () => {
+    const log = createCaptureLog();
+    const dispatcher = await startDispatcher({
+      id: 1, host: '127.0.0.1', port: 0, expectedGames: 1, expectedGates: 1, codec, log,
+      freezeQueueMaxFrames: 1000, freezeQueueMaxMs: 10_000, maxHeldPerEntity: 100, pendingTimeoutMs: 60_000,
+      unplacedTimeoutMs: 200,
+    });
+    cleanups.push(() => dispatcher.close());
+    const game = await connectPeer(dispatcher.port);
+    await hello(game, { gameId: 1 });
+    const gate = await connectPeer(dispatcher.port);
+    await hello(gate, { gateId: 1 });
+    const ghost = 'Ghost00000000001';
+    codec.encodeTo(game.link, MSG.CALL_ENTITY_METHOD, { entityId: ghost, method: 'relayed', args: [] });
+    game.link.flush();
+    // The game's frame reaches the dispatcher before the client's (a different link): wait until held.
+    await waitUntil(() => dispatcher.stats.unplaced === 1);
+    codec.encodeTo(gate.link, MSG.CALL_FROM_CLIENT, { entityId: ghost, gateId: 1, clientId: 'Client0000000002', method: 'm', args: [] });
+    gate.link.flush();
+    const error = await gate.waitFor('ERROR after the timeout', (f) => f.type === MSG.ERROR.id);
+    expect(codec.decode(MSG.ERROR, error.body)).toMatchObject({ clientId: 'Client0000000002', code: CLIENT_ERROR_CODES.UNKNOWN_ENTITY });
+    expect(dispatcher.stats.unplaced).toBe(0);
+    const summary = log.lines.filter((l) => l.message.startsWith('frames for entity ids no game announced'));
+    expect(summary).toHaveLength(1);
+    expect(summary[0]!.fields).toMatchObject({ entities: 1, sample: [ghost] });
+  });
+});
+
+/** Resolves once `ready()` holds, checked every few ms (test-side only; the dispatcher has no hook). */
+function waitUntil(ready: () => boolean): Promise<void> {
+  const giveUpAt = Date.now() + DEADLINE_MS;
+  return new Promise((resolve, reject) => {
+    const check = (): void => {
+      if (ready()) resolve();
+      else if (Date.now() > giveUpAt) reject(new Error('condition never held'));
+      else setTimeout(check, 5);
+    };
+    check();
+  });
+}
