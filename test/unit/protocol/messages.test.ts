@@ -14,7 +14,16 @@ describe('message table', () => {
 
   it('looks every type up by id, and nothing else', () => {
     for (const spec of all) expect(messageSpec(spec.id)).toBe(spec);
-    for (const id of [0, 999, 1499, 2003, 2500, 65535, -1]) expect(messageSpec(id)).toBeUndefined();
+    // The first free id after each range's last message, the range ends, and ids outside every range.
+    const used = new Set(all.map((m) => m.id));
+    const free = Object.values(RANGES).map((r) => {
+      const inRange = all.filter((m) => m.id >= r.min && m.id <= r.max).map((m) => m.id);
+      return Math.max(...inRange) + 1;
+    });
+    for (const id of [...free, 0, 999, 1499, 1999, 2499, 2500, 65535, -1]) {
+      expect(used.has(id), `id ${id} is in the table`).toBe(false);
+      expect(messageSpec(id)).toBeUndefined();
+    }
   });
 
   it('derives the route class from the numeric range', () => {
@@ -31,14 +40,48 @@ describe('message table', () => {
     for (const spec of all) {
       if (spec.route === 'toClient') expect(spec.key).toBe('gateClient');
       if (spec.route === 'fromClient') expect(spec.target).toBe('gateLocal');
-      if (spec.target === 'entity') expect(['entity', 'entityClient']).toContain(spec.key);
+      if (spec.target === 'entity') expect(['entity', 'entityGateClient']).toContain(spec.key);
       if (spec.target === 'game') expect(spec.key).toBe('game');
       if (spec.target === 'gate') expect(spec.key).toBe('gateClient');
     }
   });
 
+  it('carries the caller of a client call, and marks client bytes as untrusted', () => {
+    expect(MSG.CALL_FROM_CLIENT.key).toBe('entityGateClient');
+    expect(MSG.CALL_ENTITY_METHOD_FROM_CLIENT.key).toBe('entity');
+    expect(all.filter((m) => m.untrusted).map((m) => m.name).sort()).toEqual(['CALL_ENTITY_METHOD_FROM_CLIENT', 'CALL_FROM_CLIENT']);
+  });
+
+  const specText = readFileSync(new URL('../../../src/protocol/SPEC.md', import.meta.url), 'utf8');
+  /** Table rows of SPEC.md as trimmed cells, keyed by "id name" (one message may appear in several tables). */
+  const rows = (text: string) => {
+    const out = new Map<string, string[][]>();
+    for (const line of text.split('\n')) {
+      if (!line.startsWith('|')) continue;
+      const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+      const key = `${cells[0]} ${cells[1]}`;
+      out.set(key, [...(out.get(key) ?? []), cells]);
+    }
+    return out;
+  };
+
   it('is documented in SPEC.md: every message appears with its id', () => {
-    const spec = readFileSync(new URL('../../../src/protocol/SPEC.md', import.meta.url), 'utf8');
-    for (const m of all) expect(spec).toMatch(new RegExp(`\\|\\s*${m.id}\\s*\\|\\s*${m.name}\\s*\\|`));
+    for (const m of all) expect(specText).toMatch(new RegExp(`\\|\\s*${m.id}\\s*\\|\\s*${m.name}\\s*\\|`));
+  });
+
+  it('lists every message in the SPEC.md reference table with its target and key', () => {
+    const reference = rows(specText.slice(specText.indexOf('## Message reference')));
+    for (const m of all) {
+      const row = reference.get(`${m.id} ${m.name}`)?.find((cells) => cells.length === 6);
+      expect(row, `${m.name} in the reference table`).toBeDefined();
+      expect({ target: row![3], key: row![4] }, m.name).toEqual({ target: m.target, key: m.key });
+    }
+  });
+
+  it('documents every client-visible message in the client part of SPEC.md', () => {
+    const clientPart = rows(specText.slice(0, specText.indexOf('# Part 2')));
+    for (const m of all.filter((s) => s.route === 'toClient' || s.route === 'fromClient')) {
+      expect(clientPart.has(`${m.id} ${m.name}`), `${m.name} in Part 1`).toBe(true);
+    }
   });
 });
