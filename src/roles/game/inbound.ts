@@ -1,6 +1,5 @@
 import type { Logger } from '../../observability/index.ts';
 import type { EntityId } from '../../core/entity-id.ts';
-import { TsworldError } from '../../core/errors.ts';
 import type { CallResult, GameWorld } from '../../core/world-api.ts';
 import {
   KEY_SIZE,
@@ -10,8 +9,11 @@ import {
   readCallerKey,
   clientPositionRecordCount,
   readClientPositionRecord,
+  messageSpec,
+  type MessageValue,
   type WireCodec,
 } from '../../protocol/index.ts';
+import { handlerTable, type HandlerTable } from '../shared/handler-table.ts';
 import type { EntityStorage } from '../../storage/index.ts';
 import type { Clock } from '../../tick/clock.ts';
 import type { ClientHandoffs } from './client-handoffs.ts';
@@ -49,143 +51,136 @@ export interface InboundDeps {
   onFreezeAck(dispatcherId: number): void;
 }
 
+type Deps = InboundDeps;
+
+/** The gate checks calls first, so this is a gate/game limit mismatch or a bug: answered, and logged. */
+function refuseUndecodable(deps: Deps, body: Uint8Array, error: ProtocolError): void {
+  deps.log.warn({ err: error }, 'client call failed the game-side check');
+  if (body.length < KEY_SIZE.entityGateClient) return;
+  const { gateId, clientId } = readCallerKey(body);
+  if (!isId(clientId)) return;
+  deps.sendClientError(gateId, clientId, { ok: false, code: 'INVALID_ARGUMENT', message: 'call refused: arguments are not acceptable' });
+}
+
+/** A client's call: its bytes were checked by the gate, then decoded here once, strictly, by the table. */
+function onClientCall(deps: Deps, m: MessageValue<typeof MSG.CALL_FROM_CLIENT>): void {
+  const result = deps.world.call(m.entityId, m.method, m.args, { kind: 'client', clientId: m.clientId });
+  if (result.ok) return;
+  deps.log.info({ clientId: m.clientId, entityId: m.entityId, method: m.method, code: result.code }, 'client call refused');
+  deps.sendClientError(m.gateId, m.clientId, result);
+}
+
+function onClientDisconnected(deps: Deps, m: MessageValue<typeof MSG.NOTIFY_CLIENT_DISCONNECTED>): void {
+  const owner = deps.world.entityOfClient(m.clientId);
+  if (owner) deps.world.setClient(owner.id, null);
+  else {
+    const to = deps.handoffs.takeHandOff(m.clientId);
+    if (to !== undefined) deps.forwardDisconnect(to, m.clientId);
+    // Bound here later (a boot entity still being created, a hand-off still held): unbind then.
+    else if (deps.clientGates.has(m.clientId)) deps.handoffs.markGone(m.clientId, deps.clock.now());
+  }
+  deps.clientGates.delete(m.clientId);
+}
+
+function onGateDisconnected(deps: Deps, m: MessageValue<typeof MSG.GATE_DISCONNECTED>): void {
+  for (const [clientId, gateId] of deps.clientGates) {
+    if (gateId !== m.gateId) continue;
+    const owner = deps.world.entityOfClient(clientId);
+    if (owner) deps.world.setClient(owner.id, null);
+    else deps.handoffs.markGone(clientId, deps.clock.now());
+    deps.clientGates.delete(clientId);
+  }
+}
+
+function onGiveClient(deps: Deps, m: MessageValue<typeof MSG.GIVE_CLIENT>): void {
+  if (deps.handoffs.takeGone(m.clientId)) return; // it left while the hand-off was held
+  deps.clientGates.set(m.clientId, m.gateId);
+  const result = deps.world.setClient(m.entityId, m.clientId);
+  if (!result.ok) deps.log.error({ entityId: m.entityId, clientId: m.clientId }, `give client failed: ${result.message}`);
+}
+
+function createHere(deps: Deps, m: { entityId: string; typeName: string; attrs: Record<string, unknown> }): void {
+  try {
+    deps.world.createEntity(m.typeName, { id: m.entityId, attrs: m.attrs });
+  } catch (err) {
+    deps.log.error({ err, entityId: m.entityId, type: m.typeName }, 'remote create failed');
+    deps.abandonEntity(m.entityId);
+  }
+}
+
+function onLoadEntity(deps: Deps, m: MessageValue<typeof MSG.LOAD_ENTITY_ANYWHERE>): void {
+  const { world, log } = deps;
+  deps.inflight.track(deps.storage.load(m.typeName, m.entityId)).then(
+    (attrs) =>
+      world.post(() => {
+        if (attrs === undefined) {
+          log.error({ entityId: m.entityId, type: m.typeName }, 'load anywhere: no such entity in storage');
+          deps.abandonEntity(m.entityId);
+          return;
+        }
+        if (world.entity(m.entityId)) return; // already here: the dispatcher keeps one instance
+        world.createEntity(m.typeName, { id: m.entityId, attrs });
+      }),
+    (err: unknown) =>
+      world.post(() => {
+        log.error({ err, entityId: m.entityId }, 'load anywhere: storage failed');
+        deps.abandonEntity(m.entityId);
+      }),
+  );
+}
+
+function onClientPositions(deps: Deps, body: Uint8Array): void {
+  const count = clientPositionRecordCount(body);
+  if (count instanceof ProtocolError) return deps.log.warn({ err: count }, 'bad position batch');
+  for (let i = 0; i < count; i++) {
+    const p = readClientPositionRecord(body, i);
+    if (p instanceof ProtocolError) continue;
+    const entity = deps.world.entity(p.entityId);
+    // Ownership was checked by the gate; whether the entity accepts client positions is the game's call.
+    if (!entity || entity.destroyed || !entity.clientSyncing) continue;
+    entity.setPosition(p.x, p.y, p.z);
+    entity.setYaw(p.yaw);
+  }
+}
+
+/** Every frame a game handles, one handler per type. */
+export function gameInboundTable(codec: WireCodec): HandlerTable<Deps> {
+  return handlerTable<Deps>(codec)
+    .on(MSG.CALL_ENTITY_METHOD, (deps, m) => {
+      const result = deps.world.call(m.entityId, m.method, m.args);
+      if (!result.ok) deps.log.warn({ entityId: m.entityId, method: m.method, code: result.code }, result.message);
+    })
+    .on(MSG.CALL_FROM_CLIENT, onClientCall)
+    .on(MSG.NOTIFY_CLIENT_CONNECTED, (deps, m) => {
+      deps.clientGates.set(m.clientId, m.gateId);
+      deps.world.createEntity(deps.bootEntity, { id: m.entityId, client: m.clientId });
+    })
+    .on(MSG.NOTIFY_CLIENT_DISCONNECTED, onClientDisconnected)
+    .on(MSG.GATE_DISCONNECTED, onGateDisconnected)
+    .on(MSG.GIVE_CLIENT, onGiveClient)
+    .on(MSG.CREATE_ENTITY_ANYWHERE, createHere)
+    .on(MSG.CREATE_ENTITY_ON_GAME, createHere)
+    .on(MSG.LOAD_ENTITY_ANYWHERE, onLoadEntity)
+    .raw(MSG.SYNC_POSITIONS_FROM_CLIENTS, onClientPositions)
+    .on(MSG.DEPLOYMENT_READY, (deps) => deps.onDeploymentReady())
+    .on(MSG.FREEZE_ACK, (deps, m) => deps.onFreezeAck(m.dispatcherId))
+    .on(MSG.HANDSHAKE_ACK, () => undefined)
+    .build();
+}
+
 /**
  * The game's inbound phase: applies frames from the dispatchers to the world, in arrival order. Frames
  * come from trusted processes, but CALL_FROM_CLIENT and client positions carry client input, which the
- * world checks (exposure, ownership, argument specs) before any game code runs.
+ * world checks (exposure, ownership, argument specs) before any game code runs. Nothing here throws on
+ * a peer's bytes: an undecodable or unknown frame is logged and dropped.
  */
 export function createInbound(deps: InboundDeps): (frame: InboundFrame) => void {
-  const { world, codec, log } = deps;
-
-  function decode<S extends Parameters<WireCodec['decode']>[0]>(spec: S, body: Uint8Array) {
-    const value = codec.decode(spec, body);
-    if (value instanceof ProtocolError) throw value;
-    return value;
-  }
-
-  /** The gate checks calls first, so this is a gate/game limit mismatch or a bug: answered, and logged. */
-  function refuseUndecodable(body: Uint8Array, error: ProtocolError): void {
-    log.warn({ err: error }, 'client call failed the game-side check');
-    if (body.length < KEY_SIZE.entityGateClient) return;
-    const { gateId, clientId } = readCallerKey(body);
-    if (!isId(clientId)) return;
-    deps.sendClientError(gateId, clientId, { ok: false, code: 'INVALID_ARGUMENT', message: 'call refused: arguments are not acceptable' });
-  }
-
+  const table = gameInboundTable(deps.codec);
   return function handle({ type, body }: InboundFrame): void {
-    switch (type) {
-      case MSG.CALL_ENTITY_METHOD.id: {
-        const m = decode(MSG.CALL_ENTITY_METHOD, body);
-        const result = world.call(m.entityId, m.method, m.args);
-        if (!result.ok) log.warn({ entityId: m.entityId, method: m.method, code: result.code }, result.message);
-        return;
-      }
-      case MSG.CALL_FROM_CLIENT.id: {
-        const m = codec.decode(MSG.CALL_FROM_CLIENT, body);
-        if (m instanceof ProtocolError) return refuseUndecodable(body, m);
-        const result = world.call(m.entityId, m.method, m.args, { kind: 'client', clientId: m.clientId });
-        if (!result.ok) {
-          log.info({ clientId: m.clientId, entityId: m.entityId, method: m.method, code: result.code }, 'client call refused');
-          deps.sendClientError(m.gateId, m.clientId, result);
-        }
-        return;
-      }
-      case MSG.NOTIFY_CLIENT_CONNECTED.id: {
-        const m = decode(MSG.NOTIFY_CLIENT_CONNECTED, body);
-        deps.clientGates.set(m.clientId, m.gateId);
-        world.createEntity(deps.bootEntity, { id: m.entityId, client: m.clientId });
-        return;
-      }
-      case MSG.NOTIFY_CLIENT_DISCONNECTED.id: {
-        const m = decode(MSG.NOTIFY_CLIENT_DISCONNECTED, body);
-        const owner = world.entityOfClient(m.clientId);
-        if (owner) world.setClient(owner.id, null);
-        else {
-          const to = deps.handoffs.takeHandOff(m.clientId);
-          if (to !== undefined) deps.forwardDisconnect(to, m.clientId);
-          // Bound here later (a boot entity still being created, a hand-off still held): unbind then.
-          else if (deps.clientGates.has(m.clientId)) deps.handoffs.markGone(m.clientId, deps.clock.now());
-        }
-        deps.clientGates.delete(m.clientId);
-        return;
-      }
-      case MSG.GATE_DISCONNECTED.id: {
-        const m = decode(MSG.GATE_DISCONNECTED, body);
-        for (const [clientId, gateId] of deps.clientGates) {
-          if (gateId !== m.gateId) continue;
-          const owner = world.entityOfClient(clientId);
-          if (owner) world.setClient(owner.id, null);
-          else deps.handoffs.markGone(clientId, deps.clock.now());
-          deps.clientGates.delete(clientId);
-        }
-        return;
-      }
-      case MSG.GIVE_CLIENT.id: {
-        const m = decode(MSG.GIVE_CLIENT, body);
-        if (deps.handoffs.takeGone(m.clientId)) return; // it left while the hand-off was held
-        deps.clientGates.set(m.clientId, m.gateId);
-        const result = world.setClient(m.entityId, m.clientId);
-        if (!result.ok) log.error({ entityId: m.entityId, clientId: m.clientId }, `give client failed: ${result.message}`);
-        return;
-      }
-      case MSG.CREATE_ENTITY_ANYWHERE.id:
-      case MSG.CREATE_ENTITY_ON_GAME.id: {
-        const m = type === MSG.CREATE_ENTITY_ANYWHERE.id
-          ? decode(MSG.CREATE_ENTITY_ANYWHERE, body)
-          : decode(MSG.CREATE_ENTITY_ON_GAME, body);
-        try {
-          world.createEntity(m.typeName, { id: m.entityId, attrs: m.attrs });
-        } catch (err) {
-          log.error({ err, entityId: m.entityId, type: m.typeName }, 'remote create failed');
-          deps.abandonEntity(m.entityId);
-        }
-        return;
-      }
-      case MSG.LOAD_ENTITY_ANYWHERE.id: {
-        const m = decode(MSG.LOAD_ENTITY_ANYWHERE, body);
-        deps.inflight.track(deps.storage.load(m.typeName, m.entityId)).then(
-          (attrs) =>
-            world.post(() => {
-              if (attrs === undefined) {
-                log.error({ entityId: m.entityId, type: m.typeName }, 'load anywhere: no such entity in storage');
-                deps.abandonEntity(m.entityId);
-                return;
-              }
-              if (world.entity(m.entityId)) return; // already here: the dispatcher keeps one instance
-              world.createEntity(m.typeName, { id: m.entityId, attrs });
-            }),
-          (err: unknown) =>
-            world.post(() => {
-              log.error({ err, entityId: m.entityId }, 'load anywhere: storage failed');
-              deps.abandonEntity(m.entityId);
-            }),
-        );
-        return;
-      }
-      case MSG.SYNC_POSITIONS_FROM_CLIENTS.id: {
-        const count = clientPositionRecordCount(body);
-        if (count instanceof ProtocolError) throw count;
-        for (let i = 0; i < count; i++) {
-          const p = readClientPositionRecord(body, i);
-          if (p instanceof ProtocolError) continue;
-          const entity = world.entity(p.entityId);
-          // Ownership was checked by the gate; whether the entity accepts client positions is the game's call.
-          if (!entity || entity.destroyed || !entity.clientSyncing) continue;
-          entity.setPosition(p.x, p.y, p.z);
-          entity.setYaw(p.yaw);
-        }
-        return;
-      }
-      case MSG.DEPLOYMENT_READY.id:
-        deps.onDeploymentReady();
-        return;
-      case MSG.FREEZE_ACK.id:
-        deps.onFreezeAck(decode(MSG.FREEZE_ACK, body).dispatcherId);
-        return;
-      case MSG.HANDSHAKE_ACK.id:
-        return;
-      default:
-        throw new TsworldError('PROTOCOL_VIOLATION', `game cannot handle message type ${type}`);
-    }
+    const result = table.dispatch(deps, type, body);
+    if (result === 'handled') return;
+    if (result === 'unhandled') return deps.log.warn({ type, msg: messageSpec(type)?.name }, 'game cannot handle this frame');
+    if (type === MSG.CALL_FROM_CLIENT.id) return refuseUndecodable(deps, body, result);
+    deps.log.error({ err: result, msg: messageSpec(type)?.name }, 'undecodable frame from a dispatcher');
   };
 }

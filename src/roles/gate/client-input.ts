@@ -11,6 +11,7 @@ import {
   type WireCodec,
 } from '../../protocol/index.ts';
 import { KEY_SIZE, readU16 } from '../../protocol/routing-key.ts';
+import { handlerTable, type HandlerTable } from '../shared/handler-table.ts';
 import { takeToken, type ClientProxy, type RateLimits } from './client-proxy.ts';
 
 /** What the client-message handlers need of the gate: its limits and the ways out. */
@@ -33,6 +34,12 @@ export interface ClientEdge {
 }
 
 type ClientHandler = (edge: ClientEdge, proxy: ClientProxy, body: Uint8Array) => void;
+
+/** The context of one client message: the gate's edge and the sender's proxy. */
+interface ClientContext {
+  readonly edge: ClientEdge;
+  readonly proxy: ClientProxy;
+}
 
 function onHello(edge: ClientEdge, proxy: ClientProxy, body: Uint8Array): void {
   if (proxy.phase !== 'hello') return edge.refuse(proxy, new ProtocolError('handshake', 'HELLO sent twice'));
@@ -82,16 +89,18 @@ function onPosition(edge: ClientEdge, proxy: ClientProxy, body: Uint8Array): voi
 }
 
 /**
- * One handler per client message type, registered against the protocol table (every fromClient type
- * has an entry; messages.test.ts checks it). Built per gate, since the call handler owns a scratch key.
+ * One handler per client message type, registered against the protocol table. Every body is raw here:
+ * the edge checks bytes itself (client-call.ts) and forwards them, it never decodes client msgpack.
+ * Built per gate, since the call handler owns a scratch key.
  */
-export function createClientHandlers(): ReadonlyMap<number, ClientHandler> {
-  return new Map<number, ClientHandler>([
-    [MSG.HELLO.id, onHello],
-    [MSG.HEARTBEAT.id, onHeartbeat],
-    [MSG.CALL_ENTITY_METHOD_FROM_CLIENT.id, makeOnCall()],
-    [MSG.SYNC_POSITION_FROM_CLIENT.id, onPosition],
-  ]);
+export function createClientHandlers(codec: WireCodec): HandlerTable<ClientContext> {
+  const raw = (handler: ClientHandler) => (ctx: ClientContext, body: Uint8Array) => handler(ctx.edge, ctx.proxy, body);
+  return handlerTable<ClientContext>(codec)
+    .raw(MSG.HELLO, raw(onHello))
+    .raw(MSG.HEARTBEAT, raw(onHeartbeat))
+    .raw(MSG.CALL_ENTITY_METHOD_FROM_CLIENT, raw(makeOnCall()))
+    .raw(MSG.SYNC_POSITION_FROM_CLIENT, raw(onPosition))
+    .build();
 }
 
 /**
@@ -100,7 +109,7 @@ export function createClientHandlers(): ReadonlyMap<number, ClientHandler> {
  */
 export function handleClientMessage(
   edge: ClientEdge,
-  handlers: ReadonlyMap<number, ClientHandler>,
+  handlers: HandlerTable<ClientContext>,
   proxy: ClientProxy,
   message: Uint8Array,
   now: number,
@@ -116,7 +125,7 @@ export function handleClientMessage(
   if (proxy.phase === 'hello' && parsed.type !== MSG.HELLO.id) {
     return edge.refuse(proxy, new ProtocolError('handshake', `the first message must be HELLO, not ${parsed.spec.name}`));
   }
-  const handler = handlers.get(parsed.type);
-  if (handler === undefined) return edge.refuse(proxy, new ProtocolError('unknown-type', `unhandled client message ${parsed.spec.name}`));
-  handler(edge, proxy, parsed.body);
+  if (handlers.dispatch({ edge, proxy }, parsed.type, parsed.body) === 'unhandled') {
+    edge.refuse(proxy, new ProtocolError('unknown-type', `unhandled client message ${parsed.spec.name}`));
+  }
 }

@@ -6,8 +6,10 @@ import {
   messageSpec,
   readGateClientKey,
   toClientMessageInPlace,
+  type MessageValue,
   type WireCodec,
 } from '../../protocol/index.ts';
+import { handlerTable, type HandlerTable } from '../shared/handler-table.ts';
 import { filterMatches, type ClientProxy } from './client-proxy.ts';
 
 /** What the dispatcher-frame handlers need of the gate. */
@@ -19,7 +21,6 @@ export interface GateRelay {
   sendToClient(proxy: ClientProxy, message: Uint8Array): void;
 }
 
-type FrameHandler = (relay: GateRelay, body: Uint8Array) => void;
 
 /** The gate learns which entity a client plays from the server's own create/destroy messages. */
 function trackOwner(relay: GateRelay, proxy: ClientProxy, type: number, body: Uint8Array): void {
@@ -42,9 +43,7 @@ function relayToClient(relay: GateRelay, type: number, body: Uint8Array): void {
   relay.sendToClient(proxy, toClientMessageInPlace(type, body).slice());
 }
 
-const onFilteredCall: FrameHandler = (relay, body) => {
-  const m = relay.codec.decode(MSG.FILTERED_CALL, body);
-  if (m instanceof ProtocolError) return relay.log.error({ err: m }, 'bad FILTERED_CALL');
+function onFilteredCall(relay: GateRelay, m: MessageValue<typeof MSG.FILTERED_CALL>): void {
   const op = FILTER_OPS[m.op];
   for (const proxy of relay.byClientId.values()) {
     if (!proxy.ownerEntityId || !filterMatches(proxy, m.key, op, m.value)) continue;
@@ -54,41 +53,25 @@ const onFilteredCall: FrameHandler = (relay, body) => {
       args: m.args,
     }));
   }
-};
-
-const onSetFilterProp: FrameHandler = (relay, body) => {
-  const m = relay.codec.decode(MSG.SET_CLIENT_FILTER_PROP, body);
-  if (m instanceof ProtocolError) return relay.log.error({ err: m }, 'bad SET_CLIENT_FILTER_PROP');
-  relay.byClientId.get(m.clientId)?.filterProps.set(m.key, m.value);
-};
-
-const onClearFilterProps: FrameHandler = (relay, body) => {
-  relay.byClientId.get(readGateClientKey(body))?.filterProps.clear();
-};
-
-const onKick: FrameHandler = (relay, body) => {
-  const m = relay.codec.decode(MSG.KICK_CLIENT, body);
-  if (m instanceof ProtocolError) return relay.log.error({ err: m }, 'bad KICK_CLIENT');
-  relay.byClientId.get(m.clientId)?.connection.close(m.code, m.reason);
-};
-
-const ignore: FrameHandler = () => undefined;
+}
 
 /** Gate-handled frames from a dispatcher, one handler per type; to-client frames are relayed. */
-const GATE_FRAME_HANDLERS: ReadonlyMap<number, FrameHandler> = new Map([
-  [MSG.FILTERED_CALL.id, onFilteredCall],
-  [MSG.SET_CLIENT_FILTER_PROP.id, onSetFilterProp],
-  [MSG.CLEAR_CLIENT_FILTER_PROPS.id, onClearFilterProps],
-  [MSG.KICK_CLIENT.id, onKick],
-  [MSG.HANDSHAKE_ACK.id, ignore],
-  [MSG.DEPLOYMENT_READY.id, ignore],
-]);
+export function gateFrameTable(codec: WireCodec): HandlerTable<GateRelay> {
+  return handlerTable<GateRelay>(codec)
+    .on(MSG.FILTERED_CALL, onFilteredCall)
+    .on(MSG.SET_CLIENT_FILTER_PROP, (relay, m) => void relay.byClientId.get(m.clientId)?.filterProps.set(m.key, m.value))
+    .on(MSG.CLEAR_CLIENT_FILTER_PROPS, (relay, m) => relay.byClientId.get(m.clientId)?.filterProps.clear())
+    .on(MSG.KICK_CLIENT, (relay, m) => relay.byClientId.get(m.clientId)?.connection.close(m.code, m.reason))
+    .on(MSG.HANDSHAKE_ACK, () => undefined)
+    .on(MSG.DEPLOYMENT_READY, () => undefined)
+    .build();
+}
 
-export function handleDispatcherFrame(relay: GateRelay, type: number, body: Uint8Array): void {
+export function handleDispatcherFrame(relay: GateRelay, table: HandlerTable<GateRelay>, type: number, body: Uint8Array): void {
   const spec = messageSpec(type);
   if (spec === undefined) return relay.log.warn({ type }, 'unknown frame from dispatcher');
   if (spec.route === 'toClient') return relayToClient(relay, type, body);
-  const handler = GATE_FRAME_HANDLERS.get(type);
-  if (handler === undefined) return relay.log.warn({ msg: spec.name }, 'gate cannot handle this frame');
-  handler(relay, body);
+  const result = table.dispatch(relay, type, body);
+  if (result === 'unhandled') relay.log.warn({ msg: spec.name }, 'gate cannot handle this frame');
+  else if (result !== 'handled') relay.log.error({ err: result, msg: spec.name }, 'undecodable frame from a dispatcher');
 }

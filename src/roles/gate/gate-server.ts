@@ -22,7 +22,7 @@ import {
 import { createAdmission, type AdmissionLimits } from './admission.ts';
 import { createClientHandlers, handleClientMessage, type ClientEdge } from './client-input.ts';
 import { createClientProxy, type ClientProxy } from './client-proxy.ts';
-import { handleDispatcherFrame, type GateRelay } from './dispatcher-frames.ts';
+import { gateFrameTable, handleDispatcherFrame, type GateRelay } from './dispatcher-frames.ts';
 
 /** Every limit the gate enforces on clients; each has a config key and a default (src/config/README.md). */
 export interface GateEdgeLimits extends AdmissionLimits, ArgLimits {
@@ -76,7 +76,7 @@ export async function startGateServer(opts: GateServerOptions): Promise<GateServ
   const rates = { messagesPerSec: limits.maxMessagesPerSecond, bytesPerSec: limits.maxBytesPerSecond };
   const admission = createAdmission(limits);
   const throttle = createLogThrottle({ log, now });
-  const handlers = createClientHandlers();
+  const handlers = createClientHandlers(codec);
   let flushScheduled = false;
   let stopping = false;
 
@@ -176,6 +176,7 @@ export async function startGateServer(opts: GateServerOptions): Promise<GateServ
   };
 
   const relay: GateRelay = { codec, log, metrics: opts.metrics, byClientId, sendToClient };
+  const frameTable = gateFrameTable(codec);
 
   function onOpen(connection: ClientConnection): void {
     if (stopping) return connection.close(CLOSE_CODES['server-shutdown'], 'gate is stopping');
@@ -257,7 +258,7 @@ export async function startGateServer(opts: GateServerOptions): Promise<GateServ
           port: d.port,
           onFrame(type, body) {
             if (type === MSG.DEPLOYMENT_READY.id) deploymentReady();
-            handleDispatcherFrame(relay, type, body);
+            handleDispatcherFrame(relay, frameTable, type, body);
             schedule();
           },
           onError: (err) => log.warn({ err, dispatcher: i + 1 }, 'dispatcher link error'),
