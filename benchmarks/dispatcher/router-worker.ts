@@ -1,6 +1,7 @@
 import { createLogger } from '../../src/observability/index.ts';
 import { createPackr, createWireCodec } from '../../src/protocol/index.ts';
 import { startDispatcher } from '../../src/roles/dispatcher/dispatcher.ts';
+import { systemRuntime } from '../../src/roles/shared/runtime.ts';
 import { startNaiveRouter } from './naive-router.ts';
 
 /**
@@ -26,6 +27,7 @@ async function start(name: string): Promise<{ port: number; close(): Promise<voi
     freezeQueueMaxMs: 10_000,
     maxHeldPerEntity: 10_000,
     pendingTimeoutMs: 60_000,
+    runtime: systemRuntime(),
   });
 }
 

@@ -1,6 +1,7 @@
 import { DEFAULTS } from '../../config/deployment-schema.ts';
 import type { Logger, Metrics } from '../../observability/index.ts';
 import type { WireCodec } from '../../protocol/index.ts';
+import type { RoleRuntime } from '../shared/runtime.ts';
 import type { PendingLimits } from './pending-budget.ts';
 
 export interface DispatcherOptions {
@@ -26,7 +27,8 @@ export interface DispatcherOptions {
   /** Rate-limited log lines (refusals, violations, drops) appear at most once per key per interval. */
   logIntervalMs?: number;
   metrics?: Metrics;
-  now?: () => number;
+  /** Clock, timers and link network (systemRuntime() in a process, a fake one in createTestCluster). */
+  runtime: RoleRuntime;
 }
 
 export interface Dispatcher {

@@ -1,5 +1,6 @@
 import { notifyReady, onShutdown, runMain } from '../shared/role-process.ts';
 import { roleContext } from '../shared/role-context.ts';
+import { systemRuntime } from '../shared/runtime.ts';
 import { startDispatcher } from './dispatcher.ts';
 
 runMain(async () => {
@@ -24,6 +25,7 @@ runMain(async () => {
       maxHeldBytes: self.maxPendingHeldBytes,
     },
     metrics,
+    runtime: systemRuntime(),
   });
   onShutdown(args.foreground, async (reason) => {
     log.info({ reason }, 'dispatcher stopping');

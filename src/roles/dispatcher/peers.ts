@@ -1,3 +1,4 @@
+import type { Scheduler } from '../../tick/clock.ts';
 import type { Link } from '../../transport/index.ts';
 import type { HeldFrame } from './directory.ts';
 
@@ -12,7 +13,8 @@ export interface GamePeer {
   /** Said GAME_STOPPING: its coming close is an orderly shutdown, not a failure. */
   stopping: boolean;
   queue: HeldFrame[];
-  downTimer: ReturnType<typeof setTimeout> | null;
+  /** Cancels the timer that declares a detached frozen game down. */
+  downTimer: (() => void) | null;
 }
 
 export interface GatePeer {
@@ -45,7 +47,7 @@ export interface PeerTable {
   close(): void;
 }
 
-export function createPeerTable(deps: { now: () => number; random: () => number }): PeerTable {
+export function createPeerTable(deps: { now: () => number; random: () => number; scheduler: Scheduler }): PeerTable {
   const games = new Map<number, GamePeer>();
   const gates = new Map<number, GatePeer>();
   const byLink = new Map<Link, GamePeer | GatePeer>();
@@ -72,7 +74,7 @@ export function createPeerTable(deps: { now: () => number; random: () => number 
           byLink.delete(existing.link);
           gameLinks.delete(existing.link);
         }
-        if (existing.downTimer) clearTimeout(existing.downTimer);
+        existing.downTimer?.();
         existing.downTimer = null;
         existing.link = link;
         existing.frozen = false;
@@ -111,7 +113,7 @@ export function createPeerTable(deps: { now: () => number; random: () => number 
     removeGame(id) {
       const game = games.get(id);
       if (!game) return;
-      if (game.downTimer) clearTimeout(game.downTimer);
+      game.downTimer?.();
       if (game.link) {
         byLink.delete(game.link);
         gameLinks.delete(game.link);
@@ -159,10 +161,10 @@ export function createPeerTable(deps: { now: () => number; random: () => number 
         gameLinks.delete(game.link);
       }
       game.link = null;
-      game.downTimer = setTimeout(onTimeout, maxMs);
+      game.downTimer = deps.scheduler.schedule(onTimeout, maxMs);
     },
     close() {
-      for (const game of games.values()) if (game.downTimer) clearTimeout(game.downTimer);
+      for (const game of games.values()) game.downTimer?.();
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Logger } from '../../observability/index.ts';
+import { every, type Scheduler } from '../../tick/clock.ts';
 import type { DroppedEntry, EntityDirectory } from './directory.ts';
 
 /**
@@ -11,6 +12,7 @@ export interface PendingSweepOptions {
   readonly directory: EntityDirectory;
   readonly log: Logger;
   readonly now: () => number;
+  readonly scheduler: Scheduler;
   readonly pendingTimeoutMs: number;
   readonly unplacedTimeoutMs: number;
   /** At most one summary line per kind per interval, however many entries expire. */
@@ -81,7 +83,6 @@ export function startPendingSweep(opts: PendingSweepOptions): PendingSweep {
     report('pending', t);
   }
 
-  const timer = setInterval(run, Math.min(1000, Math.max(100, opts.unplacedTimeoutMs / 4)));
-  timer.unref();
-  return { run, stop: () => clearInterval(timer) };
+  const stop = every(opts.scheduler, Math.min(1000, Math.max(100, opts.unplacedTimeoutMs / 4)), run);
+  return { run, stop };
 }

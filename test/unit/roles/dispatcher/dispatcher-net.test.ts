@@ -4,6 +4,7 @@ import { createMetrics } from '../../../../src/observability/index.ts';
 import type { Metrics } from '../../../../src/observability/index.ts';
 import { CLIENT_ERROR_CODES, MSG, createPackr, createWireCodec } from '../../../../src/protocol/index.ts';
 import { type Dispatcher, startDispatcher } from '../../../../src/roles/dispatcher/dispatcher.ts';
+import { systemRuntime } from '../../../../src/roles/shared/runtime.ts';
 import { mulberry32 } from '../../../../src/testing/prng.ts';
 import { connectLink } from '../../../../src/transport/link-net.ts';
 import type { Link } from '../../../../src/transport/link.ts';
@@ -105,6 +106,7 @@ async function start(): Promise<{ dispatcher: Dispatcher; metrics: Metrics; line
     unplacedTimeoutMs: 30_000,
     pendingLimits: { maxPerSender: PER_SENDER, maxTotal: TOTAL },
     metrics,
+    runtime: systemRuntime(),
   });
   cleanups.push(() => dispatcher.close());
   return { dispatcher, metrics, lines: log.lines };
@@ -259,7 +261,7 @@ describe('dispatcher over TCP: calls to made-up ids', () => {
     const dispatcher = await startDispatcher({
       id: 1, host: '127.0.0.1', port: 0, expectedGames: 1, expectedGates: 1, codec, log,
       freezeQueueMaxFrames: 1000, freezeQueueMaxMs: 10_000, maxHeldPerEntity: 100, pendingTimeoutMs: 60_000,
-      unplacedTimeoutMs: 200,
+      unplacedTimeoutMs: 200, runtime: systemRuntime(),
     });
     cleanups.push(() => dispatcher.close());
     const game = await connectPeer(dispatcher.port);

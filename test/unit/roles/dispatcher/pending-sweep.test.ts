@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEntityDirectory } from '../../../../src/roles/dispatcher/directory.ts';
 import { type DropKind, type PendingSweep, startPendingSweep } from '../../../../src/roles/dispatcher/pending-sweep.ts';
-import { createFakeClock } from '../../../../src/testing/fake-clock.ts';
+import { createFakeClock, createFakeScheduler } from '../../../../src/testing/fake-clock.ts';
 import { createCaptureLog } from '../../../support/capture-log.ts';
 
 const id = (n: number): string => `Unknown${String(n).padStart(9, '0')}`;
@@ -19,6 +19,8 @@ function setup() {
     directory,
     log,
     now: clock.now,
+    // Passes are run by hand with the fake clock; the scheduled ones never come due.
+    scheduler: createFakeScheduler(clock),
     pendingTimeoutMs: 60_000,
     unplacedTimeoutMs: 5_000,
     logIntervalMs: 5_000,

@@ -1,0 +1,131 @@
+import { TsworldError } from '../../core/errors.ts';
+import { MSG, type MessageSpec, type MessageValue, type WireCodec } from '../../protocol/index.ts';
+import type { Link } from '../../transport/index.ts';
+import { handlerTable, type HandlerTable } from '../shared/handler-table.ts';
+import { UNPLACED } from './directory.ts';
+import { type DispatcherState, out } from './dispatcher-state.ts';
+import { parseHello } from './hello.ts';
+import type { GamePeer } from './peers.ts';
+import { ack, checkDeploymentReady, dropHeld, placeOn, release } from './routing.ts';
+
+/** One frame addressed to the dispatcher itself: its state, the link it came on, and the game behind it. */
+export interface OwnFrame {
+  readonly s: DispatcherState;
+  readonly link: Link;
+  readonly game: GamePeer | undefined;
+}
+
+/** A frame only a game may send; from anything else it is a protocol violation (the link is closed). */
+function requireGame(frame: OwnFrame, spec: MessageSpec): GamePeer {
+  if (!frame.game) throw new TsworldError('PROTOCOL_VIOLATION', `${spec.name} may only come from a game`);
+  return frame.game;
+}
+
+/** The first frame of a link. Returns why it is not a hello, and the link is closed. */
+export function handshake(s: DispatcherState, link: Link, type: number, body: Uint8Array): string | void {
+  const parsed = parseHello(s.codec, type, body);
+  if (typeof parsed === 'string') return parsed;
+  if (parsed.kind === 'game') {
+    const msg = parsed.hello;
+    const { game, flushed } = s.peers.attachGame(msg.gameId, link, msg.isRestore);
+    for (const id of msg.entityIds) release(s, id, s.directory.get(id), s.directory.ready(id, game.id));
+    s.log.info({ gameId: game.id, restore: msg.isRestore, entities: msg.entityIds.length }, 'game connected');
+    ack(s, link);
+    for (const frame of flushed) out(s, link).send(frame.type, frame.body);
+    if (flushed.length > 0) s.log.info({ gameId: game.id, frames: flushed.length }, 'flushed frozen queue in order');
+  } else {
+    s.peers.attachGate(parsed.hello.gateId, link);
+    s.log.info({ gateId: parsed.hello.gateId }, 'gate connected');
+    ack(s, link);
+  }
+  if (s.run === 'ready') out(s, link).send(MSG.DEPLOYMENT_READY.id, s.codec.encode(MSG.DEPLOYMENT_READY, {}));
+  checkDeploymentReady(s);
+}
+
+/** A game whose freeze was abandoned says hello again on its link, so that its queue is flushed. */
+function onResumeHello(frame: OwnFrame, m: MessageValue<typeof MSG.SET_GAME_ID>, body: Uint8Array): void {
+  const game = requireGame(frame, MSG.SET_GAME_ID);
+  if (!m.isRestore || m.gameId !== game.id) {
+    throw new TsworldError('PROTOCOL_VIOLATION', `SET_GAME_ID after the handshake that is not a restore of game ${game.id}`);
+  }
+  const violation = handshake(frame.s, frame.link, MSG.SET_GAME_ID.id, body);
+  if (typeof violation === 'string') throw new TsworldError('PROTOCOL_VIOLATION', violation);
+}
+
+function onDestroyed(frame: OwnFrame, m: MessageValue<typeof MSG.NOTIFY_DESTROY_ENTITY>): void {
+  const { s } = frame;
+  const entry = s.directory.get(m.entityId);
+  // A destroy from a game that no longer owns the entity (it migrated away) must not unroute it.
+  if (!entry || entry.gameId !== requireGame(frame, MSG.NOTIFY_DESTROY_ENTITY).id || entry.state === 'migrating') return;
+  if (entry.state === 'saving' && entry.reloadType !== null) return reload(s, m.entityId, entry.reloadType);
+  if (entry.held?.length) {
+    s.log.warn({ entityId: m.entityId, frames: entry.held.length }, 'entity destroyed; dropping frames sent to it');
+    dropHeld(s, m.entityId, entry.held);
+  }
+  s.directory.remove(m.entityId);
+}
+
+/** Places a saved entity again (a LOAD arrived while it was being saved); its held frames follow it. */
+function reload(s: DispatcherState, entityId: string, typeName: string): void {
+  const entry = s.directory.get(entityId)!;
+  entry.reloadType = null;
+  const target = s.peers.leastLoadedGame();
+  if (!target) {
+    s.log.error({ entityId }, 'reload: no game connected');
+    s.directory.remove(entityId);
+    return;
+  }
+  placeOn(s, target, entityId, MSG.LOAD_ENTITY_ANYWHERE.id, s.codec.encode(MSG.LOAD_ENTITY_ANYWHERE, { entityId, typeName }));
+}
+
+function onLoadAnywhere(frame: OwnFrame, m: MessageValue<typeof MSG.LOAD_ENTITY_ANYWHERE>, body: Uint8Array): void {
+  const { s } = frame;
+  const entry = s.directory.get(m.entityId);
+  // Single instance cluster-wide: an entity that exists or is already being loaded is not loaded
+  // again; one that is being saved after a destroy is loaded once the save is done.
+  if (entry && entry.gameId !== UNPLACED) {
+    if (entry.state === 'saving') entry.reloadType = m.typeName;
+    return;
+  }
+  const target = s.peers.leastLoadedGame();
+  if (!target) return s.log.error('load anywhere: no game connected');
+  placeOn(s, target, m.entityId, MSG.LOAD_ENTITY_ANYWHERE.id, body);
+}
+
+function onFreeze(frame: OwnFrame): void {
+  const game = requireGame(frame, MSG.START_FREEZE);
+  frame.s.peers.freeze(game);
+  frame.s.log.info({ gameId: game.id }, 'game freezing: queueing its frames');
+  frame.s.codec.encodeTo(out(frame.s, frame.link), MSG.FREEZE_ACK, { dispatcherId: frame.s.opts.id });
+}
+
+/** Every frame whose table target is `dispatcher`: directory, placement, load, freeze. */
+export function ownFrameTable(codec: WireCodec): HandlerTable<OwnFrame> {
+  return handlerTable<OwnFrame>(codec)
+    .on(MSG.SET_GAME_ID, onResumeHello)
+    .on(MSG.NOTIFY_CREATE_ENTITY, (f, m) => {
+      release(f.s, m.entityId, f.s.directory.get(m.entityId), f.s.directory.ready(m.entityId, requireGame(f, MSG.NOTIFY_CREATE_ENTITY).id));
+    })
+    .on(MSG.ENTITY_DESTROYING, (f, m) => {
+      const entry = f.s.directory.get(m.entityId);
+      if (!entry || entry.gameId !== requireGame(f, MSG.ENTITY_DESTROYING).id) return;
+      entry.state = 'saving';
+      entry.since = f.s.now();
+    })
+    .on(MSG.NOTIFY_DESTROY_ENTITY, onDestroyed)
+    .on(MSG.CREATE_ENTITY_ANYWHERE, (f, m, body) => {
+      const target = f.s.peers.leastLoadedGame();
+      if (!target) return f.s.log.error('create anywhere: no game connected');
+      placeOn(f.s, target, m.entityId, MSG.CREATE_ENTITY_ANYWHERE.id, body);
+    })
+    .on(MSG.LOAD_ENTITY_ANYWHERE, onLoadAnywhere)
+    .on(MSG.NOTIFY_CLIENT_CONNECTED, (f, m, body) => {
+      const target = f.s.peers.nextBootGame();
+      if (!target) return f.s.log.error('client connected but no game can take its boot entity');
+      placeOn(f.s, target, m.entityId, MSG.NOTIFY_CLIENT_CONNECTED.id, body);
+    })
+    .on(MSG.GAME_LOAD_REPORT, (f, m) => f.s.peers.reportLoad(requireGame(f, MSG.GAME_LOAD_REPORT).id, m.load))
+    .on(MSG.GAME_STOPPING, (f) => void (requireGame(f, MSG.GAME_STOPPING).stopping = true))
+    .on(MSG.START_FREEZE, onFreeze)
+    .build();
+}

@@ -1,0 +1,106 @@
+import { MSG, PROTOCOL_VERSION, messageSpec } from '../../protocol/index.ts';
+import type { Link } from '../../transport/index.ts';
+import { refuseClientCall } from './client-refusal.ts';
+import type { DirectoryEntry, HeldFrame, HoldRefusal } from './directory.ts';
+import { type DispatcherState, gateLink, out } from './dispatcher-state.ts';
+import type { GamePeer } from './peers.ts';
+
+/**
+ * The dispatcher's routing operations, as functions of its state: forwarding to games (queued while a
+ * game is frozen), holding frames for entities that cannot take them yet, and the answers a client is
+ * owed when its call can never be delivered.
+ */
+
+export function forwardToGame(s: DispatcherState, gameId: number, type: number, body: Uint8Array): void {
+  const game = s.peers.game(gameId);
+  if (!game) {
+    s.throttle.log('warn', 'no-game', { gameId, msg: messageSpec(type)?.name }, 'dropped a frame for a game that is not connected');
+    return;
+  }
+  if (game.frozen) {
+    if (!s.peers.holdForFrozen(game, type, body, s.opts.freezeQueueMaxFrames)) {
+      declareGameDown(s, game, `freeze queue exceeded ${s.opts.freezeQueueMaxFrames} frames`);
+    }
+    return;
+  }
+  out(s, game.link!).send(type, body);
+}
+
+export function routeToEntity(s: DispatcherState, entityId: string, type: number, body: Uint8Array, sender: GamePeer | undefined): void {
+  const entry = s.directory.get(entityId);
+  if (!entry) {
+    if (type === MSG.CALL_FROM_CLIENT.id) return refuseClientCall(s.codec, (g) => gateLink(s, g), entityId, body);
+    if (type === MSG.NOTIFY_CLIENT_DISCONNECTED.id) {
+      // Its entity is gone (destroyed, or it handed the client to another game): every game checks
+      // whether it holds the client, and the giving game forwards it behind the hand-off.
+      return broadcastGames(s, type, body);
+    }
+    // A gate sends no other entity-keyed frame (peer-rules).
+    if (!sender) return;
+    // A game may call an entity it has just created, whose create notice follows at the commit phase:
+    // held until it shows up, within the pending bounds, as game code may pass on an id a client chose.
+    const refused = s.directory.holdUnplaced(entityId, sender.id, type, body, s.now(), s.opts.maxHeldPerEntity);
+    if (refused) refuse(s, refused, entityId, type, body);
+    return;
+  }
+  if (entry.state !== 'ready') {
+    const refused = s.directory.hold(entry, type, body, s.opts.maxHeldPerEntity);
+    if (refused) refuse(s, refused, entityId, type, body);
+    return;
+  }
+  forwardToGame(s, entry.gameId, type, body);
+}
+
+function refuse(s: DispatcherState, limit: HoldRefusal, entityId: string, type: number, body: Uint8Array): void {
+  s.metrics?.refused(limit);
+  s.throttle.log('warn', `refused:${limit}`, { limit, entityId, msg: messageSpec(type)?.name }, 'frame refused at a dispatcher limit; dropped');
+  if (type === MSG.CALL_FROM_CLIENT.id) refuseClientCall(s.codec, (g) => gateLink(s, g), entityId, body);
+}
+
+/** Frames that will never be delivered: a client waiting on its call is told so. */
+export function dropHeld(s: DispatcherState, entityId: string, frames: readonly HeldFrame[]): void {
+  for (const frame of frames) {
+    if (frame.type === MSG.CALL_FROM_CLIENT.id) refuseClientCall(s.codec, (g) => gateLink(s, g), entityId, frame.body);
+  }
+}
+
+export function release(s: DispatcherState, entityId: string, entry: DirectoryEntry | undefined, held: HeldFrame[]): void {
+  if (!entry) return;
+  for (const frame of held) forwardToGame(s, entry.gameId, frame.type, frame.body);
+  if (held.length > 0) s.log.debug({ entityId, frames: held.length }, 'released held frames');
+}
+
+export function broadcastGames(s: DispatcherState, type: number, body: Uint8Array, exceptGameId = -1): void {
+  for (const game of s.peers.games()) if (game.id !== exceptGameId) forwardToGame(s, game.id, type, body);
+}
+
+export function broadcastGates(s: DispatcherState, type: number, body: Uint8Array): void {
+  for (const gate of s.peers.gates()) out(s, gate.link).send(type, body);
+}
+
+export function checkDeploymentReady(s: DispatcherState): void {
+  if (s.run !== 'starting') return;
+  if (s.peers.liveGameCount() < s.opts.expectedGames || s.peers.gateCount() < s.opts.expectedGates) return;
+  s.run = 'ready';
+  s.log.info({ games: s.peers.liveGameCount(), gates: s.peers.gateCount() }, 'deployment ready');
+  const body = s.codec.encode(MSG.DEPLOYMENT_READY, {});
+  for (const game of s.peers.games()) if (game.link) out(s, game.link).send(MSG.DEPLOYMENT_READY.id, body);
+  for (const gate of s.peers.gates()) out(s, gate.link).send(MSG.DEPLOYMENT_READY.id, body);
+}
+
+export function declareGameDown(s: DispatcherState, game: GamePeer, why: string): void {
+  const lost = s.directory.removeGame(game.id);
+  s.peers.removeGame(game.id);
+  game.link?.destroy();
+  s.log.error({ gameId: game.id, why, entities: lost.length }, 'game declared down: its entities are unreachable until it restarts');
+}
+
+export function ack(s: DispatcherState, link: Link): void {
+  s.codec.encodeTo(out(s, link), MSG.HANDSHAKE_ACK, { dispatcherId: s.opts.id, protocolVersion: PROTOCOL_VERSION });
+}
+
+/** Sends a placement request to a game and expects the entity there (frames for it are held until then). */
+export function placeOn(s: DispatcherState, game: GamePeer, entityId: string, type: number, body: Uint8Array): void {
+  s.directory.expect(entityId, game.id, s.now());
+  forwardToGame(s, game.id, type, body);
+}
