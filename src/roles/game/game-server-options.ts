@@ -1,0 +1,45 @@
+import type { AoiIndexFactory } from '../../aoi/aoi-index.ts';
+import type { GameWorld } from '../../core/world-api.ts';
+import type { Logger, Metrics } from '../../observability/index.ts';
+import type { WireCodec } from '../../protocol/index.ts';
+import type { EntityStorage, KvStore } from '../../storage/index.ts';
+import type { TickLoop, TickReport } from '../../tick/tick-loop.ts';
+import type { RoleRuntime } from '../shared/runtime.ts';
+import type { FreezeOutcome } from './game-freeze.ts';
+import type { GameModule } from './game-module.ts';
+
+export interface GameServerOptions {
+  id: number;
+  dispatchers: readonly { host: string; port: number }[];
+  module: GameModule;
+  tickHz: number;
+  positionSyncHz: number;
+  saveIntervalSec: number;
+  storage: EntityStorage;
+  kv: KvStore;
+  codec: WireCodec;
+  log: Logger;
+  aoiFactory: AoiIndexFactory;
+  metrics?: Metrics;
+  /** The game cannot go on (a dispatcher is gone): the process should save, stop and exit. */
+  onFatal?: (reason: string) => void;
+  /** Hot swap: restore the world from this snapshot instead of starting empty. */
+  restoreFrom?: string;
+  onTick?: (report: TickReport) => void;
+  /** Clock, timers and link network (systemRuntime() in a process, a fake one in createTestCluster). */
+  runtime: RoleRuntime;
+}
+
+export interface GameServer {
+  readonly world: GameWorld;
+  readonly loop: TickLoop;
+  /** Resolves after the first tick (for a restored game: the end of its pause, in ms since the freeze). */
+  readonly firstTick: Promise<{ pauseMs: number | null }>;
+  /** Hot swap: queue at the dispatchers, finish in-flight work, write the snapshot. The process then exits. */
+  freeze(path: string): Promise<FreezeOutcome>;
+  /**
+   * Stops the loop, saves every persistent entity (unless `save` is false: after a freeze the snapshot
+   * carries the state on), flushes and disconnects.
+   */
+  stop(options?: { save?: boolean }): Promise<void>;
+}

@@ -1,0 +1,109 @@
+import { createEntityIdGenerator, type EntityIdGenerator } from '../../core/entity-id.ts';
+import type { AnyEntity } from '../../core/entity.ts';
+import type { GameWorld } from '../../core/world-api.ts';
+import { createWorldResources, type WorldResources } from '../../core/world-resources.ts';
+import type { Logger } from '../../observability/index.ts';
+import { MSG, entityIdShard, type WireCodec } from '../../protocol/index.ts';
+import type { StoredData } from '../../storage/index.ts';
+import type { TickLoop } from '../../tick/tick-loop.ts';
+import type { Link } from '../../transport/index.ts';
+import { createClientHandoffs, type ClientHandoffs } from './client-handoffs.ts';
+import { createClientViews, type ClientViews } from './client-views.ts';
+import type { GameServerOptions } from './game-server-options.ts';
+import type { Freezer, GameSnapshotExtra } from './game-freeze.ts';
+import type { InboundFrame } from './inbound.ts';
+import { createInflight, type Inflight } from './inflight.ts';
+import type { Outbound } from './outbound.ts';
+
+/**
+ * Everything a game process holds besides the world's own state, in one object its parts take as their
+ * first argument: the links, which gate each client is on, the inbound queue, saves in flight, and the
+ * parts built around the world (outbound, freezer, loop) once it exists.
+ */
+export interface GameState {
+  readonly opts: GameServerOptions;
+  readonly codec: WireCodec;
+  readonly log: Logger;
+  readonly ids: EntityIdGenerator;
+  /** Per dispatcher, in id order; undefined while not connected. */
+  readonly links: (Link | undefined)[];
+  /** Client id → gate id, for every client bound to an entity on this game. */
+  readonly clientGates: Map<string, number>;
+  readonly handoffs: ClientHandoffs;
+  readonly inboundQueue: InboundFrame[];
+  readonly saving: Set<Promise<void>>;
+  readonly inflight: Inflight;
+  /** Game code's long-lived helpers (world.resource); they outlive code reloads and end with stop(). */
+  readonly resources: WorldResources;
+  readonly views: ClientViews;
+  /** 'starting' until the loop runs; 'stopping' from stop() on (a lost link is then expected). */
+  run: 'starting' | 'running' | 'stopping';
+  /** A restored game is past deployment-ready: onGameReady already ran in the process it replaces. */
+  deploymentReady: boolean;
+  /** Tick time since the last load report, in ms. */
+  busyMs: number;
+  restoredExtra: GameSnapshotExtra | null;
+  // Set while the server is assembled (each needs the ones before it).
+  world: GameWorld;
+  outbound: Outbound;
+  freezer: Freezer;
+  loop: TickLoop;
+}
+
+export function createGameState(opts: GameServerOptions): GameState {
+  return {
+    opts,
+    codec: opts.codec,
+    log: opts.log,
+    ids: createEntityIdGenerator(),
+    links: opts.dispatchers.map(() => undefined),
+    clientGates: new Map(),
+    handoffs: createClientHandoffs(),
+    inboundQueue: [],
+    saving: new Set(),
+    inflight: createInflight(),
+    resources: createWorldResources(),
+    views: createClientViews(),
+    run: 'starting',
+    deploymentReady: false,
+    busyMs: 0,
+    restoredExtra: null,
+    world: undefined as never,
+    outbound: undefined as never,
+    freezer: undefined as never,
+    loop: undefined as never,
+  };
+}
+
+export function linkFor(s: GameState, entityId: string): Link | undefined {
+  return s.links[entityIdShard(entityId, s.links.length)];
+}
+
+/** The dispatcher that carries a gate's client traffic: GoWorld's (gateId - 1) % N. */
+export function gateLink(s: GameState, gateId: number): Link | undefined {
+  return s.links[(gateId - 1) % s.links.length];
+}
+
+/** Tells the entity's dispatcher it exists here, or no longer does. */
+export function notify(s: GameState, kind: 'created' | 'destroyed', e: AnyEntity): void {
+  const link = linkFor(s, e.id);
+  if (!link) return s.log.error({ entityId: e.id }, 'dispatcher link down: directory update lost');
+  if (kind === 'created') s.codec.encodeTo(link, MSG.NOTIFY_CREATE_ENTITY, { entityId: e.id, typeName: e.typeName });
+  else s.codec.encodeTo(link, MSG.NOTIFY_DESTROY_ENTITY, { entityId: e.id });
+}
+
+/** Saves a persistent entity; tracked so a freeze and a stop wait for it. `then` runs either way. */
+export function save(s: GameState, e: AnyEntity, then?: () => void, data = s.world.persistentSnapshot(e.id)): void {
+  if (!data) {
+    s.log.error({ entityId: e.id }, 'no persistent snapshot to save');
+    return then?.();
+  }
+  const p = s.inflight
+    .track(s.opts.storage.save(e.typeName, e.id, data as StoredData))
+    .catch((err: unknown) => s.log.error({ err, entityId: e.id }, 'save failed'))
+    .finally(() => {
+      s.saving.delete(p);
+      then?.();
+    });
+  s.saving.add(p);
+}

@@ -1,0 +1,76 @@
+import type { GameWorld, GameWorldOptions } from '../../core/world-api.ts';
+import { createGameWorld } from '../../core/world.ts';
+import { restoreFromFile, summarizeLoadReport } from '../../hotswap/index.ts';
+import { MSG } from '../../protocol/index.ts';
+import { createClusterBridge } from './cluster-bridge.ts';
+import type { GameSnapshotExtra } from './game-freeze.ts';
+import { type GameState, linkFor, notify, save } from './game-state.ts';
+
+/**
+ * The world's options in a game process: the cluster goes through the dispatchers, and every create
+ * and destroy is announced to the entity's dispatcher (persistent ones saved first).
+ */
+function worldOptions(s: GameState): GameWorldOptions {
+  const { opts, codec, log } = s;
+  const cluster = createClusterBridge({
+    gameId: opts.id,
+    codec,
+    ids: s.ids,
+    kv: opts.kv,
+    inflight: s.inflight,
+    dispatchers: () => s.links,
+    clientGates: s.clientGates,
+    handoffs: s.handoffs,
+    clock: opts.runtime.clock,
+    world: () => s.world,
+  });
+  return {
+    gameId: opts.id,
+    entityTypes: opts.module.entityTypes,
+    spaceTypes: opts.module.spaceTypes,
+    components: opts.module.components,
+    aoiFactory: opts.aoiFactory,
+    idGenerator: s.ids,
+    cluster,
+    observer: {
+      entityCreated(e) {
+        notify(s, 'created', e);
+        if (e.type.persistent) save(s, e);
+      },
+      entityDestroyed(e, finalAttrs) {
+        if (!e.type.persistent) return notify(s, 'destroyed', e);
+        // Frames for it are held by the dispatcher until its final state is saved, so a load that races
+        // the save (log out, log straight back in) reads the saved state, never the previous one.
+        const link = linkFor(s, e.id);
+        if (link) codec.encodeTo(link, MSG.ENTITY_DESTROYING, { entityId: e.id });
+        save(s, e, () => s.world.post(() => notify(s, 'destroyed', e)), finalAttrs);
+      },
+    },
+    onError: (error, where) => log.error({ err: error }, `game code failed in ${where}`),
+    resources: s.resources,
+  };
+}
+
+/** A fresh world, or (hot swap) the one in the snapshot, with the client bindings the old process had. */
+export function createOrRestoreWorld(s: GameState): GameWorld {
+  const options = worldOptions(s);
+  const { restoreFrom } = s.opts;
+  let world: GameWorld;
+  if (restoreFrom) {
+    const restored = restoreFromFile(restoreFrom, options);
+    world = restored.world;
+    const extra = restored.extra as GameSnapshotExtra;
+    s.restoredExtra = extra;
+    s.deploymentReady = true;
+    for (const [clientId, gateId] of extra.clientGates) s.clientGates.set(clientId, gateId);
+    s.views.restore(extra.views);
+    s.log.info(
+      { entities: world.entityCount, clients: s.views.size, readMs: restored.readMs, loadMs: restored.loadMs, tick: world.tick },
+      `restored from ${restoreFrom}: ${summarizeLoadReport(restored.report)}`,
+    );
+  } else {
+    world = createGameWorld(options);
+  }
+  for (const [name, system] of Object.entries(s.opts.module.systems ?? {})) world.addSystem(name, system);
+  return world;
+}
