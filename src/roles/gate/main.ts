@@ -23,6 +23,10 @@ runMain(async () => {
     limits: { ...self, maxDepth: self.maxArgDepth, maxElements: self.maxArgElements },
     staticDir: self.staticDir,
     runtime: systemRuntime(),
+    onFatal: (reason) => {
+      log.fatal({ reason }, 'gate exiting');
+      void log.flush().finally(() => process.exit(1));
+    },
     metrics,
   });
   onShutdown(args.foreground, async (reason) => {

@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import { CLOSE_CODES, MSG, PROTOCOL_VERSION, entityIdShard } from '../../protocol/index.ts';
+import type { ClientConnection, ClientListenOptions } from '../../transport/index.ts';
+import { createClientHandlers, handleClientMessage, type ClientEdge } from './client-input.ts';
+import { createClientProxy } from './client-proxy.ts';
+import { type GateState, refuse, schedule, sendToClient, shard } from './gate-state.ts';
+
+/** The client handlers' view of the gate: its limits, and how what passes the edge leaves it. */
+export function createClientEdge(s: GateState): ClientEdge {
+  const { codec, limits, metrics, ids } = s.opts;
+  return {
+    codec,
+    metrics,
+    rates: s.rates,
+    argLimits: limits,
+    welcome: codec.encodeToClientMessage(MSG.WELCOME, {
+      protocolVersion: PROTOCOL_VERSION,
+      heartbeatTimeoutMs: limits.heartbeatTimeoutMs,
+      maxPayload: limits.maxPayload,
+      maxMessagesPerSecond: limits.maxMessagesPerSecond,
+      maxBytesPerSecond: limits.maxBytesPerSecond,
+      maxArgDepth: limits.maxDepth,
+      maxArgElements: limits.maxElements,
+    }),
+    refuse: (proxy, error) => refuse(s, proxy, error),
+    answerError(proxy, code, message, limit) {
+      metrics?.refused(limit);
+      sendToClient(s, proxy, codec.encodeToClientMessage(MSG.ERROR, { code, message: message.slice(0, 200) }));
+    },
+    sendToClient: (proxy, message) => sendToClient(s, proxy, message),
+    admitted(proxy) {
+      const bootEntityId = ids.next();
+      proxy.bootEntityId = bootEntityId;
+      codec.encodeTo(shard(s, bootEntityId), MSG.NOTIFY_CLIENT_CONNECTED, { entityId: bootEntityId, clientId: proxy.clientId, gateId: s.opts.id });
+      schedule(s);
+    },
+    forwardCall(_proxy, head, fields, entityId) {
+      shard(s, entityId).sendParts(MSG.CALL_FROM_CLIENT.id, head, fields);
+      schedule(s);
+    },
+    forwardPosition(_proxy, record, entityId) {
+      s.positionBatches[entityIdShard(entityId, s.links.length)].push(record.slice());
+      schedule(s);
+    },
+  };
+}
+
+function onOpen(s: GateState, connection: ClientConnection): void {
+  if (s.run === 'stopping') return connection.close(CLOSE_CODES['server-shutdown'], 'gate is stopping');
+  const clientId = randomBytes(12).toString('base64url');
+  const proxy = createClientProxy(s.opts.id, clientId, connection, s.now(), s.rates);
+  s.admission.opened(connection.remoteAddress);
+  s.byConnection.set(connection, proxy);
+  s.byClientId.set(clientId, proxy);
+  s.opts.metrics?.setClients(s.byConnection.size);
+  s.opts.log.debug({ clientId, remote: connection.remoteAddress }, 'client connected');
+}
+
+function onClose(s: GateState, connection: ClientConnection, code: number): void {
+  const proxy = s.byConnection.get(connection);
+  if (!proxy) return;
+  s.admission.closed(connection.remoteAddress);
+  s.byConnection.delete(connection);
+  s.dirtyClients.delete(proxy);
+  s.byClientId.delete(proxy.clientId);
+  s.opts.metrics?.setClients(s.byConnection.size);
+  // Before HELLO there is no entity anywhere to tell.
+  const entityId = proxy.ownerEntityId ?? proxy.bootEntityId;
+  if (s.run !== 'stopping' && s.links.length > 0 && entityId !== null) {
+    s.opts.codec.encodeTo(shard(s, entityId), MSG.NOTIFY_CLIENT_DISCONNECTED, { entityId, clientId: proxy.clientId });
+    schedule(s);
+  }
+  s.opts.log.debug({ clientId: proxy.clientId, code }, 'client disconnected');
+}
+
+/** The transport's handlers: admission at the upgrade, then each connection's messages through the edge. */
+export function clientListenOptions(s: GateState): ClientListenOptions {
+  const { opts } = s;
+  const { limits, metrics } = opts;
+  const edge = createClientEdge(s);
+  const handlers = createClientHandlers(opts.codec);
+  return {
+    host: opts.host,
+    port: opts.port,
+    maxPayload: limits.maxPayload,
+    maxBackpressure: limits.clientSendBufferBytes,
+    // The gate runs its own heartbeat check; the transport's idle timeout is only a backstop.
+    idleTimeoutSec: Math.max(8, Math.ceil((limits.heartbeatTimeoutMs * 2) / 1000)),
+    staticDir: opts.staticDir,
+    admit(request) {
+      const refusal = s.run === 'stopping' ? { status: 503 as const, limit: 'stopping', reason: 'gate is stopping' } : s.admission.admit(request, s.now());
+      if (refusal === null) return null;
+      metrics?.refused(refusal.limit);
+      s.throttle.log('warn', `admit:${refusal.limit}`, { remote: request.remoteAddress, limit: refusal.limit }, `connection refused: ${refusal.reason}`);
+      return refusal;
+    },
+    onOpen: (connection) => onOpen(s, connection),
+    onMessage(connection, message) {
+      const proxy = s.byConnection.get(connection);
+      if (proxy) handleClientMessage(edge, handlers, proxy, message, s.now());
+    },
+    onRefused(connection, fault) {
+      metrics?.refused(fault);
+      s.throttle.log('info', `refuse:${fault}`, { remote: connection.remoteAddress, fault }, 'client refused by the transport');
+    },
+    onClose: (connection, code) => onClose(s, connection, code),
+  };
+}

@@ -1,0 +1,43 @@
+import type { EntityIdGenerator } from '../../core/entity-id.ts';
+import type { Logger, Metrics } from '../../observability/index.ts';
+import type { ArgLimits, WireCodec } from '../../protocol/index.ts';
+import type { ClientTransport } from '../../transport/index.ts';
+import type { RoleRuntime } from '../shared/runtime.ts';
+import type { AdmissionLimits } from './admission.ts';
+
+/** Every limit the gate enforces on clients; each has a config key and a default (src/config/README.md). */
+export interface GateEdgeLimits extends AdmissionLimits, ArgLimits {
+  readonly maxPayload: number;
+  readonly heartbeatTimeoutMs: number;
+  readonly maxMessagesPerSecond: number;
+  readonly maxBytesPerSecond: number;
+  /** A connection that has not sent HELLO within this is closed (4009); it never had game state. */
+  readonly handshakeTimeoutMs: number;
+  /** Bytes queued for one client before it is dropped as too slow (4007). */
+  readonly clientSendBufferBytes: number;
+}
+
+export interface GateServerOptions {
+  id: number;
+  host: string;
+  port: number;
+  dispatchers: readonly { host: string; port: number }[];
+  transport: ClientTransport;
+  codec: WireCodec;
+  log: Logger;
+  ids: EntityIdGenerator;
+  limits: GateEdgeLimits;
+  staticDir?: string;
+  metrics?: Metrics;
+  /** The gate cannot go on (a dispatcher is gone; its clients were closed): the process should exit. */
+  onFatal?: (reason: string) => void;
+  /** Clock, timers and link network (systemRuntime() in a process, a fake one in createTestCluster). */
+  runtime: RoleRuntime;
+}
+
+export interface GateServer {
+  readonly port: number;
+  readonly url: string;
+  readonly clientCount: number;
+  stop(): Promise<void>;
+}

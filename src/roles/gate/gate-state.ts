@@ -1,0 +1,112 @@
+import { createLogThrottle, type LogThrottle } from '../../observability/index.ts';
+import { MSG, ProtocolError, concatClientPositions, entityIdShard } from '../../protocol/index.ts';
+import type { ClientConnection, ClientServer, Link } from '../../transport/index.ts';
+import { createAdmission, type Admission } from './admission.ts';
+import type { RateLimits, ClientProxy } from './client-proxy.ts';
+import type { GateServerOptions } from './gate-options.ts';
+
+/**
+ * Everything a gate holds, in one object its handlers take as their first argument: the client proxies
+ * (by connection and by client id), the dispatcher links with this turn's position batches, and the
+ * clients whose outboxes are to be flushed this turn.
+ */
+export interface GateState {
+  readonly opts: GateServerOptions;
+  readonly now: () => number;
+  readonly byConnection: Map<ClientConnection, ClientProxy>;
+  readonly byClientId: Map<string, ClientProxy>;
+  /** Per dispatcher, in id order. */
+  readonly links: Link[];
+  /** Client position records for each dispatcher, merged into one batch per turn. */
+  readonly positionBatches: Uint8Array[][];
+  readonly dirtyClients: Set<ClientProxy>;
+  readonly rates: RateLimits;
+  readonly admission: Admission;
+  readonly throttle: LogThrottle;
+  flushScheduled: boolean;
+  /** 'connecting' to the dispatchers, 'serving' clients, 'stopping' from stop() on. */
+  run: 'connecting' | 'serving' | 'stopping';
+  server: ClientServer | null;
+}
+
+export function createGateState(opts: GateServerOptions): GateState {
+  const now = () => opts.runtime.clock.now();
+  const { limits } = opts;
+  return {
+    opts,
+    now,
+    byConnection: new Map(),
+    byClientId: new Map(),
+    links: [],
+    positionBatches: [],
+    dirtyClients: new Set(),
+    rates: { messagesPerSec: limits.maxMessagesPerSecond, bytesPerSec: limits.maxBytesPerSecond },
+    admission: createAdmission(limits),
+    throttle: createLogThrottle({ log: opts.log, now }),
+    flushScheduled: false,
+    run: 'connecting',
+    server: null,
+  };
+}
+
+export function schedule(s: GateState): void {
+  if (s.flushScheduled) return;
+  s.flushScheduled = true;
+  setImmediate(() => flush(s));
+}
+
+/** One write per dispatcher per event-loop turn: client positions are merged into one split batch. */
+export function flush(s: GateState): void {
+  s.flushScheduled = false;
+  for (const proxy of s.dirtyClients) flushClient(s, proxy);
+  s.dirtyClients.clear();
+  s.links.forEach((link, i) => {
+    const records = s.positionBatches[i];
+    if (records.length > 0) {
+      link.send(MSG.SYNC_POSITIONS_FROM_CLIENTS.id, concatClientPositions(records));
+      records.length = 0;
+    }
+    link.flush();
+  });
+}
+
+export function shard(s: GateState, entityId: string): Link {
+  return s.links[entityIdShard(entityId, s.links.length)];
+}
+
+/**
+ * Queues a message for a client; `flush` sends each client's queue under one cork at the end of the
+ * event-loop turn (measured 5–20× faster than a send per message with uWS). `message` must be owned.
+ */
+export function sendToClient(s: GateState, proxy: ClientProxy, message: Uint8Array): void {
+  proxy.outbox.push(message);
+  s.dirtyClients.add(proxy);
+  schedule(s);
+}
+
+function flushClient(s: GateState, proxy: ClientProxy): void {
+  const { connection, outbox } = proxy;
+  if (connection.closed) {
+    outbox.length = 0;
+    return;
+  }
+  let dropped = false;
+  connection.cork(() => {
+    for (const message of outbox) {
+      if (connection.send(message) === 'dropped') {
+        dropped = true;
+        break;
+      }
+    }
+  });
+  outbox.length = 0;
+  // A client that cannot keep up is disconnected, never silently skipped: it would desync.
+  if (dropped) refuse(s, proxy, new ProtocolError('backpressure', 'client too slow: send buffer full'));
+}
+
+/** Closes a client with the fault's code; counted by fault and logged at most once per fault per interval. */
+export function refuse(s: GateState, proxy: ClientProxy, error: ProtocolError): void {
+  s.opts.metrics?.refused(error.fault);
+  s.throttle.log('info', `refuse:${error.fault}`, { clientId: proxy.clientId, fault: error.fault }, `client refused: ${error.message}`);
+  proxy.connection.close(error.closeCode, error.message.slice(0, 120));
+}
