@@ -17,8 +17,9 @@ export interface TestClient extends TsworldClient {
   waitFor<T>(probe: () => T | undefined | false, what: string, timeoutMs?: number): Promise<T>;
 }
 
-export async function testClient(url: string): Promise<TestClient> {
-  const client = await connectClient({ url, WebSocket: WebSocket as never, heartbeatMs: 1000 });
+/** `WebSocket` replaces ws's constructor, e.g. with a subclass that connects from another local address. */
+export async function testClient(url: string, options: { WebSocket?: new (url: string) => WebSocket } = {}): Promise<TestClient> {
+  const client = await connectClient({ url, WebSocket: (options.WebSocket ?? WebSocket) as never, heartbeatMs: 1000 });
   const calls: RecordedCall[] = [];
   const errors: { code: number; message: string }[] = [];
   const listeners = new Set<() => void>();
