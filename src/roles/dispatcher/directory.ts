@@ -72,122 +72,148 @@ export interface EntityDirectory {
   entries(): IterableIterator<[string, DirectoryEntry]>;
 }
 
-export function createEntityDirectory(limits: PendingLimits): EntityDirectory {
-  const map = new Map<string, DirectoryEntry>();
+/** The directory's books, which its functions take as their first argument. */
+interface DirectoryState {
+  readonly map: Map<string, DirectoryEntry>;
   // Unplaced entries in the order they were opened, which is also `since` order: they never move.
-  const unplaced = new Map<string, DirectoryEntry>();
-  const budget = createPendingBudget(limits);
+  readonly unplaced: Map<string, DirectoryEntry>;
+  readonly budget: PendingBudget;
+}
 
-  /** Takes an entry off the unplaced books when a game claims it or it goes away. */
-  function settle(id: string, entry: DirectoryEntry): void {
-    if (entry.gameId !== UNPLACED) return;
-    unplaced.delete(id);
-    budget.removeEntry(entry.sender);
-    let bytes = 0;
-    for (const frame of entry.held ?? []) bytes += frame.body.length;
-    budget.removeFrames(entry.held?.length ?? 0, bytes);
-  }
-
-  function drop(id: string, entry: DirectoryEntry): DroppedEntry {
-    settle(id, entry);
-    map.delete(id);
-    return { entityId: id, entry };
-  }
-
-  function hold(entry: DirectoryEntry, type: number, body: Uint8Array, maxHeld: number): HoldRefusal | null {
-    if ((entry.held?.length ?? 0) >= maxHeld) return 'held-per-entity';
-    if (entry.gameId === UNPLACED) {
-      const refused = budget.checkFrame(body.length);
-      if (refused) return refused;
-      budget.addFrame(body.length);
-    }
-    (entry.held ??= []).push({ type, body: body.slice() });
-    return null;
-  }
-
+export function createEntityDirectory(limits: PendingLimits): EntityDirectory {
+  const s: DirectoryState = { map: new Map(), unplaced: new Map(), budget: createPendingBudget(limits) };
   return {
-    get: (id) => map.get(id),
-    expect(id, gameId, now) {
-      const existing = map.get(id);
-      if (existing) {
-        settle(id, existing);
-        existing.gameId = gameId;
-        existing.state = 'pending';
-        existing.since = now;
-        return existing;
-      }
-      const entry: DirectoryEntry = { gameId, state: 'pending', held: null, since: now, reloadType: null, sender: -1 };
-      map.set(id, entry);
-      return entry;
-    },
-    ready(id, gameId) {
-      const entry = map.get(id);
-      if (!entry) {
-        map.set(id, { gameId, state: 'ready', held: null, since: 0, reloadType: null, sender: -1 });
-        return [];
-      }
-      settle(id, entry);
-      entry.gameId = gameId;
-      entry.state = 'ready';
-      const held = entry.held ?? [];
-      entry.held = null;
-      return held;
-    },
-    remove(id) {
-      const entry = map.get(id);
-      if (entry) drop(id, entry);
-      return entry;
-    },
-    removeGame(gameId) {
-      const removed: string[] = [];
-      for (const [id, entry] of map) {
-        if (entry.gameId === gameId) {
-          map.delete(id);
-          removed.push(id);
-        }
-      }
-      return removed;
-    },
-    hold,
-    holdUnplaced(id, sender, type, body, now, maxHeld) {
-      const known = map.get(id);
-      if (known) return hold(known, type, body, maxHeld);
-      const refused = budget.check(sender, body.length);
-      if (refused) return refused;
-      const entry: DirectoryEntry = {
-        gameId: UNPLACED,
-        state: 'pending',
-        held: [{ type, body: body.slice() }],
-        since: now,
-        reloadType: null,
-        sender,
-      };
-      map.set(id, entry);
-      unplaced.set(id, entry);
-      budget.addEntry(sender);
-      budget.addFrame(body.length);
-      return null;
-    },
-    sweepUnplaced(cutoff) {
-      const dropped: DroppedEntry[] = [];
-      for (const [id, entry] of unplaced) {
-        if (entry.since >= cutoff) break;
-        dropped.push(drop(id, entry));
-      }
-      return dropped;
-    },
-    sweepPending(cutoff) {
-      const dropped: DroppedEntry[] = [];
-      for (const [id, entry] of map) {
-        const waiting = entry.state === 'pending' || entry.state === 'saving';
-        if (waiting && entry.gameId !== UNPLACED && entry.since < cutoff) dropped.push(drop(id, entry));
-      }
-      return dropped;
-    },
+    get: (id) => s.map.get(id),
+    expect: (id, gameId, now) => expect(s, id, gameId, now),
+    ready: (id, gameId) => ready(s, id, gameId),
+    remove: (id) => remove(s, id),
+    removeGame: (gameId) => removeGame(s, gameId),
+    hold: (entry, type, body, maxHeld) => hold(s, entry, type, body, maxHeld),
+    holdUnplaced: (id, sender, type, body, now, maxHeld) => holdUnplaced(s, id, sender, type, body, now, maxHeld),
+    sweepUnplaced: (cutoff) => sweepUnplaced(s, cutoff),
+    sweepPending: (cutoff) => sweepPending(s, cutoff),
     get size() {
-      return map.size;
+      return s.map.size;
     },
-    unplaced: budget,
-    entries: () => map.entries(),
+    unplaced: s.budget,
+    entries: () => s.map.entries(),
   };
+}
+
+/** Takes an entry off the unplaced books when a game claims it or it goes away. */
+function settle(s: DirectoryState, id: string, entry: DirectoryEntry): void {
+  if (entry.gameId !== UNPLACED) return;
+  s.unplaced.delete(id);
+  s.budget.removeEntry(entry.sender);
+  let bytes = 0;
+  for (const frame of entry.held ?? []) bytes += frame.body.length;
+  s.budget.removeFrames(entry.held?.length ?? 0, bytes);
+}
+
+function drop(s: DirectoryState, id: string, entry: DirectoryEntry): DroppedEntry {
+  settle(s, id, entry);
+  s.map.delete(id);
+  return { entityId: id, entry };
+}
+
+function expect(s: DirectoryState, id: string, gameId: number, now: number): DirectoryEntry {
+  const existing = s.map.get(id);
+  if (existing) {
+    settle(s, id, existing);
+    existing.gameId = gameId;
+    existing.state = 'pending';
+    existing.since = now;
+    return existing;
+  }
+  const entry: DirectoryEntry = { gameId, state: 'pending', held: null, since: now, reloadType: null, sender: -1 };
+  s.map.set(id, entry);
+  return entry;
+}
+
+function ready(s: DirectoryState, id: string, gameId: number): HeldFrame[] {
+  const entry = s.map.get(id);
+  if (!entry) {
+    s.map.set(id, { gameId, state: 'ready', held: null, since: 0, reloadType: null, sender: -1 });
+    return [];
+  }
+  settle(s, id, entry);
+  entry.gameId = gameId;
+  entry.state = 'ready';
+  const held = entry.held ?? [];
+  entry.held = null;
+  return held;
+}
+
+function remove(s: DirectoryState, id: string): DirectoryEntry | undefined {
+  const entry = s.map.get(id);
+  if (entry) drop(s, id, entry);
+  return entry;
+}
+
+function removeGame(s: DirectoryState, gameId: number): string[] {
+  const removed: string[] = [];
+  for (const [id, entry] of s.map) {
+    if (entry.gameId === gameId) {
+      s.map.delete(id);
+      removed.push(id);
+    }
+  }
+  return removed;
+}
+
+function hold(s: DirectoryState, entry: DirectoryEntry, type: number, body: Uint8Array, maxHeld: number): HoldRefusal | null {
+  if ((entry.held?.length ?? 0) >= maxHeld) return 'held-per-entity';
+  if (entry.gameId === UNPLACED) {
+    const refused = s.budget.checkFrame(body.length);
+    if (refused) return refused;
+    s.budget.addFrame(body.length);
+  }
+  (entry.held ??= []).push({ type, body: body.slice() });
+  return null;
+}
+
+function holdUnplaced(
+  s: DirectoryState,
+  id: string,
+  sender: number,
+  type: number,
+  body: Uint8Array,
+  now: number,
+  maxHeld: number,
+): HoldRefusal | null {
+  const known = s.map.get(id);
+  if (known) return hold(s, known, type, body, maxHeld);
+  const refused = s.budget.check(sender, body.length);
+  if (refused) return refused;
+  const entry: DirectoryEntry = {
+    gameId: UNPLACED,
+    state: 'pending',
+    held: [{ type, body: body.slice() }],
+    since: now,
+    reloadType: null,
+    sender,
+  };
+  s.map.set(id, entry);
+  s.unplaced.set(id, entry);
+  s.budget.addEntry(sender);
+  s.budget.addFrame(body.length);
+  return null;
+}
+
+function sweepUnplaced(s: DirectoryState, cutoff: number): DroppedEntry[] {
+  const dropped: DroppedEntry[] = [];
+  for (const [id, entry] of s.unplaced) {
+    if (entry.since >= cutoff) break;
+    dropped.push(drop(s, id, entry));
+  }
+  return dropped;
+}
+
+function sweepPending(s: DirectoryState, cutoff: number): DroppedEntry[] {
+  const dropped: DroppedEntry[] = [];
+  for (const [id, entry] of s.map) {
+    const waiting = entry.state === 'pending' || entry.state === 'saving';
+    if (waiting && entry.gameId !== UNPLACED && entry.since < cutoff) dropped.push(drop(s, id, entry));
+  }
+  return dropped;
 }

@@ -47,124 +47,154 @@ export interface PeerTable {
   close(): void;
 }
 
-export function createPeerTable(deps: { now: () => number; random: () => number; scheduler: Scheduler }): PeerTable {
-  const games = new Map<number, GamePeer>();
-  const gates = new Map<number, GatePeer>();
-  const byLink = new Map<Link, GamePeer | GatePeer>();
-  const gameLinks = new Set<Link>();
-  let bootCursor = 0;
+interface PeerTableDeps {
+  now: () => number;
+  random: () => number;
+  scheduler: Scheduler;
+}
 
-  const live = (): GamePeer[] => [...games.values()].filter((g) => g.link !== null && !g.frozen);
-  /**
-   * Where new entities may go: live games, or, while every game is frozen for a hot swap, the frozen
-   * ones (their queue delivers the request to the restored process, in order; nothing is dropped).
-   */
-  const placeable = (): GamePeer[] => {
-    const up = live();
-    return up.length > 0 ? up : [...games.values()].filter((g) => g.frozen);
-  };
+/** The peer table's maps, which its functions take as their first argument. */
+interface PeerTableState {
+  readonly deps: PeerTableDeps;
+  readonly games: Map<number, GamePeer>;
+  readonly gates: Map<number, GatePeer>;
+  readonly byLink: Map<Link, GamePeer | GatePeer>;
+  readonly gameLinks: Set<Link>;
+  bootCursor: number;
+}
 
+export function createPeerTable(deps: PeerTableDeps): PeerTable {
+  const s: PeerTableState = { deps, games: new Map(), gates: new Map(), byLink: new Map(), gameLinks: new Set(), bootCursor: 0 };
   return {
-    attachGame(id, link, isRestore) {
-      const existing = games.get(id);
-      let flushed: HeldFrame[] = [];
-      if (existing && isRestore) {
-        // The frozen process may not have closed its link yet; from now on that link means nothing.
-        if (existing.link && existing.link !== link) {
-          byLink.delete(existing.link);
-          gameLinks.delete(existing.link);
-        }
-        existing.downTimer?.();
-        existing.downTimer = null;
-        existing.link = link;
-        existing.frozen = false;
-        flushed = existing.queue;
-        existing.queue = [];
-      } else if (existing?.link) {
-        // A second process claiming a live game id is a deployment error; the newer one wins so a
-        // restarted game is not locked out by a half-dead connection.
-        byLink.delete(existing.link);
-        gameLinks.delete(existing.link);
-        existing.link.destroy();
-      }
-      const game: GamePeer = existing && isRestore
-        ? existing
-        : { id, link, load: 0, frozen: false, stopping: false, queue: [], downTimer: null };
-      games.set(id, game);
-      byLink.set(link, game);
-      gameLinks.add(link);
-      return { game, flushed };
-    },
-    attachGate(id, link) {
-      const gate: GatePeer = { id, link };
-      gates.set(id, gate);
-      byLink.set(link, gate);
-      return gate;
-    },
-    known: (link) => byLink.has(link),
-    game: (id) => games.get(id),
-    gate: (id) => gates.get(id),
-    gameOfLink: (link) => (gameLinks.has(link) ? (byLink.get(link) as GamePeer) : undefined),
-    gateOfLink: (link) => (byLink.has(link) && !gameLinks.has(link) ? (byLink.get(link) as GatePeer) : undefined),
-    games: () => games.values(),
-    gates: () => gates.values(),
-    liveGameCount: () => live().length,
-    gateCount: () => gates.size,
-    removeGame(id) {
-      const game = games.get(id);
-      if (!game) return;
-      game.downTimer?.();
-      if (game.link) {
-        byLink.delete(game.link);
-        gameLinks.delete(game.link);
-      }
-      games.delete(id);
-    },
-    removeGate(id) {
-      const gate = gates.get(id);
-      if (!gate) return;
-      byLink.delete(gate.link);
-      gates.delete(id);
-    },
-    reportLoad(id, load) {
-      const game = games.get(id);
-      if (game) game.load = load;
-    },
-    leastLoadedGame() {
-      let best: GamePeer | undefined;
-      let bestScore = Infinity;
-      for (const game of placeable()) {
-        const score = (game.load + 0.01) * (1 + deps.random() * 0.1);
-        if (score < bestScore) {
-          best = game;
-          bestScore = score;
-        }
-      }
-      return best;
-    },
-    nextBootGame() {
-      const candidates = placeable().sort((a, b) => a.id - b.id);
-      if (candidates.length === 0) return undefined;
-      return candidates[bootCursor++ % candidates.length];
-    },
+    attachGame: (id, link, isRestore) => attachGame(s, id, link, isRestore),
+    attachGate: (id, link) => attachGate(s, id, link),
+    known: (link) => s.byLink.has(link),
+    game: (id) => s.games.get(id),
+    gate: (id) => s.gates.get(id),
+    gameOfLink: (link) => (s.gameLinks.has(link) ? (s.byLink.get(link) as GamePeer) : undefined),
+    gateOfLink: (link) => (s.byLink.has(link) && !s.gameLinks.has(link) ? (s.byLink.get(link) as GatePeer) : undefined),
+    games: () => s.games.values(),
+    gates: () => s.gates.values(),
+    liveGameCount: () => live(s).length,
+    gateCount: () => s.gates.size,
+    removeGame: (id) => removeGame(s, id),
+    removeGate: (id) => removeGate(s, id),
+    reportLoad: (id, load) => reportLoad(s, id, load),
+    leastLoadedGame: () => leastLoadedGame(s),
+    nextBootGame: () => nextBootGame(s),
     freeze(game) {
       game.frozen = true;
     },
-    holdForFrozen(game, type, body, max) {
-      if (game.queue.length >= max) return false;
-      game.queue.push({ type, body: body.slice() });
-      return true;
-    },
-    detachFrozen(game, maxMs, onTimeout) {
-      if (game.link) {
-        byLink.delete(game.link);
-        gameLinks.delete(game.link);
-      }
-      game.link = null;
-      game.downTimer = deps.scheduler.schedule(onTimeout, maxMs);
-    },
-    close() {
-      for (const game of games.values()) game.downTimer?.();
-    },
+    holdForFrozen: (game, type, body, max) => holdForFrozen(game, type, body, max),
+    detachFrozen: (game, maxMs, onTimeout) => detachFrozen(s, game, maxMs, onTimeout),
+    close: () => close(s),
   };
+}
+
+function live(s: PeerTableState): GamePeer[] {
+  return [...s.games.values()].filter((g) => g.link !== null && !g.frozen);
+}
+
+/**
+ * Where new entities may go: live games, or, while every game is frozen for a hot swap, the frozen
+ * ones (their queue delivers the request to the restored process, in order; nothing is dropped).
+ */
+function placeable(s: PeerTableState): GamePeer[] {
+  const up = live(s);
+  return up.length > 0 ? up : [...s.games.values()].filter((g) => g.frozen);
+}
+
+/** A game's link stops naming it. */
+function forgetGameLink(s: PeerTableState, link: Link): void {
+  s.byLink.delete(link);
+  s.gameLinks.delete(link);
+}
+
+function attachGame(s: PeerTableState, id: number, link: Link, isRestore: boolean): { game: GamePeer; flushed: HeldFrame[] } {
+  const existing = s.games.get(id);
+  let flushed: HeldFrame[] = [];
+  if (existing && isRestore) {
+    // The frozen process may not have closed its link yet; from now on that link means nothing.
+    if (existing.link && existing.link !== link) forgetGameLink(s, existing.link);
+    existing.downTimer?.();
+    existing.downTimer = null;
+    existing.link = link;
+    existing.frozen = false;
+    flushed = existing.queue;
+    existing.queue = [];
+  } else if (existing?.link) {
+    // A second process claiming a live game id is a deployment error; the newer one wins so a
+    // restarted game is not locked out by a half-dead connection.
+    forgetGameLink(s, existing.link);
+    existing.link.destroy();
+  }
+  const game: GamePeer = existing && isRestore
+    ? existing
+    : { id, link, load: 0, frozen: false, stopping: false, queue: [], downTimer: null };
+  s.games.set(id, game);
+  s.byLink.set(link, game);
+  s.gameLinks.add(link);
+  return { game, flushed };
+}
+
+function attachGate(s: PeerTableState, id: number, link: Link): GatePeer {
+  const gate: GatePeer = { id, link };
+  s.gates.set(id, gate);
+  s.byLink.set(link, gate);
+  return gate;
+}
+
+function removeGame(s: PeerTableState, id: number): void {
+  const game = s.games.get(id);
+  if (!game) return;
+  game.downTimer?.();
+  if (game.link) forgetGameLink(s, game.link);
+  s.games.delete(id);
+}
+
+function removeGate(s: PeerTableState, id: number): void {
+  const gate = s.gates.get(id);
+  if (!gate) return;
+  s.byLink.delete(gate.link);
+  s.gates.delete(id);
+}
+
+function reportLoad(s: PeerTableState, id: number, load: number): void {
+  const game = s.games.get(id);
+  if (game) game.load = load;
+}
+
+function leastLoadedGame(s: PeerTableState): GamePeer | undefined {
+  let best: GamePeer | undefined;
+  let bestScore = Infinity;
+  for (const game of placeable(s)) {
+    const score = (game.load + 0.01) * (1 + s.deps.random() * 0.1);
+    if (score < bestScore) {
+      best = game;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
+function nextBootGame(s: PeerTableState): GamePeer | undefined {
+  const candidates = placeable(s).sort((a, b) => a.id - b.id);
+  if (candidates.length === 0) return undefined;
+  return candidates[s.bootCursor++ % candidates.length];
+}
+
+function holdForFrozen(game: GamePeer, type: number, body: Uint8Array, max: number): boolean {
+  if (game.queue.length >= max) return false;
+  game.queue.push({ type, body: body.slice() });
+  return true;
+}
+
+function detachFrozen(s: PeerTableState, game: GamePeer, maxMs: number, onTimeout: () => void): void {
+  if (game.link) forgetGameLink(s, game.link);
+  game.link = null;
+  game.downTimer = s.deps.scheduler.schedule(onTimeout, maxMs);
+}
+
+function close(s: PeerTableState): void {
+  for (const game of s.games.values()) game.downTimer?.();
 }

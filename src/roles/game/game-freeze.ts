@@ -51,13 +51,7 @@ const ACK_TIMEOUT_MS = 10_000;
  */
 export type FreezeState = 'running' | 'awaiting-acks' | 'draining' | 'final-tick' | 'writing' | 'frozen';
 
-/**
- * GoWorld's freeze, made lossless: (1) ask every dispatcher to queue this game's packets and wait for
- * each ack; frames sent before an ack are still delivered and handled normally. (2) Keep ticking until
- * no storage or KV answer is in flight and one whole tick ran quiet, so every answer was applied and
- * its consequences sent. (3) Stop the loop between ticks and write the snapshot.
- */
-export function createFreezer(deps: {
+interface FreezerDeps {
   world: GameWorld;
   codec: WireCodec;
   log: Logger;
@@ -67,117 +61,148 @@ export function createFreezer(deps: {
   clientGates: ReadonlyMap<string, number>;
   clock: Clock;
   scheduler: Scheduler;
-}): Freezer {
-  const { world, codec, log } = deps;
-  let state: FreezeState = 'running';
-  let target: { path: string; resolve: (o: FreezeOutcome) => void; reject: (e: Error) => void } | null = null;
-  const acks = new Set<number>();
-  let cancelDeadline: () => void = () => undefined;
-  let deadlinePassed = false;
+}
 
-  function enter(next: FreezeState, fields: Record<string, unknown> = {}): void {
-    log.info({ from: state, to: next, ...fields }, `freeze: ${next}`);
-    state = next;
-  }
+/** The snapshot being made, and who waits for it. */
+interface FreezeTarget {
+  path: string;
+  resolve: (o: FreezeOutcome) => void;
+  reject: (e: Error) => void;
+}
 
-  const busy = () => deps.inflight.count > 0 || world.pendingDeferred > 0 || world.pendingPosted > 0;
+/** One freezer's progress, which its functions take as their first argument. */
+interface FreezerState {
+  readonly deps: FreezerDeps;
+  state: FreezeState;
+  target: FreezeTarget | null;
+  /** Dispatchers that acknowledged START_FREEZE. */
+  readonly acks: Set<number>;
+  cancelDeadline: () => void;
+  deadlinePassed: boolean;
+}
 
-  /**
-   * A failed freeze must not strand the game: a restore hello on the same links makes each dispatcher
-   * flush what it queued, in order, and route to this process again.
-   */
-  function resume(loop: TickLoop, why: string): void {
-    cancelDeadline();
-    target = null;
-    acks.clear();
-    deadlinePassed = false;
-    for (const link of deps.links()) {
-      if (!link) continue;
-      codec.encodeTo(link, MSG.SET_GAME_ID, { gameId: world.gameId, isRestore: true, banBootEntity: false, entityIds: [] });
-      link.flush();
-    }
-    enter('running', { why });
-    loop.start();
-    log.warn('freeze abandoned: dispatchers flush their queues and the game carries on');
-  }
-
-  function fail(loop: TickLoop, error: Error): void {
-    const current = target;
-    resume(loop, error.message);
-    current?.reject(error);
-  }
-
+/**
+ * GoWorld's freeze, made lossless: (1) ask every dispatcher to queue this game's packets and wait for
+ * each ack; frames sent before an ack are still delivered and handled normally. (2) Keep ticking until
+ * no storage or KV answer is in flight and one whole tick ran quiet, so every answer was applied and
+ * its consequences sent. (3) Stop the loop between ticks and write the snapshot.
+ */
+export function createFreezer(deps: FreezerDeps): Freezer {
+  const s: FreezerState = { deps, state: 'running', target: null, acks: new Set(), cancelDeadline: () => undefined, deadlinePassed: false };
   return {
     get frozen() {
-      return state === 'final-tick' || state === 'writing' || state === 'frozen';
+      return s.state === 'final-tick' || s.state === 'writing' || s.state === 'frozen';
     },
     get state() {
-      return state;
+      return s.state;
     },
-    start(path) {
-      if (state !== 'running') return Promise.reject(new Error(`a freeze is already in progress (${state})`));
-      return new Promise<FreezeOutcome>((resolve, reject) => {
-        target = { path, resolve, reject };
-        for (const link of deps.links()) {
-          if (!link) continue;
-          codec.encodeTo(link, MSG.START_FREEZE, { gameId: world.gameId });
-          link.flush();
-        }
-        // Handled between ticks like everything else: the next afterTick resumes and rejects.
-        cancelDeadline = deps.scheduler.schedule(() => (deadlinePassed = true), ACK_TIMEOUT_MS);
-        enter('awaiting-acks', { path, dispatchers: deps.links().length });
-      });
-    },
+    start: (path) => start(s, path),
     acked(dispatcherId) {
-      acks.add(dispatcherId);
+      s.acks.add(dispatcherId);
     },
-    afterTick(loop) {
-      if (state !== 'awaiting-acks' && state !== 'draining') return;
-      if (deadlinePassed) {
-        const got = acks.size;
-        return fail(loop, new Error(`freeze not done within ${ACK_TIMEOUT_MS} ms (${state}: ${got} of ${deps.links().length} dispatchers acknowledged; in flight: ${deps.inflight.count})`));
-      }
-      if (state === 'awaiting-acks') {
-        if (acks.size < deps.links().length) return;
-        enter('draining', { inflight: deps.inflight.count });
-      }
-      if (busy()) return;
-      // Every dispatcher queues and nothing is in flight: one more tick, run at once rather than a period
-      // later, applies what was posted and flushes its consequences; then the world is written.
-      enter('final-tick');
-      loop.stop();
-      setImmediate(() => finalTick(loop));
-    },
+    afterTick: (loop) => afterTick(s, loop),
   };
+}
 
-  function finalTick(loop: TickLoop): void {
-    if (!target) return;
-    loop.tickOnce();
-    if (busy()) {
-      // The last tick started new async work or posted callbacks: keep serving until they settle.
-      enter('draining', { inflight: deps.inflight.count });
-      loop.start({ immediate: true });
-      return;
+function enter(s: FreezerState, next: FreezeState, fields: Record<string, unknown> = {}): void {
+  s.deps.log.info({ from: s.state, to: next, ...fields }, `freeze: ${next}`);
+  s.state = next;
+}
+
+function busy(s: FreezerState): boolean {
+  const { inflight, world } = s.deps;
+  return inflight.count > 0 || world.pendingDeferred > 0 || world.pendingPosted > 0;
+}
+
+/**
+ * A failed freeze must not strand the game: a restore hello on the same links makes each dispatcher
+ * flush what it queued, in order, and route to this process again.
+ */
+function resume(s: FreezerState, loop: TickLoop, why: string): void {
+  const { world, codec } = s.deps;
+  s.cancelDeadline();
+  s.target = null;
+  s.acks.clear();
+  s.deadlinePassed = false;
+  for (const link of s.deps.links()) {
+    if (!link) continue;
+    codec.encodeTo(link, MSG.SET_GAME_ID, { gameId: world.gameId, isRestore: true, banBootEntity: false, entityIds: [] });
+    link.flush();
+  }
+  enter(s, 'running', { why });
+  loop.start();
+  s.deps.log.warn('freeze abandoned: dispatchers flush their queues and the game carries on');
+}
+
+function fail(s: FreezerState, loop: TickLoop, error: Error): void {
+  const current = s.target;
+  resume(s, loop, error.message);
+  current?.reject(error);
+}
+
+function start(s: FreezerState, path: string): Promise<FreezeOutcome> {
+  if (s.state !== 'running') return Promise.reject(new Error(`a freeze is already in progress (${s.state})`));
+  const { world, codec } = s.deps;
+  return new Promise<FreezeOutcome>((resolve, reject) => {
+    s.target = { path, resolve, reject };
+    for (const link of s.deps.links()) {
+      if (!link) continue;
+      codec.encodeTo(link, MSG.START_FREEZE, { gameId: world.gameId });
+      link.flush();
     }
-    const extra: GameSnapshotExtra = { clientGates: [...deps.clientGates], views: deps.views.dump(), frozenAtMs: deps.clock.now() };
-    const current = target;
-    enter('writing', { path: current.path });
-    try {
-      const result = freezeToFile(world, current.path, extra);
-      // The deadline covers the whole freeze, bounces included; it ends only once the snapshot is written.
-      cancelDeadline();
-      const outcome: FreezeOutcome = {
-        path: current.path,
-        entities: result.entities,
-        bytes: result.bytes,
-        dumpMs: result.dumpMs,
-        writeMs: result.writeMs,
-        tick: world.tick,
-      };
-      enter('frozen', { ...outcome });
-      current.resolve(outcome);
-    } catch (err) {
-      fail(loop, err as Error);
-    }
+    // Handled between ticks like everything else: the next afterTick resumes and rejects.
+    s.cancelDeadline = s.deps.scheduler.schedule(() => (s.deadlinePassed = true), ACK_TIMEOUT_MS);
+    enter(s, 'awaiting-acks', { path, dispatchers: s.deps.links().length });
+  });
+}
+
+function afterTick(s: FreezerState, loop: TickLoop): void {
+  if (s.state !== 'awaiting-acks' && s.state !== 'draining') return;
+  const { inflight } = s.deps;
+  if (s.deadlinePassed) {
+    const got = s.acks.size;
+    return fail(s, loop, new Error(`freeze not done within ${ACK_TIMEOUT_MS} ms (${s.state}: ${got} of ${s.deps.links().length} dispatchers acknowledged; in flight: ${inflight.count})`));
+  }
+  if (s.state === 'awaiting-acks') {
+    if (s.acks.size < s.deps.links().length) return;
+    enter(s, 'draining', { inflight: inflight.count });
+  }
+  if (busy(s)) return;
+  // Every dispatcher queues and nothing is in flight: one more tick, run at once rather than a period
+  // later, applies what was posted and flushes its consequences; then the world is written.
+  enter(s, 'final-tick');
+  loop.stop();
+  setImmediate(() => finalTick(s, loop));
+}
+
+function finalTick(s: FreezerState, loop: TickLoop): void {
+  if (!s.target) return;
+  const { world, inflight } = s.deps;
+  loop.tickOnce();
+  if (busy(s)) {
+    // The last tick started new async work or posted callbacks: keep serving until they settle.
+    enter(s, 'draining', { inflight: inflight.count });
+    loop.start({ immediate: true });
+    return;
+  }
+  const extra: GameSnapshotExtra = { clientGates: [...s.deps.clientGates], views: s.deps.views.dump(), frozenAtMs: s.deps.clock.now() };
+  const current = s.target;
+  enter(s, 'writing', { path: current.path });
+  try {
+    const result = freezeToFile(world, current.path, extra);
+    // The deadline covers the whole freeze, bounces included; it ends only once the snapshot is written.
+    s.cancelDeadline();
+    const outcome: FreezeOutcome = {
+      path: current.path,
+      entities: result.entities,
+      bytes: result.bytes,
+      dumpMs: result.dumpMs,
+      writeMs: result.writeMs,
+      tick: world.tick,
+    };
+    enter(s, 'frozen', { ...outcome });
+    current.resolve(outcome);
+  } catch (err) {
+    fail(s, loop, err as Error);
   }
 }
