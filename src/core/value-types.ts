@@ -86,7 +86,8 @@ export function checkValue(spec: TypeSpec, value: unknown, path = 'value'): stri
  */
 export function cloneValue<T>(value: T): T {
   if (Array.isArray(value)) return value.map(cloneValue) as T;
-  if (value instanceof Uint8Array) return value.slice() as T;
+  // A copy, not slice(): on a Node Buffer (msgpackr decodes bin to one) slice is a shared view.
+  if (value instanceof Uint8Array) return new Uint8Array(value) as T;
   if (typeof value === 'object' && value !== null) {
     const out = Object.create(null) as Record<string, unknown>;
     for (const key of Object.keys(value)) out[key] = cloneValue((value as Record<string, unknown>)[key]);

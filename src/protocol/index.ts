@@ -54,3 +54,4 @@ export { checkClientCall } from './client-call.ts';
 export type { ArgLimits, ClientCallCheck } from './client-call.ts';
 export { scanMsgpack, isMalformed, SCAN_FAULT_TEXT } from './msgpack-scan.ts';
 export type { ScanFault, ScanLimits } from './msgpack-scan.ts';
+export { ownedCopy } from './owned-copy.ts';

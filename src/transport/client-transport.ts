@@ -81,7 +81,7 @@ export interface ClientServer {
   stop(): Promise<void>;
 }
 
-export type TransportKind = 'uws' | 'ws';
+export type TransportKind = 'uws' | 'ws' | 'memory';
 
 export interface ClientTransport {
   readonly kind: TransportKind;

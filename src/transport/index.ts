@@ -29,3 +29,5 @@ export type { LinkNetwork } from './link-net.ts';
 export { createMemoryNetwork } from './memory-network.ts';
 export type { MemoryNetwork } from './memory-network.ts';
 export type { LinkSocket } from './link-socket.ts';
+export { createMemoryClientNetwork } from './memory-client-transport.ts';
+export type { MemoryClientNetwork, MemoryWebSocket } from './memory-client-transport.ts';

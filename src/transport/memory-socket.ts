@@ -96,7 +96,8 @@ export class MemorySocket extends EventEmitter implements LinkSocket {
     while (writer.outbox.length > 0 && !this.destroyed && !this.paused) {
       const chunk = writer.outbox.shift()!;
       writer.queued -= chunk.bytes.length;
-      this.emit('data', Buffer.from(chunk.bytes.buffer, chunk.bytes.byteOffset, chunk.bytes.length));
+      // A chunk of its own, as a TCP read gives: the writer recycles its batch buffer once `done` runs.
+      this.emit('data', Buffer.from(chunk.bytes));
       chunk.done();
     }
     if (writer.needDrain && writer.queued <= HIGH_WATER) {

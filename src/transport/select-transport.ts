@@ -3,7 +3,7 @@ import type { ClientTransport, TransportKind, TransportLog } from './client-tran
 import { createUwsTransport, loadUws } from './uws-transport.ts';
 import { createWsTransport } from './ws-transport.ts';
 
-export type TransportChoice = TransportKind | 'auto';
+export type TransportChoice = Exclude<TransportKind, 'memory'> | 'auto';
 
 /**
  * Picks the client transport. 'auto' (the default) uses uWebSockets.js when its native binary loads and

@@ -20,6 +20,17 @@ export interface TestClient extends TsworldClient {
 /** `WebSocket` replaces ws's constructor, e.g. with a subclass that connects from another local address. */
 export async function testClient(url: string, options: { WebSocket?: new (url: string) => WebSocket } = {}): Promise<TestClient> {
   const client = await connectClient({ url, WebSocket: (options.WebSocket ?? WebSocket) as never, heartbeatMs: 1000 });
+  return recordClient(client);
+}
+
+/** How a wait is driven: by events in real time (default), or by moving a test cluster's fake time on. */
+export type Until = <T>(probe: () => T | undefined | false, what: string, timeoutMs?: number) => Promise<T>;
+
+/**
+ * Records an SDK client's calls, errors and close for assertions. `until` replaces the real-time,
+ * event-driven wait (createTestCluster passes its own, which advances the cluster's clock).
+ */
+export function recordClient(client: TsworldClient, options: { until?: Until } = {}): TestClient {
   const calls: RecordedCall[] = [];
   const errors: { code: number; message: string }[] = [];
   const listeners = new Set<() => void>();
@@ -42,6 +53,7 @@ export async function testClient(url: string, options: { WebSocket?: new (url: s
   for (const ev of ['create', 'destroy', 'attrs', 'positions'] as const) client.on(ev, poke);
 
   function waitFor<T>(probe: () => T | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
+    if (options.until) return options.until(probe, what, timeoutMs);
     return new Promise((resolve, reject) => {
       const check = () => {
         const value = probe();
@@ -74,7 +86,8 @@ export async function testClient(url: string, options: { WebSocket?: new (url: s
     on: client.on,
     call: client.call,
     syncPosition: client.syncPosition,
-    waitForPlayer: client.waitForPlayer,
+    // Through waitFor, so a test cluster's clock moves while the client waits for its player.
+    waitForPlayer: () => waitFor(() => client.player ?? undefined, 'the player entity'),
     close: client.close,
     calls,
     errors,

@@ -1,3 +1,4 @@
+import { ownedCopy } from '../../protocol/index.ts';
 import { createPendingBudget, type PendingBudget, type PendingLimit, type PendingLimits } from './pending-budget.ts';
 
 /**
@@ -168,7 +169,7 @@ function hold(s: DirectoryState, entry: DirectoryEntry, type: number, body: Uint
     if (refused) return refused;
     s.budget.addFrame(body.length);
   }
-  (entry.held ??= []).push({ type, body: body.slice() });
+  (entry.held ??= []).push({ type, body: ownedCopy(body) });
   return null;
 }
 
@@ -188,7 +189,7 @@ function holdUnplaced(
   const entry: DirectoryEntry = {
     gameId: UNPLACED,
     state: 'pending',
-    held: [{ type, body: body.slice() }],
+    held: [{ type, body: ownedCopy(body) }],
     since: now,
     reloadType: null,
     sender,

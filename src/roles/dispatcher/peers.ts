@@ -1,3 +1,4 @@
+import { ownedCopy } from '../../protocol/index.ts';
 import type { Scheduler } from '../../tick/clock.ts';
 import type { Link } from '../../transport/index.ts';
 import type { HeldFrame } from './directory.ts';
@@ -185,7 +186,7 @@ function nextBootGame(s: PeerTableState): GamePeer | undefined {
 
 function holdForFrozen(game: GamePeer, type: number, body: Uint8Array, max: number): boolean {
   if (game.queue.length >= max) return false;
-  game.queue.push({ type, body: body.slice() });
+  game.queue.push({ type, body: ownedCopy(body) });
   return true;
 }
 

@@ -1,4 +1,4 @@
-import { MSG, entityIdShard } from '../../protocol/index.ts';
+import { MSG, entityIdShard, ownedCopy } from '../../protocol/index.ts';
 import { createFreezer } from './game-freeze.ts';
 import { createGameLoop } from './game-loop.ts';
 import type { GameServer, GameServerOptions } from './game-server-options.ts';
@@ -17,7 +17,7 @@ async function connectDispatchers(s: GameState): Promise<void> {
         host: d.host,
         port: d.port,
         onFrame(type, body) {
-          s.inboundQueue.push({ type, body: body.slice() });
+          s.inboundQueue.push({ type, body: ownedCopy(body) });
         },
         onError: (err) => log.warn({ err, dispatcher: i + 1 }, 'dispatcher link error'),
         onClose(_link, err) {

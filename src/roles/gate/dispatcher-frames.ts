@@ -5,6 +5,7 @@ import {
   ProtocolError,
   messageSpec,
   readGateClientKey,
+  ownedCopy,
   toClientMessageInPlace,
   type MessageValue,
   type WireCodec,
@@ -40,7 +41,7 @@ function relayToClient(relay: GateRelay, type: number, body: Uint8Array): void {
   trackOwner(relay, proxy, type, body);
   relay.metrics?.messagesOut('client');
   // In place, then copied: the body is a view into the link's read buffer, reused after this call.
-  relay.sendToClient(proxy, toClientMessageInPlace(type, body).slice());
+  relay.sendToClient(proxy, ownedCopy(toClientMessageInPlace(type, body)));
 }
 
 function onFilteredCall(relay: GateRelay, m: MessageValue<typeof MSG.FILTERED_CALL>): void {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CLOSE_CODES, MSG, PROTOCOL_VERSION, entityIdShard } from '../../protocol/index.ts';
+import { CLOSE_CODES, MSG, PROTOCOL_VERSION, entityIdShard, ownedCopy } from '../../protocol/index.ts';
 import type { ClientConnection, ClientListenOptions } from '../../transport/index.ts';
 import { createClientHandlers, handleClientMessage, type ClientEdge } from './client-input.ts';
 import { createClientProxy } from './client-proxy.ts';
@@ -39,7 +39,7 @@ export function createClientEdge(s: GateState): ClientEdge {
       schedule(s);
     },
     forwardPosition(_proxy, record, entityId) {
-      s.positionBatches[entityIdShard(entityId, s.links.length)].push(record.slice());
+      s.positionBatches[entityIdShard(entityId, s.links.length)].push(ownedCopy(record));
       schedule(s);
     },
   };
