@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyMmoGame, writeMmoVersion } from '../../examples/mmo/copy-game.ts';
 import { runBots, type BotFleet } from '../../src/testing/bots/index.ts';
-import { startDeployment, tsworld, type TestDeployment } from '../support/deployment.ts';
+import { BOT_SWARM_ADMISSION, startDeployment, tsworld, type TestDeployment } from '../support/deployment.ts';
 
 const BOTS = 200;
 
@@ -22,7 +22,7 @@ describe('hot swap under load: 200 bots, 1 dispatcher, 2 games, 1 gate', () => {
     gameDir = mkdtempSync(join(tmpdir(), 'tsworld-mmo-'));
     const entry = copyMmoGame(gameDir);
     writeMmoVersion(gameDir, { tag: 'v1', monsterSpeed: 10 });
-    d = await startDeployment({ entry, games: 2, gates: 1, gameDefaults: { tickHz: 20, positionSyncHz: 10 } });
+    d = await startDeployment({ entry, games: 2, gates: 1, gameDefaults: { tickHz: 20, positionSyncHz: 10 }, gateDefaults: BOT_SWARM_ADMISSION });
     fleet = await runBots({ url: d.wsUrls, count: BOTS, moveHz: 10, rpcHz: 2, seed: 11 });
   }, 120_000);
   afterAll(async () => {

@@ -6,7 +6,7 @@ import { copyMmoGame, writeMmoVersion } from '../../examples/mmo/copy-game.ts';
 import { TAG } from '../../examples/mmo/game/version.ts';
 import { loadGameModule } from '../../src/roles/game/game-module.ts';
 import { createSeqTrack, runBots, type BotFleet, type BotRecord } from '../../src/testing/bots/index.ts';
-import { repoRoot, startDeployment, type TestDeployment } from '../support/deployment.ts';
+import { BOT_SWARM_ADMISSION, repoRoot, startDeployment, type TestDeployment } from '../support/deployment.ts';
 
 const entry = join(repoRoot, 'examples', 'mmo', 'game', 'main.ts');
 const BOTS = 50;
@@ -23,7 +23,7 @@ describe('mmo example on a real deployment (1 dispatcher, 2 games, 1 gate) under
   let fleet: BotFleet | undefined;
 
   beforeAll(async () => {
-    d = await startDeployment({ entry, games: 2, gates: 1 });
+    d = await startDeployment({ entry, games: 2, gates: 1, gateDefaults: BOT_SWARM_ADMISSION });
   });
   afterAll(async () => {
     await fleet?.close();

@@ -9,6 +9,12 @@ const run = promisify(execFile);
 export const repoRoot = resolve(import.meta.dirname, '..', '..');
 const bin = join(repoRoot, 'src', 'cli', 'bin.mjs');
 
+/**
+ * Gate admission for a bot swarm: every bot connects from 127.0.0.1, which the per-address defaults
+ * (made for the internet) would refuse after 50. Tests of admission itself keep the defaults.
+ */
+export const BOT_SWARM_ADMISSION = { maxConnectionsPerIp: 10_000, connectsPerIpPerSec: 10_000, connectBurstPerIp: 10_000 } as const;
+
 /** A port the OS just handed out and released; good enough for loopback tests on one machine. */
 export function freePort(): Promise<number> {
   return new Promise((done, fail) => {
