@@ -55,7 +55,7 @@ export async function connectFakePeer(port: number, codec: WireCodec, hello: Hel
 
   const ack = new Promise<void>((resolve) => (acked = resolve));
   if ('gameId' in hello) {
-    codec.encodeTo(link, MSG.SET_GAME_ID, { gameId: hello.gameId, isRestore: false, banBootEntity: false, entityIds: [] });
+    codec.encodeTo(link, MSG.SET_GAME_ID, { gameId: hello.gameId, isRestore: false, entityIds: [] });
   } else {
     codec.encodeTo(link, MSG.SET_GATE_ID, { gateId: hello.gateId });
   }

@@ -4,11 +4,10 @@ import {
   ProtocolError,
   createPackr,
   createWireCodec,
-  decodePositionBatch,
   encodeClientPositionMessage,
   parseServerMessage,
 } from '../protocol/index.ts';
-import { applyAttrOp } from './apply-attr-op.ts';
+import { serverMessageTable, type ClientMirror } from './server-messages.ts';
 
 /** The server's view of one entity, mirrored on the client. */
 export interface ClientEntity {
@@ -109,7 +108,6 @@ export function connectClient(options: ClientOptions): Promise<TsworldClient> {
   const entities = new Map<string, ClientEntity>();
   const byHandle = new Map<number, ClientEntity>();
   const handlers: { [K in keyof ClientEvents]?: Set<ClientEvents[K]> } = {};
-  let player: ClientEntity | null = null;
   let open = false;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   const playerWaiters: ((e: ClientEntity) => void)[] = [];
@@ -126,79 +124,24 @@ export function connectClient(options: ClientOptions): Promise<TsworldClient> {
     emit('error', { code: -1, message: `bad message from server: ${err.message}` });
   }
 
+  const mirror: ClientMirror = {
+    entities,
+    byHandle,
+    player: null,
+    playerWaiters,
+    emit,
+    welcomed(announced) {
+      limits = announced;
+      welcomed(announced);
+    },
+  };
+  const table = serverMessageTable(codec);
+
   function onMessage(data: Uint8Array): void {
     const msg = parseServerMessage(data);
     if (msg instanceof ProtocolError) return protocolFault(msg);
-    switch (msg.type) {
-      case MSG.CREATE_ENTITY_ON_CLIENT.id: {
-        const m = codec.decodeFields(MSG.CREATE_ENTITY_ON_CLIENT, msg.body);
-        if (m instanceof ProtocolError) return protocolFault(m);
-        const entity: ClientEntity = {
-          id: m.entityId, typeName: m.typeName, isPlayer: m.isPlayer, attrs: m.attrs, x: m.x, y: m.y, z: m.z, yaw: m.yaw,
-        };
-        entities.set(entity.id, entity);
-        byHandle.set(m.handle, entity);
-        if (entity.isPlayer) {
-          player = entity;
-          for (const resolve of playerWaiters.splice(0)) resolve(entity);
-        }
-        return emit('create', entity);
-      }
-      case MSG.DESTROY_ENTITY_ON_CLIENT.id: {
-        const m = codec.decodeFields(MSG.DESTROY_ENTITY_ON_CLIENT, msg.body);
-        if (m instanceof ProtocolError) return protocolFault(m);
-        const entity = entities.get(m.entityId);
-        entities.delete(m.entityId);
-        if (byHandle.get(m.handle) === entity) byHandle.delete(m.handle);
-        if (entity && player === entity) player = null;
-        if (entity) emit('destroy', entity);
-        return;
-      }
-      case MSG.ATTR_DELTA.id: {
-        const m = codec.decodeFields(MSG.ATTR_DELTA, msg.body);
-        if (m instanceof ProtocolError) return protocolFault(m);
-        const entity = entities.get(m.entityId);
-        if (!entity) return;
-        for (const op of m.ops) {
-          if (!applyAttrOp(entity.attrs, op)) emit('error', { code: -1, message: `attribute op does not fit ${entity.id}` });
-        }
-        return emit('attrs', entity);
-      }
-      case MSG.CALL_ENTITY_METHOD_ON_CLIENT.id: {
-        const m = codec.decodeFields(MSG.CALL_ENTITY_METHOD_ON_CLIENT, msg.body);
-        if (m instanceof ProtocolError) return protocolFault(m);
-        const entity = entities.get(m.entityId);
-        if (entity) emit('call', entity, m.method, m.args);
-        return;
-      }
-      case MSG.POSITION_SYNC.id: {
-        const moved: ClientEntity[] = [];
-        const count = decodePositionBatch(msg.body, (handle, x, y, z, yaw) => {
-          const entity = byHandle.get(handle);
-          if (!entity) return;
-          entity.x = x;
-          entity.y = y;
-          entity.z = z;
-          entity.yaw = yaw;
-          moved.push(entity);
-        });
-        if (count instanceof ProtocolError) return protocolFault(count);
-        return emit('positions', moved);
-      }
-      case MSG.WELCOME.id: {
-        const m = codec.decodeFields(MSG.WELCOME, msg.body);
-        if (m instanceof ProtocolError) return protocolFault(m);
-        limits = m;
-        return welcomed(m);
-      }
-      case MSG.ERROR.id: {
-        const m = codec.decodeFields(MSG.ERROR, msg.body);
-        if (m instanceof ProtocolError) return protocolFault(m);
-        return emit('error', { code: m.code, message: m.message });
-      }
-      default:
-        return;
-    }
+    const result = table.dispatch(mirror, msg.type, msg.body);
+    if (result instanceof ProtocolError) protocolFault(result);
   }
 
   function send(bytes: Uint8Array): void {
@@ -208,7 +151,7 @@ export function connectClient(options: ClientOptions): Promise<TsworldClient> {
   const client: TsworldClient = {
     entities,
     get player() {
-      return player;
+      return mirror.player;
     },
     get connected() {
       return open && limits !== null;
@@ -237,11 +180,11 @@ export function connectClient(options: ClientOptions): Promise<TsworldClient> {
       send(message);
     },
     syncPosition(x, y, z, yaw) {
-      if (!player) return;
-      send(encodeClientPositionMessage({ entityId: player.id, x, y, z, yaw }));
+      if (!mirror.player) return;
+      send(encodeClientPositionMessage({ entityId: mirror.player.id, x, y, z, yaw }));
     },
     waitForPlayer() {
-      return player ? Promise.resolve(player) : new Promise((resolve) => playerWaiters.push(resolve));
+      return mirror.player ? Promise.resolve(mirror.player) : new Promise((resolve) => playerWaiters.push(resolve));
     },
     close() {
       socket.close(1000, 'client closed');

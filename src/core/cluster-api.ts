@@ -9,6 +9,13 @@ export type FilterOperator = '=' | '!=' | '<' | '<=' | '>' | '>=';
  * made for a unit test gets a local implementation (everything stays in the one world); a game process
  * plugs in the one that goes through the dispatchers. Every operation is fire-and-forget or answers
  * through a callback that runs inside the game loop, never concurrently with it.
+ *
+ * Errors, the same in both implementations (test/contract/cluster-api.test.ts):
+ * - what the calling game can know is thrown at once, as a TsworldError: a malformed id or value
+ *   (INVALID_ARGUMENT), an entity of this game that has no client (INVALID_STATE), no dispatcher to
+ *   send through (TRANSPORT_FAILURE);
+ * - what only the target can know (no such entity, method or argument mismatch) is reported where the
+ *   target runs (its game's error log), as GoWorld's fire-and-forget calls are; the caller is not told.
  */
 export interface ClusterApi {
   readonly gameId: number;
@@ -16,12 +23,18 @@ export interface ClusterApi {
   call(entityId: EntityId, method: string, args?: readonly unknown[]): void;
   /** Creates an entity on the least loaded game; the id is valid at once (calls to it are held until it exists). */
   createEntityAnywhere(typeName: string, attrs?: Record<string, unknown>): EntityId;
+  /** Creates an entity on game `gameId` (GoWorld's CreateEntityOnGame); the id is valid at once. */
+  createEntityOnGame(gameId: number, typeName: string, attrs?: Record<string, unknown>): EntityId;
   /** Loads a persistent entity onto the least loaded game, unless it already exists somewhere (one instance). */
   loadEntityAnywhere(typeName: string, entityId: EntityId): void;
   /** Moves a client from one of this game's entities to an entity on any game. */
   giveClientTo(from: EntityId, to: EntityId): void;
   /** Sets a filter property on the gate-side proxy of the entity's client. */
   setClientFilterProp(entityId: EntityId, key: string, value: string): void;
+  /** Clears every filter property of the entity's client. */
+  clearClientFilterProps(entityId: EntityId): void;
+  /** Disconnects the entity's client (close code 4010, `reason` shown to the player); the entity stays. */
+  kickClient(entityId: EntityId, reason: string): void;
   /** Calls `method` on every client whose filter property `key` compares true against `value`; each exactly once. */
   callFilteredClients(key: string, op: FilterOperator, value: string, method: string, args?: readonly unknown[]): void;
   readonly kv: ClusterKv;

@@ -1,5 +1,6 @@
 import type { ClusterApi } from './cluster-api.ts';
 import { compareFilterProp } from './filter-compare.ts';
+import { isEntityId } from './entity-id.ts';
 import { TsworldError } from './errors.ts';
 import type { GameWorld } from './world-api.ts';
 
@@ -13,23 +14,51 @@ export function createLocalCluster(world: GameWorld): ClusterApi {
   const kv = new Map<string, string>();
   // Ids requested but not yet created (creation waits for the commit phase): "one instance" holds.
   const loading = new Set<string>();
-  const report = (message: string) =>
-    world.post(() => {
-      throw new TsworldError('UNKNOWN_ENTITY', message);
-    });
+  // Calls to entities created through the cluster but not yet committed, held in order as a dispatcher
+  // holds them, so "the id is valid at once" holds here too.
+  const held = new Map<string, Array<() => void>>();
+  const createHeld = (id: string): string => {
+    held.set(id, []);
+    // Posted now, this runs in the next async phase, before this tick's commit; posted from there, after it.
+    world.post(() =>
+      world.post(() => {
+        const calls = held.get(id) ?? [];
+        held.delete(id);
+        for (const deliver of calls) deliver();
+      }),
+    );
+    return id;
+  };
+  /** The contract's synchronous errors (see ClusterApi): what the calling game can know, thrown at once. */
+  const requireId = (entityId: string) => {
+    if (!isEntityId(entityId)) throw new TsworldError('INVALID_ARGUMENT', `not an entity id: ${JSON.stringify(entityId)}`);
+  };
+  const clientOf = (entityId: string, what: string): string => {
+    const client = world.entity(entityId)?.client;
+    if (client === undefined || client === null) throw new TsworldError('INVALID_STATE', `${what}: entity ${entityId} has no client on this game`);
+    return client;
+  };
 
   return {
     get gameId() {
       return world.gameId;
     },
     call(entityId, method, args = []) {
-      world.post(() => {
+      requireId(entityId);
+      const deliver = () => {
         const result = world.call(entityId, method, args);
         if (!result.ok) throw new TsworldError(result.code, result.message);
-      });
+      };
+      const waiting = held.get(entityId);
+      if (waiting) waiting.push(deliver);
+      else world.post(deliver);
     },
     createEntityAnywhere(typeName, attrs) {
-      return world.createEntity(typeName, { attrs });
+      return createHeld(world.createEntity(typeName, { attrs }));
+    },
+    createEntityOnGame(gameId, typeName, attrs) {
+      if (gameId !== world.gameId) throw new TsworldError('INVALID_ARGUMENT', `a lone world is game ${world.gameId} only, not ${gameId}`);
+      return createHeld(world.createEntity(typeName, { attrs }));
     },
     loadEntityAnywhere(typeName, entityId) {
       // No storage behind a lone world: "load" makes the entity with that id unless it exists already.
@@ -42,17 +71,25 @@ export function createLocalCluster(world: GameWorld): ClusterApi {
       });
     },
     giveClientTo(from, to) {
+      clientOf(from, 'giveClientTo');
       world.post(() => {
         const result = world.giveClientTo(from, to);
         if (!result.ok) throw new TsworldError(result.code, result.message);
       });
     },
     setClientFilterProp(entityId, key, value) {
-      const client = world.entity(entityId)?.client;
-      if (client === undefined || client === null) return report(`entity ${entityId} has no client for filter prop ${key}`);
+      const client = clientOf(entityId, 'setClientFilterProp');
       let props = filterProps.get(client);
       if (props === undefined) filterProps.set(client, (props = new Map()));
       props.set(key, value);
+    },
+    clearClientFilterProps(entityId) {
+      filterProps.delete(clientOf(entityId, 'clearClientFilterProps'));
+    },
+    kickClient(entityId) {
+      clientOf(entityId, 'kickClient');
+      // The gate would close the socket; here the entity hears of it as a disconnect, in the async phase.
+      world.post(() => void world.setClient(entityId, null));
     },
     callFilteredClients(key, op, value, method, args = []) {
       for (const [client, props] of filterProps) {

@@ -45,7 +45,8 @@ const EMPTY = new Uint8Array(0);
  * tighter) limits: this one is the dialect plus the configurable maxima, so a game never trusts a
  * peer's checking for its own memory safety.
  */
-export const UNTRUSTED_DECODE_LIMITS: ScanLimits = { maxDepth: 64, maxElements: 1_000_000 };
+// The game checks the whole body ([method, args]: two levels above each argument), the gate each argument.
+export const UNTRUSTED_DECODE_LIMITS: ScanLimits = { maxDepth: 64 + 2, maxElements: 1_000_000 };
 
 type Loose = Record<string, unknown>;
 

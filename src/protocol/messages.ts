@@ -11,7 +11,7 @@ export const MSG = {
   // ── internal (1..999): game/gate ↔ dispatcher ────────────────────────────────────────────────
   SET_GAME_ID: defineMessage({
     id: 1, name: 'SET_GAME_ID', target: 'dispatcher', key: 'none', direction: 'game→dispatcher',
-    fields: [['gameId', 'u16'], ['isRestore', 'bool'], ['banBootEntity', 'bool'], ['entityIds', 'ids']],
+    fields: [['gameId', 'u16'], ['isRestore', 'bool'], ['entityIds', 'ids']],
   }),
   SET_GATE_ID: defineMessage({
     id: 2, name: 'SET_GATE_ID', target: 'dispatcher', key: 'none', direction: 'gate→dispatcher',
@@ -77,35 +77,8 @@ export const MSG = {
     id: 16, name: 'FREEZE_ACK', target: 'peer', key: 'none', direction: 'dispatcher→game',
     fields: [['dispatcherId', 'u16']],
   }),
-  RESTORED: defineMessage({
-    id: 17, name: 'RESTORED', target: 'dispatcher', key: 'none', direction: 'game→dispatcher',
-    fields: [['gameId', 'u16']],
-  }),
-  MIGRATE_REQUEST: defineMessage({
-    id: 18, name: 'MIGRATE_REQUEST', target: 'dispatcher', key: 'entity', direction: 'game→dispatcher',
-    fields: [['spaceId', 'id']],
-  }),
-  MIGRATE_REQUEST_ACK: defineMessage({
-    id: 19, name: 'MIGRATE_REQUEST_ACK', target: 'peer', key: 'entity', direction: 'dispatcher→game',
-    fields: [['spaceId', 'id'], ['spaceGameId', 'u16']],
-  }),
-  REAL_MIGRATE: defineMessage({
-    id: 20, name: 'REAL_MIGRATE', target: 'dispatcher', key: 'entity', direction: 'game→dispatcher→game',
-    fields: [['targetGameId', 'u16'], ['data', 'bin']],
-  }),
-  CANCEL_MIGRATE: defineMessage({
-    id: 21, name: 'CANCEL_MIGRATE', target: 'dispatcher', key: 'entity', direction: 'game→dispatcher',
-    fields: [],
-  }),
-  SERVICE_REGISTER: defineMessage({
-    id: 22, name: 'SERVICE_REGISTER', target: 'dispatcher', key: 'none',
-    direction: 'game→dispatcher→all games',
-    fields: [['service', 'name'], ['shard', 'u16'], ['entityId', 'id']],
-  }),
-  CALL_NIL_SPACES: defineMessage({
-    id: 23, name: 'CALL_NIL_SPACES', target: 'allGames', key: 'none', direction: 'game→dispatcher→all games',
-    fields: [['exceptGameId', 'u16'], ['method', 'name'], ['args', 'args']],
-  }),
+  // 17-23 (RESTORED, MIGRATE_*, SERVICE_REGISTER, CALL_NIL_SPACES) were declared and never used; they
+  // come back with the migration and services issues. Ids are never reused: see RESERVED_IDS.
   SYNC_POSITIONS_FROM_CLIENTS: defineMessage({
     id: 24, name: 'SYNC_POSITIONS_FROM_CLIENTS', target: 'split', key: 'none',
     direction: 'gate→dispatcher→games (raw 32-byte records)',
@@ -155,7 +128,7 @@ export const MSG = {
     fields: null,
   }),
   ERROR: defineMessage({
-    id: 1005, name: 'ERROR', target: 'gate', key: 'gateClient', direction: 'game/gate→client',
+    id: 1005, name: 'ERROR', target: 'gate', key: 'gateClient', direction: 'game/dispatcher/gate→client',
     fields: [['code', 'u16'], ['message', 'str']],
   }),
   WELCOME: defineMessage({
@@ -213,7 +186,7 @@ export type MessageName = keyof typeof MSG;
 export const FILTER_OPS = ['=', '!=', '<', '<=', '>', '>='] as const;
 export type FilterOp = (typeof FILTER_OPS)[number];
 
-/** Attribute delta op codes: each op in ATTR_DELTA.ops is `[op, path, value?]`, path outermost-first. */
+/** Attribute delta op codes: each op in ATTR_DELTA.ops is `[op, path, key, value]`, path outermost-first. */
 export const ATTR_OPS = {
   MAP_SET: 1,
   MAP_DEL: 2,
@@ -226,17 +199,21 @@ export const ATTR_OPS = {
 /**
  * Bumped on any incompatible change of the table or a body layout; a client states it in HELLO, the gate
  * answers WELCOME (same version) or closes with 4008, and dispatchers send it in HANDSHAKE_ACK.
- * 2: HELLO/WELCOME handshake; CALL_FROM_CLIENT keyed entityId · gateId · clientId.
+ * 2: HELLO/WELCOME handshake; CALL_FROM_CLIENT keyed entityId · gateId · clientId; ids 17-23 retired;
+ *    SET_GAME_ID without banBootEntity.
  */
 export const PROTOCOL_VERSION = 2;
 
 const MAX_TYPE = 2499;
 
+/** Ids that were in the table once: never given to another message, so old peers cannot misread one. */
+export const RESERVED_IDS: readonly number[] = [17, 18, 19, 20, 21, 22, 23];
+
 function buildIndex(): readonly (MessageSpec | undefined)[] {
   const index: (MessageSpec | undefined)[] = new Array(MAX_TYPE + 1).fill(undefined);
   for (const spec of Object.values(MSG) as MessageSpec[]) {
-    if (index[spec.id] !== undefined) {
-      throw new TsworldError('INVALID_DECLARATION', `duplicate message id ${spec.id}`);
+    if (index[spec.id] !== undefined || RESERVED_IDS.includes(spec.id)) {
+      throw new TsworldError('INVALID_DECLARATION', `message id ${spec.id} is taken or reserved`);
     }
     index[spec.id] = spec;
   }

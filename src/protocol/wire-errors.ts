@@ -16,6 +16,7 @@ export type WireFault =
   | 'backpressure'
   | 'protocol-version'
   | 'handshake'
+  | 'kicked'
   | 'server-shutdown';
 
 /**
@@ -36,6 +37,8 @@ export const CLOSE_CODES = {
   backpressure: 4007,
   'protocol-version': 4008,
   handshake: 4009,
+  /** Not a fault of the client's bytes: game code disconnected it (ClusterApi.kickClient). */
+  kicked: 4010,
 } as const satisfies Record<WireFault | 'normal', number>;
 
 export type CloseCode = (typeof CLOSE_CODES)[keyof typeof CLOSE_CODES];

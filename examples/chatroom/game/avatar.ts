@@ -1,5 +1,6 @@
 import { attr } from '../../../src/core/attr-decl.ts';
 import { defineEntityType } from '../../../src/core/entity-type.ts';
+import { isEntityId } from '../../../src/core/entity-id.ts';
 import { t } from '../../../src/core/value-types.ts';
 
 const MAX_CHAT = 500;
@@ -37,6 +38,8 @@ export const Avatar = defineEntityType({
       expose: 'ownClient',
       args: [t.string, t.int],
       fn(e, targetId, seq) {
+        // The id comes from a client: check it, or cluster.call refuses it (INVALID_ARGUMENT) as a failed handler.
+        if (!isEntityId(targetId)) return e.callClient('onSystem', ['relay: not an entity id']);
         e.world.cluster.call(targetId, 'relayed', [e.attrs.get('name'), seq]);
       },
     },

@@ -17,3 +17,6 @@ export function parseHello(codec: WireCodec, type: number, body: Uint8Array): He
   }
   return `expected SET_GAME_ID or SET_GATE_ID first, got type ${type}`;
 }
+
+/** The frames a link may open with; the dispatcher handles them in its handshake step (own-frames.ts). */
+export const HELLO_TYPES: ReadonlySet<number> = new Set([MSG.SET_GAME_ID.id, MSG.SET_GATE_ID.id]);

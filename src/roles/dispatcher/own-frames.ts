@@ -1,7 +1,7 @@
 import { TsworldError } from '../../core/errors.ts';
 import { MSG, type MessageSpec, type MessageValue, type WireCodec } from '../../protocol/index.ts';
 import type { Link } from '../../transport/index.ts';
-import { handlerTable, type HandlerTable } from '../shared/handler-table.ts';
+import { handlerTable, type HandlerTable } from '../../protocol/handler-table.ts';
 import { UNPLACED } from './directory.ts';
 import { type DispatcherState, out } from './dispatcher-state.ts';
 import { parseHello } from './hello.ts';

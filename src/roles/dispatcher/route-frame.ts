@@ -1,7 +1,7 @@
 import { TsworldError } from '../../core/errors.ts';
 import { MSG, ProtocolError, readEntityKey, readGameKey, readGateKey, type MessageSpec, type RouteTarget } from '../../protocol/index.ts';
 import type { Link } from '../../transport/index.ts';
-import type { HandlerTable } from '../shared/handler-table.ts';
+import type { HandlerTable } from '../../protocol/handler-table.ts';
 import { type DispatcherState, out } from './dispatcher-state.ts';
 import type { OwnFrame } from './own-frames.ts';
 import { checkPeerFrame } from './peer-rules.ts';

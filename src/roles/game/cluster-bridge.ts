@@ -1,7 +1,8 @@
 import type { ClusterApi, FilterOperator } from '../../core/cluster-api.ts';
-import type { EntityId, EntityIdGenerator } from '../../core/entity-id.ts';
+import { isEntityId, type EntityId, type EntityIdGenerator } from '../../core/entity-id.ts';
+import { TsworldError } from '../../core/errors.ts';
 import type { GameWorld } from '../../core/world-api.ts';
-import { FILTER_OPS, MSG, entityIdShard, type WireCodec } from '../../protocol/index.ts';
+import { CLOSE_CODES, FILTER_OPS, MSG, entityIdShard, type WireCodec } from '../../protocol/index.ts';
 import type { KvStore } from '../../storage/index.ts';
 import type { Link } from '../../transport/index.ts';
 import type { ClientHandoffs } from './client-handoffs.ts';
@@ -24,6 +25,66 @@ export interface ClusterBridgeDeps {
   world(): GameWorld;
 }
 
+type Deps = ClusterBridgeDeps;
+
+function shardLink(deps: Deps, entityId: EntityId): Link {
+  if (!isEntityId(entityId)) throw new TsworldError('INVALID_ARGUMENT', `not an entity id: ${JSON.stringify(entityId)}`);
+  const links = deps.dispatchers();
+  const link = links[entityIdShard(entityId, links.length)];
+  if (!link) throw new TsworldError('TRANSPORT_FAILURE', `dispatcher for entity ${entityId} is not connected`);
+  return link;
+}
+
+function anyLink(deps: Deps): Link {
+  const link = deps.dispatchers().find((l) => l !== undefined);
+  if (!link) throw new TsworldError('TRANSPORT_FAILURE', 'no dispatcher is connected');
+  return link;
+}
+
+/** The gate and client of one of this game's entities, for the gate-side operations on its client. */
+function clientOf(deps: Deps, entityId: EntityId, what: string): { gateId: number; clientId: string } {
+  const clientId = deps.world().entity(entityId)?.client;
+  const gateId = clientId ? deps.clientGates.get(clientId) : undefined;
+  if (!clientId || gateId === undefined) throw new TsworldError('INVALID_STATE', `${what}: entity ${entityId} has no client on this game`);
+  return { gateId, clientId };
+}
+
+/** Local when the target is here; otherwise the client is handed to the target's game through its dispatcher. */
+function giveClientTo(deps: Deps, from: EntityId, to: EntityId): void {
+  const world = deps.world();
+  const source = world.entity(from);
+  const clientId = source?.client;
+  if (!source || !clientId) throw new TsworldError('INVALID_STATE', `giveClientTo: entity ${from} has no client`);
+  if (world.entity(to)) {
+    const result = world.giveClientTo(from, to);
+    if (!result.ok) throw new TsworldError(result.code, `giveClientTo: ${result.message}`);
+    return;
+  }
+  const gateId = deps.clientGates.get(clientId);
+  if (gateId === undefined) throw new TsworldError('INVALID_STATE', `giveClientTo: gate of client ${clientId} is unknown`);
+  const link = shardLink(deps, to);
+  world.setClient(from, null);
+  deps.codec.encodeTo(link, MSG.GIVE_CLIENT, { entityId: to, clientId, gateId });
+  // The client is the other game's now; a disconnect that still reaches us is forwarded after it.
+  deps.clientGates.delete(clientId);
+  deps.handoffs.handedOff(clientId, to, deps.clock.now());
+}
+
+/** KV results re-enter the game loop through world.post: game code never runs concurrently with a tick. */
+function clusterKv(deps: Deps): ClusterApi['kv'] {
+  function settle<T>(promise: Promise<T>, done: (err: Error | null, value: T | undefined) => void): void {
+    deps.inflight.track(promise).then(
+      (value) => deps.world().post(() => done(null, value)),
+      (err: unknown) => deps.world().post(() => done(err instanceof Error ? err : new Error(String(err)), undefined)),
+    );
+  }
+  return {
+    get: (key, done) => settle<string | undefined>(deps.kv.get(key), done),
+    put: (key, value, done) => settle(deps.kv.put(key, value), (err) => done?.(err)),
+    getOrPut: (key, value, done) => settle(deps.kv.getOrPut(key, value), (err, stored) => done(err, stored ?? value)),
+  };
+}
+
 /**
  * ClusterApi for a game process: everything goes through the dispatchers, even calls to entities that
  * happen to be local, so that every call to an entity takes one path and keeps its order. (GoWorld
@@ -31,74 +92,41 @@ export interface ClusterBridgeDeps {
  */
 export function createClusterBridge(deps: ClusterBridgeDeps): ClusterApi {
   const { codec } = deps;
-
-  function shardLink(entityId: EntityId): Link {
-    const links = deps.dispatchers();
-    const link = links[entityIdShard(entityId, links.length)];
-    if (!link) throw new Error(`dispatcher for entity ${entityId} is not connected`);
-    return link;
-  }
-
-  function anyLink(): Link {
-    const link = deps.dispatchers().find((l) => l !== undefined);
-    if (!link) throw new Error('no dispatcher is connected');
-    return link;
-  }
-
-  /** KV results re-enter the game loop through world.post: game code never runs concurrently with a tick. */
-  function settle<T>(promise: Promise<T>, done: (err: Error | null, value: T | undefined) => void): void {
-    deps.inflight.track(promise).then(
-      (value) => deps.world().post(() => done(null, value)),
-      (err: unknown) => deps.world().post(() => done(err instanceof Error ? err : new Error(String(err)), undefined)),
-    );
-  }
-
   return {
     gameId: deps.gameId,
     call(entityId, method, args = []) {
-      codec.encodeTo(shardLink(entityId), MSG.CALL_ENTITY_METHOD, { entityId, method, args: [...args] });
+      codec.encodeTo(shardLink(deps, entityId), MSG.CALL_ENTITY_METHOD, { entityId, method, args: [...args] });
     },
     createEntityAnywhere(typeName, attrs = {}) {
       const entityId = deps.ids.next();
-      codec.encodeTo(shardLink(entityId), MSG.CREATE_ENTITY_ANYWHERE, { entityId, typeName, attrs });
+      codec.encodeTo(shardLink(deps, entityId), MSG.CREATE_ENTITY_ANYWHERE, { entityId, typeName, attrs });
+      return entityId;
+    },
+    createEntityOnGame(gameId, typeName, attrs = {}) {
+      const entityId = deps.ids.next();
+      // Through the entity's own dispatcher: calls sent to it next take the same link, so none overtakes it.
+      codec.encodeTo(shardLink(deps, entityId), MSG.CREATE_ENTITY_ON_GAME, { gameId, entityId, typeName, attrs });
       return entityId;
     },
     loadEntityAnywhere(typeName, entityId) {
-      codec.encodeTo(shardLink(entityId), MSG.LOAD_ENTITY_ANYWHERE, { entityId, typeName });
+      codec.encodeTo(shardLink(deps, entityId), MSG.LOAD_ENTITY_ANYWHERE, { entityId, typeName });
     },
-    giveClientTo(from, to) {
-      const world = deps.world();
-      const source = world.entity(from);
-      const clientId = source?.client;
-      if (!source || !clientId) throw new Error(`giveClientTo: entity ${from} has no client`);
-      if (world.entity(to)) {
-        const result = world.giveClientTo(from, to);
-        if (!result.ok) throw new Error(`giveClientTo: ${result.message}`);
-        return;
-      }
-      const gateId = deps.clientGates.get(clientId);
-      if (gateId === undefined) throw new Error(`giveClientTo: gate of client ${clientId} is unknown`);
-      world.setClient(from, null);
-      codec.encodeTo(shardLink(to), MSG.GIVE_CLIENT, { entityId: to, clientId, gateId });
-      // The client is the other game's now; a disconnect that still reaches us is forwarded after it.
-      deps.clientGates.delete(clientId);
-      deps.handoffs.handedOff(clientId, to, deps.clock.now());
-    },
+    giveClientTo: (from, to) => giveClientTo(deps, from, to),
     setClientFilterProp(entityId, key, value) {
-      const clientId = deps.world().entity(entityId)?.client;
-      const gateId = clientId ? deps.clientGates.get(clientId) : undefined;
-      if (!clientId || gateId === undefined) throw new Error(`setClientFilterProp: entity ${entityId} has no client`);
-      codec.encodeTo(anyLink(), MSG.SET_CLIENT_FILTER_PROP, { gateId, clientId, key, value });
+      codec.encodeTo(anyLink(deps), MSG.SET_CLIENT_FILTER_PROP, { ...clientOf(deps, entityId, 'setClientFilterProp'), key, value });
+    },
+    clearClientFilterProps(entityId) {
+      codec.encodeTo(anyLink(deps), MSG.CLEAR_CLIENT_FILTER_PROPS, clientOf(deps, entityId, 'clearClientFilterProps'));
+    },
+    kickClient(entityId, reason) {
+      const client = clientOf(deps, entityId, 'kickClient');
+      codec.encodeTo(anyLink(deps), MSG.KICK_CLIENT, { ...client, code: CLOSE_CODES.kicked, reason: reason.slice(0, 120) });
     },
     callFilteredClients(key: string, op: FilterOperator, value: string, method: string, args: readonly unknown[] = []) {
       // One dispatcher is enough: it reaches every gate. (GoWorld sent it through all of them, so clients
       // got the call once per dispatcher.)
-      codec.encodeTo(anyLink(), MSG.FILTERED_CALL, { key, op: FILTER_OPS.indexOf(op), value, method, args: [...args] });
+      codec.encodeTo(anyLink(deps), MSG.FILTERED_CALL, { key, op: FILTER_OPS.indexOf(op), value, method, args: [...args] });
     },
-    kv: {
-      get: (key, done) => settle<string | undefined>(deps.kv.get(key), done),
-      put: (key, value, done) => settle(deps.kv.put(key, value), (err) => done?.(err)),
-      getOrPut: (key, value, done) => settle(deps.kv.getOrPut(key, value), (err, stored) => done(err, stored ?? value)),
-    },
+    kv: clusterKv(deps),
   };
 }

@@ -126,7 +126,7 @@ function resume(s: FreezerState, loop: TickLoop, why: string): void {
   s.deadlinePassed = false;
   for (const link of s.deps.links()) {
     if (!link) continue;
-    codec.encodeTo(link, MSG.SET_GAME_ID, { gameId: world.gameId, isRestore: true, banBootEntity: false, entityIds: [] });
+    codec.encodeTo(link, MSG.SET_GAME_ID, { gameId: world.gameId, isRestore: true, entityIds: [] });
     link.flush();
   }
   enter(s, 'running', { why });

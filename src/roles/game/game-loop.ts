@@ -1,3 +1,4 @@
+import { createLogThrottle } from '../../observability/index.ts';
 import { MSG, clientErrorCode } from '../../protocol/index.ts';
 import { createTickLoop, type TickLoop } from '../../tick/tick-loop.ts';
 import { type GameState, gateLink, linkFor, save } from './game-state.ts';
@@ -15,6 +16,7 @@ export function createFrameHandler(s: GameState): (frame: InboundFrame) => void 
     clientGates: s.clientGates,
     handoffs: s.handoffs,
     clock: opts.runtime.clock,
+    throttle: createLogThrottle({ log, now: () => opts.runtime.clock.now() }),
     bootEntity: opts.module.bootEntity,
     forwardDisconnect(entityId, clientId) {
       const link = linkFor(s, entityId);
@@ -39,6 +41,11 @@ export function createFrameHandler(s: GameState): (frame: InboundFrame) => void 
       }
     },
     onFreezeAck: (dispatcherId) => s.freezer.acked(dispatcherId),
+    fatal(reason) {
+      log.fatal({ reason }, 'game cannot go on');
+      s.loop.stop();
+      opts.onFatal?.(reason);
+    },
   });
 }
 

@@ -32,7 +32,7 @@ async function connectDispatchers(s: GameState): Promise<void> {
       const entityIds = s.restoredExtra
         ? s.world.entities().map((e) => e.id).filter((id) => entityIdShard(id, opts.dispatchers.length) === i)
         : [];
-      codec.encodeTo(link, MSG.SET_GAME_ID, { gameId: opts.id, isRestore: s.restoredExtra !== null, banBootEntity: false, entityIds });
+      codec.encodeTo(link, MSG.SET_GAME_ID, { gameId: opts.id, isRestore: s.restoredExtra !== null, entityIds });
       link.flush();
     }),
   );

@@ -1,9 +1,10 @@
-import type { Logger } from '../../observability/index.ts';
+import type { Logger, LogThrottle } from '../../observability/index.ts';
 import type { EntityId } from '../../core/entity-id.ts';
 import type { CallResult, GameWorld } from '../../core/world-api.ts';
 import {
   KEY_SIZE,
   MSG,
+  PROTOCOL_VERSION,
   ProtocolError,
   isId,
   readCallerKey,
@@ -13,7 +14,7 @@ import {
   type MessageValue,
   type WireCodec,
 } from '../../protocol/index.ts';
-import { handlerTable, type HandlerTable } from '../shared/handler-table.ts';
+import { handlerTable, type HandlerTable } from '../../protocol/handler-table.ts';
 import type { EntityStorage } from '../../storage/index.ts';
 import type { Clock } from '../../tick/clock.ts';
 import type { ClientHandoffs } from './client-handoffs.ts';
@@ -36,6 +37,8 @@ export interface InboundDeps {
   clientGates: Map<string, number>;
   handoffs: ClientHandoffs;
   clock: Clock;
+  /** For what a client can cause at will (its calls failing a check): one line per interval. */
+  throttle: LogThrottle;
   /** Sends a frame keyed by `entityId` through that entity's dispatcher. */
   forwardDisconnect(entityId: string, clientId: string): void;
   /**
@@ -49,13 +52,15 @@ export interface InboundDeps {
   bootEntity: string;
   onDeploymentReady(): void;
   onFreezeAck(dispatcherId: number): void;
+  /** This game cannot go on (a dispatcher speaks another protocol version). */
+  fatal(reason: string): void;
 }
 
 type Deps = InboundDeps;
 
 /** The gate checks calls first, so this is a gate/game limit mismatch or a bug: answered, and logged. */
 function refuseUndecodable(deps: Deps, body: Uint8Array, error: ProtocolError): void {
-  deps.log.warn({ err: error }, 'client call failed the game-side check');
+  deps.throttle.log('warn', 'game-side-check', { err: error }, 'client call failed the game-side check');
   if (body.length < KEY_SIZE.entityGateClient) return;
   const { gateId, clientId } = readCallerKey(body);
   if (!isId(clientId)) return;
@@ -164,7 +169,10 @@ export function gameInboundTable(codec: WireCodec): HandlerTable<Deps> {
     .raw(MSG.SYNC_POSITIONS_FROM_CLIENTS, onClientPositions)
     .on(MSG.DEPLOYMENT_READY, (deps) => deps.onDeploymentReady())
     .on(MSG.FREEZE_ACK, (deps, m) => deps.onFreezeAck(m.dispatcherId))
-    .on(MSG.HANDSHAKE_ACK, () => undefined)
+    .on(MSG.HANDSHAKE_ACK, (deps, m) => {
+      // Mixed versions in one deployment would misread each other's frames: stop at once, loudly.
+      if (m.protocolVersion !== PROTOCOL_VERSION) deps.fatal(`dispatcher ${m.dispatcherId} speaks protocol ${m.protocolVersion}, this game ${PROTOCOL_VERSION}`);
+    })
     .build();
 }
 

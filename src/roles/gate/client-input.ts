@@ -11,7 +11,7 @@ import {
   type WireCodec,
 } from '../../protocol/index.ts';
 import { KEY_SIZE, readU16 } from '../../protocol/routing-key.ts';
-import { handlerTable, type HandlerTable } from '../shared/handler-table.ts';
+import { handlerTable, type HandlerTable } from '../../protocol/handler-table.ts';
 import { takeToken, type ClientProxy, type RateLimits } from './client-proxy.ts';
 
 /** What the client-message handlers need of the gate: its limits and the ways out. */

@@ -2,6 +2,7 @@ import type { Logger, Metrics } from '../../observability/index.ts';
 import {
   FILTER_OPS,
   MSG,
+  PROTOCOL_VERSION,
   ProtocolError,
   messageSpec,
   readGateClientKey,
@@ -10,7 +11,7 @@ import {
   type MessageValue,
   type WireCodec,
 } from '../../protocol/index.ts';
-import { handlerTable, type HandlerTable } from '../shared/handler-table.ts';
+import { handlerTable, type HandlerTable } from '../../protocol/handler-table.ts';
 import { filterMatches, type ClientProxy } from './client-proxy.ts';
 
 /** What the dispatcher-frame handlers need of the gate. */
@@ -20,6 +21,8 @@ export interface GateRelay {
   readonly metrics?: Metrics;
   readonly byClientId: ReadonlyMap<string, ClientProxy>;
   sendToClient(proxy: ClientProxy, message: Uint8Array): void;
+  /** The gate cannot go on (a dispatcher speaks another protocol version). */
+  fatal(reason: string): void;
 }
 
 
@@ -63,7 +66,10 @@ export function gateFrameTable(codec: WireCodec): HandlerTable<GateRelay> {
     .on(MSG.SET_CLIENT_FILTER_PROP, (relay, m) => void relay.byClientId.get(m.clientId)?.filterProps.set(m.key, m.value))
     .on(MSG.CLEAR_CLIENT_FILTER_PROPS, (relay, m) => relay.byClientId.get(m.clientId)?.filterProps.clear())
     .on(MSG.KICK_CLIENT, (relay, m) => relay.byClientId.get(m.clientId)?.connection.close(m.code, m.reason))
-    .on(MSG.HANDSHAKE_ACK, () => undefined)
+    .on(MSG.HANDSHAKE_ACK, (relay, m) => {
+      // Mixed versions in one deployment would misread each other's frames: stop at once, loudly.
+      if (m.protocolVersion !== PROTOCOL_VERSION) relay.fatal(`dispatcher ${m.dispatcherId} speaks protocol ${m.protocolVersion}, this gate ${PROTOCOL_VERSION}`);
+    })
     .on(MSG.DEPLOYMENT_READY, () => undefined)
     .build();
 }

@@ -8,7 +8,7 @@ import { createGateState, flush, refuse, schedule, sendToClient, type GateState 
 export type { GateEdgeLimits, GateServer, GateServerOptions } from './gate-options.ts';
 
 /** Links to every dispatcher; resolves once the deployment is ready (so no boot entity is lost). */
-async function connectDispatchers(s: GateState, onLost: (dispatcher: number) => void): Promise<void> {
+async function connectDispatchers(s: GateState, onLost: (dispatcher: number) => void, fatal: (reason: string) => void): Promise<void> {
   const { opts } = s;
   const relay: GateRelay = {
     codec: opts.codec,
@@ -16,6 +16,7 @@ async function connectDispatchers(s: GateState, onLost: (dispatcher: number) => 
     metrics: opts.metrics,
     byClientId: s.byClientId,
     sendToClient: (proxy, message) => sendToClient(s, proxy, message),
+    fatal,
   };
   const table = gateFrameTable(opts.codec);
   let deploymentReady: () => void = () => undefined;
@@ -75,11 +76,12 @@ export async function startGateServer(opts: GateServerOptions): Promise<GateServ
     flush(s);
     for (const link of s.links) link.close();
   }
-  await connectDispatchers(s, (dispatcher) => {
-    // Without its dispatcher a gate cannot serve anyone (GoWorld's gates exit too); clients reconnect.
-    log.error({ dispatcher }, 'lost the dispatcher; closing clients');
-    void stop().then(() => opts.onFatal?.(`lost dispatcher ${dispatcher}`));
-  });
+  const fatal = (reason: string) => {
+    log.fatal({ reason }, 'gate cannot go on; closing clients');
+    void stop().then(() => opts.onFatal?.(reason));
+  };
+  // Without its dispatcher a gate cannot serve anyone (GoWorld's gates exit too); clients reconnect.
+  await connectDispatchers(s, (dispatcher) => fatal(`lost dispatcher ${dispatcher}`), fatal);
   const server = await opts.transport.listen(clientListenOptions(s));
   s.server = server;
   s.run = 'serving';

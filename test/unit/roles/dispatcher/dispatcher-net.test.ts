@@ -79,7 +79,7 @@ function deadline<T>(promise: Promise<T>, what: string): Promise<T> {
 
 async function hello(peer: Peer, as: { gameId: number } | { gateId: number }): Promise<void> {
   if ('gameId' in as) {
-    codec.encodeTo(peer.link, MSG.SET_GAME_ID, { gameId: as.gameId, isRestore: false, banBootEntity: false, entityIds: [] });
+    codec.encodeTo(peer.link, MSG.SET_GAME_ID, { gameId: as.gameId, isRestore: false, entityIds: [] });
   } else {
     codec.encodeTo(peer.link, MSG.SET_GATE_ID, { gateId: as.gateId });
   }
@@ -188,12 +188,12 @@ describe('dispatcher over TCP: a second hello', () => {
     codec.encodeTo(caller.link, MSG.CALL_ENTITY_METHOD, { entityId: TARGET, method: 'queued', args: [] });
     caller.link.flush();
     // The freeze is abandoned: the same process says hello again, as a restore, on the same link.
-    codec.encodeTo(frozen.link, MSG.SET_GAME_ID, { gameId: 1, isRestore: true, banBootEntity: false, entityIds: [] });
+    codec.encodeTo(frozen.link, MSG.SET_GAME_ID, { gameId: 1, isRestore: true, entityIds: [] });
     frozen.link.flush();
     await frozen.waitFor('the queued call', (f) => f.type === MSG.CALL_ENTITY_METHOD.id);
     expect(dispatcher.stats.games).toBe(2);
 
-    codec.encodeTo(caller.link, MSG.SET_GAME_ID, { gameId: 2, isRestore: false, banBootEntity: false, entityIds: [] });
+    codec.encodeTo(caller.link, MSG.SET_GAME_ID, { gameId: 2, isRestore: false, entityIds: [] });
     caller.link.flush();
     await deadline(caller.closed, 'the second plain hello to close the link');
     expect(frozen.link.closed).toBe(false);

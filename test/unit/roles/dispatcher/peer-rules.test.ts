@@ -40,10 +40,10 @@ describe('which frames each peer kind may send a dispatcher', () => {
 
 describe('the first frame of a link', () => {
   it('is a well-formed SET_GAME_ID or SET_GATE_ID', () => {
-    const game = codec.encode(MSG.SET_GAME_ID, { gameId: 3, isRestore: false, banBootEntity: false, entityIds: [ENTITY] });
+    const game = codec.encode(MSG.SET_GAME_ID, { gameId: 3, isRestore: false, entityIds: [ENTITY] });
     expect(parseHello(codec, MSG.SET_GAME_ID.id, game)).toEqual({
       kind: 'game',
-      hello: { gameId: 3, isRestore: false, banBootEntity: false, entityIds: [ENTITY] },
+      hello: { gameId: 3, isRestore: false, entityIds: [ENTITY] },
     });
     expect(parseHello(codec, MSG.SET_GATE_ID.id, codec.encode(MSG.SET_GATE_ID, { gateId: 2 }))).toEqual({ kind: 'gate', hello: { gateId: 2 } });
   });

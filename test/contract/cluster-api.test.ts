@@ -1,0 +1,145 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createBruteForceAoi } from '../../src/aoi/brute-force.ts';
+import { attr } from '../../src/core/attr-decl.ts';
+import type { ClusterApi } from '../../src/core/cluster-api.ts';
+import { defineEntityType } from '../../src/core/entity-type.ts';
+import { TsworldError } from '../../src/core/errors.ts';
+import { t } from '../../src/core/value-types.ts';
+import type { GameWorld } from '../../src/core/world-api.ts';
+import { createGameWorld } from '../../src/core/world.ts';
+import { defineGame } from '../../src/roles/game/game-module.ts';
+import { createTestCluster } from '../../src/testing/test-cluster.ts';
+
+/**
+ * One suite, both ClusterApi implementations: the local one of a lone world, and the one a game
+ * process uses, through real dispatcher and game roles (an in-process test cluster). Same results,
+ * same error codes, delivered the same way: what the calling game can know is thrown at once as a
+ * TsworldError; what only the target knows never comes back to the caller.
+ */
+interface Harness {
+  world: GameWorld;
+  cluster: ClusterApi;
+  /** Runs the world (and, for a cluster, its links) until `probe` holds. */
+  until<T>(probe: () => T | undefined | false, what: string): Promise<T>;
+  /** Ticks for a while, for checks that something did NOT happen. */
+  settle(): Promise<void>;
+  seen: string[];
+  stop(): Promise<void>;
+}
+
+function probeType(seen: string[]) {
+  return defineEntityType({
+    name: 'Probe',
+    attrs: { tag: attr(t.string) },
+    rpc: { hit: { expose: 'server', args: [t.string], fn: (e, what) => void seen.push(`${e.attrs.get('tag')}:${what}`) } },
+  });
+}
+
+async function local(): Promise<Harness> {
+  const seen: string[] = [];
+  const world = createGameWorld({ entityTypes: [probeType(seen)], aoiFactory: createBruteForceAoi, onError: () => undefined });
+  const until = async <T,>(probe: () => T | undefined | false, what: string) => {
+    for (let i = 0; i < 200; i++) {
+      const value = probe();
+      if (value !== undefined && value !== false) return value;
+      world.step(0.05);
+      await new Promise((r) => setImmediate(r));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  };
+  return { world, cluster: world.cluster, until, settle: async () => void (await until(() => false, 'nothing').catch(() => undefined)), seen, stop: async () => undefined };
+}
+
+async function processCluster(): Promise<Harness> {
+  const seen: string[] = [];
+  const Probe = probeType(seen);
+  const c = await createTestCluster({ game: defineGame({ entityTypes: [Probe], bootEntity: 'Probe' }), games: 1, gates: 1 });
+  const world = c.games[0].world;
+  return { world, cluster: world.cluster, until: (p, what) => c.until(p, what, 10_000), settle: () => c.advance(500), seen, stop: () => c.stop() };
+}
+
+const implementations: Array<[string, () => Promise<Harness>]> = [
+  ['local (lone world)', local],
+  ['game process (dispatcher and game roles, in process)', processCluster],
+];
+
+describe.each(implementations)('ClusterApi contract: %s', (_name, make) => {
+  let h: Harness;
+  afterEach(async () => {
+    await h?.stop();
+  });
+
+  it('creates anywhere with an id valid at once, and delivers calls to it in order, never in the caller\'s stack', async () => {
+    h = await make();
+    const id = h.cluster.createEntityAnywhere('Probe', { tag: 'a' });
+    for (let i = 0; i < 50; i++) h.cluster.call(id, 'hit', [String(i)]);
+    expect(h.seen).toEqual([]);
+    await h.until(() => h.seen.length === 50, '50 calls');
+    expect(h.seen).toEqual(Array.from({ length: 50 }, (_, i) => `a:${i}`));
+  });
+
+  it('creates on a named game (its own here)', async () => {
+    h = await make();
+    const id = h.cluster.createEntityOnGame(h.world.gameId, 'Probe', { tag: 'g' });
+    h.cluster.call(id, 'hit', ['x']);
+    await h.until(() => h.seen.length === 1, 'the call');
+    expect(h.world.entity(id)?.typeName).toBe('Probe');
+    expect(h.seen).toEqual(['g:x']);
+  });
+
+  it('throws INVALID_ARGUMENT at once for a malformed entity id, and sends nothing', async () => {
+    h = await make();
+    for (const bad of ['', 'short', 'é'.repeat(16), 'has space 123456']) {
+      expect(() => h.cluster.call(bad, 'hit', ['x'])).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }) as never);
+    }
+    await h.settle();
+    expect(h.seen).toEqual([]);
+  });
+
+  it('does not throw for an entity that exists nowhere: only the target side can know', async () => {
+    h = await make();
+    expect(() => h.cluster.call('NoSuchEntity0001', 'hit', ['x'])).not.toThrow();
+    await h.settle();
+    expect(h.seen).toEqual([]);
+  });
+
+  it('throws INVALID_STATE at once for client operations on an entity without a client', async () => {
+    h = await make();
+    const id = h.cluster.createEntityAnywhere('Probe', { tag: 'c' });
+    await h.until(() => h.world.entity(id), 'the entity');
+    const other = h.cluster.createEntityAnywhere('Probe', { tag: 'd' });
+    const ops: Array<[string, () => void]> = [
+      ['setClientFilterProp', () => h.cluster.setClientFilterProp(id, 'room', 'x')],
+      ['clearClientFilterProps', () => h.cluster.clearClientFilterProps(id)],
+      ['kickClient', () => h.cluster.kickClient(id, 'bye')],
+      ['giveClientTo', () => h.cluster.giveClientTo(id, other)],
+    ];
+    for (const [what, op] of ops) {
+      let error: unknown;
+      try {
+        op();
+      } catch (err) {
+        error = err;
+      }
+      expect(error, what).toBeInstanceOf(TsworldError);
+      expect((error as TsworldError).code, what).toBe('INVALID_STATE');
+    }
+  });
+
+  it('keeps getOrPut atomic and answers KV calls in the game loop, after the call returns', async () => {
+    h = await make();
+    const answers: string[] = [];
+    h.cluster.kv.getOrPut('k', 'first', (err, stored) => answers.push(`1:${err ?? stored}`));
+    h.cluster.kv.getOrPut('k', 'second', (err, stored) => answers.push(`2:${err ?? stored}`));
+    let missing: unknown = 'not answered';
+    h.cluster.kv.get('absent', (err, value) => (missing = err ?? value));
+    expect(answers).toEqual([]);
+    await h.until(() => answers.length === 2 && missing !== 'not answered', 'the KV answers');
+    expect(answers).toEqual(['1:first', '2:first']);
+    expect(missing).toBeUndefined();
+    let read: unknown;
+    h.cluster.kv.put('p', 'v', () => h.cluster.kv.get('p', (err, value) => (read = err ?? value)));
+    await h.until(() => read, 'put then get');
+    expect(read).toBe('v');
+  });
+});
