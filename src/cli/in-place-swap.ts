@@ -1,11 +1,12 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
 import type { DeploymentConfig } from '../config/index.ts';
-import { inPlaceResultPath, type InPlaceResult } from '../roles/game/in-place-reload.ts';
-import { isOurProcess, type RunState } from './run-state.ts';
+import { controlSocketPath } from '../roles/shared/control-channel.ts';
+import type { InPlaceResult } from '../roles/game/in-place-reload.ts';
+import { controlRequest } from './control-client.ts';
+import { isOurProcess, runDir, type RunState } from './run-state.ts';
 
 /**
- * Level-2 reload of one game: SIGUSR2, then wait for the result file the game writes. 'fallback' means
- * the new code changes the schema, so only a process swap (which migrates data) can take it.
+ * Level-2 reload of one game: an `in-place` request on its control channel, answered with the outcome.
+ * 'fallback' means the new code changes the schema, so only a process swap (which migrates data) can take it.
  */
 export async function inPlaceSwap(
   config: DeploymentConfig,
@@ -18,18 +19,18 @@ export async function inPlaceSwap(
     say(`game${gameId}: not running`);
     return 'failed';
   }
-  const resultPath = inPlaceResultPath(config.hotswap.snapshotDir, gameId);
-  rmSync(resultPath, { force: true });
-  process.kill(record.pid, 'SIGUSR2');
-  const deadline = Date.now() + 60_000;
-  while (!existsSync(resultPath)) {
-    if (Date.now() > deadline || !(await isOurProcess(record))) {
-      say(`game${gameId}: no answer to the in-place reload; see ${record.logFile}`);
-      return 'failed';
+  let result: InPlaceResult;
+  try {
+    const request = await controlRequest(controlSocketPath(runDir(config.baseDir), 'game', gameId), { cmd: 'in-place' });
+    try {
+      result = (await request.done) as unknown as InPlaceResult;
+    } finally {
+      request.close();
     }
-    await new Promise((r) => setTimeout(r, 10));
+  } catch (err) {
+    say(`game${gameId}: no answer to the in-place reload (${(err as Error).message}); see ${record.logFile}`);
+    return 'failed';
   }
-  const result = JSON.parse(readFileSync(resultPath, 'utf8')) as InPlaceResult;
   if (result.ok) {
     const r = result.report;
     say(

@@ -1,9 +1,12 @@
 import { existsSync, renameSync, statSync } from 'node:fs';
+import { snapshotPath } from '../../hotswap/snapshot-path.ts';
+import { controlSocketPath } from '../../roles/shared/control-channel.ts';
+import { controlRequest } from '../control-client.ts';
 import { dirname, join } from 'node:path';
 import { withDeploymentLock } from '../deployment-lock.ts';
 import { loadConfig, type DeploymentConfig } from '../../config/index.ts';
 import { inPlaceSwap } from '../in-place-swap.ts';
-import { isOurProcess, readRunState, writeRunState, type ProcessRecord, type RunState } from '../run-state.ts';
+import { isOurProcess, readRunState, runDir, writeRunState, type ProcessRecord, type RunState } from '../run-state.ts';
 import { awaitRoleMessage, spawnRole, type SpawnedRole } from '../spawn-role.ts';
 import { resolveConfigPath } from '../config-path.ts';
 
@@ -16,7 +19,6 @@ export interface ReloadOptions {
   inPlace?: boolean;
 }
 
-const snapshotOf = (dir: string, id: number): string => join(dir, `game${id}.snapshot`);
 
 /**
  * GoWorld's reload, game by game: SIGHUP makes the game queue its packets at the dispatchers, finish its
@@ -52,31 +54,41 @@ async function reloadCommandLocked(dir: string, opts: ReloadOptions): Promise<nu
 }
 
 /**
- * Signals the freeze and resolves as soon as the snapshot is on disk (it is renamed into place whole),
- * so the successor restores while the old process is still tearing down; then makes sure it exits.
+ * Asks the game to freeze over its control channel and resolves with its answer once the snapshot is on
+ * disk (it is renamed into place whole), so the successor restores while the old process tears down.
+ * `exited` resolves when the old process's end of the channel closes.
  */
-async function freezeAndWait(record: ProcessRecord, snapshot: string, timeoutMs: number): Promise<'frozen' | 'timeout' | 'gone'> {
+async function requestFreeze(
+  config: DeploymentConfig,
+  gameId: number,
+  timeoutMs: number,
+): Promise<{ outcome: 'frozen' | 'failed' | 'timeout' | 'gone'; message: string; steps: string[]; exited: Promise<void>; close(): void }> {
+  const steps: string[] = [];
+  let request;
   try {
-    process.kill(record.pid, 'SIGHUP');
-  } catch {
-    return 'gone';
+    request = await controlRequest(controlSocketPath(runDir(config.baseDir), 'game', gameId), { cmd: 'freeze' }, (e) => {
+      if (e.event === 'freeze') steps.push(String(e.state));
+    });
+  } catch (err) {
+    return { outcome: 'gone', message: (err as Error).message, steps, exited: Promise.resolve(), close: () => undefined };
   }
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (existsSync(snapshot)) return 'frozen';
-    if (!(await isOurProcess(record))) return existsSync(snapshot) ? 'frozen' : 'gone';
-    await new Promise((r) => setTimeout(r, 2));
-  }
-  return 'timeout';
+  const { close } = request;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+  const answer = await Promise.race([request.done.catch((err: Error) => err), timeout]);
+  clearTimeout(timer);
+  if (answer === 'timeout') return { outcome: 'timeout', message: `no answer within ${timeoutMs} ms`, steps, exited: request.closed, close };
+  if (answer instanceof Error) return { outcome: 'gone', message: answer.message, steps, exited: request.closed, close };
+  return { outcome: answer.ok ? 'frozen' : 'failed', message: String(answer.message ?? ''), steps, exited: request.closed, close };
 }
 
 /** The frozen process exits by itself once its links and storage are closed; one that hangs is killed. */
-async function reapFrozen(record: ProcessRecord, say: (line: string) => void): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (!(await isOurProcess(record))) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+async function reapFrozen(record: ProcessRecord, exited: Promise<void>, say: (line: string) => void): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), 10_000)));
+  const result = await Promise.race([exited, late]);
+  clearTimeout(timer);
+  if (result !== 'late') return;
   say(`game${record.id}: the frozen process ${record.pid} did not exit; killing it`);
   try {
     process.kill(record.pid, 'SIGKILL');
@@ -107,7 +119,7 @@ async function processSwap(ctx: SwapContext): Promise<number> {
   const { config, configPath, state, opts, say, dir } = ctx;
   const game = { id: ctx.gameId };
   const record = state.processes.find((p) => p.role === 'game' && p.id === game.id);
-  const snapshot = snapshotOf(config.hotswap.snapshotDir, game.id);
+  const snapshot = snapshotPath(config.hotswap.snapshotDir, game.id);
   const running = record !== undefined && (await isOurProcess(record));
   if (opts.resume && running) return 0;
   if (!opts.resume && !running) {
@@ -124,6 +136,8 @@ async function processSwap(ctx: SwapContext): Promise<number> {
   // The successor starts first and loads the new code while the old game still serves: the pause
   // then covers only freeze, snapshot and restore, not Node's start-up and TypeScript compilation.
   let successor: SpawnedRole;
+  let exited: Promise<void> = Promise.resolve();
+  let closeControl: () => void = () => undefined;
   try {
     successor = await spawnRole({
       role: 'game', id: game.id, configPath, logFile, foreground: false, readyTimeoutMs: 60_000,
@@ -141,16 +155,19 @@ async function processSwap(ctx: SwapContext): Promise<number> {
       say(`game${game.id}: an older snapshot was moved to ${aside}`);
     }
     const t0 = Date.now();
-    const exit = await freezeAndWait(record!, snapshot, (opts.freezeTimeoutSec ?? 20) * 1000);
-    if (exit !== 'frozen') {
+    const freeze = await requestFreeze(config, game.id, (opts.freezeTimeoutSec ?? 20) * 1000);
+    exited = freeze.exited;
+    closeControl = freeze.close;
+    if (freeze.outcome !== 'frozen') {
+      freeze.close();
       successor.child.kill('SIGKILL');
       process.stderr.write(
-        `tsworld reload: game${game.id} did not freeze (${exit}); see ${record!.logFile}. ` +
+        `tsworld reload: game${game.id} did not freeze (${freeze.outcome}: ${freeze.message}); see ${record!.logFile}. ` +
           'If it is still running it resumed serving; nothing was swapped.\n',
       );
       return 1;
     }
-    say(`game${game.id}: frozen in ${Date.now() - t0} ms, snapshot ${(statSync(snapshot).size / 1e6).toFixed(2)} MB`);
+    say(`game${game.id}: frozen in ${Date.now() - t0} ms (${freeze.steps.join(' → ')}), snapshot ${(statSync(snapshot).size / 1e6).toFixed(2)} MB`);
   }
   try {
     successor.child.send({ type: 'restore' });
@@ -161,7 +178,7 @@ async function processSwap(ctx: SwapContext): Promise<number> {
       role: 'game', id: game.id, pid: successor.child.pid!, logFile, startedAt: new Date().toISOString(),
     });
     say(`game${game.id}: restored by pid ${successor.child.pid} with the new code, pause ${ready.pauseMs ?? '?'} ms`);
-    if (record && !opts.resume) await reapFrozen(record, say);
+    if (record && !opts.resume) await reapFrozen(record, exited, say);
   } catch (err) {
     process.stderr.write(
       `tsworld reload: restoring game${game.id} failed: ${(err as Error).message}\n` +
@@ -169,6 +186,8 @@ async function processSwap(ctx: SwapContext): Promise<number> {
         `for up to ${config.hotswap.freezeQueueMaxMs} ms. ${retry}\n`,
     );
     return 1;
+  } finally {
+    closeControl();
   }
   return 0;
 }

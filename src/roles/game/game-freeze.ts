@@ -61,6 +61,8 @@ interface FreezerDeps {
   clientGates: ReadonlyMap<string, number>;
   clock: Clock;
   scheduler: Scheduler;
+  /** Each step of a freeze as it is entered (the control channel streams them to the CLI). */
+  onState?: (state: FreezeState, fields: Record<string, unknown>) => void;
 }
 
 /** The snapshot being made, and who waits for it. */
@@ -107,6 +109,7 @@ export function createFreezer(deps: FreezerDeps): Freezer {
 function enter(s: FreezerState, next: FreezeState, fields: Record<string, unknown> = {}): void {
   s.deps.log.info({ from: s.state, to: next, ...fields }, `freeze: ${next}`);
   s.state = next;
+  s.deps.onState?.(next, fields);
 }
 
 function busy(s: FreezerState): boolean {

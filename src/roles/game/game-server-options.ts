@@ -5,7 +5,7 @@ import type { WireCodec } from '../../protocol/index.ts';
 import type { EntityStorage, KvStore } from '../../storage/index.ts';
 import type { TickLoop, TickReport } from '../../tick/tick-loop.ts';
 import type { RoleRuntime } from '../shared/runtime.ts';
-import type { FreezeOutcome } from './game-freeze.ts';
+import type { FreezeOutcome, FreezeState } from './game-freeze.ts';
 import type { GameModule } from './game-module.ts';
 
 export interface GameServerOptions {
@@ -26,6 +26,8 @@ export interface GameServerOptions {
   /** Hot swap: restore the world from this snapshot instead of starting empty. */
   restoreFrom?: string;
   onTick?: (report: TickReport) => void;
+  /** Each step of a freeze (hot swap) as it is entered. */
+  onFreezeState?: (state: FreezeState, fields: Record<string, unknown>) => void;
   /** Clock, timers and link network (systemRuntime() in a process, a fake one in createTestCluster). */
   runtime: RoleRuntime;
 }

@@ -73,7 +73,9 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
     gateOf: (c) => clientGates.get(c),
     takeGone: (c) => handoffs.takeGone(c),
   });
-  s.freezer = createFreezer({ world, codec, log, links: () => s.links, inflight: s.inflight, views, clientGates, clock, scheduler });
+  s.freezer = createFreezer({
+    world, codec, log, links: () => s.links, inflight: s.inflight, views, clientGates, clock, scheduler, onState: opts.onFreezeState,
+  });
   let resolveFirstTick: (v: { pauseMs: number | null }) => void = () => undefined;
   const firstTick = new Promise<{ pauseMs: number | null }>((r) => (resolveFirstTick = r));
   s.loop = createGameLoop(s, (pauseMs) => resolveFirstTick({ pauseMs }));

@@ -1,18 +1,16 @@
 import { mkdirSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
 import { createGridAoi, loadNativeGridAoi } from '../../aoi/index.ts';
-import { openEntityStorage, openKvStore } from '../../storage/index.ts';
+import { runDir } from '../../cli/run-state.ts';
+import { snapshotPath } from '../../hotswap/snapshot-path.ts';
+import type { GameConfig } from '../../config/index.ts';
+import { openEntityStorage, openKvStore, type EntityStorage, type KvStore } from '../../storage/index.ts';
+import { controlSocketPath, startControlServer, type ControlEvent } from '../shared/control-channel.ts';
 import { roleContext } from '../shared/role-context.ts';
-import { systemRuntime } from '../shared/runtime.ts';
 import { EXIT_FROZEN, notifyReady, onShutdown, runMain } from '../shared/role-process.ts';
+import { systemRuntime } from '../shared/runtime.ts';
 import { loadGameModule } from './game-module.ts';
-import { startGameServer } from './game-server.ts';
-import { createInPlaceReloader, inPlaceResultPath } from './in-place-reload.ts';
-
-/** Where `tsworld reload` expects game `id`'s snapshot (GoWorld's game<N>_freezed.dat). */
-export function snapshotPath(snapshotDir: string, id: number): string {
-  return join(snapshotDir, `game${id}.snapshot`);
-}
+import { startGameServer, type GameServer } from './game-server.ts';
+import { createInPlaceReloader } from './in-place-reload.ts';
 
 /**
  * A hot-swap successor has its code loaded before the old process freezes; it waits here for the CLI's
@@ -30,19 +28,22 @@ function standby(): Promise<void> {
   });
 }
 
-runMain(async () => {
-  const { args, config, self, log, codec, metrics } = await roleContext('game', (c) => c.games);
+type Context = Awaited<ReturnType<typeof roleContext<GameConfig>>>;
+interface Stores {
+  storage: EntityStorage;
+  kv: KvStore;
+}
+
+/** The game server of this process, its stores open; a lost dispatcher saves what it can and exits. */
+async function startGame(ctx: Context, stores: Stores, snapshot: string, onFreezeState: (state: string) => void): Promise<GameServer> {
+  const { args, config, self, log, codec, metrics } = ctx;
   const module = await loadGameModule(config.entry);
   // The C++ kernels when `npm install` could build them; the TypeScript grid (same contract) otherwise.
   const nativeAoi = loadNativeGridAoi();
   log.info(`AOI: ${nativeAoi ? 'grid with native kernels' : 'TypeScript grid (native kernels not built)'}`);
-  const storage = openEntityStorage(config.storage);
-  const kv = openKvStore(config.kv);
-  const snapshot = snapshotPath(config.hotswap.snapshotDir, self.id);
-  mkdirSync(config.hotswap.snapshotDir, { recursive: true });
   if (args.restore) await standby();
   // Declared first: onFatal may fire before startGameServer resolves.
-  let game: Awaited<ReturnType<typeof startGameServer>> | undefined = undefined;
+  let game: GameServer | undefined = undefined;
   game = await startGameServer({
     id: self.id,
     dispatchers: config.dispatchers,
@@ -50,52 +51,81 @@ runMain(async () => {
     tickHz: self.tickHz,
     positionSyncHz: self.positionSyncHz,
     saveIntervalSec: self.saveIntervalSec,
-    storage,
-    kv,
+    ...stores,
     codec,
     log,
     aoiFactory: nativeAoi ?? createGridAoi,
     metrics,
     restoreFrom: args.restore ? snapshot : undefined,
     runtime: systemRuntime(),
+    onFreezeState,
     onFatal: (reason) => {
       // Without a dispatcher nothing reaches this game; save what it holds and exit so it is noticed.
       const saveAll = game ? game.stop() : Promise.resolve();
       void saveAll
-        .then(() => Promise.all([storage.close(), kv.close()]))
+        .then(() => Promise.all([stores.storage.close(), stores.kv.close()]))
         .catch((err: unknown) => log.error({ err }, 'saving before exit failed'))
         .finally(() => log.flush().finally(() => process.exit(1)));
       log.fatal({ reason }, 'game exiting');
     },
   });
-  onShutdown(args.foreground, async (reason) => {
-    log.info({ reason }, 'game stopping: saving entities');
-    await game.stop();
-    await Promise.all([storage.close(), kv.close()]);
-  });
-  // SIGHUP is GoWorld's reload signal: freeze to the snapshot and exit for the new process to restore.
-  process.on('SIGHUP', () => {
-    game.freeze(snapshot).then(
-      async () => {
-        await game.stop({ save: false });
-        await Promise.all([storage.close(), kv.close()]);
-        await log.flush();
-        process.exit(EXIT_FROZEN);
-      },
-      (err: unknown) => {
-        // The freezer has already resumed the game (dispatchers flushed their queues): keep serving.
-        log.error({ err }, 'freeze failed; the game resumed and keeps running');
-      },
-    );
-  });
-  // SIGUSR2: level-2 hot swap, new code in this very process (tsworld reload --in-place, or --watch).
+  return game;
+}
+
+/** Freeze to the snapshot, then exit for the successor to restore it. A failed freeze keeps serving. */
+async function freezeAndExit(ctx: Context, game: GameServer, stores: Stores, snapshot: string): Promise<Record<string, unknown>> {
+  try {
+    const outcome = await game.freeze(snapshot);
+    // Exit after the answer is written: the CLI restores at once, while this process tears down.
+    setImmediate(() => {
+      void game
+        .stop({ save: false })
+        .then(() => Promise.all([stores.storage.close(), stores.kv.close()]))
+        .then(() => ctx.log.flush())
+        .finally(() => process.exit(EXIT_FROZEN));
+    });
+    return { ...outcome };
+  } catch (err) {
+    // The freezer has already resumed the game (dispatchers flushed their queues): keep serving.
+    ctx.log.error({ err }, 'freeze failed; the game resumed and keeps running');
+    return { ok: false, message: (err as Error).message };
+  }
+}
+
+runMain(async () => {
+  const ctx = await roleContext('game', (c) => c.games);
+  const { args, config, self, log } = ctx;
+  const stores: Stores = { storage: openEntityStorage(config.storage), kv: openKvStore(config.kv) };
+  const snapshot = snapshotPath(config.hotswap.snapshotDir, self.id);
+  mkdirSync(config.hotswap.snapshotDir, { recursive: true });
+  // A freeze's steps go to whoever asked for it over the control channel.
+  let freezeWatcher: ((event: ControlEvent) => void) | null = null;
+  const game = await startGame(ctx, stores, snapshot, (state) => freezeWatcher?.({ event: 'freeze', state }));
   const inPlace = createInPlaceReloader({
     entry: config.entry,
     world: game.world,
     log,
-    resultPath: inPlaceResultPath(config.hotswap.snapshotDir, self.id),
     accept: (m) => (self.bootEntity ? { ...m, bootEntity: self.bootEntity } : m),
   });
+  const control = await startControlServer(controlSocketPath(runDir(config.baseDir), 'game', self.id), {
+    freeze: async (_request, emit) => {
+      freezeWatcher = emit;
+      try {
+        return await freezeAndExit(ctx, game, stores, snapshot);
+      } finally {
+        freezeWatcher = null;
+      }
+    },
+    'in-place': async () => ({ ...(await inPlace.reload()) }),
+  }, log);
+  onShutdown(args.foreground, async (reason) => {
+    log.info({ reason }, 'game stopping: saving entities');
+    control.close();
+    await game.stop();
+    await Promise.all([stores.storage.close(), stores.kv.close()]);
+  });
+  // GoWorld's signals still work for an operator without the CLI: SIGHUP freezes, SIGUSR2 reloads in place.
+  process.on('SIGHUP', () => void freezeAndExit(ctx, game, stores, snapshot));
   process.on('SIGUSR2', () => void inPlace.reload());
   const { pauseMs } = await game.firstTick;
   if (args.restore) {
