@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { MessageSpec } from '../../../src/protocol/message-spec.ts';
 import { RANGES, routeClassOf } from '../../../src/protocol/message-spec.ts';
-import { MSG, messageSpec } from '../../../src/protocol/messages.ts';
+import { MSG, RESERVED_IDS, messageSpec } from '../../../src/protocol/messages.ts';
+import { CLOSE_CODES } from '../../../src/protocol/wire-errors.ts';
+import { DEFAULTS } from '../../../src/config/deployment-schema.ts';
 
 const all = Object.values(MSG) as MessageSpec[];
 
@@ -76,6 +78,28 @@ describe('message table', () => {
       expect(row, `${m.name} in the reference table`).toBeDefined();
       expect({ target: row![3], key: row![4] }, m.name).toEqual({ target: m.target, key: m.key });
     }
+  });
+
+  it('lists no reserved id as a message, and says which ids are reserved', () => {
+    const reference = rows(specText.slice(specText.indexOf('## Message reference')));
+    for (const id of RESERVED_IDS) {
+      expect([...reference.keys()].filter((k) => k.startsWith(`${id} `)), `reserved id ${id}`).toEqual([]);
+    }
+    const [first, last] = [Math.min(...RESERVED_IDS), Math.max(...RESERVED_IDS)];
+    expect(RESERVED_IDS.length, 'RESERVED_IDS is one range').toBe(last - first + 1);
+    expect(specText).toContain(`Ids ${first}–${last} are reserved (\`RESERVED_IDS\`)`);
+  });
+
+  it('lists every close code in the SPEC.md close-code table with its fault name', () => {
+    const table = rows(specText.slice(specText.indexOf('## 10. Close codes'), specText.indexOf('## 11.')));
+    for (const [fault, code] of Object.entries(CLOSE_CODES)) {
+      expect(table.has(`${code} \`${fault}\``), `${code} ${fault}`).toBe(true);
+    }
+  });
+
+  it('names every dispatcher limit where Part 2 of SPEC.md talks about held frames', () => {
+    const held = specText.slice(specText.indexOf('**Held frames and their limits.**'));
+    for (const key of Object.keys(DEFAULTS.dispatcher)) expect(held, key).toContain(`\`${key}\``);
   });
 
   it('documents every client-visible message in the client part of SPEC.md', () => {
