@@ -61,6 +61,7 @@ export function createLocalCluster(world: GameWorld): ClusterApi {
       return createHeld(world.createEntity(typeName, { attrs }));
     },
     loadEntityAnywhere(typeName, entityId) {
+      requireId(entityId);
       // No storage behind a lone world: "load" makes the entity with that id unless it exists already.
       world.post(() => {
         if (world.entity(entityId) !== undefined || loading.has(entityId)) return;

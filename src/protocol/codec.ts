@@ -45,8 +45,9 @@ const EMPTY = new Uint8Array(0);
  * tighter) limits: this one is the dialect plus the configurable maxima, so a game never trusts a
  * peer's checking for its own memory safety.
  */
-// The game checks the whole body ([method, args]: two levels above each argument), the gate each argument.
-export const UNTRUSTED_DECODE_LIMITS: ScanLimits = { maxDepth: 64 + 2, maxElements: 1_000_000 };
+// The game checks the whole body, the gate each argument: [method, args] adds two levels above each
+// argument, and 2 + up to 32 (LIMITS.maxArgs) elements the gate does not count.
+export const UNTRUSTED_DECODE_LIMITS: ScanLimits = { maxDepth: 64 + 2, maxElements: 1_000_000 + 2 + 32 };
 
 type Loose = Record<string, unknown>;
 

@@ -2,6 +2,17 @@ import { CLOSE_CODES } from '../protocol/wire-errors.ts';
 import type { ClientConnection, ClientServer, TransportKind } from './client-transport.ts';
 
 /**
+ * A WebSocket close reason fits in 123 bytes of UTF-8 (RFC 6455); longer ones make `ws` throw. Cut on
+ * a character boundary, so a reason with non-ASCII text still closes cleanly.
+ */
+export function closeReason(reason: string): string {
+  if (Buffer.byteLength(reason) <= 123) return reason;
+  let cut = reason.slice(0, 123);
+  while (Buffer.byteLength(cut) > 123) cut = cut.slice(0, -1);
+  return cut;
+}
+
+/**
  * Runs one of the user's handlers for a connection. A handler bug drops that client (1011) instead of
  * escaping into the transport: in uWS an exception there ends the process.
  */

@@ -3,7 +3,7 @@ import { TsworldError } from '../core/errors.ts';
 import { CLOSE_CODES } from '../protocol/wire-errors.ts';
 import { DEFAULTS } from './client-transport.ts';
 import type { ClientConnection, ClientListenOptions, ClientServer, ClientTransport, SendResult } from './client-transport.ts';
-import { OpenConnections, clientServer, guardHandler as guard } from './server-connections.ts';
+import { OpenConnections, clientServer, closeReason, guardHandler as guard } from './server-connections.ts';
 import { RETRY_AFTER_SEC, STATUS_LINES, serveStatic } from './static-files.ts';
 
 export type Uws = typeof import('@trufflesuite/uws-js-unofficial');
@@ -60,7 +60,7 @@ function makeConnection(id: number, ws: UwsSocket<UserData>): UwsConnection {
     },
     close(code, reason = '') {
       if (closed) return;
-      ws.end(code, reason);
+      ws.end(code, closeReason(reason));
     },
     markClosed() {
       closed = true;

@@ -6,7 +6,7 @@ import { TsworldError } from '../core/errors.ts';
 import { CLOSE_CODES } from '../protocol/wire-errors.ts';
 import { DEFAULTS } from './client-transport.ts';
 import type { ClientConnection, ClientListenOptions, ClientServer, ClientTransport } from './client-transport.ts';
-import { OpenConnections, clientServer, guardHandler as guard } from './server-connections.ts';
+import { OpenConnections, clientServer, closeReason, guardHandler as guard } from './server-connections.ts';
 import { RETRY_AFTER_SEC, STATUS_LINES, serveStatic } from './static-files.ts';
 
 /** How long `stop()` waits for clients to answer the close handshake before dropping them. */
@@ -62,7 +62,7 @@ function makeConnection(
       fn();
     },
     close(code, reason = '') {
-      if (socket.readyState === socket.OPEN) socket.close(code, reason);
+      if (socket.readyState === socket.OPEN) socket.close(code, closeReason(reason));
     },
   };
   return connection;

@@ -3,7 +3,7 @@ import { createPendingBudget, type PendingBudget, type PendingLimit, type Pendin
 
 /**
  * The dispatcher's entity directory: which game owns each entity, and the frames held back while an
- * entity is not yet routable (being created or loaded, migrating). Frames for one entity are released in
+ * entity is not yet routable (being created or loaded, or saved). Frames for one entity are released in
  * arrival order, so calls to one entity arrive in the order they were sent.
  */
 export interface HeldFrame {
@@ -16,11 +16,11 @@ export const UNPLACED = -1;
 
 /**
  * ready: frames are forwarded. pending: being created or loaded, frames held (an unplaced entry is a
- * pending one no game has claimed yet). migrating: moving between games, frames held. saving: destroyed
+ * pending one no game has claimed yet). saving: destroyed
  * and being saved (persistent), frames held until the save is done, when a requested reload (if any)
  * places it again.
  */
-export type EntityState = 'ready' | 'pending' | 'migrating' | 'saving';
+export type EntityState = 'ready' | 'pending' | 'saving';
 
 export interface DirectoryEntry {
   gameId: number;

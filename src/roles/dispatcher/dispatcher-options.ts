@@ -16,7 +16,7 @@ export interface DispatcherOptions {
   /** Bounds of a frozen game's queue (hot swap): past either, the game is declared down. */
   freezeQueueMaxFrames: number;
   freezeQueueMaxMs: number;
-  /** Frames held per entity while it is created, loaded or migrating. */
+  /** Frames held per entity while it is created, loaded or saved. */
   maxHeldPerEntity: number;
   /** How long an entity may stay pending (created/loaded but not confirmed) before its frames are dropped. */
   pendingTimeoutMs: number;

@@ -55,8 +55,8 @@ function onResumeHello(frame: OwnFrame, m: MessageValue<typeof MSG.SET_GAME_ID>,
 function onDestroyed(frame: OwnFrame, m: MessageValue<typeof MSG.NOTIFY_DESTROY_ENTITY>): void {
   const { s } = frame;
   const entry = s.directory.get(m.entityId);
-  // A destroy from a game that no longer owns the entity (it migrated away) must not unroute it.
-  if (!entry || entry.gameId !== requireGame(frame, MSG.NOTIFY_DESTROY_ENTITY).id || entry.state === 'migrating') return;
+  // A destroy from a game that no longer owns the entity must not unroute it.
+  if (!entry || entry.gameId !== requireGame(frame, MSG.NOTIFY_DESTROY_ENTITY).id) return;
   if (entry.state === 'saving' && entry.reloadType !== null) return reload(s, m.entityId, entry.reloadType);
   if (entry.held?.length) {
     s.log.warn({ entityId: m.entityId, frames: entry.held.length }, 'entity destroyed; dropping frames sent to it');
