@@ -1,6 +1,7 @@
 import { createLogger } from '../../src/observability/index.ts';
 import { createPackr, createWireCodec } from '../../src/protocol/index.ts';
 import { startDispatcher } from '../../src/roles/dispatcher/dispatcher.ts';
+import { dispatcherOptions } from '../../src/roles/dispatcher/dispatcher-options.ts';
 import { systemRuntime } from '../../src/roles/shared/runtime.ts';
 import { startNaiveRouter } from './naive-router.ts';
 
@@ -15,20 +16,8 @@ async function start(name: string): Promise<{ port: number; close(): Promise<voi
   if (name === 'naive-decode-reencode') return startNaiveRouter({ host: '127.0.0.1', port: 0, codec });
   if (name !== 'tsworld') throw new Error(`unknown router ${name}; known: tsworld, naive-decode-reencode`);
   const log = createLogger({ role: 'dispatcher', id: 1, level: 'silent' });
-  return startDispatcher({
-    id: 1,
-    host: '127.0.0.1',
-    port: 0,
-    expectedGames: 2,
-    expectedGates: 1,
-    codec,
-    log,
-    freezeQueueMaxFrames: 100_000,
-    freezeQueueMaxMs: 10_000,
-    maxHeldPerEntity: 10_000,
-    pendingTimeoutMs: 60_000,
-    runtime: systemRuntime(),
-  });
+  const basics = { id: 1, host: '127.0.0.1', port: 0, expectedGames: 2, expectedGates: 1, codec, log, runtime: systemRuntime() };
+  return startDispatcher(dispatcherOptions(basics, { freezeQueueMaxFrames: 100_000 }));
 }
 
 async function main(name: string | undefined): Promise<void> {

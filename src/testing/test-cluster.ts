@@ -5,6 +5,7 @@ import { createEntityIdGenerator } from '../core/entity-id.ts';
 import { createLogger, createMetrics, type Logger, type Metrics } from '../observability/index.ts';
 import { createPackr, createWireCodec } from '../protocol/index.ts';
 import { startDispatcher, type Dispatcher } from '../roles/dispatcher/dispatcher.ts';
+import { dispatcherOptions } from '../roles/dispatcher/dispatcher-options.ts';
 import { loadGameModule, type GameModule } from '../roles/game/game-module.ts';
 import { startGameServer, type GameServer } from '../roles/game/game-server.ts';
 import type { GateEdgeLimits } from '../roles/gate/gate-options.ts';
@@ -109,11 +110,10 @@ export async function createTestCluster(options: TestClusterOptions): Promise<Te
   const gateMetrics = Array.from({ length: counts.gates }, (_, i) => createMetrics({ role: 'gate', id: i + 1, processMetrics: false }));
 
   const dispatchers = await Promise.all(dispatcherMetrics.map((metrics, i) =>
-    startDispatcher({
-      id: i + 1, host: 'dispatcher', port: 0, expectedGames: counts.games, expectedGates: counts.gates, codec, log: log('dispatcher', i + 1),
-      freezeQueueMaxFrames: DEFAULTS.hotswap.freezeQueueMaxPackets, freezeQueueMaxMs: DEFAULTS.hotswap.freezeQueueMaxMs,
-      maxHeldPerEntity: DEFAULTS.dispatcher.maxHeldPerEntity, pendingTimeoutMs: DEFAULTS.dispatcher.pendingTimeoutMs, metrics, runtime,
-    }),
+    startDispatcher(dispatcherOptions(
+      { id: i + 1, host: 'dispatcher', port: 0, expectedGames: counts.games, expectedGates: counts.gates, codec, log: log('dispatcher', i + 1), runtime },
+      { metrics },
+    )),
   ));
   const addresses = dispatchers.map((d) => ({ host: d.host, port: d.port }));
   const tickHz = options.tickHz ?? 20;

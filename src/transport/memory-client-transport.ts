@@ -1,3 +1,4 @@
+import type { WebSocketLike } from '../client/client.ts';
 import { TsworldError } from '../core/errors.ts';
 import { CLOSE_CODES } from '../protocol/wire-errors.ts';
 import { ownedCopy } from '../protocol/owned-copy.ts';
@@ -5,17 +6,8 @@ import { DEFAULTS } from './client-transport.ts';
 import type { ClientConnection, ClientListenOptions, ClientServer, ClientTransport, SendResult } from './client-transport.ts';
 import { OpenConnections, clientServer, guardHandler as guard } from './server-connections.ts';
 
-/** The WebSocket API subset the client SDK uses (see src/client/client.ts WebSocketLike). */
-export interface MemoryWebSocket {
-  binaryType: string;
-  readonly readyState: number;
-  send(data: Uint8Array): void;
-  close(code?: number, reason?: string): void;
-  onopen: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-  onclose: ((ev: { code: number; reason: string }) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
-}
+/** What the client SDK needs of a WebSocket (the browser's, `ws`, or this one). */
+export type MemoryWebSocket = WebSocketLike;
 
 /**
  * Gates and clients in one process without sockets: `transport` is what a gate listens on, `WebSocket`

@@ -1,4 +1,5 @@
 import { createServer, connect as netConnect } from 'node:net';
+import { deferred } from '../support/waiter.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TsworldError } from '../../src/core/errors.ts';
 import { ProtocolError } from '../../src/protocol/wire-errors.ts';
@@ -16,11 +17,6 @@ afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn();
 });
 
-function deferred<T>() {
-  let resolve!: (v: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
-}
 
 /** A byte stream to write what no Link would. */
 interface RawSocket {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPLY } from '../../examples/chatroom/game/account-auth.ts';
 import { LIMITS } from '../../examples/chatroom/game/limits.ts';
 import { repoRoot, startDeployment, type TestDeployment } from '../support/deployment.ts';
-import { testClient, type TestClient } from '../support/clients.ts';
+import { clientPool, type TestClient } from '../support/clients.ts';
 
 const entry = join(repoRoot, 'examples', 'chatroom', 'game', 'main.ts');
 
@@ -11,12 +11,8 @@ const replies = (c: TestClient, method: string) => c.calls.filter((x) => x.metho
 
 describe('chatroom password limits on a real deployment (1 dispatcher, 2 games, 2 gates)', () => {
   let d: TestDeployment;
-  const clients: TestClient[] = [];
-  const connect = async (gate: number) => {
-    const c = await testClient(d.wsUrls[gate]);
-    clients.push(c);
-    return c;
-  };
+  const pool = clientPool(() => d.wsUrls);
+  const connect = pool.connect;
   /** The nth reply (1-based) to `method`, once it has come. */
   const nthReply = async (c: TestClient, method: string, n: number) => {
     await c.waitFor(() => replies(c, method).length >= n, `${n} ${method} replies`);
@@ -27,7 +23,7 @@ describe('chatroom password limits on a real deployment (1 dispatcher, 2 games, 
     d = await startDeployment({ entry });
   });
   afterAll(async () => {
-    for (const c of clients) c.close();
+    pool.closeAll();
     await d?.stop();
   });
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, startDeployment, type TestDeployment } from '../support/deployment.ts';
-import { testClient, type TestClient } from '../support/clients.ts';
+import { clientPool, type TestClient } from '../support/clients.ts';
 import { deliversCrossGameRpcsInOrder, keepsTheAvatarAcrossLogout, registersLogsInChatsAndKeepsRoomsApart } from '../scenarios/chatroom.ts';
 
 const entry = join(repoRoot, 'examples', 'chatroom', 'game', 'main.ts');
@@ -9,18 +9,14 @@ const entry = join(repoRoot, 'examples', 'chatroom', 'game', 'main.ts');
 // With 2 dispatchers entities shard by id (GoWorld's rule) and every game and gate talks to both.
 describe.each([1, 2])('chatroom on a real deployment (%i dispatcher(s), 2 games, 2 gates)', (DISPATCHERS) => {
   let d: TestDeployment;
-  const clients: TestClient[] = [];
-  const connect = async (gate: number) => {
-    const c = await testClient(d.wsUrls[gate]);
-    clients.push(c);
-    return c;
-  };
+  const pool = clientPool(() => d.wsUrls);
+  const connect = pool.connect;
 
   beforeAll(async () => {
     d = await startDeployment({ entry, metrics: true, dispatchers: DISPATCHERS });
   });
   afterAll(async () => {
-    for (const c of clients) c.close();
+    pool.closeAll();
     if (d) {
       const dir = d.dir;
       await d.stop();

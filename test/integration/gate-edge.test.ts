@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLOSE_CODES, MSG, PROTOCOL_VERSION, createPackr, createWireCodec, encodeClientPositionMessage } from '../../src/protocol/index.ts';
 import { repoRoot, startDeployment, type TestDeployment } from '../support/deployment.ts';
-import { testClient, type TestClient } from '../support/clients.ts';
+import { clientPool, type TestClient } from '../support/clients.ts';
 
 const entry = join(repoRoot, 'examples', 'chatroom', 'game', 'main.ts');
 const codec = createWireCodec({ packr: createPackr() });
@@ -39,12 +39,8 @@ function rawSocket(url: string, options: { hello?: boolean } = {}): Promise<{ ws
 
 describe('the gate refuses bad client input without crashing any process', () => {
   let d: TestDeployment;
-  const clients: TestClient[] = [];
-  const connect = async () => {
-    const c = await testClient(d.wsUrls[0]);
-    clients.push(c);
-    return c;
-  };
+  const pool = clientPool(() => d.wsUrls);
+  const connect = pool.connect;
 
   beforeAll(async () => {
     d = await startDeployment({
@@ -56,7 +52,7 @@ describe('the gate refuses bad client input without crashing any process', () =>
     });
   });
   afterAll(async () => {
-    for (const c of clients) c.close();
+    pool.closeAll();
     await d?.stop();
   });
 

@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { createWaiter } from './waiter.ts';
 import { connectClient, type ClientEntity, type TsworldClient } from '../../src/client/index.ts';
 
 export interface RecordedCall {
@@ -33,10 +34,8 @@ export type Until = <T>(probe: () => T | undefined | false, what: string, timeou
 export function recordClient(client: TsworldClient, options: { until?: Until } = {}): TestClient {
   const calls: RecordedCall[] = [];
   const errors: { code: number; message: string }[] = [];
-  const listeners = new Set<() => void>();
-  const poke = () => {
-    for (const l of [...listeners]) l();
-  };
+  const waiter = createWaiter();
+  const poke = waiter.poke;
   const state = { closed: null as { code: number; reason: string } | null };
   client.on('call', (entity, method, args) => {
     calls.push({ entity, method, args });
@@ -53,23 +52,7 @@ export function recordClient(client: TsworldClient, options: { until?: Until } =
   for (const ev of ['create', 'destroy', 'attrs', 'positions'] as const) client.on(ev, poke);
 
   function waitFor<T>(probe: () => T | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
-    if (options.until) return options.until(probe, what, timeoutMs);
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const value = probe();
-        if (value !== undefined && value !== false) {
-          listeners.delete(check);
-          clearTimeout(timer);
-          resolve(value as T);
-        }
-      };
-      const timer = setTimeout(() => {
-        listeners.delete(check);
-        reject(new Error(`timed out waiting for ${what}`));
-      }, timeoutMs);
-      listeners.add(check);
-      check();
-    });
+    return options.until ? options.until(probe, what, timeoutMs) : waiter.waitFor(probe, what, timeoutMs);
   }
 
   return {
@@ -98,5 +81,20 @@ export function recordClient(client: TsworldClient, options: { until?: Until } =
       return waitFor(() => calls.find((c) => c.method === method && match(c.args)), `call ${method}`, timeoutMs);
     },
     waitFor,
+  };
+}
+
+/** Clients a test opens on a deployment's gates, all closed by `closeAll` (in afterAll). */
+export function clientPool(urls: () => readonly string[]): { connect(gate?: number): Promise<TestClient>; closeAll(): void } {
+  const clients: TestClient[] = [];
+  return {
+    async connect(gate = 0) {
+      const c = await testClient(urls()[gate]);
+      clients.push(c);
+      return c;
+    },
+    closeAll() {
+      for (const c of clients.splice(0)) c.close();
+    },
   };
 }

@@ -1,4 +1,5 @@
 import WebSocket, { type ClientOptions } from 'ws';
+import { createWaiter } from './waiter.ts';
 import {
   MSG,
   PROTOCOL_VERSION,
@@ -152,10 +153,8 @@ export function openRawClient(url: string, options: RawClientOptions = {}): Prom
   const ws = new WebSocket(url, wsOptions);
   ws.binaryType = 'nodebuffer';
   const state: RawState = { welcomed: false, player: null, closed: null };
-  const listeners = new Set<() => void>();
-  const poke = () => {
-    for (const l of [...listeners]) l();
-  };
+  const waiter = createWaiter(15_000);
+  const poke = waiter.poke;
   const lists = { types: [] as number[], errors: [] as ServerErrorMessage[], calls: [] as ServerCall[], undecodable: [] as string[] };
   ws.on('message', (data: Buffer, isBinary: boolean) => {
     if (!isBinary) lists.undecodable.push('text message from the gate');
@@ -169,24 +168,7 @@ export function openRawClient(url: string, options: RawClientOptions = {}): Prom
   // After open, errors (e.g. a reset) are followed by 'close', which is what callers look at.
   ws.on('error', () => undefined);
 
-  function waitFor<T>(probe: () => T | undefined | null | false, what: string, ms = 15_000): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const value = probe();
-        if (value !== undefined && value !== null && value !== false) {
-          listeners.delete(check);
-          clearTimeout(timer);
-          resolve(value as T);
-        }
-      };
-      const timer = setTimeout(() => {
-        listeners.delete(check);
-        reject(new Error(`timed out after ${ms} ms waiting for ${what}`));
-      }, ms);
-      listeners.add(check);
-      check();
-    });
-  }
+  const { waitFor } = waiter;
 
   const client: RawClient = {
     ws,

@@ -65,3 +65,18 @@ export function pendingLimitsOf(opts: DispatcherOptions): PendingLimits {
     maxHeldBytes: opts.pendingLimits?.maxHeldBytes ?? d.maxPendingHeldBytes,
   };
 }
+
+/** What only the caller can say; everything else has a default (the config defaults). */
+export type DispatcherBasics = Pick<DispatcherOptions, 'id' | 'host' | 'port' | 'expectedGames' | 'expectedGates' | 'codec' | 'log' | 'runtime'>;
+
+/** Options with the config's defaults for every bound, for dispatchers started outside a deployment. */
+export function dispatcherOptions(basics: DispatcherBasics, overrides: Partial<DispatcherOptions> = {}): DispatcherOptions {
+  return {
+    freezeQueueMaxFrames: DEFAULTS.hotswap.freezeQueueMaxPackets,
+    freezeQueueMaxMs: DEFAULTS.hotswap.freezeQueueMaxMs,
+    maxHeldPerEntity: DEFAULTS.dispatcher.maxHeldPerEntity,
+    pendingTimeoutMs: DEFAULTS.dispatcher.pendingTimeoutMs,
+    ...basics,
+    ...overrides,
+  };
+}

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { deferred } from '../../support/waiter.ts';
 import { listenLinks } from '../../../src/transport/link-net.ts';
 import type { LinkServer } from '../../../src/transport/link-net.ts';
 import type { Link } from '../../../src/transport/link.ts';
@@ -10,11 +11,6 @@ afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn();
 });
 
-function deferred<T>() {
-  let resolve!: (v: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
-}
 
 async function server(options: Partial<Parameters<typeof listenLinks>[0]> = {}): Promise<LinkServer> {
   const s = await listenLinks({ host: HOST, port: 0, onFrame: () => undefined, ...options });

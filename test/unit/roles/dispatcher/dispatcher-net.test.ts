@@ -4,6 +4,7 @@ import { createMetrics } from '../../../../src/observability/index.ts';
 import type { Metrics } from '../../../../src/observability/index.ts';
 import { CLIENT_ERROR_CODES, MSG, createPackr, createWireCodec } from '../../../../src/protocol/index.ts';
 import { type Dispatcher, startDispatcher } from '../../../../src/roles/dispatcher/dispatcher.ts';
+import { dispatcherOptions } from '../../../../src/roles/dispatcher/dispatcher-options.ts';
 import { systemRuntime } from '../../../../src/roles/shared/runtime.ts';
 import { mulberry32 } from '../../../../src/testing/prng.ts';
 import { connectLink } from '../../../../src/transport/link-net.ts';
@@ -90,24 +91,15 @@ async function hello(peer: Peer, as: { gameId: number } | { gateId: number }): P
 async function start(): Promise<{ dispatcher: Dispatcher; metrics: Metrics; lines: CapturedLine[] }> {
   const log = createCaptureLog();
   const metrics = createMetrics({ role: 'dispatcher', id: 1, processMetrics: false });
-  const dispatcher = await startDispatcher({
-    id: 1,
-    host: '127.0.0.1',
-    port: 0,
-    expectedGames: 2,
-    expectedGates: 1,
-    codec,
-    log,
+  const basics = { id: 1, host: '127.0.0.1', port: 0, expectedGames: 2, expectedGates: 1, codec, log, runtime: systemRuntime() };
+  const dispatcher = await startDispatcher(dispatcherOptions(basics, {
     freezeQueueMaxFrames: 1000,
-    freezeQueueMaxMs: 10_000,
     maxHeldPerEntity: 100,
-    pendingTimeoutMs: 60_000,
     // Long enough that nothing in the flood expires before the counts are read on a slow machine.
     unplacedTimeoutMs: 30_000,
     pendingLimits: { maxPerSender: PER_SENDER, maxTotal: TOTAL },
     metrics,
-    runtime: systemRuntime(),
-  });
+  }));
   cleanups.push(() => dispatcher.close());
   return { dispatcher, metrics, lines: log.lines };
 }
@@ -258,11 +250,8 @@ describe('dispatcher over TCP: calls to made-up ids', () => {
 
   it('answers a client whose call was held for an id that never appears, when it expires', async () => {
     const log = createCaptureLog();
-    const dispatcher = await startDispatcher({
-      id: 1, host: '127.0.0.1', port: 0, expectedGames: 1, expectedGates: 1, codec, log,
-      freezeQueueMaxFrames: 1000, freezeQueueMaxMs: 10_000, maxHeldPerEntity: 100, pendingTimeoutMs: 60_000,
-      unplacedTimeoutMs: 200, runtime: systemRuntime(),
-    });
+    const basics = { id: 1, host: '127.0.0.1', port: 0, expectedGames: 1, expectedGates: 1, codec, log, runtime: systemRuntime() };
+    const dispatcher = await startDispatcher(dispatcherOptions(basics, { freezeQueueMaxFrames: 1000, maxHeldPerEntity: 100, unplacedTimeoutMs: 200 }));
     cleanups.push(() => dispatcher.close());
     const game = await connectPeer(dispatcher.port);
     await hello(game, { gameId: 1 });
