@@ -64,6 +64,19 @@ export async function tsworld(...args: string[]): Promise<{ stdout: string; stde
  * `tsworld start`. The caller must `stop()` it; stop also removes the temp dir.
  */
 export async function startDeployment(spec: DeploymentSpec): Promise<TestDeployment> {
+  // freePort() hands out a port and releases it; a parallel test can take it before our process binds.
+  // `tsworld start` then fails cleanly (every sibling stopped), and fresh ports are tried.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDeploymentOnce(spec);
+    } catch (err) {
+      const text = `${(err as Error).message} ${(err as { stderr?: string }).stderr ?? ''}`;
+      if (attempt >= 3 || !/EADDRINUSE|cannot listen|address in use/i.test(text)) throw err;
+    }
+  }
+}
+
+async function startDeploymentOnce(spec: DeploymentSpec): Promise<TestDeployment> {
   const dir = mkdtempSync(join(tmpdir(), 'tsworld-test-'));
   const games = spec.games ?? 2;
   const gates = spec.gates ?? 2;
@@ -90,7 +103,12 @@ export async function startDeployment(spec: DeploymentSpec): Promise<TestDeploym
     logging: { level: 'info', dir: join(dir, 'logs') },
   };
   writeFileSync(join(dir, 'tsworld.config.json'), JSON.stringify(config, null, 2));
-  await tsworld('start', dir);
+  try {
+    await tsworld('start', dir);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const deployment: TestDeployment = {
     dir,
     config,
