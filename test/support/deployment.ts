@@ -71,7 +71,7 @@ export async function startDeployment(spec: DeploymentSpec): Promise<TestDeploym
       return await startDeploymentOnce(spec);
     } catch (err) {
       const text = `${(err as Error).message} ${(err as { stderr?: string }).stderr ?? ''}`;
-      if (attempt >= 3 || !/EADDRINUSE|cannot listen|address in use/i.test(text)) throw err;
+      if (attempt >= 3 || !/EADDRINUSE|cannot listen|cannot serve|address in use/i.test(text)) throw err;
     }
   }
 }
