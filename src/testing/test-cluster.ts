@@ -1,5 +1,6 @@
 import { createGridAoi } from '../aoi/index.ts';
-import { connectClient, type TsworldClient } from '../client/index.ts';
+import { WebSocket as WsWebSocket } from 'ws';
+import { connectClient, type TsworldClient, type WebSocketConstructor } from '../client/index.ts';
 import { DEFAULTS } from '../config/deployment-schema.ts';
 import { createEntityIdGenerator } from '../core/entity-id.ts';
 import { createLogger, createMetrics, type Logger, type Metrics } from '../observability/index.ts';
@@ -13,7 +14,13 @@ import { startGateServer, type GateServer } from '../roles/gate/gate-server.ts';
 import type { RoleRuntime } from '../roles/shared/runtime.ts';
 import { createMemoryEntityStorage, createMemoryKvStore, type EntityStorage, type KvStore } from '../storage/index.ts';
 import { createSystemClock, createSystemScheduler } from '../tick/clock.ts';
-import { createMemoryClientNetwork, createMemoryNetwork, type MemoryClientNetwork, type MemoryNetwork } from '../transport/index.ts';
+import {
+  createMemoryClientNetwork,
+  createMemoryNetwork,
+  selectClientTransport,
+  type MemoryClientNetwork,
+  type MemoryNetwork,
+} from '../transport/index.ts';
 import { createFakeClock, createFakeScheduler, type FakeClock, type FakeScheduler } from './fake-clock.ts';
 
 export interface TestClusterOptions {
@@ -29,6 +36,11 @@ export interface TestClusterOptions {
   gateLimits?: Partial<GateEdgeLimits>;
   /** 'fake' (default): time moves only through advance()/until(); 'system': real time, as a deployment. */
   clock?: 'fake' | 'system';
+  /**
+   * Where clients connect: 'memory' (default, in-memory WebSockets) or 'socket' (the gates listen on
+   * real 127.0.0.1 ports with uWS, or ws where uWS does not load; `connect` then uses `ws`).
+   */
+  clients?: 'memory' | 'socket';
   /** Log level of every role; default 'silent'. */
   logLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug';
 }
@@ -123,14 +135,15 @@ export async function createTestCluster(options: TestClusterOptions): Promise<Te
       saveIntervalSec: options.saveIntervalSec ?? 60, storage, kv, codec, log: log('game', i + 1), aoiFactory: createGridAoi, runtime,
     }),
   );
+  const transport = options.clients === 'socket' ? await selectClientTransport('auto') : clientNetwork.transport;
   const gatesStarting = gateMetrics.map((metrics, i) =>
     startGateServer({
-      id: i + 1, host: '127.0.0.1', port: 0, dispatchers: addresses, transport: clientNetwork.transport, codec, log: log('gate', i + 1),
+      id: i + 1, host: '127.0.0.1', port: 0, dispatchers: addresses, transport, codec, log: log('gate', i + 1),
       ids: createEntityIdGenerator(), limits: gateLimits(options.gateLimits), metrics, runtime,
     }),
   );
   const [games, gates] = await Promise.all([Promise.all(gamesStarting), Promise.all(gatesStarting)]);
-  return assemble({ time, network, clientNetwork, dispatchers, games, gates, storage, kv, dispatcherMetrics, gateMetrics, tickHz });
+  return assemble({ time, network, clientNetwork, dispatchers, games, gates, storage, kv, dispatcherMetrics, gateMetrics, tickHz, sockets: options.clients === 'socket' });
 }
 
 function assemble(parts: {
@@ -145,6 +158,7 @@ function assemble(parts: {
   dispatcherMetrics: Metrics[];
   gateMetrics: Metrics[];
   tickHz: number;
+  sockets: boolean;
 }): TestCluster {
   const { time, clientNetwork, gates } = parts;
   const clients = new Set<TsworldClient>();
@@ -169,8 +183,9 @@ function assemble(parts: {
     clientNetwork,
     async connect(connectOptions = {}) {
       const gate = gates[(connectOptions.gate ?? 1) - 1];
-      const WebSocket = clientNetwork.from(connectOptions.from ?? '127.0.0.1');
-      const client = await connectClient({ url: `mem://127.0.0.1:${gate.port}/ws`, WebSocket });
+      const client = parts.sockets
+        ? await connectClient({ url: `ws://127.0.0.1:${gate.port}/ws`, WebSocket: WsWebSocket as unknown as WebSocketConstructor })
+        : await connectClient({ url: `mem://127.0.0.1:${gate.port}/ws`, WebSocket: clientNetwork.from(connectOptions.from ?? '127.0.0.1') });
       clients.add(client);
       return client;
     },

@@ -99,3 +99,12 @@ describe('SDK against the in-process gate', () => {
     await expect(connectClient({ url, WebSocket: cluster.clientNetwork.from('10.9.9.9') })).rejects.toThrow(/503/);
   });
 });
+
+describe('in-process cluster with real gate ports', () => {
+  it('serves SDK clients over a real WebSocket on 127.0.0.1', async () => {
+    cluster = await createTestCluster({ game, clients: 'socket', clock: 'system' });
+    const client = await cluster.connect();
+    const player = await cluster.until(() => client.player ?? undefined, 'the player');
+    expect(player.typeName).toBe('Player');
+  });
+});
