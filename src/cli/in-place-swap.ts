@@ -22,9 +22,13 @@ export async function inPlaceSwap(
   let result: InPlaceResult;
   try {
     const request = await controlRequest(controlSocketPath(runDir(config.baseDir), 'game', gameId), { cmd: 'in-place' });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // New code whose import never settles must not hold the CLI (and the deployment lock) for ever.
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no answer within 60 s')), 60_000)));
     try {
-      result = (await request.done) as unknown as InPlaceResult;
+      result = (await Promise.race([request.done, late])) as unknown as InPlaceResult;
     } finally {
+      clearTimeout(timer);
       request.close();
     }
   } catch (err) {

@@ -83,7 +83,8 @@ export interface RuntimeRpc {
 
 export type AnyEntityType = EntityType<AttrDecls, Record<string, readonly TypeSpec[]>>;
 
-const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// At most 64 characters: type names travel in frames whose `name` fields are limited to that (SPEC.md).
+const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 /**
  * Declares an entity type: the main user-facing API. Everything is validated here, so a bad
@@ -102,7 +103,7 @@ export function defineEntityType<D extends AttrDecls = Record<never, never>, con
   decl: EntityTypeDecl<D, R>,
 ): EntityType<D, R> {
   if (!NAME.test(decl.name)) {
-    throw new TsworldError('INVALID_DECLARATION', `entity type name ${JSON.stringify(decl.name)} is not an identifier`);
+    throw new TsworldError('INVALID_DECLARATION', `entity type name ${JSON.stringify(decl.name)} is not an identifier of at most 64 characters`);
   }
   const persistent = decl.persistent ?? false;
   const attrLayout = compileAttrLayout(decl.name, decl.attrs ?? {}, persistent);

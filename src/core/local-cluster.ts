@@ -9,7 +9,13 @@ import type { GameWorld } from './world-api.ts';
  * the one world, with the same asynchrony a game process has — calls and KV answers run in the world's
  * async phase, in the order they were made, never inside the caller's stack.
  */
-export function createLocalCluster(world: GameWorld): ClusterApi {
+export function createLocalCluster(
+  world: GameWorld,
+  report: (error: unknown) => void = (error) =>
+    world.post(() => {
+      throw error;
+    }),
+): ClusterApi {
   const filterProps = new Map<string, Map<string, string>>();
   const kv = new Map<string, string>();
   // Ids requested but not yet created (creation waits for the commit phase): "one instance" holds.
@@ -17,16 +23,22 @@ export function createLocalCluster(world: GameWorld): ClusterApi {
   // Calls to entities created through the cluster but not yet committed, held in order as a dispatcher
   // holds them, so "the id is valid at once" holds here too.
   const held = new Map<string, Array<() => void>>();
+  const release = (id: string) => {
+    const calls = held.get(id) ?? [];
+    held.delete(id);
+    for (const deliver of calls) {
+      try {
+        deliver();
+      } catch (err) {
+        // Reported as any failed call is, without taking the later ones with it.
+        report(err);
+      }
+    }
+  };
   const createHeld = (id: string): string => {
     held.set(id, []);
     // Posted now, this runs in the next async phase, before this tick's commit; posted from there, after it.
-    world.post(() =>
-      world.post(() => {
-        const calls = held.get(id) ?? [];
-        held.delete(id);
-        for (const deliver of calls) deliver();
-      }),
-    );
+    world.post(() => world.post(() => release(id)));
     return id;
   };
   /** The contract's synchronous errors (see ClusterApi): what the calling game can know, thrown at once. */
@@ -62,13 +74,21 @@ export function createLocalCluster(world: GameWorld): ClusterApi {
     },
     loadEntityAnywhere(typeName, entityId) {
       requireId(entityId);
-      // No storage behind a lone world: "load" makes the entity with that id unless it exists already.
+      // No storage behind a lone world: "load" makes the entity with that id unless it exists already;
+      // calls made meanwhile are held until it does, as a dispatcher holds them.
+      if (world.entity(entityId) !== undefined || loading.has(entityId)) return;
+      loading.add(entityId);
+      if (!held.has(entityId)) held.set(entityId, []);
       world.post(() => {
-        if (world.entity(entityId) !== undefined || loading.has(entityId)) return;
-        loading.add(entityId);
-        world.createEntity(typeName, { id: entityId });
-        // Posted from the async phase, this runs in the next tick's: after this tick's commit.
-        world.post(() => loading.delete(entityId));
+        try {
+          world.createEntity(typeName, { id: entityId });
+        } finally {
+          // Posted from the async phase, this runs in the next tick's: after this tick's commit.
+          world.post(() => {
+            loading.delete(entityId);
+            release(entityId);
+          });
+        }
       });
     },
     giveClientTo(from, to) {

@@ -320,7 +320,7 @@ export function buildApi(state: WorldState): GameWorld {
     phases,
   };
   Object.defineProperty(api, WORLD_STATE, { value: state });
-  cluster = state.options.cluster ?? createLocalCluster(api);
+  cluster = state.options.cluster ?? createLocalCluster(api, (error) => state.reportError(error, 'cluster call'));
   return api;
 }
 

@@ -78,6 +78,16 @@ describe.each(implementations)('ClusterApi contract: %s', (_name, make) => {
     expect(h.seen).toEqual(Array.from({ length: 50 }, (_, i) => `a:${i}`));
   });
 
+  it('keeps delivering held calls after one of them fails at the target', async () => {
+    h = await make();
+    const id = h.cluster.createEntityAnywhere('Probe', { tag: 'f' });
+    h.cluster.call(id, 'hit', ['first']);
+    h.cluster.call(id, 'noSuchMethod', []);
+    h.cluster.call(id, 'hit', ['third']);
+    await h.until(() => h.seen.length === 2, 'both good calls');
+    expect(h.seen).toEqual(['f:first', 'f:third']);
+  });
+
   it('creates on a named game (its own here)', async () => {
     h = await make();
     const id = h.cluster.createEntityOnGame(h.world.gameId, 'Probe', { tag: 'g' });

@@ -24,7 +24,13 @@ type TargetStep = (r: Routed) => string | void;
 
 function toDispatcher(r: Routed): string | void {
   const result = r.own.dispatch({ s: r.s, link: r.link, game: r.game }, r.spec.id, r.body);
-  if (result instanceof ProtocolError) return result.message;
+  if (result instanceof ProtocolError) {
+    if (!r.game) return result.message;
+    // A game's frame whose fields do not decode comes from its game code (a bad type name...): the
+    // frame is dropped and said, but the game stays; closing its link would take every player on it.
+    r.s.throttle.log('error', `undecodable:${r.spec.name}`, { gameId: r.game.id, err: result }, 'dropped an undecodable frame from a game');
+    return;
+  }
   if (result === 'unhandled') return `${r.spec.name} is not handled by a dispatcher`;
 }
 

@@ -3,6 +3,7 @@ import { isEntityId, type EntityId, type EntityIdGenerator } from '../../core/en
 import { TsworldError } from '../../core/errors.ts';
 import type { GameWorld } from '../../core/world-api.ts';
 import { CLOSE_CODES, FILTER_OPS, MSG, entityIdShard, type WireCodec } from '../../protocol/index.ts';
+import { checkField } from '../../protocol/fields.ts';
 import type { KvStore } from '../../storage/index.ts';
 import type { Link } from '../../transport/index.ts';
 import type { ClientHandoffs } from './client-handoffs.ts';
@@ -21,6 +22,13 @@ export interface ClusterBridgeDeps {
   clientGates: Map<string, number>;
   handoffs: ClientHandoffs;
   clock: Clock;
+  /** The dispatcher that carries a gate's client traffic (the one callClient goes through). */
+  gateLink(gateId: number): Link | undefined;
+  /**
+   * Runs `send` in this tick's outbound phase, after the world's client calls and deltas are written:
+   * what must not overtake them (a kick) goes last, on the same link.
+   */
+  afterClientEvents(send: () => void): void;
   /** Set once the world exists (the world needs the bridge at construction). */
   world(): GameWorld;
 }
@@ -39,6 +47,12 @@ function anyLink(deps: Deps): Link {
   const link = deps.dispatchers().find((l) => l !== undefined);
   if (!link) throw new TsworldError('TRANSPORT_FAILURE', 'no dispatcher is connected');
   return link;
+}
+
+/** Names and attribute maps are checked here, so a bad one is the caller's error, not a broken frame. */
+function requireCreate(typeName: string, attrs: unknown): void {
+  const bad = checkField('name', typeName) ?? checkField('map', attrs);
+  if (bad !== null) throw new TsworldError('INVALID_ARGUMENT', `entity type ${JSON.stringify(typeName)}: ${bad}`);
 }
 
 /** The gate and client of one of this game's entities, for the gate-side operations on its client. */
@@ -98,17 +112,20 @@ export function createClusterBridge(deps: ClusterBridgeDeps): ClusterApi {
       codec.encodeTo(shardLink(deps, entityId), MSG.CALL_ENTITY_METHOD, { entityId, method, args: [...args] });
     },
     createEntityAnywhere(typeName, attrs = {}) {
+      requireCreate(typeName, attrs);
       const entityId = deps.ids.next();
       codec.encodeTo(shardLink(deps, entityId), MSG.CREATE_ENTITY_ANYWHERE, { entityId, typeName, attrs });
       return entityId;
     },
     createEntityOnGame(gameId, typeName, attrs = {}) {
+      requireCreate(typeName, attrs);
       const entityId = deps.ids.next();
       // Through the entity's own dispatcher: calls sent to it next take the same link, so none overtakes it.
       codec.encodeTo(shardLink(deps, entityId), MSG.CREATE_ENTITY_ON_GAME, { gameId, entityId, typeName, attrs });
       return entityId;
     },
     loadEntityAnywhere(typeName, entityId) {
+      requireCreate(typeName, {});
       codec.encodeTo(shardLink(deps, entityId), MSG.LOAD_ENTITY_ANYWHERE, { entityId, typeName });
     },
     giveClientTo: (from, to) => giveClientTo(deps, from, to),
@@ -120,7 +137,10 @@ export function createClusterBridge(deps: ClusterBridgeDeps): ClusterApi {
     },
     kickClient(entityId, reason) {
       const client = clientOf(deps, entityId, 'kickClient');
-      codec.encodeTo(anyLink(deps), MSG.KICK_CLIENT, { ...client, code: CLOSE_CODES.kicked, reason: reason.slice(0, 120) });
+      deps.afterClientEvents(() => {
+        const link = deps.gateLink(client.gateId);
+        if (link) codec.encodeTo(link, MSG.KICK_CLIENT, { ...client, code: CLOSE_CODES.kicked, reason: reason.slice(0, 120) });
+      });
     },
     callFilteredClients(key: string, op: FilterOperator, value: string, method: string, args: readonly unknown[] = []) {
       // One dispatcher is enough: it reaches every gate. (GoWorld sent it through all of them, so clients

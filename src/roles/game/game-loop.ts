@@ -89,6 +89,7 @@ export function createGameLoop(s: GameState, onFirstTick: (pauseMs: number | nul
     },
     outbound(w) {
       s.outbound.flushWorldEvents();
+      for (const send of s.afterClientEvents.splice(0)) send();
       if (w.tick % syncEvery === 0) s.outbound.syncPositions();
       s.outbound.endTick();
       if (w.tick % saveEveryTicks === 0) w.drainSaveDirty((e, attrs) => save(s, e, undefined, attrs));

@@ -40,6 +40,8 @@ export interface GameState {
   run: 'starting' | 'running' | 'stopping';
   /** A restored game is past deployment-ready: onGameReady already ran in the process it replaces. */
   deploymentReady: boolean;
+  /** Sends that go after this tick's client events (ClusterBridgeDeps.afterClientEvents). */
+  readonly afterClientEvents: (() => void)[];
   /** Tick time since the last load report, in ms. */
   busyMs: number;
   restoredExtra: GameSnapshotExtra | null;
@@ -66,6 +68,7 @@ export function createGameState(opts: GameServerOptions): GameState {
     views: createClientViews(),
     run: 'starting',
     deploymentReady: false,
+    afterClientEvents: [],
     busyMs: 0,
     restoredExtra: null,
     world: undefined as never,

@@ -4,7 +4,7 @@ import { restoreFromFile, summarizeLoadReport } from '../../hotswap/index.ts';
 import { MSG } from '../../protocol/index.ts';
 import { createClusterBridge } from './cluster-bridge.ts';
 import type { GameSnapshotExtra } from './game-freeze.ts';
-import { type GameState, linkFor, notify, save } from './game-state.ts';
+import { type GameState, gateLink, linkFor, notify, save } from './game-state.ts';
 
 /**
  * The world's options in a game process: the cluster goes through the dispatchers, and every create
@@ -22,6 +22,8 @@ function worldOptions(s: GameState): GameWorldOptions {
     clientGates: s.clientGates,
     handoffs: s.handoffs,
     clock: opts.runtime.clock,
+    gateLink: (gateId) => gateLink(s, gateId),
+    afterClientEvents: (send) => void s.afterClientEvents.push(send),
     world: () => s.world,
   });
   return {

@@ -73,11 +73,12 @@ async function startGame(ctx: Context, stores: Stores, snapshot: string, onFreez
 }
 
 /** Freeze to the snapshot, then exit for the successor to restore it. A failed freeze keeps serving. */
-async function freezeAndExit(ctx: Context, game: GameServer, stores: Stores, snapshot: string): Promise<Record<string, unknown>> {
+async function freezeAndExit(ctx: Context, game: GameServer, stores: Stores, snapshot: string, beforeExit: () => void): Promise<Record<string, unknown>> {
   try {
     const outcome = await game.freeze(snapshot);
     // Exit after the answer is written: the CLI restores at once, while this process tears down.
     setImmediate(() => {
+      beforeExit();
       void game
         .stop({ save: false })
         .then(() => Promise.all([stores.storage.close(), stores.kv.close()]))
@@ -111,7 +112,7 @@ runMain(async () => {
     freeze: async (_request, emit) => {
       freezeWatcher = emit;
       try {
-        return await freezeAndExit(ctx, game, stores, snapshot);
+        return await freezeAndExit(ctx, game, stores, snapshot, () => control.close());
       } finally {
         freezeWatcher = null;
       }
@@ -125,7 +126,7 @@ runMain(async () => {
     await Promise.all([stores.storage.close(), stores.kv.close()]);
   });
   // GoWorld's signals still work for an operator without the CLI: SIGHUP freezes, SIGUSR2 reloads in place.
-  process.on('SIGHUP', () => void freezeAndExit(ctx, game, stores, snapshot));
+  process.on('SIGHUP', () => void freezeAndExit(ctx, game, stores, snapshot, () => control.close()));
   process.on('SIGUSR2', () => void inPlace.reload());
   const { pauseMs } = await game.firstTick;
   if (args.restore) {

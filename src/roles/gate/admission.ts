@@ -67,6 +67,7 @@ export function createAdmission(limits: AdmissionLimits): Admission {
   const perIp = new Map<string, PerIp>();
   const origins = new Set(limits.allowedOrigins.map(normalizeOrigin));
   let openCount = 0;
+  let lastSweep = -Infinity;
 
   function refill(entry: PerIp, now: number): void {
     const seconds = Math.max(0, now - entry.at) / 1000;
@@ -77,7 +78,9 @@ export function createAdmission(limits: AdmissionLimits): Admission {
   function entryFor(key: string, now: number): PerIp | null {
     let entry = perIp.get(key);
     if (entry === undefined) {
-      if (perIp.size >= limits.maxTrackedIps) sweep(now);
+      // At most one sweep a second from here: a flood of fresh addresses against a full table must not
+      // make every upgrade walk the whole table (the gate sweeps every second anyway).
+      if (perIp.size >= limits.maxTrackedIps && now - lastSweep >= 1000) sweep(now);
       if (perIp.size >= limits.maxTrackedIps) return null;
       entry = { open: 0, tokens: limits.connectBurstPerIp, at: now };
       perIp.set(key, entry);
@@ -86,6 +89,7 @@ export function createAdmission(limits: AdmissionLimits): Admission {
   }
 
   function sweep(now: number): void {
+    lastSweep = now;
     for (const [key, entry] of perIp) {
       if (entry.open > 0) continue;
       refill(entry, now);

@@ -30,6 +30,11 @@ export interface ClientProxy {
   /** Byte bucket: a flood of large messages is refused even under the message-count limit. */
   byteTokens: number;
   tokensAt: number;
+  /**
+   * Set when the gate closes this connection: nothing it sends afterwards is acted on. (`ws` keeps
+   * delivering messages while a close handshake is pending, up to its 30 s close timeout.)
+   */
+  closing: boolean;
 }
 
 export interface RateLimits {
@@ -55,6 +60,7 @@ export function createClientProxy(gateId: number, clientId: string, connection: 
     tokens: limits.messagesPerSec,
     byteTokens: limits.bytesPerSec,
     tokensAt: now,
+    closing: false,
   };
 }
 

@@ -21,6 +21,8 @@ export interface GateRelay {
   readonly metrics?: Metrics;
   readonly byClientId: ReadonlyMap<string, ClientProxy>;
   sendToClient(proxy: ClientProxy, message: Uint8Array): void;
+  /** Closes a client after sending what is already queued for it (a kick must not overtake replies). */
+  close(proxy: ClientProxy, code: number, reason: string): void;
   /** The gate cannot go on (a dispatcher speaks another protocol version). */
   fatal(reason: string): void;
 }
@@ -65,7 +67,10 @@ export function gateFrameTable(codec: WireCodec): HandlerTable<GateRelay> {
     .on(MSG.FILTERED_CALL, onFilteredCall)
     .on(MSG.SET_CLIENT_FILTER_PROP, (relay, m) => void relay.byClientId.get(m.clientId)?.filterProps.set(m.key, m.value))
     .on(MSG.CLEAR_CLIENT_FILTER_PROPS, (relay, m) => relay.byClientId.get(m.clientId)?.filterProps.clear())
-    .on(MSG.KICK_CLIENT, (relay, m) => relay.byClientId.get(m.clientId)?.connection.close(m.code, m.reason))
+    .on(MSG.KICK_CLIENT, (relay, m) => {
+      const proxy = relay.byClientId.get(m.clientId);
+      if (proxy) relay.close(proxy, m.code, m.reason);
+    })
     .on(MSG.HANDSHAKE_ACK, (relay, m) => {
       // Mixed versions in one deployment would misread each other's frames: stop at once, loudly.
       if (m.protocolVersion !== PROTOCOL_VERSION) relay.fatal(`dispatcher ${m.dispatcherId} speaks protocol ${m.protocolVersion}, this gate ${PROTOCOL_VERSION}`);

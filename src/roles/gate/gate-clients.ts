@@ -97,7 +97,7 @@ export function clientListenOptions(s: GateState): ClientListenOptions {
     onOpen: (connection) => onOpen(s, connection),
     onMessage(connection, message) {
       const proxy = s.byConnection.get(connection);
-      if (proxy) handleClientMessage(edge, handlers, proxy, message, s.now());
+      if (proxy && !proxy.closing) handleClientMessage(edge, handlers, proxy, message, s.now());
     },
     onRefused(connection, fault) {
       metrics?.refused(fault);

@@ -3,7 +3,7 @@ import { every } from '../../tick/clock.ts';
 import { gateFrameTable, handleDispatcherFrame, type GateRelay } from './dispatcher-frames.ts';
 import { clientListenOptions } from './gate-clients.ts';
 import type { GateServer, GateServerOptions } from './gate-options.ts';
-import { createGateState, flush, refuse, schedule, sendToClient, type GateState } from './gate-state.ts';
+import { closeClient, createGateState, flush, refuse, schedule, sendToClient, type GateState } from './gate-state.ts';
 
 export type { GateEdgeLimits, GateServer, GateServerOptions } from './gate-options.ts';
 
@@ -16,6 +16,7 @@ async function connectDispatchers(s: GateState, onLost: (dispatcher: number) => 
     metrics: opts.metrics,
     byClientId: s.byClientId,
     sendToClient: (proxy, message) => sendToClient(s, proxy, message),
+    close: (proxy, code, reason) => closeClient(s, proxy, code, reason),
     fatal,
   };
   const table = gateFrameTable(opts.codec);
@@ -48,6 +49,7 @@ function checkDeadlines(s: GateState): void {
   const { limits } = s.opts;
   const t = s.now();
   for (const proxy of s.byConnection.values()) {
+    if (proxy.closing) continue;
     if (proxy.phase === 'hello' && t - proxy.openedAt > limits.handshakeTimeoutMs) {
       refuse(s, proxy, new ProtocolError('handshake', `no HELLO within ${limits.handshakeTimeoutMs} ms`));
     } else if (t - proxy.lastSeen > limits.heartbeatTimeoutMs) {

@@ -106,7 +106,18 @@ function flushClient(s: GateState, proxy: ClientProxy): void {
 
 /** Closes a client with the fault's code; counted by fault and logged at most once per fault per interval. */
 export function refuse(s: GateState, proxy: ClientProxy, error: ProtocolError): void {
+  if (proxy.closing) return;
   s.opts.metrics?.refused(error.fault);
   s.throttle.log('info', `refuse:${error.fault}`, { clientId: proxy.clientId, fault: error.fault }, `client refused: ${error.message}`);
+  proxy.closing = true;
   proxy.connection.close(error.closeCode, error.message.slice(0, 120));
+}
+
+/** Closes a client on the server's word (a kick): what was already queued for it is sent first. */
+export function closeClient(s: GateState, proxy: ClientProxy, code: number, reason: string): void {
+  if (proxy.closing) return;
+  s.dirtyClients.delete(proxy);
+  flushClient(s, proxy);
+  proxy.closing = true;
+  proxy.connection.close(code, reason);
 }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Logger } from '../../observability/index.ts';
 
 /**
@@ -37,6 +37,8 @@ function serve(socket: Socket, handlers: Readonly<Record<string, ControlHandler>
     if (buffered.length > 64 * 1024) return void socket.destroy();
     const newline = buffered.indexOf('\n');
     if (newline < 0) return;
+    // One request per connection: whatever follows its line is not read, so nothing runs twice.
+    socket.removeAllListeners('data');
     let request: Record<string, unknown>;
     try {
       request = JSON.parse(buffered.slice(0, newline)) as Record<string, unknown>;
@@ -62,6 +64,7 @@ function serve(socket: Socket, handlers: Readonly<Record<string, ControlHandler>
 /** Listens on the role's control socket; `close` removes it. Sockets stay open so the CLI sees the exit. */
 export async function startControlServer(path: string, handlers: Readonly<Record<string, ControlHandler>>, log: Logger): Promise<{ close(): void }> {
   rmSync(path, { force: true }); // a socket left by a killed process
+  mkdirSync(dirname(path), { recursive: true }); // a game started by hand, without the CLI's run dir
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);

@@ -13,7 +13,16 @@ import { createTestCluster, type TestCluster } from '../../../src/testing/test-c
 const Player = defineEntityType({
   name: 'Player',
   rpc: {
-    kickMe: { expose: 'ownClient', args: [t.string], fn: (e, why) => e.world.cluster.kickClient(e.id, why) },
+    kickMe: {
+      expose: 'ownClient',
+      args: [t.string],
+      fn(e, why) {
+        // The kick must not overtake what was sent to the client just before it.
+        e.callClient('farewell', [why]);
+        e.world.cluster.kickClient(e.id, why);
+      },
+    },
+    spawn: { expose: 'ownClient', args: [t.string], fn: (e, typeName) => void e.world.cluster.createEntityAnywhere(typeName) },
   },
 });
 const game = defineGame({ entityTypes: [Player], bootEntity: 'Player' });
@@ -74,10 +83,40 @@ describe('gate edge in one process, on the fake clock', () => {
     const client = await cluster.connect();
     const player = await cluster.until(() => client.player ?? undefined, 'the player');
     let closed: { code: number; reason: string } | undefined;
+    const seen: string[] = [];
+    client.on('call', (_e, method, args) => seen.push(`${method}:${String(args[0])}`));
     client.on('close', (code, reason) => (closed = { code, reason }));
     client.call(player.id, 'kickMe', 'bye for now');
     await cluster.until(() => closed, 'the kick');
     expect(closed).toEqual({ code: CLOSE_CODES.kicked, reason: 'bye for now' });
+    expect(seen).toEqual(['farewell:bye for now']);
+  });
+
+  it('acts on nothing a client sends after the gate refused it in the same turn', async () => {
+    cluster = await createTestCluster({ game });
+    const early = raw(cluster);
+    await early.opened;
+    // A heartbeat before HELLO is refused (4009); the HELLO right behind it must not make a boot entity.
+    early.ws.send(new Uint8Array([MSG.HEARTBEAT.id & 0xff, MSG.HEARTBEAT.id >> 8]));
+    early.ws.send(new Uint8Array([MSG.HELLO.id & 0xff, MSG.HELLO.id >> 8, PROTOCOL_VERSION, 0]));
+    expect((await early.closed).code).toBe(CLOSE_CODES.handshake);
+    await cluster.advance(500);
+    expect(cluster.games[0].world.entityCount).toBe(0);
+  });
+
+  it('keeps a game whose code asks for a type name no frame can carry: the caller gets INVALID_ARGUMENT', async () => {
+    const errors: string[] = [];
+    cluster = await createTestCluster({ game });
+    const client = await cluster.connect();
+    const player = await cluster.until(() => client.player ?? undefined, 'the player');
+    client.on('error', (e) => errors.push(`${e.code} ${e.message}`));
+    client.call(player.id, 'spawn', 'T'.repeat(65));
+    await cluster.until(() => errors.length > 0, 'the refusal');
+    expect(errors).toEqual(['5 Player.spawn failed on the server']);
+    expect(cluster.dispatchers[0].stats.games).toBe(1);
+    // The game still serves: the same client's next call is answered.
+    client.call(player.id, 'kickMe', 'still here');
+    await cluster.until(() => !client.connected, 'the kick');
   });
 
   it('answers a call to an id that exists nowhere with ERROR 1, from the dispatcher', async () => {
