@@ -19,7 +19,12 @@ export interface MemoryNetwork extends LinkNetwork {
 
 type Accept = (socket: MemorySocket) => void;
 
-export function createMemoryNetwork(): MemoryNetwork {
+/**
+ * `maxChunk` splits every write into reads of at most that many bytes (default 1460, a TCP segment's
+ * payload on Ethernet), so frames cross read boundaries and the Link's reassembly runs as it does on TCP.
+ */
+export function createMemoryNetwork(options: { maxChunk?: number } = {}): MemoryNetwork {
+  const maxChunk = options.maxChunk ?? 1460;
   const listeners = new Map<string, Accept>();
   let nextPort = 40_000;
   let nextClientPort = 50_000;
@@ -37,7 +42,7 @@ export function createMemoryNetwork(): MemoryNetwork {
   function dial(host: string, port: number): MemorySocket {
     const accept = listeners.get(key(host, port));
     if (accept === undefined) throw new TsworldError('TRANSPORT_FAILURE', `cannot connect to ${host}:${port}: nobody listens`);
-    const [client, server] = memorySocketPair({ address: '127.0.0.1', port: nextClientPort++ }, { address: host, port });
+    const [client, server] = memorySocketPair({ address: '127.0.0.1', port: nextClientPort++ }, { address: host, port }, maxChunk);
     // Accepted on a later turn, as a TCP accept would be: the dialer sees its socket first.
     setImmediate(() => accept(server));
     return client;

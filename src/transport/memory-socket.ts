@@ -28,10 +28,14 @@ export class MemorySocket extends EventEmitter implements LinkSocket {
   private closeEmitted = false;
   private needDrain = false;
 
-  constructor(remoteAddress: string, remotePort: number) {
+  /** Largest piece one read hands over; a write is split into pieces, as TCP segments a stream. */
+  private readonly maxChunk: number;
+
+  constructor(remoteAddress: string, remotePort: number, maxChunk = Infinity) {
     super();
     this.remoteAddress = remoteAddress;
     this.remotePort = remotePort;
+    this.maxChunk = maxChunk;
   }
 
   get writableLength(): number {
@@ -96,8 +100,10 @@ export class MemorySocket extends EventEmitter implements LinkSocket {
     while (writer.outbox.length > 0 && !this.destroyed && !this.paused) {
       const chunk = writer.outbox.shift()!;
       writer.queued -= chunk.bytes.length;
-      // A chunk of its own, as a TCP read gives: the writer recycles its batch buffer once `done` runs.
-      this.emit('data', Buffer.from(chunk.bytes));
+      // Chunks of their own, as TCP reads give: the writer recycles its batch buffer once `done` runs.
+      for (let at = 0; at < chunk.bytes.length && !this.destroyed; at += this.maxChunk) {
+        this.emit('data', Buffer.from(chunk.bytes.subarray(at, Math.min(chunk.bytes.length, at + this.maxChunk))));
+      }
       chunk.done();
     }
     if (writer.needDrain && writer.queued <= HIGH_WATER) {
@@ -120,9 +126,13 @@ export class MemorySocket extends EventEmitter implements LinkSocket {
 }
 
 /** Two connected ends: what one writes, the other reads. */
-export function memorySocketPair(a: { address: string; port: number }, b: { address: string; port: number }): [MemorySocket, MemorySocket] {
-  const left = new MemorySocket(b.address, b.port);
-  const right = new MemorySocket(a.address, a.port);
+export function memorySocketPair(
+  a: { address: string; port: number },
+  b: { address: string; port: number },
+  maxChunk = Infinity,
+): [MemorySocket, MemorySocket] {
+  const left = new MemorySocket(b.address, b.port, maxChunk);
+  const right = new MemorySocket(a.address, a.port, maxChunk);
   left.peer = right;
   right.peer = left;
   return [left, right];

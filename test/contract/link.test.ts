@@ -53,10 +53,10 @@ const networks: Array<[string, () => Harness]> = [
       },
     }),
   ],
-  [
-    'memory',
+  ...([['memory', 1460], ['memory, 7-byte reads', 7]] as const).map(([name, maxChunk]): [string, () => Harness] => [
+    name,
     () => {
-      const network = createMemoryNetwork();
+      const network = createMemoryNetwork({ maxChunk });
       return {
         network,
         raw: (port) => network.rawConnect(HOST, port),
@@ -67,7 +67,7 @@ const networks: Array<[string, () => Harness]> = [
         },
       };
     },
-  ],
+  ]),
 ];
 
 async function listenOn(net: Harness, options: Partial<ListenLinksOptions>): Promise<LinkServer> {
