@@ -16,10 +16,10 @@ function onPeerClosed(s: DispatcherState, link: Link): void {
   const { peers, directory, log, opts } = s;
   const game = peers.gameOfLink(link);
   if (game) {
-    if (game.frozen) {
+    if (game.state === 'frozen') {
       log.info({ gameId: game.id }, 'frozen game disconnected; queueing until it is restored');
       peers.detachFrozen(game, opts.freezeQueueMaxMs, () => declareGameDown(s, game, `not restored within ${opts.freezeQueueMaxMs} ms`));
-    } else if (game.stopping) {
+    } else if (game.state === 'stopping') {
       const entities = directory.removeGame(game.id).length;
       peers.removeGame(game.id);
       log.info({ gameId: game.id, entities }, 'game stopped');

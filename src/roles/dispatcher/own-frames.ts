@@ -125,7 +125,7 @@ export function ownFrameTable(codec: WireCodec): HandlerTable<OwnFrame> {
       placeOn(f.s, target, m.entityId, MSG.NOTIFY_CLIENT_CONNECTED.id, body);
     })
     .on(MSG.GAME_LOAD_REPORT, (f, m) => f.s.peers.reportLoad(requireGame(f, MSG.GAME_LOAD_REPORT).id, m.load))
-    .on(MSG.GAME_STOPPING, (f) => void (requireGame(f, MSG.GAME_STOPPING).stopping = true))
+    .on(MSG.GAME_STOPPING, (f) => void (requireGame(f, MSG.GAME_STOPPING).state = 'stopping'))
     .on(MSG.START_FREEZE, onFreeze)
     .build();
 }

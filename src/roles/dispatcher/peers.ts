@@ -3,16 +3,20 @@ import type { Scheduler } from '../../tick/clock.ts';
 import type { Link } from '../../transport/index.ts';
 import type { HeldFrame } from './directory.ts';
 
+export type PeerState = 'live' | 'frozen' | 'stopping';
+
 export interface GamePeer {
   readonly id: number;
   /** Null while a frozen game is between processes (hot swap). */
   link: Link | null;
   /** Measured tick busy fraction, as reported by the game. */
   load: number;
-  /** True from START_FREEZE until the restored process says hello: frames are queued, not sent. */
-  frozen: boolean;
-  /** Said GAME_STOPPING: its coming close is an orderly shutdown, not a failure. */
-  stopping: boolean;
+  /**
+   * live: frames go to its link. frozen: from START_FREEZE until the restored process says hello,
+   * frames are queued, not sent (its link is null once the old process has gone). stopping: it said
+   * GAME_STOPPING, so its coming close is an orderly shutdown, not a failure.
+   */
+  state: PeerState;
   queue: HeldFrame[];
   /** Cancels the timer that declares a detached frozen game down. */
   downTimer: (() => void) | null;
@@ -84,7 +88,7 @@ export function createPeerTable(deps: PeerTableDeps): PeerTable {
     leastLoadedGame: () => leastLoadedGame(s),
     nextBootGame: () => nextBootGame(s),
     freeze(game) {
-      game.frozen = true;
+      game.state = 'frozen';
     },
     holdForFrozen: (game, type, body, max) => holdForFrozen(game, type, body, max),
     detachFrozen: (game, maxMs, onTimeout) => detachFrozen(s, game, maxMs, onTimeout),
@@ -93,7 +97,7 @@ export function createPeerTable(deps: PeerTableDeps): PeerTable {
 }
 
 function live(s: PeerTableState): GamePeer[] {
-  return [...s.games.values()].filter((g) => g.link !== null && !g.frozen);
+  return [...s.games.values()].filter((g) => g.link !== null && g.state !== 'frozen');
 }
 
 /**
@@ -102,7 +106,7 @@ function live(s: PeerTableState): GamePeer[] {
  */
 function placeable(s: PeerTableState): GamePeer[] {
   const up = live(s);
-  return up.length > 0 ? up : [...s.games.values()].filter((g) => g.frozen);
+  return up.length > 0 ? up : [...s.games.values()].filter((g) => g.state === 'frozen');
 }
 
 /** A game's link stops naming it. */
@@ -120,7 +124,7 @@ function attachGame(s: PeerTableState, id: number, link: Link, isRestore: boolea
     existing.downTimer?.();
     existing.downTimer = null;
     existing.link = link;
-    existing.frozen = false;
+    existing.state = 'live';
     flushed = existing.queue;
     existing.queue = [];
   } else if (existing?.link) {
@@ -131,7 +135,7 @@ function attachGame(s: PeerTableState, id: number, link: Link, isRestore: boolea
   }
   const game: GamePeer = existing && isRestore
     ? existing
-    : { id, link, load: 0, frozen: false, stopping: false, queue: [], downTimer: null };
+    : { id, link, load: 0, state: 'live', queue: [], downTimer: null };
   s.games.set(id, game);
   s.byLink.set(link, game);
   s.gameLinks.add(link);

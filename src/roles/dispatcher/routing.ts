@@ -17,7 +17,7 @@ export function forwardToGame(s: DispatcherState, gameId: number, type: number, 
     s.throttle.log('warn', 'no-game', { gameId, msg: messageSpec(type)?.name }, 'dropped a frame for a game that is not connected');
     return;
   }
-  if (game.frozen) {
+  if (game.state === 'frozen') {
     if (!s.peers.holdForFrozen(game, type, body, s.opts.freezeQueueMaxFrames)) {
       declareGameDown(s, game, `freeze queue exceeded ${s.opts.freezeQueueMaxFrames} frames`);
     }

@@ -56,7 +56,7 @@ describe('peer table', () => {
     const { game: restored, flushed } = peers.attachGame(1, after, true);
     expect(restored).toBe(game);
     expect(flushed.map((f) => [f.type, [...f.body]])).toEqual([[10, [1]], [11, [2]]]);
-    expect([restored.frozen, restored.queue.length, peers.liveGameCount()]).toEqual([false, 0, 1]);
+    expect([restored.state, restored.queue.length, peers.liveGameCount()]).toEqual(['live', 0, 1]);
     // The restore cancelled the timer that would have declared the game down.
     scheduler.advance(2000);
     expect(onTimeout).not.toHaveBeenCalled();
