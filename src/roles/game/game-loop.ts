@@ -3,6 +3,7 @@ import { MSG, clientErrorCode } from '../../protocol/index.ts';
 import { createTickLoop, type TickLoop } from '../../tick/tick-loop.ts';
 import { type GameState, gateLink, linkFor, save } from './game-state.ts';
 import { createInbound, type InboundFrame } from './inbound.ts';
+import { createArrivals } from './on-arrival.ts';
 
 /** The inbound handlers' view of the game: how a frame's consequences leave the process. */
 export function createFrameHandler(s: GameState): (frame: InboundFrame) => void {
@@ -66,7 +67,7 @@ function reportLoad(s: GameState): void {
 export function createGameLoop(s: GameState, onFirstTick: (pauseMs: number | null) => void): TickLoop {
   const { opts, log } = s;
   const { clock, scheduler } = opts.runtime;
-  const handleFrame = createFrameHandler(s);
+  s.arrivals = createArrivals(s, createFrameHandler(s));
   const syncEvery = Math.max(1, Math.round(opts.tickHz / opts.positionSyncHz));
   const saveEveryTicks = Math.max(1, Math.round(opts.saveIntervalSec * opts.tickHz));
   const loadEveryTicks = Math.max(1, opts.tickHz);
@@ -77,15 +78,7 @@ export function createGameLoop(s: GameState, onFirstTick: (pauseMs: number | nul
     clock,
     scheduler,
     inbound() {
-      const frames = s.inboundQueue.splice(0);
-      opts.metrics?.messagesIn('internal', frames.length);
-      for (const frame of frames) {
-        try {
-          handleFrame(frame);
-        } catch (err) {
-          log.error({ err, type: frame.type }, 'inbound frame failed');
-        }
-      }
+      s.arrivals.drain();
     },
     outbound(w) {
       s.outbound.flushWorldEvents();

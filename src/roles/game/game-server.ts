@@ -17,7 +17,7 @@ async function connectDispatchers(s: GameState): Promise<void> {
         host: d.host,
         port: d.port,
         onFrame(type, body) {
-          s.inboundQueue.push({ type, body: ownedCopy(body) });
+          s.arrivals.take({ type, body: ownedCopy(body) });
         },
         onError: (err) => log.warn({ err, dispatcher: i + 1 }, 'dispatcher link error'),
         onClose(_link, err) {

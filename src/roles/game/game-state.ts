@@ -14,6 +14,7 @@ import type { Freezer, GameSnapshotExtra } from './game-freeze.ts';
 import type { InboundFrame } from './inbound.ts';
 import { createInflight, type Inflight } from './inflight.ts';
 import type { Outbound } from './outbound.ts';
+import type { Arrivals } from './on-arrival.ts';
 
 /**
  * Everything a game process holds besides the world's own state, in one object its parts take as their
@@ -50,6 +51,8 @@ export interface GameState {
   outbound: Outbound;
   freezer: Freezer;
   loop: TickLoop;
+  /** Where frames from the dispatchers go: applied on arrival, or queued for the tick (on-arrival.ts). */
+  arrivals: Arrivals;
 }
 
 export function createGameState(opts: GameServerOptions): GameState {
@@ -75,6 +78,7 @@ export function createGameState(opts: GameServerOptions): GameState {
     outbound: undefined as never,
     freezer: undefined as never,
     loop: undefined as never,
+    arrivals: undefined as never,
   };
 }
 
