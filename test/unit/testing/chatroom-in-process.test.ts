@@ -26,3 +26,19 @@ describe.each([1, 2])('chatroom in one process (%i dispatcher(s), 2 games, 2 gat
   it('delivers cross-game RPCs in the order they were sent', async () => deliversCrossGameRpcsInOrder(await start()));
   it('keeps the avatar across logout and login on another gate', async () => keepsTheAvatarAcrossLogout(await start()));
 });
+
+/**
+ * On the system clock, frames arrive between ticks as they do in a deployment, so what the game applies
+ * on arrival and flushes in the same turn is exercised at real timing (a login, then an attribute
+ * change right after the player entity reached its client).
+ */
+describe('chatroom in one process on the system clock', () => {
+  let cluster: TestCluster;
+  afterEach(async () => {
+    await cluster?.stop();
+  });
+  it('keeps the avatar across logout and login on another gate', async () => {
+    cluster = await createTestCluster({ game: entry, games: 2, gates: 2, clock: 'system', gateLimits: { maxMessagesPerSecond: 1000 } });
+    await keepsTheAvatarAcrossLogout(async (gate) => recordClient(await cluster.connect({ gate: gate + 1 })));
+  });
+});
