@@ -76,6 +76,8 @@ async function startGame(ctx: Context, stores: Stores, snapshot: string, onFreez
 async function freezeAndExit(ctx: Context, game: GameServer, stores: Stores, snapshot: string, beforeExit: () => void): Promise<Record<string, unknown>> {
   try {
     const outcome = await game.freeze(snapshot);
+    // The successor binds the metrics port once it restores: hand it over before answering.
+    await ctx.metrics.close();
     // Exit after the answer is written: the CLI restores at once, while this process tears down.
     setImmediate(() => {
       beforeExit();
@@ -128,6 +130,8 @@ runMain(async () => {
   // GoWorld's signals still work for an operator without the CLI: SIGHUP freezes, SIGUSR2 reloads in place.
   process.on('SIGHUP', () => void freezeAndExit(ctx, game, stores, snapshot, () => control.close()));
   process.on('SIGUSR2', () => void inPlace.reload());
+  // A successor serves metrics only now: its predecessor released the port when it froze.
+  if (args.restore) await ctx.serveMetrics();
   const { pauseMs } = await game.firstTick;
   if (args.restore) {
     // Kept beside the live file for forensics; a later freeze writes a fresh one.

@@ -14,6 +14,11 @@ export interface RoleContext<C extends ProcessConfig> {
   codec: WireCodec;
   /** Prometheus metrics; served on 127.0.0.1:<metricsPort> when the config gives this process one. */
   metrics: Metrics;
+  /**
+   * Serves the metrics port now. Done by roleContext itself, except for a hot-swap successor: its
+   * predecessor holds the port until it has frozen, and hands it over then (see serveMetricsWhenFree).
+   */
+  serveMetrics(): Promise<void>;
 }
 
 export async function roleContext<C extends ProcessConfig>(
@@ -28,9 +33,27 @@ export async function roleContext<C extends ProcessConfig>(
   // the CLI streams them, so they are made readable.
   const log = createLogger({ role, id: args.id, level: self.logLevel, pretty: args.foreground });
   const metrics = createMetrics({ role, id: args.id });
-  if (self.metricsPort !== undefined) {
-    const at = await metrics.serve({ port: self.metricsPort });
+  const serveMetrics = async () => {
+    if (self.metricsPort === undefined) return;
+    const at = await serveMetricsWhenFree(metrics, self.metricsPort);
     log.info({ metrics: `http://${at.host}:${at.port}/metrics` }, 'serving metrics');
+  };
+  if (!args.restore) await serveMetrics();
+  return { args, config, self, log, codec: createWireCodec({ packr: createPackr() }), metrics, serveMetrics };
+}
+
+/**
+ * Binds the metrics port, retrying for a moment while it is still taken: in a hot swap the frozen
+ * predecessor closes it just before it answers the freeze, and its socket can take a beat to go.
+ * (SO_REUSEPORT would let both bind at once, but Node 20's net has no reusePort.)
+ */
+async function serveMetricsWhenFree(metrics: Metrics, port: number): Promise<{ host: string; port: number }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await metrics.serve({ port });
+    } catch (err) {
+      if (attempt >= 100) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
-  return { args, config, self, log, codec: createWireCodec({ packr: createPackr() }), metrics };
 }
