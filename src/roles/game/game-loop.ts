@@ -108,7 +108,7 @@ export function createGameLoop(s: GameState, onFirstTick: (pauseMs: number | nul
     onOverrun(report) {
       log.warn({ tick: report.tick, ms: report.totalMs, phases: report.phases }, 'tick overran its budget');
     },
-    onError: (err, phase) => log.error({ err }, `${phase} phase failed`),
+    onError: (err, phase) => s.codeErrors.log('error', `phase:${phase}`, { err, phase }, `${phase} phase failed`),
   });
   return loop;
 }

@@ -2,7 +2,7 @@ import { createEntityIdGenerator, type EntityIdGenerator } from '../../core/enti
 import type { AnyEntity } from '../../core/entity.ts';
 import type { GameWorld } from '../../core/world-api.ts';
 import { createWorldResources, type WorldResources } from '../../core/world-resources.ts';
-import type { Logger } from '../../observability/index.ts';
+import { createLogThrottle, type Logger, type LogThrottle } from '../../observability/index.ts';
 import { MSG, entityIdShard, type WireCodec } from '../../protocol/index.ts';
 import type { StoredData } from '../../storage/index.ts';
 import type { TickLoop } from '../../tick/tick-loop.ts';
@@ -43,6 +43,11 @@ export interface GameState {
   deploymentReady: boolean;
   /** Sends that go after this tick's client events (ClusterBridgeDeps.afterClientEvents). */
   readonly afterClientEvents: (() => void)[];
+  /**
+   * Errors of game code and tick phases, one line per place per interval: a system that throws every
+   * tick logs its first stack, then how many times it failed since, not a stack per tick.
+   */
+  readonly codeErrors: LogThrottle;
   /** Tick time since the last load report, in ms. */
   busyMs: number;
   restoredExtra: GameSnapshotExtra | null;
@@ -72,6 +77,7 @@ export function createGameState(opts: GameServerOptions): GameState {
     run: 'starting',
     deploymentReady: false,
     afterClientEvents: [],
+    codeErrors: createLogThrottle({ log: opts.log, now: () => opts.runtime.clock.now(), intervalMs: 10_000 }),
     busyMs: 0,
     restoredExtra: null,
     world: undefined as never,

@@ -48,7 +48,7 @@ function worldOptions(s: GameState): GameWorldOptions {
         save(s, e, () => s.world.post(() => notify(s, 'destroyed', e)), finalAttrs);
       },
     },
-    onError: (error, where) => log.error({ err: error }, `game code failed in ${where}`),
+    onError: (error, where) => s.codeErrors.log('error', `code:${where}`, { err: error, where }, `game code failed in ${where}`),
     resources: s.resources,
   };
 }
