@@ -5,6 +5,7 @@ import {
   createPackr,
   createWireCodec,
   encodeClientPositionMessage,
+  type WireCodec,
   parseServerMessage,
 } from '../protocol/index.ts';
 import { serverMessageTable, type ClientMirror } from './server-messages.ts';
@@ -94,6 +95,80 @@ export interface TsworldClient {
   close(): void;
 }
 
+const HEARTBEAT_MESSAGE = new Uint8Array([MSG.HEARTBEAT.id & 0xff, MSG.HEARTBEAT.id >> 8]);
+const HELLO_MESSAGE = new Uint8Array([MSG.HELLO.id & 0xff, MSG.HELLO.id >> 8, PROTOCOL_VERSION & 0xff, PROTOCOL_VERSION >> 8]);
+
+/** The client's event handlers, by event. */
+function createEvents(): Pick<ClientMirror, 'emit'> & Pick<TsworldClient, 'on'> {
+  const handlers: { [K in keyof ClientEvents]?: Set<ClientEvents[K]> } = {};
+  return {
+    emit(event, ...args) {
+      for (const h of handlers[event] ?? []) (h as (...a: typeof args) => void)(...args);
+    },
+    on(event, handler) {
+      let set = handlers[event] as Set<typeof handler> | undefined;
+      if (!set) {
+        set = new Set();
+        (handlers as Record<string, unknown>)[event] = set;
+      }
+      set.add(handler);
+      return () => void set.delete(handler);
+    },
+  };
+}
+
+/** A call's message; an argument msgpack cannot carry is the caller's mistake, said here, not by the server. */
+function encodeCall(codec: WireCodec, entityId: string, method: string, args: unknown[]): Uint8Array {
+  try {
+    return codec.encodeClientMessage(MSG.CALL_ENTITY_METHOD_FROM_CLIENT, { entityId, method, args });
+  } catch (cause) {
+    // A cyclic value, a BigInt over 64 bits...
+    throw new Error(`cannot encode the arguments of ${method}: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/** One connection's state: the mirror of the server plus what the socket handlers share. */
+interface Session {
+  readonly socket: WebSocketLike;
+  readonly mirror: ClientMirror;
+  open: boolean;
+  limits: ServerLimits | null;
+  heartbeat: ReturnType<typeof setInterval> | undefined;
+}
+
+/** HELLO on open; resolves at WELCOME, rejects on a refusal or a close before it. */
+function handshake(session: Session, options: ClientOptions, client: TsworldClient, onMessage: (data: Uint8Array) => void): Promise<TsworldClient> {
+  const { socket, mirror } = session;
+  const send = (bytes: Uint8Array) => session.open && socket.send(bytes);
+  return new Promise((resolve, reject) => {
+    socket.onopen = () => {
+      session.open = true;
+      send(HELLO_MESSAGE);
+    };
+    mirror.welcomed = (announced) => {
+      session.limits = announced;
+      const period = options.heartbeatMs ?? Math.min(5000, Math.floor(announced.heartbeatTimeoutMs / 3));
+      if (period > 0) session.heartbeat = setInterval(() => send(HEARTBEAT_MESSAGE), period);
+      resolve(client);
+    };
+    socket.onerror = (ev) => {
+      if (!session.open) reject(new Error(`cannot connect to ${options.url}: ${(ev as { message?: string }).message ?? 'error'}`));
+    };
+    socket.onclose = (ev) => {
+      const wasOpen = session.open;
+      session.open = false;
+      if (session.heartbeat) clearInterval(session.heartbeat);
+      if (!wasOpen || session.limits === null) reject(new Error(`connection to ${options.url} closed (${ev.code} ${ev.reason})`));
+      mirror.emit('close', ev.code, ev.reason);
+    };
+    socket.onmessage = (ev) => {
+      const data = ev.data;
+      if (data instanceof ArrayBuffer) onMessage(new Uint8Array(data));
+      else if (data instanceof Uint8Array) onMessage(data);
+    };
+  });
+}
+
 /**
  * Connects to a gate and performs the handshake (HELLO → WELCOME); resolves once the gate has accepted
  * it. A refused upgrade (503/429/403) or a close before WELCOME (e.g. 4008, another protocol version)
@@ -105,116 +180,48 @@ export function connectClient(options: ClientOptions): Promise<TsworldClient> {
   const codec = createWireCodec({ packr: createPackr() });
   const socket = new Ctor(options.url);
   socket.binaryType = 'arraybuffer';
-  const entities = new Map<string, ClientEntity>();
-  const byHandle = new Map<number, ClientEntity>();
-  const handlers: { [K in keyof ClientEvents]?: Set<ClientEvents[K]> } = {};
-  let open = false;
-  let heartbeat: ReturnType<typeof setInterval> | undefined;
-  const playerWaiters: ((e: ClientEntity) => void)[] = [];
-  const heartbeatMessage = new Uint8Array([MSG.HEARTBEAT.id & 0xff, MSG.HEARTBEAT.id >> 8]);
-  const helloMessage = new Uint8Array([MSG.HELLO.id & 0xff, MSG.HELLO.id >> 8, PROTOCOL_VERSION & 0xff, PROTOCOL_VERSION >> 8]);
-  let limits: ServerLimits | null = null;
-  let welcomed: (limits: ServerLimits) => void = () => undefined;
-
-  function emit<K extends keyof ClientEvents>(event: K, ...args: Parameters<ClientEvents[K]>): void {
-    for (const h of handlers[event] ?? []) (h as (...a: Parameters<ClientEvents[K]>) => void)(...args);
-  }
-
-  function protocolFault(err: ProtocolError): void {
-    emit('error', { code: -1, message: `bad message from server: ${err.message}` });
-  }
-
+  const events = createEvents();
   const mirror: ClientMirror = {
-    entities,
-    byHandle,
+    entities: new Map(),
+    byHandle: new Map(),
     player: null,
-    playerWaiters,
-    emit,
-    welcomed(announced) {
-      limits = announced;
-      welcomed(announced);
-    },
+    playerWaiters: [],
+    emit: events.emit,
+    welcomed: () => undefined,
   };
+  const session: Session = { socket, mirror, open: false, limits: null, heartbeat: undefined };
   const table = serverMessageTable(codec);
-
-  function onMessage(data: Uint8Array): void {
-    const msg = parseServerMessage(data);
-    if (msg instanceof ProtocolError) return protocolFault(msg);
-    const result = table.dispatch(mirror, msg.type, msg.body);
-    if (result instanceof ProtocolError) protocolFault(result);
-  }
-
-  function send(bytes: Uint8Array): void {
-    if (open) socket.send(bytes);
-  }
+  const fault = (err: ProtocolError) => mirror.emit('error', { code: -1, message: `bad message from server: ${err.message}` });
+  const send = (bytes: Uint8Array) => void (session.open && socket.send(bytes));
 
   const client: TsworldClient = {
-    entities,
+    entities: mirror.entities,
     get player() {
       return mirror.player;
     },
     get connected() {
-      return open && limits !== null;
+      return session.open && session.limits !== null;
     },
     get limits() {
-      if (limits === null) throw new Error('not connected yet');
-      return limits;
+      if (session.limits === null) throw new Error('not connected yet');
+      return session.limits;
     },
-    on(event, handler) {
-      let set = handlers[event] as Set<typeof handler> | undefined;
-      if (!set) {
-        set = new Set();
-        (handlers as Record<string, unknown>)[event] = set;
-      }
-      set.add(handler);
-      return () => void set.delete(handler);
-    },
-    call(entityId, method, ...args) {
-      let message: Uint8Array;
-      try {
-        message = codec.encodeClientMessage(MSG.CALL_ENTITY_METHOD_FROM_CLIENT, { entityId, method, args });
-      } catch (cause) {
-        // A cyclic value, a BigInt over 64 bits...: the caller's mistake, said here rather than by the server.
-        throw new Error(`cannot encode the arguments of ${method}: ${(cause as Error).message}`, { cause });
-      }
-      send(message);
-    },
+    on: events.on,
+    call: (entityId, method, ...args) => send(encodeCall(codec, entityId, method, args)),
     syncPosition(x, y, z, yaw) {
-      if (!mirror.player) return;
-      send(encodeClientPositionMessage({ entityId: mirror.player.id, x, y, z, yaw }));
+      if (mirror.player) send(encodeClientPositionMessage({ entityId: mirror.player.id, x, y, z, yaw }));
     },
     waitForPlayer() {
-      return mirror.player ? Promise.resolve(mirror.player) : new Promise((resolve) => playerWaiters.push(resolve));
+      return mirror.player ? Promise.resolve(mirror.player) : new Promise((resolve) => mirror.playerWaiters.push(resolve));
     },
     close() {
       socket.close(1000, 'client closed');
     },
   };
-
-  return new Promise((resolve, reject) => {
-    socket.onopen = () => {
-      open = true;
-      send(helloMessage);
-    };
-    welcomed = (announced) => {
-      const period = options.heartbeatMs ?? Math.min(5000, Math.floor(announced.heartbeatTimeoutMs / 3));
-      if (period > 0) heartbeat = setInterval(() => send(heartbeatMessage), period);
-      resolve(client);
-    };
-    socket.onerror = (ev) => {
-      if (!open) reject(new Error(`cannot connect to ${options.url}: ${(ev as { message?: string }).message ?? 'error'}`));
-    };
-    socket.onclose = (ev) => {
-      const wasOpen = open;
-      open = false;
-      if (heartbeat) clearInterval(heartbeat);
-      if (!wasOpen || limits === null) reject(new Error(`connection to ${options.url} closed (${ev.code} ${ev.reason})`));
-      emit('close', ev.code, ev.reason);
-    };
-    socket.onmessage = (ev) => {
-      const data = ev.data;
-      if (data instanceof ArrayBuffer) onMessage(new Uint8Array(data));
-      else if (data instanceof Uint8Array) onMessage(data);
-    };
+  return handshake(session, options, client, (data) => {
+    const msg = parseServerMessage(data);
+    if (msg instanceof ProtocolError) return fault(msg);
+    const result = table.dispatch(mirror, msg.type, msg.body);
+    if (result instanceof ProtocolError) fault(result);
   });
 }

@@ -42,7 +42,35 @@ export interface MetricsOptions {
   readonly processMetrics?: boolean;
 }
 
-type RouteCounter = ReturnType<Counter<'route'>['labels']>;
+/** `GET /metrics` on the registry's exposition text; everything else is 404. */
+function metricsServer(registry: Registry): Server {
+  return createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+      res.writeHead(404).end('not found\n');
+      return;
+    }
+    registry.metrics().then(
+      (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body),
+      (err: unknown) => res.writeHead(500).end(`metrics collection failed: ${String(err)}\n`),
+    );
+  });
+}
+
+/**
+ * A counter's child for one label value, resolved once and cached: on hot paths a count is then a map
+ * lookup and an add, not prom-client's label hashing.
+ */
+function boundByLabel<L extends string>(counter: Counter<L>, label: L): (value: string) => ReturnType<Counter<L>['labels']> {
+  const cache = new Map<string, ReturnType<Counter<L>['labels']>>();
+  return (value) => {
+    let bound = cache.get(value);
+    if (!bound) {
+      bound = counter.labels({ [label]: value } as Partial<Record<L, string>>);
+      cache.set(value, bound);
+    }
+    return bound;
+  };
+}
 
 /** Tick budgets are 1000/tickHz ms (50 ms at 20 Hz): resolve well below and a few overruns above. */
 const TICK_BUCKETS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.25, 0.5, 1];
@@ -78,17 +106,9 @@ export function createMetrics(options: MetricsOptions): Metrics {
     labelNames: ['limit'],
     registers: [registry],
   });
-  const refusedByLimit = new Map<string, ReturnType<Counter<'limit'>['labels']>>();
-  const inByRoute = new Map<string, RouteCounter>();
-  const outByRoute = new Map<string, RouteCounter>();
-  const child = (counter: Counter<'route'>, cache: Map<string, RouteCounter>, route: string) => {
-    let bound = cache.get(route);
-    if (!bound) {
-      bound = counter.labels({ route });
-      cache.set(route, bound);
-    }
-    return bound;
-  };
+  const inByRoute = boundByLabel(inbound, 'route');
+  const outByRoute = boundByLabel(outbound, 'route');
+  const refusedByLimit = boundByLabel(refusals, 'limit');
 
   let server: Server | undefined;
 
@@ -97,29 +117,13 @@ export function createMetrics(options: MetricsOptions): Metrics {
     observeTick: (seconds) => tick.observe(seconds),
     setEntities: (count) => entities.set(count),
     setClients: (count) => clients.set(count),
-    messagesIn: (route, count = 1) => child(inbound, inByRoute, route).inc(count),
-    messagesOut: (route, count = 1) => child(outbound, outByRoute, route).inc(count),
-    refused(limit, count = 1) {
-      let bound = refusedByLimit.get(limit);
-      if (!bound) {
-        bound = refusals.labels({ limit });
-        refusedByLimit.set(limit, bound);
-      }
-      bound.inc(count);
-    },
+    messagesIn: (route, count = 1) => inByRoute(route).inc(count),
+    messagesOut: (route, count = 1) => outByRoute(route).inc(count),
+    refused: (limit, count = 1) => refusedByLimit(limit).inc(count),
     text: () => registry.metrics(),
     async serve({ host = '127.0.0.1', port = 0 } = {}) {
       if (server) throw new TsworldError('INVALID_STATE', 'metrics server already running');
-      const created = createServer((req, res) => {
-        if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
-          res.writeHead(404).end('not found\n');
-          return;
-        }
-        registry.metrics().then(
-          (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body),
-          (err: unknown) => res.writeHead(500).end(`metrics collection failed: ${String(err)}\n`),
-        );
-      });
+      const created = metricsServer(registry);
       server = created;
       try {
         await new Promise<void>((resolve, reject) => {

@@ -51,130 +51,130 @@ export const UNTRUSTED_DECODE_LIMITS: ScanLimits = { maxDepth: 64 + 2, maxElemen
 
 type Loose = Record<string, unknown>;
 
+function requireStructured(spec: MessageSpec): readonly FieldDef[] {
+  if (spec.fields === null) {
+    throw new TsworldError('INVALID_ARGUMENT', `${spec.name} has a raw body; use its raw codec`);
+  }
+  return spec.fields;
+}
+
+function requireId(spec: MessageSpec, field: string, value: unknown): string {
+  if (!isId(value)) throw new TsworldError('INVALID_ARGUMENT', `${spec.name}.${field}: not a 16-char id`);
+  return value;
+}
+
+function requireU16(spec: MessageSpec, field: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffff) {
+    throw new TsworldError('INVALID_ARGUMENT', `${spec.name}.${field}: not a u16`);
+  }
+  return value;
+}
+
+function writeKey(spec: MessageSpec, value: Loose, out: Uint8Array): number {
+  switch (spec.key) {
+    case 'none':
+      return 0;
+    case 'entity':
+      writeId(out, 0, requireId(spec, 'entityId', value.entityId));
+      return KEY_SIZE.entity;
+    case 'entityGateClient':
+      writeId(out, 0, requireId(spec, 'entityId', value.entityId));
+      writeU16(out, 16, requireU16(spec, 'gateId', value.gateId));
+      writeId(out, 18, requireId(spec, 'clientId', value.clientId));
+      return KEY_SIZE.entityGateClient;
+    case 'game':
+      writeU16(out, 0, requireU16(spec, 'gameId', value.gameId));
+      return KEY_SIZE.game;
+    case 'gateClient':
+      writeU16(out, 0, requireU16(spec, 'gateId', value.gateId));
+      writeId(out, 2, requireId(spec, 'clientId', value.clientId));
+      return KEY_SIZE.gateClient;
+  }
+}
+
+function packFields(packr: Packr, fields: readonly FieldDef[], value: Loose): Uint8Array {
+  if (fields.length === 0) return EMPTY;
+  const tuple = new Array<unknown>(fields.length);
+  for (let i = 0; i < fields.length; i++) tuple[i] = value[fields[i][0]];
+  return packr.pack(tuple);
+}
+
+function readKey(spec: MessageSpec, body: Uint8Array, out: Loose): ProtocolError | null {
+  const size = KEY_SIZE[spec.key];
+  if (body.length < size) return new ProtocolError('bad-body', `${spec.name}: body shorter than its key`);
+  switch (spec.key) {
+    case 'none':
+      return null;
+    case 'entity':
+      if (!isIdBytes(body, 0)) return new ProtocolError('bad-body', `${spec.name}: malformed entity id`);
+      out.entityId = readId(body, 0);
+      return null;
+    case 'entityGateClient':
+      if (!isIdBytes(body, 0) || !isIdBytes(body, 18)) {
+        return new ProtocolError('bad-body', `${spec.name}: malformed id in key`);
+      }
+      out.entityId = readId(body, 0);
+      out.gateId = readU16(body, 16);
+      out.clientId = readId(body, 18);
+      return null;
+    case 'game':
+      out.gameId = readU16(body, 0);
+      return null;
+    case 'gateClient':
+      if (!isIdBytes(body, 2)) return new ProtocolError('bad-body', `${spec.name}: malformed client id`);
+      out.gateId = readU16(body, 0);
+      out.clientId = readId(body, 2);
+      return null;
+  }
+}
+
+function readFields(packr: Packr, spec: MessageSpec, bytes: Uint8Array, out: Loose): ProtocolError | null {
+  if (spec.fields === null) return new ProtocolError('bad-body', `${spec.name} has a raw body`);
+  const fields = spec.fields;
+  if (fields.length === 0) {
+    return bytes.length === 0 ? null : new ProtocolError('bad-body', `${spec.name}: unexpected payload`);
+  }
+  if (spec.untrusted) {
+    const fault = scanMsgpack(bytes, UNTRUSTED_DECODE_LIMITS);
+    if (fault !== null) return new ProtocolError('bad-body', `${spec.name}: ${SCAN_FAULT_TEXT[fault]}`);
+  }
+  let tuple: unknown;
+  try {
+    tuple = packr.unpack(bytes);
+  } catch (cause) {
+    return new ProtocolError('bad-body', `${spec.name}: malformed msgpack`, { cause });
+  }
+  if (!Array.isArray(tuple) || tuple.length !== fields.length) {
+    return new ProtocolError('bad-body', `${spec.name}: expected ${fields.length} fields`);
+  }
+  for (let i = 0; i < fields.length; i++) {
+    const [name, kind] = fields[i];
+    const reason = checkField(kind, tuple[i]);
+    if (reason !== null) return new ProtocolError('bad-body', `${spec.name}.${name}: ${reason}`);
+    out[name] = tuple[i];
+  }
+  return null;
+}
+
+function withType(type: number, head: Uint8Array, headLength: number, tail: Uint8Array): Uint8Array {
+  const out = new Uint8Array(2 + headLength + tail.length);
+  writeU16(out, 0, type);
+  out.set(head.subarray(0, headLength), 2);
+  out.set(tail, 2 + headLength);
+  return out;
+}
+
 export function createWireCodec(options: { packr: Packr }): WireCodec {
   const { packr } = options;
   // Key scratch: copied by the sink before encodeTo returns, so one buffer serves every call.
   const keyScratch = new Uint8Array(KEY_SIZE.entityGateClient);
-
-  function requireStructured(spec: MessageSpec): readonly FieldDef[] {
-    if (spec.fields === null) {
-      throw new TsworldError('INVALID_ARGUMENT', `${spec.name} has a raw body; use its raw codec`);
-    }
-    return spec.fields;
-  }
-
-  function requireId(spec: MessageSpec, field: string, value: unknown): string {
-    if (!isId(value)) throw new TsworldError('INVALID_ARGUMENT', `${spec.name}.${field}: not a 16-char id`);
-    return value;
-  }
-
-  function requireU16(spec: MessageSpec, field: string, value: unknown): number {
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffff) {
-      throw new TsworldError('INVALID_ARGUMENT', `${spec.name}.${field}: not a u16`);
-    }
-    return value;
-  }
-
-  function writeKey(spec: MessageSpec, value: Loose, out: Uint8Array): number {
-    switch (spec.key) {
-      case 'none':
-        return 0;
-      case 'entity':
-        writeId(out, 0, requireId(spec, 'entityId', value.entityId));
-        return KEY_SIZE.entity;
-      case 'entityGateClient':
-        writeId(out, 0, requireId(spec, 'entityId', value.entityId));
-        writeU16(out, 16, requireU16(spec, 'gateId', value.gateId));
-        writeId(out, 18, requireId(spec, 'clientId', value.clientId));
-        return KEY_SIZE.entityGateClient;
-      case 'game':
-        writeU16(out, 0, requireU16(spec, 'gameId', value.gameId));
-        return KEY_SIZE.game;
-      case 'gateClient':
-        writeU16(out, 0, requireU16(spec, 'gateId', value.gateId));
-        writeId(out, 2, requireId(spec, 'clientId', value.clientId));
-        return KEY_SIZE.gateClient;
-    }
-  }
-
-  function packFields(fields: readonly FieldDef[], value: Loose): Uint8Array {
-    if (fields.length === 0) return EMPTY;
-    const tuple = new Array<unknown>(fields.length);
-    for (let i = 0; i < fields.length; i++) tuple[i] = value[fields[i][0]];
-    return packr.pack(tuple);
-  }
-
-  function readKey(spec: MessageSpec, body: Uint8Array, out: Loose): ProtocolError | null {
-    const size = KEY_SIZE[spec.key];
-    if (body.length < size) return new ProtocolError('bad-body', `${spec.name}: body shorter than its key`);
-    switch (spec.key) {
-      case 'none':
-        return null;
-      case 'entity':
-        if (!isIdBytes(body, 0)) return new ProtocolError('bad-body', `${spec.name}: malformed entity id`);
-        out.entityId = readId(body, 0);
-        return null;
-      case 'entityGateClient':
-        if (!isIdBytes(body, 0) || !isIdBytes(body, 18)) {
-          return new ProtocolError('bad-body', `${spec.name}: malformed id in key`);
-        }
-        out.entityId = readId(body, 0);
-        out.gateId = readU16(body, 16);
-        out.clientId = readId(body, 18);
-        return null;
-      case 'game':
-        out.gameId = readU16(body, 0);
-        return null;
-      case 'gateClient':
-        if (!isIdBytes(body, 2)) return new ProtocolError('bad-body', `${spec.name}: malformed client id`);
-        out.gateId = readU16(body, 0);
-        out.clientId = readId(body, 2);
-        return null;
-    }
-  }
-
-  function readFields(spec: MessageSpec, bytes: Uint8Array, out: Loose): ProtocolError | null {
-    if (spec.fields === null) return new ProtocolError('bad-body', `${spec.name} has a raw body`);
-    const fields = spec.fields;
-    if (fields.length === 0) {
-      return bytes.length === 0 ? null : new ProtocolError('bad-body', `${spec.name}: unexpected payload`);
-    }
-    if (spec.untrusted) {
-      const fault = scanMsgpack(bytes, UNTRUSTED_DECODE_LIMITS);
-      if (fault !== null) return new ProtocolError('bad-body', `${spec.name}: ${SCAN_FAULT_TEXT[fault]}`);
-    }
-    let tuple: unknown;
-    try {
-      tuple = packr.unpack(bytes);
-    } catch (cause) {
-      return new ProtocolError('bad-body', `${spec.name}: malformed msgpack`, { cause });
-    }
-    if (!Array.isArray(tuple) || tuple.length !== fields.length) {
-      return new ProtocolError('bad-body', `${spec.name}: expected ${fields.length} fields`);
-    }
-    for (let i = 0; i < fields.length; i++) {
-      const [name, kind] = fields[i];
-      const reason = checkField(kind, tuple[i]);
-      if (reason !== null) return new ProtocolError('bad-body', `${spec.name}.${name}: ${reason}`);
-      out[name] = tuple[i];
-    }
-    return null;
-  }
-
-  function withType(type: number, head: Uint8Array, headLength: number, tail: Uint8Array): Uint8Array {
-    const out = new Uint8Array(2 + headLength + tail.length);
-    writeU16(out, 0, type);
-    out.set(head.subarray(0, headLength), 2);
-    out.set(tail, 2 + headLength);
-    return out;
-  }
 
   return {
     packr,
     encode(spec, value) {
       const fields = requireStructured(spec);
       const keyLength = writeKey(spec, value as Loose, keyScratch);
-      const tail = packFields(fields, value as Loose);
+      const tail = packFields(packr, fields, value as Loose);
       const out = new Uint8Array(keyLength + tail.length);
       out.set(keyScratch.subarray(0, keyLength), 0);
       out.set(tail, keyLength);
@@ -183,18 +183,18 @@ export function createWireCodec(options: { packr: Packr }): WireCodec {
     encodeTo(sink, spec, value) {
       const fields = requireStructured(spec);
       const keyLength = writeKey(spec, value as Loose, keyScratch);
-      sink.sendParts(spec.id, keyScratch.subarray(0, keyLength), packFields(fields, value as Loose));
+      sink.sendParts(spec.id, keyScratch.subarray(0, keyLength), packFields(packr, fields, value as Loose));
     },
     decode<S extends MessageSpec>(spec: S, body: Uint8Array) {
       const out: Loose = {};
       const keyError = readKey(spec, body, out);
       if (keyError !== null) return keyError;
-      const error = readFields(spec, body.subarray(KEY_SIZE[spec.key]), out);
+      const error = readFields(packr, spec, body.subarray(KEY_SIZE[spec.key]), out);
       return error ?? (out as MessageValue<S>);
     },
     decodeFields<S extends MessageSpec>(spec: S, fieldsBytes: Uint8Array) {
       const out: Loose = {};
-      const error = readFields(spec, fieldsBytes, out);
+      const error = readFields(packr, spec, fieldsBytes, out);
       return error ?? (out as MessageFields<S>);
     },
     encodeClientMessage(spec, value) {
@@ -203,13 +203,13 @@ export function createWireCodec(options: { packr: Packr }): WireCodec {
       }
       const fields = requireStructured(spec);
       const keyLength = writeKey(spec, value as Loose, keyScratch);
-      return withType(spec.id, keyScratch, keyLength, packFields(fields, value as Loose));
+      return withType(spec.id, keyScratch, keyLength, packFields(packr, fields, value as Loose));
     },
     encodeToClientMessage(spec, value) {
       if (spec.route !== 'toClient') {
         throw new TsworldError('INVALID_ARGUMENT', `${spec.name} is not a to-client message`);
       }
-      return withType(spec.id, EMPTY, 0, packFields(requireStructured(spec), value as Loose));
+      return withType(spec.id, EMPTY, 0, packFields(packr, requireStructured(spec), value as Loose));
     },
   };
 }

@@ -1,10 +1,10 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeCounterGame } from '../fixtures/counter-game.ts';
-import { testClient, type TestClient } from '../support/clients.ts';
-import { startDeployment, tsworld, type TestDeployment } from '../support/deployment.ts';
+import type { TestClient } from '../support/clients.ts';
+import { startCounterDeployment, type CounterDeployment } from '../support/counter-deployment.ts';
+import { tsworld, type TestDeployment } from '../support/deployment.ts';
 
 describe('tsworld reload: new code, broken code, and a schema that cannot be matched', () => {
   let d: TestDeployment;
@@ -19,17 +19,13 @@ describe('tsworld reload: new code, broken code, and a schema that cannot be mat
     return (await client.waitCall('onBump', (a) => a[0] === s)).args;
   }
 
+  let counter: CounterDeployment;
   beforeAll(async () => {
-    gameDir = mkdtempSync(join(tmpdir(), 'tsworld-counter-'));
-    const entry = writeCounterGame(gameDir, { tag: 'v1' });
-    d = await startDeployment({ entry, games: 1, gates: 1 });
-    client = await testClient(d.wsUrls[0]);
-    await client.waitForPlayer();
+    counter = await startCounterDeployment();
+    ({ d, gameDir, client } = counter);
   });
   afterAll(async () => {
-    client?.close();
-    await d?.stop();
-    rmSync(gameDir, { recursive: true, force: true });
+    await counter?.stop();
   });
 
   it('swaps in new code and keeps the entity state', async () => {

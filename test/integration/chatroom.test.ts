@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, startDeployment, type TestDeployment } from '../support/deployment.ts';
-import { clientPool, type TestClient } from '../support/clients.ts';
+import { clientPool } from '../support/clients.ts';
 import { deliversCrossGameRpcsInOrder, keepsTheAvatarAcrossLogout, registersLogsInChatsAndKeepsRoomsApart } from '../scenarios/chatroom.ts';
 
 const entry = join(repoRoot, 'examples', 'chatroom', 'game', 'main.ts');

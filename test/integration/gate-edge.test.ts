@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLOSE_CODES, MSG, PROTOCOL_VERSION, createPackr, createWireCodec, encodeClientPositionMessage } from '../../src/protocol/index.ts';
 import { repoRoot, startDeployment, type TestDeployment } from '../support/deployment.ts';
-import { clientPool, type TestClient } from '../support/clients.ts';
+import { clientPool } from '../support/clients.ts';
 
 const entry = join(repoRoot, 'examples', 'chatroom', 'game', 'main.ts');
 const codec = createWireCodec({ packr: createPackr() });

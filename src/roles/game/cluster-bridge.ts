@@ -1,5 +1,6 @@
 import type { ClusterApi, FilterOperator } from '../../core/cluster-api.ts';
-import { isEntityId, type EntityId, type EntityIdGenerator } from '../../core/entity-id.ts';
+import { requireClient, requireEntityId } from '../../core/cluster-checks.ts';
+import type { EntityId, EntityIdGenerator } from '../../core/entity-id.ts';
 import { TsworldError } from '../../core/errors.ts';
 import type { GameWorld } from '../../core/world-api.ts';
 import { CLOSE_CODES, FILTER_OPS, MSG, entityIdShard, type WireCodec } from '../../protocol/index.ts';
@@ -36,7 +37,7 @@ export interface ClusterBridgeDeps {
 type Deps = ClusterBridgeDeps;
 
 function shardLink(deps: Deps, entityId: EntityId): Link {
-  if (!isEntityId(entityId)) throw new TsworldError('INVALID_ARGUMENT', `not an entity id: ${JSON.stringify(entityId)}`);
+  requireEntityId(entityId);
   const links = deps.dispatchers();
   const link = links[entityIdShard(entityId, links.length)];
   if (!link) throw new TsworldError('TRANSPORT_FAILURE', `dispatcher for entity ${entityId} is not connected`);
@@ -57,9 +58,8 @@ function requireCreate(typeName: string, attrs: unknown): void {
 
 /** The gate and client of one of this game's entities, for the gate-side operations on its client. */
 function clientOf(deps: Deps, entityId: EntityId, what: string): { gateId: number; clientId: string } {
-  const clientId = deps.world().entity(entityId)?.client;
-  const gateId = clientId ? deps.clientGates.get(clientId) : undefined;
-  if (!clientId || gateId === undefined) throw new TsworldError('INVALID_STATE', `${what}: entity ${entityId} has no client on this game`);
+  const clientId = requireClient(deps.world().entity(entityId)?.client, entityId, what);
+  const gateId = requireClient(deps.clientGates.get(clientId), entityId, what);
   return { gateId, clientId };
 }
 

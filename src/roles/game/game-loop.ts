@@ -1,7 +1,7 @@
 import { createLogThrottle } from '../../observability/index.ts';
 import { MSG, clientErrorCode } from '../../protocol/index.ts';
 import { createTickLoop, type TickLoop } from '../../tick/tick-loop.ts';
-import { type GameState, gateLink, linkFor, save } from './game-state.ts';
+import { type GameState, gateLink, linkFor, save, sendClientEvents } from './game-state.ts';
 import { createInbound, type InboundFrame } from './inbound.ts';
 import { createArrivals } from './on-arrival.ts';
 
@@ -81,8 +81,7 @@ export function createGameLoop(s: GameState, onFirstTick: (pauseMs: number | nul
       s.arrivals.drain();
     },
     outbound(w) {
-      s.outbound.flushWorldEvents();
-      for (const send of s.afterClientEvents.splice(0)) send();
+      sendClientEvents(s);
       if (w.tick % syncEvery === 0) s.outbound.syncPositions();
       s.outbound.endTick();
       if (w.tick % saveEveryTicks === 0) w.drainSaveDirty((e, attrs) => save(s, e, undefined, attrs));

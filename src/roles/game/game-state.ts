@@ -97,6 +97,12 @@ export function gateLink(s: GameState, gateId: number): Link | undefined {
   return s.links[(gateId - 1) % s.links.length];
 }
 
+/** What the world queued for clients (binds, AOI enters and leaves, deltas, calls), then what must follow it (kicks). */
+export function sendClientEvents(s: GameState): void {
+  s.outbound.flushWorldEvents();
+  for (const send of s.afterClientEvents.splice(0)) send();
+}
+
 /** Tells the entity's dispatcher it exists here, or no longer does. */
 export function notify(s: GameState, kind: 'created' | 'destroyed', e: AnyEntity): void {
   const link = linkFor(s, e.id);

@@ -11,7 +11,7 @@ import { type GameState, gateLink, linkFor, notify, save } from './game-state.ts
  * and destroy is announced to the entity's dispatcher (persistent ones saved first).
  */
 function worldOptions(s: GameState): GameWorldOptions {
-  const { opts, codec, log } = s;
+  const { opts, codec } = s;
   const cluster = createClusterBridge({
     gameId: opts.id,
     codec,

@@ -1,4 +1,4 @@
-import type { GameState } from './game-state.ts';
+import { sendClientEvents, type GameState } from './game-state.ts';
 import type { InboundFrame } from './inbound.ts';
 
 /**
@@ -33,11 +33,10 @@ export function createArrivals(s: GameState, handle: (frame: InboundFrame) => vo
   function flush(): void {
     flushScheduled = false;
     if (s.run !== 'running' || s.freezer.state !== 'running') return;
-    s.outbound.flushWorldEvents();
+    sendClientEvents(s);
     // A batch boundary, as a tick's end is: entities created on a client in this flush are no longer
     // 'fresh', so the next deltas reach them (their snapshot held only what was drained with it).
     s.outbound.endTick();
-    for (const send of s.afterClientEvents.splice(0)) send();
     for (const link of s.links) link?.flush();
   }
 
