@@ -14,6 +14,8 @@ const NEEDS_PROCESSES = [
   'test/unit/examples/chatroom-password-pool.test.ts',
   'test/unit/examples/chatroom-reload.test.ts',
   'test/contract/storage-kv.test.ts',
+  // Starts its own redis-server (test/support/redis-server.ts) in beforeAll.
+  'test/contract/storage-redis.test.ts',
 ];
 
 export default defineConfig({

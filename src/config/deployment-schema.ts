@@ -28,6 +28,11 @@ const logLevel = oneOf(LOG_LEVELS);
 const storageSpec = tagged('kind', {
   memory: {},
   lmdb: { path: required(path()) },
+  redis: {
+    url: required(text('a redis:// or rediss:// URL', /^rediss?:\/\/\S+$/)),
+    prefix: optional(text('a key prefix without braces or spaces', /^[^{}\s]*$/)),
+    commandTimeoutMs: optional(integer(100, 600_000)),
+  },
 });
 
 /** The dispatcher's bounds on frames it holds for entities (see README, "Dispatcher limits"). */
@@ -39,12 +44,15 @@ const dispatcherTuning = {
   maxPendingTotal: optional(integer(1, 10_000_000)),
   maxPendingHeldFrames: optional(integer(1, 100_000_000)),
   maxPendingHeldBytes: optional(integer(1024, 4 * 1024 * 1024 * 1024)),
+  lostEntityTtlMs: optional(integer(1000, 86_400_000)),
 };
 
 const gameTuning = {
   tickHz: optional(integer(1, 1000)),
   saveIntervalSec: optional(integer(1, 86_400)),
   positionSyncHz: optional(integer(1, 1000)),
+  overloadRefuseAfterMs: optional(integer(0, 600_000)),
+  degradedSyncDivisor: optional(integer(1, 1000)),
 };
 
 const origin = text('an origin such as https://play.example.com', /^[a-z][a-z0-9+.-]*:\/\/[^/\s]+$/i);
@@ -65,6 +73,8 @@ const gateTuning = {
   maxArgDepth: optional(integer(1, 64)),
   maxArgElements: optional(integer(1, 1_000_000)),
   clientSendBufferBytes: optional(integer(4096, 1024 * 1024 * 1024)),
+  clientCoalesceBytes: optional(integer(1024, 1024 * 1024 * 1024)),
+  fdReserve: optional(integer(16, 1_000_000)),
   staticDir: optional(path()),
 };
 
@@ -97,6 +107,14 @@ export const deploymentSchema = object({
     }),
   ),
   logging: optional(object({ level: optional(logLevel), dir: optional(path()) })),
+  links: optional(
+    object({
+      highWatermarkBytes: optional(integer(4096, 4 * 1024 * 1024 * 1024)),
+      lowWatermarkBytes: optional(integer(0, 4 * 1024 * 1024 * 1024)),
+      maxPendingBytes: optional(integer(4096, 16 * 1024 * 1024 * 1024)),
+    }),
+  ),
+  liveness: optional(object({ heartbeatMs: optional(integer(50, 60_000)), timeoutMs: optional(integer(200, 600_000)) })),
 });
 
 /** The config as written, after validation and before defaults. */
@@ -118,8 +136,10 @@ export const DEFAULTS = {
     maxPendingTotal: 16_384,
     maxPendingHeldFrames: 65_536,
     maxPendingHeldBytes: 16 * 1024 * 1024,
+    lostEntityTtlMs: 120_000,
   },
-  game: { tickHz: 20, saveIntervalSec: 300, positionSyncHz: 10 },
+  /** overloadRefuseAfterMs and degradedSyncDivisor: src/config/README.md, "Overload". */
+  game: { tickHz: 20, saveIntervalSec: 300, positionSyncHz: 10, overloadRefuseAfterMs: 5_000, degradedSyncDivisor: 4 },
   /** The reason for each gate default is in src/config/README.md, "Gate limits". */
   gate: {
     maxPayload: 64 * 1024,
@@ -136,7 +156,13 @@ export const DEFAULTS = {
     maxArgDepth: 16,
     maxArgElements: 4096,
     clientSendBufferBytes: 1024 * 1024,
+    clientCoalesceBytes: 256 * 1024,
+    fdReserve: 256,
   },
   hotswap: { freezeQueueMaxPackets: 1_000_000, freezeQueueMaxMs: 10_000, snapshotDir: 'snapshots' },
   logging: { level: 'info', dir: 'logs' },
+  /** Every internal link's backlog bounds; the reasons are in src/config/README.md, "Overload". */
+  links: { highWatermarkBytes: 8 * 1024 * 1024, lowWatermarkBytes: 2 * 1024 * 1024, maxPendingBytes: 64 * 1024 * 1024 },
+  /** Heartbeats on every internal link; the reason for each default is in src/config/README.md, "Liveness". */
+  liveness: { heartbeatMs: 1_000, timeoutMs: 5_000 },
 } as const;

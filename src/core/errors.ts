@@ -21,7 +21,10 @@ export type ErrorCode =
   // Config: a deployment config file is missing, unparsable or invalid (every problem is listed).
   | 'INVALID_CONFIG'
   // Storage: the backend (LMDB, Redis) failed an operation; the backend's error is the cause.
-  | 'STORAGE_FAILURE';
+  | 'STORAGE_FAILURE'
+  // Storage: a save carried a generation (fencing token) older than one claimed since: a newer instance of
+  // the entity exists elsewhere, and this writer must not overwrite its saves.
+  | 'STALE_GENERATION';
 
 export class TsworldError extends Error {
   readonly code: ErrorCode;

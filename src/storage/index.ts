@@ -1,8 +1,11 @@
-export type { EntityStorage, KvStore, StorageCapabilities, StoredData, StoredValue } from './types.ts';
+export type { EntityStorage, KvStore, SaveOptions, StorageCapabilities, StoredData, StoredValue } from './types.ts';
 export { createMemoryKvStore } from './memory-kv-store.ts';
 export { createMemoryEntityStorage } from './memory-entity-storage.ts';
 export { createLmdbKvStore } from './lmdb-kv-store.ts';
 export type { LmdbStoreOptions } from './lmdb-kv-store.ts';
 export { createLmdbEntityStorage } from './lmdb-entity-storage.ts';
+export { createRedisKvStore } from './redis-kv-store.ts';
+export { createRedisEntityStorage } from './redis-entity-storage.ts';
+export type { RedisStoreOptions } from './redis-connection.ts';
 export { openEntityStorage, openKvStore } from './open-storage.ts';
 export type { StorageSpec } from './open-storage.ts';

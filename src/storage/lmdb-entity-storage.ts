@@ -1,4 +1,5 @@
-import { LMDB_DB_NAMES, openLmdb, storageFailure } from './lmdb-env.ts';
+import { checkGeneration, staleGeneration } from './fencing.ts';
+import { LMDB_DB_NAMES, openLmdb, storageFailure, writeFailure } from './lmdb-env.ts';
 import type { LmdbStoreOptions } from './lmdb-kv-store.ts';
 import { createStoreLifecycle } from './store-lifecycle.ts';
 import { checkKey, checkStoredData, checkTypeName } from './storage-validate.ts';
@@ -17,27 +18,57 @@ const LIST_CHUNK = 1024;
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
- * EntityStorage on LMDB: one msgpack record per entity in the `entities` named database. Saves are
- * async batched commits, so a game saving thousands of entities at its save interval does not block
- * its tick; loads read the memory map directly.
+ * EntityStorage on LMDB: one msgpack record per entity in the `entities` named database, its claimed
+ * generation in `generations` under the same key. Saves are async batched commits, so a game saving
+ * thousands of entities at its save interval does not block its tick; loads read the memory map
+ * directly. A fenced save reads the generation and writes the record in one write transaction, and
+ * LMDB has one writer at a time across processes, so no claim can land between the check and the write.
  */
 export function createLmdbEntityStorage(options: LmdbStoreOptions): EntityStorage {
   const { root, db } = openLmdb<StoredData>(options.path, LMDB_DB_NAMES.entities, 'msgpack');
+  const generations = root.openDB<number, string>({ name: LMDB_DB_NAMES.generations, encoding: 'msgpack' });
   const lifecycle = createStoreLifecycle(`LMDB entity storage at ${options.path}`);
 
   const keyOf = (typeName: string, entityId: string): string =>
     `${checkTypeName(typeName)}${SEPARATOR}${checkKey('entity id', entityId)}`;
 
+  /** Resolves to 0 once written, or to the newer generation that refused the write. */
+  const fencedPut = (key: string, data: StoredData, generation: number): Promise<number> =>
+    db.transaction(() => {
+      const newer = generations.get(key) ?? 0;
+      if (newer > generation) return newer;
+      // Inside the transaction this put joins the same commit as the read above.
+      void db.put(key, data);
+      return 0;
+    });
+
   return {
     capabilities: CAPABILITIES,
-    save: (typeName, entityId, data) =>
+    save: (typeName, entityId, data, saveOptions) =>
       lifecycle.run(async () => {
         const key = keyOf(typeName, entityId);
+        const generation = checkGeneration(saveOptions?.generation);
         const checked = checkStoredData(data);
+        let newer = 0;
         try {
-          await db.put(key, checked);
+          if (generation === undefined) await db.put(key, checked);
+          else newer = await fencedPut(key, checked, generation);
         } catch (err) {
-          throw storageFailure('save', err);
+          throw await writeFailure('save', err);
+        }
+        if (newer > 0) throw staleGeneration(typeName, entityId, generation!, newer);
+      }),
+    claim: (typeName, entityId) =>
+      lifecycle.run(async () => {
+        const key = keyOf(typeName, entityId);
+        try {
+          return await generations.transaction(() => {
+            const next = (generations.get(key) ?? 0) + 1;
+            void generations.put(key, next);
+            return next;
+          });
+        } catch (err) {
+          throw await writeFailure('claim', err);
         }
       }),
     load: (typeName, entityId) =>

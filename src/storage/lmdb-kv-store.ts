@@ -1,4 +1,4 @@
-import { LMDB_DB_NAMES, openLmdb, storageFailure } from './lmdb-env.ts';
+import { LMDB_DB_NAMES, openLmdb, storageFailure, writeFailure } from './lmdb-env.ts';
 import { createStoreLifecycle } from './store-lifecycle.ts';
 import { checkKey, checkString } from './storage-validate.ts';
 import type { KvStore, StorageCapabilities } from './types.ts';
@@ -42,7 +42,7 @@ export function createLmdbKvStore(options: LmdbStoreOptions): KvStore {
         try {
           await db.put(key, value);
         } catch (err) {
-          throw storageFailure('put', err);
+          throw await writeFailure('put', err);
         }
       }),
     getOrPut: (key, value) =>
@@ -58,7 +58,7 @@ export function createLmdbKvStore(options: LmdbStoreOptions): KvStore {
             return undefined;
           });
         } catch (err) {
-          throw storageFailure('getOrPut', err);
+          throw await writeFailure('getOrPut', err);
         }
       }),
     close: () => lifecycle.close(() => root.close()),

@@ -1,4 +1,5 @@
 import { Packr } from 'msgpackr';
+import { checkGeneration, staleGeneration } from './fencing.ts';
 import { createStoreLifecycle } from './store-lifecycle.ts';
 import { checkKey, checkStoredData, checkTypeName } from './storage-validate.ts';
 import type { EntityStorage, StorageCapabilities, StoredData } from './types.ts';
@@ -13,6 +14,8 @@ const CAPABILITIES: StorageCapabilities = { durable: false, sharedLocation: fals
 export function createMemoryEntityStorage(): EntityStorage {
   const packr = new Packr({ useRecords: false });
   const byType = new Map<string, Map<string, Uint8Array>>();
+  /** Claimed generations by `Type:id` (type names cannot hold ':'). */
+  const generations = new Map<string, number>();
   const lifecycle = createStoreLifecycle('memory entity storage');
 
   const entitiesOf = (typeName: string): Map<string, Uint8Array> | undefined =>
@@ -20,17 +23,27 @@ export function createMemoryEntityStorage(): EntityStorage {
 
   return {
     capabilities: CAPABILITIES,
-    save: (typeName, entityId, data) =>
+    save: (typeName, entityId, data, options) =>
       lifecycle.run(() => {
         checkTypeName(typeName);
         checkKey('entity id', entityId);
+        const generation = checkGeneration(options?.generation);
         const encoded = packr.pack(checkStoredData(data));
+        const newer = generations.get(`${typeName}:${entityId}`) ?? 0;
+        if (generation !== undefined && newer > generation) throw staleGeneration(typeName, entityId, generation, newer);
         let entities = byType.get(typeName);
         if (!entities) {
           entities = new Map();
           byType.set(typeName, entities);
         }
         entities.set(entityId, encoded);
+      }),
+    claim: (typeName, entityId) =>
+      lifecycle.run(() => {
+        const key = `${checkTypeName(typeName)}:${checkKey('entity id', entityId)}`;
+        const next = (generations.get(key) ?? 0) + 1;
+        generations.set(key, next);
+        return next;
       }),
     load: (typeName, entityId) =>
       lifecycle.run(() => {
@@ -44,6 +57,10 @@ export function createMemoryEntityStorage(): EntityStorage {
         return entitiesOf(typeName)?.has(entityId) ?? false;
       }),
     list: (typeName) => lifecycle.run(() => [...(entitiesOf(typeName)?.keys() ?? [])]),
-    close: () => lifecycle.close(() => byType.clear()),
+    close: () =>
+      lifecycle.close(() => {
+        byType.clear();
+        generations.clear();
+      }),
   };
 }

@@ -53,11 +53,27 @@ export interface KvStore {
   close(): Promise<void>;
 }
 
+export interface SaveOptions {
+  /**
+   * The fencing token `claim` gave this writer. The save is refused with STALE_GENERATION when a newer
+   * generation was claimed since (another instance of the entity took over), and lands otherwise.
+   * Without it the save is unfenced (tools, tests).
+   */
+  readonly generation?: number;
+}
+
 /** Saves and loads persistent entity attributes by (entity type name, entity id). */
 export interface EntityStorage {
   readonly capabilities: StorageCapabilities;
   /** Stores a deep copy of `data`, replacing any previous save; resolves once committed. */
-  save(typeName: string, entityId: string, data: StoredData): Promise<void>;
+  save(typeName: string, entityId: string, data: StoredData, options?: SaveOptions): Promise<void>;
+  /**
+   * Atomically bumps and returns the entity's generation (1 for the first claim). A game claims an
+   * entity when it activates it (loads or creates it) and saves with that generation, so a stale
+   * instance (a game declared down but still running) can no longer overwrite the new one's saves.
+   * Claiming does not make the entity exist (`exists`, `list` and `load` see saves only).
+   */
+  claim(typeName: string, entityId: string): Promise<number>;
   /** Resolves to a fresh copy of the last saved data, or undefined if the entity was never saved. */
   load(typeName: string, entityId: string): Promise<StoredData | undefined>;
   exists(typeName: string, entityId: string): Promise<boolean>;

@@ -1,13 +1,14 @@
 /**
- * Child process for the cross-process getOrPut race: opens the LMDB KvStore at argv[2], waits for the
- * parent's "go" on stdin so both children start together, calls getOrPut(argv[3], `${tag}-${i}`)
- * argv[4] times concurrently and prints the results as JSON.
+ * Child process for the cross-process getOrPut race: opens the KvStore of the config spec in argv[2]
+ * (JSON: an LMDB directory or a Redis server and prefix), waits for the parent's "go" on stdin so both
+ * children start together, calls getOrPut(argv[3], `${tag}-${i}`) argv[4] times concurrently and prints
+ * the results as JSON.
  */
-import { createLmdbKvStore } from '../../../src/storage/index.ts';
+import { openKvStore, type StorageSpec } from '../../../src/storage/index.ts';
 
-const [path, key, countText, tag] = process.argv.slice(2);
-if (!path || !key || !countText || !tag) throw new Error('usage: kv-racer <path> <key> <count> <tag>');
-const store = createLmdbKvStore({ path });
+const [specText, key, countText, tag] = process.argv.slice(2);
+if (!specText || !key || !countText || !tag) throw new Error('usage: kv-racer <spec json> <key> <count> <tag>');
+const store = openKvStore(JSON.parse(specText) as StorageSpec);
 process.stdout.write('ready\n');
 process.stdin.once('data', () => {
   void (async () => {

@@ -1,0 +1,68 @@
+import { Redis } from 'ioredis';
+import { TsworldError } from '../core/errors.ts';
+
+export interface RedisStoreOptions {
+  /** `redis://[user:password@]host:port[/db]` (or `rediss://` for TLS). */
+  readonly url: string;
+  /** Put in front of every key, so several deployments can share one server. No braces (they are hash tags). */
+  readonly prefix?: string;
+  /** A command with no answer after this long fails (a half-open connection must not hold a save for ever). */
+  readonly commandTimeoutMs?: number;
+}
+
+export const REDIS_DEFAULTS = { prefix: 'tsworld:', commandTimeoutMs: 5_000 } as const;
+
+/** Reconnect delays: 100 ms doubling up to 2 s, for as long as the store is open. */
+const reconnectDelay = (attempt: number): number => Math.min(50 * 2 ** Math.min(attempt, 6), 2_000);
+
+export interface RedisConnection {
+  readonly client: Redis;
+  readonly prefix: string;
+  /** Wraps a failure in STORAGE_FAILURE, with the last connection error when there was one. */
+  failure(what: string, err: unknown): TsworldError;
+  /** Drops the connection and stops reconnecting. */
+  close(): void;
+}
+
+/**
+ * One ioredis client per store. Commands never wait for ever while the server is away: a command
+ * issued while disconnected waits for one reconnect attempt (maxRetriesPerRequest 1), then fails, and a
+ * command sent on a connection that stopped answering fails after `commandTimeoutMs`. Retrying is the
+ * caller's business (the game's save-retry layer), which keeps the game's tick free of Redis entirely.
+ */
+export function openRedis(options: RedisStoreOptions): RedisConnection {
+  if (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url)) {
+    throw new TsworldError('INVALID_ARGUMENT', `Redis url must start with redis:// or rediss://, got ${JSON.stringify(options.url)}`);
+  }
+  const prefix = options.prefix ?? REDIS_DEFAULTS.prefix;
+  if (/[{}]/.test(prefix)) throw new TsworldError('INVALID_ARGUMENT', `Redis prefix must not contain braces (hash tags), got ${JSON.stringify(prefix)}`);
+  const client = new Redis(options.url, {
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: 1,
+    commandTimeout: options.commandTimeoutMs ?? REDIS_DEFAULTS.commandTimeoutMs,
+    connectTimeout: options.commandTimeoutMs ?? REDIS_DEFAULTS.commandTimeoutMs,
+    retryStrategy: reconnectDelay,
+  });
+  let lastError: Error | undefined;
+  // ioredis reports connection errors as events (an unheard one is printed raw); each failed command
+  // carries the latest one in its message instead.
+  client.on('error', (err: Error) => {
+    lastError = err;
+  });
+  client.on('ready', () => {
+    lastError = undefined;
+  });
+  return {
+    client,
+    prefix,
+    failure(what, err) {
+      if (err instanceof TsworldError) return err;
+      const text = err instanceof Error ? err.message : String(err);
+      const connection = lastError && lastError.message !== text ? ` (connection: ${lastError.message})` : '';
+      return new TsworldError('STORAGE_FAILURE', `Redis ${what} failed: ${text}${connection}`, { cause: err });
+    },
+    close() {
+      client.disconnect(false);
+    },
+  };
+}
