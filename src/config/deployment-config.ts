@@ -28,6 +28,8 @@ export interface DispatcherConfig extends ProcessConfig {
   readonly maxPendingTotal: number;
   readonly maxPendingHeldFrames: number;
   readonly maxPendingHeldBytes: number;
+  /** How long the entities of a game declared down are remembered, so calls to them fail at once. */
+  readonly lostEntityTtlMs: number;
 }
 
 export interface GameConfig extends ProcessConfig {
@@ -37,6 +39,10 @@ export interface GameConfig extends ProcessConfig {
   readonly positionSyncHz: number;
   /** Entity type created when the game starts (GoWorld's boot_entity). */
   readonly bootEntity?: string;
+  /** A dispatcher link degraded this long makes the game refuse new boot entities and placements. */
+  readonly overloadRefuseAfterMs: number;
+  /** Position sync to a degraded destination runs at positionSyncHz / this. */
+  readonly degradedSyncDivisor: number;
 }
 
 export interface GateConfig extends ProcessConfig {
@@ -61,6 +67,10 @@ export interface GateConfig extends ProcessConfig {
   readonly maxArgDepth: number;
   readonly maxArgElements: number;
   readonly clientSendBufferBytes: number;
+  /** Bytes queued for one client above which its position stream is coalesced (newest per entity). */
+  readonly clientCoalesceBytes: number;
+  /** Descriptors kept free below the soft RLIMIT_NOFILE: the connection cap is the limit minus this. */
+  readonly fdReserve: number;
   /** Directory served over HTTP by the gate (a browser client page), absolute. */
   readonly staticDir?: string;
 }
@@ -88,4 +98,8 @@ export interface DeploymentConfig {
   readonly kv: StorageSpec;
   readonly hotswap: HotswapConfig;
   readonly logging: { readonly level: LogLevel; readonly dir: string };
+  /** Backlog bounds of every internal link (degraded above the high watermark, failed past maxPendingBytes). */
+  readonly links: { readonly highWatermarkBytes: number; readonly lowWatermarkBytes: number; readonly maxPendingBytes: number };
+  /** Heartbeats on every internal link, and the silence after which a peer is declared down. */
+  readonly liveness: { readonly heartbeatMs: number; readonly timeoutMs: number };
 }

@@ -87,6 +87,8 @@ function applyDefaults(raw: RawDeploymentConfig, baseDir: string, configPath: st
     // Defaults are written relative; they resolve like paths in the file.
     hotswap: { ...hotswap, snapshotDir: resolve(baseDir, hotswap.snapshotDir) },
     logging: { level: logging.level, dir: resolve(baseDir, logging.dir) },
+    links: { ...DEFAULTS.links, ...raw.links },
+    liveness: { ...DEFAULTS.liveness, ...raw.liveness },
   };
 }
 
@@ -114,7 +116,24 @@ function checkConsistency(config: DeploymentConfig, issues: string[]): void {
     }
   });
 
+  // A peer must miss at least two heartbeats before it can be suspected, or a busy moment looks like death.
+  if (config.liveness.timeoutMs < 4 * config.liveness.heartbeatMs) {
+    issues.push(`liveness.timeoutMs: ${config.liveness.timeoutMs} is below 4 × heartbeatMs (${config.liveness.heartbeatMs})`);
+  }
+
+  // Hysteresis needs low < high, and degraded mode must come before the hard bound fails the link.
+  const { links } = config;
+  if (!(links.lowWatermarkBytes < links.highWatermarkBytes && links.highWatermarkBytes < links.maxPendingBytes)) {
+    issues.push(
+      `links: expected lowWatermarkBytes < highWatermarkBytes < maxPendingBytes, got ${links.lowWatermarkBytes}, ` +
+        `${links.highWatermarkBytes}, ${links.maxPendingBytes}`,
+    );
+  }
+
   config.gates.forEach((gate, i) => {
+    if (gate.clientCoalesceBytes >= gate.clientSendBufferBytes) {
+      issues.push(`gates[${i}].clientCoalesceBytes: ${gate.clientCoalesceBytes} must be below clientSendBufferBytes ${gate.clientSendBufferBytes}`);
+    }
     // One full-size message must fit in a second's byte budget, or such a message is never accepted.
     if (gate.maxBytesPerSecond < gate.maxPayload) {
       issues.push(`gates[${i}].maxBytesPerSecond: ${gate.maxBytesPerSecond} is below maxPayload ${gate.maxPayload}`);

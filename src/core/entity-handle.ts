@@ -72,6 +72,14 @@ class EntityHandle implements AnyEntity {
   destroy() {
     this.state.api.destroyEntity(this.rec.id);
   }
+  save(done?: (err: Error | null) => void) {
+    const { type } = this.rec;
+    if (!type.persistent) throw new TsworldError('INVALID_STATE', `${type.name} is not a persistent type: nothing to save`);
+    if (this.destroyed) throw new TsworldError('INVALID_STATE', `${type.name} ${this.rec.id} is destroyed: its final state is saved already`);
+    const requested = this.state.options.observer?.saveRequested;
+    if (requested === undefined) throw new TsworldError('INVALID_STATE', 'this world has no storage (it runs outside a game process)');
+    requested(this, done ?? (() => undefined));
+  }
   enterSpace(spaceId: string, position?: Vec3) {
     this.state.api.enterSpace(this.rec.id, spaceId, position);
   }

@@ -51,6 +51,14 @@ export interface Entity<D extends AttrDecls = AttrDecls> {
   readonly yaw: number;
   setYaw(yaw: number): void;
   destroy(): void;
+  /**
+   * Saves a persistent entity now (GoWorld's Save), besides the periodic save and the save at destroy.
+   * A failed write is retried while the process lives; `done` runs in the game loop once the save
+   * landed (null), or with the error when it never will: STALE_GENERATION (a newer instance of the
+   * entity owns it), INVALID_STATE (the game stopped during a storage outage). Throws INVALID_STATE for
+   * a type that is not persistent, a destroyed entity, or a world without storage.
+   */
+  save(done?: (err: Error | null) => void): void;
   enterSpace(spaceId: EntityId, position?: Vec3): void;
   leaveSpace(): void;
   setClient(clientId: string | null): void;

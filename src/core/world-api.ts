@@ -84,6 +84,11 @@ export interface WorldObserver {
    * save, for persistent types (the entity can no longer be looked up by then).
    */
   entityDestroyed?(entity: AnyEntity, persistentAttrs?: Record<string, unknown>): void;
+  /**
+   * Game code asked to save a persistent entity now (`entity.save`). `done` must run in the loop (via
+   * post) once the save landed, or with the error when it never will. A world without it has no storage.
+   */
+  saveRequested?(entity: AnyEntity, done: (err: Error | null) => void): void;
 }
 
 export interface GameWorldOptions {

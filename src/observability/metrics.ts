@@ -27,12 +27,33 @@ export interface Metrics {
    * 'pending-total'). Every limit in the docs has its name here, so an operator sees which one bites.
    */
   refused(limit: string, count?: number): void;
+  /**
+   * Reports an internal link's backlog (bytes flushed or batched and not yet sent) and its degraded flag
+   * as `tsworld_link_backlog_bytes{peer}` and `tsworld_link_degraded{peer}`, read at each scrape. The
+   * returned function stops reporting it (the link closed).
+   */
+  trackLink(source: LinkGaugeSource): () => void;
+  /** A link entered degraded mode, or left it after `seconds` (tsworld_link_degraded_total / _seconds_total). */
+  linkDegraded(peer: string, entered: boolean, seconds?: number): void;
+  /**
+   * Per-tick stream records (positions) shed under overload: 'coalesced' when a newer state replaced one
+   * that was never sent, 'dropped' when one was discarded with nothing newer to send.
+   */
+  streamRecords(outcome: 'coalesced' | 'dropped', count?: number): void;
   /** The exposition text, as `/metrics` serves it. */
   text(): Promise<string>;
   /** Serves `/metrics` over HTTP; host defaults to 127.0.0.1, port 0 picks a free port. */
   serve(options?: { host?: string; port?: number }): Promise<{ host: string; port: number }>;
   /** Stops the HTTP server if one is running. */
   close(): Promise<void>;
+}
+
+/** What a link's gauges are read from at scrape time. */
+export interface LinkGaugeSource {
+  /** The destination, e.g. 'dispatcher-1', 'game-2', 'gate-1'. */
+  peer(): string;
+  backlogBytes(): number;
+  degraded(): boolean;
 }
 
 export interface MetricsOptions {
@@ -75,6 +96,58 @@ function boundByLabel<L extends string>(counter: Counter<L>, label: L): (value: 
 /** Tick budgets are 1000/tickHz ms (50 ms at 20 Hz): resolve well below and a few overruns above. */
 const TICK_BUCKETS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.25, 0.5, 1];
 
+/** Link backlog and degraded gauges (read from the tracked links at scrape), and the shedding counters. */
+function createLinkCounters(registry: Registry, links: ReadonlySet<LinkGaugeSource>): Pick<Metrics, 'streamRecords'> & {
+  degraded: Metrics['linkDegraded'];
+} {
+  const backlog = new Gauge({
+    name: 'tsworld_link_backlog_bytes',
+    help: 'Bytes queued on an internal link and not yet taken by the kernel, by destination.',
+    labelNames: ['peer'],
+    registers: [registry],
+    collect() {
+      backlog.reset();
+      for (const link of links) backlog.labels({ peer: link.peer() }).set(link.backlogBytes());
+    },
+  });
+  const degradedNow = new Gauge({
+    name: 'tsworld_link_degraded',
+    help: '1 while an internal link is above its high watermark (until it drains to the low one), by destination.',
+    labelNames: ['peer'],
+    registers: [registry],
+    collect() {
+      degradedNow.reset();
+      for (const link of links) degradedNow.labels({ peer: link.peer() }).set(link.degraded() ? 1 : 0);
+    },
+  });
+  const entries = new Counter({
+    name: 'tsworld_link_degraded_total',
+    help: 'Times an internal link entered degraded mode, by destination.',
+    labelNames: ['peer'],
+    registers: [registry],
+  });
+  const durations = new Counter({
+    name: 'tsworld_link_degraded_seconds_total',
+    help: 'Time internal links spent in degraded mode (added when a period ends), by destination.',
+    labelNames: ['peer'],
+    registers: [registry],
+  });
+  const records = new Counter({
+    name: 'tsworld_stream_records_total',
+    help: 'Position stream records shed under overload: coalesced (superseded before sending) or dropped.',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const byOutcome = boundByLabel(records, 'outcome');
+  return {
+    degraded(peer, entered, seconds) {
+      if (entered) entries.labels({ peer }).inc();
+      else if (seconds !== undefined) durations.labels({ peer }).inc(seconds);
+    },
+    streamRecords: (outcome, count = 1) => byOutcome(outcome).inc(count),
+  };
+}
+
 export function createMetrics(options: MetricsOptions): Metrics {
   const registry = new Registry();
   registry.setDefaultLabels({ role: options.role, id: String(options.id) });
@@ -106,6 +179,8 @@ export function createMetrics(options: MetricsOptions): Metrics {
     labelNames: ['limit'],
     registers: [registry],
   });
+  const links = new Set<LinkGaugeSource>();
+  const linkCounters = createLinkCounters(registry, links);
   const inByRoute = boundByLabel(inbound, 'route');
   const outByRoute = boundByLabel(outbound, 'route');
   const refusedByLimit = boundByLabel(refusals, 'limit');
@@ -120,6 +195,12 @@ export function createMetrics(options: MetricsOptions): Metrics {
     messagesIn: (route, count = 1) => inByRoute(route).inc(count),
     messagesOut: (route, count = 1) => outByRoute(route).inc(count),
     refused: (limit, count = 1) => refusedByLimit(limit).inc(count),
+    trackLink(source) {
+      links.add(source);
+      return () => void links.delete(source);
+    },
+    linkDegraded: linkCounters.degraded,
+    streamRecords: linkCounters.streamRecords,
     text: () => registry.metrics(),
     async serve({ host = '127.0.0.1', port = 0 } = {}) {
       if (server) throw new TsworldError('INVALID_STATE', 'metrics server already running');

@@ -8,6 +8,8 @@ export const CLIENT_ERROR_CODES = {
   PERMISSION_DENIED: 3,
   INVALID_ARGUMENT: 4,
   HANDLER_FAILED: 5,
+  /** The entity's game is down (declared down by the dispatcher): the call can never be delivered. */
+  UNREACHABLE: 6,
   INTERNAL: 99,
 } as const;
 

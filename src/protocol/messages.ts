@@ -67,7 +67,8 @@ export const MSG = {
   }),
   GAME_LOAD_REPORT: defineMessage({
     id: 14, name: 'GAME_LOAD_REPORT', target: 'dispatcher', key: 'none', direction: 'game→dispatcher',
-    fields: [['gameId', 'u16'], ['load', 'f64'], ['entityCount', 'u32']],
+    // overloaded: a dispatcher link of this game stayed degraded (issue 16): place new entities elsewhere.
+    fields: [['gameId', 'u16'], ['load', 'f64'], ['entityCount', 'u32'], ['overloaded', 'bool']],
   }),
   START_FREEZE: defineMessage({
     id: 15, name: 'START_FREEZE', target: 'dispatcher', key: 'none', direction: 'game→dispatcher',
@@ -99,6 +100,14 @@ export const MSG = {
   GAME_STOPPING: defineMessage({
     id: 28, name: 'GAME_STOPPING', target: 'dispatcher', key: 'none', direction: 'game→dispatcher',
     fields: [['gameId', 'u16']],
+  }),
+  LINK_HEARTBEAT: defineMessage({
+    id: 29, name: 'LINK_HEARTBEAT', target: 'dispatcher', key: 'none', direction: 'game/gate→dispatcher, dispatcher→game/gate',
+    fields: [],
+  }),
+  CALL_FAILED: defineMessage({
+    id: 30, name: 'CALL_FAILED', target: 'peer', key: 'none', direction: 'dispatcher→game (the caller)',
+    fields: [['entityId', 'id'], ['method', 'name'], ['code', 'u16'], ['message', 'str']],
   }),
 
   // ── to client (1000..1499): internal body = gateId·clientId key + client body; the gate strips the key

@@ -17,6 +17,7 @@ export type WireFault =
   | 'protocol-version'
   | 'handshake'
   | 'kicked'
+  | 'overloaded'
   | 'server-shutdown';
 
 /**
@@ -39,6 +40,8 @@ export const CLOSE_CODES = {
   handshake: 4009,
   /** Not a fault of the client's bytes: game code disconnected it (ClusterApi.kickClient). */
   kicked: 4010,
+  /** Not a fault of the client's: every game is overloaded, so no boot entity can be made. Retry later. */
+  overloaded: 1013,
 } as const satisfies Record<WireFault | 'normal', number>;
 
 export type CloseCode = (typeof CLOSE_CODES)[keyof typeof CLOSE_CODES];

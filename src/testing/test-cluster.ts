@@ -43,6 +43,11 @@ export interface TestClusterOptions {
   clients?: 'memory' | 'socket';
   /** Log level of every role; default 'silent'. */
   logLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug';
+  /** Each role's logger, instead of one made at `logLevel` (a capture log for tests of what is logged). */
+  log?: (role: 'dispatcher' | 'game' | 'gate', id: number) => Logger;
+  /** The games' storage and KV (default: in-memory); the cluster closes them at stop. */
+  storage?: EntityStorage;
+  kv?: KvStore;
 }
 
 export interface TestCluster {
@@ -51,7 +56,7 @@ export interface TestCluster {
   readonly gates: readonly GateServer[];
   readonly storage: EntityStorage;
   readonly kv: KvStore;
-  readonly metrics: { readonly gates: readonly Metrics[]; readonly dispatchers: readonly Metrics[] };
+  readonly metrics: { readonly gates: readonly Metrics[]; readonly dispatchers: readonly Metrics[]; readonly games: readonly Metrics[] };
   readonly network: MemoryNetwork;
   readonly clientNetwork: MemoryClientNetwork;
   /** Connects an SDK client to gate `gate` (1-based), appearing to come from `from` (default 127.0.0.1). */
@@ -113,13 +118,14 @@ export async function createTestCluster(options: TestClusterOptions): Promise<Te
   const clientNetwork = createMemoryClientNetwork();
   const runtime = time.runtime(network);
   const codec = createWireCodec({ packr: createPackr() });
-  const log = (role: string, id: number): Logger => createLogger({ role, id, level: options.logLevel ?? 'silent', pretty: false });
+  const log = options.log ?? ((role: string, id: number): Logger => createLogger({ role, id, level: options.logLevel ?? 'silent', pretty: false }));
   const module = typeof options.game === 'string' ? await loadGameModule(options.game) : options.game;
-  const storage = createMemoryEntityStorage();
-  const kv = createMemoryKvStore();
+  const storage = options.storage ?? createMemoryEntityStorage();
+  const kv = options.kv ?? createMemoryKvStore();
   const counts = { dispatchers: options.dispatchers ?? 1, games: options.games ?? 1, gates: options.gates ?? 1 };
   const dispatcherMetrics = Array.from({ length: counts.dispatchers }, (_, i) => createMetrics({ role: 'dispatcher', id: i + 1, processMetrics: false }));
   const gateMetrics = Array.from({ length: counts.gates }, (_, i) => createMetrics({ role: 'gate', id: i + 1, processMetrics: false }));
+  const gameMetrics = Array.from({ length: counts.games }, (_, i) => createMetrics({ role: 'game', id: i + 1, processMetrics: false }));
 
   const dispatchers = await Promise.all(dispatcherMetrics.map((metrics, i) =>
     startDispatcher(dispatcherOptions(
@@ -133,6 +139,7 @@ export async function createTestCluster(options: TestClusterOptions): Promise<Te
     startGameServer({
       id: i + 1, dispatchers: addresses, module, tickHz, positionSyncHz: options.positionSyncHz ?? Math.min(10, tickHz),
       saveIntervalSec: options.saveIntervalSec ?? 60, storage, kv, codec, log: log('game', i + 1), aoiFactory: createGridAoi, runtime,
+      metrics: gameMetrics[i],
     }),
   );
   const transport = options.clients === 'socket' ? await selectClientTransport('auto') : clientNetwork.transport;
@@ -143,7 +150,7 @@ export async function createTestCluster(options: TestClusterOptions): Promise<Te
     }),
   );
   const [games, gates] = await Promise.all([Promise.all(gamesStarting), Promise.all(gatesStarting)]);
-  return assemble({ time, network, clientNetwork, dispatchers, games, gates, storage, kv, dispatcherMetrics, gateMetrics, tickHz, sockets: options.clients === 'socket' });
+  return assemble({ time, network, clientNetwork, dispatchers, games, gates, storage, kv, dispatcherMetrics, gateMetrics, gameMetrics, tickHz, sockets: options.clients === 'socket' });
 }
 
 function assemble(parts: {
@@ -157,6 +164,7 @@ function assemble(parts: {
   kv: KvStore;
   dispatcherMetrics: Metrics[];
   gateMetrics: Metrics[];
+  gameMetrics: Metrics[];
   tickHz: number;
   sockets: boolean;
 }): TestCluster {
@@ -178,7 +186,7 @@ function assemble(parts: {
     gates,
     storage: parts.storage,
     kv: parts.kv,
-    metrics: { gates: parts.gateMetrics, dispatchers: parts.dispatcherMetrics },
+    metrics: { gates: parts.gateMetrics, dispatchers: parts.dispatcherMetrics, games: parts.gameMetrics },
     network: parts.network,
     clientNetwork,
     async connect(connectOptions = {}) {

@@ -1,6 +1,6 @@
 /** Transports: internal TCP links (gate ↔ dispatcher ↔ game) and the client WebSocket seam. Node only. */
-export { createLink, DEFAULT_MAX_PENDING_BYTES } from './link.ts';
-export type { Link, LinkHandlers, LinkOptions } from './link.ts';
+export { createLink, DEFAULT_HIGH_WATERMARK_BYTES, DEFAULT_LOW_WATERMARK_BYTES, DEFAULT_MAX_PENDING_BYTES } from './link.ts';
+export type { Link, LinkHandlers, LinkLimits, LinkOptions } from './link.ts';
 export { listenLinks, connectLink } from './link-net.ts';
 export type { LinkServer, ListenLinksOptions, ConnectLinkOptions } from './link-net.ts';
 export { keepLinkOpen } from './reconnect.ts';

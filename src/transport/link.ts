@@ -28,7 +28,15 @@ export interface Link extends FrameSink {
   readonly batchedBytes: number;
   /** Bytes flushed but not yet accepted by the kernel. */
   readonly pendingBytes: number;
+  /** Bytes received so far: liveness watches it move (link-liveness.ts), at no cost per frame. */
+  readonly receivedBytes: number;
   readonly backpressured: boolean;
+  /**
+   * Set when the flushed-but-unsent bytes pass the high watermark, cleared once they drain to the low
+   * one (hysteresis, so a link near the mark does not flap); `onPressure` reports each change. The sender
+   * then sheds what is superseded (position streams) long before `maxPendingBytes` fails the link.
+   */
+  readonly degraded: boolean;
   readonly closed: boolean;
   /** Flushes what is batched, then ends the connection gracefully. */
   close(): void;
@@ -44,26 +52,55 @@ export interface LinkHandlers {
   /** Once per link; `error` is the failure that closed it, or null for a clean close. */
   onClose?(link: Link, error: TsworldError | null): void;
   onDrain?(link: Link): void;
+  /** The link entered (true) or left (false) degraded mode; see `Link.degraded`. */
+  onPressure?(link: Link, degraded: boolean): void;
 }
 
-export interface LinkOptions extends LinkHandlers {
+/** The bounds on a link's outgoing backlog; each has a config key (`links` in tsworld.config.json). */
+export interface LinkLimits {
+  /** Backlog above which the link is degraded; default 8 MiB. */
+  highWatermarkBytes?: number;
+  /** Backlog at or below which a degraded link recovers; default 2 MiB. */
+  lowWatermarkBytes?: number;
+  /** Bound on flushed-but-unsent bytes; past it the link fails (TRANSPORT_FAILURE). Default 64 MiB. */
+  maxPendingBytes?: number;
+}
+
+export interface LinkOptions extends LinkHandlers, LinkLimits {
   /** Largest accepted incoming frame payload; default 16 MiB. */
   maxFrameSize?: number;
-  /** Bound on flushed-but-unsent bytes; default 64 MiB. */
-  maxPendingBytes?: number;
   /** Initial batch buffer size; default 64 KiB. */
   initialBatchCapacity?: number;
 }
 
 export const DEFAULT_MAX_PENDING_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_HIGH_WATERMARK_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_LOW_WATERMARK_BYTES = 2 * 1024 * 1024;
 
 /** Wraps a connected socket (TCP or in-memory). Used by the LinkNetworks; rarely called directly. */
 export function createLink(socket: LinkSocket, options: LinkOptions): Link {
   const maxPendingBytes = options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
+  const high = Math.min(options.highWatermarkBytes ?? DEFAULT_HIGH_WATERMARK_BYTES, maxPendingBytes);
+  const low = Math.min(options.lowWatermarkBytes ?? DEFAULT_LOW_WATERMARK_BYTES, high);
   const batch = createFrameBatch({ initialCapacity: options.initialBatchCapacity });
   let backpressured = false;
+  let degraded = false;
   let closed = false;
   let failure: TsworldError | null = null;
+
+  /** Moves between normal and degraded with hysteresis: in above `high`, out at or below `low`. */
+  function checkPressure(): void {
+    const pending = socket.writableLength;
+    const next = degraded ? pending > low : pending > high;
+    if (next === degraded || closed) return;
+    degraded = next;
+    try {
+      options.onPressure?.(link, degraded);
+    } catch (cause) {
+      report(new TsworldError('INVALID_STATE', 'link pressure handler threw', { cause }));
+    }
+  }
+  let receivedBytes = 0;
 
   function report(error: TsworldError): void {
     try {
@@ -109,21 +146,30 @@ export function createLink(socket: LinkSocket, options: LinkOptions): Link {
     },
     flush() {
       if (closed || socket.destroyed) return false;
-      if (batch.length === 0) return !backpressured;
+      if (batch.length === 0) {
+        checkPressure();
+        return !backpressured;
+      }
       if (socket.writableLength + batch.length > maxPendingBytes) {
         fail(
           new TsworldError(
             'TRANSPORT_FAILURE',
             `link to ${link.remoteAddress}:${link.remotePort}: ${socket.writableLength + batch.length} bytes ` +
-              `pending exceed the bound ${maxPendingBytes}; the peer is not reading`,
+              `pending exceed the hard bound maxPendingBytes ${maxPendingBytes} (degraded since the high ` +
+              `watermark ${high}); the peer is not reading fast enough`,
           ),
         );
         return false;
       }
       const bytes = batch.takeBytes();
-      // The socket may hold `bytes` until the kernel takes them, so the buffer is recycled only then.
-      const ok = socket.write(bytes, () => batch.recycle(bytes));
+      // The socket may hold `bytes` until the kernel takes them, so the buffer is recycled only then. That
+      // is also when a degraded link may have drained: a sender gone quiet still recovers without a flush.
+      const ok = socket.write(bytes, () => {
+        batch.recycle(bytes);
+        if (degraded) checkPressure();
+      });
       if (!ok) backpressured = true;
+      checkPressure();
       return ok;
     },
     get batchedBytes() {
@@ -132,8 +178,14 @@ export function createLink(socket: LinkSocket, options: LinkOptions): Link {
     get pendingBytes() {
       return socket.writableLength;
     },
+    get receivedBytes() {
+      return receivedBytes;
+    },
     get backpressured() {
       return backpressured;
+    },
+    get degraded() {
+      return degraded;
     },
     get closed() {
       return closed;
@@ -152,11 +204,13 @@ export function createLink(socket: LinkSocket, options: LinkOptions): Link {
 
   socket.setNoDelay(true);
   socket.on('data', (chunk: Buffer) => {
+    receivedBytes += chunk.length;
     const fault = parser.push(chunk);
     if (fault !== null) fail(fault);
   });
   socket.on('drain', () => {
     backpressured = false;
+    checkPressure();
     options.onDrain?.(link);
   });
   socket.on('error', (cause) => {

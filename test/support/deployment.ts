@@ -40,6 +40,8 @@ export interface DeploymentSpec {
   hotswap?: { freezeQueueMaxPackets?: number; freezeQueueMaxMs?: number };
   /** Give every process a metrics port (free, loopback). */
   metrics?: boolean;
+  /** Top-level config sections written as given (e.g. `liveness`). */
+  sections?: Record<string, unknown>;
 }
 
 export interface TestDeployment {
@@ -101,6 +103,7 @@ async function startDeploymentOnce(spec: DeploymentSpec): Promise<TestDeployment
     storage: { kind: 'lmdb', path: join(dir, 'data') },
     hotswap: { freezeQueueMaxPackets: 100000, freezeQueueMaxMs: 10000, ...spec.hotswap, snapshotDir: join(dir, 'snapshots') },
     logging: { level: 'info', dir: join(dir, 'logs') },
+    ...spec.sections,
   };
   writeFileSync(join(dir, 'tsworld.config.json'), JSON.stringify(config, null, 2));
   try {

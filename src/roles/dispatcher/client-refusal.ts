@@ -1,24 +1,45 @@
-import { CLIENT_ERROR_CODES, MSG, readCallerKey, type WireCodec } from '../../protocol/index.ts';
+import { CLIENT_ERROR_CODES, MSG, readCallerKey, type ClientErrorName, type WireCodec } from '../../protocol/index.ts';
 import type { Link } from '../../transport/index.ts';
 
 /**
- * A client's call (CALL_FROM_CLIENT) that will never be delivered, because its entity exists nowhere
- * or its frame was dropped at a limit or a timeout: the client gets ERROR UNKNOWN_ENTITY through the
- * gate named in the call's key, so it learns at once instead of waiting on a call that went nowhere.
+ * A frame that will never be delivered, because its entity exists nowhere, its game is down, or the
+ * frame was dropped at a limit or a timeout. Whoever waits on it is told at once instead of waiting on
+ * a call that went nowhere: a client's call (CALL_FROM_CLIENT) gets ERROR through the gate named in
+ * its key, and a game's call (CALL_ENTITY_METHOD, GIVE_CLIENT) gets CALL_FAILED on its own link.
  */
-export function refuseClientCall(
-  codec: WireCodec,
-  gateLink: (gateId: number) => Link | undefined,
-  entityId: string,
-  body: Uint8Array,
-): void {
-  const { gateId, clientId } = readCallerKey(body);
-  const link = gateLink(gateId);
-  if (!link) return;
-  codec.encodeTo(link, MSG.ERROR, {
-    gateId,
-    clientId,
-    code: CLIENT_ERROR_CODES.UNKNOWN_ENTITY,
-    message: `no entity ${entityId}`,
-  });
+export interface Undeliverable {
+  readonly entityId: string;
+  readonly type: number;
+  readonly body: Uint8Array;
+  /** The game that sent it; undefined for a gate's frames. */
+  readonly from: Link | undefined;
+  readonly code: ClientErrorName;
+}
+
+export function messageFor(code: ClientErrorName, entityId: string): string {
+  return code === 'UNREACHABLE' ? `entity ${entityId} is unreachable: its game is down` : `no entity ${entityId}`;
+}
+
+/** Answers the frame's sender; returns whether anyone was told (frames nobody waits on are just dropped). */
+export function refuseUndeliverable(codec: WireCodec, gateLink: (gateId: number) => Link | undefined, u: Undeliverable): boolean {
+  const message = messageFor(u.code, u.entityId);
+  const code = CLIENT_ERROR_CODES[u.code];
+  if (u.type === MSG.CALL_FROM_CLIENT.id) {
+    const { gateId, clientId } = readCallerKey(u.body);
+    const link = gateLink(gateId);
+    if (link) codec.encodeTo(link, MSG.ERROR, { gateId, clientId, code, message });
+    return link !== undefined;
+  }
+  if (!u.from) return false;
+  if (u.type === MSG.CALL_ENTITY_METHOD.id) {
+    const call = codec.decode(MSG.CALL_ENTITY_METHOD, u.body);
+    const method = call instanceof Error ? 'CALL_ENTITY_METHOD' : call.method;
+    codec.encodeTo(u.from, MSG.CALL_FAILED, { entityId: u.entityId, method, code, message });
+    return true;
+  }
+  if (u.type === MSG.GIVE_CLIENT.id) {
+    codec.encodeTo(u.from, MSG.CALL_FAILED, { entityId: u.entityId, method: 'GIVE_CLIENT', code, message });
+    return true;
+  }
+  return false;
 }

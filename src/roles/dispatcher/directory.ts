@@ -9,6 +9,8 @@ import { createPendingBudget, type PendingBudget, type PendingLimit, type Pendin
 export interface HeldFrame {
   type: number;
   body: Uint8Array;
+  /** The game that sent it, to be told if it is never delivered; absent for a gate's frames. */
+  from?: number;
 }
 
 /** Directory game id of an entity that frames were sent to before any game announced it. */
@@ -51,13 +53,13 @@ export interface EntityDirectory {
   /** The entity exists on `gameId`; returns the frames to release, in order. */
   ready(entityId: string, gameId: number): HeldFrame[];
   remove(entityId: string): DirectoryEntry | undefined;
-  /** Drops every entity of a game that is gone; returns their ids. */
-  removeGame(gameId: number): string[];
+  /** Drops every entity of a game that is gone; returns them with the frames they held. */
+  removeGame(gameId: number): DroppedEntry[];
   /**
    * Holds a copy of the frame (the caller's buffer is only valid during its handler). Null when held,
    * else the limit that refused it.
    */
-  hold(entry: DirectoryEntry, type: number, body: Uint8Array, maxHeld: number): HoldRefusal | null;
+  hold(entry: DirectoryEntry, type: number, body: Uint8Array, maxHeld: number, from?: number): HoldRefusal | null;
   /**
    * Holds a frame `sender` (a game) sent to an id the directory does not know, opening an unplaced
    * entry for it, unless a pending bound refuses it; then nothing is recorded. A known id is `hold`.
@@ -89,7 +91,7 @@ export function createEntityDirectory(limits: PendingLimits): EntityDirectory {
     ready: (id, gameId) => ready(s, id, gameId),
     remove: (id) => remove(s, id),
     removeGame: (gameId) => removeGame(s, gameId),
-    hold: (entry, type, body, maxHeld) => hold(s, entry, type, body, maxHeld),
+    hold: (entry, type, body, maxHeld, from) => hold(s, entry, type, body, maxHeld, from),
     holdUnplaced: (id, sender, type, body, now, maxHeld) => holdUnplaced(s, id, sender, type, body, now, maxHeld),
     sweepUnplaced: (cutoff) => sweepUnplaced(s, cutoff),
     sweepPending: (cutoff) => sweepPending(s, cutoff),
@@ -151,25 +153,20 @@ function remove(s: DirectoryState, id: string): DirectoryEntry | undefined {
   return entry;
 }
 
-function removeGame(s: DirectoryState, gameId: number): string[] {
-  const removed: string[] = [];
-  for (const [id, entry] of s.map) {
-    if (entry.gameId === gameId) {
-      s.map.delete(id);
-      removed.push(id);
-    }
-  }
+function removeGame(s: DirectoryState, gameId: number): DroppedEntry[] {
+  const removed: DroppedEntry[] = [];
+  for (const [id, entry] of s.map) if (entry.gameId === gameId) removed.push(drop(s, id, entry));
   return removed;
 }
 
-function hold(s: DirectoryState, entry: DirectoryEntry, type: number, body: Uint8Array, maxHeld: number): HoldRefusal | null {
+function hold(s: DirectoryState, entry: DirectoryEntry, type: number, body: Uint8Array, maxHeld: number, from?: number): HoldRefusal | null {
   if ((entry.held?.length ?? 0) >= maxHeld) return 'held-per-entity';
   if (entry.gameId === UNPLACED) {
     const refused = s.budget.checkFrame(body.length);
     if (refused) return refused;
     s.budget.addFrame(body.length);
   }
-  (entry.held ??= []).push({ type, body: ownedCopy(body) });
+  (entry.held ??= []).push({ type, body: ownedCopy(body), from });
   return null;
 }
 
@@ -183,13 +180,13 @@ function holdUnplaced(
   maxHeld: number,
 ): HoldRefusal | null {
   const known = s.map.get(id);
-  if (known) return hold(s, known, type, body, maxHeld);
+  if (known) return hold(s, known, type, body, maxHeld, sender);
   const refused = s.budget.check(sender, body.length);
   if (refused) return refused;
   const entry: DirectoryEntry = {
     gameId: UNPLACED,
     state: 'pending',
-    held: [{ type, body: ownedCopy(body) }],
+    held: [{ type, body: ownedCopy(body), from: sender }],
     since: now,
     reloadType: null,
     sender,

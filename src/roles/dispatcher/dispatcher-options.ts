@@ -1,6 +1,8 @@
 import { DEFAULTS } from '../../config/deployment-schema.ts';
 import type { Logger, Metrics } from '../../observability/index.ts';
 import type { WireCodec } from '../../protocol/index.ts';
+import type { LinkLimits } from '../../transport/index.ts';
+import type { LivenessSettings } from '../shared/link-liveness.ts';
 import type { RoleRuntime } from '../shared/runtime.ts';
 import type { PendingLimits } from './pending-budget.ts';
 
@@ -27,6 +29,12 @@ export interface DispatcherOptions {
   /** Rate-limited log lines (refusals, violations, drops) appear at most once per key per interval. */
   logIntervalMs?: number;
   metrics?: Metrics;
+  /** Backlog bounds of every accepted link (the config's `links`); default DEFAULTS.links. */
+  links?: LinkLimits;
+  /** Heartbeats and the silence after which a game or gate is declared down; default DEFAULTS.liveness. */
+  liveness?: LivenessSettings;
+  /** How long a downed game's entities are remembered, so calls to them fail at once; default DEFAULTS.dispatcher. */
+  lostEntityTtlMs?: number;
   /** Clock, timers and link network (systemRuntime() in a process, a fake one in createTestCluster). */
   runtime: RoleRuntime;
 }

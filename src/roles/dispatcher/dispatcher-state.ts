@@ -1,9 +1,12 @@
 import { createLogThrottle, type Logger, type LogThrottle, type Metrics } from '../../observability/index.ts';
+import { createFaultMetrics, type FaultMetrics } from '../../observability/fault-metrics.ts';
 import type { WireCodec } from '../../protocol/index.ts';
 import type { Link } from '../../transport/index.ts';
+import type { Liveness } from '../shared/link-liveness.ts';
 import type { RoleRuntime } from '../shared/runtime.ts';
 import { createEntityDirectory, type EntityDirectory } from './directory.ts';
 import { type DispatcherOptions, logIntervalOf, pendingLimitsOf } from './dispatcher-options.ts';
+import { createLostEntities, type LostEntities } from './lost-entities.ts';
 import { createPeerTable, type PeerTable } from './peers.ts';
 
 /**
@@ -19,6 +22,11 @@ export interface DispatcherState {
   readonly now: () => number;
   readonly directory: EntityDirectory;
   readonly peers: PeerTable;
+  /** Entities of games declared down: calls to them fail at once. */
+  readonly lost: LostEntities;
+  readonly faults: FaultMetrics;
+  /** Heartbeats to every game and gate, and their silence watched; set once the dispatcher listens. */
+  liveness: Liveness;
   /** Whatever a peer (or a client through a game) can cause at will is logged through this. */
   readonly throttle: LogThrottle;
   /** Links written this event-loop turn; flushed together, one write each. */
@@ -40,6 +48,9 @@ export function createDispatcherState(opts: DispatcherOptions): DispatcherState 
     now,
     directory: createEntityDirectory(pendingLimitsOf(opts)),
     peers: createPeerTable({ now, random: Math.random, scheduler }),
+    lost: createLostEntities(),
+    faults: createFaultMetrics(opts.metrics),
+    liveness: undefined as never,
     throttle: createLogThrottle({ log: opts.log, now, intervalMs: logIntervalOf(opts) }),
     dirty: new Set(),
     flushScheduled: false,

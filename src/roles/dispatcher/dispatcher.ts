@@ -1,9 +1,12 @@
+import { DEFAULTS } from '../../config/deployment-schema.ts';
 import { MSG } from '../../protocol/index.ts';
 import { every } from '../../tick/clock.ts';
 import type { Link, LinkServer } from '../../transport/index.ts';
+import { createLiveness, type Liveness } from '../shared/link-liveness.ts';
 import { type Dispatcher, type DispatcherOptions, logIntervalOf, unplacedTimeoutOf } from './dispatcher-options.ts';
-import { createDispatcherState, flushAll, type DispatcherState } from './dispatcher-state.ts';
+import { createDispatcherState, flushAll, out, type DispatcherState } from './dispatcher-state.ts';
 import { createFrameGuard, peerAddress } from './frame-guard.ts';
+import { dispatcherLinkPressure } from './link-pressure.ts';
 import { handshake, ownFrameTable } from './own-frames.ts';
 import { startPendingSweep } from './pending-sweep.ts';
 import { routeFrame } from './route-frame.ts';
@@ -36,6 +39,48 @@ function onPeerClosed(s: DispatcherState, link: Link): void {
   }
 }
 
+/** Which peer a link belongs to, for liveness logs. */
+function peerOf(s: DispatcherState, link: Link): { peer: 'game' | 'gate'; id: number } | undefined {
+  const game = s.peers.gameOfLink(link);
+  if (game) return { peer: 'game', id: game.id };
+  const gate = s.peers.gateOfLink(link);
+  return gate ? { peer: 'gate', id: gate.id } : undefined;
+}
+
+/** A game or gate went silent past the timeout: treated as dead, and its link dropped. */
+function peerSilent(s: DispatcherState, link: Link, silentMs: number): void {
+  const game = s.peers.gameOfLink(link);
+  // A frozen game is between processes on purpose; its own timer (freezeQueueMaxMs) bounds that.
+  if (game && game.state !== 'frozen') return declareGameDown(s, game, `silent for ${Math.round(silentMs)} ms`, 'heartbeat', silentMs);
+  const gate = s.peers.gateOfLink(link);
+  if (!gate) return;
+  s.faults.down('gate', 'heartbeat', silentMs);
+  s.log.error({ gateId: gate.id, detectionMs: Math.round(silentMs) }, 'gate declared down: silent past the liveness timeout');
+  link.destroy();
+}
+
+function startLiveness(s: DispatcherState): Liveness {
+  const { clock, scheduler } = s.runtime;
+  const heartbeat = s.codec.encode(MSG.LINK_HEARTBEAT, {});
+  return createLiveness({
+    ...(s.opts.liveness ?? DEFAULTS.liveness),
+    clock,
+    scheduler,
+    beat: (link) => out(s, link).send(MSG.LINK_HEARTBEAT.id, heartbeat),
+    onSuspect(link, silentMs) {
+      const peer = peerOf(s, link);
+      if (!peer) return;
+      s.faults.suspect(peer.peer);
+      s.log.warn({ ...peer, silentMs: Math.round(silentMs) }, 'peer SUSPECT: no bytes for half the liveness timeout');
+    },
+    onDown: (link, silentMs) => peerSilent(s, link, silentMs),
+    onStall(ms) {
+      s.faults.stalled(ms);
+      s.log.warn({ stalledMs: Math.round(ms) }, 'this dispatcher\'s event loop stalled; peer silence is measured afresh');
+    },
+  });
+}
+
 /**
  * The dispatcher routes, and only routes: frames are forwarded by message-type range and routing key,
  * never by decoding RPC payloads. It owns the entity directory, boot/placement decisions, and the queues
@@ -44,10 +89,14 @@ function onPeerClosed(s: DispatcherState, link: Link): void {
  */
 export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatcher> {
   const s = createDispatcherState(opts);
+  s.liveness = startLiveness(s);
   const own = ownFrameTable(opts.codec);
+  const pressure = dispatcherLinkPressure(s);
   const server: LinkServer = await opts.runtime.net.listen({
     host: opts.host,
     port: opts.port,
+    ...pressure.options,
+    onLink: pressure.track,
     onFrame: createFrameGuard({
       peers: s.peers,
       throttle: s.throttle,
@@ -58,11 +107,18 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     onError(error, link) {
       s.throttle.log('warn', `link-error:${error.code}`, { err: error, peer: peerAddress(link) }, 'link error');
     },
-    onClose: (link) => onPeerClosed(s, link),
+    onClose(link) {
+      pressure.untrack(link);
+      onPeerClosed(s, link);
+    },
   });
   opts.log.info({ host: server.host, port: server.port }, 'dispatcher listening');
 
-  const stopGauges = every(opts.runtime.scheduler, 1000, () => opts.metrics?.setEntities(s.directory.size));
+  const lostTtlMs = opts.lostEntityTtlMs ?? DEFAULTS.dispatcher.lostEntityTtlMs;
+  const stopGauges = every(opts.runtime.scheduler, 1000, () => {
+    opts.metrics?.setEntities(s.directory.size);
+    if (s.lost.sweep(s.now() - lostTtlMs) > 0) s.faults.setLost(s.lost.size);
+  });
   const sweep = startPendingSweep({
     directory: s.directory,
     log: opts.log,
@@ -92,6 +148,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     },
     async close() {
       s.run = 'closing';
+      s.liveness.stop();
       sweep.stop();
       stopGauges();
       s.peers.close();

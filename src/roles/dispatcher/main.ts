@@ -25,6 +25,9 @@ runMain(async () => {
       maxHeldBytes: self.maxPendingHeldBytes,
     },
     metrics,
+    links: config.links,
+    liveness: config.liveness,
+    lostEntityTtlMs: self.lostEntityTtlMs,
     runtime: systemRuntime(),
   });
   onShutdown(args.foreground, async (reason) => {

@@ -7,6 +7,7 @@ import { type DispatcherState, out } from './dispatcher-state.ts';
 import { parseHello } from './hello.ts';
 import type { GamePeer } from './peers.ts';
 import { ack, checkDeploymentReady, dropHeld, placeOn, release } from './routing.ts';
+import { countPassedOver, placeBootEntity } from './overload-placement.ts';
 
 /** One frame addressed to the dispatcher itself: its state, the link it came on, and the game behind it. */
 export interface OwnFrame {
@@ -28,6 +29,7 @@ export function handshake(s: DispatcherState, link: Link, type: number, body: Ui
   if (parsed.kind === 'game') {
     const msg = parsed.hello;
     const { game, flushed } = s.peers.attachGame(msg.gameId, link, msg.isRestore);
+    s.liveness.watch(link);
     for (const id of msg.entityIds) release(s, id, s.directory.get(id), s.directory.ready(id, game.id));
     s.log.info({ gameId: game.id, restore: msg.isRestore, entities: msg.entityIds.length }, 'game connected');
     ack(s, link);
@@ -35,6 +37,7 @@ export function handshake(s: DispatcherState, link: Link, type: number, body: Ui
     if (flushed.length > 0) s.log.info({ gameId: game.id, frames: flushed.length }, 'flushed frozen queue in order');
   } else {
     s.peers.attachGate(parsed.hello.gateId, link);
+    s.liveness.watch(link);
     s.log.info({ gateId: parsed.hello.gateId }, 'gate connected');
     ack(s, link);
   }
@@ -89,12 +92,15 @@ function onLoadAnywhere(frame: OwnFrame, m: MessageValue<typeof MSG.LOAD_ENTITY_
   }
   const target = s.peers.leastLoadedGame();
   if (!target) return s.log.error('load anywhere: no game connected');
+  countPassedOver(s);
   placeOn(s, target, m.entityId, MSG.LOAD_ENTITY_ANYWHERE.id, body);
 }
 
 function onFreeze(frame: OwnFrame): void {
   const game = requireGame(frame, MSG.START_FREEZE);
   frame.s.peers.freeze(game);
+  // Writing a snapshot may hold its loop for a while: a freezing game is bounded by the freeze timers.
+  frame.s.liveness.unwatch(frame.link);
   frame.s.log.info({ gameId: game.id }, 'game freezing: queueing its frames');
   frame.s.codec.encodeTo(out(frame.s, frame.link), MSG.FREEZE_ACK, { dispatcherId: frame.s.opts.id });
 }
@@ -116,16 +122,15 @@ export function ownFrameTable(codec: WireCodec): HandlerTable<OwnFrame> {
     .on(MSG.CREATE_ENTITY_ANYWHERE, (f, m, body) => {
       const target = f.s.peers.leastLoadedGame();
       if (!target) return f.s.log.error('create anywhere: no game connected');
+      countPassedOver(f.s);
       placeOn(f.s, target, m.entityId, MSG.CREATE_ENTITY_ANYWHERE.id, body);
     })
     .on(MSG.LOAD_ENTITY_ANYWHERE, onLoadAnywhere)
-    .on(MSG.NOTIFY_CLIENT_CONNECTED, (f, m, body) => {
-      const target = f.s.peers.nextBootGame();
-      if (!target) return f.s.log.error('client connected but no game can take its boot entity');
-      placeOn(f.s, target, m.entityId, MSG.NOTIFY_CLIENT_CONNECTED.id, body);
-    })
-    .on(MSG.GAME_LOAD_REPORT, (f, m) => f.s.peers.reportLoad(requireGame(f, MSG.GAME_LOAD_REPORT).id, m.load))
+    .on(MSG.NOTIFY_CLIENT_CONNECTED, (f, m, body) => placeBootEntity(f.s, m, body))
+    .on(MSG.GAME_LOAD_REPORT, (f, m) => f.s.peers.reportLoad(requireGame(f, MSG.GAME_LOAD_REPORT).id, m.load, m.overloaded))
     .on(MSG.GAME_STOPPING, (f) => void (requireGame(f, MSG.GAME_STOPPING).state = 'stopping'))
     .on(MSG.START_FREEZE, onFreeze)
+    // Its bytes are the sign of life (link-liveness.ts); nothing else to do.
+    .on(MSG.LINK_HEARTBEAT, () => undefined)
     .build();
 }

@@ -11,6 +11,8 @@ export interface GamePeer {
   link: Link | null;
   /** Measured tick busy fraction, as reported by the game. */
   load: number;
+  /** The game reported a dispatcher link degraded for too long: no new placements while another game can take them. */
+  overloaded: boolean;
   /**
    * live: frames go to its link. frozen: from START_FREEZE until the restored process says hello,
    * frames are queued, not sent (its link is null once the old process has gone). stopping: it said
@@ -41,11 +43,13 @@ export interface PeerTable {
   gateCount(): number;
   removeGame(id: number): void;
   removeGate(id: number): void;
-  reportLoad(id: number, load: number): void;
+  reportLoad(id: number, load: number, overloaded?: boolean): void;
   /** GoWorld's placement: lowest load, with a random 1.0–1.1 factor so equal games share new entities. */
   leastLoadedGame(): GamePeer | undefined;
-  /** Boot entities go round-robin over live games, as in GoWorld. */
+  /** Boot entities go round-robin over live games, as in GoWorld; never to an overloaded one (undefined then). */
   nextBootGame(): GamePeer | undefined;
+  /** Live games that report overload (their placements are refused). */
+  overloadedCount(): number;
   freeze(game: GamePeer): void;
   holdForFrozen(game: GamePeer, type: number, body: Uint8Array, max: number): boolean;
   detachFrozen(game: GamePeer, maxMs: number, onTimeout: () => void): void;
@@ -84,9 +88,10 @@ export function createPeerTable(deps: PeerTableDeps): PeerTable {
     gateCount: () => s.gates.size,
     removeGame: (id) => removeGame(s, id),
     removeGate: (id) => removeGate(s, id),
-    reportLoad: (id, load) => reportLoad(s, id, load),
+    reportLoad: (id, load, overloaded = false) => reportLoad(s, id, load, overloaded),
     leastLoadedGame: () => leastLoadedGame(s),
     nextBootGame: () => nextBootGame(s),
+    overloadedCount: () => live(s).filter((g) => g.overloaded).length,
     freeze(game) {
       game.state = 'frozen';
     },
@@ -135,7 +140,7 @@ function attachGame(s: PeerTableState, id: number, link: Link, isRestore: boolea
   }
   const game: GamePeer = existing && isRestore
     ? existing
-    : { id, link, load: 0, state: 'live', queue: [], downTimer: null };
+    : { id, link, load: 0, overloaded: false, state: 'live', queue: [], downTimer: null };
   s.games.set(id, game);
   s.byLink.set(link, game);
   s.gameLinks.add(link);
@@ -164,15 +169,23 @@ function removeGate(s: PeerTableState, id: number): void {
   s.gates.delete(id);
 }
 
-function reportLoad(s: PeerTableState, id: number, load: number): void {
+function reportLoad(s: PeerTableState, id: number, load: number, overloaded: boolean): void {
   const game = s.games.get(id);
-  if (game) game.load = load;
+  if (!game) return;
+  game.load = load;
+  game.overloaded = overloaded;
 }
 
+/**
+ * Overloaded games are passed over while another can take the entity. If every game is overloaded the
+ * entity still goes to the least loaded: game code already holds its id and may call it.
+ */
 function leastLoadedGame(s: PeerTableState): GamePeer | undefined {
   let best: GamePeer | undefined;
   let bestScore = Infinity;
-  for (const game of placeable(s)) {
+  const candidates = placeable(s);
+  const fit = candidates.filter((g) => !g.overloaded);
+  for (const game of fit.length > 0 ? fit : candidates) {
     const score = (game.load + 0.01) * (1 + s.deps.random() * 0.1);
     if (score < bestScore) {
       best = game;
@@ -183,7 +196,7 @@ function leastLoadedGame(s: PeerTableState): GamePeer | undefined {
 }
 
 function nextBootGame(s: PeerTableState): GamePeer | undefined {
-  const candidates = placeable(s).sort((a, b) => a.id - b.id);
+  const candidates = placeable(s).filter((g) => !g.overloaded).sort((a, b) => a.id - b.id);
   if (candidates.length === 0) return undefined;
   return candidates[s.bootCursor++ % candidates.length];
 }

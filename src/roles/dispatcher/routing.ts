@@ -1,6 +1,6 @@
-import { MSG, PROTOCOL_VERSION, messageSpec } from '../../protocol/index.ts';
+import { MSG, PROTOCOL_VERSION, messageSpec, readEntityKey, type ClientErrorName } from '../../protocol/index.ts';
 import type { Link } from '../../transport/index.ts';
-import { refuseClientCall } from './client-refusal.ts';
+import { refuseUndeliverable } from './client-refusal.ts';
 import type { DirectoryEntry, HeldFrame, HoldRefusal } from './directory.ts';
 import { type DispatcherState, gateLink, out } from './dispatcher-state.ts';
 import type { GamePeer } from './peers.ts';
@@ -29,7 +29,9 @@ export function forwardToGame(s: DispatcherState, gameId: number, type: number, 
 export function routeToEntity(s: DispatcherState, entityId: string, type: number, body: Uint8Array, sender: GamePeer | undefined): void {
   const entry = s.directory.get(entityId);
   if (!entry) {
-    if (type === MSG.CALL_FROM_CLIENT.id) return refuseClientCall(s.codec, (g) => gateLink(s, g), entityId, body);
+    // Its game was declared down: no hold could ever end in a delivery, so the caller learns now.
+    if (s.lost.get(entityId)) return undeliverable(s, entityId, type, body, sender?.id, 'UNREACHABLE');
+    if (type === MSG.CALL_FROM_CLIENT.id) return undeliverable(s, entityId, type, body, undefined, 'UNKNOWN_ENTITY');
     if (type === MSG.NOTIFY_CLIENT_DISCONNECTED.id) {
       // Its entity is gone (destroyed, or it handed the client to another game): every game checks
       // whether it holds the client, and the giving game forwards it behind the hand-off.
@@ -40,32 +42,40 @@ export function routeToEntity(s: DispatcherState, entityId: string, type: number
     // A game may call an entity it has just created, whose create notice follows at the commit phase:
     // held until it shows up, within the pending bounds, as game code may pass on an id a client chose.
     const refused = s.directory.holdUnplaced(entityId, sender.id, type, body, s.now(), s.opts.maxHeldPerEntity);
-    if (refused) refuse(s, refused, entityId, type, body);
+    if (refused) refuse(s, refused, entityId, type, body, sender.id);
     return;
   }
   if (entry.state !== 'ready') {
-    const refused = s.directory.hold(entry, type, body, s.opts.maxHeldPerEntity);
-    if (refused) refuse(s, refused, entityId, type, body);
+    const refused = s.directory.hold(entry, type, body, s.opts.maxHeldPerEntity, sender?.id);
+    if (refused) refuse(s, refused, entityId, type, body, sender?.id);
     return;
   }
   forwardToGame(s, entry.gameId, type, body);
 }
 
-function refuse(s: DispatcherState, limit: HoldRefusal, entityId: string, type: number, body: Uint8Array): void {
+function refuse(s: DispatcherState, limit: HoldRefusal, entityId: string, type: number, body: Uint8Array, from: number | undefined): void {
   s.metrics?.refused(limit);
   s.throttle.log('warn', `refused:${limit}`, { limit, entityId, msg: messageSpec(type)?.name }, 'frame refused at a dispatcher limit; dropped');
-  if (type === MSG.CALL_FROM_CLIENT.id) refuseClientCall(s.codec, (g) => gateLink(s, g), entityId, body);
+  undeliverable(s, entityId, type, body, from, 'UNKNOWN_ENTITY');
 }
 
-/** Frames that will never be delivered: a client waiting on its call is told so. */
-export function dropHeld(s: DispatcherState, entityId: string, frames: readonly HeldFrame[]): void {
-  for (const frame of frames) {
-    if (frame.type === MSG.CALL_FROM_CLIENT.id) refuseClientCall(s.codec, (g) => gateLink(s, g), entityId, frame.body);
-  }
+/** A frame that can never be delivered: its sender is answered (a client with ERROR, a game with CALL_FAILED). */
+export function undeliverable(s: DispatcherState, entityId: string, type: number, body: Uint8Array, from: number | undefined, code: ClientErrorName): void {
+  const game = from === undefined ? undefined : s.peers.game(from);
+  const link = game?.link ? out(s, game.link) : undefined;
+  if (!refuseUndeliverable(s.codec, (g) => gateLink(s, g), { entityId, type, body, from: link, code })) return;
+  s.faults.callFailed(code);
+  s.throttle.log('warn', `undeliverable:${code}`, { entityId, code, msg: messageSpec(type)?.name }, 'answered a call that can never be delivered');
+}
+
+/** Frames that will never be delivered: whoever waits on one is told so. */
+export function dropHeld(s: DispatcherState, entityId: string, frames: readonly HeldFrame[], code: ClientErrorName = 'UNKNOWN_ENTITY'): void {
+  for (const frame of frames) undeliverable(s, entityId, frame.type, frame.body, frame.from, code);
 }
 
 export function release(s: DispatcherState, entityId: string, entry: DirectoryEntry | undefined, held: HeldFrame[]): void {
   if (!entry) return;
+  s.lost.forget(entityId);
   for (const frame of held) forwardToGame(s, entry.gameId, frame.type, frame.body);
   if (held.length > 0) s.log.debug({ entityId, frames: held.length }, 'released held frames');
 }
@@ -88,11 +98,28 @@ export function checkDeploymentReady(s: DispatcherState): void {
   for (const gate of s.peers.gates()) out(s, gate.link).send(MSG.DEPLOYMENT_READY.id, body);
 }
 
-export function declareGameDown(s: DispatcherState, game: GamePeer, why: string): void {
+/**
+ * A game is gone (its link closed, it went silent, or its freeze was never restored). Its entities are
+ * remembered as lost, so calls to them fail at once; whoever waits on a frame held for one is told.
+ */
+export function declareGameDown(s: DispatcherState, game: GamePeer, why: string, reason = 'closed', silentMs?: number): void {
   const lost = s.directory.removeGame(game.id);
   s.peers.removeGame(game.id);
+  if (game.link) s.liveness.unwatch(game.link);
   game.link?.destroy();
-  s.log.error({ gameId: game.id, why, entities: lost.length }, 'game declared down: its entities are unreachable until it restarts');
+  s.lost.mark(lost.map((d) => d.entityId), game.id, s.now());
+  for (const d of lost) dropHeld(s, d.entityId, d.entry.held ?? [], 'UNREACHABLE');
+  // What was queued for a frozen game that never came back: its entity-keyed frames are answered too.
+  for (const frame of game.queue.splice(0)) {
+    const spec = messageSpec(frame.type);
+    if (spec?.key === 'entity' || spec?.key === 'entityGateClient') dropHeld(s, readEntityKey(frame.body), [frame], 'UNREACHABLE');
+  }
+  s.faults.down('game', reason, silentMs ?? 0);
+  s.faults.setLost(s.lost.size);
+  s.log.error(
+    { gameId: game.id, why, entities: lost.length, ...(silentMs === undefined ? {} : { detectionMs: Math.round(silentMs) }) },
+    'game declared down: calls to its entities fail with UNREACHABLE until it restarts',
+  );
 }
 
 export function ack(s: DispatcherState, link: Link): void {
@@ -101,6 +128,7 @@ export function ack(s: DispatcherState, link: Link): void {
 
 /** Sends a placement request to a game and expects the entity there (frames for it are held until then). */
 export function placeOn(s: DispatcherState, game: GamePeer, entityId: string, type: number, body: Uint8Array): void {
+  s.lost.forget(entityId);
   s.directory.expect(entityId, game.id, s.now());
   forwardToGame(s, game.id, type, body);
 }

@@ -4,7 +4,8 @@ import type { EntityId } from '../../core/entity-id.ts';
  * What one connected client has been told exists: its own entity plus the entities that entity sees.
  * Each entity gets a compact u16 handle per client, so position streams carry 2 bytes instead of a
  * 16-byte id. `fresh` marks entities created on the client this tick: their snapshot already holds this
- * tick's attribute changes, so the deltas must not be applied twice.
+ * tick's attribute changes, so the deltas must not be applied twice. `pending` holds entities that moved
+ * while the client's link was degraded and whose position has not been sent since (outbound.ts).
  */
 export interface ClientView {
   readonly clientId: string;
@@ -12,6 +13,7 @@ export interface ClientView {
   owner: EntityId;
   readonly handles: Map<EntityId, number>;
   readonly fresh: Set<EntityId>;
+  readonly pending: Set<EntityId>;
   nextHandle: number;
   readonly freeHandles: number[];
 }
@@ -58,6 +60,7 @@ export function createClientViews(): ClientViews {
         owner,
         handles: new Map(),
         fresh: new Set(),
+        pending: new Set(),
         nextHandle: 1,
         freeHandles: [],
       };
@@ -115,6 +118,7 @@ export function createClientViews(): ClientViews {
           owner: d.owner,
           handles: new Map(d.handles),
           fresh: new Set(),
+          pending: new Set(),
           nextHandle: d.nextHandle,
           freeHandles: [...d.freeHandles],
         });

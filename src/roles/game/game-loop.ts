@@ -1,8 +1,9 @@
 import { createLogThrottle } from '../../observability/index.ts';
-import { MSG, clientErrorCode } from '../../protocol/index.ts';
+import { CLIENT_ERROR_CODES, MSG, clientErrorCode } from '../../protocol/index.ts';
 import { createTickLoop, type TickLoop } from '../../tick/tick-loop.ts';
 import { type GameState, gateLink, linkFor, save, sendClientEvents } from './game-state.ts';
-import { createInbound, type InboundFrame } from './inbound.ts';
+import { fencedByStall, markAlive } from './game-liveness.ts';
+import { createInbound, type CallFailure, type InboundFrame } from './inbound.ts';
 import { createArrivals } from './on-arrival.ts';
 
 /** The inbound handlers' view of the game: how a frame's consequences leave the process. */
@@ -42,6 +43,7 @@ export function createFrameHandler(s: GameState): (frame: InboundFrame) => void 
       }
     },
     onFreezeAck: (dispatcherId) => s.freezer.acked(dispatcherId),
+    onCallFailed: (failure) => onCallFailed(s, failure),
     fatal(reason) {
       log.fatal({ reason }, 'game cannot go on');
       s.loop.stop();
@@ -50,12 +52,25 @@ export function createFrameHandler(s: GameState): (frame: InboundFrame) => void 
   });
 }
 
+/** Counted and logged at a bounded rate, then handed to game code's hook if it has one. */
+function onCallFailed(s: GameState, failure: CallFailure): void {
+  const name = Object.entries(CLIENT_ERROR_CODES).find(([, code]) => code === failure.code)?.[0] ?? String(failure.code);
+  s.faults.callFailed(name);
+  s.codeErrors.log('warn', `call-failed:${name}`, { entityId: failure.entityId, method: failure.method, code: name }, failure.message);
+  try {
+    s.opts.module.onCallFailed?.(s.world, { ...failure });
+  } catch (err) {
+    s.codeErrors.log('error', 'hook:onCallFailed', { err }, 'onCallFailed failed');
+  }
+}
+
 /** Every dispatcher learns this game's tick load once a second, for placement. */
 function reportLoad(s: GameState): void {
   const load = s.busyMs / 1000;
+  const overloaded = s.overload.overloaded();
   s.busyMs = 0;
   for (const link of s.links) {
-    if (link) s.codec.encodeTo(link, MSG.GAME_LOAD_REPORT, { gameId: s.opts.id, load, entityCount: s.world.entityCount });
+    if (link) s.codec.encodeTo(link, MSG.GAME_LOAD_REPORT, { gameId: s.opts.id, load, entityCount: s.world.entityCount, overloaded });
   }
 }
 
@@ -78,6 +93,8 @@ export function createGameLoop(s: GameState, onFirstTick: (pauseMs: number | nul
     clock,
     scheduler,
     inbound() {
+      // The first thing a tick does after a stall: a fenced game must not apply what waited meanwhile.
+      if (fencedByStall(s)) return;
       s.arrivals.drain();
     },
     outbound(w) {
@@ -92,6 +109,7 @@ export function createGameLoop(s: GameState, onFirstTick: (pauseMs: number | nul
       for (const link of s.links) link?.flush();
     },
     onTick(report) {
+      markAlive(s);
       s.busyMs += report.totalMs;
       opts.onTick?.(report);
       opts.metrics?.observeTick(report.totalMs / 1000);

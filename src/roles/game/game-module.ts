@@ -19,6 +19,13 @@ export interface GameModule {
   readonly bootEntity: string;
   /** Runs on every game once the deployment is ready (GoWorld's OnGameReady). */
   onGameReady?(world: GameWorld): void;
+  /**
+   * A `world.cluster.call` (or giveClientTo) from this game can never be delivered: the target's game
+   * was declared down (code 6, UNREACHABLE) or the target exists nowhere (code 1, UNKNOWN_ENTITY).
+   * Calls stay fire-and-forget; this is where a game learns that one went nowhere. Failures are also
+   * counted (`tsworld_call_failures_total`) and logged at a bounded rate, with or without this hook.
+   */
+  onCallFailed?(world: GameWorld, failure: { entityId: string; method: string; code: number; message: string }): void;
 }
 
 /** Identity at runtime; gives game code type checking of its module. */

@@ -4,6 +4,8 @@ import type { Logger, Metrics } from '../../observability/index.ts';
 import type { WireCodec } from '../../protocol/index.ts';
 import type { EntityStorage, KvStore } from '../../storage/index.ts';
 import type { TickLoop, TickReport } from '../../tick/tick-loop.ts';
+import type { LinkLimits } from '../../transport/index.ts';
+import type { LivenessSettings } from '../shared/link-liveness.ts';
 import type { RoleRuntime } from '../shared/runtime.ts';
 import type { FreezeOutcome, FreezeState } from './game-freeze.ts';
 import type { GameModule } from './game-module.ts';
@@ -23,6 +25,19 @@ export interface GameServerOptions {
   metrics?: Metrics;
   /** The game cannot go on (a dispatcher is gone): the process should save, stop and exit. */
   onFatal?: (reason: string) => void;
+  /**
+   * This game stood still past the liveness timeout and was declared down: the process must exit
+   * without saving (its entities may live elsewhere now). Without it, the game only stops its loop.
+   */
+  onFenced?: (reason: string) => void;
+  /** Heartbeats to the dispatchers and the silence after which one is lost; default DEFAULTS.liveness. */
+  liveness?: LivenessSettings;
+  /** Backlog bounds of the dispatcher links (the config's `links`); defaults DEFAULTS.links. */
+  links?: LinkLimits;
+  /** A dispatcher link degraded this long: new boot entities and placements go elsewhere. Default 5000. */
+  overloadRefuseAfterMs?: number;
+  /** Position sync to a degraded destination runs at positionSyncHz / this. Default 4. */
+  degradedSyncDivisor?: number;
   /** Hot swap: restore the world from this snapshot instead of starting empty. */
   restoreFrom?: string;
   onTick?: (report: TickReport) => void;

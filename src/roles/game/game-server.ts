@@ -1,9 +1,12 @@
+import { DEFAULTS } from '../../config/deployment-schema.ts';
 import { MSG, entityIdShard, ownedCopy } from '../../protocol/index.ts';
 import { createFreezer } from './game-freeze.ts';
 import { createGameLoop } from './game-loop.ts';
+import { fencedByStall, markAlive, startGameLiveness } from './game-liveness.ts';
 import type { GameServer, GameServerOptions } from './game-server-options.ts';
 import { createGameState, gateLink, save, type GameState } from './game-state.ts';
 import { createOrRestoreWorld } from './game-world.ts';
+import { STOP_SAVE_TIMEOUT_MS } from './persistence.ts';
 import { createOutbound } from './outbound.ts';
 
 export type { GameServer, GameServerOptions } from './game-server-options.ts';
@@ -19,16 +22,21 @@ async function connectDispatchers(s: GameState): Promise<void> {
         onFrame(type, body) {
           s.arrivals.take({ type, body: ownedCopy(body) });
         },
+        ...s.overload.linkOptions(i),
         onError: (err) => log.warn({ err, dispatcher: i + 1 }, 'dispatcher link error'),
         onClose(_link, err) {
           s.links[i] = undefined;
-          if (s.run === 'stopping' || s.freezer.frozen) return;
+          s.overload.untrack(i);
+          if (s.run === 'stopping' || s.freezer.frozen || fencedByStall(s)) return;
           log.error({ err, dispatcher: i + 1 }, 'lost the dispatcher; exiting so the deployment notices');
           s.loop.stop();
-          opts.onFatal?.(`lost dispatcher ${i + 1}`);
+          // The hard backlog bound ends up here too: the reason says so in the fatal line.
+          opts.onFatal?.(`lost dispatcher ${i + 1}${err ? `: ${err.message}` : ''}`);
         },
       });
       s.links[i] = link;
+      s.overload.track(i, link);
+      s.liveness.watch(link);
       const entityIds = s.restoredExtra
         ? s.world.entities().map((e) => e.id).filter((id) => entityIdShard(id, opts.dispatchers.length) === i)
         : [];
@@ -42,8 +50,14 @@ async function connectDispatchers(s: GameState): Promise<void> {
 async function stopGame(s: GameState, options?: { save?: boolean }): Promise<void> {
   s.run = 'stopping';
   s.loop.stop();
+  s.liveness.stop();
   const saving = options?.save !== false;
   if (saving) for (const e of s.world.entities()) if (e.type.persistent && !e.destroyed) save(s, e);
+  // During a storage outage saves are still being retried: wait a while, then say what is lost.
+  const unsaved = await s.persistence.drain(STOP_SAVE_TIMEOUT_MS);
+  if (unsaved.length > 0) {
+    s.log.error({ count: unsaved.length, unsaved: unsaved.slice(0, 100) }, `stopping with ${unsaved.length} writes not saved: storage kept failing for ${STOP_SAVE_TIMEOUT_MS} ms`);
+  }
   await Promise.all([...s.saving]);
   for (const err of await s.resources.closeAll()) s.log.error({ err }, 'closing a game resource failed');
   for (const link of s.links) {
@@ -72,6 +86,8 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
     gateLink: (gateId) => gateLink(s, gateId),
     gateOf: (c) => clientGates.get(c),
     takeGone: (c) => handoffs.takeGone(c),
+    degradedSyncDivisor: opts.degradedSyncDivisor ?? DEFAULTS.game.degradedSyncDivisor,
+    onShed: (outcome, count) => opts.metrics?.streamRecords(outcome, count),
   });
   s.freezer = createFreezer({
     world, codec, log, links: () => s.links, inflight: s.inflight, views, clientGates, clock, scheduler, onState: opts.onFreezeState,
@@ -79,7 +95,9 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
   let resolveFirstTick: (v: { pauseMs: number | null }) => void = () => undefined;
   const firstTick = new Promise<{ pauseMs: number | null }>((r) => (resolveFirstTick = r));
   s.loop = createGameLoop(s, (pauseMs) => resolveFirstTick({ pauseMs }));
+  s.liveness = startGameLiveness(s);
   await connectDispatchers(s);
+  markAlive(s);
   s.run = 'running';
   s.loop.start({ immediate: s.restoredExtra !== null });
   log.info({ gameId: opts.id, tickHz: opts.tickHz, dispatchers: s.links.length, restored: s.restoredExtra !== null }, 'game running');

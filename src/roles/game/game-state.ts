@@ -1,19 +1,25 @@
+import { DEFAULTS } from '../../config/deployment-schema.ts';
 import { createEntityIdGenerator, type EntityIdGenerator } from '../../core/entity-id.ts';
 import type { AnyEntity } from '../../core/entity.ts';
 import type { GameWorld } from '../../core/world-api.ts';
 import { createWorldResources, type WorldResources } from '../../core/world-resources.ts';
 import { createLogThrottle, type Logger, type LogThrottle } from '../../observability/index.ts';
+import { createStorageMetrics } from '../../observability/storage-metrics.ts';
+import { createFaultMetrics, type FaultMetrics } from '../../observability/fault-metrics.ts';
 import { MSG, entityIdShard, type WireCodec } from '../../protocol/index.ts';
 import type { StoredData } from '../../storage/index.ts';
 import type { TickLoop } from '../../tick/tick-loop.ts';
+import type { Liveness } from '../shared/link-liveness.ts';
 import type { Link } from '../../transport/index.ts';
 import { createClientHandoffs, type ClientHandoffs } from './client-handoffs.ts';
 import { createClientViews, type ClientViews } from './client-views.ts';
+import { createGameOverload, type GameOverload } from './game-overload.ts';
 import type { GameServerOptions } from './game-server-options.ts';
 import type { Freezer, GameSnapshotExtra } from './game-freeze.ts';
 import type { InboundFrame } from './inbound.ts';
 import { createInflight, type Inflight } from './inflight.ts';
 import type { Outbound } from './outbound.ts';
+import { createPersistence, type Persistence } from './persistence.ts';
 import type { Arrivals } from './on-arrival.ts';
 
 /**
@@ -33,6 +39,8 @@ export interface GameState {
   readonly handoffs: ClientHandoffs;
   readonly inboundQueue: InboundFrame[];
   readonly saving: Set<Promise<void>>;
+  /** Entity saves and KV puts, fenced and retried (persistence.ts). */
+  readonly persistence: Persistence;
   readonly inflight: Inflight;
   /** Game code's long-lived helpers (world.resource); they outlive code reloads and end with stop(). */
   readonly resources: WorldResources;
@@ -50,6 +58,13 @@ export interface GameState {
   readonly codeErrors: LogThrottle;
   /** Tick time since the last load report, in ms. */
   busyMs: number;
+  /** Degraded dispatcher links and whether the game refuses new placements (game-overload.ts). */
+  readonly overload: GameOverload;
+  readonly faults: FaultMetrics;
+  /** When the game last ticked: the gap to now is how long it stood still (game-liveness.ts). */
+  aliveAt: number;
+  /** Declared down after a stall: it exits without saving, and nothing it does may reach storage. */
+  fenced: boolean;
   restoredExtra: GameSnapshotExtra | null;
   // Set while the server is assembled (each needs the ones before it).
   world: GameWorld;
@@ -58,6 +73,7 @@ export interface GameState {
   loop: TickLoop;
   /** Where frames from the dispatchers go: applied on arrival, or queued for the tick (on-arrival.ts). */
   arrivals: Arrivals;
+  liveness: Liveness;
 }
 
 export function createGameState(opts: GameServerOptions): GameState {
@@ -71,6 +87,14 @@ export function createGameState(opts: GameServerOptions): GameState {
     handoffs: createClientHandoffs(),
     inboundQueue: [],
     saving: new Set(),
+    persistence: createPersistence({
+      storage: opts.storage,
+      kv: opts.kv,
+      log: opts.log,
+      metrics: createStorageMetrics(opts.metrics),
+      clock: opts.runtime.clock,
+      scheduler: opts.runtime.scheduler,
+    }),
     inflight: createInflight(),
     resources: createWorldResources(),
     views: createClientViews(),
@@ -79,12 +103,23 @@ export function createGameState(opts: GameServerOptions): GameState {
     afterClientEvents: [],
     codeErrors: createLogThrottle({ log: opts.log, now: () => opts.runtime.clock.now(), intervalMs: 10_000 }),
     busyMs: 0,
+    overload: createGameOverload({
+      log: opts.log,
+      metrics: opts.metrics,
+      now: () => opts.runtime.clock.now(),
+      limits: opts.links,
+      refuseAfterMs: opts.overloadRefuseAfterMs ?? DEFAULTS.game.overloadRefuseAfterMs,
+    }),
+    faults: createFaultMetrics(opts.metrics),
+    aliveAt: opts.runtime.clock.now(),
+    fenced: false,
     restoredExtra: null,
     world: undefined as never,
     outbound: undefined as never,
     freezer: undefined as never,
     loop: undefined as never,
     arrivals: undefined as never,
+    liveness: undefined as never,
   };
 }
 
@@ -111,18 +146,28 @@ export function notify(s: GameState, kind: 'created' | 'destroyed', e: AnyEntity
   else s.codec.encodeTo(link, MSG.NOTIFY_DESTROY_ENTITY, { entityId: e.id });
 }
 
-/** Saves a persistent entity; tracked so a freeze and a stop wait for it. `then` runs either way. */
-export function save(s: GameState, e: AnyEntity, then?: () => void, data = s.world.persistentSnapshot(e.id)): void {
+/**
+ * Saves a persistent entity through the retry layer (persistence.ts): a failed write is retried while
+ * the process lives. Tracked so a freeze and a stop wait for it. `then` runs once the save landed (no
+ * argument), or with the error when it never will (a stale generation, a stop during an outage).
+ */
+export function save(s: GameState, e: AnyEntity, then?: (err?: Error) => void, data = s.world.persistentSnapshot(e.id)): void {
+  if (s.fenced) {
+    s.log.warn({ entityId: e.id }, 'not saved: this game was fenced (declared down), its state may be stale');
+    return then?.();
+  }
   if (!data) {
     s.log.error({ entityId: e.id }, 'no persistent snapshot to save');
     return then?.();
   }
   const p = s.inflight
-    .track(s.opts.storage.save(e.typeName, e.id, data as StoredData))
-    .catch((err: unknown) => s.log.error({ err, entityId: e.id }, 'save failed'))
-    .finally(() => {
-      s.saving.delete(p);
-      then?.();
-    });
+    .track(s.persistence.save(e, data as StoredData))
+    // The persistence layer has logged and counted the failure; the error is for `then`.
+    .then(
+      () => then?.(),
+      (err: unknown) => then?.(err instanceof Error ? err : new Error(String(err))),
+    )
+    .catch((err: unknown) => s.log.error({ err, entityId: e.id }, 'after a save: the follow-up failed'))
+    .finally(() => s.saving.delete(p));
   s.saving.add(p);
 }

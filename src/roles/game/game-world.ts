@@ -16,7 +16,7 @@ function worldOptions(s: GameState): GameWorldOptions {
     gameId: opts.id,
     codec,
     ids: s.ids,
-    kv: opts.kv,
+    kv: s.persistence.kv,
     inflight: s.inflight,
     dispatchers: () => s.links,
     clientGates: s.clientGates,
@@ -46,6 +46,9 @@ function worldOptions(s: GameState): GameWorldOptions {
         const link = linkFor(s, e.id);
         if (link) codec.encodeTo(link, MSG.ENTITY_DESTROYING, { entityId: e.id });
         save(s, e, () => s.world.post(() => notify(s, 'destroyed', e)), finalAttrs);
+      },
+      saveRequested(e, done) {
+        save(s, e, (err) => s.world.post(() => done(err ?? null)));
       },
     },
     onError: (error, where) => s.codeErrors.log('error', `code:${where}`, { err: error, where }, `game code failed in ${where}`),

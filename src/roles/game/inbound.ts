@@ -20,6 +20,9 @@ import type { Clock } from '../../tick/clock.ts';
 import type { ClientHandoffs } from './client-handoffs.ts';
 import type { Inflight } from './inflight.ts';
 
+/** What CALL_FAILED says: the target, the method (or GIVE_CLIENT), and a CLIENT_ERROR_CODES code. */
+export type CallFailure = MessageValue<typeof MSG.CALL_FAILED>;
+
 /** A frame received from a dispatcher, copied so it can wait for the tick's inbound phase. */
 export interface InboundFrame {
   type: number;
@@ -52,6 +55,8 @@ export interface InboundDeps {
   bootEntity: string;
   onDeploymentReady(): void;
   onFreezeAck(dispatcherId: number): void;
+  /** A call this game sent can never be delivered (its target's game is down, or it exists nowhere). */
+  onCallFailed(failure: CallFailure): void;
   /** This game cannot go on (a dispatcher speaks another protocol version). */
   fatal(reason: string): void;
 }
@@ -169,6 +174,9 @@ export function gameInboundTable(codec: WireCodec): HandlerTable<Deps> {
     .raw(MSG.SYNC_POSITIONS_FROM_CLIENTS, onClientPositions)
     .on(MSG.DEPLOYMENT_READY, (deps) => deps.onDeploymentReady())
     .on(MSG.FREEZE_ACK, (deps, m) => deps.onFreezeAck(m.dispatcherId))
+    .on(MSG.CALL_FAILED, (deps, m) => deps.onCallFailed(m))
+    // Its bytes are the sign of life (link-liveness.ts); nothing else to do.
+    .on(MSG.LINK_HEARTBEAT, () => undefined)
     .on(MSG.HANDSHAKE_ACK, (deps, m) => {
       // Mixed versions in one deployment would misread each other's frames: stop at once, loudly.
       if (m.protocolVersion !== PROTOCOL_VERSION) deps.fatal(`dispatcher ${m.dispatcherId} speaks protocol ${m.protocolVersion}, this game ${PROTOCOL_VERSION}`);

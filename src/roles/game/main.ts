@@ -5,8 +5,9 @@ import { snapshotPath } from '../../hotswap/snapshot-path.ts';
 import type { GameConfig } from '../../config/index.ts';
 import { openEntityStorage, openKvStore, type EntityStorage, type KvStore } from '../../storage/index.ts';
 import { controlSocketPath, startControlServer, type ControlEvent } from '../shared/control-channel.ts';
+import { heapAfterGc } from '../shared/heap-stats.ts';
 import { roleContext } from '../shared/role-context.ts';
-import { EXIT_FROZEN, notifyReady, onShutdown, runMain } from '../shared/role-process.ts';
+import { EXIT_FENCED, EXIT_FROZEN, notifyReady, onShutdown, runMain } from '../shared/role-process.ts';
 import { systemRuntime } from '../shared/runtime.ts';
 import { loadGameModule } from './game-module.ts';
 import { startGameServer, type GameServer } from './game-server.ts';
@@ -51,6 +52,9 @@ async function startGame(ctx: Context, stores: Stores, snapshot: string, onFreez
     tickHz: self.tickHz,
     positionSyncHz: self.positionSyncHz,
     saveIntervalSec: self.saveIntervalSec,
+    links: config.links,
+    overloadRefuseAfterMs: self.overloadRefuseAfterMs,
+    degradedSyncDivisor: self.degradedSyncDivisor,
     ...stores,
     codec,
     log,
@@ -58,7 +62,16 @@ async function startGame(ctx: Context, stores: Stores, snapshot: string, onFreez
     metrics,
     restoreFrom: args.restore ? snapshot : undefined,
     runtime: systemRuntime(),
+    liveness: config.liveness,
     onFreezeState,
+    onFenced: () => {
+      // No save: a newer instance of its entities may exist. Storage closes; the process goes.
+      const stopped = game ? game.stop({ save: false }) : Promise.resolve();
+      void stopped
+        .then(() => Promise.all([stores.storage.close(), stores.kv.close()]))
+        .catch((err: unknown) => log.error({ err }, 'closing after fencing failed'))
+        .finally(() => log.flush().finally(() => process.exit(EXIT_FENCED)));
+    },
     onFatal: (reason) => {
       // Without a dispatcher nothing reaches this game; save what it holds and exit so it is noticed.
       const saveAll = game ? game.stop() : Promise.resolve();
@@ -120,6 +133,7 @@ runMain(async () => {
       }
     },
     'in-place': async () => ({ ...(await inPlace.reload()) }),
+    heap: async () => ({ ...(await heapAfterGc()) }),
   }, log);
   onShutdown(args.foreground, async (reason) => {
     log.info({ reason }, 'game stopping: saving entities');

@@ -1,3 +1,4 @@
+import { fencedByStall } from './game-liveness.ts';
 import { sendClientEvents, type GameState } from './game-state.ts';
 import type { InboundFrame } from './inbound.ts';
 
@@ -42,6 +43,8 @@ export function createArrivals(s: GameState, handle: (frame: InboundFrame) => vo
 
   return {
     take(frame) {
+      // After a stall, frames that waited in the socket may be read before any timer runs.
+      if (fencedByStall(s)) return;
       if (s.run !== 'running' || s.freezer.state !== 'running') {
         s.inboundQueue.push(frame);
         return;

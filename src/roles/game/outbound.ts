@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../../config/deployment-schema.ts';
 import type { EntityId } from '../../core/entity-id.ts';
 import type { GameWorld } from '../../core/world-api.ts';
 import { Position, Yaw } from '../../ecs/builtin-components.ts';
@@ -17,6 +18,10 @@ export interface OutboundDeps {
   gateOf(clientId: string): number | undefined;
   /** True (once) when the client disconnected before its entity was bound: unbind instead of showing it. */
   takeGone(clientId: string): boolean;
+  /** Position sync to a client whose link is degraded runs once every this many syncs; default 4. */
+  degradedSyncDivisor?: number;
+  /** Position records shed under overload (tsworld_stream_records_total), reported once per sync. */
+  onShed?(outcome: 'coalesced' | 'dropped', count: number): void;
 }
 
 export interface Outbound {
@@ -50,6 +55,8 @@ interface OutboundState {
   sentYaw: Float32Array;
   movedStamp: Uint32Array;
   syncRound: number;
+  /** Records superseded this sync before they were sent (a degraded client's coalesced positions). */
+  coalesced: number;
   readonly eidScratch: number[];
   readonly handleScratch: number[];
 }
@@ -70,6 +77,7 @@ export function createOutbound(deps: OutboundDeps): Outbound {
     sentYaw: new Float32Array(1024),
     movedStamp: new Uint32Array(1024),
     syncRound: 0,
+    coalesced: 0,
     eidScratch: [],
     handleScratch: [],
   };
@@ -103,6 +111,8 @@ function createOnClient(s: OutboundState, view: ClientView, entityId: EntityId, 
 }
 
 function destroyOnClient(s: OutboundState, view: ClientView, entityId: EntityId): void {
+  // A position still owed for an entity the client no longer sees has nothing newer to replace it.
+  if (view.pending.delete(entityId)) s.deps.onShed?.('dropped', 1);
   const handle = s.views.remove(view, entityId);
   const link = s.deps.gateLink(view.gateId);
   if (handle < 0 || !link) return;
@@ -209,6 +219,52 @@ function ensureTrack(s: OutboundState, eid: number): void {
   s.movedStamp = grow(s.movedStamp);
 }
 
+/** Whether the entity moved since its last sync; decided once per sync round, for every client. */
+function movedThisRound(s: OutboundState, eid: number, round: number, pos: { x: Float32Array; y: Float32Array; z: Float32Array }, yaw: Float32Array): boolean {
+  ensureTrack(s, eid);
+  if (s.movedStamp[eid] !== round) {
+    const moved = s.sentX[eid] !== pos.x[eid] || s.sentY[eid] !== pos.y[eid] || s.sentZ[eid] !== pos.z[eid] || s.sentYaw[eid] !== yaw[eid];
+    s.movedStamp[eid] = moved ? round : 0;
+    if (!moved) return false;
+    s.sentX[eid] = pos.x[eid];
+    s.sentY[eid] = pos.y[eid];
+    s.sentZ[eid] = pos.z[eid];
+    s.sentYaw[eid] = yaw[eid];
+  }
+  return s.movedStamp[eid] === round;
+}
+
+/**
+ * Fills the scratch arrays with what one client gets this round. Skipped (its link is degraded and this
+ * is not one of its rounds), what moved is only remembered in `view.pending`; the next round that goes
+ * out carries each remembered entity once, at its newest position. A position sync supersedes the last,
+ * so nothing owed is lost: only intermediate states are.
+ */
+function collectView(s: OutboundState, view: ClientView, round: number, skip: boolean, pos: { x: Float32Array; y: Float32Array; z: Float32Array }, yaw: Float32Array): void {
+  const { world, eidScratch, handleScratch } = s;
+  eidScratch.length = 0;
+  handleScratch.length = 0;
+  const pending = view.pending;
+  for (const [entityId, handle] of view.handles) {
+    const entity = world.entity(entityId);
+    if (!entity || entity.destroyed || view.fresh.has(entityId)) continue;
+    const eid = entity.eid;
+    const moved = movedThisRound(s, eid, round, pos, yaw);
+    const owed = pending.size > 0 && pending.has(entityId);
+    if (skip) {
+      if (!moved) continue;
+      if (owed) s.coalesced++;
+      else pending.add(entityId);
+      continue;
+    }
+    if (!moved && !owed) continue;
+    if (moved && owed) s.coalesced++;
+    eidScratch.push(eid);
+    handleScratch.push(handle);
+  }
+  if (!skip) pending.clear();
+}
+
 function syncPositions(s: OutboundState): void {
   const { world, views, eidScratch, handleScratch } = s;
   s.syncRound = (s.syncRound + 1) >>> 0 || 1;
@@ -216,33 +272,16 @@ function syncPositions(s: OutboundState): void {
   const pos = world.store(Position);
   const yaw = world.store(Yaw);
   const src = { x: pos.x, y: pos.y, z: pos.z, yaw: yaw.yaw };
+  const divisor = Math.max(1, s.deps.degradedSyncDivisor ?? DEFAULTS.game.degradedSyncDivisor);
+  s.coalesced = 0;
   for (const view of views.all()) {
     const link = s.deps.gateLink(view.gateId);
     if (!link) continue;
-    eidScratch.length = 0;
-    handleScratch.length = 0;
-    for (const [entityId, handle] of view.handles) {
-      const entity = world.entity(entityId);
-      if (!entity || entity.destroyed || view.fresh.has(entityId)) continue;
-      const eid = entity.eid;
-      ensureTrack(s, eid);
-      if (s.movedStamp[eid] !== round) {
-        // First look at this entity this round: decide once whether it moved, for every client.
-        const moved =
-          s.sentX[eid] !== pos.x[eid] || s.sentY[eid] !== pos.y[eid] || s.sentZ[eid] !== pos.z[eid] || s.sentYaw[eid] !== yaw.yaw[eid];
-        s.movedStamp[eid] = moved ? round : 0;
-        if (!moved) continue;
-        s.sentX[eid] = pos.x[eid];
-        s.sentY[eid] = pos.y[eid];
-        s.sentZ[eid] = pos.z[eid];
-        s.sentYaw[eid] = yaw.yaw[eid];
-      }
-      if (s.movedStamp[eid] !== round) continue;
-      eidScratch.push(eid);
-      handleScratch.push(handle);
-    }
-    if (eidScratch.length > 0) {
+    const skip = link.degraded && round % divisor !== 0;
+    collectView(s, view, round, skip, pos, yaw.yaw);
+    if (!skip && eidScratch.length > 0) {
       writePositionSyncFrame(link, view.gateId, view.clientId, src, eidScratch, handleScratch, eidScratch.length);
     }
   }
+  if (s.coalesced > 0) s.deps.onShed?.('coalesced', s.coalesced);
 }

@@ -7,6 +7,11 @@ import type { UpgradeRefusal, UpgradeRequest } from '../../transport/index.ts';
 export interface AdmissionLimits {
   /** Open connections on this gate. */
   readonly maxConnections: number;
+  /**
+   * The cap derived from the descriptor limit (fd-limit.ts), when it is below `maxConnections`: refused
+   * the same way, but counted as `connections-fd-cap` so an operator knows to raise the limit.
+   */
+  readonly fdCap?: number;
   /** Open connections from one address (IPv4 address, or IPv6 /64). */
   readonly maxConnectionsPerIp: number;
   /** Sustained new connections per second from one address... */
@@ -20,7 +25,7 @@ export interface AdmissionLimits {
 }
 
 /** The limit a refusal came from, as counted in tsworld_refused_total{limit}. */
-export type AdmissionLimit = 'connections' | 'connections-per-ip' | 'connect-rate' | 'origin' | 'tracked-ips';
+export type AdmissionLimit = 'connections' | 'connections-fd-cap' | 'connections-per-ip' | 'connect-rate' | 'origin' | 'tracked-ips';
 
 export interface Admission {
   /** The upgrade check; `onRefused` is told which limit refused it. */
@@ -103,6 +108,7 @@ export function createAdmission(limits: AdmissionLimits): Admission {
         return { status: 403, limit: 'origin', reason: 'origin not allowed' };
       }
       if (openCount >= limits.maxConnections) return { status: 503, limit: 'connections', reason: 'gate full' };
+      if (limits.fdCap !== undefined && openCount >= limits.fdCap) return { status: 503, limit: 'connections-fd-cap', reason: 'gate full' };
       const entry = entryFor(addressKey(request.remoteAddress), now);
       if (entry === null) return { status: 503, limit: 'tracked-ips', reason: 'gate busy' };
       if (entry.open >= limits.maxConnectionsPerIp) {

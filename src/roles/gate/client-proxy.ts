@@ -2,6 +2,7 @@ import { compareFilterProp } from '../../core/filter-compare.ts';
 import { LIMITS, type FilterOp } from '../../protocol/index.ts';
 import { writeId, writeU16 } from '../../protocol/routing-key.ts';
 import type { ClientConnection } from '../../transport/index.ts';
+import type { HeldPositions } from './held-positions.ts';
 
 /** The gate's side of one client connection. It owns no game state, only what the edge needs. */
 export interface ClientProxy {
@@ -25,6 +26,8 @@ export interface ClientProxy {
   lastSeen: number;
   /** Messages for this client in the current turn, sent together under one cork (one syscall). */
   readonly outbox: Uint8Array[];
+  /** Its position stream while it reads too slowly: newest per handle (held-positions.ts); null until then. */
+  held: HeldPositions | null;
   /** Token bucket for the per-client message rate. */
   tokens: number;
   /** Byte bucket: a flood of large messages is refused even under the message-count limit. */
@@ -56,6 +59,7 @@ export function createClientProxy(gateId: number, clientId: string, connection: 
     ownerEntityId: null,
     filterProps: new Map(),
     outbox: [],
+    held: null,
     lastSeen: now,
     tokens: limits.messagesPerSec,
     byteTokens: limits.bytesPerSec,

@@ -76,6 +76,8 @@ export function gateFrameTable(codec: WireCodec): HandlerTable<GateRelay> {
       if (m.protocolVersion !== PROTOCOL_VERSION) relay.fatal(`dispatcher ${m.dispatcherId} speaks protocol ${m.protocolVersion}, this gate ${PROTOCOL_VERSION}`);
     })
     .on(MSG.DEPLOYMENT_READY, () => undefined)
+    // Its bytes are the sign of life (link-liveness.ts); nothing else to do.
+    .on(MSG.LINK_HEARTBEAT, () => undefined)
     .build();
 }
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { DEFAULTS } from '../../config/deployment-schema.ts';
 import { CLOSE_CODES, MSG, PROTOCOL_VERSION, entityIdShard, ownedCopy } from '../../protocol/index.ts';
 import type { ClientConnection, ClientListenOptions } from '../../transport/index.ts';
 import { createClientHandlers, handleClientMessage, type ClientEdge } from './client-input.ts';
@@ -73,6 +74,18 @@ function onClose(s: GateState, connection: ClientConnection, code: number): void
   s.opts.log.debug({ clientId: proxy.clientId, code }, 'client disconnected');
 }
 
+/** At the descriptor cap every further upgrade is refused (503) and counted; the log line comes once. */
+function logFdCapOnce<R>(s: GateState, refusal: R): R {
+  if (s.fdCapLogged) return refusal;
+  s.fdCapLogged = true;
+  const { cap, fdLimit } = s.connectionCap;
+  s.opts.log.warn(
+    { cap, fdLimit: fdLimit.soft, fdReserve: s.opts.limits.fdReserve ?? DEFAULTS.gate.fdReserve },
+    'connection cap reached (descriptor limit): refusing new connections with 503; raise LimitNOFILE / ulimit -n to serve more (logged once; counted as tsworld_refused_total{limit="connections-fd-cap"})',
+  );
+  return refusal;
+}
+
 /** The transport's handlers: admission at the upgrade, then each connection's messages through the edge. */
 export function clientListenOptions(s: GateState): ClientListenOptions {
   const { opts } = s;
@@ -91,6 +104,7 @@ export function clientListenOptions(s: GateState): ClientListenOptions {
       const refusal = s.run === 'stopping' ? { status: 503 as const, limit: 'stopping', reason: 'gate is stopping' } : s.admission.admit(request, s.now());
       if (refusal === null) return null;
       metrics?.refused(refusal.limit);
+      if (refusal.limit === 'connections-fd-cap') return logFdCapOnce(s, refusal);
       s.throttle.log('warn', `admit:${refusal.limit}`, { remote: request.remoteAddress, limit: refusal.limit }, `connection refused: ${refusal.reason}`);
       return refusal;
     },
@@ -104,5 +118,12 @@ export function clientListenOptions(s: GateState): ClientListenOptions {
       s.throttle.log('info', `refuse:${fault}`, { remote: connection.remoteAddress, fault }, 'client refused by the transport');
     },
     onClose: (connection, code) => onClose(s, connection, code),
+    onDrain(connection) {
+      // Positions held while it was slow go out once it has drained, even if nothing new comes for it.
+      const proxy = s.byConnection.get(connection);
+      if (!proxy?.held?.size) return;
+      s.dirtyClients.add(proxy);
+      schedule(s);
+    },
   };
 }

@@ -1,7 +1,9 @@
 import type { EntityIdGenerator } from '../../core/entity-id.ts';
 import type { Logger, Metrics } from '../../observability/index.ts';
 import type { ArgLimits, WireCodec } from '../../protocol/index.ts';
-import type { ClientTransport } from '../../transport/index.ts';
+import type { ClientTransport, LinkLimits } from '../../transport/index.ts';
+import type { FdLimit } from './fd-limit.ts';
+import type { LivenessSettings } from '../shared/link-liveness.ts';
 import type { RoleRuntime } from '../shared/runtime.ts';
 import type { AdmissionLimits } from './admission.ts';
 
@@ -15,6 +17,10 @@ export interface GateEdgeLimits extends AdmissionLimits, ArgLimits {
   readonly handshakeTimeoutMs: number;
   /** Bytes queued for one client before it is dropped as too slow (4007). */
   readonly clientSendBufferBytes: number;
+  /** Bytes queued for one client above which its position stream is coalesced; default DEFAULTS.gate. */
+  readonly clientCoalesceBytes?: number;
+  /** Descriptors kept free below RLIMIT_NOFILE when capping connections; default DEFAULTS.gate. */
+  readonly fdReserve?: number;
 }
 
 export interface GateServerOptions {
@@ -29,9 +35,15 @@ export interface GateServerOptions {
   limits: GateEdgeLimits;
   staticDir?: string;
   metrics?: Metrics;
+  /** Backlog bounds of the dispatcher links (the config's `links`); default DEFAULTS.links. */
+  links?: LinkLimits;
+  /** The soft descriptor limit, read at start (fd-limit.ts); tests pass their own. */
+  fdLimit?: FdLimit;
   /** The gate cannot go on (a dispatcher is gone; its clients were closed): the process should exit. */
   onFatal?: (reason: string) => void;
   /** Clock, timers and link network (systemRuntime() in a process, a fake one in createTestCluster). */
+  /** Heartbeats to the dispatchers and the silence after which one is lost; default DEFAULTS.liveness. */
+  liveness?: LivenessSettings;
   runtime: RoleRuntime;
 }
 

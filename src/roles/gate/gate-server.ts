@@ -1,5 +1,8 @@
+import { DEFAULTS } from '../../config/deployment-schema.ts';
 import { MSG, ProtocolError } from '../../protocol/index.ts';
 import { every } from '../../tick/clock.ts';
+import { createLiveness, type Liveness } from '../shared/link-liveness.ts';
+import { linkPressureOptions, trackLinkGauges } from '../shared/link-pressure.ts';
 import { gateFrameTable, handleDispatcherFrame, type GateRelay } from './dispatcher-frames.ts';
 import { clientListenOptions } from './gate-clients.ts';
 import type { GateServer, GateServerOptions } from './gate-options.ts';
@@ -20,6 +23,10 @@ async function connectDispatchers(s: GateState, onLost: (dispatcher: number) => 
     fatal,
   };
   const table = gateFrameTable(opts.codec);
+  const pressure = linkPressureOptions(
+    { log: opts.log, metrics: opts.metrics, now: s.now, limits: opts.links },
+    (link) => `dispatcher-${s.links.indexOf(link) + 1}`,
+  );
   let deploymentReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (deploymentReady = resolve));
   await Promise.all(
@@ -33,15 +40,40 @@ async function connectDispatchers(s: GateState, onLost: (dispatcher: number) => 
           handleDispatcherFrame(relay, table, type, body);
           schedule(s);
         },
+        ...pressure,
         onError: (err) => opts.log.warn({ err, dispatcher: i + 1 }, 'dispatcher link error'),
         onClose: () => s.run !== 'stopping' && onLost(i + 1),
       });
       s.links[i] = link;
+      trackLinkGauges(opts.metrics, link, () => `dispatcher-${i + 1}`);
       opts.codec.encodeTo(link, MSG.SET_GATE_ID, { gateId: opts.id });
       link.flush();
     }),
   );
   await ready;
+}
+
+/** Heartbeats to the dispatchers; one that falls silent is dropped, and the lost-dispatcher path runs. */
+function startGateLiveness(s: GateState): Liveness {
+  const { opts } = s;
+  const heartbeat = opts.codec.encode(MSG.LINK_HEARTBEAT, {});
+  const liveness = createLiveness({
+    ...(opts.liveness ?? DEFAULTS.liveness),
+    clock: opts.runtime.clock,
+    scheduler: opts.runtime.scheduler,
+    beat(link) {
+      link.send(MSG.LINK_HEARTBEAT.id, heartbeat);
+      schedule(s);
+    },
+    onSuspect: (link, silentMs) =>
+      opts.log.warn({ dispatcher: s.links.indexOf(link) + 1, silentMs: Math.round(silentMs) }, 'dispatcher SUSPECT: no bytes for half the liveness timeout'),
+    onDown(link, silentMs) {
+      opts.log.error({ dispatcher: s.links.indexOf(link) + 1, detectionMs: Math.round(silentMs) }, 'dispatcher silent past the liveness timeout: dropping its link');
+      link.destroy();
+    },
+  });
+  for (const link of s.links) liveness.watch(link);
+  return liveness;
 }
 
 /** Heartbeat and handshake deadlines, and forgetting idle addresses. */
@@ -70,10 +102,12 @@ export async function startGateServer(opts: GateServerOptions): Promise<GateServ
   const s = createGateState(opts);
   const { limits, log } = opts;
   let cancelDeadlines: () => void = () => undefined;
+  let liveness: Liveness | undefined;
   async function stop(): Promise<void> {
     if (s.run === 'stopping') return;
     s.run = 'stopping';
     cancelDeadlines();
+    liveness?.stop();
     await s.server?.stop();
     flush(s);
     for (const link of s.links) link.close();
@@ -84,6 +118,7 @@ export async function startGateServer(opts: GateServerOptions): Promise<GateServ
   };
   // Without its dispatcher a gate cannot serve anyone (GoWorld's gates exit too); clients reconnect.
   await connectDispatchers(s, (dispatcher) => fatal(`lost dispatcher ${dispatcher}`), fatal);
+  liveness = startGateLiveness(s);
   const server = await opts.transport.listen(clientListenOptions(s));
   s.server = server;
   s.run = 'serving';
@@ -92,7 +127,8 @@ export async function startGateServer(opts: GateServerOptions): Promise<GateServ
   // A wildcard bind is reachable on loopback; print an address a person can open.
   const shownHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host;
   const url = `http://${shownHost}:${server.port}/`;
-  log.info({ url, transport: server.implementation }, 'gate serving clients');
+  const { cap, byDescriptors, fdLimit } = s.connectionCap;
+  log.info({ url, transport: server.implementation, connectionCap: cap, fdLimit: fdLimit.soft, fdLimitSource: fdLimit.source, cappedByDescriptors: byDescriptors }, 'gate serving clients');
   return {
     port: server.port,
     url,

@@ -1,7 +1,11 @@
 import { createLogThrottle, type LogThrottle } from '../../observability/index.ts';
 import { MSG, ProtocolError, concatClientPositions, entityIdShard } from '../../protocol/index.ts';
 import type { ClientConnection, ClientServer, Link } from '../../transport/index.ts';
+import { DEFAULTS } from '../../config/deployment-schema.ts';
 import { createAdmission, type Admission } from './admission.ts';
+import { connectionCap, readFdLimit, type FdLimit } from './fd-limit.ts';
+import { createHeldPositions } from './held-positions.ts';
+import { readU16 } from '../../protocol/routing-key.ts';
 import type { RateLimits, ClientProxy } from './client-proxy.ts';
 import type { GateServerOptions } from './gate-options.ts';
 
@@ -22,6 +26,10 @@ export interface GateState {
   readonly dirtyClients: Set<ClientProxy>;
   readonly rates: RateLimits;
   readonly admission: Admission;
+  /** maxConnections, or less when the descriptor limit is lower (fd-limit.ts). */
+  readonly connectionCap: { readonly cap: number; readonly byDescriptors: boolean; readonly fdLimit: FdLimit };
+  /** The descriptor cap was reached once: logged then, counted ever after. */
+  fdCapLogged: boolean;
   readonly throttle: LogThrottle;
   flushScheduled: boolean;
   /** 'connecting' to the dispatchers, 'serving' clients, 'stopping' from stop() on. */
@@ -32,6 +40,8 @@ export interface GateState {
 export function createGateState(opts: GateServerOptions): GateState {
   const now = () => opts.runtime.clock.now();
   const { limits } = opts;
+  const fdLimit = opts.fdLimit ?? readFdLimit();
+  const cap = connectionCap(limits.maxConnections, fdLimit, limits.fdReserve ?? DEFAULTS.gate.fdReserve);
   return {
     opts,
     now,
@@ -41,7 +51,9 @@ export function createGateState(opts: GateServerOptions): GateState {
     positionBatches: [],
     dirtyClients: new Set(),
     rates: { messagesPerSec: limits.maxMessagesPerSecond, bytesPerSec: limits.maxBytesPerSecond },
-    admission: createAdmission(limits),
+    admission: createAdmission(cap.byDescriptors ? { ...limits, fdCap: cap.cap } : limits),
+    connectionCap: { ...cap, fdLimit },
+    fdCapLogged: false,
     throttle: createLogThrottle({ log: opts.log, now }),
     flushScheduled: false,
     run: 'connecting',
@@ -84,24 +96,46 @@ export function sendToClient(s: GateState, proxy: ClientProxy, message: Uint8Arr
   schedule(s);
 }
 
+/**
+ * Sends a client's queue under one cork. A client whose send buffer is over `clientCoalesceBytes` has
+ * its positions held instead, newest per handle, and sent as one batch once it has drained; everything
+ * else still goes, in order. One that cannot take even that is closed (4007), never silently skipped.
+ */
 function flushClient(s: GateState, proxy: ClientProxy): void {
   const { connection, outbox } = proxy;
   if (connection.closed) {
     outbox.length = 0;
     return;
   }
+  const coalescing = connection.bufferedAmount > (s.opts.limits.clientCoalesceBytes ?? DEFAULTS.gate.clientCoalesceBytes);
   let dropped = false;
   connection.cork(() => {
+    const held = proxy.held;
+    if (!coalescing && held !== null && held.size > 0) dropped = connection.send(held.take()!) === 'dropped';
     for (const message of outbox) {
-      if (connection.send(message) === 'dropped') {
-        dropped = true;
-        break;
+      if (dropped) break;
+      if (coalescing && isType(message, MSG.POSITION_SYNC.id)) {
+        proxy.held ??= createHeldPositions();
+        const superseded = proxy.held.hold(message);
+        if (superseded > 0) s.opts.metrics?.streamRecords('coalesced', superseded);
+        continue;
       }
+      if (proxy.held !== null && proxy.held.size > 0 && isType(message, MSG.DESTROY_ENTITY_ON_CLIENT.id)) forgetDestroyed(s, proxy, message);
+      dropped = connection.send(message) === 'dropped';
     }
   });
   outbox.length = 0;
-  // A client that cannot keep up is disconnected, never silently skipped: it would desync.
   if (dropped) refuse(s, proxy, new ProtocolError('backpressure', 'client too slow: send buffer full'));
+}
+
+function isType(message: Uint8Array, type: number): boolean {
+  return message.length >= 2 && readU16(message, 0) === type;
+}
+
+/** A held position for a handle the client is now told is gone would land on the handle's next entity. */
+function forgetDestroyed(s: GateState, proxy: ClientProxy, message: Uint8Array): void {
+  const m = s.opts.codec.decodeFields(MSG.DESTROY_ENTITY_ON_CLIENT, message.subarray(2));
+  if (!(m instanceof ProtocolError) && proxy.held!.forget(m.handle)) s.opts.metrics?.streamRecords('dropped', 1);
 }
 
 /** Closes a client with the fault's code; counted by fault and logged at most once per fault per interval. */

@@ -22,7 +22,9 @@ runMain(async () => {
     ids: createEntityIdGenerator(),
     limits: { ...self, maxDepth: self.maxArgDepth, maxElements: self.maxArgElements },
     staticDir: self.staticDir,
+    links: config.links,
     runtime: systemRuntime(),
+    liveness: config.liveness,
     onFatal: (reason) => {
       log.fatal({ reason }, 'gate exiting');
       void log.flush().finally(() => process.exit(1));

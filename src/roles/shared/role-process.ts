@@ -27,6 +27,9 @@ export function parseRoleArgs(argv: string[]): RoleArgs {
 /** Exit code of a game that froze itself for a hot swap: not a crash, its successor restores the snapshot. */
 export const EXIT_FROZEN = 75;
 
+/** Exit code of a game that stood still past the liveness timeout and exited without saving. */
+export const EXIT_FENCED = 76;
+
 /** Tells the CLI this process serves. Without an IPC channel (started by hand) it is a no-op. */
 export function notifyReady(info: { url?: string; listen?: string; pauseMs?: number }): void {
   process.send?.({ type: 'ready', ...info });

@@ -70,7 +70,10 @@ describe('loadConfig', () => {
       },
       { baseDir: dir },
     );
-    expect(config.games[0]).toEqual({ id: 1, tickHz: 30, saveIntervalSec: 300, positionSyncHz: 10, bootEntity: 'Account', logLevel: 'warn' });
+    expect(config.games[0]).toEqual({
+      id: 1, tickHz: 30, saveIntervalSec: 300, positionSyncHz: 10, bootEntity: 'Account', logLevel: 'warn',
+      overloadRefuseAfterMs: 5000, degradedSyncDivisor: 4,
+    });
     expect(config.games[1]).toMatchObject({ id: 2, tickHz: 60, positionSyncHz: 60, bootEntity: 'Lobby', logLevel: 'debug' });
     expect(config.gates[0]).toMatchObject({ host: '127.0.0.1', maxPayload: 4096, staticDir: join(dir, 'www') });
     expect(config.kv).toEqual({ kind: 'memory' });
@@ -91,6 +94,20 @@ describe('loadConfig', () => {
     expect(config.dispatchers[1]).toMatchObject({ unplacedTimeoutMs: 2000, maxPendingPerSender: 7 });
     expect(problemsOf({ ...minimal(), dispatcherDefaults: { maxPendingTotal: 0 } })).toEqual([
       'dispatcherDefaults.maxPendingTotal: expected integer 1..10000000, got 0',
+    ]);
+  });
+
+  it('applies the link watermarks and refuses them out of order', () => {
+    expect(validateConfig(minimal(), { baseDir: dir }).links).toEqual({
+      highWatermarkBytes: 8 * 1024 * 1024, lowWatermarkBytes: 2 * 1024 * 1024, maxPendingBytes: 64 * 1024 * 1024,
+    });
+    expect(validateConfig({ ...minimal(), links: { highWatermarkBytes: 65536, lowWatermarkBytes: 16384 } }, { baseDir: dir }).links)
+      .toMatchObject({ highWatermarkBytes: 65536, lowWatermarkBytes: 16384 });
+    expect(problemsOf({ ...minimal(), links: { highWatermarkBytes: 65536, lowWatermarkBytes: 65536 } })).toEqual([
+      'links: expected lowWatermarkBytes < highWatermarkBytes < maxPendingBytes, got 65536, 65536, 67108864',
+    ]);
+    expect(problemsOf({ ...minimal(), gateDefaults: { clientSendBufferBytes: 65536, clientCoalesceBytes: 65536 } })).toEqual([
+      'gates[0].clientCoalesceBytes: 65536 must be below clientSendBufferBytes 65536',
     ]);
   });
 
