@@ -16,6 +16,8 @@ const NEEDS_PROCESSES = [
   'test/contract/storage-kv.test.ts',
   // Starts its own redis-server (test/support/redis-server.ts) in beforeAll.
   'test/contract/storage-redis.test.ts',
+  // The handlers are process-wide: each case runs in a child.
+  'test/unit/roles/shared/fatal-handlers.test.ts',
 ];
 
 export default defineConfig({

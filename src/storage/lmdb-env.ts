@@ -1,3 +1,5 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { open } from 'lmdb';
 import type { Database, RootDatabase } from 'lmdb';
 import { TsworldError } from '../core/errors.ts';
@@ -27,6 +29,7 @@ export function openLmdb<V>(path: string, name: string, encoding: 'string' | 'ms
     throw new TsworldError('INVALID_ARGUMENT', 'LMDB path must be a non-empty string');
   }
   try {
+    makeDir(path);
     // Event-turn batching off: with it, lmdb-js (3.5) leaves a promise of its own per batch that rejects
     // unheard when a commit fails (a full disk), which ends the process even though every write's own
     // rejection is handled. The write thread still batches commits; 100k puts take the same time.
@@ -35,6 +38,20 @@ export function openLmdb<V>(path: string, name: string, encoding: 'string' | 'ms
     return { root, db };
   } catch (err) {
     throw new TsworldError('STORAGE_FAILURE', `cannot open LMDB database '${name}' at ${path}: ${osReason(err)}`, { cause: err });
+  }
+}
+
+/**
+ * Creates the environment directory. Node's recursive mkdir reports ENOENT for whatever failed the last
+ * step (a read-only file system, a permission), so that is asked again without recursion, which fails
+ * with the real errno (EROFS, EACCES) for the operator to read.
+ */
+function makeDir(path: string): void {
+  try {
+    mkdirSync(path, { recursive: true });
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'ENOENT' && existsSync(dirname(path))) mkdirSync(path);
+    throw err;
   }
 }
 

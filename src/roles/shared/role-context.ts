@@ -3,6 +3,7 @@ import { loadConfig, type DeploymentConfig, type ProcessConfig } from '../../con
 import { createLogger, createMetrics, type Metrics } from '../../observability/index.ts';
 import { createPackr, createWireCodec, type WireCodec } from '../../protocol/index.ts';
 import type { Role } from '../../cli/run-state.ts';
+import { installFatalHandlers } from './fatal-handlers.ts';
 import { parseRoleArgs, type RoleArgs } from './role-process.ts';
 
 /** What every role's main() needs: its args, the deployment, its own config entry, a logger, a codec. */
@@ -32,6 +33,7 @@ export async function roleContext<C extends ProcessConfig>(
   // Daemonized roles write JSON lines to stdout, which the CLI points at the log file; in the foreground
   // the CLI streams them, so they are made readable.
   const log = createLogger({ role, id: args.id, level: self.logLevel, pretty: args.foreground });
+  installFatalHandlers(log);
   const metrics = createMetrics({ role, id: args.id });
   const serveMetrics = async () => {
     if (self.metricsPort === undefined) return;
