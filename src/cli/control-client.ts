@@ -46,3 +46,19 @@ export function controlRequest(path: string, request: Record<string, unknown>, o
     });
   });
 }
+
+/**
+ * One request, its `done` answer, and the socket closed again; rejects when nobody listens, when the
+ * process goes away, or after `timeoutMs` (code that never settles must not hold the CLI for ever).
+ */
+export async function controlAsk(path: string, request: Record<string, unknown>, timeoutMs: number): Promise<ControlEvent> {
+  const pending = await controlRequest(path, request);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)));
+  try {
+    return await Promise.race([pending.done, late]);
+  } finally {
+    clearTimeout(timer);
+    pending.close();
+  }
+}

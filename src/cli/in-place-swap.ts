@@ -1,7 +1,7 @@
 import type { DeploymentConfig } from '../config/index.ts';
 import { controlSocketPath } from '../roles/shared/control-channel.ts';
 import type { InPlaceResult } from '../roles/game/in-place-reload.ts';
-import { controlRequest } from './control-client.ts';
+import { controlAsk } from './control-client.ts';
 import { isOurProcess, runDir, type RunState } from './run-state.ts';
 
 /**
@@ -21,16 +21,7 @@ export async function inPlaceSwap(
   }
   let result: InPlaceResult;
   try {
-    const request = await controlRequest(controlSocketPath(runDir(config.baseDir), 'game', gameId), { cmd: 'in-place' });
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    // New code whose import never settles must not hold the CLI (and the deployment lock) for ever.
-    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no answer within 60 s')), 60_000)));
-    try {
-      result = (await Promise.race([request.done, late])) as unknown as InPlaceResult;
-    } finally {
-      clearTimeout(timer);
-      request.close();
-    }
+    result = (await controlAsk(controlSocketPath(runDir(config.baseDir), 'game', gameId), { cmd: 'in-place' }, 60_000)) as unknown as InPlaceResult;
   } catch (err) {
     say(`game${gameId}: no answer to the in-place reload (${(err as Error).message}); see ${record.logFile}`);
     return 'failed';

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { DeploymentConfig } from '../config/index.ts';
 import { buildBrowserClient } from './build-client.ts';
 import { clearRunState, isOurProcess, readRunState, START_ORDER, writeRunState, type ProcessRecord, type Role } from './run-state.ts';
+import { keepCode } from './probation.ts';
 import { spawnRole, type SpawnedRole } from './spawn-role.ts';
 import { stopProcesses } from './stop-processes.ts';
 
@@ -83,6 +84,10 @@ export async function launchDeployment(args: {
       writeRunState(deploymentDir, { deployment: config.deployment, configPath, processes: started });
       say(`  ${role}${ids.length > 1 ? 's' : ''} ready: ${spawned.map((r) => `${r.role}${r.id} (pid ${r.pid})`).join(', ')}`);
     }
+    // What the games run now, kept for a reload that has to roll back: by then the disk holds new code.
+    const code = await keepCode(config, say);
+    for (const record of started) if (record.role === 'game' && code) record.code = code;
+    writeRunState(deploymentDir, { deployment: config.deployment, configPath, processes: started });
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
     say('stopping what was started');

@@ -19,6 +19,8 @@ commands:
          --resume        restore games whose reload failed (after fixing the code), from their snapshots
          --in-place      swap code inside the running games (no restart; tick held a few ms); a schema
                          change falls back to the process swap
+         --no-rollback   keep new code that fails its probation running (by default a reload whose new
+                         code logs errors within hotswap.probationMs goes back to the previous code)
 
 dir is a deployment directory holding tsworld.config.json (default: the current directory).`;
 
@@ -35,6 +37,7 @@ export async function main(argv: string[]): Promise<number> {
         json: { type: 'boolean', default: false },
         resume: { type: 'boolean', default: false },
         'in-place': { type: 'boolean', default: false },
+        'no-rollback': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -60,7 +63,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'kill':
         return await killCommand(dir);
       case 'reload':
-        return await reloadCommand(dir, { resume: parsed.values.resume, inPlace: parsed.values['in-place'] });
+        return await reloadCommand(dir, { resume: parsed.values.resume, inPlace: parsed.values['in-place'], rollback: !parsed.values['no-rollback'] });
       case 'status':
         return await statusCommand(dir, { json: parsed.values.json });
       default:

@@ -17,6 +17,8 @@ export interface ProcessRecord {
   listen?: string;
   logFile: string;
   startedAt: string;
+  /** Games: the kept copy of the code it runs (src/hotswap/code-copy.ts), which a failed reload rolls back to. */
+  code?: string;
 }
 
 export interface RunState {

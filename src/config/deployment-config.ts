@@ -81,6 +81,10 @@ export interface HotswapConfig {
   /** ...or last longer than this; the frozen game is then considered failed. */
   readonly freezeQueueMaxMs: number;
   readonly snapshotDir: string;
+  /** A reload is reported complete only after the new code ran this long (ms)... */
+  readonly probationMs: number;
+  /** ...with at most this many errors of game code; past it, the reload failed (and rolls back). */
+  readonly probationMaxErrors: number;
 }
 
 export interface DeploymentConfig {

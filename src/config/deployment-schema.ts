@@ -27,7 +27,7 @@ const logLevel = oneOf(LOG_LEVELS);
 
 const storageSpec = tagged('kind', {
   memory: {},
-  lmdb: { path: required(path()) },
+  lmdb: { path: required(path()), minFreeBytes: optional(integer(0, 2 ** 50)) },
   redis: {
     url: required(text('a redis:// or rediss:// URL', /^rediss?:\/\/\S+$/)),
     prefix: optional(text('a key prefix without braces or spaces', /^[^{}\s]*$/)),
@@ -104,6 +104,8 @@ export const deploymentSchema = object({
       freezeQueueMaxPackets: optional(integer(1, 100_000_000)),
       freezeQueueMaxMs: optional(integer(1, 600_000)),
       snapshotDir: optional(path()),
+      probationMs: optional(integer(0, 600_000)),
+      probationMaxErrors: optional(integer(0, 1_000_000)),
     }),
   ),
   logging: optional(object({ level: optional(logLevel), dir: optional(path()) })),
@@ -159,7 +161,8 @@ export const DEFAULTS = {
     clientCoalesceBytes: 256 * 1024,
     fdReserve: 256,
   },
-  hotswap: { freezeQueueMaxPackets: 1_000_000, freezeQueueMaxMs: 10_000, snapshotDir: 'snapshots' },
+  /** probation*: a reload is complete only once the new code ran this long with at most this many errors. */
+  hotswap: { freezeQueueMaxPackets: 1_000_000, freezeQueueMaxMs: 10_000, snapshotDir: 'snapshots', probationMs: 3_000, probationMaxErrors: 0 },
   logging: { level: 'info', dir: 'logs' },
   /** Every internal link's backlog bounds; the reasons are in src/config/README.md, "Overload". */
   links: { highWatermarkBytes: 8 * 1024 * 1024, lowWatermarkBytes: 2 * 1024 * 1024, maxPendingBytes: 64 * 1024 * 1024 },

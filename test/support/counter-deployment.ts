@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeCounterGame } from '../fixtures/counter-game.ts';
+import { writeCounterGame, type CounterGameVersion } from '../fixtures/counter-game.ts';
 import { testClient, type TestClient } from './clients.ts';
 import { startDeployment, type DeploymentSpec, type TestDeployment } from './deployment.ts';
 
@@ -11,7 +11,7 @@ export interface CounterDeployment {
   gameDir: string;
   client: TestClient;
   /** Writes a new version of the game code (then `tsworld reload` it). */
-  write(tag: string): void;
+  write(tag: string, version?: Omit<CounterGameVersion, 'tag'>): void;
   stop(): Promise<void>;
 }
 
@@ -25,7 +25,7 @@ export async function startCounterDeployment(spec: Partial<DeploymentSpec> = {})
     d,
     gameDir,
     client,
-    write: (tag) => void writeCounterGame(gameDir, { tag }),
+    write: (tag, version = {}) => void writeCounterGame(gameDir, { ...version, tag }),
     async stop() {
       client.close();
       await d.stop();

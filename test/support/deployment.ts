@@ -37,7 +37,7 @@ export interface DeploymentSpec {
   gameDefaults?: Record<string, unknown>;
   staticDir?: string;
   /** Overrides of the hotswap section (queue bounds). */
-  hotswap?: { freezeQueueMaxPackets?: number; freezeQueueMaxMs?: number };
+  hotswap?: { freezeQueueMaxPackets?: number; freezeQueueMaxMs?: number; probationMs?: number; probationMaxErrors?: number };
   /** Give every process a metrics port (free, loopback). */
   metrics?: boolean;
   /** Top-level config sections written as given (e.g. `liveness`). */
@@ -101,7 +101,8 @@ async function startDeploymentOnce(spec: DeploymentSpec): Promise<TestDeployment
       })),
     ),
     storage: { kind: 'lmdb', path: join(dir, 'data') },
-    hotswap: { freezeQueueMaxPackets: 100000, freezeQueueMaxMs: 10000, ...spec.hotswap, snapshotDir: join(dir, 'snapshots') },
+    // A short probation keeps reload tests quick; the probation tests set their own.
+    hotswap: { freezeQueueMaxPackets: 100000, freezeQueueMaxMs: 10000, probationMs: 300, ...spec.hotswap, snapshotDir: join(dir, 'snapshots') },
     logging: { level: 'info', dir: join(dir, 'logs') },
     ...spec.sections,
   };

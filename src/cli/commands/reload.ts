@@ -5,7 +5,10 @@ import { controlRequest } from '../control-client.ts';
 import { dirname, join } from 'node:path';
 import { withDeploymentLock } from '../deployment-lock.ts';
 import { loadConfig, type DeploymentConfig } from '../../config/index.ts';
+import { controlAsk } from '../control-client.ts';
 import { inPlaceSwap } from '../in-place-swap.ts';
+import { describeFailure, keepCode, probation, recordCode } from '../probation.ts';
+import type { InPlaceResult } from '../../roles/game/in-place-reload.ts';
 import { isOurProcess, readRunState, runDir, writeRunState, type ProcessRecord, type RunState } from '../run-state.ts';
 import { awaitRoleMessage, spawnRole, type SpawnedRole } from '../spawn-role.ts';
 import { resolveConfigPath } from '../config-path.ts';
@@ -17,6 +20,11 @@ export interface ReloadOptions {
   freezeTimeoutSec?: number;
   /** Level 2: new code in the running processes; a schema change falls back to a process swap. */
   inPlace?: boolean;
+  /**
+   * New code that fails its probation goes back to the code it replaced (default true; possible when a
+   * copy of that code was kept, which `tsworld start` and every reload do).
+   */
+  rollback?: boolean;
 }
 
 
@@ -41,16 +49,69 @@ async function reloadCommandLocked(dir: string, opts: ReloadOptions): Promise<nu
   }
   for (const game of config.games) {
     if (opts.inPlace && !opts.resume) {
-      const outcome = await inPlaceSwap(config, state, game.id, say);
+      const outcome = await inPlaceWithProbation(config, state, game.id, opts, say);
       if (outcome === 'done') continue;
       if (outcome === 'failed') return 1;
       say(`game${game.id}: falling back to a process swap, which migrates the data`);
     }
-    const code = await processSwap({ config, configPath, state, gameId: game.id, opts, say, dir });
+    const code = await processSwapWithProbation({ config, configPath, state, gameId: game.id, opts, say, dir });
     if (code !== 0) return code;
   }
   say('reload complete: gates and dispatchers kept running, no client was disconnected');
   return 0;
+}
+
+/** In place, then probation; new code that fails it is swapped back out in place (the old module is still loaded). */
+async function inPlaceWithProbation(
+  config: DeploymentConfig, state: RunState, gameId: number, opts: ReloadOptions, say: (line: string) => void,
+): Promise<'done' | 'fallback' | 'failed'> {
+  const outcome = await inPlaceSwap(config, state, gameId, say);
+  if (outcome !== 'done') return outcome;
+  const verdict = await probation(config, gameId, say);
+  if (verdict.ok) {
+    say(`game${gameId}: probation passed (${verdict.report.errors} errors in ${verdict.report.sinceMs} ms)`);
+    return 'done';
+  }
+  process.stderr.write(describeFailure(gameId, verdict));
+  if (opts.rollback === false) {
+    say(`game${gameId}: not rolled back (--no-rollback): the failing code keeps running`);
+    return 'failed';
+  }
+  const t0 = Date.now();
+  const back = (await controlAsk(controlSocketPath(runDir(config.baseDir), 'game', gameId), { cmd: 'in-place-rollback' }, 60_000)) as unknown as InPlaceResult;
+  say(
+    back.ok
+      ? `game${gameId}: rolled back in place in ${Date.now() - t0} ms (tick held ${back.report.ms.toFixed(2)} ms): the previous code runs again`
+      : `game${gameId}: the in-place rollback failed (${back.code}: ${back.message}); the failing code keeps running`,
+  );
+  return 'failed';
+}
+
+/** A process swap, then probation; new code that fails it is swapped out again for the kept copy of the old. */
+async function processSwapWithProbation(ctx: SwapContext): Promise<number> {
+  const { config, state, gameId, opts, say } = ctx;
+  const previous = state.processes.find((p) => p.role === 'game' && p.id === gameId)?.code;
+  const candidate = await keepCode(config, say);
+  const swapped = await processSwap(ctx, undefined);
+  if (swapped !== 0) return swapped;
+  const verdict = await probation(config, gameId, say);
+  if (verdict.ok) {
+    say(`game${gameId}: probation passed (${verdict.report.errors} errors in ${verdict.report.sinceMs} ms)`);
+    recordCode(config, state, gameId, candidate);
+    return 0;
+  }
+  process.stderr.write(describeFailure(gameId, verdict));
+  if (opts.rollback === false || !previous || !existsSync(previous)) {
+    say(`game${gameId}: not rolled back (${opts.rollback === false ? '--no-rollback' : 'no copy of the previous code was kept'}): the failing code keeps running`);
+    recordCode(config, state, gameId, candidate);
+    return 1;
+  }
+  say(`game${gameId}: rolling back to the previous code (${previous}), through the same freeze and restore`);
+  const back = await processSwap({ ...ctx, opts: { ...opts, resume: false } }, previous);
+  if (back !== 0) return back;
+  recordCode(config, state, gameId, previous);
+  say(`game${gameId}: rolled back: the previous code runs again, with the state the new code had when it was frozen`);
+  return 1;
 }
 
 /**
@@ -114,8 +175,11 @@ interface SwapContext {
   dir: string;
 }
 
-/** Level 1 for one game: successor in standby, freeze, restore, reap. Returns the exit code. */
-async function processSwap(ctx: SwapContext): Promise<number> {
+/**
+ * Level 1 for one game: successor in standby, freeze, restore, reap. Returns the exit code. `code` runs
+ * a kept copy of the game code instead of the entry on disk (a rollback).
+ */
+async function processSwap(ctx: SwapContext, code: string | undefined): Promise<number> {
   const { config, configPath, state, opts, say, dir } = ctx;
   const game = { id: ctx.gameId };
   const record = state.processes.find((p) => p.role === 'game' && p.id === game.id);
@@ -141,7 +205,7 @@ async function processSwap(ctx: SwapContext): Promise<number> {
   try {
     successor = await spawnRole({
       role: 'game', id: game.id, configPath, logFile, foreground: false, readyTimeoutMs: 60_000,
-      extraArgs: ['--restore'], until: 'standby',
+      extraArgs: ['--restore', ...(code ? ['--code', code] : [])], until: 'standby',
     });
   } catch (err) {
     process.stderr.write(`tsworld reload: the new code for game${game.id} failed to start, the old process keeps running: ${(err as Error).message}\n`);
@@ -176,6 +240,7 @@ async function processSwap(ctx: SwapContext): Promise<number> {
     successor.child.unref();
     replaceRecord(config.baseDir, state, {
       role: 'game', id: game.id, pid: successor.child.pid!, logFile, startedAt: new Date().toISOString(),
+      ...(record?.code ? { code: record.code } : {}),
     });
     say(`game${game.id}: restored by pid ${successor.child.pid} with the new code, pause ${ready.pauseMs ?? '?'} ms`);
     if (record && !opts.resume) await reapFrozen(record, exited, say);

@@ -39,6 +39,7 @@ export function createFrameHandler(s: GameState): (frame: InboundFrame) => void 
       try {
         opts.module.onGameReady?.(s.world);
       } catch (err) {
+        s.health.record(err, 'onGameReady');
         log.error({ err }, 'onGameReady failed');
       }
     },
@@ -60,6 +61,7 @@ function onCallFailed(s: GameState, failure: CallFailure): void {
   try {
     s.opts.module.onCallFailed?.(s.world, { ...failure });
   } catch (err) {
+    s.health.record(err, 'onCallFailed');
     s.codeErrors.log('error', 'hook:onCallFailed', { err }, 'onCallFailed failed');
   }
 }
@@ -125,7 +127,10 @@ export function createGameLoop(s: GameState, onFirstTick: (pauseMs: number | nul
     onOverrun(report) {
       log.warn({ tick: report.tick, ms: report.totalMs, phases: report.phases }, 'tick overran its budget');
     },
-    onError: (err, phase) => s.codeErrors.log('error', `phase:${phase}`, { err, phase }, `${phase} phase failed`),
+    onError(err, phase) {
+      s.health.record(err, `${phase} phase`);
+      s.codeErrors.log('error', `phase:${phase}`, { err, phase }, `${phase} phase failed`);
+    },
   });
   return loop;
 }

@@ -8,6 +8,7 @@ import type { LinkLimits } from '../../transport/index.ts';
 import type { LivenessSettings } from '../shared/link-liveness.ts';
 import type { RoleRuntime } from '../shared/runtime.ts';
 import type { FreezeOutcome, FreezeState } from './game-freeze.ts';
+import type { CodeHealth } from './code-health.ts';
 import type { GameModule } from './game-module.ts';
 
 export interface GameServerOptions {
@@ -49,6 +50,10 @@ export interface GameServerOptions {
 
 export interface GameServer {
   readonly world: GameWorld;
+  /** Errors of game code since the running code took over (a reload's probation reads it). */
+  readonly health: CodeHealth;
+  /** The game module it started with (an in-place rollback goes back to the one before a swap). */
+  readonly module: GameModule;
   readonly loop: TickLoop;
   /** Resolves after the first tick (for a restored game: the end of its pause, in ms since the freeze). */
   readonly firstTick: Promise<{ pauseMs: number | null }>;

@@ -103,6 +103,8 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
   log.info({ gameId: opts.id, tickHz: opts.tickHz, dispatchers: s.links.length, restored: s.restoredExtra !== null }, 'game running');
   return {
     world,
+    health: s.health,
+    module: opts.module,
     loop: s.loop,
     firstTick,
     freeze: (path) => s.freezer.start(path),

@@ -13,6 +13,7 @@ import type { Liveness } from '../shared/link-liveness.ts';
 import type { Link } from '../../transport/index.ts';
 import { createClientHandoffs, type ClientHandoffs } from './client-handoffs.ts';
 import { createClientViews, type ClientViews } from './client-views.ts';
+import { createCodeHealth, type CodeHealth } from './code-health.ts';
 import { createGameOverload, type GameOverload } from './game-overload.ts';
 import type { GameServerOptions } from './game-server-options.ts';
 import type { Freezer, GameSnapshotExtra } from './game-freeze.ts';
@@ -56,6 +57,8 @@ export interface GameState {
    * tick logs its first stack, then how many times it failed since, not a stack per tick.
    */
   readonly codeErrors: LogThrottle;
+  /** The same errors counted since the running code took over, for a reload's probation. */
+  readonly health: CodeHealth;
   /** Tick time since the last load report, in ms. */
   busyMs: number;
   /** Degraded dispatcher links and whether the game refuses new placements (game-overload.ts). */
@@ -102,6 +105,7 @@ export function createGameState(opts: GameServerOptions): GameState {
     deploymentReady: false,
     afterClientEvents: [],
     codeErrors: createLogThrottle({ log: opts.log, now: () => opts.runtime.clock.now(), intervalMs: 10_000 }),
+    health: createCodeHealth(() => opts.runtime.clock.now()),
     busyMs: 0,
     overload: createGameOverload({
       log: opts.log,

@@ -51,7 +51,10 @@ function worldOptions(s: GameState): GameWorldOptions {
         save(s, e, (err) => s.world.post(() => done(err ?? null)));
       },
     },
-    onError: (error, where) => s.codeErrors.log('error', `code:${where}`, { err: error, where }, `game code failed in ${where}`),
+    onError(error, where) {
+      s.health.record(error, where);
+      s.codeErrors.log('error', `code:${where}`, { err: error, where }, `game code failed in ${where}`);
+    },
     resources: s.resources,
   };
 }

@@ -38,7 +38,8 @@ interface Stores {
 /** The game server of this process, its stores open; a lost dispatcher saves what it can and exits. */
 async function startGame(ctx: Context, stores: Stores, snapshot: string, onFreezeState: (state: string) => void): Promise<GameServer> {
   const { args, config, self, log, codec, metrics } = ctx;
-  const module = await loadGameModule(config.entry);
+  // A rollback runs the kept copy of the previous code; in-place reloads still read the entry on disk.
+  const module = await loadGameModule(args.code ?? config.entry);
   // The C++ kernels when `npm install` could build them; the TypeScript grid (same contract) otherwise.
   const nativeAoi = loadNativeGridAoi();
   log.info(`AOI: ${nativeAoi ? 'grid with native kernels' : 'TypeScript grid (native kernels not built)'}`);
@@ -122,6 +123,8 @@ runMain(async () => {
     world: game.world,
     log,
     accept: (m) => (self.bootEntity ? { ...m, bootEntity: self.bootEntity } : m),
+    initial: game.module,
+    health: game.health,
   });
   const control = await startControlServer(controlSocketPath(runDir(config.baseDir), 'game', self.id), {
     freeze: async (_request, emit) => {
@@ -133,6 +136,9 @@ runMain(async () => {
       }
     },
     'in-place': async () => ({ ...(await inPlace.reload()) }),
+    'in-place-rollback': async () => ({ ...(await inPlace.rollback()) }),
+    // A reload's probation: errors of game code since the running code took over, and the first one.
+    health: async () => ({ ...game.health.report() }),
     heap: async () => ({ ...(await heapAfterGc()) }),
   }, log);
   onShutdown(args.foreground, async (reason) => {

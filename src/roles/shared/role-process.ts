@@ -6,6 +6,8 @@ export interface RoleArgs {
   id: number;
   foreground: boolean;
   restore: boolean;
+  /** Game code to run instead of the config's entry: a kept copy, when a reload rolls back. */
+  code?: string;
 }
 
 export function parseRoleArgs(argv: string[]): RoleArgs {
@@ -16,12 +18,16 @@ export function parseRoleArgs(argv: string[]): RoleArgs {
       id: { type: 'string' },
       foreground: { type: 'boolean', default: false },
       restore: { type: 'boolean', default: false },
+      code: { type: 'string' },
     },
   });
   if (values.config === undefined) throw new Error('missing --config <path>');
   const id = Number(values.id);
   if (!Number.isInteger(id) || id < 1) throw new Error(`--id must be a positive integer, got '${values.id}'`);
-  return { configPath: values.config, id, foreground: values.foreground, restore: values.restore };
+  return {
+    configPath: values.config, id, foreground: values.foreground, restore: values.restore,
+    ...(values.code === undefined ? {} : { code: values.code }),
+  };
 }
 
 /** Exit code of a game that froze itself for a hot swap: not a crash, its successor restores the snapshot. */
