@@ -285,3 +285,49 @@ function waitUntil(ready: () => boolean): Promise<void> {
     check();
   });
 }
+
+describe('dispatcher over TCP: overloaded games', () => {
+  /** Reports a game's overload, then waits until the dispatcher has handled it (a call behind it arrives). */
+  async function report(game: Peer, gameId: number, overloaded: boolean, witness: Peer, seq: number): Promise<void> {
+    codec.encodeTo(game.link, MSG.GAME_LOAD_REPORT, { gameId, load: 0, entityCount: 0, overloaded });
+    codec.encodeTo(game.link, MSG.CALL_ENTITY_METHOD, { entityId: TARGET, method: 'probe', args: [seq] });
+    game.link.flush();
+    await witness.waitFor(`probe ${seq}`, (f) => f.type === MSG.CALL_ENTITY_METHOD.id && f.body.at(-1) === seq);
+  }
+
+  const boot = (i: number) => ({ entityId: `Boot${String(i).padStart(12, '0')}`, clientId: `Client${String(i).padStart(10, '0')}`, gateId: 1 });
+  const boots = (peer: Peer) => peer.frames.filter((f) => f.type === MSG.NOTIFY_CLIENT_CONNECTED.id).length;
+
+  it('places boot entities only on games that are not overloaded, and refuses new clients (1013) when none is left', async () => {
+    const { dispatcher, metrics } = await start();
+    const game1 = await connectPeer(dispatcher.port);
+    await hello(game1, { gameId: 1 });
+    const game2 = await connectPeer(dispatcher.port);
+    await hello(game2, { gameId: 2 });
+    const gate = await connectPeer(dispatcher.port);
+    await hello(gate, { gateId: 1 });
+    codec.encodeTo(game2.link, MSG.NOTIFY_CREATE_ENTITY, { entityId: TARGET, typeName: 'Target' });
+    game2.link.flush();
+
+    await report(game1, 1, true, game2, 1);
+    for (let i = 1; i <= 4; i++) codec.encodeTo(gate.link, MSG.NOTIFY_CLIENT_CONNECTED, boot(i));
+    gate.link.flush();
+    await game2.waitFor('the fourth boot entity', (f) => f.type === MSG.NOTIFY_CLIENT_CONNECTED.id && (codec.decode(MSG.NOTIFY_CLIENT_CONNECTED, f.body) as { entityId?: string }).entityId === boot(4).entityId);
+    // Round-robin would have given game 1 two of them.
+    expect(boots(game2)).toBe(4);
+    expect(boots(game1)).toBe(0);
+    expect(await refusedCount(metrics, 'placement-overloaded')).toBe(4);
+
+    await report(game2, 2, true, game2, 2);
+    codec.encodeTo(gate.link, MSG.NOTIFY_CLIENT_CONNECTED, boot(5));
+    gate.link.flush();
+    const kick = await gate.waitFor('KICK_CLIENT for the fifth client', (f) => f.type === MSG.KICK_CLIENT.id);
+    expect(codec.decode(MSG.KICK_CLIENT, kick.body)).toMatchObject({ gateId: 1, clientId: boot(5).clientId, code: 1013 });
+
+    await report(game1, 1, false, game2, 3);
+    codec.encodeTo(gate.link, MSG.NOTIFY_CLIENT_CONNECTED, boot(6));
+    gate.link.flush();
+    await game1.waitFor('the sixth boot entity, on the recovered game', (f) => f.type === MSG.NOTIFY_CLIENT_CONNECTED.id);
+    expect(boots(game2)).toBe(4);
+  });
+});
