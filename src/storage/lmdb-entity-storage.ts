@@ -1,8 +1,9 @@
 import { checkGeneration, staleGeneration } from './fencing.ts';
 import { LMDB_DB_NAMES, openLmdb, storageFailure, writeFailure } from './lmdb-env.ts';
-import type { LmdbStoreOptions } from './lmdb-kv-store.ts';
+import { createDiskGuard } from './disk-guard.ts';
+import { DEFAULT_MIN_FREE_BYTES, type LmdbStoreOptions } from './lmdb-kv-store.ts';
 import { createStoreLifecycle } from './store-lifecycle.ts';
-import { checkKey, checkStoredData, checkTypeName } from './storage-validate.ts';
+import { checkKey, checkStoredDataSized, checkTypeName } from './storage-validate.ts';
 import type { EntityStorage, StorageCapabilities, StoredData } from './types.ts';
 
 const CAPABILITIES: StorageCapabilities = { durable: true, sharedLocation: true };
@@ -28,6 +29,7 @@ export function createLmdbEntityStorage(options: LmdbStoreOptions): EntityStorag
   const { root, db } = openLmdb<StoredData>(options.path, LMDB_DB_NAMES.entities, 'msgpack');
   const generations = root.openDB<number, string>({ name: LMDB_DB_NAMES.generations, encoding: 'msgpack' });
   const lifecycle = createStoreLifecycle(`LMDB entity storage at ${options.path}`);
+  const disk = createDiskGuard(options.path, options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES);
 
   const keyOf = (typeName: string, entityId: string): string =>
     `${checkTypeName(typeName)}${SEPARATOR}${checkKey('entity id', entityId)}`;
@@ -48,7 +50,8 @@ export function createLmdbEntityStorage(options: LmdbStoreOptions): EntityStorag
       lifecycle.run(async () => {
         const key = keyOf(typeName, entityId);
         const generation = checkGeneration(saveOptions?.generation);
-        const checked = checkStoredData(data);
+        const { data: checked, bytes } = checkStoredDataSized(data);
+        disk.check('save', key.length + bytes);
         let newer = 0;
         try {
           if (generation === undefined) await db.put(key, checked);
@@ -61,6 +64,7 @@ export function createLmdbEntityStorage(options: LmdbStoreOptions): EntityStorag
     claim: (typeName, entityId) =>
       lifecycle.run(async () => {
         const key = keyOf(typeName, entityId);
+        disk.check('claim', key.length + 16);
         try {
           return await generations.transaction(() => {
             const next = (generations.get(key) ?? 0) + 1;

@@ -1,4 +1,5 @@
 import { LMDB_DB_NAMES, openLmdb, storageFailure, writeFailure } from './lmdb-env.ts';
+import { createDiskGuard } from './disk-guard.ts';
 import { createStoreLifecycle } from './store-lifecycle.ts';
 import { checkKey, checkString } from './storage-validate.ts';
 import type { KvStore, StorageCapabilities } from './types.ts';
@@ -8,7 +9,12 @@ const CAPABILITIES: StorageCapabilities = { durable: true, sharedLocation: true 
 export interface LmdbStoreOptions {
   /** The environment directory; created if missing. */
   readonly path: string;
+  /** Writes are refused while the disk has less free than this (disk-guard.ts). Default 8 MiB; 0: off. */
+  readonly minFreeBytes?: number;
 }
+
+/** What LMDB needs to go on safely once writes stop; see disk-guard.ts. */
+export const DEFAULT_MIN_FREE_BYTES = 8 * 1024 * 1024;
 
 /**
  * KvStore on LMDB. Writes are lmdb-js async batched transactions committed off the main thread; a
@@ -23,6 +29,7 @@ export interface LmdbStoreOptions {
 export function createLmdbKvStore(options: LmdbStoreOptions): KvStore {
   const { root, db } = openLmdb<string>(options.path, LMDB_DB_NAMES.kv, 'string');
   const lifecycle = createStoreLifecycle(`LMDB kv store at ${options.path}`);
+  const disk = createDiskGuard(options.path, options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES);
 
   return {
     capabilities: CAPABILITIES,
@@ -39,6 +46,7 @@ export function createLmdbKvStore(options: LmdbStoreOptions): KvStore {
       lifecycle.run(async () => {
         checkKey('kv key', key);
         checkString('kv value', value);
+        disk.check('put', key.length + value.length);
         try {
           await db.put(key, value);
         } catch (err) {
@@ -49,6 +57,7 @@ export function createLmdbKvStore(options: LmdbStoreOptions): KvStore {
       lifecycle.run(async () => {
         checkKey('kv key', key);
         checkString('kv value', value);
+        disk.check('getOrPut', key.length + value.length);
         try {
           return await db.transaction(() => {
             const existing = db.get(key);

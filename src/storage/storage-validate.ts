@@ -38,31 +38,39 @@ export function checkTypeName(typeName: unknown): string {
  * rather than coming back altered from a later load.
  */
 export function checkStoredData(data: unknown): StoredData {
+  return checkStoredDataSized(data).data;
+}
+
+/** The same check, also answering about how many bytes the encoded data takes (for the disk reserve). */
+export function checkStoredDataSized(data: unknown): { data: StoredData; bytes: number } {
   if (!isPlainObject(data)) {
     throw new TsworldError('INVALID_ARGUMENT', `entity data must be a plain object, got ${describe(data)}`);
   }
-  checkValue(data, 'data', 0);
-  return data as StoredData;
+  const bytes = checkValue(data, 'data', 0);
+  return { data: data as StoredData, bytes };
 }
 
-function checkValue(value: unknown, path: string, depth: number): void {
-  if (value === null || typeof value === 'boolean' || typeof value === 'number' || typeof value === 'string') {
-    return;
-  }
-  if (value instanceof Uint8Array) return;
+/** Checks one value and answers a rough size of its msgpack form (UTF-16 length for strings). */
+function checkValue(value: unknown, path: string, depth: number): number {
+  if (value === null || typeof value === 'boolean') return 1;
+  if (typeof value === 'number') return 9;
+  if (typeof value === 'string') return value.length + 5;
+  if (value instanceof Uint8Array) return value.length + 5;
   if (depth >= MAX_DEPTH) {
     throw new TsworldError('INVALID_ARGUMENT', `${path}: nested deeper than ${MAX_DEPTH} levels (a cycle?)`);
   }
   if (Array.isArray(value)) {
+    let bytes = 5;
     for (let i = 0; i < value.length; i++) {
       if (!(i in value)) throw new TsworldError('INVALID_ARGUMENT', `${path}[${i}]: arrays must not have holes`);
-      checkValue(value[i], `${path}[${i}]`, depth + 1);
+      bytes += checkValue(value[i], `${path}[${i}]`, depth + 1);
     }
-    return;
+    return bytes;
   }
   if (isPlainObject(value)) {
-    for (const key of Object.keys(value)) checkValue(value[key], `${path}.${key}`, depth + 1);
-    return;
+    let bytes = 5;
+    for (const key of Object.keys(value)) bytes += key.length + 5 + checkValue(value[key], `${path}.${key}`, depth + 1);
+    return bytes;
   }
   throw new TsworldError('INVALID_ARGUMENT', `${path}: cannot store ${describe(value)}`);
 }
