@@ -35,6 +35,10 @@ export interface DispatcherConfig extends ProcessConfig {
 export interface GameConfig extends ProcessConfig {
   readonly tickHz: number;
   readonly saveIntervalSec: number;
+  /** A failed save or KV put is retried with backoff up to this delay between attempts. */
+  readonly saveRetryMaxDelayMs: number;
+  /** A stop waits this long for saves still being retried (a storage outage), then says what it lost. */
+  readonly stopSaveTimeoutMs: number;
   /** Position/yaw sync rate to clients; at most tickHz, since sync is sent from the tick. */
   readonly positionSyncHz: number;
   /** Entity type created when the game starts (GoWorld's boot_entity). */

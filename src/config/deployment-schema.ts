@@ -50,6 +50,8 @@ const dispatcherTuning = {
 const gameTuning = {
   tickHz: optional(integer(1, 1000)),
   saveIntervalSec: optional(integer(1, 86_400)),
+  saveRetryMaxDelayMs: optional(integer(10, 600_000)),
+  stopSaveTimeoutMs: optional(integer(0, 600_000)),
   positionSyncHz: optional(integer(1, 1000)),
   overloadRefuseAfterMs: optional(integer(0, 600_000)),
   degradedSyncDivisor: optional(integer(1, 1000)),
@@ -141,7 +143,7 @@ export const DEFAULTS = {
     lostEntityTtlMs: 120_000,
   },
   /** overloadRefuseAfterMs and degradedSyncDivisor: src/config/README.md, "Overload". */
-  game: { tickHz: 20, saveIntervalSec: 300, positionSyncHz: 10, overloadRefuseAfterMs: 5_000, degradedSyncDivisor: 4 },
+  game: { tickHz: 20, saveIntervalSec: 300, positionSyncHz: 10, saveRetryMaxDelayMs: 5_000, stopSaveTimeoutMs: 5_000, overloadRefuseAfterMs: 5_000, degradedSyncDivisor: 4 },
   /** The reason for each gate default is in src/config/README.md, "Gate limits". */
   gate: {
     maxPayload: 64 * 1024,

@@ -18,6 +18,10 @@ export interface GameServerOptions {
   tickHz: number;
   positionSyncHz: number;
   saveIntervalSec: number;
+  /** Cap of the backoff between attempts of a failed save or KV put; default DEFAULTS.game. */
+  saveRetryMaxDelayMs?: number;
+  /** How long a stop waits for saves still being retried; default DEFAULTS.game. */
+  stopSaveTimeoutMs?: number;
   storage: EntityStorage;
   kv: KvStore;
   codec: WireCodec;

@@ -6,7 +6,6 @@ import { fencedByStall, markAlive, startGameLiveness } from './game-liveness.ts'
 import type { GameServer, GameServerOptions } from './game-server-options.ts';
 import { createGameState, gateLink, save, type GameState } from './game-state.ts';
 import { createOrRestoreWorld } from './game-world.ts';
-import { STOP_SAVE_TIMEOUT_MS } from './persistence.ts';
 import { createOutbound } from './outbound.ts';
 
 export type { GameServer, GameServerOptions } from './game-server-options.ts';
@@ -54,9 +53,10 @@ async function stopGame(s: GameState, options?: { save?: boolean }): Promise<voi
   const saving = options?.save !== false;
   if (saving) for (const e of s.world.entities()) if (e.type.persistent && !e.destroyed) save(s, e);
   // During a storage outage saves are still being retried: wait a while, then say what is lost.
-  const unsaved = await s.persistence.drain(STOP_SAVE_TIMEOUT_MS);
+  const waitMs = s.opts.stopSaveTimeoutMs ?? DEFAULTS.game.stopSaveTimeoutMs;
+  const unsaved = await s.persistence.drain(waitMs);
   if (unsaved.length > 0) {
-    s.log.error({ count: unsaved.length, unsaved: unsaved.slice(0, 100) }, `stopping with ${unsaved.length} writes not saved: storage kept failing for ${STOP_SAVE_TIMEOUT_MS} ms`);
+    s.log.error({ count: unsaved.length, unsaved: unsaved.slice(0, 100) }, `stopping with ${unsaved.length} writes not saved: storage kept failing for ${waitMs} ms`);
   }
   await Promise.all([...s.saving]);
   for (const err of await s.resources.closeAll()) s.log.error({ err }, 'closing a game resource failed');

@@ -97,6 +97,7 @@ export function createGameState(opts: GameServerOptions): GameState {
       metrics: createStorageMetrics(opts.metrics),
       clock: opts.runtime.clock,
       scheduler: opts.runtime.scheduler,
+      maxDelayMs: opts.saveRetryMaxDelayMs,
     }),
     inflight: createInflight(),
     resources: createWorldResources(),

@@ -53,6 +53,8 @@ async function startGame(ctx: Context, stores: Stores, snapshot: string, onFreez
     tickHz: self.tickHz,
     positionSyncHz: self.positionSyncHz,
     saveIntervalSec: self.saveIntervalSec,
+    saveRetryMaxDelayMs: self.saveRetryMaxDelayMs,
+    stopSaveTimeoutMs: self.stopSaveTimeoutMs,
     links: config.links,
     overloadRefuseAfterMs: self.overloadRefuseAfterMs,
     degradedSyncDivisor: self.degradedSyncDivisor,

@@ -6,9 +6,6 @@ import { createWriteRetry, type WriteRetry } from '../../storage/save-retry.ts';
 import type { EntityStorage, KvStore, StoredData } from '../../storage/index.ts';
 import type { Clock, Scheduler } from '../../tick/clock.ts';
 
-/** How long a stop waits for writes still being retried before it gives them up and says which. */
-export const STOP_SAVE_TIMEOUT_MS = 10_000;
-
 /**
  * A game's writes to storage: entity saves fenced by the entity's generation, and KV puts, both through
  * the retry layer (src/storage/save-retry.ts), so a full disk or a lost Redis connection costs retries,
@@ -40,6 +37,8 @@ export interface PersistenceDeps {
   readonly metrics: StorageMetrics;
   readonly clock: Clock;
   readonly scheduler: Scheduler;
+  /** Cap of the delay between attempts (save-retry.ts's default when absent). */
+  readonly maxDelayMs?: number;
 }
 
 const codeOf = (err: unknown): string => (err instanceof TsworldError ? err.code : 'UNKNOWN');
@@ -51,6 +50,7 @@ export function createPersistence(deps: PersistenceDeps): Persistence {
   const opOf = (label: string): string => (label.startsWith('kv ') ? 'put' : 'save');
   const retry: WriteRetry = createWriteRetry({
     scheduler,
+    ...(deps.maxDelayMs !== undefined ? { maxDelayMs: deps.maxDelayMs } : {}),
     now: () => clock.now(),
     events: {
       failed(label, err, attempt, delayMs) {

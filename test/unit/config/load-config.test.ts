@@ -72,7 +72,7 @@ describe('loadConfig', () => {
     );
     expect(config.games[0]).toEqual({
       id: 1, tickHz: 30, saveIntervalSec: 300, positionSyncHz: 10, bootEntity: 'Account', logLevel: 'warn',
-      overloadRefuseAfterMs: 5000, degradedSyncDivisor: 4,
+      overloadRefuseAfterMs: 5000, degradedSyncDivisor: 4, saveRetryMaxDelayMs: 5000, stopSaveTimeoutMs: 5000,
     });
     expect(config.games[1]).toMatchObject({ id: 2, tickHz: 60, positionSyncHz: 60, bootEntity: 'Lobby', logLevel: 'debug' });
     expect(config.gates[0]).toMatchObject({ host: '127.0.0.1', maxPayload: 4096, staticDir: join(dir, 'www') });
@@ -116,7 +116,8 @@ describe('loadConfig', () => {
       ...minimal(),
       games: [{ id: 1 }, { id: 2, tickHz: 'fast' }, { id: 0, saveIntervalSec: 1.5 }],
       dispatchers: [{ id: 1, port: 70000, host: 'has space' }],
-      storage: { kind: 'redis' },
+      storage: { kind: 'mongodb' },
+      kv: { kind: 'redis', url: 'http://not-redis', prefix: 'a{b}' },
       logging: { level: 'verbose' },
     });
     expect(problems).toEqual(
@@ -126,11 +127,26 @@ describe('loadConfig', () => {
         'games[2].saveIntervalSec: expected integer 1..86400, got 1.5',
         'dispatchers[0].port: expected integer 0..65535, got 70000',
         'dispatchers[0].host: expected a host name or IP address, got "has space"',
-        "storage.kind: expected one of 'memory' | 'lmdb', got \"redis\"",
+        "storage.kind: expected one of 'memory' | 'lmdb' | 'redis', got \"mongodb\"",
+        'kv.url: expected a redis:// or rediss:// URL, got "http://not-redis"',
+        'kv.prefix: expected a key prefix without braces or spaces, got "a{b}"',
         "logging.level: expected one of 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent', got \"verbose\"",
       ]),
     );
-    expect(problems).toHaveLength(7);
+    expect(problems).toHaveLength(9);
+  });
+
+  it('takes Redis storage and KV with their options, and LMDB with its disk reserve', () => {
+    const config = validateConfig(
+      {
+        ...minimal(),
+        storage: { kind: 'lmdb', path: 'data', minFreeBytes: 1048576 },
+        kv: { kind: 'redis', url: 'redis://10.0.0.5:6379/2', prefix: 'prod:', commandTimeoutMs: 2000 },
+      },
+      { baseDir: dir },
+    );
+    expect(config.storage).toEqual({ kind: 'lmdb', path: join(dir, 'data'), minFreeBytes: 1048576 });
+    expect(config.kv).toEqual({ kind: 'redis', url: 'redis://10.0.0.5:6379/2', prefix: 'prod:', commandTimeoutMs: 2000 });
   });
 
   it('reports missing required keys and wrong container types', () => {
