@@ -96,7 +96,9 @@ export function clientListenOptions(s: GateState): ClientListenOptions {
     host: opts.host,
     port: opts.port,
     maxPayload: limits.maxPayload,
-    maxBackpressure: limits.clientSendBufferBytes,
+    // The gate enforces clientSendBufferBytes itself (gate-state.ts) and the transport's bound sits above
+    // it, so the 4007 close frame still fits behind what is queued (over its bound, uWS drops it: 1006).
+    maxBackpressure: 2 * limits.clientSendBufferBytes + limits.maxPayload,
     // The gate runs its own heartbeat check; the transport's idle timeout is only a backstop.
     idleTimeoutSec: Math.max(8, Math.ceil((limits.heartbeatTimeoutMs * 2) / 1000)),
     staticDir: opts.staticDir,

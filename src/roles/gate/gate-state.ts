@@ -107,11 +107,13 @@ function flushClient(s: GateState, proxy: ClientProxy): void {
     outbox.length = 0;
     return;
   }
+  const { clientSendBufferBytes } = s.opts.limits;
   const coalescing = connection.bufferedAmount > (s.opts.limits.clientCoalesceBytes ?? DEFAULTS.gate.clientCoalesceBytes);
   let dropped = false;
+  const fits = (message: Uint8Array) => connection.bufferedAmount + message.length <= clientSendBufferBytes && connection.send(message) !== 'dropped';
   connection.cork(() => {
     const held = proxy.held;
-    if (!coalescing && held !== null && held.size > 0) dropped = connection.send(held.take()!) === 'dropped';
+    if (!coalescing && held !== null && held.size > 0) dropped = !fits(held.take()!);
     for (const message of outbox) {
       if (dropped) break;
       if (coalescing && isType(message, MSG.POSITION_SYNC.id)) {
@@ -121,7 +123,7 @@ function flushClient(s: GateState, proxy: ClientProxy): void {
         continue;
       }
       if (proxy.held !== null && proxy.held.size > 0 && isType(message, MSG.DESTROY_ENTITY_ON_CLIENT.id)) forgetDestroyed(s, proxy, message);
-      dropped = connection.send(message) === 'dropped';
+      dropped = !fits(message);
     }
   });
   outbox.length = 0;
