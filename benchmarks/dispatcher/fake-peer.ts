@@ -1,6 +1,8 @@
 import { MSG } from '../../src/protocol/index.ts';
 import type { WireCodec } from '../../src/protocol/index.ts';
-import { type Link, connectLink } from '../../src/transport/index.ts';
+import { connectAuthenticated } from '../../src/roles/shared/link-auth.ts';
+import { createSystemScheduler } from '../../src/tick/clock.ts';
+import { type Link, createTcpLinkNetwork } from '../../src/transport/index.ts';
 import { withDeadline } from '../transport/measure-rounds.ts';
 
 /**
@@ -32,7 +34,12 @@ export async function connectFakePeer(port: number, codec: WireCodec, hello: Hel
     waiter = null;
   };
 
-  const link = await connectLink({
+  // Authenticated as a real peer is (no secret: the bench runs on loopback).
+  const link = await connectAuthenticated(createTcpLinkNetwork(), {
+    codec,
+    secret: undefined,
+    scheduler: createSystemScheduler(),
+    timeoutMs: 10_000,
     host: '127.0.0.1',
     port,
     onFrame(type, body) {

@@ -9,8 +9,10 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface ProcessConfig {
   readonly id: number;
-  /** Serve Prometheus `/metrics` on 127.0.0.1 at this port (0: ephemeral); absent: no metrics server. */
+  /** Serve Prometheus `/metrics`, `/health` and `/ready` at this port (0: ephemeral); absent: no metrics server. */
   readonly metricsPort?: number;
+  /** The address the metrics server binds (entry's `metricsHost`, else the top-level one, else 127.0.0.1). */
+  readonly metricsHost: string;
   /** This process's log level (the `logging.level` unless overridden on the entry). */
   readonly logLevel: LogLevel;
 }
@@ -108,6 +110,8 @@ export interface DeploymentConfig {
   readonly logging: { readonly level: LogLevel; readonly dir: string };
   /** Backlog bounds of every internal link (degraded above the high watermark, failed past maxPendingBytes). */
   readonly links: { readonly highWatermarkBytes: number; readonly lowWatermarkBytes: number; readonly maxPendingBytes: number };
+  /** Internal links' authentication; `secret` undefined: none (allowed only with every dispatcher on loopback). */
+  readonly cluster: { readonly secret?: string };
   /** Heartbeats on every internal link, and the silence after which a peer is declared down. */
   readonly liveness: { readonly heartbeatMs: number; readonly timeoutMs: number };
 }

@@ -6,6 +6,7 @@ import {
   optional,
   path,
   required,
+  secret,
   tagged,
   text,
 } from './schema-kit.ts';
@@ -84,6 +85,7 @@ const gateTuning = {
 const processFields = {
   id: required(id),
   metricsPort: optional(port),
+  metricsHost: optional(host),
   logLevel: optional(logLevel),
 };
 
@@ -118,6 +120,10 @@ export const deploymentSchema = object({
       maxPendingBytes: optional(integer(4096, 16 * 1024 * 1024 * 1024)),
     }),
   ),
+  /** The secret internal links authenticate with (SPEC.md, "Link authentication"); TSWORLD_CLUSTER_SECRET overrides it. */
+  cluster: optional(object({ secret: optional(secret(16)) })),
+  /** Where every process's metrics server binds unless its entry says otherwise. */
+  metricsHost: optional(host),
   liveness: optional(object({ heartbeatMs: optional(integer(50, 60_000)), timeoutMs: optional(integer(200, 600_000)) })),
 });
 
@@ -131,6 +137,8 @@ export type RawDeploymentConfig = Exclude<ReturnType<typeof deploymentSchema.par
  */
 export const DEFAULTS = {
   host: '127.0.0.1',
+  /** Metrics (and /health, /ready) stay on loopback unless a host is given: they tell an outsider a lot. */
+  metricsHost: '127.0.0.1',
   /** The reason for each dispatcher default is in src/config/README.md, "Dispatcher limits". */
   dispatcher: {
     pendingTimeoutMs: 60_000,

@@ -55,6 +55,7 @@ export function validateConfig(raw: unknown, where: { baseDir: string; configPat
 
 function applyDefaults(raw: RawDeploymentConfig, baseDir: string, configPath: string | undefined): DeploymentConfig {
   const level = raw.logging?.level ?? DEFAULTS.logging.level;
+  const metricsHost = raw.metricsHost ?? DEFAULTS.metricsHost;
   const dispatchers = raw.dispatchers.map(
     (d): DispatcherConfig => ({
       ...DEFAULTS.dispatcher,
@@ -62,13 +63,14 @@ function applyDefaults(raw: RawDeploymentConfig, baseDir: string, configPath: st
       ...d,
       host: d.host ?? DEFAULTS.host,
       logLevel: d.logLevel ?? level,
+      metricsHost: d.metricsHost ?? metricsHost,
     }),
   );
   const games = raw.games.map(
-    (g): GameConfig => ({ ...DEFAULTS.game, ...raw.gameDefaults, ...g, logLevel: g.logLevel ?? level }),
+    (g): GameConfig => ({ ...DEFAULTS.game, ...raw.gameDefaults, ...g, logLevel: g.logLevel ?? level, metricsHost: g.metricsHost ?? metricsHost }),
   );
   const gates = raw.gates.map((g): GateConfig => {
-    const merged = { host: DEFAULTS.host, ...DEFAULTS.gate, ...raw.gateDefaults, ...g, logLevel: g.logLevel ?? level };
+    const merged = { host: DEFAULTS.host, ...DEFAULTS.gate, ...raw.gateDefaults, ...g, logLevel: g.logLevel ?? level, metricsHost: g.metricsHost ?? metricsHost };
     // Four maximum-size messages a second, sustained, unless set: no legitimate client comes near it.
     return { ...merged, maxBytesPerSecond: merged.maxBytesPerSecond ?? 4 * merged.maxPayload };
   });
@@ -89,6 +91,7 @@ function applyDefaults(raw: RawDeploymentConfig, baseDir: string, configPath: st
     logging: { level: logging.level, dir: resolve(baseDir, logging.dir) },
     links: { ...DEFAULTS.links, ...raw.links },
     liveness: { ...DEFAULTS.liveness, ...raw.liveness },
+    cluster: raw.cluster?.secret === undefined ? {} : { secret: raw.cluster.secret },
   };
 }
 
@@ -143,12 +146,14 @@ function checkConsistency(config: DeploymentConfig, issues: string[]): void {
     }
   });
 
+  checkLinkSecret(config, issues);
+
   const listeners: { path: string; host: string; port: number }[] = [];
   for (const [role, entries] of roles) {
     entries.forEach((entry, i) => {
       if ('port' in entry) listeners.push({ path: `${role}[${i}].port`, host: entry.host, port: entry.port });
       if (entry.metricsPort !== undefined) {
-        listeners.push({ path: `${role}[${i}].metricsPort`, host: '127.0.0.1', port: entry.metricsPort });
+        listeners.push({ path: `${role}[${i}].metricsPort`, host: entry.metricsHost, port: entry.metricsPort });
       }
     });
   }
@@ -162,6 +167,27 @@ function checkConsistency(config: DeploymentConfig, issues: string[]): void {
       }
     }
   }
+}
+
+/**
+ * Internal links authenticate only with a cluster secret (SPEC.md, "Link authentication"): a dispatcher
+ * reachable from off the machine without one would take any process that connects for a game or a gate.
+ */
+function checkLinkSecret(config: DeploymentConfig, issues: string[]): void {
+  if (config.cluster.secret !== undefined) return;
+  config.dispatchers.forEach((d, i) => {
+    if (isLoopback(d.host)) return;
+    issues.push(
+      `dispatchers[${i}].host: ${d.host} is not a loopback address, and internal links without a cluster secret are ` +
+        'unauthenticated: set cluster.secret or TSWORLD_CLUSTER_SECRET (e.g. openssl rand -hex 32), or bind 127.0.0.1',
+    );
+  });
+}
+
+/** 127.0.0.0/8, ::1 and localhost: reachable from this machine only. */
+export function isLoopback(host: string): boolean {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
 }
 
 /** Two listeners clash on a port when they bind the same host or either binds every interface. */

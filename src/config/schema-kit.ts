@@ -70,6 +70,16 @@ export const boolean = (): Schema<boolean> => leaf('true or false', (v) => (type
 export const text = (expected: string, pattern: RegExp): Schema<string> =>
   leaf(expected, (v) => (typeof v === 'string' && pattern.test(v) ? v : INVALID));
 
+/** A secret: its value is never echoed in a message, since config errors end up in logs and terminals. */
+export const secret = (minLength: number): Schema<string> => ({
+  expected: `a secret of at least ${minLength} characters without spaces`,
+  parse(value, path, ctx) {
+    if (typeof value === 'string' && value.length >= minLength && /^\S+$/.test(value)) return value;
+    const got = typeof value === 'string' ? `a string of ${value.length} characters${/\s/.test(value) ? ' with spaces' : ''}` : show(value);
+    return problem(ctx, path, `expected a secret of at least ${minLength} characters without spaces, got ${got} (not shown)`);
+  },
+});
+
 export const oneOf = <const V extends string>(values: readonly V[]): Schema<V> =>
   leaf(`one of ${values.map((v) => `'${v}'`).join(' | ')}`, (v) =>
     typeof v === 'string' && (values as readonly string[]).includes(v) ? (v as V) : INVALID,

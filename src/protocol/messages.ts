@@ -109,6 +109,19 @@ export const MSG = {
     id: 30, name: 'CALL_FAILED', target: 'peer', key: 'none', direction: 'dispatcher→game (the caller)',
     fields: [['entityId', 'id'], ['method', 'name'], ['code', 'u16'], ['message', 'str']],
   }),
+  // Link authentication (SPEC.md, "Link authentication"): before the hello, both ends prove the cluster secret.
+  LINK_CHALLENGE: defineMessage({
+    id: 31, name: 'LINK_CHALLENGE', target: 'peer', key: 'none', direction: 'dispatcher→game/gate (first frame of a link)',
+    fields: [['nonce', 'bin']],
+  }),
+  LINK_AUTH: defineMessage({
+    id: 32, name: 'LINK_AUTH', target: 'dispatcher', key: 'none', direction: 'game/gate→dispatcher (answer to LINK_CHALLENGE)',
+    fields: [['nonce', 'bin'], ['proof', 'bin']],
+  }),
+  LINK_AUTH_OK: defineMessage({
+    id: 33, name: 'LINK_AUTH_OK', target: 'peer', key: 'none', direction: 'dispatcher→game/gate (answer to LINK_AUTH)',
+    fields: [['proof', 'bin']],
+  }),
 
   // ── to client (1000..1499): internal body = gateId·clientId key + client body; the gate strips the key
   CREATE_ENTITY_ON_CLIENT: defineMessage({

@@ -48,6 +48,8 @@ export interface TestClusterOptions {
   /** The games' storage and KV (default: in-memory); the cluster closes them at stop. */
   storage?: EntityStorage;
   kv?: KvStore;
+  /** The cluster secret every role's links authenticate with (default: none, as a loopback deployment). */
+  clusterSecret?: string;
 }
 
 export interface TestCluster {
@@ -130,7 +132,7 @@ export async function createTestCluster(options: TestClusterOptions): Promise<Te
   const dispatchers = await Promise.all(dispatcherMetrics.map((metrics, i) =>
     startDispatcher(dispatcherOptions(
       { id: i + 1, host: 'dispatcher', port: 0, expectedGames: counts.games, expectedGates: counts.gates, codec, log: log('dispatcher', i + 1), runtime },
-      { metrics },
+      { metrics, clusterSecret: options.clusterSecret },
     )),
   ));
   const addresses = dispatchers.map((d) => ({ host: d.host, port: d.port }));
@@ -139,7 +141,7 @@ export async function createTestCluster(options: TestClusterOptions): Promise<Te
     startGameServer({
       id: i + 1, dispatchers: addresses, module, tickHz, positionSyncHz: options.positionSyncHz ?? Math.min(10, tickHz),
       saveIntervalSec: options.saveIntervalSec ?? 60, storage, kv, codec, log: log('game', i + 1), aoiFactory: createGridAoi, runtime,
-      metrics: gameMetrics[i],
+      metrics: gameMetrics[i], clusterSecret: options.clusterSecret,
     }),
   );
   const transport = options.clients === 'socket' ? await selectClientTransport('auto') : clientNetwork.transport;
@@ -147,6 +149,7 @@ export async function createTestCluster(options: TestClusterOptions): Promise<Te
     startGateServer({
       id: i + 1, host: '127.0.0.1', port: 0, dispatchers: addresses, transport, codec, log: log('gate', i + 1),
       ids: createEntityIdGenerator(), limits: gateLimits(options.gateLimits), metrics, runtime,
+      clusterSecret: options.clusterSecret,
     }),
   );
   const [games, gates] = await Promise.all([Promise.all(gamesStarting), Promise.all(gatesStarting)]);

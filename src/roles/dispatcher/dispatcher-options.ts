@@ -35,6 +35,11 @@ export interface DispatcherOptions {
   liveness?: LivenessSettings;
   /** How long a downed game's entities are remembered, so calls to them fail at once; default DEFAULTS.dispatcher. */
   lostEntityTtlMs?: number;
+  /**
+   * The cluster secret every game and gate must prove on its link (HMAC challenge-response, SPEC.md
+   * "Link authentication"); undefined: none, which the config allows only on loopback.
+   */
+  clusterSecret?: string;
   /** Clock, timers and link network (systemRuntime() in a process, a fake one in createTestCluster). */
   runtime: RoleRuntime;
 }

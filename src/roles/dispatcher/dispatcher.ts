@@ -6,6 +6,7 @@ import { createLiveness, type Liveness } from '../shared/link-liveness.ts';
 import { type Dispatcher, type DispatcherOptions, logIntervalOf, unplacedTimeoutOf } from './dispatcher-options.ts';
 import { createDispatcherState, flushAll, out, type DispatcherState } from './dispatcher-state.ts';
 import { createFrameGuard, peerAddress } from './frame-guard.ts';
+import { createLinkAuth } from './link-auth.ts';
 import { dispatcherLinkPressure } from './link-pressure.ts';
 import { handshake, ownFrameTable } from './own-frames.ts';
 import { startPendingSweep } from './pending-sweep.ts';
@@ -92,16 +93,28 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
   s.liveness = startLiveness(s);
   const own = ownFrameTable(opts.codec);
   const pressure = dispatcherLinkPressure(s);
+  const auth = createLinkAuth({
+    codec: opts.codec,
+    secret: opts.clusterSecret,
+    scheduler: opts.runtime.scheduler,
+    timeoutMs: (opts.liveness ?? DEFAULTS.liveness).timeoutMs,
+    throttle: s.throttle,
+    metrics: opts.metrics,
+  });
   const server: LinkServer = await opts.runtime.net.listen({
     host: opts.host,
     port: opts.port,
     ...pressure.options,
-    onLink: pressure.track,
+    onLink(link) {
+      pressure.track(link);
+      auth.open(link);
+    },
     onFrame: createFrameGuard({
       peers: s.peers,
       throttle: s.throttle,
       metrics: opts.metrics,
-      handshake: (link, type, body) => handshake(s, link, type, body),
+      // A hello is read only from a link that proved the cluster secret (link-auth.ts).
+      handshake: (link, type, body) => (auth.authenticated(link) ? handshake(s, link, type, body) : auth.step(link, type, body)),
       route: (link, type, body) => routeFrame(s, own, link, type, body),
     }),
     onError(error, link) {
@@ -109,6 +122,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     },
     onClose(link) {
       pressure.untrack(link);
+      auth.forget(link);
       onPeerClosed(s, link);
     },
   });
@@ -149,6 +163,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     async close() {
       s.run = 'closing';
       s.liveness.stop();
+      auth.close();
       sweep.stop();
       stopGauges();
       s.peers.close();

@@ -27,6 +27,7 @@ runMain(async () => {
     metrics,
     links: config.links,
     liveness: config.liveness,
+    clusterSecret: config.cluster.secret,
     lostEntityTtlMs: self.lostEntityTtlMs,
     runtime: systemRuntime(),
   });

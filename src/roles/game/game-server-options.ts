@@ -37,6 +37,8 @@ export interface GameServerOptions {
   onFenced?: (reason: string) => void;
   /** Heartbeats to the dispatchers and the silence after which one is lost; default DEFAULTS.liveness. */
   liveness?: LivenessSettings;
+  /** The cluster secret this process proves on every dispatcher link (SPEC.md, "Link authentication"); undefined: none. */
+  clusterSecret?: string;
   /** Backlog bounds of the dispatcher links (the config's `links`); defaults DEFAULTS.links. */
   links?: LinkLimits;
   /** A dispatcher link degraded this long: new boot entities and placements go elsewhere. Default 5000. */

@@ -1,4 +1,5 @@
 import { DEFAULTS } from '../../config/deployment-schema.ts';
+import { connectAuthenticated, linkAuthOptions } from '../shared/link-auth.ts';
 import { MSG, entityIdShard, ownedCopy } from '../../protocol/index.ts';
 import { createFreezer } from './game-freeze.ts';
 import { createGameLoop } from './game-loop.ts';
@@ -15,7 +16,8 @@ async function connectDispatchers(s: GameState): Promise<void> {
   const { opts, codec, log } = s;
   await Promise.all(
     opts.dispatchers.map(async (d, i) => {
-      const link = await opts.runtime.net.connect({
+      const link = await connectAuthenticated(opts.runtime.net, {
+        ...linkAuthOptions(opts),
         host: d.host,
         port: d.port,
         onFrame(type, body) {

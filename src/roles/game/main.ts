@@ -66,6 +66,7 @@ async function startGame(ctx: Context, stores: Stores, snapshot: string, onFreez
     restoreFrom: args.restore ? snapshot : undefined,
     runtime: systemRuntime(),
     liveness: config.liveness,
+    clusterSecret: config.cluster.secret,
     onFreezeState,
     onFenced: () => {
       // No save: a newer instance of its entities may exist. Storage closes; the process goes.

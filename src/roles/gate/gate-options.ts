@@ -44,6 +44,8 @@ export interface GateServerOptions {
   /** Clock, timers and link network (systemRuntime() in a process, a fake one in createTestCluster). */
   /** Heartbeats to the dispatchers and the silence after which one is lost; default DEFAULTS.liveness. */
   liveness?: LivenessSettings;
+  /** The cluster secret this process proves on every dispatcher link (SPEC.md, "Link authentication"); undefined: none. */
+  clusterSecret?: string;
   runtime: RoleRuntime;
 }
 

@@ -1,4 +1,5 @@
 import { DEFAULTS } from '../../config/deployment-schema.ts';
+import { connectAuthenticated, linkAuthOptions } from '../shared/link-auth.ts';
 import { MSG, ProtocolError } from '../../protocol/index.ts';
 import { every } from '../../tick/clock.ts';
 import { createLiveness, type Liveness } from '../shared/link-liveness.ts';
@@ -32,7 +33,8 @@ async function connectDispatchers(s: GateState, onLost: (dispatcher: number) => 
   await Promise.all(
     opts.dispatchers.map(async (d, i) => {
       s.positionBatches[i] = [];
-      const link = await opts.runtime.net.connect({
+      const link = await connectAuthenticated(opts.runtime.net, {
+        ...linkAuthOptions(opts),
         host: d.host,
         port: d.port,
         onFrame(type, body) {

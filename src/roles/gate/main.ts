@@ -25,6 +25,7 @@ runMain(async () => {
     links: config.links,
     runtime: systemRuntime(),
     liveness: config.liveness,
+    clusterSecret: config.cluster.secret,
     onFatal: (reason) => {
       log.fatal({ reason }, 'gate exiting');
       void log.flush().finally(() => process.exit(1));

@@ -13,7 +13,7 @@ export interface RoleContext<C extends ProcessConfig> {
   self: C;
   log: ProcessLogger;
   codec: WireCodec;
-  /** Prometheus metrics; served on 127.0.0.1:<metricsPort> when the config gives this process one. */
+  /** Prometheus metrics; served on <metricsHost>:<metricsPort> when the config gives this process a port. */
   metrics: Metrics;
   /**
    * Serves the metrics port now. Done by roleContext itself, except for a hot-swap successor: its
@@ -37,7 +37,7 @@ export async function roleContext<C extends ProcessConfig>(
   const metrics = createMetrics({ role, id: args.id });
   const serveMetrics = async () => {
     if (self.metricsPort === undefined) return;
-    const at = await serveMetricsWhenFree(metrics, self.metricsPort);
+    const at = await serveMetricsWhenFree(metrics, self.metricsHost, self.metricsPort);
     log.info({ metrics: `http://${at.host}:${at.port}/metrics` }, 'serving metrics');
   };
   if (!args.restore) await serveMetrics();
@@ -49,10 +49,10 @@ export async function roleContext<C extends ProcessConfig>(
  * predecessor closes it just before it answers the freeze, and its socket can take a beat to go.
  * (SO_REUSEPORT would let both bind at once, but Node 20's net has no reusePort.)
  */
-async function serveMetricsWhenFree(metrics: Metrics, port: number): Promise<{ host: string; port: number }> {
+async function serveMetricsWhenFree(metrics: Metrics, host: string, port: number): Promise<{ host: string; port: number }> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await metrics.serve({ port });
+      return await metrics.serve({ host, port });
     } catch (err) {
       if (attempt >= 100) throw err;
       await new Promise((resolve) => setTimeout(resolve, 20));

@@ -43,9 +43,10 @@ describe('loadConfig', () => {
     expect(config.configPath).toBe(file);
     expect(config.baseDir).toBe(dir);
     expect(config.entry).toBe(join(dir, 'game', 'main.ts'));
-    expect(config.dispatchers).toEqual([{ id: 1, host: '127.0.0.1', port: 13001, ...DEFAULTS.dispatcher, logLevel: 'info' }]);
-    expect(config.games).toEqual([{ id: 1, ...DEFAULTS.game, logLevel: 'info' }]);
-    expect(config.gates).toEqual([{ id: 1, host: '127.0.0.1', port: 14001, ...DEFAULTS.gate, maxBytesPerSecond: 4 * DEFAULTS.gate.maxPayload, logLevel: 'info' }]);
+    expect(config.dispatchers).toEqual([{ id: 1, host: '127.0.0.1', port: 13001, ...DEFAULTS.dispatcher, logLevel: 'info', metricsHost: '127.0.0.1' }]);
+    expect(config.games).toEqual([{ id: 1, ...DEFAULTS.game, logLevel: 'info', metricsHost: '127.0.0.1' }]);
+    expect(config.gates).toEqual([{ id: 1, host: '127.0.0.1', port: 14001, ...DEFAULTS.gate, maxBytesPerSecond: 4 * DEFAULTS.gate.maxPayload, logLevel: 'info', metricsHost: '127.0.0.1' }]);
+    expect(config.cluster).toEqual({});
     expect(config.storage).toEqual({ kind: 'lmdb', path: join(dir, 'data') });
     expect(config.kv).toEqual(config.storage);
     expect(config.hotswap).toEqual({
@@ -71,7 +72,7 @@ describe('loadConfig', () => {
       { baseDir: dir },
     );
     expect(config.games[0]).toEqual({
-      id: 1, tickHz: 30, saveIntervalSec: 300, positionSyncHz: 10, bootEntity: 'Account', logLevel: 'warn',
+      id: 1, tickHz: 30, saveIntervalSec: 300, positionSyncHz: 10, bootEntity: 'Account', logLevel: 'warn', metricsHost: '127.0.0.1',
       overloadRefuseAfterMs: 5000, degradedSyncDivisor: 4, saveRetryMaxDelayMs: 5000, stopSaveTimeoutMs: 5000,
     });
     expect(config.games[1]).toMatchObject({ id: 2, tickHz: 60, positionSyncHz: 60, bootEntity: 'Lobby', logLevel: 'debug' });

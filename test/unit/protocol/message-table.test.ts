@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { serverMessageTable } from '../../../src/client/server-messages.ts';
 import { MSG, createPackr, createWireCodec, type MessageSpec } from '../../../src/protocol/index.ts';
 import { HELLO_TYPES } from '../../../src/roles/dispatcher/hello.ts';
+import { LINK_AUTH_TYPES } from '../../../src/roles/dispatcher/link-auth.ts';
+import { PEER_AUTH_TYPES } from '../../../src/roles/shared/link-auth.ts';
 import { ownFrameTable } from '../../../src/roles/dispatcher/own-frames.ts';
 import { gameInboundTable } from '../../../src/roles/game/inbound.ts';
 import { createClientHandlers } from '../../../src/roles/gate/client-input.ts';
@@ -17,9 +19,10 @@ import { gateFrameTable } from '../../../src/roles/gate/dispatcher-frames.ts';
 const codec = createWireCodec({ packr: createPackr() });
 const root = join(import.meta.dirname, '..', '..', '..');
 const tables = {
-  dispatcher: new Set([...ownFrameTable(codec).types, ...HELLO_TYPES]),
-  game: gameInboundTable(codec).types,
-  gate: gateFrameTable(codec).types,
+  // A link's authentication and hello are handled before the role's table sees any frame of it.
+  dispatcher: new Set([...ownFrameTable(codec).types, ...HELLO_TYPES, ...LINK_AUTH_TYPES]),
+  game: new Set([...gameInboundTable(codec).types, ...PEER_AUTH_TYPES]),
+  gate: new Set([...gateFrameTable(codec).types, ...PEER_AUTH_TYPES]),
   gateClients: createClientHandlers(codec).types,
   client: serverMessageTable(codec).types,
 };

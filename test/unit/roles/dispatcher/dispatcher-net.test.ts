@@ -7,7 +7,7 @@ import { type Dispatcher, startDispatcher } from '../../../../src/roles/dispatch
 import { dispatcherOptions } from '../../../../src/roles/dispatcher/dispatcher-options.ts';
 import { systemRuntime } from '../../../../src/roles/shared/runtime.ts';
 import { mulberry32 } from '../../../../src/testing/prng.ts';
-import { connectLink } from '../../../../src/transport/link-net.ts';
+import { connectAuthenticated } from '../../../../src/roles/shared/link-auth.ts';
 import type { Link } from '../../../../src/transport/link.ts';
 import { type CapturedLine, createCaptureLog } from '../../../support/capture-log.ts';
 
@@ -45,7 +45,14 @@ async function connectPeer(port: number): Promise<Peer> {
   const waiters: Array<{ match: (f: Frame) => boolean; resolve(f: Frame): void }> = [];
   let onClosed!: () => void;
   const closed = new Promise<void>((resolve) => (onClosed = resolve));
-  const link = await connectLink({
+  // Authenticated as a real game or gate would be (no secret on either end), so the frames below are
+  // what the dispatcher reads as the link's first after authentication.
+  const runtime = systemRuntime();
+  const link = await connectAuthenticated(runtime.net, {
+    codec,
+    secret: undefined,
+    scheduler: runtime.scheduler,
+    timeoutMs: DEADLINE_MS,
     host: '127.0.0.1',
     port,
     onFrame(type, body) {
@@ -132,6 +139,8 @@ describe('dispatcher over TCP: internal links', () => {
     await deadline(malformed.closed, 'the malformed hello to close');
     const raw = netConnect({ host: '127.0.0.1', port: dispatcher.port });
     raw.on('error', () => undefined);
+    // The dispatcher's LINK_CHALLENGE must be read, or the socket never sees the end of the stream.
+    raw.resume();
     cleanups.push(() => raw.destroy());
     const rawClosed = new Promise<void>((resolve) => raw.on('close', () => resolve()));
     raw.write(Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0x01, 0x00]));
