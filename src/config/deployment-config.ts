@@ -77,6 +77,8 @@ export interface GateConfig extends ProcessConfig {
   readonly clientCoalesceBytes: number;
   /** Descriptors kept free below the soft RLIMIT_NOFILE: the connection cap is the limit minus this. */
   readonly fdReserve: number;
+  /** While a dispatcher link is degraded, client positions to it are coalesced and sent at most this often. */
+  readonly degradedPositionIntervalMs: number;
   /** Directory served over HTTP by the gate (a browser client page), absolute. */
   readonly staticDir?: string;
 }

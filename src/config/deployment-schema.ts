@@ -78,6 +78,7 @@ const gateTuning = {
   clientSendBufferBytes: optional(integer(4096, 1024 * 1024 * 1024)),
   clientCoalesceBytes: optional(integer(1024, 1024 * 1024 * 1024)),
   fdReserve: optional(integer(16, 1_000_000)),
+  degradedPositionIntervalMs: optional(integer(10, 60_000)),
   staticDir: optional(path()),
 };
 
@@ -170,6 +171,7 @@ export const DEFAULTS = {
     clientSendBufferBytes: 1024 * 1024,
     clientCoalesceBytes: 256 * 1024,
     fdReserve: 256,
+    degradedPositionIntervalMs: 200,
   },
   /** probation*: a reload is complete only once the new code ran this long with at most this many errors. */
   hotswap: { freezeQueueMaxPackets: 1_000_000, freezeQueueMaxMs: 10_000, snapshotDir: 'snapshots', probationMs: 3_000, probationMaxErrors: 0 },

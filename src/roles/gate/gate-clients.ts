@@ -40,7 +40,7 @@ export function createClientEdge(s: GateState): ClientEdge {
       schedule(s);
     },
     forwardPosition(_proxy, record, entityId) {
-      s.positionBatches[entityIdShard(entityId, s.links.length)].push(ownedCopy(record));
+      s.positionBatches[entityIdShard(entityId, s.links.length)]!.push(ownedCopy(record));
       schedule(s);
     },
   };

@@ -19,6 +19,8 @@ export interface GateEdgeLimits extends AdmissionLimits, ArgLimits {
   readonly clientSendBufferBytes: number;
   /** Bytes queued for one client above which its position stream is coalesced; default DEFAULTS.gate. */
   readonly clientCoalesceBytes?: number;
+  /** While a dispatcher link is degraded, client positions to it go at most this often; default DEFAULTS.gate. */
+  readonly degradedPositionIntervalMs?: number;
   /** Descriptors kept free below RLIMIT_NOFILE when capping connections; default DEFAULTS.gate. */
   readonly fdReserve?: number;
 }

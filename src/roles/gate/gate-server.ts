@@ -7,7 +7,8 @@ import { linkPressureOptions, trackLinkGauges } from '../shared/link-pressure.ts
 import { gateFrameTable, handleDispatcherFrame, type GateRelay } from './dispatcher-frames.ts';
 import { clientListenOptions } from './gate-clients.ts';
 import type { GateServer, GateServerOptions } from './gate-options.ts';
-import { closeClient, createGateState, flush, refuse, schedule, sendToClient, type GateState } from './gate-state.ts';
+import { createLinkPositions } from './link-positions.ts';
+import { closeClient, createGateState, degradedPositionInterval, flush, refuse, schedule, sendToClient, type GateState } from './gate-state.ts';
 
 export type { GateEdgeLimits, GateServer, GateServerOptions } from './gate-options.ts';
 
@@ -32,7 +33,7 @@ async function connectDispatchers(s: GateState, onLost: (dispatcher: number) => 
   const ready = new Promise<void>((resolve) => (deploymentReady = resolve));
   await Promise.all(
     opts.dispatchers.map(async (d, i) => {
-      s.positionBatches[i] = [];
+      s.positionBatches[i] = createLinkPositions(degradedPositionInterval(s));
       const link = await connectAuthenticated(opts.runtime.net, {
         ...linkAuthOptions(opts),
         host: d.host,

@@ -1,10 +1,11 @@
 import { createLogThrottle, type LogThrottle } from '../../observability/index.ts';
-import { MSG, ProtocolError, concatClientPositions, entityIdShard } from '../../protocol/index.ts';
+import { MSG, ProtocolError, entityIdShard } from '../../protocol/index.ts';
 import type { ClientConnection, ClientServer, Link } from '../../transport/index.ts';
 import { DEFAULTS } from '../../config/deployment-schema.ts';
 import { createAdmission, type Admission } from './admission.ts';
 import { connectionCap, readFdLimit, type FdLimit } from './fd-limit.ts';
 import { createHeldPositions } from './held-positions.ts';
+import type { LinkPositions } from './link-positions.ts';
 import { readU16 } from '../../protocol/routing-key.ts';
 import type { RateLimits, ClientProxy } from './client-proxy.ts';
 import type { GateServerOptions } from './gate-options.ts';
@@ -21,8 +22,10 @@ export interface GateState {
   readonly byClientId: Map<string, ClientProxy>;
   /** Per dispatcher, in id order. */
   readonly links: Link[];
-  /** Client position records for each dispatcher, merged into one batch per turn. */
-  readonly positionBatches: Uint8Array[][];
+  /** Client position records for each dispatcher: one batch per turn, coalesced while its link is degraded. */
+  readonly positionBatches: LinkPositions[];
+  /** A flush is scheduled for positions held back by a degraded link. */
+  heldRetry: boolean;
   readonly dirtyClients: Set<ClientProxy>;
   readonly rates: RateLimits;
   readonly admission: Admission;
@@ -49,6 +52,7 @@ export function createGateState(opts: GateServerOptions): GateState {
     byClientId: new Map(),
     links: [],
     positionBatches: [],
+    heldRetry: false,
     dirtyClients: new Set(),
     rates: { messagesPerSec: limits.maxMessagesPerSecond, bytesPerSec: limits.maxBytesPerSecond },
     admission: createAdmission(cap.byDescriptors ? { ...limits, fdCap: cap.cap } : limits),
@@ -72,14 +76,26 @@ export function flush(s: GateState): void {
   s.flushScheduled = false;
   for (const proxy of s.dirtyClients) flushClient(s, proxy);
   s.dirtyClients.clear();
+  const now = s.now();
+  let waiting = false;
   s.links.forEach((link, i) => {
-    const records = s.positionBatches[i];
-    if (records.length > 0) {
-      link.send(MSG.SYNC_POSITIONS_FROM_CLIENTS.id, concatClientPositions(records));
-      records.length = 0;
-    }
+    const taken = s.positionBatches[i].take(link.degraded, now);
+    if (taken.coalesced > 0) s.opts.metrics?.streamRecords('coalesced', taken.coalesced);
+    if (taken.batch) link.send(MSG.SYNC_POSITIONS_FROM_CLIENTS.id, taken.batch);
+    waiting ||= taken.waiting;
     link.flush();
   });
+  if (waiting && !s.heldRetry) {
+    s.heldRetry = true;
+    s.opts.runtime.scheduler.schedule(() => {
+      s.heldRetry = false;
+      schedule(s);
+    }, degradedPositionInterval(s));
+  }
+}
+
+export function degradedPositionInterval(s: GateState): number {
+  return s.opts.limits.degradedPositionIntervalMs ?? DEFAULTS.gate.degradedPositionIntervalMs;
 }
 
 export function shard(s: GateState, entityId: string): Link {

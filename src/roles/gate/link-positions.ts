@@ -1,0 +1,48 @@
+import { concatClientPositions } from '../../protocol/index.ts';
+import { readId } from '../../protocol/routing-key.ts';
+
+/**
+ * Client positions on their way to one dispatcher. Normally each event-loop turn's records go out as
+ * one SYNC_POSITIONS_FROM_CLIENTS batch. While the link is degraded they are coalesced instead (each
+ * entity's newest record, once) and sent at most every `degradedIntervalMs`: a position supersedes the
+ * last, so only intermediate ones are lost. Calls from clients take another path and are never held.
+ */
+export interface LinkPositions {
+  /** A client's record (32 bytes, owned), for this turn's batch. */
+  push(record: Uint8Array): void;
+  /**
+   * The batch to send now, or null; `coalesced` counts records superseded before they were sent, and
+   * `waiting` says records are held for a later send (the caller comes back after the interval).
+   */
+  take(degraded: boolean, now: number): { batch: Uint8Array | null; coalesced: number; waiting: boolean };
+}
+
+export function createLinkPositions(degradedIntervalMs: number): LinkPositions {
+  const turn: Uint8Array[] = [];
+  const held = new Map<string, Uint8Array>();
+  let sentAt = -Infinity;
+  return {
+    push: (record) => void turn.push(record),
+    take(degraded, now) {
+      if (!degraded && held.size === 0) {
+        const batch = turn.length > 0 ? concatClientPositions(turn) : null;
+        turn.length = 0;
+        if (batch) sentAt = now;
+        return { batch, coalesced: 0, waiting: false };
+      }
+      let coalesced = 0;
+      for (const record of turn) {
+        const entityId = readId(record, 0);
+        if (held.has(entityId)) coalesced++;
+        held.set(entityId, record);
+      }
+      turn.length = 0;
+      if (held.size === 0) return { batch: null, coalesced, waiting: false };
+      if (degraded && now - sentAt < degradedIntervalMs) return { batch: null, coalesced, waiting: true };
+      const batch = concatClientPositions([...held.values()]);
+      held.clear();
+      sentAt = now;
+      return { batch, coalesced, waiting: false };
+    },
+  };
+}
