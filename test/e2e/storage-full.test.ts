@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -90,6 +90,12 @@ describe.skipIf(refusal !== undefined)(`a full disk under a running deployment${
       if (fullAt === 0 && sum(await scrape(d, 'tsworld_storage_failures_total')) > 0) fullAt = round;
     }
     expect(fullAt, 'the disk never filled up').toBeGreaterThan(0);
+    const stats = statfsSync(disk);
+    const freeKiB = Math.floor((stats.bavail * stats.bsize) / 1024);
+    // Registrations while the disk is full: the players are made, their first saves wait.
+    const late: TestClient[] = [];
+    for (let i = 0; i < 10; i++) late.push(await pool.connect(0));
+    const latePlayers = await Promise.all(late.map((c) => c.waitForPlayer()));
     const failures = sum(await scrape(d, 'tsworld_storage_failures_total'));
     const pendingWhileFull = sum(await scrape(d, 'tsworld_storage_pending_writes'));
     expect(pendingWhileFull).toBeGreaterThan(0);
@@ -117,6 +123,7 @@ describe.skipIf(refusal !== undefined)(`a full disk under a running deployment${
         expect(saved?.['score']).toBe(round);
         expect(String(saved?.['blob']).startsWith(`${round}:`)).toBe(true);
       }
+      for (const p of latePlayers) expect(await storage.exists('Player', p.id)).toBe(true);
     } finally {
       await storage.close();
     }
@@ -136,7 +143,8 @@ describe.skipIf(refusal !== undefined)(`a full disk under a running deployment${
     const after = await d.status();
     expect(after.processes.every((p) => p.alive)).toBe(true);
     console.log(
-      `full tmpfs: ${PLAYERS} players, ${round} save rounds (disk full from round ${fullAt}); ${failures} failed write attempts counted, ` +
+      `full tmpfs: ${PLAYERS} players, ${round} save rounds (disk full from round ${fullAt}, ${freeKiB} KiB of 4 MiB free then), ` +
+        `10 registrations while full; ${failures} failed write attempts counted, ` +
         `${pendingWhileFull} writes pending while full, ${failed.length} 'write failed' log lines; games answered all ${(round - fullAt) * PLAYERS} calls made while full; ` +
         `all saves landed ${recoverMs} ms after the remount, nothing lost`,
     );
