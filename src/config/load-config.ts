@@ -4,6 +4,7 @@ import { TsworldError } from '../core/errors.ts';
 import type { DeploymentConfig, DispatcherConfig, GameConfig, GateConfig } from './deployment-config.ts';
 import { DEFAULTS, deploymentSchema } from './deployment-schema.ts';
 import type { RawDeploymentConfig } from './deployment-schema.ts';
+import { applyEnvOverrides, nameVariables } from './env-overrides.ts';
 import { INVALID } from './schema-kit.ts';
 
 /** The conventional file name; `tsworld` commands look for it in the deployment directory. */
@@ -20,8 +21,14 @@ export class ConfigError extends TsworldError {
   }
 }
 
-/** Reads, parses and validates a deployment config file. Throws ConfigError (INVALID_CONFIG). */
-export function loadConfig(configPath: string): DeploymentConfig {
+/** The environment a config is read with: only `TSWORLD_*` names are looked at (env-overrides.ts). */
+export type ConfigEnv = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Reads, parses and validates a deployment config file, with the `TSWORLD_*` variables of `env` (the
+ * process's environment unless given) applied over it. Throws ConfigError (INVALID_CONFIG).
+ */
+export function loadConfig(configPath: string, env: ConfigEnv = process.env): DeploymentConfig {
   const absolute = resolve(configPath);
   let text: string;
   try {
@@ -35,21 +42,25 @@ export function loadConfig(configPath: string): DeploymentConfig {
   } catch (err) {
     throw new ConfigError(absolute, [`not valid JSON: ${(err as Error).message}`], { cause: err });
   }
-  return validateConfig(raw, { baseDir: dirname(absolute), configPath: absolute });
+  return validateConfig(raw, { baseDir: dirname(absolute), configPath: absolute, env });
 }
 
 /**
  * Validates an already-parsed config object (what the CLI writes, or a test builds), applies the
  * defaults and resolves relative paths against `baseDir`. Throws ConfigError listing every problem.
+ * With `env`, its `TSWORLD_*` variables override the object first, and a problem with a value one of
+ * them set is reported under the variable's name.
  */
-export function validateConfig(raw: unknown, where: { baseDir: string; configPath?: string }): DeploymentConfig {
-  const issues: string[] = [];
+export function validateConfig(raw: unknown, where: { baseDir: string; configPath?: string; env?: ConfigEnv }): DeploymentConfig {
   const source = where.configPath ?? '(object)';
-  const parsed = deploymentSchema.parse(raw, '', { issues, baseDir: resolve(where.baseDir) });
-  if (parsed === INVALID) throw new ConfigError(source, issues);
+  const overrides = applyEnvOverrides(raw, where.env ?? {});
+  const issues: string[] = [...overrides.issues];
+  const fail = () => new ConfigError(source, nameVariables(issues, overrides.sources));
+  const parsed = deploymentSchema.parse(overrides.raw, '', { issues, baseDir: resolve(where.baseDir) });
+  if (parsed === INVALID) throw fail();
   const config = applyDefaults(parsed, resolve(where.baseDir), where.configPath);
   checkConsistency(config, issues);
-  if (issues.length > 0) throw new ConfigError(source, issues);
+  if (issues.length > 0) throw fail();
   return config;
 }
 

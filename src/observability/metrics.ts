@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { TsworldError } from '../core/errors.ts';
+import { answerHealth, STARTING, type ReadinessProbe } from './health.ts';
 
 /**
  * Prometheus metrics for one process. Each Metrics owns its own Registry (never prom-client's global
@@ -42,7 +43,9 @@ export interface Metrics {
   streamRecords(outcome: 'coalesced' | 'dropped', count?: number): void;
   /** The exposition text, as `/metrics` serves it. */
   text(): Promise<string>;
-  /** Serves `/metrics` over HTTP; host defaults to 127.0.0.1, port 0 picks a free port. */
+  /** What `/ready` answers from now on (health.ts); until set, 503 'starting'. */
+  setReadiness(probe: ReadinessProbe): void;
+  /** Serves `/metrics`, `/health` and `/ready` over HTTP; host defaults to 127.0.0.1, port 0 picks a free port. */
   serve(options?: { host?: string; port?: number }): Promise<{ host: string; port: number }>;
   /** Stops the HTTP server if one is running. */
   close(): Promise<void>;
@@ -64,9 +67,11 @@ export interface MetricsOptions {
 }
 
 /** `GET /metrics` on the registry's exposition text; everything else is 404. */
-function metricsServer(registry: Registry): Server {
+function metricsServer(registry: Registry, readiness: () => ReadinessProbe): Server {
   return createServer((req, res) => {
-    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    if (req.method === 'GET' && answerHealth(path, res, readiness())) return;
+    if (req.method !== 'GET' || path !== '/metrics') {
       res.writeHead(404).end('not found\n');
       return;
     }
@@ -186,6 +191,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
   const refusedByLimit = boundByLabel(refusals, 'limit');
 
   let server: Server | undefined;
+  let readiness: ReadinessProbe = STARTING;
 
   return {
     registry,
@@ -202,9 +208,12 @@ export function createMetrics(options: MetricsOptions): Metrics {
     linkDegraded: linkCounters.degraded,
     streamRecords: linkCounters.streamRecords,
     text: () => registry.metrics(),
+    setReadiness(probe) {
+      readiness = probe;
+    },
     async serve({ host = '127.0.0.1', port = 0 } = {}) {
       if (server) throw new TsworldError('INVALID_STATE', 'metrics server already running');
-      const created = metricsServer(registry);
+      const created = metricsServer(registry, () => readiness);
       server = created;
       try {
         await new Promise<void>((resolve, reject) => {

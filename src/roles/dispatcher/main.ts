@@ -31,7 +31,10 @@ runMain(async () => {
     lostEntityTtlMs: self.lostEntityTtlMs,
     runtime: systemRuntime(),
   });
+  let stopping = false;
+  metrics.setReadiness(() => (stopping ? 'stopping' : null));
   onShutdown(args.foreground, async (reason) => {
+    stopping = true;
     log.info({ reason }, 'dispatcher stopping');
     await dispatcher.close();
   });

@@ -63,6 +63,8 @@ export interface GameServer {
   readonly loop: TickLoop;
   /** Resolves after the first tick (for a restored game: the end of its pause, in ms since the freeze). */
   readonly firstTick: Promise<{ pauseMs: number | null }>;
+  /** Why it is not serving (starting, waiting for the deployment, freezing, stopping), or null: `/ready`. */
+  serving(): string | null;
   /** Hot swap: queue at the dispatchers, finish in-flight work, write the snapshot. The process then exits. */
   freeze(path: string): Promise<FreezeOutcome>;
   /**

@@ -109,6 +109,11 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
     module: opts.module,
     loop: s.loop,
     firstTick,
+    serving: () => {
+      if (s.run !== 'running') return s.run;
+      if (s.freezer.state !== 'running') return `freezing (${s.freezer.state})`;
+      return s.deploymentReady ? null : 'waiting for the deployment to be ready';
+    },
     freeze: (path) => s.freezer.start(path),
     stop: (options) => stopGame(s, options),
   };

@@ -156,6 +156,7 @@ runMain(async () => {
   // A successor serves metrics only now: its predecessor released the port when it froze.
   if (args.restore) await ctx.serveMetrics();
   const { pauseMs } = await game.firstTick;
+  ctx.metrics.setReadiness(() => game.serving());
   if (args.restore) {
     // Kept beside the live file for forensics; a later freeze writes a fresh one.
     renameSync(snapshot, `${snapshot}.restored`);

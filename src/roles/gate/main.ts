@@ -32,7 +32,10 @@ runMain(async () => {
     },
     metrics,
   });
+  let stopping = false;
+  metrics.setReadiness(() => (stopping ? 'stopping' : null));
   onShutdown(args.foreground, async (reason) => {
+    stopping = true;
     log.info({ reason }, 'gate stopping');
     await gate.stop();
   });
