@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MSG, createPackr, createWireCodec } from '../../src/protocol/index.ts';
 import { linkProof, newNonce, proofMatches } from '../../src/roles/shared/link-auth.ts';
 import { startCounterDeployment, type CounterDeployment } from '../support/counter-deployment.ts';
+import { tsworld } from '../support/deployment.ts';
 import { connectRawLink, type RawLink } from '../support/raw-link.ts';
 
 /**
@@ -126,7 +127,7 @@ describe('internal links with a cluster secret (real processes)', () => {
     await bumps(c, 2);
   });
 
-  it('serves /health and /ready on every process once it serves', async () => {
+  it('serves /health and /ready on every process once it serves, a hot-swap successor included', async () => {
     const { c, config } = await deployment({ cluster: { secret: SECRET } });
     const ports = [...config.dispatchers, ...config.games, ...config.gates].map((p) => p.metricsPort!);
     expect(ports).toHaveLength(3);
@@ -135,6 +136,15 @@ describe('internal links with a cluster secret (real processes)', () => {
       await becomesReady(port);
     }
     await bumps(c, 1);
+
+    // The successor authenticates its new links with the same secret, and is ready on the same port.
+    c.write('v2');
+    const { stdout } = await tsworld('reload', c.d.dir);
+    expect(stdout).toMatch(/game1: restored by pid \d+ with the new code/);
+    await becomesReady(config.games[0]!.metricsPort!);
+    c.client.call(c.client.player!.id, 'bump', 2);
+    expect((await c.client.waitCall('onBump', (a) => a[0] === 2)).args[3]).toBe('v2');
+    expect(await refusedLinkAuth(config.dispatchers[0]!.metricsPort!)).toBe(0);
   });
 });
 
