@@ -4,33 +4,53 @@ import { TsworldError } from '../core/errors.ts';
 import { dirname } from 'node:path';
 import { resolveConfigPath } from './config-path.ts';
 import { clearRunState, readRunState, runDir, type RunState } from './run-state.ts';
+import { stopSupervisor } from './stop-processes.ts';
 
 /**
  * One CLI command at a time per deployment: two reloads, or a stop during a reload, would otherwise
  * race over the same processes and the run file. The lock file holds the owner's pid, so a lock left
- * by a command that died is taken over instead of blocking forever.
+ * by a command that died is taken over instead of blocking forever. A command finding the lock held
+ * waits up to `waitMs` (the supervisor holds it for the few seconds a restart takes); the supervisor
+ * itself never waits (`waitMs: 0`): it tries again on its next round.
  */
-export async function withDeploymentLock<T>(deploymentDir: string, what: string, fn: () => Promise<T>): Promise<T> {
+export async function withDeploymentLock<T>(deploymentDir: string, what: string, fn: () => Promise<T>, options: { waitMs?: number } = {}): Promise<T> {
   const file = join(runDir(deploymentDir), 'cli.lock');
   mkdirSync(runDir(deploymentDir), { recursive: true });
-  for (let attempt = 0; ; attempt++) {
-    try {
-      writeFileSync(file, JSON.stringify({ pid: process.pid, what }), { flag: 'wx' });
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw lockError(file, err);
-      const owner = readOwner(file);
-      if (owner && alive(owner.pid)) {
-        throw new TsworldError('INVALID_STATE', `another tsworld command is running on this deployment: '${owner.what}' (pid ${owner.pid})`);
-      }
-      rmSync(file, { force: true }); // stale: its command is gone
+  const deadline = Date.now() + (options.waitMs ?? 30_000);
+  for (;;) {
+    const owner = takeLock(file, what);
+    if (owner === null) break;
+    if (Date.now() >= deadline) {
+      throw new TsworldError('INVALID_STATE', `another tsworld command is running on this deployment: '${owner.what}' (pid ${owner.pid})`);
     }
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
   try {
     return await fn();
   } finally {
     rmSync(file, { force: true });
   }
+}
+
+/** Takes the lock (null), or names its live owner. A lock whose owner is gone is taken over. */
+function takeLock(file: string, what: string): { pid: number; what: string } | null {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(file, JSON.stringify({ pid: process.pid, what }), { flag: 'wx' });
+      return null;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw lockError(file, err);
+      const owner = readOwner(file);
+      if (owner && alive(owner.pid)) return owner;
+      rmSync(file, { force: true }); // stale: its command is gone
+    }
+  }
+}
+
+/** Whether a live command holds the deployment lock now (the supervisor does nothing meanwhile). */
+export function lockHeld(deploymentDir: string): boolean {
+  const owner = readOwner(join(runDir(deploymentDir), 'cli.lock'));
+  return owner !== undefined && alive(owner.pid);
 }
 
 function readOwner(file: string): { pid: number; what: string } | undefined {
@@ -66,6 +86,7 @@ export async function endDeployment(dir: string, verb: 'stop' | 'kill', act: (st
       process.stdout.write(`nothing to ${verb} in ${deploymentDir}\n`);
       return 0;
     }
+    await stopSupervisor(state, (line) => process.stdout.write(`${line}\n`));
     const summary = await act(state);
     clearRunState(deploymentDir);
     process.stdout.write(`${summary}\n`);

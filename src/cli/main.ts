@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { killCommand } from './commands/kill.ts';
 import { reloadCommand } from './commands/reload.ts';
+import { restartCommand } from './commands/restart.ts';
 import { startCommand } from './commands/start.ts';
 import { statusCommand } from './commands/status.ts';
 import { stopCommand } from './commands/stop.ts';
@@ -13,7 +14,8 @@ commands:
         --watch          with --foreground: hot swap the game code in place whenever a file of it changes
   stop [dir]             stop gates, then games, then dispatchers, gracefully
   kill [dir]             force-kill every process of the deployment
-  status [dir] [--json]  show the deployment's processes
+  status [dir] [--json]  show the deployment's processes, restarts and uptime; exits 1 while one is down
+  restart [dir] <name>   stop one process (e.g. game1) gracefully and start it again; the rest keep running
   reload [dir]           hot swap every game in turn: freeze, snapshot, restore with the new code;
                          clients stay connected and no message is lost
          --resume        restore games whose reload failed (after fixing the code), from their snapshots
@@ -64,6 +66,8 @@ export async function main(argv: string[]): Promise<number> {
         return await killCommand(dir);
       case 'reload':
         return await reloadCommand(dir, { resume: parsed.values.resume, inPlace: parsed.values['in-place'], rollback: !parsed.values['no-rollback'] });
+      case 'restart':
+        return await restartCommand(dir, parsed.positionals[2]);
       case 'status':
         return await statusCommand(dir, { json: parsed.values.json });
       default:

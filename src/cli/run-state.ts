@@ -19,12 +19,24 @@ export interface ProcessRecord {
   startedAt: string;
   /** Games: the kept copy of the code it runs (src/hotswap/code-copy.ts), which a failed reload rolls back to. */
   code?: string;
+  /** How many times the supervisor (or `tsworld restart`) started it again. */
+  restarts?: number;
+  /** The supervisor gave up on it: it died more often than the restart intensity allows. */
+  gaveUp?: boolean;
+}
+
+/** The per-host supervisor a daemonized `tsworld start` leaves behind (src/cli/supervisor). */
+export interface SupervisorRecord {
+  pid: number;
+  logFile: string;
+  startedAt: string;
 }
 
 export interface RunState {
   deployment: string;
   configPath: string;
   processes: ProcessRecord[];
+  supervisor?: SupervisorRecord;
 }
 
 /** Where a deployment keeps its pid table, logs and snapshots: beside its config, never in the repo's git. */
@@ -61,7 +73,7 @@ export function clearRunState(deploymentDir: string): void {
  * A pid is only "ours" if it is alive and its command line still names a tsworld role: pids are reused,
  * and a stale run file must never make `tsworld kill` shoot an unrelated process.
  */
-export async function isOurProcess(record: ProcessRecord): Promise<boolean> {
+export async function isOurProcess(record: Pick<ProcessRecord, 'pid' | 'role'> | { pid: number; role: 'supervisor' }): Promise<boolean> {
   try {
     process.kill(record.pid, 0);
   } catch {
@@ -69,7 +81,7 @@ export async function isOurProcess(record: ProcessRecord): Promise<boolean> {
   }
   try {
     const cmdline = await readFile(`/proc/${record.pid}/cmdline`, 'utf8');
-    return cmdline.includes(`roles/${record.role}/main`);
+    return cmdline.includes(record.role === 'supervisor' ? 'supervisor/main' : `roles/${record.role}/main`);
   } catch {
     // No /proc (not Linux): the signal-0 probe is all we have.
     return true;

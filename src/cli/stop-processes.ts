@@ -1,4 +1,4 @@
-import { isOurProcess, type ProcessRecord, START_ORDER } from './run-state.ts';
+import { isOurProcess, type ProcessRecord, type RunState, START_ORDER } from './run-state.ts';
 
 /** Gates first so clients see a clean close, then games (which save entities), dispatchers last. */
 export function stopOrder(processes: readonly ProcessRecord[]): ProcessRecord[] {
@@ -71,4 +71,18 @@ async function waitForExit(p: ProcessRecord, timeoutMs: number): Promise<boolean
     await new Promise((r) => setTimeout(r, 50));
   }
   return !(await isOurProcess(p));
+}
+
+/**
+ * Stops the deployment's supervisor before anything else, so that nothing `stop` or `kill` ends is
+ * started again behind its back.
+ */
+export async function stopSupervisor(state: RunState, onProgress: (line: string) => void): Promise<void> {
+  const sup = state.supervisor;
+  if (!sup || !(await isOurProcess({ pid: sup.pid, role: 'supervisor' }))) return;
+  signal(sup.pid, 'SIGTERM');
+  const deadline = Date.now() + 5_000;
+  while (Date.now() < deadline && (await isOurProcess({ pid: sup.pid, role: 'supervisor' }))) await new Promise((r) => setTimeout(r, 50));
+  if (await isOurProcess({ pid: sup.pid, role: 'supervisor' })) signal(sup.pid, 'SIGKILL');
+  onProgress(`stopped the supervisor (pid ${sup.pid})`);
 }

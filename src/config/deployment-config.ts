@@ -83,6 +83,15 @@ export interface GateConfig extends ProcessConfig {
   readonly staticDir?: string;
 }
 
+export interface SupervisionConfig {
+  /** Off: a crashed process stays down (a test of what the supervisor would hide, or an outside supervisor). */
+  readonly enabled: boolean;
+  readonly maxRestarts: number;
+  readonly withinSec: number;
+  readonly backoffMs: number;
+  readonly maxBackoffMs: number;
+}
+
 export interface HotswapConfig {
   /** The dispatcher refuses a freeze whose queue would grow beyond this many packets... */
   readonly freezeQueueMaxPackets: number;
@@ -116,4 +125,6 @@ export interface DeploymentConfig {
   readonly cluster: { readonly secret?: string };
   /** Heartbeats on every internal link, and the silence after which a peer is declared down. */
   readonly liveness: { readonly heartbeatMs: number; readonly timeoutMs: number };
+  /** The per-host supervisor: restart with backoff, at most maxRestarts per process within withinSec. */
+  readonly supervision: SupervisionConfig;
 }

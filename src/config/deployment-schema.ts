@@ -1,5 +1,6 @@
 import {
   arrayOf,
+  boolean,
   integer,
   object,
   oneOf,
@@ -126,6 +127,15 @@ export const deploymentSchema = object({
   /** Where every process's metrics server binds unless its entry says otherwise. */
   metricsHost: optional(host),
   liveness: optional(object({ heartbeatMs: optional(integer(50, 60_000)), timeoutMs: optional(integer(200, 600_000)) })),
+  supervision: optional(
+    object({
+      enabled: optional(boolean()),
+      maxRestarts: optional(integer(0, 1000)),
+      withinSec: optional(integer(1, 86_400)),
+      backoffMs: optional(integer(0, 600_000)),
+      maxBackoffMs: optional(integer(0, 3_600_000)),
+    }),
+  ),
 });
 
 /** The config as written, after validation and before defaults. */
@@ -180,4 +190,6 @@ export const DEFAULTS = {
   links: { highWatermarkBytes: 8 * 1024 * 1024, lowWatermarkBytes: 2 * 1024 * 1024, maxPendingBytes: 64 * 1024 * 1024 },
   /** Heartbeats on every internal link; the reason for each default is in src/config/README.md, "Liveness". */
   liveness: { heartbeatMs: 1_000, timeoutMs: 5_000 },
+  /** OTP-style restart intensity of the per-host supervisor; the reasons are in src/config/README.md, "Supervision". */
+  supervision: { enabled: true, maxRestarts: 5, withinSec: 60, backoffMs: 250, maxBackoffMs: 10_000 },
 } as const;

@@ -103,6 +103,7 @@ function applyDefaults(raw: RawDeploymentConfig, baseDir: string, configPath: st
     links: { ...DEFAULTS.links, ...raw.links },
     liveness: { ...DEFAULTS.liveness, ...raw.liveness },
     cluster: raw.cluster?.secret === undefined ? {} : { secret: raw.cluster.secret },
+    supervision: { ...DEFAULTS.supervision, ...raw.supervision },
   };
 }
 

@@ -55,13 +55,14 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
+// Unsupervised: what the dispatchers and the lost game itself do, without a restart hiding it (supervision.test.ts).
 describe.each(['SIGSTOP', 'SIGKILL'] as const)('a game lost to %s', (signal) => {
   let d: TestDeployment;
   let dir: string;
   const pool = clientPool(() => d.wsUrls);
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tsworld-fault-game-'));
-    d = await startDeployment({ entry: writeFaultGame(dir), games: 2, gates: 1, sections: { liveness: LIVENESS } });
+    d = await startDeployment({ entry: writeFaultGame(dir), games: 2, gates: 1, sections: { liveness: LIVENESS, supervision: { enabled: false } } });
   });
   afterAll(async () => {
     pool.closeAll();

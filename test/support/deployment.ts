@@ -52,7 +52,7 @@ export interface TestDeployment {
   /** ws:// URLs of the gates, in gate id order. */
   wsUrls: string[];
   cli(...args: string[]): Promise<{ stdout: string; stderr: string }>;
-  status(): Promise<{ processes: { role: string; id: number; pid: number; alive: boolean; url?: string }[] }>;
+  status(): Promise<{ processes: { role: string; id: number; pid: number; alive: boolean; restarts: number; url?: string }[] }>;
   stop(): Promise<void>;
 }
 
@@ -120,7 +120,8 @@ async function startDeploymentOnce(spec: DeploymentSpec): Promise<TestDeployment
     wsUrls: [],
     cli: (...args) => tsworld(...args),
     async status() {
-      const { stdout } = await tsworld('status', dir, '--json');
+      // status exits 1 while a process is down; the JSON is printed all the same.
+      const { stdout } = await tsworld('status', dir, '--json').catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
       return JSON.parse(stdout);
     },
     async stop() {

@@ -70,6 +70,8 @@ async function inPlaceWithProbation(
   const verdict = await probation(config, gameId, say);
   if (verdict.ok) {
     say(`game${gameId}: probation passed (${verdict.report.errors} errors in ${verdict.report.sinceMs} ms)`);
+    // A crash from now on restarts the game with this code, not the copy kept before the swap.
+    recordCode(config, state, gameId, await keepCode(config, say));
     return 'done';
   }
   process.stderr.write(describeFailure(gameId, verdict));

@@ -1,12 +1,18 @@
 import { loadConfig } from '../../config/index.ts';
 import { resolveConfigPath } from '../config-path.ts';
-import { clearRunState, readRunState } from '../run-state.ts';
+import { clearRunState, readRunState, writeRunState } from '../run-state.ts';
+import { spawnSupervisor } from '../supervisor/spawn-supervisor.ts';
 import { stopProcesses } from '../stop-processes.ts';
 import { createLinePrefixer } from '../line-prefixer.ts';
 import { withDeploymentLock } from '../deployment-lock.ts';
 import { launchDeployment } from '../launch-deployment.ts';
 import { EXIT_FROZEN } from '../../roles/shared/role-process.ts';
 import { watchGameCode } from '../watch-game-code.ts';
+import { spawnRole } from '../spawn-role.ts';
+import { supervise, type Supervisor } from '../supervisor/supervise.ts';
+import type { DeploymentConfig } from '../../config/index.ts';
+import type { ProcessRecord } from '../run-state.ts';
+import type { SpawnedRole } from '../spawn-role.ts';
 
 export interface StartOptions {
   foreground: boolean;
@@ -44,19 +50,61 @@ export async function startCommand(dir: string, opts: StartOptions): Promise<num
       child.stdout?.destroy();
       child.stderr?.destroy();
     }
+    if (config.supervision.enabled) {
+      // What restarts a process that dies once this command has gone.
+      const state = readRunState(deploymentDir);
+      if (state) writeRunState(deploymentDir, { ...state, supervisor: spawnSupervisor(config, configPath) });
+      say(`supervised: a process that dies is restarted (at most ${config.supervision.maxRestarts} times in ${config.supervision.withinSec} s)`);
+    }
     say(`logs in ${config.logging.dir}; 'tsworld status ${dir}' shows the processes, 'tsworld stop ${dir}' stops them`);
     return 0;
   }
 
-  const watcher = opts.watch
+  return runForeground({ config, configPath, dir, say, prefixer, started, children, watch: opts.watch === true });
+}
+
+interface Foreground {
+  config: DeploymentConfig;
+  configPath: string;
+  dir: string;
+  say: (line: string) => void;
+  prefixer: (name: string) => (chunk: Buffer) => void;
+  started: ProcessRecord[];
+  children: SpawnedRole[];
+  watch: boolean;
+}
+
+/** Foreground restarts stay attached to this command, which is then the supervisor. */
+function foregroundSupervisor(f: Foreground): Supervisor | undefined {
+  if (!f.config.supervision.enabled) return undefined;
+  return supervise({
+    config: f.config,
+    start: async (record) => {
+      const { child, ready } = await spawnRole({
+        role: record.role, id: record.id, configPath: f.configPath, logFile: record.logFile, foreground: true, readyTimeoutMs: 60_000,
+        onOutput: f.prefixer(`${record.role}${record.id}`), ...(record.code ? { extraArgs: ['--code', record.code] } : {}),
+      });
+      return { ...record, pid: child.pid!, startedAt: new Date().toISOString(), ...(ready.url ? { url: ready.url } : {}) };
+    },
+    say: (event, fields) => f.say(`supervisor: ${event} ${JSON.stringify(fields)}`),
+  });
+}
+
+/** Streams the processes' logs until Ctrl-C, then stops them in order. */
+function runForeground(f: Foreground): Promise<number> {
+  const { config, dir, say, started, children } = f;
+  const deploymentDir = config.baseDir;
+  const watcher = f.watch
     ? watchGameCode(config.entry, dir, say, [config.hotswap.snapshotDir, config.logging.dir, deploymentDir + '/.tsworld'])
     : undefined;
   say('press Ctrl-C to stop');
-  return await new Promise<number>((resolvePromise) => {
+  const supervisor = foregroundSupervisor(f);
+  return new Promise<number>((resolvePromise) => {
     let stopping = false;
     const shutdown = (why: string): void => {
       if (stopping) return;
       stopping = true;
+      supervisor?.stop();
       say(`\n${why}: stopping gates, games, dispatchers`);
       // A reload may have replaced games since start: the run file has the current pids.
       const current = readRunState(deploymentDir)?.processes ?? started;
@@ -77,7 +125,9 @@ export async function startCommand(dir: string, opts: StartOptions): Promise<num
           say(`${name} froze for a hot swap; its successor (started by tsworld reload) logs to ${started[i].logFile}`);
           return;
         }
-        shutdown(`${name} exited (${signal ?? `code ${code}`})`);
+        // Supervised, the process comes back; unsupervised, the deployment goes down with it, as before.
+        if (supervisor) say(`${name} exited (${signal ?? `code ${code}`}); the supervisor restarts it`);
+        else shutdown(`${name} exited (${signal ?? `code ${code}`})`);
       });
     });
   });

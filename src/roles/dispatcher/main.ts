@@ -1,4 +1,6 @@
 import { notifyReady, onShutdown, runMain } from '../shared/role-process.ts';
+import { runDir } from '../../cli/run-state.ts';
+import { PING_HANDLER, controlSocketPath, startControlServer } from '../shared/control-channel.ts';
 import { roleContext } from '../shared/role-context.ts';
 import { systemRuntime } from '../shared/runtime.ts';
 import { startDispatcher } from './dispatcher.ts';
@@ -31,11 +33,14 @@ runMain(async () => {
     lostEntityTtlMs: self.lostEntityTtlMs,
     runtime: systemRuntime(),
   });
+  // The supervisor's ping: a dispatcher that stops answering is hung, and is killed and restarted.
+  const control = await startControlServer(controlSocketPath(runDir(config.baseDir), 'dispatcher', self.id), PING_HANDLER, log);
   let stopping = false;
   metrics.setReadiness(() => (stopping ? 'stopping' : null));
   onShutdown(args.foreground, async (reason) => {
     stopping = true;
     log.info({ reason }, 'dispatcher stopping');
+    control.close();
     await dispatcher.close();
   });
   notifyReady({ listen: `${dispatcher.host}:${dispatcher.port}` });

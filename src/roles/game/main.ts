@@ -4,7 +4,7 @@ import { runDir } from '../../cli/run-state.ts';
 import { snapshotPath } from '../../hotswap/snapshot-path.ts';
 import type { GameConfig } from '../../config/index.ts';
 import { openEntityStorage, openKvStore, type EntityStorage, type KvStore } from '../../storage/index.ts';
-import { controlSocketPath, startControlServer, type ControlEvent } from '../shared/control-channel.ts';
+import { PING_HANDLER, controlSocketPath, startControlServer, type ControlEvent } from '../shared/control-channel.ts';
 import { heapAfterGc } from '../shared/heap-stats.ts';
 import { roleContext } from '../shared/role-context.ts';
 import { EXIT_FENCED, EXIT_FROZEN, notifyReady, onShutdown, runMain } from '../shared/role-process.ts';
@@ -140,6 +140,7 @@ runMain(async () => {
     },
     'in-place': async () => ({ ...(await inPlace.reload()) }),
     'in-place-rollback': async () => ({ ...(await inPlace.rollback()) }),
+    ...PING_HANDLER,
     // A reload's probation: errors of game code since the running code took over, and the first one.
     health: async () => ({ ...game.health.report() }),
     heap: async () => ({ ...(await heapAfterGc()) }),

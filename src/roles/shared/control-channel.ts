@@ -84,3 +84,6 @@ export async function startControlServer(path: string, handlers: Readonly<Record
     },
   };
 }
+
+/** What the supervisor asks every process: an answer at all means its event loop runs (not hung). */
+export const PING_HANDLER: Readonly<Record<string, ControlHandler>> = { ping: async () => ({}) };

@@ -1,0 +1,36 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../../config/index.ts';
+import { readRunState } from '../run-state.ts';
+import { startDetached } from './start-detached.ts';
+import { supervise } from './supervise.ts';
+
+/**
+ * The supervisor process a daemonized `tsworld start` leaves behind (one per host). Its log is JSON
+ * lines, like the roles'. It exits when the deployment's run file is gone (stopped) or on SIGTERM,
+ * which `tsworld stop` sends first, so nothing it watches is started again while the rest stops.
+ */
+function line(event: string, fields: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify({ time: Date.now(), role: 'supervisor', event, ...fields })}\n`);
+}
+
+const { values } = parseArgs({ options: { config: { type: 'string' } } });
+if (!values.config) throw new Error('missing --config <path>');
+const configPath = values.config;
+const config = loadConfig(configPath);
+const supervisor = supervise({
+  config,
+  start: (record) => startDetached(configPath, config.logging.dir, record),
+  say: line,
+});
+line('supervising', { deployment: config.deployment, pid: process.pid, ...config.supervision });
+const stop = (why: string) => {
+  supervisor.stop();
+  line('stopped', { why });
+  process.exit(0);
+};
+process.on('SIGTERM', () => stop('SIGTERM'));
+process.on('SIGINT', () => stop('SIGINT'));
+// The deployment was stopped (or killed) by other means: nothing left to watch.
+setInterval(() => {
+  if (!readRunState(config.baseDir)) stop('the run file is gone');
+}, 1000);

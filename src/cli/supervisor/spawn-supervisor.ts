@@ -1,0 +1,21 @@
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DeploymentConfig } from '../../config/index.ts';
+import type { SupervisorRecord } from '../run-state.ts';
+
+/** Starts the deployment's supervisor, detached, logging JSON lines to logs/supervisor.log. */
+export function spawnSupervisor(config: DeploymentConfig, configPath: string): SupervisorRecord {
+  const logFile = join(config.logging.dir, 'supervisor.log');
+  mkdirSync(dirname(logFile), { recursive: true });
+  const main = join(dirname(fileURLToPath(import.meta.url)), 'main.ts');
+  const logFd = openSync(logFile, 'a');
+  const child = spawn(process.execPath, ['--enable-source-maps', '--import', import.meta.resolve('tsx'), main, '--config', configPath], {
+    detached: true,
+    stdio: ['ignore', logFd, logFd],
+  });
+  closeSync(logFd);
+  child.unref();
+  return { pid: child.pid!, logFile, startedAt: new Date().toISOString() };
+}

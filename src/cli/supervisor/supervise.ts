@@ -1,0 +1,156 @@
+import type { DeploymentConfig } from '../../config/index.ts';
+import { controlSocketPath } from '../../roles/shared/control-channel.ts';
+import { controlAsk } from '../control-client.ts';
+import { lockHeld, withDeploymentLock } from '../deployment-lock.ts';
+import { isOurProcess, readRunState, runDir, writeRunState, type ProcessRecord } from '../run-state.ts';
+import { createRestartPolicy, type RestartPolicy } from './restart-policy.ts';
+
+/** One line of what the supervisor did, for its log (JSON lines) or the foreground console. */
+export type SupervisorSay = (event: string, fields: Record<string, unknown>) => void;
+
+export interface SuperviseOptions {
+  readonly config: DeploymentConfig;
+  /** Starts the process again (daemonized, or attached in the foreground); resolves once it serves. */
+  start(record: ProcessRecord): Promise<ProcessRecord>;
+  readonly say: SupervisorSay;
+  /** How often the run file's processes are checked; default 500 ms. */
+  readonly checkMs?: number;
+}
+
+export interface Supervisor {
+  /** One round: find what died or hangs, and schedule its restart. */
+  check(): Promise<void>;
+  stop(): void;
+}
+
+interface Watch {
+  readonly options: SuperviseOptions;
+  readonly policy: RestartPolicy;
+  /** Processes (by name) waiting for their restart, so a dead process is handled once. */
+  readonly restarting: Set<string>;
+  /** Last answer to a ping, per pid: a process that stops answering is hung (SIGSTOP, a busy loop). */
+  readonly lastPong: Map<number, number>;
+  readonly timers: Set<ReturnType<typeof setTimeout>>;
+  /** Restarts run one at a time: each takes the deployment lock, and two at once would only contend. */
+  queue: Promise<void>;
+  stopped: boolean;
+}
+
+const nameOf = (p: ProcessRecord): string => `${p.role}${p.id}`;
+
+/**
+ * The per-host supervisor (OTP style): watches the processes the run file lists, restarts one that died
+ * (or hangs: no answer on its control socket for the liveness timeout, then SIGKILL) after a backoff,
+ * and gives up on one that dies more often than the restart intensity allows. It never acts while a CLI
+ * command holds the deployment lock (a reload replaces a game on purpose; a stop stops everything), and
+ * it takes the lock for each restart, so a restart and a reload never race over one process.
+ */
+export function supervise(options: SuperviseOptions): Supervisor {
+  const { supervision } = options.config;
+  const w: Watch = {
+    options,
+    policy: createRestartPolicy({ ...supervision, withinMs: supervision.withinSec * 1000 }),
+    restarting: new Set(),
+    lastPong: new Map(),
+    timers: new Set(),
+    queue: Promise.resolve(),
+    stopped: false,
+  };
+  const timer = setInterval(() => void check(w), options.checkMs ?? 500);
+  return {
+    check: () => check(w),
+    stop() {
+      w.stopped = true;
+      clearInterval(timer);
+      for (const t of w.timers) clearTimeout(t);
+    },
+  };
+}
+
+async function check(w: Watch): Promise<void> {
+  const { config } = w.options;
+  if (w.stopped) return;
+  if (lockHeld(config.baseDir)) {
+    // Not watching meanwhile (a reload or a restart runs): silence measured across it means nothing.
+    for (const pid of w.lastPong.keys()) w.lastPong.set(pid, Date.now());
+    return;
+  }
+  const state = readRunState(config.baseDir);
+  if (!state) return;
+  for (const record of state.processes) {
+    if (record.gaveUp || w.restarting.has(nameOf(record))) continue;
+    if (!(await isOurProcess(record))) onDead(w, record, 'exited');
+    else if (await hung(w, record)) {
+      w.options.say('hung', { process: nameOf(record), pid: record.pid, silentMs: config.liveness.timeoutMs });
+      try {
+        process.kill(record.pid, 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+      onDead(w, record, 'hung');
+    }
+  }
+}
+
+/** Pings the process's control socket; true once it has not answered for the liveness timeout. */
+async function hung(w: Watch, record: ProcessRecord): Promise<boolean> {
+  const { config } = w.options;
+  const now = Date.now();
+  const last = w.lastPong.get(record.pid) ?? now;
+  if (!w.lastPong.has(record.pid)) w.lastPong.set(record.pid, now);
+  const path = controlSocketPath(runDir(config.baseDir), record.role, record.id);
+  // Not awaited by the round: a stopped process would hold it for the whole timeout.
+  controlAsk(path, { cmd: 'ping' }, config.liveness.timeoutMs).then(
+    () => w.lastPong.set(record.pid, Date.now()),
+    () => undefined,
+  );
+  return now - last >= config.liveness.timeoutMs;
+}
+
+function onDead(w: Watch, record: ProcessRecord, why: 'exited' | 'hung'): void {
+  const name = nameOf(record);
+  w.lastPong.delete(record.pid);
+  const decision = w.policy.decide(name, Date.now());
+  if (decision.action === 'give-up') {
+    markGaveUp(w, record);
+    const { maxRestarts, withinSec } = w.options.config.supervision;
+    w.options.say('gave-up', { process: name, why, restarts: decision.recent, limit: `${maxRestarts} in ${withinSec} s` });
+    return;
+  }
+  w.restarting.add(name);
+  w.options.say('restarting', { process: name, pid: record.pid, why, inMs: decision.delayMs, recentRestarts: decision.recent });
+  const timer = setTimeout(() => {
+    w.timers.delete(timer);
+    w.queue = w.queue.then(() => restart(w, record)).finally(() => w.restarting.delete(name));
+  }, decision.delayMs);
+  w.timers.add(timer);
+}
+
+/** Under the lock, if nobody replaced it meanwhile: start it again and record the new pid. */
+async function restart(w: Watch, dead: ProcessRecord): Promise<void> {
+  const { config } = w.options;
+  const name = nameOf(dead);
+  const t0 = Date.now();
+  try {
+    await withDeploymentLock(config.baseDir, `supervisor: restart ${name}`, async () => {
+      const state = readRunState(config.baseDir);
+      const current = state?.processes.find((p) => p.role === dead.role && p.id === dead.id);
+      if (!state || !current || current.pid !== dead.pid || w.stopped) return;
+      const fresh = await w.options.start(current);
+      Object.assign(current, { ...fresh, restarts: (current.restarts ?? 0) + 1 });
+      writeRunState(config.baseDir, state);
+      w.options.say('restarted', { process: name, pid: fresh.pid, ms: Date.now() - t0, restarts: current.restarts });
+    }, { waitMs: 60_000 });
+  } catch (err) {
+    // The lock stayed taken (a long reload) or the start failed: the next round looks again.
+    w.options.say('restart-failed', { process: name, error: (err as Error).message });
+  }
+}
+
+function markGaveUp(w: Watch, record: ProcessRecord): void {
+  const state = readRunState(w.options.config.baseDir);
+  const current = state?.processes.find((p) => p.role === record.role && p.id === record.id);
+  if (!state || !current) return;
+  current.gaveUp = true;
+  writeRunState(w.options.config.baseDir, state);
+}
