@@ -5,6 +5,7 @@ import { MSG, createPackr, createWireCodec } from '../../src/protocol/index.ts';
 import { linkProof, newNonce, proofMatches } from '../../src/roles/shared/link-auth.ts';
 import { startCounterDeployment, type CounterDeployment } from '../support/counter-deployment.ts';
 import { tsworld } from '../support/deployment.ts';
+import { spawnRoleProcess, writeSmallDeployment } from '../support/role-processes.ts';
 import { connectRawLink, type RawLink } from '../support/raw-link.ts';
 
 /**
@@ -171,5 +172,35 @@ describe('TSWORLD_* variables (real processes)', () => {
     await within(unproven.closed, 'a peer without the secret to be refused');
     expect(await refusedLinkAuth(config.dispatchers[0]!.metricsPort!)).toBe(1);
     await logSays(c, /"host":"0\.0\.0\.0"/);
+  });
+});
+
+describe('processes with different secrets (started one by one)', () => {
+  const saved = process.env.TSWORLD_CLUSTER_SECRET;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.TSWORLD_CLUSTER_SECRET;
+    else process.env.TSWORLD_CLUSTER_SECRET = saved;
+  });
+
+  it('a game with another secret, and a gate with none, stop at start saying why; the dispatcher counts both', async () => {
+    const entry = join(import.meta.dirname, '..', '..', 'examples', 'chatroom', 'game', 'main.ts');
+    const small = await writeSmallDeployment({ entry });
+    cleanups.push(() => small.remove());
+    const logDir = join(small.dir, 'logs');
+    // Each process reads the secret from the environment it was started with.
+    process.env.TSWORLD_CLUSTER_SECRET = SECRET;
+    const dispatcher = await spawnRoleProcess({ role: 'dispatcher', id: 1, configPath: small.configPath, logDir });
+    cleanups.push(() => dispatcher.stop());
+    await becomesReady(small.config.dispatchers[0]!.metricsPort);
+
+    process.env.TSWORLD_CLUSTER_SECRET = 'a-different-secret-for-the-game';
+    await expect(spawnRoleProcess({ role: 'game', id: 1, configPath: small.configPath, logDir })).rejects.toThrow();
+    expect(readFileSync(join(logDir, 'game1.log'), 'utf8')).toMatch(/closed the link before it was authenticated/);
+    delete process.env.TSWORLD_CLUSTER_SECRET;
+    await expect(spawnRoleProcess({ role: 'gate', id: 1, configPath: small.configPath, logDir })).rejects.toThrow();
+    expect(readFileSync(join(logDir, 'gate1.log'), 'utf8')).toMatch(/closed the link before it was authenticated/);
+
+    expect(await refusedLinkAuth(small.config.dispatchers[0]!.metricsPort)).toBe(2);
+    expect(dispatcher.exited()).toBeNull();
   });
 });
