@@ -35,7 +35,8 @@ export async function connectFakePeer(port: number, codec: WireCodec, hello: Hel
   };
 
   // Authenticated as a real peer is (no secret: the bench runs on loopback).
-  const link = await connectAuthenticated(createTcpLinkNetwork(), {
+  const heartbeat = codec.encode(MSG.LINK_HEARTBEAT, {});
+  const link: Link = await connectAuthenticated(createTcpLinkNetwork(), {
     codec,
     secret: undefined,
     scheduler: createSystemScheduler(),
@@ -52,6 +53,10 @@ export async function connectFakePeer(port: number, codec: WireCodec, hello: Hel
         }
       } else if (type === MSG.HANDSHAKE_ACK.id) {
         acked?.();
+      } else if (type === MSG.LINK_HEARTBEAT.id) {
+        // A peer that only receives must still be heard, or the dispatcher declares it down (liveness).
+        link.send(MSG.LINK_HEARTBEAT.id, heartbeat);
+        link.flush();
       } else if (type !== MSG.DEPLOYMENT_READY.id) {
         fail(new Error(`fake peer ${JSON.stringify(hello)} got unexpected frame type ${type}`));
       }

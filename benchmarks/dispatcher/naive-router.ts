@@ -1,6 +1,9 @@
 import { TsworldError } from '../../src/core/errors.ts';
 import { MSG, PROTOCOL_VERSION, isProtocolError, messageSpec } from '../../src/protocol/index.ts';
 import type { MessageSpec, WireCodec } from '../../src/protocol/index.ts';
+import { createLogThrottle, createLogger } from '../../src/observability/index.ts';
+import { createLinkAuth } from '../../src/roles/dispatcher/link-auth.ts';
+import { createSystemScheduler } from '../../src/tick/clock.ts';
 import { type Link, listenLinks } from '../../src/transport/index.ts';
 
 /**
@@ -8,7 +11,8 @@ import { type Link, listenLinks } from '../../src/transport/index.ts';
  * msgpack-decoding every frame fully (codec.decode: key, msgpack tuple, field checks) and re-encoding the
  * decoded value before forwarding it. Everything else is kept as cheap as the real one: same links, same
  * one-flush-per-link-per-turn batching, a Map from entity id to game. It knows just enough of the
- * protocol for the benchmark: game/gate hello, NOTIFY_CREATE_ENTITY, and entity-keyed frames.
+ * protocol for the benchmark: the dispatcher's link authentication (its own code, no secret), game/gate
+ * hello, NOTIFY_CREATE_ENTITY, and entity-keyed frames.
  */
 export interface NaiveRouter {
   readonly port: number;
@@ -25,6 +29,13 @@ export async function startNaiveRouter(opts: { host: string; port: number; codec
   const hello = new Set<Link>();
   const dirty = new Set<Link>();
   let flushScheduled = false;
+  const auth = createLinkAuth({
+    codec,
+    secret: undefined,
+    scheduler: createSystemScheduler(),
+    timeoutMs: 10_000,
+    throttle: createLogThrottle({ log: createLogger({ role: 'naive-router', id: 1, level: 'warn', pretty: false }), now: Date.now }),
+  });
 
   function out(link: Link): Link {
     dirty.add(link);
@@ -46,6 +57,7 @@ export async function startNaiveRouter(opts: { host: string; port: number; codec
   }
 
   function onFrame(type: number, body: Uint8Array, link: Link): void {
+    if (!hello.has(link) && !auth.authenticated(link)) return auth.step(link, type, body);
     const spec = messageSpec(type);
     if (spec === undefined || spec.fields === null) {
       throw new TsworldError('PROTOCOL_VIOLATION', `naive router: cannot decode type ${type}`);
@@ -73,6 +85,12 @@ export async function startNaiveRouter(opts: { host: string; port: number; codec
     codec.encodeTo(out(target), spec, msg as never);
   }
 
-  const server = await listenLinks({ host: opts.host, port: opts.port, onFrame });
-  return { port: server.port, close: () => server.close() };
+  const server = await listenLinks({ host: opts.host, port: opts.port, onFrame, onLink: (link) => auth.open(link), onClose: (link) => auth.forget(link) });
+  return {
+    port: server.port,
+    close: () => {
+      auth.close();
+      return server.close();
+    },
+  };
 }
