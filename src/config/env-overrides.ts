@@ -28,7 +28,12 @@ const PER_PROCESS = /^TSWORLD_(DISPATCHER|GAME|GATE)_(\d+)_(HOST|PORT|METRICS_HO
 /** Every variable name, for docs and did-you-mean hints (`<id>` stands for a process id). */
 export const ENV_VARIABLES: readonly string[] = [
   ...Object.keys(GLOBAL),
-  ...Object.keys(ROLES).flatMap((role) => Object.keys(FIELDS).map((field) => `TSWORLD_${role}_<id>_${field}`)),
+  ...Object.keys(ROLES).flatMap((role) =>
+    Object.keys(FIELDS)
+      // A game listens on no port.
+      .filter((field) => role !== 'GAME' || (field !== 'HOST' && field !== 'PORT'))
+      .map((field) => `TSWORLD_${role}_<id>_${field}`),
+  ),
 ];
 
 export interface EnvOverrides {
