@@ -41,6 +41,12 @@ export interface ClientEvents {
   positions: (entities: ClientEntity[]) => void;
   /** The server refused something this client sent. */
   error: (error: ServerError) => void;
+  /**
+   * The player was lost with its game (it crashed or hung): every entity the client saw is forgotten, and
+   * a new player (a new boot entity on a live game) follows as a `create` with isPlayer. The connection
+   * stays; nothing is to be done but show `reason` and wait for the new player.
+   */
+  lost: (reason: string) => void;
   close: (code: number, reason: string) => void;
 }
 

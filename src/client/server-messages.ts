@@ -13,6 +13,14 @@ export interface ClientMirror {
   welcomed(limits: ServerLimits): void;
 }
 
+/** The player went with its game: everything the client saw is gone; a new player follows (onCreate). */
+function onLost(c: ClientMirror, reason: string): void {
+  c.entities.clear();
+  c.byHandle.clear();
+  c.player = null;
+  c.emit('lost', reason);
+}
+
 function onCreate(c: ClientMirror, m: MessageFields<typeof MSG.CREATE_ENTITY_ON_CLIENT>): void {
   const entity: ClientEntity = { id: m.entityId, typeName: m.typeName, isPlayer: m.isPlayer, attrs: m.attrs, x: m.x, y: m.y, z: m.z, yaw: m.yaw };
   c.entities.set(entity.id, entity);
@@ -69,5 +77,6 @@ export function serverMessageTable(codec: WireCodec): HandlerTable<ClientMirror>
     })
     .raw(MSG.POSITION_SYNC, onPositions)
     .on(MSG.ERROR, (c, m) => c.emit('error', { code: m.code, message: m.message }))
+    .on(MSG.LOST, (c, m) => onLost(c, m.reason))
     .build();
 }

@@ -122,6 +122,11 @@ export const MSG = {
     id: 33, name: 'LINK_AUTH_OK', target: 'peer', key: 'none', direction: 'dispatcher→game/gate (answer to LINK_AUTH)',
     fields: [['proof', 'bin']],
   }),
+  ENTITIES_LOST: defineMessage({
+    id: 35, name: 'ENTITIES_LOST', target: 'peer', key: 'none', direction: 'dispatcher→gate (all gates)',
+    // Entities of a game declared down, in chunks: a gate re-boots every client whose player was one.
+    fields: [['gameId', 'u16'], ['entityIds', 'ids']],
+  }),
 
   // ── to client (1000..1499): internal body = gateId·clientId key + client body; the gate strips the key
   CREATE_ENTITY_ON_CLIENT: defineMessage({
@@ -159,6 +164,10 @@ export const MSG = {
       ['protocolVersion', 'u16'], ['heartbeatTimeoutMs', 'u32'], ['maxPayload', 'u32'],
       ['maxMessagesPerSecond', 'u32'], ['maxBytesPerSecond', 'u32'], ['maxArgDepth', 'u32'], ['maxArgElements', 'u32'],
     ],
+  }),
+  LOST: defineMessage({
+    id: 1007, name: 'LOST', target: 'gate', key: 'gateClient', direction: 'gate→client (its player was lost with its game)',
+    fields: [['reason', 'str']],
   }),
 
   // ── handled by the gate (1500..1999) ─────────────────────────────────────────────────────────

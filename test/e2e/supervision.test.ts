@@ -38,10 +38,35 @@ describe('the supervisor', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('restarts a game killed with kill -9, which then takes new players', async () => {
+  it('restarts a game killed with kill -9, which then takes new players; its clients get LOST and a new player', async () => {
+    const clients = await Promise.all([0, 1, 2, 3].map(() => testClient(d.wsUrls[0]!)));
+    const onGame: number[] = [];
+    for (const [i, c] of clients.entries()) {
+      c.call((await c.waitForPlayer()).id, 'echo', i);
+      onGame.push((await c.waitCall('onEcho', (a) => a[0] === i)).args[1] as number);
+    }
+    const lostOnes = clients.filter((_, i) => onGame[i] === 2);
+    expect(lostOnes.length).toBeGreaterThan(0);
     const before = await d.status();
     const pid = proc(before, 'game', 2).pid;
+    const oldPlayers = lostOnes.map((c) => c.player!.id);
+    const reasons = lostOnes.map(() => '');
+    lostOnes.forEach((c, i) => c.on('lost', (r) => (reasons[i] = r)));
+    const tKill = Date.now();
     process.kill(pid, 'SIGKILL');
+    const lostLines: string[] = [];
+    const newPlayerMs: number[] = [];
+    for (const [i, c] of lostOnes.entries()) {
+      await c.waitFor(() => reasons[i] !== '' && c.player && c.player.id !== oldPlayers[i], `LOST, then a new player (reason '${reasons[i]}')`);
+      newPlayerMs.push(Date.now() - tKill);
+      lostLines.push(reasons[i]!);
+      c.call(c.player!.id, 'echo', 100 + i);
+      await c.waitCall('onEcho', (a) => a[0] === 100 + i);
+    }
+    for (const c of clients) expect(c.connected, 'no client was disconnected').toBe(true);
+    expect(lostLines[0]).toMatch(/game2\) was lost/);
+    console.log(`kill -9 game2: ${lostOnes.length} clients got LOST and a new player within ${Math.max(...newPlayerMs)} ms, without reconnecting`);
+    for (const c of clients) c.close();
     const { status, ms } = await statusUntil(d, (s) => proc(s, 'game', 2).alive && proc(s, 'game', 2).pid !== pid, 'game2 restarted');
     expect(proc(status, 'game', 2).restarts).toBe(1);
     console.log(`game2 killed with kill -9: running again in ${ms} ms`);

@@ -49,7 +49,7 @@ export function recordClient(client: TsworldClient, options: { until?: Until } =
     state.closed = { code, reason };
     poke();
   });
-  for (const ev of ['create', 'destroy', 'attrs', 'positions'] as const) client.on(ev, poke);
+  for (const ev of ['create', 'destroy', 'attrs', 'positions', 'lost'] as const) client.on(ev, poke);
 
   function waitFor<T>(probe: () => T | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
     return options.until ? options.until(probe, what, timeoutMs) : waiter.waitFor(probe, what, timeoutMs);

@@ -114,12 +114,23 @@ export function declareGameDown(s: DispatcherState, game: GamePeer, why: string,
     const spec = messageSpec(frame.type);
     if (spec?.key === 'entity' || spec?.key === 'entityGateClient') dropHeld(s, readEntityKey(frame.body), [frame], 'UNREACHABLE');
   }
+  tellGatesLost(s, game.id, lost.map((d) => d.entityId));
   s.faults.down('game', reason, silentMs ?? 0);
   s.faults.setLost(s.lost.size);
   s.log.error(
     { gameId: game.id, why, entities: lost.length, ...(silentMs === undefined ? {} : { detectionMs: Math.round(silentMs) }) },
     'game declared down: calls to its entities fail with UNREACHABLE until it restarts',
   );
+}
+
+/** Ids per ENTITIES_LOST frame: 50,000 ids are about 0.9 MB, far below the frame limit. */
+const LOST_CHUNK = 50_000;
+
+/** Every gate learns which entities went with the game, and gives their clients a new boot entity. */
+function tellGatesLost(s: DispatcherState, gameId: number, entityIds: readonly string[]): void {
+  for (let i = 0; i < entityIds.length; i += LOST_CHUNK) {
+    broadcastGates(s, MSG.ENTITIES_LOST.id, s.codec.encode(MSG.ENTITIES_LOST, { gameId, entityIds: entityIds.slice(i, i + LOST_CHUNK) }));
+  }
 }
 
 export function ack(s: DispatcherState, link: Link): void {

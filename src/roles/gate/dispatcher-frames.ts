@@ -25,6 +25,8 @@ export interface GateRelay {
   close(proxy: ClientProxy, code: number, reason: string): void;
   /** The gate cannot go on (a dispatcher speaks another protocol version). */
   fatal(reason: string): void;
+  /** The client's player was lost with its game: tell it (LOST) and ask for a new boot entity. */
+  reboot(proxy: ClientProxy, reason: string): void;
 }
 
 
@@ -61,6 +63,20 @@ function onFilteredCall(relay: GateRelay, m: MessageValue<typeof MSG.FILTERED_CA
   }
 }
 
+/** Clients whose player (or the boot entity they wait for) was on a game declared down start over. */
+function onEntitiesLost(relay: GateRelay, m: MessageValue<typeof MSG.ENTITIES_LOST>): void {
+  const lost = new Set(m.entityIds);
+  let rebooted = 0;
+  for (const proxy of relay.byClientId.values()) {
+    if (proxy.closing || proxy.phase !== 'ready') continue;
+    const player = proxy.ownerEntityId ?? proxy.bootEntityId;
+    if (player === null || !lost.has(player)) continue;
+    relay.reboot(proxy, `its game (game${m.gameId}) was lost`);
+    rebooted++;
+  }
+  if (rebooted > 0) relay.log.warn({ gameId: m.gameId, clients: rebooted }, 'clients lost their player with its game; each gets a new boot entity');
+}
+
 /** Gate-handled frames from a dispatcher, one handler per type; to-client frames are relayed. */
 export function gateFrameTable(codec: WireCodec): HandlerTable<GateRelay> {
   return handlerTable<GateRelay>(codec)
@@ -76,6 +92,7 @@ export function gateFrameTable(codec: WireCodec): HandlerTable<GateRelay> {
       if (m.protocolVersion !== PROTOCOL_VERSION) relay.fatal(`dispatcher ${m.dispatcherId} speaks protocol ${m.protocolVersion}, this gate ${PROTOCOL_VERSION}`);
     })
     .on(MSG.DEPLOYMENT_READY, () => undefined)
+    .on(MSG.ENTITIES_LOST, onEntitiesLost)
     // Its bytes are the sign of life (link-liveness.ts); nothing else to do.
     .on(MSG.LINK_HEARTBEAT, () => undefined)
     .build();

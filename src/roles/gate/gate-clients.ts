@@ -3,8 +3,23 @@ import { DEFAULTS } from '../../config/deployment-schema.ts';
 import { CLOSE_CODES, MSG, PROTOCOL_VERSION, entityIdShard, ownedCopy } from '../../protocol/index.ts';
 import type { ClientConnection, ClientListenOptions } from '../../transport/index.ts';
 import { createClientHandlers, handleClientMessage, type ClientEdge } from './client-input.ts';
-import { createClientProxy } from './client-proxy.ts';
+import { createClientProxy, type ClientProxy } from './client-proxy.ts';
 import { type GateState, refuse, schedule, sendToClient, shard } from './gate-state.ts';
+
+/** A new boot entity for the client (GoWorld's boot_entity), placed by the dispatcher of its id. */
+export function requestBootEntity(s: GateState, proxy: ClientProxy): void {
+  const bootEntityId = s.opts.ids.next();
+  proxy.bootEntityId = bootEntityId;
+  s.opts.codec.encodeTo(shard(s, bootEntityId), MSG.NOTIFY_CLIENT_CONNECTED, { entityId: bootEntityId, clientId: proxy.clientId, gateId: s.opts.id });
+  schedule(s);
+}
+
+/** Its player went with a lost game: the client hears LOST, forgets what it saw, and gets a new player. */
+export function rebootClient(s: GateState, proxy: ClientProxy, reason: string): void {
+  sendToClient(s, proxy, s.opts.codec.encodeToClientMessage(MSG.LOST, { reason }));
+  proxy.ownerEntityId = null;
+  requestBootEntity(s, proxy);
+}
 
 /** The client handlers' view of the gate: its limits, and how what passes the edge leaves it. */
 export function createClientEdge(s: GateState): ClientEdge {
@@ -29,12 +44,7 @@ export function createClientEdge(s: GateState): ClientEdge {
       sendToClient(s, proxy, codec.encodeToClientMessage(MSG.ERROR, { code, message: message.slice(0, 200) }));
     },
     sendToClient: (proxy, message) => sendToClient(s, proxy, message),
-    admitted(proxy) {
-      const bootEntityId = ids.next();
-      proxy.bootEntityId = bootEntityId;
-      codec.encodeTo(shard(s, bootEntityId), MSG.NOTIFY_CLIENT_CONNECTED, { entityId: bootEntityId, clientId: proxy.clientId, gateId: s.opts.id });
-      schedule(s);
-    },
+    admitted: (proxy) => requestBootEntity(s, proxy),
     forwardCall(_proxy, head, fields, entityId) {
       shard(s, entityId).sendParts(MSG.CALL_FROM_CLIENT.id, head, fields);
       schedule(s);

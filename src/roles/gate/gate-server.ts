@@ -5,7 +5,7 @@ import { every } from '../../tick/clock.ts';
 import { createLiveness, type Liveness } from '../shared/link-liveness.ts';
 import { linkPressureOptions, trackLinkGauges } from '../shared/link-pressure.ts';
 import { gateFrameTable, handleDispatcherFrame, type GateRelay } from './dispatcher-frames.ts';
-import { clientListenOptions } from './gate-clients.ts';
+import { clientListenOptions, rebootClient } from './gate-clients.ts';
 import type { GateServer, GateServerOptions } from './gate-options.ts';
 import { createLinkPositions } from './link-positions.ts';
 import { closeClient, createGateState, degradedPositionInterval, flush, refuse, schedule, sendToClient, type GateState } from './gate-state.ts';
@@ -23,6 +23,7 @@ async function connectDispatchers(s: GateState, onLost: (dispatcher: number) => 
     sendToClient: (proxy, message) => sendToClient(s, proxy, message),
     close: (proxy, code, reason) => closeClient(s, proxy, code, reason),
     fatal,
+    reboot: (proxy, reason) => rebootClient(s, proxy, reason),
   };
   const table = gateFrameTable(opts.codec);
   const pressure = linkPressureOptions(
