@@ -89,6 +89,12 @@ export const MSG = {
     id: 25, name: 'GATE_DISCONNECTED', target: 'allGames', key: 'none', direction: 'dispatcher→all games',
     fields: [['gateId', 'u16']],
   }),
+  GATE_LINK_PRESSURE: defineMessage({
+    // The dispatcher's link to a gate entered or left degraded mode (issue 16): the game that sends that
+    // gate's client traffic through this dispatcher lowers its position rate to those clients.
+    id: 34, name: 'GATE_LINK_PRESSURE', target: 'allGames', key: 'none', direction: 'dispatcher→all games',
+    fields: [['dispatcherId', 'u16'], ['gateId', 'u16'], ['degraded', 'bool']],
+  }),
   GIVE_CLIENT: defineMessage({
     id: 26, name: 'GIVE_CLIENT', target: 'entity', key: 'entity', direction: 'game→dispatcher→game',
     fields: [['clientId', 'id'], ['gateId', 'u16']],

@@ -1,67 +1,79 @@
 import { connect, createServer, type Socket } from 'node:net';
 
 /**
- * A TCP proxy whose client → server direction runs at a rate the test sets: an artificially slow link
- * between a game and its dispatcher. It reads from the client only as fast as it forwards (pausing the
- * socket), so the slowness reaches the sender as TCP backpressure, as a slow network would. The other
- * direction is a plain pipe.
+ * A TCP proxy with one direction running at a rate the test sets: an artificially slow link between a
+ * game (or gate) and its dispatcher. It reads from the sending side only as fast as it forwards
+ * (pausing that socket), so the slowness reaches the sender as TCP backpressure, as a slow network
+ * would. The other direction is a plain pipe.
  */
 export interface ThrottledProxy {
   readonly port: number;
-  /** Bytes a second towards the server; null: unthrottled. */
+  /** Bytes a second in the throttled direction; null: unthrottled. */
   setRate(bytesPerSec: number | null): void;
-  /** Bytes forwarded towards the server so far. */
+  /** Bytes forwarded in the throttled direction so far. */
   readonly forwarded: number;
   close(): Promise<void>;
 }
 
 const TICK_MS = 10;
-/** Read from the client only while less than this is waiting to be forwarded. */
+/** Read from the sender only while less than this is waiting to be forwarded. */
 const MAX_QUEUED = 16 * 1024;
 
-export async function startThrottledProxy(target: { host: string; port: number }): Promise<ThrottledProxy> {
+interface Pipe {
+  readonly from: Socket;
+  readonly to: Socket;
+  readonly queue: Buffer[];
+  queued: number;
+}
+
+export async function startThrottledProxy(
+  target: { host: string; port: number },
+  /** 'toServer': what the connecting process sends is slow (a game's link); 'toClient': what it receives. */
+  throttled: 'toServer' | 'toClient' = 'toServer',
+): Promise<ThrottledProxy> {
   let rate: number | null = null;
   let forwarded = 0;
-  const pairs = new Set<{ client: Socket; server: Socket; queue: Buffer[]; queued: number }>();
+  const pipes = new Set<Pipe>();
 
-  function pump(pair: { client: Socket; server: Socket; queue: Buffer[]; queued: number }, budget: number): void {
-    while (pair.queue.length > 0 && budget > 0) {
-      const head = pair.queue[0]!;
+  function pump(pipe: Pipe, budget: number): void {
+    while (pipe.queue.length > 0 && budget > 0) {
+      const head = pipe.queue[0]!;
       const piece = head.length <= budget ? head : head.subarray(0, budget);
-      if (piece === head) pair.queue.shift();
-      else pair.queue[0] = head.subarray(budget);
+      if (piece === head) pipe.queue.shift();
+      else pipe.queue[0] = head.subarray(budget);
       budget -= piece.length;
-      pair.queued -= piece.length;
+      pipe.queued -= piece.length;
       forwarded += piece.length;
-      pair.server.write(piece);
+      pipe.to.write(piece);
     }
-    if (pair.queued < MAX_QUEUED) pair.client.resume();
+    if (pipe.queued < MAX_QUEUED) pipe.from.resume();
   }
 
   const timer = setInterval(() => {
-    for (const pair of pairs) pump(pair, rate === null ? Infinity : Math.max(1, Math.round((rate * TICK_MS) / 1000)));
+    for (const pipe of pipes) pump(pipe, rate === null ? Infinity : Math.max(1, Math.round((rate * TICK_MS) / 1000)));
   }, TICK_MS);
 
   const server = createServer((client) => {
     const upstream = connect(target);
-    const pair = { client, server: upstream, queue: [] as Buffer[], queued: 0 };
-    pairs.add(pair);
-    client.on('data', (chunk: Buffer) => {
-      pair.queue.push(chunk);
-      pair.queued += chunk.length;
-      if (rate === null) pump(pair, Infinity);
-      else if (pair.queued >= MAX_QUEUED) client.pause();
+    const [from, to] = throttled === 'toServer' ? [client, upstream] : [upstream, client];
+    const pipe: Pipe = { from, to, queue: [], queued: 0 };
+    pipes.add(pipe);
+    from.on('data', (chunk: Buffer) => {
+      pipe.queue.push(chunk);
+      pipe.queued += chunk.length;
+      if (rate === null) pump(pipe, Infinity);
+      else if (pipe.queued >= MAX_QUEUED) from.pause();
     });
-    upstream.pipe(client);
+    to.pipe(from);
     const end = () => {
-      pairs.delete(pair);
+      pipes.delete(pipe);
       client.destroy();
       upstream.destroy();
     };
-    client.on('close', end);
-    upstream.on('close', end);
-    client.on('error', end);
-    upstream.on('error', end);
+    for (const socket of [client, upstream]) {
+      socket.on('close', end);
+      socket.on('error', end);
+    }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -74,9 +86,9 @@ export async function startThrottledProxy(target: { host: string; port: number }
     },
     close() {
       clearInterval(timer);
-      for (const pair of pairs) {
-        pair.client.destroy();
-        pair.server.destroy();
+      for (const pipe of pipes) {
+        pipe.from.destroy();
+        pipe.to.destroy();
       }
       return new Promise((resolve) => server.close(() => resolve()));
     },

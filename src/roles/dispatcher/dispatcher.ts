@@ -101,14 +101,10 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     throttle: s.throttle,
     metrics: opts.metrics,
   });
-  const server: LinkServer = await opts.runtime.net.listen({
+  const server: LinkServer = await opts.runtime.net.listen(pressure.around({
     host: opts.host,
     port: opts.port,
-    ...pressure.options,
-    onLink(link) {
-      pressure.track(link);
-      auth.open(link);
-    },
+    onLink: (link) => auth.open(link),
     onFrame: createFrameGuard({
       peers: s.peers,
       throttle: s.throttle,
@@ -121,11 +117,10 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
       s.throttle.log('warn', `link-error:${error.code}`, { err: error, peer: peerAddress(link) }, 'link error');
     },
     onClose(link) {
-      pressure.untrack(link);
       auth.forget(link);
       onPeerClosed(s, link);
     },
-  });
+  }));
   opts.log.info({ host: server.host, port: server.port }, 'dispatcher listening');
 
   const lostTtlMs = opts.lostEntityTtlMs ?? DEFAULTS.dispatcher.lostEntityTtlMs;

@@ -44,6 +44,7 @@ export function createFrameHandler(s: GameState): (frame: InboundFrame) => void 
       }
     },
     onFreezeAck: (dispatcherId) => s.freezer.acked(dispatcherId),
+    onGatePressure: (dispatcherId, gateId, degraded) => s.overload.gatePressure(dispatcherId, gateId, degraded),
     onCallFailed: (failure) => onCallFailed(s, failure),
     fatal(reason) {
       log.fatal({ reason }, 'game cannot go on');

@@ -9,6 +9,8 @@ export interface GameOverloadDeps {
   readonly limits?: LinkLimits;
   /** A dispatcher link degraded this long makes the game refuse new boot entities and placements. */
   readonly refuseAfterMs: number;
+  /** How many dispatchers the game has links to. */
+  readonly dispatchers: number;
 }
 
 /**
@@ -26,12 +28,20 @@ export interface GameOverload {
   untrack(index: number): void;
   /** True while some dispatcher link has stayed degraded for `refuseAfterMs`; logs each change. */
   overloaded(): boolean;
+  /** A dispatcher says its link to a gate entered or left degraded mode (GATE_LINK_PRESSURE). */
+  gatePressure(dispatcherId: number, gateId: number, degraded: boolean): void;
+  /**
+   * Whether the link that carries a gate's client traffic beyond the dispatcher is degraded: only the
+   * dispatcher this game sends that gate's traffic through ((gateId - 1) % dispatchers) counts.
+   */
+  gateDegraded(gateId: number): boolean;
 }
 
 export function createGameOverload(deps: GameOverloadDeps): GameOverload {
   const degradedSince = new Map<number, number>();
   const untrackGauges = new Map<number, () => void>();
   const indexOf = new Map<Link, number>();
+  const degradedGates = new Set<number>();
   let refusing = false;
   const peer = (index: number) => `dispatcher-${index + 1}`;
   const pressure = linkPressureOptions(
@@ -58,6 +68,12 @@ export function createGameOverload(deps: GameOverloadDeps): GameOverload {
       untrackGauges.get(index)?.();
       untrackGauges.delete(index);
     },
+    gatePressure(dispatcherId, gateId, degraded) {
+      if ((gateId - 1) % deps.dispatchers !== dispatcherId - 1) return;
+      if (degraded) degradedGates.add(gateId);
+      else degradedGates.delete(gateId);
+    },
+    gateDegraded: (gateId) => degradedGates.size > 0 && degradedGates.has(gateId),
     overloaded() {
       const now = deps.now();
       let longest = 0;

@@ -89,6 +89,7 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
     gateOf: (c) => clientGates.get(c),
     takeGone: (c) => handoffs.takeGone(c),
     degradedSyncDivisor: opts.degradedSyncDivisor ?? DEFAULTS.game.degradedSyncDivisor,
+    gateDegraded: (gateId) => s.overload.gateDegraded(gateId),
     onShed: (outcome, count) => opts.metrics?.streamRecords(outcome, count),
   });
   s.freezer = createFreezer({

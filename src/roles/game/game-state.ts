@@ -114,6 +114,7 @@ export function createGameState(opts: GameServerOptions): GameState {
       now: () => opts.runtime.clock.now(),
       limits: opts.links,
       refuseAfterMs: opts.overloadRefuseAfterMs ?? DEFAULTS.game.overloadRefuseAfterMs,
+      dispatchers: opts.dispatchers.length,
     }),
     faults: createFaultMetrics(opts.metrics),
     aliveAt: opts.runtime.clock.now(),

@@ -59,6 +59,8 @@ export interface InboundDeps {
   onCallFailed(failure: CallFailure): void;
   /** This game cannot go on (a dispatcher speaks another protocol version). */
   fatal(reason: string): void;
+  /** A dispatcher's link to a gate entered or left degraded mode (position streams to it slow down). */
+  onGatePressure?(dispatcherId: number, gateId: number, degraded: boolean): void;
 }
 
 type Deps = InboundDeps;
@@ -167,6 +169,7 @@ export function gameInboundTable(codec: WireCodec): HandlerTable<Deps> {
     })
     .on(MSG.NOTIFY_CLIENT_DISCONNECTED, onClientDisconnected)
     .on(MSG.GATE_DISCONNECTED, onGateDisconnected)
+    .on(MSG.GATE_LINK_PRESSURE, (deps, m) => deps.onGatePressure?.(m.dispatcherId, m.gateId, m.degraded))
     .on(MSG.GIVE_CLIENT, onGiveClient)
     .on(MSG.CREATE_ENTITY_ANYWHERE, createHere)
     .on(MSG.CREATE_ENTITY_ON_GAME, createHere)

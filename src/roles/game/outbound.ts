@@ -20,6 +20,8 @@ export interface OutboundDeps {
   takeGone(clientId: string): boolean;
   /** Position sync to a client whose link is degraded runs once every this many syncs; default 4. */
   degradedSyncDivisor?: number;
+  /** Whether the dispatcher's link onwards to this gate is degraded (GATE_LINK_PRESSURE); counts like `link.degraded`. */
+  gateDegraded?(gateId: number): boolean;
   /** Position records shed under overload (tsworld_stream_records_total), reported once per sync. */
   onShed?(outcome: 'coalesced' | 'dropped', count: number): void;
 }
@@ -277,7 +279,7 @@ function syncPositions(s: OutboundState): void {
   for (const view of views.all()) {
     const link = s.deps.gateLink(view.gateId);
     if (!link) continue;
-    const skip = link.degraded && round % divisor !== 0;
+    const skip = (link.degraded || s.deps.gateDegraded?.(view.gateId) === true) && round % divisor !== 0;
     collectView(s, view, round, skip, pos, yaw.yaw);
     if (!skip && eidScratch.length > 0) {
       writePositionSyncFrame(link, view.gateId, view.clientId, src, eidScratch, handleScratch, eidScratch.length);

@@ -16,7 +16,7 @@ describe('game overload', () => {
     let now = 0;
     const log = createCaptureLog();
     const metrics = createMetrics({ role: 'game', id: 1, processMetrics: false });
-    const overload = createGameOverload({ log, metrics, now: () => now, refuseAfterMs: 5000 });
+    const overload = createGameOverload({ log, metrics, now: () => now, refuseAfterMs: 5000, dispatchers: 1 });
     const link = fakeLink();
     overload.track(0, link);
     const { onPressure } = overload.linkOptions(0);
@@ -52,5 +52,17 @@ describe('game overload', () => {
     now = 20_000;
     expect(overload.overloaded()).toBe(false);
     expect(sample(await metrics.text(), 'tsworld_link_degraded')).toBeUndefined();
+  });
+
+  it("marks a gate degraded only on the word of the dispatcher that carries that gate's client traffic", () => {
+    const overload = createGameOverload({ log: createCaptureLog(), now: () => 0, refuseAfterMs: 5000, dispatchers: 2 });
+    // Gate 1's traffic goes through dispatcher 1, gate 2's through dispatcher 2 ((gateId - 1) % 2).
+    overload.gatePressure(2, 1, true);
+    expect(overload.gateDegraded(1)).toBe(false);
+    overload.gatePressure(1, 1, true);
+    overload.gatePressure(2, 2, true);
+    expect([overload.gateDegraded(1), overload.gateDegraded(2), overload.gateDegraded(3)]).toEqual([true, true, false]);
+    overload.gatePressure(1, 1, false);
+    expect(overload.gateDegraded(1)).toBe(false);
   });
 });
