@@ -13,7 +13,7 @@ import { closeClient, createGateState, degradedPositionInterval, flush, refuse, 
 export type { GateEdgeLimits, GateServer, GateServerOptions } from './gate-options.ts';
 
 /** Links to every dispatcher; resolves once the deployment is ready (so no boot entity is lost). */
-async function connectDispatchers(s: GateState, onLost: (dispatcher: number) => void, fatal: (reason: string) => void): Promise<void> {
+async function connectDispatchers(s: GateState, onLost: (dispatcher: number, why: string) => void, fatal: (reason: string) => void): Promise<void> {
   const { opts } = s;
   const relay: GateRelay = {
     codec: opts.codec,
@@ -46,7 +46,8 @@ async function connectDispatchers(s: GateState, onLost: (dispatcher: number) => 
         },
         ...pressure,
         onError: (err) => opts.log.warn({ err, dispatcher: i + 1 }, 'dispatcher link error'),
-        onClose: () => s.run !== 'stopping' && onLost(i + 1),
+        // The hard backlog bound (links.maxPendingBytes) ends up here too: the fatal line names it.
+        onClose: (_link, err) => s.run !== 'stopping' && onLost(i + 1, err ? `: ${err.message}` : ''),
       });
       s.links[i] = link;
       trackLinkGauges(opts.metrics, link, () => `dispatcher-${i + 1}`);
@@ -121,7 +122,7 @@ export async function startGateServer(opts: GateServerOptions): Promise<GateServ
     void stop().then(() => opts.onFatal?.(reason));
   };
   // Without its dispatcher a gate cannot serve anyone (GoWorld's gates exit too); clients reconnect.
-  await connectDispatchers(s, (dispatcher) => fatal(`lost dispatcher ${dispatcher}`), fatal);
+  await connectDispatchers(s, (dispatcher, why) => fatal(`lost dispatcher ${dispatcher}${why}`), fatal);
   liveness = startGateLiveness(s);
   const server = await opts.transport.listen(clientListenOptions(s));
   s.server = server;
