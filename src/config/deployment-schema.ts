@@ -34,6 +34,7 @@ const storageSpec = tagged('kind', {
     url: required(text('a redis:// or rediss:// URL', /^rediss?:\/\/\S+$/)),
     prefix: optional(text('a key prefix without braces or spaces', /^[^{}\s]*$/)),
     commandTimeoutMs: optional(integer(100, 600_000)),
+    maxInFlight: optional(integer(1, 1_000_000)),
   },
 });
 

@@ -8,9 +8,15 @@ export interface RedisStoreOptions {
   readonly prefix?: string;
   /** A command with no answer after this long fails (a half-open connection must not hold a save for ever). */
   readonly commandTimeoutMs?: number;
+  /**
+   * Operations sent at once; more wait here, unsent. The command timeout starts when a command is sent,
+   * so without a window a burst (a game saving 100k entities at its save interval) would time out its
+   * own tail behind the commands ahead of it.
+   */
+  readonly maxInFlight?: number;
 }
 
-export const REDIS_DEFAULTS = { prefix: 'tsworld:', commandTimeoutMs: 5_000 } as const;
+export const REDIS_DEFAULTS = { prefix: 'tsworld:', commandTimeoutMs: 5_000, maxInFlight: 4_096 } as const;
 
 /** Reconnect delays: 100 ms doubling up to 2 s, for as long as the store is open. */
 const reconnectDelay = (attempt: number): number => Math.min(50 * 2 ** Math.min(attempt, 6), 2_000);
@@ -20,6 +26,8 @@ export interface RedisConnection {
   readonly prefix: string;
   /** Wraps a failure in STORAGE_FAILURE, with the last connection error when there was one. */
   failure(what: string, err: unknown): TsworldError;
+  /** Runs `op` (one store operation, a command or two) inside the in-flight window. */
+  windowed<T>(op: () => Promise<T>): Promise<T>;
   /** Drops the connection and stops reconnecting. */
   close(): void;
 }
@@ -44,6 +52,24 @@ export function openRedis(options: RedisStoreOptions): RedisConnection {
     retryStrategy: reconnectDelay,
   });
   let lastError: Error | undefined;
+  const maxInFlight = options.maxInFlight ?? REDIS_DEFAULTS.maxInFlight;
+  let inFlight = 0;
+  // A queue with a moving head: shift() on a 100k-long array is a copy each time.
+  let waiting: (() => void)[] = [];
+  let head = 0;
+  const wakeNext = (): void => {
+    if (head >= waiting.length) return;
+    const next = waiting[head++]!;
+    if (head > 1024 && head * 2 > waiting.length) {
+      waiting = waiting.slice(head);
+      head = 0;
+    }
+    next();
+  };
+  const release = (): void => {
+    inFlight--;
+    wakeNext();
+  };
   // ioredis reports connection errors as events (an unheard one is printed raw); each failed command
   // carries the latest one in its message instead.
   client.on('error', (err: Error) => {
@@ -60,6 +86,23 @@ export function openRedis(options: RedisStoreOptions): RedisConnection {
       const text = err instanceof Error ? err.message : String(err);
       const connection = lastError && lastError.message !== text ? ` (connection: ${lastError.message})` : '';
       return new TsworldError('STORAGE_FAILURE', `Redis ${what} failed: ${text}${connection}`, { cause: err });
+    },
+    async windowed(op) {
+      if (inFlight >= maxInFlight) {
+        await new Promise<void>((resolve) => waiting.push(resolve));
+        // A lost connection fails what is in flight one reconnect attempt at a time: what waited behind
+        // it fails at once instead of queueing for each attempt in turn.
+        if (client.status === 'reconnecting') {
+          wakeNext();
+          throw new Error(`not connected (${lastError?.message ?? 'reconnecting'})`);
+        }
+      }
+      inFlight++;
+      try {
+        return await op();
+      } finally {
+        release();
+      }
     },
     close() {
       client.disconnect(false);

@@ -47,7 +47,7 @@ export function createRedisEntityStorage(options: RedisStoreOptions): EntityStor
 
   const attempt = async <T>(what: string, op: () => Promise<T>): Promise<T> => {
     try {
-      return await op();
+      return await redis.windowed(op);
     } catch (err) {
       throw redis.failure(what, err);
     }

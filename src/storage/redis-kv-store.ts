@@ -26,7 +26,7 @@ export function createRedisKvStore(options: RedisStoreOptions): KvStore {
       lifecycle.run(async () => {
         const k = keyOf(key);
         try {
-          return (await client.get(k)) ?? undefined;
+          return (await redis.windowed(() => client.get(k))) ?? undefined;
         } catch (err) {
           throw redis.failure('get', err);
         }
@@ -36,7 +36,7 @@ export function createRedisKvStore(options: RedisStoreOptions): KvStore {
         const k = keyOf(key);
         checkString('kv value', value);
         try {
-          await client.set(k, value);
+          await redis.windowed(() => client.set(k, value));
         } catch (err) {
           throw redis.failure('put', err);
         }
@@ -46,7 +46,7 @@ export function createRedisKvStore(options: RedisStoreOptions): KvStore {
         const k = keyOf(key);
         checkString('kv value', value);
         try {
-          return (await client.set(k, value, 'NX', 'GET')) ?? undefined;
+          return (await redis.windowed(() => client.set(k, value, 'NX', 'GET'))) ?? undefined;
         } catch (err) {
           throw redis.failure('getOrPut', err);
         }

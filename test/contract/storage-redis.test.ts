@@ -43,6 +43,28 @@ describe.skipIf(skip !== undefined)(`Redis storage${skip ? ` (skipped: ${skip})`
     }
   });
 
+  it('a burst far larger than the in-flight window lands whole; during an outage what waited fails at once too', async () => {
+    const entities = createRedisEntityStorage({ url: url(), prefix: 'window:', maxInFlight: 4 });
+    try {
+      await Promise.all(Array.from({ length: 500 }, (_, i) => entities.save('Npc', `n${i}`, { i })));
+      expect((await entities.list('Npc')).length).toBe(500);
+      expect(await entities.load('Npc', 'n499')).toEqual({ i: 499 });
+      await server.kill();
+      const started = Date.now();
+      const outcomes = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => entities.save('Npc', `late${i}`, { i }).then(() => 'ok', (e: unknown) => (e as TsworldError).code)),
+      );
+      const failMs = Date.now() - started;
+      expect(new Set(outcomes)).toEqual(new Set(['STORAGE_FAILURE']));
+      // 50 windows' worth, each waiting for a reconnect attempt, would take minutes.
+      expect(failMs).toBeLessThan(15_000);
+      console.log(`redis outage with a window of 4: 200 saves failed in ${failMs} ms`);
+    } finally {
+      await server.start();
+      await entities.close();
+    }
+  });
+
   it('refuses a prefix with braces and a URL that is not redis://', () => {
     expect(() => createRedisKvStore({ url: url(), prefix: 'a{b}' })).toThrow(TsworldError);
     expect(() => createRedisEntityStorage({ url: 'http://127.0.0.1:1' })).toThrow(/redis:\/\//);
