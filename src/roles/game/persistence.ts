@@ -98,8 +98,8 @@ export function createPersistence(deps: PersistenceDeps): Persistence {
           const generation = await generationOf(e);
           await storage.save(typeName, e.id, data, { generation });
         })
-        .then(() => {
-          // A destroyed entity's final save: a later load here claims a new generation.
+        .finally(() => {
+          // A destroyed entity's final save, landed or not: a later load here claims a new generation.
           if (e.destroyed) generations.delete(e.id);
         });
     },
