@@ -99,7 +99,7 @@ describe('loadConfig', () => {
   });
 
   it('applies the link watermarks and refuses them out of order', () => {
-    expect(validateConfig(minimal(), { baseDir: dir }).links).toEqual({
+    expect(validateConfig(minimal(), { baseDir: dir }).links).toMatchObject({
       highWatermarkBytes: 8 * 1024 * 1024, lowWatermarkBytes: 2 * 1024 * 1024, maxPendingBytes: 64 * 1024 * 1024,
     });
     expect(validateConfig({ ...minimal(), links: { highWatermarkBytes: 65536, lowWatermarkBytes: 16384 } }, { baseDir: dir }).links)
