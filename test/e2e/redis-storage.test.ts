@@ -1,3 +1,4 @@
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRedisEntityStorage, createRedisKvStore } from '../../src/storage/index.ts';
@@ -97,5 +98,32 @@ describe.skipIf(skip !== undefined)(`a deployment on Redis whose server dies mid
       `redis killed for ${outageMs} ms with ${pendingDuringOutage} writes pending (${failures} failed attempts counted); ` +
         `every save and put landed ${landedMs} ms after redis-server came back, nothing lost`,
     );
+  });
+
+  it('a stop while Redis is down waits, then logs which saves it could not make', async () => {
+    const redis: RedisServer = await startRedisServer();
+    cleanups.push(() => redis.stop());
+    const d = await startDeployment({ entry, games: 1, gates: 1, sections: { storage: { kind: 'redis', url: redis.url, prefix: 'stop:' } } });
+    cleanups.push(() => rmSync(d.dir, { recursive: true, force: true }));
+    const pool = clientPool(() => d.wsUrls);
+    cleanups.push(() => pool.closeAll());
+    const client = await pool.connect(0);
+    const player = await client.waitForPlayer();
+    client.call(player.id, 'bump', 1, 10);
+    await client.waitCall('onSaved', ([seq]) => seq === 1);
+    await redis.kill();
+    client.call(player.id, 'bump', 2, 10);
+    await client.waitCall('onBump', ([seq]) => seq === 2);
+    const started = Date.now();
+    await d.cli('stop', d.dir);
+    const stopMs = Date.now() - started;
+    const lines = readFileSync(join(d.dir, 'logs', 'game1.log'), 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { msg?: string; count?: number; unsaved?: string[] });
+    const report = lines.find((l) => /writes not saved/.test(l.msg ?? ''));
+    expect(report?.count).toBe(1);
+    expect(report?.unsaved).toEqual([player.id]);
+    console.log(`stop with Redis down: took ${stopMs} ms; the game logged: ${report?.msg} ${JSON.stringify(report?.unsaved)}`);
   });
 });
