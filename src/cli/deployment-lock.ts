@@ -13,8 +13,13 @@ import { stopSupervisor } from './stop-processes.ts';
  * waits up to `waitMs` (the supervisor holds it for the few seconds a restart takes); the supervisor
  * itself never waits (`waitMs: 0`): it tries again on its next round.
  */
-export async function withDeploymentLock<T>(deploymentDir: string, what: string, fn: () => Promise<T>, options: { waitMs?: number } = {}): Promise<T> {
-  const file = join(runDir(deploymentDir), 'cli.lock');
+export async function withDeploymentLock<T>(
+  deploymentDir: string,
+  what: string,
+  fn: () => Promise<T>,
+  options: { waitMs?: number; host?: string } = {},
+): Promise<T> {
+  const file = lockFile(deploymentDir, options.host);
   mkdirSync(runDir(deploymentDir), { recursive: true });
   const deadline = Date.now() + (options.waitMs ?? 30_000);
   for (;;) {
@@ -30,6 +35,11 @@ export async function withDeploymentLock<T>(deploymentDir: string, what: string,
   } finally {
     rmSync(file, { force: true });
   }
+}
+
+/** One lock per run file: hosts started with --host each have their own processes to guard. */
+function lockFile(deploymentDir: string, host: string | undefined): string {
+  return join(runDir(deploymentDir), host === undefined ? 'cli.lock' : `cli-${host}.lock`);
 }
 
 /** Takes the lock (null), or names its live owner. A lock whose owner is gone is taken over. */
@@ -48,8 +58,8 @@ function takeLock(file: string, what: string): { pid: number; what: string } | n
 }
 
 /** Whether a live command holds the deployment lock now (the supervisor does nothing meanwhile). */
-export function lockHeld(deploymentDir: string): boolean {
-  const owner = readOwner(join(runDir(deploymentDir), 'cli.lock'));
+export function lockHeld(deploymentDir: string, host?: string): boolean {
+  const owner = readOwner(lockFile(deploymentDir, host));
   return owner !== undefined && alive(owner.pid);
 }
 
@@ -78,17 +88,17 @@ function lockError(file: string, cause: unknown): TsworldError {
  * stop and kill: under the lock, act on the deployment's processes and clear its run file. Nothing
  * running is not an error: the deployment is already in the state asked for.
  */
-export async function endDeployment(dir: string, verb: 'stop' | 'kill', act: (state: RunState) => Promise<string>): Promise<number> {
+export async function endDeployment(dir: string, verb: 'stop' | 'kill', act: (state: RunState) => Promise<string>, host?: string): Promise<number> {
   const deploymentDir = dirname(resolveConfigPath(dir));
-  return withDeploymentLock(deploymentDir, verb, async () => {
-    const state = readRunState(deploymentDir);
+  return withDeploymentLock(deploymentDir, host === undefined ? verb : `${verb} --host ${host}`, async () => {
+    const state = readRunState(deploymentDir, host);
     if (!state) {
-      process.stdout.write(`nothing to ${verb} in ${deploymentDir}\n`);
+      process.stdout.write(`nothing to ${verb} in ${deploymentDir}${host === undefined ? '' : ` on host ${host}`}\n`);
       return 0;
     }
     await stopSupervisor(state, (line) => process.stdout.write(`${line}\n`));
     const summary = await act(state);
-    clearRunState(deploymentDir);
+    clearRunState(deploymentDir, host);
     process.stdout.write(`${summary}\n`);
     return 0;
   });

@@ -12,10 +12,16 @@ commands:
   start [dir]            start dispatchers, then games, then gates (daemonized); prints the gate URLs
         --foreground     stay attached: stream logs, Ctrl-C stops every process
         --watch          with --foreground: hot swap the game code in place whenever a file of it changes
-  stop [dir]             stop gates, then games, then dispatchers, gracefully
-  kill [dir]             force-kill every process of the deployment
-  status [dir] [--json]  show the deployment's processes, restarts and uptime; exits 1 while one is down
+        --host NAME      start only the processes of host NAME (the config's hosts section), after the
+                         dispatchers on other hosts answer; its own run file and supervisor
+        --wait SEC       with --host: how long to wait for those dispatchers (default 120)
+  stop [dir]             stop gates, then games, then dispatchers, gracefully (--host NAME: that host's)
+  kill [dir]             force-kill every process of the deployment (--host NAME: that host's)
+  status [dir] [--json]  show the deployment's processes, restarts and uptime; with hosts, every host's
+                         processes as the dispatchers see them (--host NAME: and that host's run file);
+                         exits 1 while one is down
   restart [dir] <name>   stop one process (e.g. game1) gracefully and start it again; the rest keep running
+                         (--host NAME: a process of that host)
   reload [dir]           hot swap every game in turn: freeze, snapshot, restore with the new code;
                          clients stay connected and no message is lost
          --resume        restore games whose reload failed (after fixing the code), from their snapshots
@@ -23,6 +29,7 @@ commands:
                          change falls back to the process swap
          --no-rollback   keep new code that fails its probation running (by default a reload whose new
                          code logs errors within hotswap.probationMs goes back to the previous code)
+         --host NAME     reload only the games of host NAME
 
 dir is a deployment directory holding tsworld.config.json (default: the current directory).`;
 
@@ -40,6 +47,8 @@ export async function main(argv: string[]): Promise<number> {
         resume: { type: 'boolean', default: false },
         'in-place': { type: 'boolean', default: false },
         'no-rollback': { type: 'boolean', default: false },
+        host: { type: 'string' },
+        wait: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -48,6 +57,12 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const [command, dir = '.'] = parsed.positionals;
+  const { host } = parsed.values;
+  const waitSec = parsed.values.wait === undefined ? undefined : Number(parsed.values.wait);
+  if (waitSec !== undefined && !(Number.isFinite(waitSec) && waitSec > 0)) {
+    process.stderr.write(`tsworld: --wait expects a number of seconds, got '${parsed.values.wait}'\n`);
+    return 2;
+  }
   if (parsed.values.help || command === undefined) {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined && !parsed.values.help ? 2 : 0;
@@ -59,17 +74,27 @@ export async function main(argv: string[]): Promise<number> {
           process.stderr.write('tsworld start: --watch needs --foreground\n');
           return 2;
         }
-        return await startCommand(dir, { foreground: parsed.values.foreground, watch: parsed.values.watch });
+        return await startCommand(dir, {
+          foreground: parsed.values.foreground,
+          watch: parsed.values.watch,
+          ...(host === undefined ? {} : { host }),
+          ...(waitSec === undefined ? {} : { waitMs: waitSec * 1000 }),
+        });
       case 'stop':
-        return await stopCommand(dir);
+        return await stopCommand(dir, host);
       case 'kill':
-        return await killCommand(dir);
+        return await killCommand(dir, host);
       case 'reload':
-        return await reloadCommand(dir, { resume: parsed.values.resume, inPlace: parsed.values['in-place'], rollback: !parsed.values['no-rollback'] });
+        return await reloadCommand(dir, {
+          resume: parsed.values.resume,
+          inPlace: parsed.values['in-place'],
+          rollback: !parsed.values['no-rollback'],
+          ...(host === undefined ? {} : { host }),
+        });
       case 'restart':
-        return await restartCommand(dir, parsed.positionals[2]);
+        return await restartCommand(dir, parsed.positionals[2], host);
       case 'status':
-        return await statusCommand(dir, { json: parsed.values.json });
+        return await statusCommand(dir, { json: parsed.values.json, ...(host === undefined ? {} : { host }) });
       default:
         process.stderr.write(`tsworld: unknown command '${command}'\n\n${USAGE}\n`);
         return 2;

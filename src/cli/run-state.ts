@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -35,6 +35,8 @@ export interface SupervisorRecord {
 export interface RunState {
   deployment: string;
   configPath: string;
+  /** Started with `--host NAME`: only that host's processes, in that host's own run file. */
+  host?: string;
   processes: ProcessRecord[];
   supervisor?: SupervisorRecord;
 }
@@ -44,29 +46,49 @@ export function runDir(deploymentDir: string): string {
   return join(deploymentDir, '.tsworld');
 }
 
-function runFile(deploymentDir: string): string {
-  return join(runDir(deploymentDir), 'run.json');
+/**
+ * run.json for `tsworld start` without --host; run-<host>.json per host otherwise, so hosts that share
+ * a deployment directory (one NFS export, or network namespaces on one machine) never mix their pids.
+ */
+function runFile(deploymentDir: string, host?: string): string {
+  return join(runDir(deploymentDir), host === undefined ? 'run.json' : `run-${host}.json`);
 }
 
-export function readRunState(deploymentDir: string): RunState | undefined {
+export function readRunState(deploymentDir: string, host?: string): RunState | undefined {
   try {
-    return JSON.parse(readFileSync(runFile(deploymentDir), 'utf8')) as RunState;
+    return JSON.parse(readFileSync(runFile(deploymentDir, host), 'utf8')) as RunState;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
 }
 
-/** Written to a temp file and renamed, so a crash mid-write never leaves a torn pid table. */
-export function writeRunState(deploymentDir: string, state: RunState): void {
-  mkdirSync(runDir(deploymentDir), { recursive: true });
-  const tmp = `${runFile(deploymentDir)}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(state, null, 2));
-  renameSync(tmp, runFile(deploymentDir));
+/** Every run file in this deployment directory: the whole deployment's, and each host's started here. */
+export function readAllRunStates(deploymentDir: string): RunState[] {
+  let names: string[];
+  try {
+    names = readdirSync(runDir(deploymentDir));
+  } catch {
+    return [];
+  }
+  return names
+    .map((n) => (n === 'run.json' ? { host: undefined } : /^run-([A-Za-z][A-Za-z0-9_]*)\.json$/.exec(n) ? { host: n.slice(4, -5) } : null))
+    .filter((f): f is { host: string | undefined } => f !== null)
+    .map((f) => readRunState(deploymentDir, f.host))
+    .filter((s): s is RunState => s !== undefined);
 }
 
-export function clearRunState(deploymentDir: string): void {
-  rmSync(runFile(deploymentDir), { force: true });
+/** Written to a temp file and renamed, so a crash mid-write never leaves a torn pid table; a host's state goes to its own file. */
+export function writeRunState(deploymentDir: string, state: RunState): void {
+  mkdirSync(runDir(deploymentDir), { recursive: true });
+  const file = runFile(deploymentDir, state.host);
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(state, null, 2));
+  renameSync(tmp, file);
+}
+
+export function clearRunState(deploymentDir: string, host?: string): void {
+  rmSync(runFile(deploymentDir, host), { force: true });
 }
 
 /**

@@ -15,6 +15,8 @@ export interface ProcessConfig {
   readonly metricsHost: string;
   /** This process's log level (the `logging.level` unless overridden on the entry). */
   readonly logLevel: LogLevel;
+  /** The `hosts` entry this process runs on (absent without a hosts section: it runs where `tsworld start` runs). */
+  readonly hostName?: string;
 }
 
 export interface DispatcherConfig extends ProcessConfig {
@@ -121,6 +123,8 @@ export interface DeploymentConfig {
   readonly logging: { readonly level: LogLevel; readonly dir: string };
   /** Backlog bounds of every internal link (degraded above the high watermark, failed past maxPendingBytes). */
   readonly links: { readonly highWatermarkBytes: number; readonly lowWatermarkBytes: number; readonly maxPendingBytes: number };
+  /** The machines of a multi-host deployment, by name (empty without a hosts section). */
+  readonly hosts: Readonly<Record<string, { readonly address: string }>>;
   /** Internal links' authentication; `secret` undefined: none (allowed only with every dispatcher on loopback). */
   readonly cluster: { readonly secret?: string };
   /** Heartbeats on every internal link, and the silence after which a peer is declared down. */

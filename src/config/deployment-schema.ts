@@ -6,6 +6,7 @@ import {
   oneOf,
   optional,
   path,
+  recordOf,
   required,
   secret,
   tagged,
@@ -26,6 +27,8 @@ const port = integer(0, 65535);
 const host = text('a host name or IP address', /^[A-Za-z0-9.:[\]_-]+$/);
 const identifier = text('an identifier (letters, digits, _; not starting with a digit)', /^[A-Za-z_][A-Za-z0-9_]*$/);
 const logLevel = oneOf(LOG_LEVELS);
+/** Host names are kept shell-friendly: they appear in `--host NAME` and in TSWORLD_HOST_<name>_ADDRESS. */
+export const HOST_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 
 const storageSpec = tagged('kind', {
   memory: {},
@@ -101,7 +104,7 @@ export const deploymentSchema = object({
     arrayOf(object({ ...processFields, ...dispatcherTuning, host: optional(host), port: required(port) }), 1),
   ),
   gameDefaults: optional(object({ ...gameTuning, bootEntity: optional(identifier) })),
-  games: required(arrayOf(object({ ...processFields, ...gameTuning, bootEntity: optional(identifier) }), 1)),
+  games: required(arrayOf(object({ ...processFields, ...gameTuning, bootEntity: optional(identifier), host: optional(host) }), 1)),
   gateDefaults: optional(object(gateTuning)),
   gates: required(arrayOf(object({ ...processFields, ...gateTuning, port: required(port) }))),
   storage: required(storageSpec),
@@ -125,6 +128,11 @@ export const deploymentSchema = object({
   ),
   /** The secret internal links authenticate with (SPEC.md, "Link authentication"); TSWORLD_CLUSTER_SECRET overrides it. */
   cluster: optional(object({ secret: optional(secret(16)) })),
+  /**
+   * The machines of a multi-host deployment (src/config/hosts.ts): name → the address its processes bind
+   * and the others reach them at. With this section every process entry's `host` names one of them.
+   */
+  hosts: optional(recordOf('a host name (a letter, then letters, digits or _)', HOST_NAME, object({ address: required(host) }))),
   /** Where every process's metrics server binds unless its entry says otherwise. */
   metricsHost: optional(host),
   liveness: optional(object({ heartbeatMs: optional(integer(50, 60_000)), timeoutMs: optional(integer(200, 600_000)) })),

@@ -24,6 +24,8 @@ const ROLES = { DISPATCHER: 'dispatchers', GAME: 'games', GATE: 'gates' } as con
 const FIELDS = { HOST: 'host', PORT: 'port', METRICS_HOST: 'metricsHost', METRICS_PORT: 'metricsPort', LOG_LEVEL: 'logLevel' } as const;
 const NUMERIC = new Set<string>(['port', 'metricsPort']);
 const PER_PROCESS = /^TSWORLD_(DISPATCHER|GAME|GATE)_(\d+)_(HOST|PORT|METRICS_HOST|METRICS_PORT|LOG_LEVEL)$/;
+/** A host's address (hosts.<name>.address); the name as written in the config. */
+const PER_HOST = /^TSWORLD_HOST_([A-Za-z][A-Za-z0-9_]*)_ADDRESS$/;
 
 /** Every variable name, for docs and did-you-mean hints (`<id>` stands for a process id). */
 export const ENV_VARIABLES: readonly string[] = [
@@ -34,6 +36,7 @@ export const ENV_VARIABLES: readonly string[] = [
       .filter((field) => role !== 'GAME' || (field !== 'HOST' && field !== 'PORT'))
       .map((field) => `TSWORLD_${role}_<id>_${field}`),
   ),
+  'TSWORLD_HOST_<name>_ADDRESS',
 ];
 
 export interface EnvOverrides {
@@ -78,6 +81,17 @@ function applyPerProcess(raw: Raw, name: string, value: string, sources: Map<str
   return undefined;
 }
 
+function applyHostAddress(raw: Raw, name: string, value: string, sources: Map<string, string>): string | undefined {
+  const host = PER_HOST.exec(name)![1]!;
+  const hosts = raw.hosts;
+  if (!isObject(hosts) || !isObject(hosts[host])) {
+    return `the config has no host '${host}'${isObject(hosts) ? ` (hosts: ${Object.keys(hosts).join(', ')})` : ' (no hosts section)'}`;
+  }
+  hosts[host] = { ...hosts[host], address: value };
+  sources.set(`hosts.${host}.address`, name);
+  return undefined;
+}
+
 export function applyEnvOverrides(input: unknown, env: Readonly<Record<string, string | undefined>>): EnvOverrides {
   const sources = new Map<string, string>();
   const issues: string[] = [];
@@ -94,8 +108,10 @@ export function applyEnvOverrides(input: unknown, env: Readonly<Record<string, s
       sources.set(global.path, name);
     } else if (PER_PROCESS.test(name)) {
       problem = applyPerProcess(raw, name, value, sources);
+    } else if (PER_HOST.test(name)) {
+      problem = applyHostAddress(raw, name, value, sources);
     } else {
-      const hint = suggestKey(name, ENV_VARIABLES.filter((v) => !v.includes('<id>')));
+      const hint = suggestKey(name, ENV_VARIABLES.filter((v) => !v.includes('<')));
       problem = `not a tsworld variable${hint ? ` (did you mean ${hint}?)` : ''}; known: ${ENV_VARIABLES.join(', ')}`;
     }
     if (problem !== undefined) issues.push(`${name}: ${problem}`);

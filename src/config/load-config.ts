@@ -5,6 +5,7 @@ import type { DeploymentConfig, DispatcherConfig, GameConfig, GateConfig } from 
 import { DEFAULTS, deploymentSchema } from './deployment-schema.ts';
 import type { RawDeploymentConfig } from './deployment-schema.ts';
 import { applyEnvOverrides, nameVariables } from './env-overrides.ts';
+import { checkHosts, metricsHostOf, placeEntry } from './hosts.ts';
 import { INVALID } from './schema-kit.ts';
 
 /** The conventional file name; `tsworld` commands look for it in the deployment directory. */
@@ -60,6 +61,7 @@ export function validateConfig(raw: unknown, where: { baseDir: string; configPat
   if (parsed === INVALID) throw fail();
   const config = applyDefaults(parsed, resolve(where.baseDir), where.configPath);
   checkConsistency(config, issues);
+  checkHosts(config, parsed.hosts !== undefined, isLoopback, issues);
   if (issues.length > 0) throw fail();
   return config;
 }
@@ -67,21 +69,35 @@ export function validateConfig(raw: unknown, where: { baseDir: string; configPat
 function applyDefaults(raw: RawDeploymentConfig, baseDir: string, configPath: string | undefined): DeploymentConfig {
   const level = raw.logging?.level ?? DEFAULTS.logging.level;
   const metricsHost = raw.metricsHost ?? DEFAULTS.metricsHost;
+  const { hosts } = raw;
+  // An entry's host names its machine when there is a hosts section (hosts.ts), else it is an address.
+  const placed = (written: string | undefined, entryMetricsHost: string | undefined) => {
+    const at = placeEntry(hosts, written, DEFAULTS.host);
+    return { ...at, metricsHost: metricsHostOf(entryMetricsHost, raw.metricsHost, at, hosts, metricsHost) };
+  };
   const dispatchers = raw.dispatchers.map(
     (d): DispatcherConfig => ({
       ...DEFAULTS.dispatcher,
       ...raw.dispatcherDefaults,
       ...d,
-      host: d.host ?? DEFAULTS.host,
+      ...placed(d.host, d.metricsHost),
       logLevel: d.logLevel ?? level,
-      metricsHost: d.metricsHost ?? metricsHost,
     }),
   );
-  const games = raw.games.map(
-    (g): GameConfig => ({ ...DEFAULTS.game, ...raw.gameDefaults, ...g, logLevel: g.logLevel ?? level, metricsHost: g.metricsHost ?? metricsHost }),
-  );
+  const games = raw.games.map((g): GameConfig => {
+    const { host: written, ...entry } = g;
+    const at = placed(written, g.metricsHost);
+    const hostName = at.hostName ?? (hosts === undefined ? written : undefined);
+    return { ...DEFAULTS.game, ...raw.gameDefaults, ...entry, logLevel: g.logLevel ?? level, metricsHost: at.metricsHost, ...(hostName === undefined ? {} : { hostName }) };
+  });
   const gates = raw.gates.map((g): GateConfig => {
-    const merged = { host: DEFAULTS.host, ...DEFAULTS.gate, ...raw.gateDefaults, ...g, logLevel: g.logLevel ?? level, metricsHost: g.metricsHost ?? metricsHost };
+    const merged = {
+      ...DEFAULTS.gate,
+      ...raw.gateDefaults,
+      ...g,
+      ...placed(g.host ?? raw.gateDefaults?.host, g.metricsHost),
+      logLevel: g.logLevel ?? level,
+    };
     // Four maximum-size messages a second, sustained, unless set: no legitimate client comes near it.
     return { ...merged, maxBytesPerSecond: merged.maxBytesPerSecond ?? 4 * merged.maxPayload };
   });
@@ -102,6 +118,7 @@ function applyDefaults(raw: RawDeploymentConfig, baseDir: string, configPath: st
     logging: { level: logging.level, dir: resolve(baseDir, logging.dir) },
     links: { ...DEFAULTS.links, ...raw.links },
     liveness: { ...DEFAULTS.liveness, ...raw.liveness },
+    hosts: hosts ?? {},
     cluster: raw.cluster?.secret === undefined ? {} : { secret: raw.cluster.secret },
     supervision: { ...DEFAULTS.supervision, ...raw.supervision },
   };
@@ -160,20 +177,21 @@ function checkConsistency(config: DeploymentConfig, issues: string[]): void {
 
   checkLinkSecret(config, issues);
 
-  const listeners: { path: string; host: string; port: number }[] = [];
+  const listeners: { path: string; host: string; port: number; machine?: string }[] = [];
   for (const [role, entries] of roles) {
     entries.forEach((entry, i) => {
-      if ('port' in entry) listeners.push({ path: `${role}[${i}].port`, host: entry.host, port: entry.port });
+      const machine = entry.hostName;
+      if ('port' in entry) listeners.push({ path: `${role}[${i}].port`, host: entry.host, port: entry.port, machine });
       if (entry.metricsPort !== undefined) {
-        listeners.push({ path: `${role}[${i}].metricsPort`, host: entry.metricsHost, port: entry.metricsPort });
+        listeners.push({ path: `${role}[${i}].metricsPort`, host: entry.metricsHost, port: entry.metricsPort, machine });
       }
     });
   }
   for (let a = 0; a < listeners.length; a++) {
     for (let b = 0; b < a; b++) {
       const [x, y] = [listeners[a]!, listeners[b]!];
-      // Port 0 asks the OS for a free port, so any number of listeners may use it.
-      if (x.port !== 0 && x.port === y.port && hostsOverlap(x.host, y.host)) {
+      // Port 0 asks the OS for a free port, so any number of listeners may use it; two hosts never clash.
+      if (x.port !== 0 && x.port === y.port && x.machine === y.machine && hostsOverlap(x.host, y.host)) {
         issues.push(`${x.path}: port ${x.port} is already used by ${y.path}`);
         break;
       }

@@ -144,6 +144,31 @@ export function object<F extends FieldMap>(fields: F): Schema<ObjectOf<F>> {
   };
 }
 
+/** An object used as a map: every key must match `key` (e.g. host names), every value `value`. */
+export function recordOf<T>(keyExpected: string, key: RegExp, value: Schema<T>): Schema<Record<string, T>> {
+  return {
+    expected: `an object of ${keyExpected} to ${value.expected}`,
+    parse(input, path, ctx) {
+      if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+        return problem(ctx, path, `expected an object, got ${show(input)}`);
+      }
+      const out: Record<string, T> = {};
+      let ok = true;
+      for (const [name, element] of Object.entries(input as Record<string, unknown>)) {
+        if (!key.test(name)) {
+          problem(ctx, join(path, name), `expected the key to be ${keyExpected}`);
+          ok = false;
+          continue;
+        }
+        const parsed = value.parse(element, join(path, name), ctx);
+        if (parsed === INVALID) ok = false;
+        else out[name] = parsed;
+      }
+      return ok ? out : INVALID;
+    },
+  };
+}
+
 /** One of several object shapes chosen by a string tag (`{ kind: 'lmdb', path }` vs `{ kind: 'memory' }`). */
 export function tagged<Tag extends string, M extends Record<string, FieldMap>>(
   tag: Tag,

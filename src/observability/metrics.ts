@@ -45,6 +45,8 @@ export interface Metrics {
   text(): Promise<string>;
   /** What `/ready` answers from now on (health.ts); until set, 503 'starting'. */
   setReadiness(probe: ReadinessProbe): void;
+  /** Answers `GET path` with what `answer()` returns, as JSON (a dispatcher's `/cluster`). */
+  serveJson(path: string, answer: () => unknown): void;
   /** Serves `/metrics`, `/health` and `/ready` over HTTP; host defaults to 127.0.0.1, port 0 picks a free port. */
   serve(options?: { host?: string; port?: number }): Promise<{ host: string; port: number }>;
   /** Stops the HTTP server if one is running. */
@@ -67,10 +69,22 @@ export interface MetricsOptions {
 }
 
 /** `GET /metrics` on the registry's exposition text; everything else is 404. */
-function metricsServer(registry: Registry, readiness: () => ReadinessProbe): Server {
+function metricsServer(registry: Registry, readiness: () => ReadinessProbe, json: ReadonlyMap<string, () => unknown>): Server {
   return createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0] ?? '';
     if (req.method === 'GET' && answerHealth(path, res, readiness())) return;
+    const answer = req.method === 'GET' ? json.get(path) : undefined;
+    if (answer) {
+      let body: string;
+      try {
+        body = JSON.stringify(answer());
+      } catch (err) {
+        res.writeHead(500).end(`${path} failed: ${String(err)}\n`);
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+      return;
+    }
     if (req.method !== 'GET' || path !== '/metrics') {
       res.writeHead(404).end('not found\n');
       return;
@@ -192,6 +206,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
 
   let server: Server | undefined;
   let readiness: ReadinessProbe = STARTING;
+  const json = new Map<string, () => unknown>();
 
   return {
     registry,
@@ -211,9 +226,12 @@ export function createMetrics(options: MetricsOptions): Metrics {
     setReadiness(probe) {
       readiness = probe;
     },
+    serveJson(path, answer) {
+      json.set(path, answer);
+    },
     async serve({ host = '127.0.0.1', port = 0 } = {}) {
       if (server) throw new TsworldError('INVALID_STATE', 'metrics server already running');
-      const created = metricsServer(registry, () => readiness);
+      const created = metricsServer(registry, () => readiness, json);
       server = created;
       try {
         await new Promise<void>((resolve, reject) => {

@@ -4,6 +4,7 @@ import { controlSocketPath } from '../../roles/shared/control-channel.ts';
 import { controlRequest } from '../control-client.ts';
 import { dirname, join } from 'node:path';
 import { withDeploymentLock } from '../deployment-lock.ts';
+import { checkHostFlag } from '../host-flag.ts';
 import { loadConfig, type DeploymentConfig } from '../../config/index.ts';
 import { controlAsk } from '../control-client.ts';
 import { inPlaceSwap } from '../in-place-swap.ts';
@@ -25,6 +26,8 @@ export interface ReloadOptions {
    * copy of that code was kept, which `tsworld start` and every reload do).
    */
   rollback?: boolean;
+  /** Reload only the games of this host (started with `tsworld start --host`), from its run file. */
+  host?: string;
 }
 
 
@@ -35,19 +38,21 @@ export interface ReloadOptions {
  * connected. A failure stops the reload at that game and says how to retry; the snapshot is kept.
  */
 export async function reloadCommand(dir: string, opts: ReloadOptions): Promise<number> {
-  return withDeploymentLock(dirname(resolveConfigPath(dir)), 'reload', () => reloadCommandLocked(dir, opts));
+  const lock = opts.host === undefined ? {} : { host: opts.host };
+  return withDeploymentLock(dirname(resolveConfigPath(dir)), 'reload', () => reloadCommandLocked(dir, opts), lock);
 }
 
 async function reloadCommandLocked(dir: string, opts: ReloadOptions): Promise<number> {
   const configPath = resolveConfigPath(dir);
   const config = loadConfig(configPath);
-  const state = readRunState(config.baseDir);
+  checkHostFlag(config, opts.host);
+  const state = readRunState(config.baseDir, opts.host);
   const say = (line: string): void => void process.stdout.write(`${line}\n`);
   if (!state) {
-    process.stderr.write(`tsworld reload: nothing is running in ${config.baseDir}\n`);
+    process.stderr.write(`tsworld reload: nothing is running in ${config.baseDir}${opts.host === undefined ? '' : ` on host ${opts.host}`}\n`);
     return 1;
   }
-  for (const game of config.games) {
+  for (const game of config.games.filter((g) => opts.host === undefined || g.hostName === opts.host)) {
     if (opts.inPlace && !opts.resume) {
       const outcome = await inPlaceWithProbation(config, state, game.id, opts, say);
       if (outcome === 'done') continue;

@@ -1,6 +1,7 @@
 import { loadConfig } from '../../config/index.ts';
 import { resolveConfigPath } from '../config-path.ts';
 import { withDeploymentLock } from '../deployment-lock.ts';
+import { checkHostFlag } from '../host-flag.ts';
 import { readRunState, writeRunState } from '../run-state.ts';
 import { stopProcesses } from '../stop-processes.ts';
 import { startDetached } from '../supervisor/start-detached.ts';
@@ -9,10 +10,11 @@ import { startDetached } from '../supervisor/start-detached.ts';
  * `tsworld restart <dir> <process>`: stops one process gracefully (a game saves its entities) and starts
  * it again, under the deployment lock so the supervisor does not race it. The others keep running.
  */
-export async function restartCommand(dir: string, name: string | undefined): Promise<number> {
+export async function restartCommand(dir: string, name: string | undefined, host?: string): Promise<number> {
   const configPath = resolveConfigPath(dir);
   const config = loadConfig(configPath);
-  const state = readRunState(config.baseDir);
+  checkHostFlag(config, host);
+  const state = readRunState(config.baseDir, host);
   const names = (state?.processes ?? []).map((p) => `${p.role}${p.id}`);
   const record = state?.processes.find((p) => `${p.role}${p.id}` === name);
   if (!state || !record) {
@@ -27,5 +29,5 @@ export async function restartCommand(dir: string, name: string | undefined): Pro
     writeRunState(config.baseDir, state);
     process.stdout.write(`restarted ${name} as pid ${fresh.pid} in ${Date.now() - t0} ms\n`);
     return 0;
-  });
+  }, host === undefined ? {} : { host });
 }

@@ -8,6 +8,7 @@ import { withDeploymentLock } from '../deployment-lock.ts';
 import { launchDeployment } from '../launch-deployment.ts';
 import { EXIT_FROZEN } from '../../roles/shared/role-process.ts';
 import { watchGameCode } from '../watch-game-code.ts';
+import { checkHostFlag } from '../host-flag.ts';
 import { spawnRole } from '../spawn-role.ts';
 import { supervise, type Supervisor } from '../supervisor/supervise.ts';
 import type { DeploymentConfig } from '../../config/index.ts';
@@ -18,6 +19,10 @@ export interface StartOptions {
   foreground: boolean;
   /** Foreground dev mode: edits under the game module's directory are hot swapped in place. */
   watch?: boolean;
+  /** Start only this host's processes (a hosts section names it); its own run file and supervisor. */
+  host?: string;
+  /** With host: how long to wait for the dispatchers on other hosts, in ms. */
+  waitMs?: number;
 }
 
 /**
@@ -27,19 +32,24 @@ export interface StartOptions {
 export async function startCommand(dir: string, opts: StartOptions): Promise<number> {
   const configPath = resolveConfigPath(dir);
   const config = loadConfig(configPath);
+  checkHostFlag(config, opts.host);
+  const { host } = opts;
   const deploymentDir = config.baseDir;
   const say = (line: string): void => void process.stdout.write(`${line}\n`);
 
   const prefixer = createLinePrefixer(process.stdout);
   const t0 = Date.now();
-  const launched = await withDeploymentLock(deploymentDir, 'start', () =>
-    launchDeployment({ config, configPath, dir, foreground: opts.foreground, say, prefixer }),
+  const launched = await withDeploymentLock(
+    deploymentDir,
+    host === undefined ? 'start' : `start --host ${host}`,
+    () => launchDeployment({ config, configPath, dir, foreground: opts.foreground, say, prefixer, ...(host === undefined ? {} : { host }), ...(opts.waitMs === undefined ? {} : { waitMs: opts.waitMs }) }),
+    { ...(host === undefined ? {} : { host }) },
   );
   if (!launched) return 1;
   const { started, children } = launched;
 
   const urls = started.filter((p) => p.url).sort((a, b) => a.id - b.id).map((p) => p.url!);
-  say(`deployment '${config.deployment}' is up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  say(`deployment '${config.deployment}'${host === undefined ? '' : ` on host ${host}`} is up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   for (const url of urls) say(`  open ${url}`);
 
   if (!opts.foreground) {
@@ -52,15 +62,16 @@ export async function startCommand(dir: string, opts: StartOptions): Promise<num
     }
     if (config.supervision.enabled) {
       // What restarts a process that dies once this command has gone.
-      const state = readRunState(deploymentDir);
-      if (state) writeRunState(deploymentDir, { ...state, supervisor: spawnSupervisor(config, configPath) });
+      const state = readRunState(deploymentDir, host);
+      if (state) writeRunState(deploymentDir, { ...state, supervisor: spawnSupervisor(config, configPath, host) });
       say(`supervised: a process that dies is restarted (at most ${config.supervision.maxRestarts} times in ${config.supervision.withinSec} s)`);
     }
-    say(`logs in ${config.logging.dir}; 'tsworld status ${dir}' shows the processes, 'tsworld stop ${dir}' stops them`);
+    const flag = host === undefined ? '' : ` --host ${host}`;
+    say(`logs in ${config.logging.dir}; 'tsworld status ${dir}' shows the processes, 'tsworld stop ${dir}${flag}' stops them`);
     return 0;
   }
 
-  return runForeground({ config, configPath, dir, say, prefixer, started, children, watch: opts.watch === true });
+  return runForeground({ config, configPath, dir, say, prefixer, started, children, watch: opts.watch === true, host });
 }
 
 interface Foreground {
@@ -72,6 +83,7 @@ interface Foreground {
   started: ProcessRecord[];
   children: SpawnedRole[];
   watch: boolean;
+  host: string | undefined;
 }
 
 /** Foreground restarts stay attached to this command, which is then the supervisor. */
@@ -79,6 +91,7 @@ function foregroundSupervisor(f: Foreground): Supervisor | undefined {
   if (!f.config.supervision.enabled) return undefined;
   return supervise({
     config: f.config,
+    ...(f.host === undefined ? {} : { host: f.host }),
     start: async (record) => {
       const { child, ready } = await spawnRole({
         role: record.role, id: record.id, configPath: f.configPath, logFile: record.logFile, foreground: true, readyTimeoutMs: 60_000,
@@ -107,10 +120,10 @@ function runForeground(f: Foreground): Promise<number> {
       supervisor?.stop();
       say(`\n${why}: stopping gates, games, dispatchers`);
       // A reload may have replaced games since start: the run file has the current pids.
-      const current = readRunState(deploymentDir)?.processes ?? started;
+      const current = readRunState(deploymentDir, f.host)?.processes ?? started;
       watcher?.close();
       void stopProcesses(current, 10_000, say).then(() => {
-        clearRunState(deploymentDir);
+        clearRunState(deploymentDir, f.host);
         say('all processes stopped');
         resolvePromise(0);
       });

@@ -13,16 +13,18 @@ function line(event: string, fields: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify({ time: Date.now(), role: 'supervisor', event, ...fields })}\n`);
 }
 
-const { values } = parseArgs({ options: { config: { type: 'string' } } });
+const { values } = parseArgs({ options: { config: { type: 'string' }, host: { type: 'string' } } });
 if (!values.config) throw new Error('missing --config <path>');
 const configPath = values.config;
 const config = loadConfig(configPath);
+const host = values.host;
 const supervisor = supervise({
   config,
+  ...(host === undefined ? {} : { host }),
   start: (record) => startDetached(configPath, config.logging.dir, record),
   say: line,
 });
-line('supervising', { deployment: config.deployment, pid: process.pid, ...config.supervision });
+line('supervising', { deployment: config.deployment, ...(host === undefined ? {} : { host }), pid: process.pid, ...config.supervision });
 const stop = (why: string) => {
   supervisor.stop();
   line('stopped', { why });
@@ -32,5 +34,5 @@ process.on('SIGTERM', () => stop('SIGTERM'));
 process.on('SIGINT', () => stop('SIGINT'));
 // The deployment was stopped (or killed) by other means: nothing left to watch.
 setInterval(() => {
-  if (!readRunState(config.baseDir)) stop('the run file is gone');
+  if (!readRunState(config.baseDir, host)) stop('the run file is gone');
 }, 1000);

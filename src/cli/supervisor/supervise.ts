@@ -10,6 +10,8 @@ export type SupervisorSay = (event: string, fields: Record<string, unknown>) => 
 
 export interface SuperviseOptions {
   readonly config: DeploymentConfig;
+  /** Started with `--host NAME`: it watches that host's run file and takes that host's lock. */
+  readonly host?: string;
   /** Starts the process again (daemonized, or attached in the foreground); resolves once it serves. */
   start(record: ProcessRecord): Promise<ProcessRecord>;
   readonly say: SupervisorSay;
@@ -70,12 +72,12 @@ export function supervise(options: SuperviseOptions): Supervisor {
 async function check(w: Watch): Promise<void> {
   const { config } = w.options;
   if (w.stopped) return;
-  if (lockHeld(config.baseDir)) {
+  if (lockHeld(config.baseDir, w.options.host)) {
     // Not watching meanwhile (a reload or a restart runs): silence measured across it means nothing.
     for (const pid of w.lastPong.keys()) w.lastPong.set(pid, Date.now());
     return;
   }
-  const state = readRunState(config.baseDir);
+  const state = readRunState(config.baseDir, w.options.host);
   if (!state) return;
   for (const record of state.processes) {
     if (record.gaveUp || w.restarting.has(nameOf(record))) continue;
@@ -133,14 +135,14 @@ async function restart(w: Watch, dead: ProcessRecord): Promise<void> {
   const t0 = Date.now();
   try {
     await withDeploymentLock(config.baseDir, `supervisor: restart ${name}`, async () => {
-      const state = readRunState(config.baseDir);
+      const state = readRunState(config.baseDir, w.options.host);
       const current = state?.processes.find((p) => p.role === dead.role && p.id === dead.id);
       if (!state || !current || current.pid !== dead.pid || w.stopped) return;
       const fresh = await w.options.start(current);
       Object.assign(current, { ...fresh, restarts: (current.restarts ?? 0) + 1 });
       writeRunState(config.baseDir, state);
       w.options.say('restarted', { process: name, pid: fresh.pid, ms: Date.now() - t0, restarts: current.restarts });
-    }, { waitMs: 60_000 });
+    }, { waitMs: 60_000, host: w.options.host });
   } catch (err) {
     // The lock stayed taken (a long reload) or the start failed: the next round looks again.
     w.options.say('restart-failed', { process: name, error: (err as Error).message });
@@ -148,7 +150,7 @@ async function restart(w: Watch, dead: ProcessRecord): Promise<void> {
 }
 
 function markGaveUp(w: Watch, record: ProcessRecord): void {
-  const state = readRunState(w.options.config.baseDir);
+  const state = readRunState(w.options.config.baseDir, w.options.host);
   const current = state?.processes.find((p) => p.role === record.role && p.id === record.id);
   if (!state || !current) return;
   current.gaveUp = true;

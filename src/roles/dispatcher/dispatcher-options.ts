@@ -4,6 +4,7 @@ import type { WireCodec } from '../../protocol/index.ts';
 import type { LinkLimits } from '../../transport/index.ts';
 import type { LivenessSettings } from '../shared/link-liveness.ts';
 import type { RoleRuntime } from '../shared/runtime.ts';
+import type { ClusterView } from './cluster-view.ts';
 import type { PendingLimits } from './pending-budget.ts';
 
 export interface DispatcherOptions {
@@ -55,6 +56,8 @@ export interface Dispatcher {
     readonly unplaced: number;
     readonly unplacedFrames: number;
   };
+  /** The games and gates linked to this dispatcher now (cluster-view.ts; `GET /cluster` on its metrics port). */
+  cluster(): ClusterView;
   close(): Promise<void>;
 }
 

@@ -4,6 +4,7 @@ import { every } from '../../tick/clock.ts';
 import type { Link, LinkServer } from '../../transport/index.ts';
 import { createLiveness, type Liveness } from '../shared/link-liveness.ts';
 import { type Dispatcher, type DispatcherOptions, logIntervalOf, unplacedTimeoutOf } from './dispatcher-options.ts';
+import { clusterView } from './cluster-view.ts';
 import { createDispatcherState, flushAll, out, type DispatcherState } from './dispatcher-state.ts';
 import { createFrameGuard, peerAddress } from './frame-guard.ts';
 import { createLinkAuth } from './link-auth.ts';
@@ -155,6 +156,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
         unplacedFrames: s.directory.unplaced.frames,
       };
     },
+    cluster: () => clusterView(s),
     async close() {
       s.run = 'closing';
       s.liveness.stop();

@@ -37,6 +37,8 @@ runMain(async () => {
   const control = await startControlServer(controlSocketPath(runDir(config.baseDir), 'dispatcher', self.id), PING_HANDLER, log);
   let stopping = false;
   metrics.setReadiness(() => (stopping ? 'stopping' : null));
+  // Which games and gates this dispatcher links now: `tsworld status` on any host reads it (a metrics port is needed).
+  metrics.serveJson('/cluster', () => dispatcher.cluster());
   onShutdown(args.foreground, async (reason) => {
     stopping = true;
     log.info({ reason }, 'dispatcher stopping');
