@@ -50,6 +50,10 @@ export function redisSkipReason(): string | undefined {
 function launch(binary: string, port: number, dir: string): Promise<ChildProcess> {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always'];
   const child = spawn(binary, [...args, '--save', '', '--daemonize', 'no', '--logfile', ''], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // A test process that ends without stop() (a crash, a timeout) must not leave the server behind.
+  const reap = (): void => void child.kill('SIGKILL');
+  process.once('exit', reap);
+  child.once('exit', () => process.off('exit', reap));
   return new Promise((resolve, reject) => {
     let out = '';
     const onData = (chunk: Buffer): void => {
@@ -94,6 +98,8 @@ export async function startRedisServer(): Promise<RedisServer> {
     }
   }
   let current: ChildProcess | undefined = child;
+  const removeDir = (): void => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', removeDir);
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
@@ -108,7 +114,8 @@ export async function startRedisServer(): Promise<RedisServer> {
     async stop() {
       if (current) await exited(current, 'SIGTERM');
       current = undefined;
-      rmSync(dir, { recursive: true, force: true });
+      process.off('exit', removeDir);
+      removeDir();
     },
   };
 }
