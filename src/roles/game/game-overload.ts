@@ -65,6 +65,8 @@ export function createGameOverload(deps: GameOverloadDeps): GameOverload {
     },
     untrack(index) {
       degradedSince.delete(index);
+      // A reconnect brings a new link for the same dispatcher: the old one must not stay named.
+      for (const [link, at] of indexOf) if (at === index) indexOf.delete(link);
       untrackGauges.get(index)?.();
       untrackGauges.delete(index);
     },
