@@ -47,9 +47,19 @@ export function redisSkipReason(): string | undefined {
   return reason;
 }
 
-function launch(binary: string, port: number, dir: string): Promise<ChildProcess> {
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always'];
-  const child = spawn(binary, [...args, '--save', '', '--daemonize', 'no', '--logfile', ''], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Where a redis-server listens: loopback by default; `wrap` runs it through a command (e.g. `ip netns exec NS`). */
+export interface RedisServerOptions {
+  readonly bind?: string;
+  readonly port?: number;
+  readonly wrap?: readonly string[];
+}
+
+function launch(binary: string, port: number, dir: string, options: RedisServerOptions = {}): Promise<ChildProcess> {
+  const bind = options.bind ?? '127.0.0.1';
+  // An explicit bind address off loopback would otherwise need a password (protected mode); tests have none.
+  const args = ['--port', String(port), '--bind', bind, '--protected-mode', bind === '127.0.0.1' ? 'yes' : 'no', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always'];
+  const command = [...(options.wrap ?? []), binary, ...args, '--save', '', '--daemonize', 'no', '--logfile', ''];
+  const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   // A test process that ends without stop() (a crash, a timeout) must not leave the server behind.
   const reap = (): void => void child.kill('SIGKILL');
   process.once('exit', reap);
@@ -79,7 +89,7 @@ function exited(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   });
 }
 
-export async function startRedisServer(): Promise<RedisServer> {
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   const binary = findRedisServer();
   if (!binary) throw new Error('redis-server is not installed');
   const dir = mkdtempSync(join(tmpdir(), 'tsworld-redis-'));
@@ -87,9 +97,9 @@ export async function startRedisServer(): Promise<RedisServer> {
   let child: ChildProcess | undefined;
   // freePort() releases the port before redis binds it; another test may take it meanwhile.
   for (let attempt = 1; !child; attempt++) {
-    port = await freePort();
+    port = options.port ?? (await freePort());
     try {
-      child = await launch(binary, port, dir);
+      child = await launch(binary, port, dir, options);
     } catch (err) {
       if (attempt >= 3) {
         rmSync(dir, { recursive: true, force: true });
@@ -101,7 +111,7 @@ export async function startRedisServer(): Promise<RedisServer> {
   const removeDir = (): void => rmSync(dir, { recursive: true, force: true });
   process.once('exit', removeDir);
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://${options.bind ?? '127.0.0.1'}:${port}`,
     port,
     dir,
     async kill() {
@@ -109,7 +119,7 @@ export async function startRedisServer(): Promise<RedisServer> {
       current = undefined;
     },
     async start() {
-      if (!current) current = await launch(binary, port, dir);
+      if (!current) current = await launch(binary, port, dir, options);
     },
     async stop() {
       if (current) await exited(current, 'SIGTERM');
