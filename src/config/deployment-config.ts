@@ -92,6 +92,8 @@ export interface SupervisionConfig {
   readonly withinSec: number;
   readonly backoffMs: number;
   readonly maxBackoffMs: number;
+  /** A process that does not answer its control socket's ping for this long is hung: killed, then restarted. */
+  readonly hangTimeoutMs: number;
 }
 
 export interface HotswapConfig {
@@ -122,7 +124,15 @@ export interface DeploymentConfig {
   readonly hotswap: HotswapConfig;
   readonly logging: { readonly level: LogLevel; readonly dir: string };
   /** Backlog bounds of every internal link (degraded above the high watermark, failed past maxPendingBytes). */
-  readonly links: { readonly highWatermarkBytes: number; readonly lowWatermarkBytes: number; readonly maxPendingBytes: number };
+  readonly links: {
+    readonly highWatermarkBytes: number;
+    readonly lowWatermarkBytes: number;
+    readonly maxPendingBytes: number;
+    /** While a dispatcher is gone (restarting), a game or gate parks its frames for it up to this... */
+    readonly reconnectQueueMaxBytes: number;
+    /** ...and this long; past either it gives the dispatcher up (and exits, as before reconnects). */
+    readonly reconnectQueueMaxMs: number;
+  };
   /** The machines of a multi-host deployment, by name (empty without a hosts section). */
   readonly hosts: Readonly<Record<string, { readonly address: string }>>;
   /** Internal links' authentication; `secret` undefined: none (allowed only with every dispatcher on loopback). */

@@ -124,6 +124,8 @@ export const deploymentSchema = object({
       highWatermarkBytes: optional(integer(4096, 4 * 1024 * 1024 * 1024)),
       lowWatermarkBytes: optional(integer(0, 4 * 1024 * 1024 * 1024)),
       maxPendingBytes: optional(integer(4096, 16 * 1024 * 1024 * 1024)),
+      reconnectQueueMaxBytes: optional(integer(0, 4 * 1024 * 1024 * 1024)),
+      reconnectQueueMaxMs: optional(integer(0, 3_600_000)),
     }),
   ),
   /** The secret internal links authenticate with (SPEC.md, "Link authentication"); TSWORLD_CLUSTER_SECRET overrides it. */
@@ -143,6 +145,7 @@ export const deploymentSchema = object({
       withinSec: optional(integer(1, 86_400)),
       backoffMs: optional(integer(0, 600_000)),
       maxBackoffMs: optional(integer(0, 3_600_000)),
+      hangTimeoutMs: optional(integer(500, 3_600_000)),
     }),
   ),
 });
@@ -196,9 +199,13 @@ export const DEFAULTS = {
   hotswap: { freezeQueueMaxPackets: 1_000_000, freezeQueueMaxMs: 10_000, snapshotDir: 'snapshots', probationMs: 3_000, probationMaxErrors: 0 },
   logging: { level: 'info', dir: 'logs' },
   /** Every internal link's backlog bounds; the reasons are in src/config/README.md, "Overload". */
-  links: { highWatermarkBytes: 8 * 1024 * 1024, lowWatermarkBytes: 2 * 1024 * 1024, maxPendingBytes: 64 * 1024 * 1024 },
+  /** reconnectQueue*: what a game or gate parks for a dispatcher that is gone (restarting), and for how long. */
+  links: {
+    highWatermarkBytes: 8 * 1024 * 1024, lowWatermarkBytes: 2 * 1024 * 1024, maxPendingBytes: 64 * 1024 * 1024,
+    reconnectQueueMaxBytes: 16 * 1024 * 1024, reconnectQueueMaxMs: 30_000,
+  },
   /** Heartbeats on every internal link; the reason for each default is in src/config/README.md, "Liveness". */
   liveness: { heartbeatMs: 1_000, timeoutMs: 5_000 },
   /** OTP-style restart intensity of the per-host supervisor; the reasons are in src/config/README.md, "Supervision". */
-  supervision: { enabled: true, maxRestarts: 5, withinSec: 60, backoffMs: 250, maxBackoffMs: 10_000 },
+  supervision: { enabled: true, maxRestarts: 5, withinSec: 60, backoffMs: 250, maxBackoffMs: 10_000, hangTimeoutMs: 10_000 },
 } as const;

@@ -31,3 +31,4 @@ export type { MemoryNetwork } from './memory-network.ts';
 export type { LinkSocket } from './link-socket.ts';
 export { createMemoryClientNetwork } from './memory-client-transport.ts';
 export type { MemoryClientNetwork, MemoryWebSocket } from './memory-client-transport.ts';
+export { createParkingLink, type ParkingLink, type ParkingOptions } from './parking-link.ts';

@@ -42,7 +42,7 @@ const nameOf = (p: ProcessRecord): string => `${p.role}${p.id}`;
 
 /**
  * The per-host supervisor (OTP style): watches the processes the run file lists, restarts one that died
- * (or hangs: no answer on its control socket for the liveness timeout, then SIGKILL) after a backoff,
+ * (or hangs: no answer on its control socket for hangTimeoutMs, then SIGKILL) after a backoff,
  * and gives up on one that dies more often than the restart intensity allows. It never acts while a CLI
  * command holds the deployment lock (a reload replaces a game on purpose; a stop stops everything), and
  * it takes the lock for each restart, so a restart and a reload never race over one process.
@@ -83,7 +83,7 @@ async function check(w: Watch): Promise<void> {
     if (record.gaveUp || w.restarting.has(nameOf(record))) continue;
     if (!(await isOurProcess(record))) onDead(w, record, 'exited');
     else if (await hung(w, record)) {
-      w.options.say('hung', { process: nameOf(record), pid: record.pid, silentMs: config.liveness.timeoutMs });
+      w.options.say('hung', { process: nameOf(record), pid: record.pid, silentMs: config.supervision.hangTimeoutMs });
       try {
         process.kill(record.pid, 'SIGKILL');
       } catch {
@@ -94,7 +94,11 @@ async function check(w: Watch): Promise<void> {
   }
 }
 
-/** Pings the process's control socket; true once it has not answered for the liveness timeout. */
+/**
+ * Pings the process's control socket; true once it has not answered for hangTimeoutMs. That is longer
+ * than the links' liveness timeout on purpose: a game the dispatchers declared down and that wakes up
+ * fences itself and exits; the kill is for one that never wakes, and must not hit a busy process.
+ */
 async function hung(w: Watch, record: ProcessRecord): Promise<boolean> {
   const { config } = w.options;
   const now = Date.now();
@@ -102,11 +106,11 @@ async function hung(w: Watch, record: ProcessRecord): Promise<boolean> {
   if (!w.lastPong.has(record.pid)) w.lastPong.set(record.pid, now);
   const path = controlSocketPath(runDir(config.baseDir), record.role, record.id);
   // Not awaited by the round: a stopped process would hold it for the whole timeout.
-  controlAsk(path, { cmd: 'ping' }, config.liveness.timeoutMs).then(
+  controlAsk(path, { cmd: 'ping' }, config.supervision.hangTimeoutMs).then(
     () => w.lastPong.set(record.pid, Date.now()),
     () => undefined,
   );
-  return now - last >= config.liveness.timeoutMs;
+  return now - last >= config.supervision.hangTimeoutMs;
 }
 
 function onDead(w: Watch, record: ProcessRecord, why: 'exited' | 'hung'): void {

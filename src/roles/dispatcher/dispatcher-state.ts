@@ -8,6 +8,7 @@ import { createEntityDirectory, type EntityDirectory } from './directory.ts';
 import { type DispatcherOptions, logIntervalOf, pendingLimitsOf } from './dispatcher-options.ts';
 import { createLostEntities, type LostEntities } from './lost-entities.ts';
 import { createPeerTable, type PeerTable } from './peers.ts';
+import { createPeerWait, type PeerWait } from './peer-wait.ts';
 
 /**
  * Everything a dispatcher knows, in one object that its handlers take as their first argument: the
@@ -24,6 +25,8 @@ export interface DispatcherState {
   readonly peers: PeerTable;
   /** Entities of games declared down: calls to them fail at once. */
   readonly lost: LostEntities;
+  /** Frames for games and gates that have not reconnected yet while the dispatcher starts (peer-wait.ts). */
+  readonly waiting: PeerWait;
   readonly faults: FaultMetrics;
   /** Heartbeats to every game and gate, and their silence watched; set once the dispatcher listens. */
   liveness: Liveness;
@@ -49,6 +52,7 @@ export function createDispatcherState(opts: DispatcherOptions): DispatcherState 
     directory: createEntityDirectory(pendingLimitsOf(opts)),
     peers: createPeerTable({ now, random: Math.random, scheduler }),
     lost: createLostEntities(),
+    waiting: createPeerWait(pendingLimitsOf(opts).maxHeldFrames),
     faults: createFaultMetrics(opts.metrics),
     liveness: undefined as never,
     throttle: createLogThrottle({ log: opts.log, now, intervalMs: logIntervalOf(opts) }),

@@ -33,13 +33,14 @@ export function handshake(s: DispatcherState, link: Link, type: number, body: Ui
     for (const id of msg.entityIds) release(s, id, s.directory.get(id), s.directory.ready(id, game.id));
     s.log.info({ gameId: game.id, restore: msg.isRestore, entities: msg.entityIds.length }, 'game connected');
     ack(s, link);
-    for (const frame of flushed) out(s, link).send(frame.type, frame.body);
+    for (const frame of [...flushed, ...s.waiting.take(`game${game.id}`)]) out(s, link).send(frame.type, frame.body);
     if (flushed.length > 0) s.log.info({ gameId: game.id, frames: flushed.length }, 'flushed frozen queue in order');
   } else {
     s.peers.attachGate(parsed.hello.gateId, link);
     s.liveness.watch(link);
     s.log.info({ gateId: parsed.hello.gateId }, 'gate connected');
     ack(s, link);
+    for (const frame of s.waiting.take(`gate${parsed.hello.gateId}`)) out(s, link).send(frame.type, frame.body);
   }
   if (s.run === 'ready') out(s, link).send(MSG.DEPLOYMENT_READY.id, s.codec.encode(MSG.DEPLOYMENT_READY, {}));
   checkDeploymentReady(s);

@@ -36,8 +36,10 @@ function toDispatcher(r: Routed): string | void {
 
 function toGate(r: Routed): void {
   const gate = r.s.peers.gate(readGateKey(r.body));
-  if (gate) out(r.s, gate.link).send(r.spec.id, r.body);
-  else r.s.throttle.log('warn', 'no-gate', { gateId: readGateKey(r.body), msg: r.spec.name }, 'dropped a frame for an unknown gate');
+  if (gate) return void out(r.s, gate.link).send(r.spec.id, r.body);
+  // A restarted dispatcher: the gate may simply not have reconnected yet.
+  if (r.s.run === 'starting' && r.s.waiting.hold(`gate${readGateKey(r.body)}`, r.spec.id, r.body)) return;
+  r.s.throttle.log('warn', 'no-gate', { gateId: readGateKey(r.body), msg: r.spec.name }, 'dropped a frame for an unknown gate');
 }
 
 function split(r: Routed): string | void {

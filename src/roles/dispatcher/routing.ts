@@ -14,6 +14,8 @@ import type { GamePeer } from './peers.ts';
 export function forwardToGame(s: DispatcherState, gameId: number, type: number, body: Uint8Array): void {
   const game = s.peers.game(gameId);
   if (!game) {
+    // A restarted dispatcher: the game may simply not have reconnected yet.
+    if (s.run === 'starting' && s.waiting.hold(`game${gameId}`, type, body)) return;
     s.throttle.log('warn', 'no-game', { gameId, msg: messageSpec(type)?.name }, 'dropped a frame for a game that is not connected');
     return;
   }
@@ -31,7 +33,14 @@ export function routeToEntity(s: DispatcherState, entityId: string, type: number
   if (!entry) {
     // Its game was declared down: no hold could ever end in a delivery, so the caller learns now.
     if (s.lost.get(entityId)) return undeliverable(s, entityId, type, body, sender?.id, 'UNREACHABLE');
-    if (type === MSG.CALL_FROM_CLIENT.id) return undeliverable(s, entityId, type, body, undefined, 'UNKNOWN_ENTITY');
+    if (type === MSG.CALL_FROM_CLIENT.id) {
+      // A restarted dispatcher learns the entities from the games as they reconnect: until every game
+      // is back, a client's call to an id it does not know yet is held (unplaced bounds), not refused.
+      if (s.run !== 'starting') return undeliverable(s, entityId, type, body, undefined, 'UNKNOWN_ENTITY');
+      const refused = s.directory.holdUnplaced(entityId, GATE_SENDER, type, body, s.now(), s.opts.maxHeldPerEntity);
+      if (refused) refuse(s, refused, entityId, type, body, undefined);
+      return;
+    }
     if (type === MSG.NOTIFY_CLIENT_DISCONNECTED.id) {
       // Its entity is gone (destroyed, or it handed the client to another game): every game checks
       // whether it holds the client, and the giving game forwards it behind the hand-off.
@@ -52,6 +61,9 @@ export function routeToEntity(s: DispatcherState, entityId: string, type: number
   }
   forwardToGame(s, entry.gameId, type, body);
 }
+
+/** The sender id gates' held frames are counted under in the unplaced budget (game ids start at 1). */
+const GATE_SENDER = 0;
 
 function refuse(s: DispatcherState, limit: HoldRefusal, entityId: string, type: number, body: Uint8Array, from: number | undefined): void {
   s.metrics?.refused(limit);
@@ -92,6 +104,8 @@ export function checkDeploymentReady(s: DispatcherState): void {
   if (s.run !== 'starting') return;
   if (s.peers.liveGameCount() < s.opts.expectedGames || s.peers.gateCount() < s.opts.expectedGates) return;
   s.run = 'ready';
+  const dropped = s.waiting.clear();
+  if (dropped > 0) s.log.warn({ frames: dropped }, 'frames held for peers that did not reconnect were dropped');
   s.log.info({ games: s.peers.liveGameCount(), gates: s.peers.gateCount() }, 'deployment ready');
   const body = s.codec.encode(MSG.DEPLOYMENT_READY, {});
   for (const game of s.peers.games()) if (game.link) out(s, game.link).send(MSG.DEPLOYMENT_READY.id, body);

@@ -1,51 +1,15 @@
 import { DEFAULTS } from '../../config/deployment-schema.ts';
-import { connectAuthenticated, linkAuthOptions } from '../shared/link-auth.ts';
-import { MSG, entityIdShard, ownedCopy } from '../../protocol/index.ts';
+import { MSG } from '../../protocol/index.ts';
+import { connectDispatchers } from './dispatcher-links.ts';
 import { createFreezer } from './game-freeze.ts';
 import { createGameLoop } from './game-loop.ts';
-import { fencedByStall, markAlive, startGameLiveness } from './game-liveness.ts';
+import { markAlive, startGameLiveness } from './game-liveness.ts';
 import type { GameServer, GameServerOptions } from './game-server-options.ts';
 import { createGameState, gateLink, save, type GameState } from './game-state.ts';
 import { createOrRestoreWorld } from './game-world.ts';
 import { createOutbound } from './outbound.ts';
 
 export type { GameServer, GameServerOptions } from './game-server-options.ts';
-
-/** One link per dispatcher; each hears hello (with its shard's entities after a restore) before anything else. */
-async function connectDispatchers(s: GameState): Promise<void> {
-  const { opts, codec, log } = s;
-  await Promise.all(
-    opts.dispatchers.map(async (d, i) => {
-      const link = await connectAuthenticated(opts.runtime.net, {
-        ...linkAuthOptions(opts),
-        host: d.host,
-        port: d.port,
-        onFrame(type, body) {
-          s.arrivals.take({ type, body: ownedCopy(body) });
-        },
-        ...s.overload.linkOptions(i),
-        onError: (err) => log.warn({ err, dispatcher: i + 1 }, 'dispatcher link error'),
-        onClose(_link, err) {
-          s.links[i] = undefined;
-          s.overload.untrack(i);
-          if (s.run === 'stopping' || s.freezer.frozen || fencedByStall(s)) return;
-          log.error({ err, dispatcher: i + 1 }, 'lost the dispatcher; exiting so the deployment notices');
-          s.loop.stop();
-          // The hard backlog bound ends up here too: the reason says so in the fatal line.
-          opts.onFatal?.(`lost dispatcher ${i + 1}${err ? `: ${err.message}` : ''}`);
-        },
-      });
-      s.links[i] = link;
-      s.overload.track(i, link);
-      s.liveness.watch(link);
-      const entityIds = s.restoredExtra
-        ? s.world.entities().map((e) => e.id).filter((id) => entityIdShard(id, opts.dispatchers.length) === i)
-        : [];
-      codec.encodeTo(link, MSG.SET_GAME_ID, { gameId: opts.id, isRestore: s.restoredExtra !== null, entityIds });
-      link.flush();
-    }),
-  );
-}
 
 /** Stops the loop, saves (unless a snapshot carries the state on), closes resources and links. */
 async function stopGame(s: GameState, options?: { save?: boolean }): Promise<void> {

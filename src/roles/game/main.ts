@@ -56,6 +56,7 @@ async function startGame(ctx: Context, stores: Stores, snapshot: string, onFreez
     saveRetryMaxDelayMs: self.saveRetryMaxDelayMs,
     stopSaveTimeoutMs: self.stopSaveTimeoutMs,
     links: config.links,
+    reconnectQueue: config.links,
     overloadRefuseAfterMs: self.overloadRefuseAfterMs,
     degradedSyncDivisor: self.degradedSyncDivisor,
     ...stores,

@@ -39,6 +39,8 @@ export interface GateServerOptions {
   metrics?: Metrics;
   /** Backlog bounds of the dispatcher links (the config's `links`); default DEFAULTS.links. */
   links?: LinkLimits;
+  /** What is parked for a dispatcher that is gone, and for how long (the config's `links`); defaults DEFAULTS.links. */
+  reconnectQueue?: { reconnectQueueMaxBytes?: number; reconnectQueueMaxMs?: number };
   /** The soft descriptor limit, read at start (fd-limit.ts); tests pass their own. */
   fdLimit?: FdLimit;
   /** The gate cannot go on (a dispatcher is gone; its clients were closed): the process should exit. */

@@ -1,62 +1,13 @@
 import { DEFAULTS } from '../../config/deployment-schema.ts';
-import { connectAuthenticated, linkAuthOptions } from '../shared/link-auth.ts';
 import { MSG, ProtocolError } from '../../protocol/index.ts';
 import { every } from '../../tick/clock.ts';
 import { createLiveness, type Liveness } from '../shared/link-liveness.ts';
-import { linkPressureOptions, trackLinkGauges } from '../shared/link-pressure.ts';
-import { gateFrameTable, handleDispatcherFrame, type GateRelay } from './dispatcher-frames.ts';
-import { clientListenOptions, rebootClient } from './gate-clients.ts';
+import { connectDispatchers, dispatcherOf } from './dispatcher-links.ts';
+import { clientListenOptions } from './gate-clients.ts';
 import type { GateServer, GateServerOptions } from './gate-options.ts';
-import { createLinkPositions } from './link-positions.ts';
-import { closeClient, createGateState, degradedPositionInterval, flush, refuse, schedule, sendToClient, type GateState } from './gate-state.ts';
+import { createGateState, flush, refuse, schedule, type GateState } from './gate-state.ts';
 
 export type { GateEdgeLimits, GateServer, GateServerOptions } from './gate-options.ts';
-
-/** Links to every dispatcher; resolves once the deployment is ready (so no boot entity is lost). */
-async function connectDispatchers(s: GateState, onLost: (dispatcher: number, why: string) => void, fatal: (reason: string) => void): Promise<void> {
-  const { opts } = s;
-  const relay: GateRelay = {
-    codec: opts.codec,
-    log: opts.log,
-    metrics: opts.metrics,
-    byClientId: s.byClientId,
-    sendToClient: (proxy, message) => sendToClient(s, proxy, message),
-    close: (proxy, code, reason) => closeClient(s, proxy, code, reason),
-    fatal,
-    reboot: (proxy, reason) => rebootClient(s, proxy, reason),
-  };
-  const table = gateFrameTable(opts.codec);
-  const pressure = linkPressureOptions(
-    { log: opts.log, metrics: opts.metrics, now: s.now, limits: opts.links },
-    (link) => `dispatcher-${s.links.indexOf(link) + 1}`,
-  );
-  let deploymentReady: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (deploymentReady = resolve));
-  await Promise.all(
-    opts.dispatchers.map(async (d, i) => {
-      s.positionBatches[i] = createLinkPositions(degradedPositionInterval(s));
-      const link = await connectAuthenticated(opts.runtime.net, {
-        ...linkAuthOptions(opts),
-        host: d.host,
-        port: d.port,
-        onFrame(type, body) {
-          if (type === MSG.DEPLOYMENT_READY.id) deploymentReady();
-          handleDispatcherFrame(relay, table, type, body);
-          schedule(s);
-        },
-        ...pressure,
-        onError: (err) => opts.log.warn({ err, dispatcher: i + 1 }, 'dispatcher link error'),
-        // The hard backlog bound (links.maxPendingBytes) ends up here too: the fatal line names it.
-        onClose: (_link, err) => s.run !== 'stopping' && onLost(i + 1, err ? `: ${err.message}` : ''),
-      });
-      s.links[i] = link;
-      trackLinkGauges(opts.metrics, link, () => `dispatcher-${i + 1}`);
-      opts.codec.encodeTo(link, MSG.SET_GATE_ID, { gateId: opts.id });
-      link.flush();
-    }),
-  );
-  await ready;
-}
 
 /** Heartbeats to the dispatchers; one that falls silent is dropped, and the lost-dispatcher path runs. */
 function startGateLiveness(s: GateState): Liveness {
@@ -71,13 +22,12 @@ function startGateLiveness(s: GateState): Liveness {
       schedule(s);
     },
     onSuspect: (link, silentMs) =>
-      opts.log.warn({ dispatcher: s.links.indexOf(link) + 1, silentMs: Math.round(silentMs) }, 'dispatcher SUSPECT: no bytes for half the liveness timeout'),
+      opts.log.warn({ dispatcher: dispatcherOf(s, link), silentMs: Math.round(silentMs) }, 'dispatcher SUSPECT: no bytes for half the liveness timeout'),
     onDown(link, silentMs) {
-      opts.log.error({ dispatcher: s.links.indexOf(link) + 1, detectionMs: Math.round(silentMs) }, 'dispatcher silent past the liveness timeout: dropping its link');
+      opts.log.error({ dispatcher: dispatcherOf(s, link), detectionMs: Math.round(silentMs) }, 'dispatcher silent past the liveness timeout: dropping its link');
       link.destroy();
     },
   });
-  for (const link of s.links) liveness.watch(link);
   return liveness;
 }
 
@@ -121,9 +71,9 @@ export async function startGateServer(opts: GateServerOptions): Promise<GateServ
     log.fatal({ reason }, 'gate cannot go on; closing clients');
     void stop().then(() => opts.onFatal?.(reason));
   };
-  // Without its dispatcher a gate cannot serve anyone (GoWorld's gates exit too); clients reconnect.
-  await connectDispatchers(s, (dispatcher, why) => fatal(`lost dispatcher ${dispatcher}${why}`), fatal);
+  // A dispatcher that goes away is waited for (dispatcher-links.ts); one gone past the bound is fatal.
   liveness = startGateLiveness(s);
+  await connectDispatchers(s, liveness, fatal);
   const server = await opts.transport.listen(clientListenOptions(s));
   s.server = server;
   s.run = 'serving';

@@ -25,6 +25,7 @@ runMain(async () => {
     limits: { ...self, maxDepth: self.maxArgDepth, maxElements: self.maxArgElements },
     staticDir: self.staticDir,
     links: config.links,
+    reconnectQueue: config.links,
     runtime: systemRuntime(),
     liveness: config.liveness,
     clusterSecret: config.cluster.secret,

@@ -53,7 +53,11 @@ describe('loadConfig', () => {
       freezeQueueMaxPackets: DEFAULTS.hotswap.freezeQueueMaxPackets,
       freezeQueueMaxMs: DEFAULTS.hotswap.freezeQueueMaxMs,
       snapshotDir: join(dir, 'snapshots'),
+      probationMs: 3_000,
+      probationMaxErrors: 0,
     });
+    expect(config.supervision).toEqual({ enabled: true, maxRestarts: 5, withinSec: 60, backoffMs: 250, maxBackoffMs: 10_000, hangTimeoutMs: 10_000 });
+    expect(config.liveness).toEqual({ heartbeatMs: 1_000, timeoutMs: 5_000 });
     expect(config.logging).toEqual({ level: 'info', dir: join(dir, 'logs') });
   });
 
