@@ -1,10 +1,10 @@
 import { build, type Plugin } from 'esbuild';
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { isBuiltin } from 'node:module';
-import { dirname, extname, isAbsolute, resolve, sep } from 'node:path';
+import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TsworldError } from '../core/errors.ts';
+import { GAME_CODE_LOADERS, inGameDir, resolveGameImport } from './game-code-resolve.ts';
 
 /**
  * A copy of the game code as it is now, kept so a reload whose new code fails can go back to it: by
@@ -37,9 +37,6 @@ export async function copyGameCode(entry: string, outFile: string): Promise<void
 
 const OWN = Symbol('tsworld-code-copy');
 
-const LOADERS: Readonly<Record<string, 'ts' | 'tsx' | 'js' | 'jsx'>> = {
-  '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx', '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.jsx': 'jsx',
-};
 
 /** The file's source with `import.meta.url`, `.dirname` and `.filename` fixed to where it really is. */
 async function pinnedMeta(path: string): Promise<string> {
@@ -51,21 +48,21 @@ async function pinnedMeta(path: string): Promise<string> {
 }
 
 function outsideStaysExternal(rootDir: string): Plugin {
-  const inRoot = (path: string) => path.startsWith(rootDir + sep) && !path.includes(`${sep}node_modules${sep}`);
+  const inRoot = inGameDir(rootDir);
   return {
     name: 'tsworld-code-copy',
     setup(b) {
       b.onResolve({ filter: /.*/ }, async (args) => {
         if (args.pluginData === OWN) return undefined;
-        if (isBuiltin(args.path)) return { path: args.path, external: true };
-        const resolved = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: OWN });
-        if (resolved.errors.length > 0) return { errors: resolved.errors };
-        if (isAbsolute(resolved.path) && inRoot(resolved.path)) return { path: resolved.path };
+        const found = await resolveGameImport(b, args, inRoot, OWN);
+        if (found.kind === 'builtin') return { path: found.spec, external: true };
+        if (found.kind === 'error') return { errors: found.errors };
+        if (found.kind === 'inside') return { path: found.path };
         // The copy lives elsewhere, so a relative or bare specifier would resolve from the wrong place.
-        return { path: isAbsolute(resolved.path) ? pathToFileURL(resolved.path).href : args.path, external: true };
+        return { path: isAbsolute(found.target) ? pathToFileURL(found.target).href : found.target, external: true };
       });
       b.onLoad({ filter: /.*/ }, async (args) => {
-        const loader = LOADERS[extname(args.path)];
+        const loader = GAME_CODE_LOADERS[extname(args.path)];
         if (!loader || !inRoot(args.path)) return undefined;
         return { contents: await pinnedMeta(args.path), loader, resolveDir: dirname(args.path) };
       });

@@ -1,8 +1,8 @@
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { readFile } from 'node:fs/promises';
-import { isBuiltin } from 'node:module';
-import { dirname, extname, isAbsolute, sep } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { dirname, extname, isAbsolute } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { GAME_CODE_LOADERS, inGameDir, resolveGameImport } from './game-code-resolve.ts';
 
 /**
  * What a bundled generation asks of the process: `require(IMPORT + url)` is the ES module at that URL
@@ -21,9 +21,6 @@ export interface GenerationBundle {
   readonly imports: readonly string[];
 }
 
-const LOADERS: Readonly<Record<string, 'ts' | 'tsx' | 'js' | 'jsx'>> = {
-  '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx', '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.jsx': 'jsx',
-};
 
 /**
  * Bundles the game code under rootDir reached from `entry` into one CommonJS function body (esbuild,
@@ -67,7 +64,7 @@ function buildOptions(rootDir: string, entry: string, outfile: string, imports: 
 const OWN = Symbol('tsworld-generation');
 
 function generationPlugin(rootDir: string, imports: Set<string>): Plugin {
-  const inRoot = (path: string) => path.startsWith(rootDir + sep) && !path.includes(`${sep}node_modules${sep}`);
+  const inRoot = inGameDir(rootDir);
   return {
     name: 'tsworld-generation',
     setup(b) {
@@ -77,17 +74,15 @@ function generationPlugin(rootDir: string, imports: Set<string>): Plugin {
       b.onResolve({ filter: /.*/ }, async (args) => {
         if (args.pluginData === OWN) return undefined;
         const isRequire = args.kind === 'require-call' || args.kind === 'require-resolve';
-        if (isBuiltin(args.path)) return external(args.path, isRequire, args.kind, imports);
-        // Node takes file: URLs as specifiers (the examples import the engine by one); esbuild takes paths.
-        const spec = args.path.startsWith('file:') ? fileURLToPath(args.path) : args.path;
-        const resolved = await b.resolve(spec, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: OWN });
-        if (resolved.errors.length > 0) return { errors: resolved.errors };
-        if (!resolved.external && isAbsolute(resolved.path) && inRoot(resolved.path)) return { path: resolved.path };
-        const target = isAbsolute(resolved.path) ? resolved.path : spec;
+        const found = await resolveGameImport(b, args, inRoot, OWN);
+        if (found.kind === 'builtin') return external(found.spec, isRequire, args.kind, imports);
+        if (found.kind === 'error') return { errors: found.errors };
+        if (found.kind === 'inside') return { path: found.path };
+        const { target } = found;
         return external(isRequire ? target : isAbsolute(target) ? pathToFileURL(target).href : target, isRequire, args.kind, imports);
       });
       b.onLoad({ filter: /\.[cm]?[jt]sx?$/ }, async (args) => {
-        const loader = LOADERS[extname(args.path)];
+        const loader = GAME_CODE_LOADERS[extname(args.path)];
         if (loader === undefined || !inRoot(args.path)) return undefined;
         const text = await readFile(args.path, 'utf8');
         return { contents: text.includes('import.meta') ? metaPrefix(args.path) + text : text, loader, resolveDir: dirname(args.path) };

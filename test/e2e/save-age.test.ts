@@ -1,20 +1,17 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEntityStorage, type EntityStorage } from '../../src/storage/index.ts';
-import { repoRoot, startDeployment, tsworld, type TestDeployment } from '../support/deployment.ts';
+import { writeGameModule } from '../fixtures/write-game.ts';
+import { startDeployment, tsworld, type TestDeployment } from '../support/deployment.ts';
 
 const CLOCK = 'ClockClockClock1';
 const SAVE_INTERVAL_SEC = 2;
 
 /** A game whose one persistent entity writes the wall-clock time into a persistent attribute every tick. */
 function writeClockGame(dir: string): string {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
-  const src = (p: string) => JSON.stringify(join(repoRoot, 'src', p));
-  writeFileSync(
-    join(dir, 'main.ts'),
+  return writeGameModule(dir, (src) =>
     `import { attr } from ${src('core/attr-decl.ts')};
 import { defineEntityType } from ${src('core/entity-type.ts')};
 import { t } from ${src('core/value-types.ts')};
@@ -27,9 +24,7 @@ export default defineGame({
   systems: { stamp: (world) => { for (const e of world.entities()) if (e.typeName === 'Clock') e.attrs.set('stamp', Date.now()); } },
   onGameReady(world) { if (!world.entity(${JSON.stringify(CLOCK)})) world.createEntity(Clock, { id: ${JSON.stringify(CLOCK)} }); },
 });
-`,
-  );
-  return join(dir, 'main.ts');
+`);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
