@@ -37,107 +37,113 @@ interface Parked {
 }
 
 export function createParkingLink(opts: ParkingOptions): ParkingLink {
-  let real: Link | null = null;
-  let parked: Parked[] = [];
-  let bytes = 0;
-  let since = 0;
-  let closed = false;
-  let reserved: { type: number; buffer: Uint8Array } | null = null;
+  return new Parking(opts);
+}
 
-  function overflow(why: string): void {
-    const frames = parked.length;
-    parked = [];
-    bytes = 0;
-    opts.onOverflow(why, frames);
+/** A class for once: the state is a handful of fields, and each Link member is one small method. */
+class Parking implements ParkingLink {
+  private real: Link | null = null;
+  private parked: Parked[] = [];
+  private bytes = 0;
+  private since = 0;
+  private isClosed = false;
+  private reserved: { type: number; buffer: Uint8Array } | null = null;
+
+  constructor(private readonly opts: ParkingOptions) {}
+
+  private overflow(why: string): void {
+    const frames = this.parked.length;
+    this.parked = [];
+    this.bytes = 0;
+    this.opts.onOverflow(why, frames);
   }
 
-  function park(type: number, body: Uint8Array): void {
-    if (closed) return;
-    if (opts.isStream(type)) return opts.onStreamDropped?.(type);
-    if (parked.length === 0) since = opts.now();
-    parked.push({ type, body });
-    bytes += body.length;
-    if (bytes > opts.maxBytes) overflow(`${bytes} bytes parked for a missing dispatcher exceed ${opts.maxBytes}`);
+  private park(type: number, body: Uint8Array): void {
+    if (this.isClosed) return;
+    if (this.opts.isStream(type)) return this.opts.onStreamDropped?.(type);
+    if (this.parked.length === 0) this.since = this.opts.now();
+    this.parked.push({ type, body });
+    this.bytes += body.length;
+    if (this.bytes > this.opts.maxBytes) this.overflow(`${this.bytes} bytes parked for a missing dispatcher exceed ${this.opts.maxBytes}`);
   }
 
-  const link: ParkingLink = {
-    get remoteAddress() {
-      return real?.remoteAddress ?? '';
-    },
-    get remotePort() {
-      return real?.remotePort ?? 0;
-    },
-    send(type, body) {
-      if (real) real.send(type, body);
-      else park(type, body.slice());
-    },
-    sendParts(type, head, tail) {
-      if (real) return real.sendParts(type, head, tail);
-      const body = new Uint8Array(head.length + tail.length);
-      body.set(head);
-      body.set(tail, head.length);
-      park(type, body);
-    },
-    reserve(type, maxBodyLength) {
-      if (real) return real.reserve(type, maxBodyLength);
-      reserved = { type, buffer: new Uint8Array(maxBodyLength) };
-      return { buffer: reserved.buffer, offset: 0 };
-    },
-    commit(bodyLength) {
-      if (real) return real.commit(bodyLength);
-      if (reserved) park(reserved.type, reserved.buffer.slice(0, bodyLength));
-      reserved = null;
-    },
-    flush() {
-      if (real) return real.flush();
-      if (parked.length > 0 && opts.now() - since > opts.maxMs) overflow(`frames parked for a missing dispatcher for over ${opts.maxMs} ms`);
-      return false;
-    },
-    get batchedBytes() {
-      return real?.batchedBytes ?? bytes;
-    },
-    get pendingBytes() {
-      return real?.pendingBytes ?? 0;
-    },
-    get receivedBytes() {
-      return real?.receivedBytes ?? 0;
-    },
-    get backpressured() {
-      return real ? real.backpressured : true;
-    },
-    // Parking counts as degraded: senders shed what is superseded, as they do for a slow link.
-    get degraded() {
-      return real ? real.degraded : true;
-    },
-    get closed() {
-      return closed;
-    },
-    close() {
-      closed = true;
-      real?.close();
-    },
-    destroy() {
-      closed = true;
-      real?.destroy();
-    },
-    get attached() {
-      return real;
-    },
-    attach(next) {
-      for (const frame of parked) next.send(frame.type, frame.body);
-      parked = [];
-      bytes = 0;
-      real = next;
-    },
-    detach() {
-      real = null;
-    },
-    get parkedFrames() {
-      return parked.length;
-    },
-    get parkedBytes() {
-      return bytes;
-    },
-  };
-  return link;
+  get remoteAddress(): string {
+    return this.real?.remoteAddress ?? '';
+  }
+  get remotePort(): number {
+    return this.real?.remotePort ?? 0;
+  }
+  send(type: number, body: Uint8Array): void {
+    if (this.real) this.real.send(type, body);
+    else this.park(type, body.slice());
+  }
+  sendParts(type: number, head: Uint8Array, tail: Uint8Array): void {
+    if (this.real) return this.real.sendParts(type, head, tail);
+    const body = new Uint8Array(head.length + tail.length);
+    body.set(head);
+    body.set(tail, head.length);
+    this.park(type, body);
+  }
+  reserve(type: number, maxBodyLength: number): { buffer: Uint8Array; offset: number } {
+    if (this.real) return this.real.reserve(type, maxBodyLength);
+    this.reserved = { type, buffer: new Uint8Array(maxBodyLength) };
+    return { buffer: this.reserved.buffer, offset: 0 };
+  }
+  commit(bodyLength: number): void {
+    if (this.real) return this.real.commit(bodyLength);
+    if (this.reserved) this.park(this.reserved.type, this.reserved.buffer.slice(0, bodyLength));
+    this.reserved = null;
+  }
+  flush(): boolean {
+    if (this.real) return this.real.flush();
+    if (this.parked.length > 0 && this.opts.now() - this.since > this.opts.maxMs) {
+      this.overflow(`frames parked for a missing dispatcher for over ${this.opts.maxMs} ms`);
+    }
+    return false;
+  }
+  get batchedBytes(): number {
+    return this.real?.batchedBytes ?? this.bytes;
+  }
+  get pendingBytes(): number {
+    return this.real?.pendingBytes ?? 0;
+  }
+  get receivedBytes(): number {
+    return this.real?.receivedBytes ?? 0;
+  }
+  get backpressured(): boolean {
+    return this.real ? this.real.backpressured : true;
+  }
+  /** Parking counts as degraded: senders shed what is superseded, as they do for a slow link. */
+  get degraded(): boolean {
+    return this.real ? this.real.degraded : true;
+  }
+  get closed(): boolean {
+    return this.isClosed;
+  }
+  close(): void {
+    this.isClosed = true;
+    this.real?.close();
+  }
+  destroy(): void {
+    this.isClosed = true;
+    this.real?.destroy();
+  }
+  get attached(): Link | null {
+    return this.real;
+  }
+  attach(next: Link): void {
+    for (const frame of this.parked) next.send(frame.type, frame.body);
+    this.parked = [];
+    this.bytes = 0;
+    this.real = next;
+  }
+  detach(): void {
+    this.real = null;
+  }
+  get parkedFrames(): number {
+    return this.parked.length;
+  }
+  get parkedBytes(): number {
+    return this.bytes;
+  }
 }
