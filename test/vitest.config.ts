@@ -20,9 +20,22 @@ const NEEDS_PROCESSES = [
   'test/unit/roles/shared/fatal-handlers.test.ts',
 ];
 
+/**
+ * Tests run the engine from its sources: `tsworld` (the examples import it by package self-reference)
+ * must resolve to src/, not to the compiled dist/ (package.json exports, condition tsworld-source), both
+ * here and in every process a test starts (NODE_OPTIONS is inherited).
+ */
+const SOURCE_CONDITION = 'tsworld-source';
+const SOURCE_FLAG = `--conditions=${SOURCE_CONDITION}`;
+if (!(process.env.NODE_OPTIONS ?? '').includes(SOURCE_FLAG)) {
+  process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} ${SOURCE_FLAG}`.trim();
+}
+
 export default defineConfig({
   // The config lives under test/ because the repository's top level is fixed; tests are found from the root.
   root: fileURLToPath(new URL('..', import.meta.url)),
+  resolve: { conditions: [SOURCE_CONDITION, 'module', 'node', 'development|production'] },
+  ssr: { resolve: { conditions: [SOURCE_CONDITION, 'module', 'node', 'development|production'] } },
   test: {
     // Integration and e2e tests start real processes; give them room on a loaded 2-core machine.
     testTimeout: 60_000,

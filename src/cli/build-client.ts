@@ -1,8 +1,9 @@
 import { build } from 'esbuild';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ENGINE_EXT } from '../core/engine-files.ts';
 
-const clientEntry = join(dirname(dirname(fileURLToPath(import.meta.url))), 'client', 'index.ts');
+const clientEntry = join(dirname(dirname(fileURLToPath(import.meta.url))), 'client', `index${ENGINE_EXT}`);
 
 /**
  * Bundles the client SDK (src/client) into one browser ES module, so an example page can

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ENGINE_EXT, engineNodeFlags } from '../core/engine-files.ts';
 import { TsworldError } from '../core/errors.ts';
 import type { Role } from './run-state.ts';
 
@@ -43,9 +44,12 @@ export interface SpawnRoleOptions {
 
 const srcDir = dirname(dirname(fileURLToPath(import.meta.url)));
 
-/** Role entry files, resolved from this module so the CLI works from any working directory. */
+/**
+ * Role entry files, resolved from this module so the CLI works from any working directory: main.ts from
+ * sources, the compiled main.js next to it in an installed package.
+ */
 export function roleMain(role: Role): string {
-  return join(srcDir, 'roles', role, 'main.ts');
+  return join(srcDir, 'roles', role, `main${ENGINE_EXT}`);
 }
 
 /**
@@ -54,11 +58,8 @@ export function roleMain(role: Role): string {
  */
 export function spawnRole(opts: SpawnRoleOptions): Promise<SpawnedRole> {
   mkdirSync(dirname(opts.logFile), { recursive: true });
-  const tsxLoader = import.meta.resolve('tsx');
   const args = [
-    '--enable-source-maps',
-    '--import',
-    tsxLoader,
+    ...engineNodeFlags(),
     roleMain(opts.role),
     '--config',
     opts.configPath,

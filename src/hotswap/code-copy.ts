@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { ENGINE_CONDITIONS } from '../core/engine-files.ts';
 import { TsworldError } from '../core/errors.ts';
 import { GAME_CODE_LOADERS, inGameDir, resolveGameImport } from './game-code-resolve.ts';
 
@@ -27,6 +28,8 @@ export async function copyGameCode(entry: string, outFile: string): Promise<void
       platform: 'node',
       target: 'esnext',
       sourcemap: 'inline',
+      // `tsworld` resolves to the engine files this process runs (src/ from sources, dist/ compiled).
+      conditions: [...ENGINE_CONDITIONS],
       logLevel: 'silent',
       plugins: [outsideStaysExternal(rootDir)],
     });

@@ -2,6 +2,7 @@ import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { ENGINE_CONDITIONS } from '../core/engine-files.ts';
 import { GAME_CODE_LOADERS, inGameDir, resolveGameImport } from './game-code-resolve.ts';
 
 /**
@@ -51,7 +52,8 @@ function buildOptions(rootDir: string, entry: string, outfile: string, imports: 
     target: 'esnext',
     // What Node's ESM resolution reads, so a package resolves to the file the engine already loaded.
     mainFields: ['main'],
-    conditions: [],
+    // `tsworld` resolves to the engine files this process runs (src/ from sources, dist/ compiled).
+    conditions: [...ENGINE_CONDITIONS],
     keepNames: true,
     sourcemap: 'inline',
     sourcesContent: false,

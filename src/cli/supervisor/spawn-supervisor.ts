@@ -3,15 +3,16 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DeploymentConfig } from '../../config/index.ts';
+import { ENGINE_EXT, engineNodeFlags } from '../../core/engine-files.ts';
 import type { SupervisorRecord } from '../run-state.ts';
 
 /** Starts the deployment's supervisor, detached, logging JSON lines to logs/supervisor.log (supervisor-<host>.log for one host). */
 export function spawnSupervisor(config: DeploymentConfig, configPath: string, host?: string): SupervisorRecord {
   const logFile = join(config.logging.dir, host === undefined ? 'supervisor.log' : `supervisor-${host}.log`);
   mkdirSync(dirname(logFile), { recursive: true });
-  const main = join(dirname(fileURLToPath(import.meta.url)), 'main.ts');
+  const main = join(dirname(fileURLToPath(import.meta.url)), `main${ENGINE_EXT}`);
   const logFd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, ['--enable-source-maps', '--import', import.meta.resolve('tsx'), main, '--config', configPath, ...(host === undefined ? [] : ['--host', host])], {
+  const child = spawn(process.execPath, [...engineNodeFlags(), main, '--config', configPath, ...(host === undefined ? [] : ['--host', host])], {
     detached: true,
     stdio: ['ignore', logFd, logFd],
   });

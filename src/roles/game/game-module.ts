@@ -1,4 +1,5 @@
 import { pathToFileURL } from 'node:url';
+import { ENGINE_FROM_SOURCE } from '../../core/engine-files.ts';
 import type { AnyEntityType } from '../../core/entity-type.ts';
 import { TsworldError } from '../../core/errors.ts';
 import type { SpaceType } from '../../core/space.ts';
@@ -37,6 +38,9 @@ export function defineGame(module: GameModule): GameModule {
 export async function loadGameModule(path: string): Promise<GameModule> {
   let mod: { default?: unknown };
   try {
+    // A compiled engine runs on plain Node; a game written in TypeScript gets tsx's loader hooks first.
+    // From sources the process already runs under tsx.
+    if (!ENGINE_FROM_SOURCE && /\.[cm]?tsx?$/.test(path)) (await import('tsx/esm/api')).register();
     mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
   } catch (cause) {
     throw new TsworldError('INVALID_CONFIG', `cannot import game module ${path}: ${(cause as Error).message}`, { cause });
