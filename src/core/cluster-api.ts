@@ -1,4 +1,5 @@
 import type { EntityId } from './entity-id.ts';
+import type { ServiceCalls } from './service-calls.ts';
 
 /** GoWorld's filter operators for CallFilteredClients. */
 export type FilterOperator = '=' | '!=' | '<' | '<=' | '>' | '>=';
@@ -17,7 +18,7 @@ export type FilterOperator = '=' | '!=' | '<' | '<=' | '>' | '>=';
  * - what only the target can know (no such entity, method or argument mismatch) is reported where the
  *   target runs (its game's error log), as GoWorld's fire-and-forget calls are; the caller is not told.
  */
-export interface ClusterApi {
+export interface ClusterApi extends ServiceCalls {
   readonly gameId: number;
   /** Calls a server-side method of an entity wherever it lives. Calls to one entity arrive in order. */
   call(entityId: EntityId, method: string, args?: readonly unknown[]): void;

@@ -2,6 +2,8 @@ import type { ClusterApi } from './cluster-api.ts';
 import { compareFilterProp } from './filter-compare.ts';
 import { requireClient, requireEntityId } from './cluster-checks.ts';
 import { TsworldError } from './errors.ts';
+import type { AnyServiceType } from './service.ts';
+import { createServiceCatalog, serviceCalls } from './service-calls.ts';
 import type { GameWorld } from './world-api.ts';
 
 /**
@@ -99,12 +101,13 @@ export function createLocalCluster(
     world.post(() => {
       throw error;
     }),
+  services: readonly AnyServiceType[] = [],
 ): ClusterApi {
   const holds = createHolds(world, report);
   // Ids requested but not yet created (creation waits for the commit phase): "one instance" holds.
   const loading = new Set<string>();
   const clientOf = (entityId: string, what: string) => requireClient(world.entity(entityId)?.client, entityId, what);
-  return {
+  const api: ClusterApi = {
     get gameId() {
       return world.gameId;
     },
@@ -152,5 +155,37 @@ export function createLocalCluster(
     },
     ...localFilters(world),
     kv: localKv(world),
+    ...localServices(world, services, (type, id) => api.loadEntityAnywhere(type, id), (id, method, args) => api.call(id, method, args)),
   };
+  return api;
+}
+
+/**
+ * A lone world is the whole cluster: every shard lives here, made with its id the first time a service
+ * is called or awaited (a call made then is held until it exists, as any call to a new entity is).
+ */
+function localServices(
+  world: GameWorld,
+  services: readonly AnyServiceType[],
+  load: (typeName: string, id: string) => void,
+  call: (id: string, method: string, args: readonly unknown[]) => void,
+) {
+  let made = false;
+  const ensure = () => {
+    if (made) return;
+    made = true;
+    for (const service of services) for (const id of service.shardIds) load(service.name, id);
+  };
+  return serviceCalls(
+    createServiceCatalog(services),
+    (id, method, args) => {
+      ensure();
+      call(id, method, args);
+    },
+    (done) => {
+      ensure();
+      // After the loads' own two async phases: every shard exists when `done` runs.
+      world.post(() => world.post(() => world.post(done)));
+    },
+  );
 }

@@ -4,6 +4,7 @@ import type { ComponentStore } from '../ecs/component-storage.ts';
 import type { ComponentDef, FieldSpecs } from '../ecs/schema.ts';
 import type { AttrRootInfo, AttrSync } from './attr-decl.ts';
 import type { AttrOp } from './attrs.ts';
+import type { AnyServiceType } from './service.ts';
 import type { ClusterApi } from './cluster-api.ts';
 import type { AnyEntity, Vec3 } from './entity.ts';
 import type { EntityId, EntityIdGenerator } from './entity-id.ts';
@@ -93,6 +94,13 @@ export interface WorldObserver {
 
 export interface GameWorldOptions {
   entityTypes: readonly AnyEntityType[];
+  /** Services (defineService): their entity types are registered with the others, and `cluster` routes to them. */
+  services?: readonly AnyServiceType[];
+  /**
+   * Wall-clock time (ms since the epoch) for cron entries, which name calendar times; world time (`now`)
+   * starts at 0. Date.now by default; a game process passes its clock.
+   */
+  wallClock?: () => number;
   spaceTypes?: readonly SpaceType[];
   /** Builds each AOI-enabled space's index: brute force in tests, the grid in games. */
   aoiFactory: AoiIndexFactory;

@@ -38,7 +38,7 @@ export function createWorldState(options: GameWorldOptions): WorldState {
   const storage = createComponentStorage({ initialCapacity: options.initialCapacity, maxCapacity: maxEntities + 1 });
   for (const def of [Position, Yaw, Velocity, AoiRadius, AoiTrack, ...(options.components ?? [])]) storage.register(def);
   const types = new Map<string, AnyEntityType>();
-  for (const type of options.entityTypes) {
+  for (const type of [...options.entityTypes, ...(options.services ?? []).map((service) => service.type)]) {
     if (types.has(type.name)) throw new TsworldError('INVALID_DECLARATION', `two entity types are named ${type.name}`);
     types.set(type.name, type);
     for (const def of type.components) storage.register(def);
@@ -320,7 +320,7 @@ export function buildApi(state: WorldState): GameWorld {
     phases,
   };
   Object.defineProperty(api, WORLD_STATE, { value: state });
-  cluster = state.options.cluster ?? createLocalCluster(api, (error) => state.reportError(error, 'cluster call'));
+  cluster = state.options.cluster ?? createLocalCluster(api, (error) => state.reportError(error, 'cluster call'), state.options.services);
   return api;
 }
 

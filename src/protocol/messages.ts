@@ -133,6 +133,17 @@ export const MSG = {
     // Entities of a game declared down, in chunks: a gate re-boots every client whose player was one.
     fields: [['gameId', 'u16'], ['entityIds', 'ids']],
   }),
+  SERVICE_DECLARE: defineMessage({
+    id: 36, name: 'SERVICE_DECLARE', target: 'dispatcher', key: 'none', direction: 'game→dispatcher (after each hello)',
+    // A service's shards whose ids fall in this dispatcher's shard: it places them and re-places them
+    // when their game is declared down. (SERVICE_REGISTER, 19, was never used; ids are never reused.)
+    fields: [['name', 'name'], ['persistent', 'bool'], ['entityIds', 'ids']],
+  }),
+  SERVICES_READY: defineMessage({
+    id: 37, name: 'SERVICES_READY', target: 'peer', key: 'none', direction: 'dispatcher→game (all games)',
+    // Every service shard declared to this dispatcher exists (NOTIFY_CREATE_ENTITY seen for each).
+    fields: [['dispatcherId', 'u16']],
+  }),
 
   // ── to client (1000..1499): internal body = gateId·clientId key + client body; the gate strips the key
   CREATE_ENTITY_ON_CLIENT: defineMessage({

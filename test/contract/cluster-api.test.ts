@@ -4,6 +4,7 @@ import { attr } from '../../src/core/attr-decl.ts';
 import type { ClusterApi } from '../../src/core/cluster-api.ts';
 import { defineEntityType } from '../../src/core/entity-type.ts';
 import { TsworldError } from '../../src/core/errors.ts';
+import { defineService, shardOfKey } from '../../src/core/service.ts';
 import { t } from '../../src/core/value-types.ts';
 import type { GameWorld } from '../../src/core/world-api.ts';
 import { createGameWorld } from '../../src/core/world.ts';
@@ -35,9 +36,19 @@ function probeType(seen: string[]) {
   });
 }
 
+/** A service of three shards; each hit records `shard:argument`. */
+function counterService(seen: string[]) {
+  const Counter = defineService({
+    name: 'Counter',
+    shards: 3,
+    rpc: { hit: { expose: 'server', args: [t.string], fn: (e, what) => void seen.push(`${Counter.shardIds.indexOf(e.id)}:${what}`) } },
+  });
+  return Counter;
+}
+
 async function local(): Promise<Harness> {
   const seen: string[] = [];
-  const world = createGameWorld({ entityTypes: [probeType(seen)], aoiFactory: createBruteForceAoi, onError: () => undefined });
+  const world = createGameWorld({ entityTypes: [probeType(seen)], services: [counterService(seen)], aoiFactory: createBruteForceAoi, onError: () => undefined });
   const until = async <T,>(probe: () => T | undefined | false, what: string) => {
     for (let i = 0; i < 200; i++) {
       const value = probe();
@@ -53,7 +64,7 @@ async function local(): Promise<Harness> {
 async function processCluster(): Promise<Harness> {
   const seen: string[] = [];
   const Probe = probeType(seen);
-  const c = await createTestCluster({ game: defineGame({ entityTypes: [Probe], bootEntity: 'Probe' }), games: 1, gates: 1 });
+  const c = await createTestCluster({ game: defineGame({ entityTypes: [Probe], services: [counterService(seen)], bootEntity: 'Probe' }), games: 1, gates: 1 });
   const world = c.games[0].world;
   return { world, cluster: world.cluster, until: (p, what) => c.until(p, what, 10_000), settle: () => c.advance(500), seen, stop: () => c.stop() };
 }
@@ -151,5 +162,38 @@ describe.each(implementations)('ClusterApi contract: %s', (_name, make) => {
     h.cluster.kv.put('p', 'v', () => h.cluster.kv.get('p', (err, value) => (read = err ?? value)));
     await h.until(() => read, 'put then get');
     expect(read).toBe('v');
+  });
+
+  it('reaches service shards by every call form once servicesReady says they exist', async () => {
+    h = await make();
+    let ready = false;
+    h.cluster.servicesReady(() => (ready = true));
+    expect(ready).toBe(false);
+    await h.until(() => ready, 'servicesReady');
+    const ids = [0, 1, 2].map((i) => h.cluster.serviceShardId('Counter', i));
+    expect(ids.every((id) => h.world.entity(id)?.typeName === 'Counter')).toBe(true);
+    h.cluster.callServiceShard('Counter', 1, 'hit', ['shard']);
+    h.cluster.callServiceAll('Counter', 'hit', ['all']);
+    h.cluster.callServiceByKey('Counter', 'room7', 'hit', ['key']);
+    for (let i = 0; i < 3; i++) h.cluster.callService('Counter', 'hit', ['any']);
+    await h.until(() => h.seen.length === 8, '8 service calls');
+    expect(h.seen.slice(0, 5)).toEqual(['1:shard', '0:all', '1:all', '2:all', `${shardOfKey('room7', 3)}:key`]);
+    expect(h.seen.slice(5).sort()).toEqual(['0:any', '1:any', '2:any']);
+  });
+
+  it('checks service calls at the caller: unknown service, shard or method, and arguments, as INVALID_ARGUMENT', async () => {
+    h = await make();
+    const bad: Array<[string, () => void]> = [
+      ['unknown service', () => h.cluster.callService('Nope', 'hit', ['x'])],
+      ['unknown method', () => h.cluster.callServiceAll('Counter', 'miss', ['x'])],
+      ['wrong type', () => h.cluster.callServiceShard('Counter', 0, 'hit', [42])],
+      ['wrong count', () => h.cluster.callService('Counter', 'hit', [])],
+      ['shard out of range', () => h.cluster.callServiceShard('Counter', 3, 'hit', ['x'])],
+      ['fractional shard', () => h.cluster.callServiceShard('Counter', 0.5, 'hit', ['x'])],
+      ['bad key', () => h.cluster.callServiceByKey('Counter', Number.NaN, 'hit', ['x'])],
+    ];
+    for (const [what, op] of bad) expect(op, what).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }) as never);
+    await h.settle();
+    expect(h.seen).toEqual([]);
   });
 });

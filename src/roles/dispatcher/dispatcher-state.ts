@@ -9,6 +9,7 @@ import { type DispatcherOptions, logIntervalOf, pendingLimitsOf } from './dispat
 import { createLostEntities, type LostEntities } from './lost-entities.ts';
 import { createPeerTable, type PeerTable } from './peers.ts';
 import { createPeerWait, type PeerWait } from './peer-wait.ts';
+import { createServiceRegistry, type ServiceRegistry } from './services.ts';
 
 /**
  * Everything a dispatcher knows, in one object that its handlers take as their first argument: the
@@ -28,6 +29,8 @@ export interface DispatcherState {
   /** Frames for games and gates that have not reconnected yet while the dispatcher starts (peer-wait.ts). */
   readonly waiting: PeerWait;
   readonly faults: FaultMetrics;
+  /** Service shards of this dispatcher's shard, placed and re-placed here (services.ts). */
+  readonly services: ServiceRegistry;
   /** Heartbeats to every game and gate, and their silence watched; set once the dispatcher listens. */
   liveness: Liveness;
   /** Whatever a peer (or a client through a game) can cause at will is logged through this. */
@@ -54,6 +57,7 @@ export function createDispatcherState(opts: DispatcherOptions): DispatcherState 
     lost: createLostEntities(),
     waiting: createPeerWait(pendingLimitsOf(opts).maxHeldFrames),
     faults: createFaultMetrics(opts.metrics),
+    services: createServiceRegistry(),
     liveness: undefined as never,
     throttle: createLogThrottle({ log: opts.log, now, intervalMs: logIntervalOf(opts) }),
     dirty: new Set(),

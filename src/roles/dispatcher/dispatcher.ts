@@ -11,6 +11,7 @@ import { createLinkAuth } from './link-auth.ts';
 import { dispatcherLinkPressure } from './link-pressure.ts';
 import { handshake, ownFrameTable } from './own-frames.ts';
 import { startPendingSweep } from './pending-sweep.ts';
+import { replaceServices } from './services.ts';
 import { routeFrame } from './route-frame.ts';
 import { broadcastGames, declareGameDown, dropHeld } from './routing.ts';
 
@@ -25,9 +26,11 @@ function onPeerClosed(s: DispatcherState, link: Link): void {
       log.info({ gameId: game.id }, 'frozen game disconnected; queueing until it is restored');
       peers.detachFrozen(game, opts.freezeQueueMaxMs, () => declareGameDown(s, game, `not restored within ${opts.freezeQueueMaxMs} ms`));
     } else if (game.state === 'stopping') {
-      const entities = directory.removeGame(game.id).length;
+      const removed = directory.removeGame(game.id);
       peers.removeGame(game.id);
-      log.info({ gameId: game.id, entities }, 'game stopped');
+      // Its shards were saved before it said GAME_STOPPING: another game takes them now.
+      replaceServices(s, removed, game.id);
+      log.info({ gameId: game.id, entities: removed.length }, 'game stopped');
     } else {
       declareGameDown(s, game, 'connection closed');
     }

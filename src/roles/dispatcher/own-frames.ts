@@ -8,6 +8,7 @@ import { parseHello } from './hello.ts';
 import type { GamePeer } from './peers.ts';
 import { ack, checkDeploymentReady, dropHeld, placeOn, release } from './routing.ts';
 import { countPassedOver, placeBootEntity } from './overload-placement.ts';
+import { onServiceDeclare, placeServices, serviceCreated } from './services.ts';
 
 /** One frame addressed to the dispatcher itself: its state, the link it came on, and the game behind it. */
 export interface OwnFrame {
@@ -44,6 +45,7 @@ export function handshake(s: DispatcherState, link: Link, type: number, body: Ui
   }
   if (s.run === 'ready') out(s, link).send(MSG.DEPLOYMENT_READY.id, s.codec.encode(MSG.DEPLOYMENT_READY, {}));
   checkDeploymentReady(s);
+  placeServices(s);
 }
 
 /** A game whose freeze was abandoned says hello again on its link, so that its queue is flushed. */
@@ -111,7 +113,13 @@ export function ownFrameTable(codec: WireCodec): HandlerTable<OwnFrame> {
   return handlerTable<OwnFrame>(codec)
     .on(MSG.SET_GAME_ID, onResumeHello)
     .on(MSG.NOTIFY_CREATE_ENTITY, (f, m) => {
-      release(f.s, m.entityId, f.s.directory.get(m.entityId), f.s.directory.ready(m.entityId, requireGame(f, MSG.NOTIFY_CREATE_ENTITY).id));
+      const gameId = requireGame(f, MSG.NOTIFY_CREATE_ENTITY).id;
+      release(f.s, m.entityId, f.s.directory.get(m.entityId), f.s.directory.ready(m.entityId, gameId));
+      serviceCreated(f.s, m.entityId, gameId);
+    })
+    .on(MSG.SERVICE_DECLARE, (f, m) => {
+      requireGame(f, MSG.SERVICE_DECLARE);
+      onServiceDeclare(f, m);
     })
     .on(MSG.ENTITY_DESTROYING, (f, m) => {
       const entry = f.s.directory.get(m.entityId);

@@ -4,6 +4,7 @@ import { refuseUndeliverable } from './client-refusal.ts';
 import type { DirectoryEntry, HeldFrame, HoldRefusal } from './directory.ts';
 import { type DispatcherState, gateLink, out } from './dispatcher-state.ts';
 import type { GamePeer } from './peers.ts';
+import { replaceServices } from './services.ts';
 
 /**
  * The dispatcher's routing operations, as functions of its state: forwarding to games (queued while a
@@ -117,8 +118,10 @@ export function checkDeploymentReady(s: DispatcherState): void {
  * remembered as lost, so calls to them fail at once; whoever waits on a frame held for one is told.
  */
 export function declareGameDown(s: DispatcherState, game: GamePeer, why: string, reason = 'closed', silentMs?: number): void {
-  const lost = s.directory.removeGame(game.id);
+  const removed = s.directory.removeGame(game.id);
   s.peers.removeGame(game.id);
+  // Service shards are not lost: they are placed again on a live game at once (services.ts).
+  const lost = replaceServices(s, removed, game.id);
   if (game.link) s.liveness.unwatch(game.link);
   game.link?.destroy();
   s.lost.mark(lost.map((d) => d.entityId), game.id, s.now());

@@ -2,6 +2,7 @@ import type { ClusterApi, FilterOperator } from '../../core/cluster-api.ts';
 import { requireClient, requireEntityId } from '../../core/cluster-checks.ts';
 import type { EntityId, EntityIdGenerator } from '../../core/entity-id.ts';
 import { TsworldError } from '../../core/errors.ts';
+import { serviceCalls, type ServiceCatalog } from '../../core/service-calls.ts';
 import type { GameWorld } from '../../core/world-api.ts';
 import { CLOSE_CODES, FILTER_OPS, MSG, entityIdShard, type WireCodec } from '../../protocol/index.ts';
 import { checkField } from '../../protocol/fields.ts';
@@ -32,6 +33,10 @@ export interface ClusterBridgeDeps {
   afterClientEvents(send: () => void): void;
   /** Set once the world exists (the world needs the bridge at construction). */
   world(): GameWorld;
+  /** The game module's services; their shards are reached by id through the shard's dispatcher. */
+  services: ServiceCatalog;
+  /** Runs `done` in the game loop once the dispatchers report every shard placed (game-services.ts). */
+  whenServicesReady(done: () => void): void;
 }
 
 type Deps = ClusterBridgeDeps;
@@ -106,11 +111,12 @@ function clusterKv(deps: Deps): ClusterApi['kv'] {
  */
 export function createClusterBridge(deps: ClusterBridgeDeps): ClusterApi {
   const { codec } = deps;
+  const call = (entityId: EntityId, method: string, args: readonly unknown[] = []) => {
+    codec.encodeTo(shardLink(deps, entityId), MSG.CALL_ENTITY_METHOD, { entityId, method, args: [...args] });
+  };
   return {
     gameId: deps.gameId,
-    call(entityId, method, args = []) {
-      codec.encodeTo(shardLink(deps, entityId), MSG.CALL_ENTITY_METHOD, { entityId, method, args: [...args] });
-    },
+    call,
     createEntityAnywhere(typeName, attrs = {}) {
       requireCreate(typeName, attrs);
       const entityId = deps.ids.next();
@@ -148,5 +154,6 @@ export function createClusterBridge(deps: ClusterBridgeDeps): ClusterApi {
       codec.encodeTo(anyLink(deps), MSG.FILTERED_CALL, { key, op: FILTER_OPS.indexOf(op), value, method, args: [...args] });
     },
     kv: clusterKv(deps),
+    ...serviceCalls(deps.services, call, deps.whenServicesReady),
   };
 }

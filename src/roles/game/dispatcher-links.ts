@@ -56,6 +56,7 @@ async function connectOne(s: GameState, i: number, parking: ParkingLink, restore
   s.liveness.watch(link);
   const entityIds = restore ? s.world.entities().map((e) => e.id).filter((id) => entityIdShard(id, opts.dispatchers.length) === i) : [];
   codec.encodeTo(link, MSG.SET_GAME_ID, { gameId: opts.id, isRestore: restore, entityIds });
+  s.services.declare(link, i, opts.dispatchers.length);
   parking.attach(link);
   link.flush();
 }

@@ -44,6 +44,8 @@ export function createFrameHandler(s: GameState): (frame: InboundFrame) => void 
       }
     },
     onFreezeAck: (dispatcherId) => s.freezer.acked(dispatcherId),
+    isService: (typeName) => s.services.isService(typeName),
+    onServicesReady: (dispatcherId) => s.services.readyFrom(dispatcherId),
     onGatePressure: (dispatcherId, gateId, degraded) => s.overload.gatePressure(dispatcherId, gateId, degraded),
     onCallFailed: (failure) => onCallFailed(s, failure),
     fatal(reason) {

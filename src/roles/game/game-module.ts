@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { ENGINE_FROM_SOURCE } from '../../core/engine-files.ts';
 import type { AnyEntityType } from '../../core/entity-type.ts';
 import { TsworldError } from '../../core/errors.ts';
+import type { AnyServiceType } from '../../core/service.ts';
 import type { SpaceType } from '../../core/space.ts';
 import type { GameWorld, System } from '../../core/world-api.ts';
 import type { ComponentDef } from '../../ecs/schema.ts';
@@ -18,8 +19,15 @@ export interface GameModule {
   readonly systems?: Readonly<Record<string, System>>;
   /** Entity type created for each new client connection. */
   readonly bootEntity: string;
+  /**
+   * Cluster singletons (defineService): the cluster creates one entity per shard at deployment ready,
+   * and again on a live game when the game holding it dies. Reached with world.cluster.callService*.
+   */
+  readonly services?: readonly AnyServiceType[];
   /** Runs on every game once the deployment is ready (GoWorld's OnGameReady). */
   onGameReady?(world: GameWorld): void;
+  /** Runs on every game once every shard of every service exists (world.cluster.servicesReady says the same). */
+  onServicesReady?(world: GameWorld): void;
   /**
    * A `world.cluster.call` (or giveClientTo) from this game can never be delivered: the target's game
    * was declared down (code 6, UNREACHABLE) or the target exists nowhere (code 1, UNKNOWN_ENTITY).

@@ -22,6 +22,7 @@ import { createInflight, type Inflight } from './inflight.ts';
 import type { Outbound } from './outbound.ts';
 import { createPersistence, type Persistence } from './persistence.ts';
 import type { Arrivals } from './on-arrival.ts';
+import { createGameServices, type GameServices } from './game-services.ts';
 
 /**
  * Everything a game process holds besides the world's own state, in one object its parts take as their
@@ -77,10 +78,12 @@ export interface GameState {
   /** Where frames from the dispatchers go: applied on arrival, or queued for the tick (on-arrival.ts). */
   arrivals: Arrivals;
   liveness: Liveness;
+  /** The module's services: declared to the dispatchers, ready when they say so (game-services.ts). */
+  readonly services: GameServices;
 }
 
 export function createGameState(opts: GameServerOptions): GameState {
-  return {
+  const s: GameState = {
     opts,
     codec: opts.codec,
     log: opts.log,
@@ -126,7 +129,25 @@ export function createGameState(opts: GameServerOptions): GameState {
     loop: undefined as never,
     arrivals: undefined as never,
     liveness: undefined as never,
+    services: createGameServices({
+      codec: opts.codec,
+      log: opts.log,
+      services: opts.module.services ?? [],
+      dispatcherCount: opts.dispatchers.length,
+      world: () => s.world,
+      onReady() {
+        // A hot-swap successor: the process it replaces ran the hook already.
+        if (s.restoredExtra !== null) return;
+        try {
+          opts.module.onServicesReady?.(s.world);
+        } catch (err) {
+          s.health.record(err, 'onServicesReady');
+          opts.log.error({ err }, 'onServicesReady failed');
+        }
+      },
+    }),
   };
+  return s;
 }
 
 export function linkFor(s: GameState, entityId: string): Link | undefined {

@@ -25,10 +25,14 @@ function worldOptions(s: GameState): GameWorldOptions {
     gateLink: (gateId) => gateLink(s, gateId),
     afterClientEvents: (send) => void s.afterClientEvents.push(send),
     world: () => s.world,
+    services: s.services.catalog,
+    whenServicesReady: (done) => s.services.whenReady(done),
   });
   return {
     gameId: opts.id,
     entityTypes: opts.module.entityTypes,
+    services: opts.module.services,
+    wallClock: () => opts.runtime.clock.now(),
     spaceTypes: opts.module.spaceTypes,
     components: opts.module.components,
     aoiFactory: opts.aoiFactory,

@@ -54,7 +54,7 @@ export function createInPlaceReloader(deps: {
     const importMs = performance.now() - t0;
     // Between two ticks: the swap runs as the first thing of the next tick's async phase.
     const outcome = await new Promise<SwapReport | TsworldError>((resolve) =>
-      world.post(() => resolve(swapGameCode(world, { entityTypes: module.entityTypes, spaceTypes: module.spaceTypes, components: module.components, systems: module.systems ?? {} }))),
+      world.post(() => resolve(swapGameCode(world, { entityTypes: [...module.entityTypes, ...(module.services ?? []).map((service) => service.type)], spaceTypes: module.spaceTypes, components: module.components, systems: module.systems ?? {} }))),
     );
     if (outcome instanceof TsworldError) {
       log.warn({ code: outcome.code }, `in-place ${target.kind} refused: ${outcome.message}`);

@@ -57,6 +57,10 @@ export interface InboundDeps {
   onFreezeAck(dispatcherId: number): void;
   /** A call this game sent can never be delivered (its target's game is down, or it exists nowhere). */
   onCallFailed(failure: CallFailure): void;
+  /** A load of a service shard that storage has no record of makes it fresh (its first start). */
+  isService?(typeName: string): boolean;
+  /** A dispatcher says every service shard declared to it exists. */
+  onServicesReady?(dispatcherId: number): void;
   /** This game cannot go on (a dispatcher speaks another protocol version). */
   fatal(reason: string): void;
   /** A dispatcher's link to a gate entered or left degraded mode (position streams to it slow down). */
@@ -125,6 +129,10 @@ function onLoadEntity(deps: Deps, m: MessageValue<typeof MSG.LOAD_ENTITY_ANYWHER
   deps.inflight.track(deps.storage.load(m.typeName, m.entityId)).then(
     (attrs) =>
       world.post(() => {
+        if (attrs === undefined && deps.isService?.(m.typeName) === true) {
+          if (!world.entity(m.entityId)) world.createEntity(m.typeName, { id: m.entityId });
+          return;
+        }
         if (attrs === undefined) {
           log.error({ entityId: m.entityId, type: m.typeName }, 'load anywhere: no such entity in storage');
           deps.abandonEntity(m.entityId);
@@ -178,6 +186,7 @@ export function gameInboundTable(codec: WireCodec): HandlerTable<Deps> {
     .on(MSG.DEPLOYMENT_READY, (deps) => deps.onDeploymentReady())
     .on(MSG.FREEZE_ACK, (deps, m) => deps.onFreezeAck(m.dispatcherId))
     .on(MSG.CALL_FAILED, (deps, m) => deps.onCallFailed(m))
+    .on(MSG.SERVICES_READY, (deps, m) => deps.onServicesReady?.(m.dispatcherId))
     // Its bytes are the sign of life (link-liveness.ts); nothing else to do.
     .on(MSG.LINK_HEARTBEAT, () => undefined)
     .on(MSG.HANDSHAKE_ACK, (deps, m) => {

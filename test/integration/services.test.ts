@@ -1,0 +1,94 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serviceShardId, shardOfKey } from '../../src/core/service.ts';
+import { writeServiceGame } from '../fixtures/service-game.ts';
+import { clientPool, type TestClient } from '../support/clients.ts';
+import { startDeployment, tsworld, type TestDeployment } from '../support/deployment.ts';
+
+/**
+ * Services on real processes: two dispatchers (the shards' ids spread over both), two games, one gate.
+ * The fixture's services answer the calling player with the shard that ran and the game it is on.
+ */
+describe('services (multi-process)', () => {
+  let d: TestDeployment;
+  let dir: string;
+  const pool = clientPool(() => d.wsUrls);
+  let player: TestClient;
+  let playerId: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tsworld-service-game-'));
+    d = await startDeployment({ entry: writeServiceGame(dir), dispatchers: 2, games: 2, gates: 1 });
+    player = await pool.connect(0);
+    playerId = (await player.waitForPlayer()).id;
+  }, 120_000);
+  afterAll(async () => {
+    pool.closeAll();
+    await d?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const hits = (tag: string) => player.calls.filter((c) => c.method === 'onHit' && c.args[0] === tag).map((c) => c.args as [string, number, number]);
+
+  it('places every shard once the deployment is ready, spread over both games, and says when', async () => {
+    player.call(playerId, 'awaitReady');
+    await player.waitCall('onReady');
+    player.call(playerId, 'viaAll', 'census');
+    await player.waitFor(() => hits('census').length === 4, 'an answer from each of the 4 shards');
+    const census = hits('census');
+    // Each shard once; shards on different games answer in no fixed order.
+    expect(census.map(([, shard]) => shard).sort()).toEqual([0, 1, 2, 3]);
+    expect(new Set(census.map(([, , gameId]) => gameId))).toEqual(new Set([1, 2]));
+    // Each dispatcher placed the shards of its own id shard, and logged where.
+    const placed = [1, 2].flatMap((i) => readFileSync(join(d.dir, 'logs', `dispatcher${i}.log`), 'utf8').match(/service shard placed/g) ?? []);
+    expect(placed).toHaveLength(4 + 3 + 1);
+  });
+
+  it('reaches a shard by index, by key (stable hash) and in rotation', async () => {
+    for (let i = 0; i < 4; i++) player.call(playerId, 'viaShard', i, `shard${i}`);
+    for (const key of ['alice', 'bob', 'carol', 'dave']) player.call(playerId, 'viaKey', key, `key:${key}`);
+    for (let i = 0; i < 8; i++) player.call(playerId, 'viaAny', 'any');
+    await player.waitFor(() => hits('any').length === 8, 'the rotating calls');
+    for (let i = 0; i < 4; i++) expect(hits(`shard${i}`).map(([, shard]) => shard)).toEqual([i]);
+    for (const key of ['alice', 'bob', 'carol', 'dave']) {
+      await player.waitFor(() => hits(`key:${key}`).length === 1, `key ${key}`);
+      expect(hits(`key:${key}`)[0]![1]).toBe(shardOfKey(key, 4));
+    }
+    const counts = [0, 0, 0, 0];
+    for (const [, shard] of hits('any')) counts[shard]!++;
+    expect(counts).toEqual([2, 2, 2, 2]);
+  });
+
+  it('checks arguments at the caller: unknown service, method or shard and ill-typed arguments are INVALID_ARGUMENT', async () => {
+    player.call(playerId, 'bad');
+    const answer = await player.waitCall('onBad');
+    expect(answer.args[0]).toEqual(Array(6).fill('INVALID_ARGUMENT'));
+    // The gate and the service's own check refuse a client that calls a service method directly.
+    player.call(serviceShardId('Shards', 0), 'hit', playerId, 'direct');
+    await player.waitFor(() => player.errors.length > 0, 'the refusal');
+    expect(hits('direct')).toEqual([]);
+  });
+
+  it('keeps keys on the same shard, with their persisted counts, across a restart of every game', async () => {
+    const tallies = (key: string) => player.calls.filter((c) => c.method === 'onTally' && c.args[0] === key).map((c) => c.args as [string, number, number]);
+    for (const key of ['alice', 'bob', 'zed']) player.call(playerId, 'tally', key);
+    await player.waitFor(() => ['alice', 'bob', 'zed'].every((k) => tallies(k).length === 1), 'the first tallies');
+    const before = new Map(['alice', 'bob', 'zed'].map((k) => [k, tallies(k)[0]![1]]));
+    for (const [k, shard] of before) expect(shard).toBe(shardOfKey(k, 3));
+
+    // Both games in turn: their shards are saved at the stop and placed again (on the other game, then
+    // wherever the dispatcher finds room), and load what was saved.
+    await tsworld('restart', d.dir, 'game1');
+    await tsworld('restart', d.dir, 'game2');
+    player.close();
+    player = await pool.connect(0);
+    playerId = (await player.waitForPlayer()).id;
+    player.call(playerId, 'awaitReady');
+    await player.waitCall('onReady');
+    for (const key of ['alice', 'bob', 'zed']) player.call(playerId, 'tally', key);
+    await player.waitFor(() => ['alice', 'bob', 'zed'].every((k) => tallies(k).length === 1), 'the tallies after the restarts', 30_000);
+    for (const key of ['alice', 'bob', 'zed']) expect(tallies(key)[0]).toEqual([key, before.get(key), 2]);
+  }, 120_000);
+});
