@@ -1,6 +1,6 @@
 // Bot load against a running MMO deployment, e.g. `npx tsx examples/mmo/bots.ts --count 100 --seconds 10`.
 import { parseArgs } from 'node:util';
-import { runBots } from '../../src/testing/bots/index.ts';
+import { runBots } from 'tsworld/bots';
 
 const { values } = parseArgs({
   options: {

@@ -1,6 +1,5 @@
-import { attr } from '../../../src/core/attr-decl.ts';
-import type { Entity } from '../../../src/core/entity.ts';
-import { t } from '../../../src/core/value-types.ts';
+import { attr, t } from 'tsworld';
+import type { Entity } from 'tsworld';
 import { LIMITS, takeFromWindow } from './limits.ts';
 import { isLockedOut, recordFailure } from './login-failures.ts';
 import { passwordPool } from './password.ts';

@@ -1,5 +1,4 @@
-import { defineEntityType } from '../../../src/core/entity-type.ts';
-import { t } from '../../../src/core/value-types.ts';
+import { defineEntityType, t } from 'tsworld';
 import { accountAttrs, login, register } from './account-auth.ts';
 
 /**

@@ -1,7 +1,4 @@
-import { attr } from '../../../src/core/attr-decl.ts';
-import { defineEntityType } from '../../../src/core/entity-type.ts';
-import { isEntityId } from '../../../src/core/entity-id.ts';
-import { t } from '../../../src/core/value-types.ts';
+import { attr, defineEntityType, isEntityId, t } from 'tsworld';
 
 const MAX_CHAT = 500;
 const ROOM = /^[A-Za-z0-9_-]{1,32}$/;

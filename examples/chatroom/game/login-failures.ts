@@ -1,4 +1,4 @@
-import type { ClusterKv } from '../../../src/core/cluster-api.ts';
+import type { ClusterKv } from 'tsworld';
 import { currentWindow, LIMITS, type Window } from './limits.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { defineGame } from '../../../src/roles/game/game-module.ts';
+import { defineGame } from 'tsworld';
 import { Account } from './account.ts';
 import { Avatar } from './avatar.ts';
 

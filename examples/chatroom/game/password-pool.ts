@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { WorldResource } from '../../../src/core/world-resources.ts';
+import type { WorldResource } from 'tsworld';
 
 export interface PasswordPoolOptions {
   /** Worker threads, each hashing one password at a time. */

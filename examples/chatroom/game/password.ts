@@ -1,4 +1,4 @@
-import type { GameWorld } from '../../../src/core/world-api.ts';
+import type { GameWorld } from 'tsworld';
 import { LIMITS } from './limits.ts';
 import { createPasswordPool, type PasswordPool } from './password-pool.ts';
 
