@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { TsworldError } from '../core/errors.ts';
 import { dirname } from 'node:path';
 import { resolveConfigPath } from './config-path.ts';
-import { clearRunState, readRunState, runDir, type RunState } from './run-state.ts';
+import { clearRunState, readAllRunStates, readRunState, runDir, type RunState } from './run-state.ts';
 import { stopSupervisor } from './stop-processes.ts';
 
 /**
@@ -93,7 +93,10 @@ export async function endDeployment(dir: string, verb: 'stop' | 'kill', act: (st
   return withDeploymentLock(deploymentDir, host === undefined ? verb : `${verb} --host ${host}`, async () => {
     const state = readRunState(deploymentDir, host);
     if (!state) {
-      process.stdout.write(`nothing to ${verb} in ${deploymentDir}${host === undefined ? '' : ` on host ${host}`}\n`);
+      // Started host by host: say how to reach those, rather than only that nothing is here.
+      const hosts = host === undefined ? readAllRunStates(deploymentDir).flatMap((s) => (s.host === undefined ? [] : [s.host])) : [];
+      const hint = hosts.length > 0 ? ` (hosts started here with --host: ${hosts.join(', ')}; ${verb} each with --host NAME)` : '';
+      process.stdout.write(`nothing to ${verb} in ${deploymentDir}${host === undefined ? '' : ` on host ${host}`}${hint}\n`);
       return 0;
     }
     await stopSupervisor(state, (line) => process.stdout.write(`${line}\n`));

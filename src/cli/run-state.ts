@@ -72,6 +72,7 @@ export function readAllRunStates(deploymentDir: string): RunState[] {
     return [];
   }
   return names
+    .sort()
     .map((n) => (n === 'run.json' ? { host: undefined } : /^run-([A-Za-z][A-Za-z0-9_]*)\.json$/.exec(n) ? { host: n.slice(4, -5) } : null))
     .filter((f): f is { host: string | undefined } => f !== null)
     .map((f) => readRunState(deploymentDir, f.host))

@@ -106,6 +106,10 @@ describe('a deployment with hosts, started host by host', () => {
 
   it('stops host by host, leaving the others running', async () => {
     const pids = (await status()).rows.map((r) => r.pid);
+    // Without --host there is no run file to act on: it says which hosts were started here.
+    const plain = await tsworld('stop', dir);
+    expect(plain.stdout).toMatch(/nothing to stop in .* \(hosts started here with --host: a, b, c; stop each with --host NAME\)/);
+    expect((await status()).code).toBe(0);
     await tsworld('stop', dir, '--host', 'b');
     const after = await status();
     expect(after.code).toBe(1);
