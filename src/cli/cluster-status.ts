@@ -106,7 +106,14 @@ export async function clusterRows(config: DeploymentConfig, states: readonly Run
   for (const d of config.dispatchers) {
     const answer = answers.find((a) => a.id === d.id);
     const state: ClusterState = answer?.view ? 'alive' : answer?.url === null ? 'UNKNOWN' : 'DOWN';
-    const row = { ...blank('dispatcher', d.id, d.hostName), state, alive: state === 'alive', seenBy: answer?.view ? [d.id] : [], listen: `${d.host}:${d.port}` };
+    const row = {
+      ...blank('dispatcher', d.id, d.hostName),
+      state,
+      alive: state === 'alive',
+      seenBy: answer?.view ? [d.id] : [],
+      uptimeSec: answer?.view?.uptimeSec ?? null,
+      listen: `${d.host}:${d.port}`,
+    };
     rows.push(fromLocal(answer?.error ? { ...row, note: answer.error } : row, local.get(`dispatcher${d.id}`), now));
   }
   const linked = (role: 'game' | 'gate', id: number): number[] =>

@@ -8,16 +8,19 @@ import { peerAddress } from './frame-guard.ts';
 export interface ClusterView {
   readonly dispatcher: number;
   readonly run: 'starting' | 'ready' | 'closing';
+  /** Seconds since this dispatcher started (on its runtime's clock). */
+  readonly uptimeSec: number;
   readonly entities: number;
   /** state: live, frozen (between processes in a hot swap) or stopping; address: the peer's end of the link. */
   readonly games: readonly { readonly id: number; readonly state: string; readonly load: number; readonly overloaded: boolean; readonly address: string | null }[];
   readonly gates: readonly { readonly id: number; readonly address: string }[];
 }
 
-export function clusterView(s: DispatcherState): ClusterView {
+export function clusterView(s: DispatcherState, startedAt: number): ClusterView {
   return {
     dispatcher: s.opts.id,
     run: s.run,
+    uptimeSec: Math.round((s.now() - startedAt) / 1000),
     entities: s.directory.size,
     games: [...s.peers.games()]
       .map((g) => ({ id: g.id, state: g.state, load: g.load, overloaded: g.overloaded, address: g.link ? peerAddress(g.link) : null }))

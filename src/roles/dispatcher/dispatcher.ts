@@ -94,6 +94,7 @@ function startLiveness(s: DispatcherState): Liveness {
  */
 export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatcher> {
   const s = createDispatcherState(opts);
+  const startedAt = s.now();
   s.liveness = startLiveness(s);
   const own = ownFrameTable(opts.codec);
   const pressure = dispatcherLinkPressure(s);
@@ -159,7 +160,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
         unplacedFrames: s.directory.unplaced.frames,
       };
     },
-    cluster: () => clusterView(s),
+    cluster: () => clusterView(s, startedAt),
     async close() {
       s.run = 'closing';
       s.liveness.stop();

@@ -31,6 +31,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 const view = (dispatcher: number, games: number[], gates: number[]): ClusterView => ({
   dispatcher,
   run: 'ready',
+  uptimeSec: 42,
   entities: 0,
   games: games.map((id) => ({ id, state: 'live', load: 0, overloaded: false, address: '10.0.0.2:40000' })),
   gates: gates.map((id) => ({ id, address: '10.0.0.2:40001' })),
@@ -51,6 +52,7 @@ describe('tsworld status across hosts', () => {
       ['gate2', 'b', 'DOWN', []],
     ]);
     expect(rows.find((r) => r.role === 'gate' && r.id === 1)!.note).toBe('not linked to dispatcher2');
+    expect(rows[0]!.uptimeSec).toBe(42);
     expect(rows.find((r) => r.role === 'gate' && r.id === 2)!.url).toBe('http://10.0.0.2:14002/');
   });
 
