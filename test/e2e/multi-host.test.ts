@@ -55,8 +55,9 @@ describe.skipIf(skip !== undefined)('one deployment on three hosts (network name
     const command = [...(host === null ? [] : net.wrap(host)), process.execPath, bin, ...args];
     return run(command[0]!, command.slice(1), { cwd: repoRoot, timeout: 120_000, env: { ...process.env, TSWORLD_CLUSTER_SECRET: SECRET } });
   };
-  const status = async (d: Deployment): Promise<{ code: number; rows: StatusRow[] }> => {
-    const r = await on(null, 'status', d.dir, '--json').then(
+  /** From the root namespace (every run file), or from a host with only its own run file: the rest is the dispatchers' word. */
+  const status = async (d: Deployment, from: Host | null = null): Promise<{ code: number; rows: StatusRow[] }> => {
+    const r = await on(from, 'status', d.dir, '--json', ...(from === null ? [] : ['--host', from])).then(
       (out) => ({ code: 0, stdout: out.stdout }),
       (err: { code?: number; stdout?: string }) => ({ code: err.code ?? -1, stdout: err.stdout ?? '' }),
     );
@@ -179,6 +180,10 @@ describe.skipIf(skip !== undefined)('one deployment on three hosts (network name
     const rows = await waitForStatus(chat, 'game2 and gate2 down', (r) => r.filter((x) => x.host === 'c').every((x) => x.state === 'DEAD' || x.state === 'DOWN'));
     expect(rows.filter((r) => r.host !== 'c').every((r) => r.alive)).toBe(true);
     expect((await status(chat)).code).toBe(1);
+    // Seen from b, which knows only its own pids: c's processes are down because the dispatcher says so.
+    const fromB = await status(chat, 'b');
+    expect(fromB.code).toBe(1);
+    expect(fromB.rows.filter((r) => r.host === 'c').map((r) => `${r.role}${r.id}:${r.state}:${r.pid}`)).toEqual(['game2:DOWN:null', 'gate2:DOWN:null']);
 
     const [first, second] = onB;
     first!.call(first!.player!.id, 'sendChat', 'still here');
