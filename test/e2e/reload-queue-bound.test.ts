@@ -32,10 +32,12 @@ describe('dispatcher queue bounds during a hot swap', () => {
     };
     while (!declared() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(declared(), 'the dispatcher declares game1 down in its log').toBe(true);
-    // The entity is gone with its game: a call is answered with an error, the client stays connected.
+    // The entity is gone with its game: a call is answered with an error, the client stays connected,
+    // and it is told its player was lost. The supervisor leaves the game to `reload --resume`.
     client.call(me.id, 'bump', 1);
-    const error = await client.waitFor(() => client.errors.find((e) => e.code === CLIENT_ERROR_CODES.UNKNOWN_ENTITY), 'an error');
-    expect(error.message).toMatch(/no entity/);
+    const error = await client.waitFor(() => client.errors.find((e) => e.code === CLIENT_ERROR_CODES.UNREACHABLE), 'an error');
+    expect(error.message).toMatch(/unreachable: its game is down/);
     expect(client.connected).toBe(true);
+    expect(readFileSync(join(d.dir, 'logs', 'supervisor.log'), 'utf8')).toMatch(/"event":"awaiting-resume"[^\n]*"process":"game1"/);
   });
 });

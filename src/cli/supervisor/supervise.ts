@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import type { DeploymentConfig } from '../../config/index.ts';
+import { snapshotPath } from '../../hotswap/snapshot-path.ts';
 import { controlSocketPath } from '../../roles/shared/control-channel.ts';
 import { controlAsk } from '../control-client.ts';
 import { lockHeld, withDeploymentLock } from '../deployment-lock.ts';
@@ -33,6 +35,8 @@ interface Watch {
   /** Last answer to a ping, per pid: a process that stops answering is hung (SIGSTOP, a busy loop). */
   readonly lastPong: Map<number, number>;
   readonly timers: Set<ReturnType<typeof setTimeout>>;
+  /** Dead games (by pid) left to `tsworld reload --resume`, said once. */
+  readonly waitingResume: Set<number>;
   /** Restarts run one at a time: each takes the deployment lock, and two at once would only contend. */
   queue: Promise<void>;
   stopped: boolean;
@@ -56,6 +60,7 @@ export function supervise(options: SuperviseOptions): Supervisor {
     lastPong: new Map(),
     timers: new Set(),
     queue: Promise.resolve(),
+    waitingResume: new Set(),
     stopped: false,
   };
   const timer = setInterval(() => void check(w), options.checkMs ?? 500);
@@ -115,6 +120,7 @@ async function hung(w: Watch, record: ProcessRecord): Promise<boolean> {
 
 function onDead(w: Watch, record: ProcessRecord, why: 'exited' | 'hung'): void {
   const name = nameOf(record);
+  if (awaitsResume(w, record)) return;
   w.lastPong.delete(record.pid);
   const decision = w.policy.decide(name, Date.now());
   if (decision.action === 'give-up') {
@@ -130,6 +136,23 @@ function onDead(w: Watch, record: ProcessRecord, why: 'exited' | 'hung'): void {
     w.queue = w.queue.then(() => restart(w, record)).finally(() => w.restarting.delete(name));
   }, decision.delayMs);
   w.timers.add(timer);
+}
+
+/**
+ * A game that froze for a hot swap whose restore failed has its snapshot on disk, and the dispatchers
+ * queue its traffic: `tsworld reload --resume` restores it, with its state. A fresh start would throw
+ * that state away, so the supervisor leaves it to the operator and says so once.
+ */
+function awaitsResume(w: Watch, record: ProcessRecord): boolean {
+  if (record.role !== 'game' || !existsSync(snapshotPath(w.options.config.hotswap.snapshotDir, record.id))) {
+    w.waitingResume.delete(record.pid);
+    return false;
+  }
+  if (!w.waitingResume.has(record.pid)) {
+    w.waitingResume.add(record.pid);
+    w.options.say('awaiting-resume', { process: nameOf(record), why: 'a hot swap left its snapshot; run tsworld reload --resume' });
+  }
+  return true;
 }
 
 /** Under the lock, if nobody replaced it meanwhile: start it again and record the new pid. */
