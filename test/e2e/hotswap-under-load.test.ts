@@ -22,7 +22,8 @@ describe('hot swap under load: 200 bots, 1 dispatcher, 2 games, 1 gate', () => {
     gameDir = mkdtempSync(join(tmpdir(), 'tsworld-mmo-'));
     const entry = copyMmoGame(gameDir);
     writeMmoVersion(gameDir, { tag: 'v1', monsterSpeed: 10 });
-    d = await startDeployment({ entry, games: 2, gates: 1, gameDefaults: { tickHz: 20, positionSyncHz: 10 }, gateDefaults: BOT_SWARM_ADMISSION });
+    // Scraped, as a real deployment is: every process has a metrics port, which the swaps hand over.
+    d = await startDeployment({ entry, games: 2, gates: 1, metrics: true, gameDefaults: { tickHz: 20, positionSyncHz: 10 }, gateDefaults: BOT_SWARM_ADMISSION });
     fleet = await runBots({ url: d.wsUrls, count: BOTS, moveHz: 10, rpcHz: 2, seed: 11 });
   }, 120_000);
   afterAll(async () => {
@@ -52,6 +53,11 @@ describe('hot swap under load: 200 bots, 1 dispatcher, 2 games, 1 gate', () => {
     console.log(`process swap under ${BOTS} bots: ${stdout.trim().split('\n').join(' | ')}`);
 
     await moreCalls(4, 'calls after the swap');
+    // The successors serve the games' metrics ports.
+    for (const game of d.config.games) {
+      const res = await fetch(`http://127.0.0.1:${game.metricsPort}/metrics`);
+      expect(await res.text()).toMatch(/tsworld_tick_duration_seconds_count\{[^}]*role="game"/);
+    }
     await fleet.drain(30_000);
     const report = fleet.report();
     expect(report.problems).toEqual([]);
