@@ -63,6 +63,8 @@ async function connectOne(s: GateState, i: number, w: Wiring): Promise<void> {
   const parking = s.links[i] as ParkingLink;
   const table = gateFrameTable(opts.codec);
   const pressure = linkPressureOptions({ log: opts.log, metrics: opts.metrics, now: s.now, limits: opts.links }, () => `dispatcher-${i + 1}`);
+  // A reconnect brings a new link: the closed one must stop reporting under the same peer label.
+  let untrackGauges: () => void = () => undefined;
   const link = await connectAuthenticated(opts.runtime.net, {
     ...linkAuthOptions(opts),
     host: d.host,
@@ -74,9 +76,12 @@ async function connectOne(s: GateState, i: number, w: Wiring): Promise<void> {
     },
     ...pressure,
     onError: (err) => opts.log.warn({ err, dispatcher: i + 1 }, 'dispatcher link error'),
-    onClose: (closed, err) => onLost(s, i, w, closed, err),
+    onClose(closed, err) {
+      untrackGauges();
+      onLost(s, i, w, closed, err);
+    },
   });
-  trackLinkGauges(opts.metrics, link, () => `dispatcher-${i + 1}`);
+  untrackGauges = trackLinkGauges(opts.metrics, link, () => `dispatcher-${i + 1}`);
   w.liveness.watch(link);
   opts.codec.encodeTo(link, MSG.SET_GATE_ID, { gateId: opts.id });
   parking.attach(link);
