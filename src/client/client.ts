@@ -9,6 +9,7 @@ import {
   parseServerMessage,
 } from '../protocol/index.ts';
 import { serverMessageTable, type ClientMirror } from './server-messages.ts';
+import { entityHandle, type ClientCallHandler, type ClientMethods, type EntityHandle, type EntityTypeOf, type GameTypes } from './typed-client.ts';
 
 /** The server's view of one entity, mirrored on the client. */
 export interface ClientEntity {
@@ -84,7 +85,12 @@ export interface ServerLimits {
   readonly maxArgElements: number;
 }
 
-export interface TsworldClient {
+/**
+ * A connected client. `G` is the game module's type (`connectClient<typeof game>(...)`, a type-only
+ * import of the server's entry): it types `entity(id).call.*` and `on('call', method, ...)` from the
+ * entity types' declarations. Without it anything compiles, as the server still checks every call.
+ */
+export interface TsworldClient<G extends GameTypes = GameTypes> {
   readonly entities: ReadonlyMap<string, ClientEntity>;
   /** The entity this client plays, once the server has created it. */
   readonly player: ClientEntity | null;
@@ -92,8 +98,15 @@ export interface TsworldClient {
   /** What the gate announced in WELCOME. */
   readonly limits: ServerLimits;
   on<K extends keyof ClientEvents>(event: K, handler: ClientEvents[K]): () => void;
+  /** Handles one method the server calls on this client's entities, typed by the game's `clientRpc`. */
+  on<M extends keyof ClientMethods<G> & string>(event: 'call', method: M, handler: ClientCallHandler<G, M>): () => void;
   /** Calls an exposed method of an entity (own client or all clients exposure); fire-and-forget. */
   call(entityId: string, method: string, ...args: unknown[]): void;
+  /**
+   * A typed handle on an entity: `client.entity<typeof Player>(id).call.echo(1)`. A misspelt method or a
+   * wrong argument type is a compile error; calls are fire-and-forget, as `call`.
+   */
+  entity<T extends EntityTypeOf<G> = EntityTypeOf<G>>(entityId: string): EntityHandle<T>;
   /** Sends the player's position (accepted only if the server lets this entity sync from its client). */
   syncPosition(x: number, y: number, z: number, yaw: number): void;
   /** Resolves once the server has created the player entity. */
@@ -104,8 +117,10 @@ export interface TsworldClient {
 const HEARTBEAT_MESSAGE = new Uint8Array([MSG.HEARTBEAT.id & 0xff, MSG.HEARTBEAT.id >> 8]);
 const HELLO_MESSAGE = new Uint8Array([MSG.HELLO.id & 0xff, MSG.HELLO.id >> 8, PROTOCOL_VERSION & 0xff, PROTOCOL_VERSION >> 8]);
 
+type OnEvent = <K extends keyof ClientEvents>(event: K, handler: ClientEvents[K]) => () => void;
+
 /** The client's event handlers, by event. */
-function createEvents(): Pick<ClientMirror, 'emit'> & Pick<TsworldClient, 'on'> {
+function createEvents(): Pick<ClientMirror, 'emit'> & { on: OnEvent } {
   const handlers: { [K in keyof ClientEvents]?: Set<ClientEvents[K]> } = {};
   return {
     emit(event, ...args) {
@@ -121,6 +136,17 @@ function createEvents(): Pick<ClientMirror, 'emit'> & Pick<TsworldClient, 'on'> 
       return () => void set.delete(handler);
     },
   };
+}
+
+/** `on(event, handler)`, plus `on('call', method, handler)`: only the calls of that method, its arguments spread. */
+function onEvent<G extends GameTypes>(on: OnEvent): TsworldClient<G>['on'] {
+  return ((event: keyof ClientEvents, a: unknown, b?: unknown) => {
+    if (event !== 'call' || typeof a !== 'string') return on(event, a as ClientEvents[typeof event]);
+    const handler = b as (...args: unknown[]) => void;
+    return on('call', (entity, method, args) => {
+      if (method === a) handler(...args, entity);
+    });
+  }) as TsworldClient<G>['on'];
 }
 
 /** A call's message; an argument msgpack cannot carry is the caller's mistake, said here, not by the server. */
@@ -143,7 +169,7 @@ interface Session {
 }
 
 /** HELLO on open; resolves at WELCOME, rejects on a refusal or a close before it. */
-function handshake(session: Session, options: ClientOptions, client: TsworldClient, onMessage: (data: Uint8Array) => void): Promise<TsworldClient> {
+function handshake<C>(session: Session, options: ClientOptions, client: C, onMessage: (data: Uint8Array) => void): Promise<C> {
   const { socket, mirror } = session;
   const send = (bytes: Uint8Array) => session.open && socket.send(bytes);
   return new Promise((resolve, reject) => {
@@ -180,7 +206,7 @@ function handshake(session: Session, options: ClientOptions, client: TsworldClie
  * it. A refused upgrade (503/429/403) or a close before WELCOME (e.g. 4008, another protocol version)
  * rejects with the reason.
  */
-export function connectClient(options: ClientOptions): Promise<TsworldClient> {
+export function connectClient<G extends GameTypes = GameTypes>(options: ClientOptions): Promise<TsworldClient<G>> {
   const Ctor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
   if (!Ctor) throw new Error('no WebSocket implementation: pass options.WebSocket (e.g. from the ws package)');
   const codec = createWireCodec({ packr: createPackr() });
@@ -200,7 +226,8 @@ export function connectClient(options: ClientOptions): Promise<TsworldClient> {
   const fault = (err: ProtocolError) => mirror.emit('error', { code: -1, message: `bad message from server: ${err.message}` });
   const send = (bytes: Uint8Array) => void (session.open && socket.send(bytes));
 
-  const client: TsworldClient = {
+  const call = (entityId: string, method: string, args: unknown[]) => send(encodeCall(codec, entityId, method, args));
+  const client: TsworldClient<G> = {
     entities: mirror.entities,
     get player() {
       return mirror.player;
@@ -212,8 +239,9 @@ export function connectClient(options: ClientOptions): Promise<TsworldClient> {
       if (session.limits === null) throw new Error('not connected yet');
       return session.limits;
     },
-    on: events.on,
-    call: (entityId, method, ...args) => send(encodeCall(codec, entityId, method, args)),
+    on: onEvent(events.on),
+    call: (entityId, method, ...args) => call(entityId, method, args),
+    entity: (entityId) => entityHandle(entityId, call, (id) => mirror.entities.get(id)),
     syncPosition(x, y, z, yaw) {
       if (mirror.player) send(encodeClientPositionMessage({ entityId: mirror.player.id, x, y, z, yaw }));
     },

@@ -11,3 +11,4 @@ export type {
   WebSocketLike,
 } from './client.ts';
 export { applyAttrOp } from './apply-attr-op.ts';
+export type { CallProxy, ClientAttrs, ClientCallHandler, ClientMethods, EntityHandle, EntityTypeOf, GameTypes } from './typed-client.ts';

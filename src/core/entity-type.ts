@@ -47,7 +47,10 @@ export interface EntityHooks<E> {
 /** An entity type's AOI participation: false keeps it out of every AOI index; a radius overrides the space's. */
 export type EntityAoiOption = boolean | { readonly radius: number };
 
-export interface EntityTypeDecl<D extends AttrDecls, R extends Record<string, readonly TypeSpec[]>> {
+/** Argument specs by method name: an RPC table's shape, for the methods a type serves or its clients serve. */
+export type RpcSignatures = Record<string, readonly TypeSpec[]>;
+
+export interface EntityTypeDecl<D extends AttrDecls, R extends RpcSignatures, C extends RpcSignatures = Record<never, never>> {
   readonly name: string;
   /** Persistent types are saved by storage; only they may declare persistent attributes. */
   readonly persistent?: boolean;
@@ -57,9 +60,15 @@ export interface EntityTypeDecl<D extends AttrDecls, R extends Record<string, re
   readonly rpc?: { readonly [K in keyof R]: RpcDecl<Entity<D>, R[K]> };
   readonly hooks?: EntityHooks<Entity<D>>;
   readonly aoi?: EntityAoiOption;
+  /**
+   * The methods this type's server code calls on its clients (`callClient`, `callAllClients`) with their
+   * argument specs. Types only: it gives the client SDK its handler types (`client.on('call', 'onEcho',
+   * (seq, tag) => ...)`); nothing is checked at run time.
+   */
+  readonly clientRpc?: C;
 }
 
-export interface EntityType<D extends AttrDecls = AttrDecls, R extends Record<string, readonly TypeSpec[]> = Record<string, readonly TypeSpec[]>> {
+export interface EntityType<D extends AttrDecls = AttrDecls, R extends RpcSignatures = RpcSignatures, C extends RpcSignatures = RpcSignatures> {
   readonly kind: 'entityType';
   readonly name: string;
   readonly persistent: boolean;
@@ -72,6 +81,7 @@ export interface EntityType<D extends AttrDecls = AttrDecls, R extends Record<st
   /** Phantoms for typing handles; never set. */
   readonly __attrs?: D;
   readonly __rpc?: R;
+  readonly __clientRpc?: C;
 }
 
 export interface RuntimeRpc {
@@ -81,7 +91,7 @@ export interface RuntimeRpc {
   invoke(e: AnyEntity, args: readonly unknown[]): void;
 }
 
-export type AnyEntityType = EntityType<AttrDecls, Record<string, readonly TypeSpec[]>>;
+export type AnyEntityType = EntityType<AttrDecls, RpcSignatures, RpcSignatures>;
 
 // At most 64 characters: type names travel in frames whose `name` fields are limited to that (SPEC.md).
 const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -99,9 +109,11 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
  * });
  * ```
  */
-export function defineEntityType<D extends AttrDecls = Record<never, never>, const R extends Record<string, readonly TypeSpec[]> = Record<never, never>>(
-  decl: EntityTypeDecl<D, R>,
-): EntityType<D, R> {
+export function defineEntityType<
+  D extends AttrDecls = Record<never, never>,
+  const R extends RpcSignatures = Record<never, never>,
+  const C extends RpcSignatures = Record<never, never>,
+>(decl: EntityTypeDecl<D, R, C>): EntityType<D, R, C> {
   if (!NAME.test(decl.name)) {
     throw new TsworldError('INVALID_DECLARATION', `entity type name ${JSON.stringify(decl.name)} is not an identifier of at most 64 characters`);
   }

@@ -47,7 +47,7 @@ describe('the packed tsworld in a consumer project', { timeout: 300_000 }, () =>
     const install = ['install', '--no-audit', '--no-fund', '--prefer-offline', join(dir, tarball), 'typescript@5.9.3'];
     ok(await run('npm', install, project), 'npm install');
     ok(await run(process.execPath, [tsc, '--init'], project), 'tsc --init');
-    for (const f of ['game.ts', 'client.ts']) copyFileSync(join(fixtures, f), join(project, 'src', f));
+    for (const f of ['game.ts', 'client.ts', 'test-cluster.ts']) copyFileSync(join(fixtures, f), join(project, 'src', f));
   }, 300_000);
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -69,22 +69,34 @@ describe('the packed tsworld in a consumer project', { timeout: 300_000 }, () =>
     expect(r.code).toBe(0);
   });
 
-  it('refuses a consumer file that calls a misspelt client method', async () => {
+  it('refuses a consumer file that calls a misspelt client method, or passes a wrong argument', async () => {
     const bad = join(project, 'src', 'bad-client.ts');
     writeFileSync(bad, [
       "import { connectClient } from 'tsworld/client';",
+      "import type game from './game.js';",
+      "import type { Player } from './game.js';",
       'export async function f(url: string): Promise<void> {',
-      '  const client = await connectClient({ url });',
-      "  client.cal('id', 'echo', 1);",
+      '  const client = await connectClient<typeof game>({ url });',
+      "  const me = client.entity<typeof Player>('id');",
+      "  me.call.ecoh(1, 'hi');",
+      "  me.call.echo('1', 'hi');",
       '}',
       '',
     ].join('\n'));
     try {
       const r = await run(process.execPath, [tsc, '--noEmit', '-p', '.'], project);
       expect(r.code).not.toBe(0);
-      expect(r.out).toMatch(/bad-client\.ts.*Property 'cal' does not exist/);
+      expect(r.out).toMatch(/bad-client\.ts\(7,.*Property 'ecoh' does not exist/);
+      expect(r.out).toMatch(/bad-client\.ts\(8,.*'string' is not assignable to parameter of type 'number'/);
     } finally {
       rmSync(bad);
     }
+  });
+
+  it('runs a game on the compiled engine: compiled by tsc, run by plain node in one process', async () => {
+    ok(await run(process.execPath, [tsc, '-p', '.', '--outDir', 'build', '--declaration', 'false', '--declarationMap', 'false'], project), 'tsc');
+    writeFileSync(join(project, 'run.mjs'), "import { echoInProcess } from './build/test-cluster.js';\nconsole.log(JSON.stringify(await echoInProcess()));\n");
+    const r = ok(await run(process.execPath, ['run.mjs'], project, 60_000), 'node run.mjs');
+    expect(r.out.trim().split('\n').at(-1)).toBe('[7,"X"]');
   });
 });

@@ -60,6 +60,11 @@ export const Player = defineEntityType({
       },
     },
   },
+  // What this type's server code calls on its client: types a client's `on('call', 'onEcho', ...)`.
+  clientRpc: {
+    onEcho: [t.int, t.string],
+    onCross: [t.int, t.int],
+  },
   hooks: {
     onCreated(e, world) {
       e.attrs.set('name', `p-${e.id.slice(-4)}`);

@@ -37,8 +37,11 @@ export interface GameModule {
   onCallFailed?(world: GameWorld, failure: { entityId: string; method: string; code: number; message: string }): void;
 }
 
-/** Identity at runtime; gives game code type checking of its module. */
-export function defineGame(module: GameModule): GameModule {
+/**
+ * Identity at runtime; gives game code type checking of its module. The result keeps the module's own
+ * type (its entity types as a tuple), so a client can be typed from it: `connectClient<typeof game>(...)`.
+ */
+export function defineGame<const M extends GameModule>(module: M): M {
   return module;
 }
 
