@@ -35,7 +35,11 @@ export type {
   RpcDecl,
   RpcExposure,
 } from './core/entity-type.ts';
-export type { AnyEntity, Entity, EntityTimers, TimerOptions, Vec3 } from './core/entity.ts';
+export type { AnyEntity, CronHandle, Entity, EntityTimers, TimerOptions, Vec3 } from './core/entity.ts';
+export { defineService, serviceShardId, shardOfKey, MAX_SERVICE_SHARDS } from './core/service.ts';
+export type { AnyServiceType, ServiceDecl, ServiceType } from './core/service.ts';
+export type { ServiceCalls } from './core/service-calls.ts';
+export type { WorldTimerHandle, WorldTimers } from './core/world-timers.ts';
 export { defineSpaceType, nilSpaceId } from './core/space.ts';
 export type { Space, SpaceAoiConfig, SpaceHooks, SpaceType } from './core/space.ts';
 

@@ -1,7 +1,8 @@
 import { Position, Yaw } from '../ecs/builtin-components.ts';
-import type { AnyEntity, EntityTimers, TimerOptions, Vec3 } from './entity.ts';
+import type { AnyEntity, CronHandle, EntityTimers, TimerOptions, Vec3 } from './entity.ts';
 import { TsworldError } from './errors.ts';
 import { checkValue, cloneValue, type TypeSpec } from './value-types.ts';
+import type { TimerRecord } from './timer-queue.ts';
 import type { EntityRecord, WorldState } from './world-state.ts';
 
 /**
@@ -22,6 +23,16 @@ class EntityHandle implements AnyEntity {
   get timers(): EntityTimers {
     this.timersApi ??= new Timers(this.state, this.rec);
     return this.timersApi;
+  }
+
+  cron(expr: string, method: string, args: readonly unknown[] = []): CronHandle {
+    const checked = checkedTimerArgs(this.rec, method, args, 'cron entry');
+    const wallNow = this.state.wallNow();
+    this.state.cron.check(expr, wallNow);
+    const at = this.state.cron.next(expr, wallNow)!;
+    const id = armTimer(this.state, this.rec, method, checked, at - wallNow, 0, undefined, expr);
+    const timers = this.timers;
+    return Object.freeze({ id, cancel: () => timers.cancel(id) });
   }
 
   get id() {
@@ -117,15 +128,12 @@ class Timers implements EntityTimers {
 
   add(delayMs: number, method: string, args: readonly unknown[] = [], options: TimerOptions = {}): number {
     const rec = this.rec;
-    const decl = rec.type.rpc.get(method);
-    if (decl === undefined) throw new TsworldError('INVALID_ARGUMENT', `${rec.type.name} has no method ${method} for a timer`);
-    const err = checkArgs(decl.args, args);
-    if (err !== null) throw new TsworldError('INVALID_ARGUMENT', `timer for ${rec.type.name}.${method}: ${err}`);
+    const checked = checkedTimerArgs(rec, method, args, 'timer');
     const interval = options.repeat === true ? delayMs : typeof options.repeat === 'number' ? options.repeat : 0;
     if (!(delayMs >= 0) || !(interval >= 0) || (options.repeat !== undefined && options.repeat !== false && !(interval >= 1))) {
       throw new TsworldError('INVALID_ARGUMENT', 'timer delay must be >= 0 and a repeat interval >= 1 ms');
     }
-    return armTimer(this.state, rec, method, cloneValue([...args]), delayMs, interval);
+    return armTimer(this.state, rec, method, checked, delayMs, interval);
   }
 
   cancel(timerId: number): boolean {
@@ -145,10 +153,30 @@ export function makeEntityHandle(state: WorldState, rec: EntityRecord): AnyEntit
   return new EntityHandle(state, rec);
 }
 
-export function armTimer(state: WorldState, rec: EntityRecord, method: string, args: readonly unknown[], delayMs: number, interval: number, id?: number): number {
+/** The arguments of a timer or cron entry, checked against the method's spec and copied. */
+function checkedTimerArgs(rec: EntityRecord, method: string, args: readonly unknown[], what: string): unknown[] {
+  const decl = rec.type.rpc.get(method);
+  if (decl === undefined) throw new TsworldError('INVALID_ARGUMENT', `${rec.type.name} has no method ${method} for a ${what}`);
+  const err = checkArgs(decl.args, args);
+  if (err !== null) throw new TsworldError('INVALID_ARGUMENT', `${what} for ${rec.type.name}.${method}: ${err}`);
+  return cloneValue([...args]);
+}
+
+/** `cron`: a crontab entry (the expression), due in `delayMs` and then at the expression's times. */
+export function armTimer(
+  state: WorldState,
+  rec: EntityRecord,
+  method: string,
+  args: readonly unknown[],
+  delayMs: number,
+  interval: number,
+  id?: number,
+  cron?: string,
+): number {
   const timerId = id ?? state.nextTimerId++;
   if (id !== undefined && id >= state.nextTimerId) state.nextTimerId = id + 1;
-  const timer = { id: timerId, ownerEid: rec.eid, method, args, due: state.now + delayMs, interval, seq: 0, cancelled: false };
+  const timer: TimerRecord = { id: timerId, ownerEid: rec.eid, method, args, due: state.now + delayMs, interval, seq: 0, cancelled: false };
+  if (cron !== undefined) Object.assign(timer, { cron, cronAt: state.wallNow() + delayMs });
   (rec.timers ??= new Map()).set(timerId, timer);
   state.timers.push(timer);
   return timerId;

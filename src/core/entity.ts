@@ -17,8 +17,18 @@ export interface TimerOptions {
 export interface EntityTimers {
   /** Throws INVALID_ARGUMENT if the method is unknown or the arguments do not fit its spec. */
   add(delayMs: number, method: string, args?: readonly unknown[], options?: TimerOptions): number;
+  /** Cancels a timer or a cron entry by id. */
   cancel(timerId: number): boolean;
+  /** Timers and cron entries. */
   readonly count: number;
+}
+
+/** A crontab entry of an entity (Entity.cron). */
+export interface CronHandle {
+  /** Its id among the entity's timers (`e.timers.cancel(id)` works too). */
+  readonly id: number;
+  /** Stops it; false when it was already cancelled or the entity is gone. */
+  cancel(): boolean;
 }
 
 export interface Vec3 {
@@ -46,6 +56,14 @@ export interface Entity<D extends AttrDecls = AttrDecls> {
   readonly client: string | null;
   readonly destroyed: boolean;
   readonly timers: EntityTimers;
+  /**
+   * Calls `method` (an RPC of this entity, by name) with `args` at every time the cron expression names
+   * (croner syntax, UTC; 5 fields, or 6 with seconds). Like timers, entries are kept with the entity:
+   * they survive a hot swap (process or in place) and a migration, and end when it is destroyed. A bad
+   * expression, one that never fires, an unknown method or arguments that do not fit throw
+   * INVALID_ARGUMENT here, at registration.
+   */
+  cron(expr: string, method: string, args?: readonly unknown[]): CronHandle;
   position(): Vec3;
   setPosition(x: number, y: number, z: number): void;
   readonly yaw: number;

@@ -10,6 +10,10 @@ export interface TimerRecord {
   readonly interval: number;
   seq: number;
   cancelled: boolean;
+  /** A crontab entry: after each run it is due at the expression's next time, not after `interval`. */
+  readonly cron?: string;
+  /** Wall-clock ms of the run it is due for: the next one is computed from there, so none runs twice. */
+  cronAt?: number;
 }
 
 /**

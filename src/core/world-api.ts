@@ -5,6 +5,7 @@ import type { ComponentDef, FieldSpecs } from '../ecs/schema.ts';
 import type { AttrRootInfo, AttrSync } from './attr-decl.ts';
 import type { AttrOp } from './attrs.ts';
 import type { AnyServiceType } from './service.ts';
+import type { WorldTimers } from './world-timers.ts';
 import type { ClusterApi } from './cluster-api.ts';
 import type { AnyEntity, Vec3 } from './entity.ts';
 import type { EntityId, EntityIdGenerator } from './entity-id.ts';
@@ -143,6 +144,8 @@ export interface GameWorld {
   readonly entityCount: number;
   /** Calls, creation and KV across the cluster (GoWorld's package-level API, as an object). */
   readonly cluster: ClusterApi;
+  /** Game-level timers, for work that belongs to no entity: not kept across a process swap (world-timers.ts). */
+  readonly timers: WorldTimers;
 
   store<F extends FieldSpecs>(def: ComponentDef<F>): ComponentStore<F>;
   query(defs: readonly ComponentDef[]): QueryResult;

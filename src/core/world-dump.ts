@@ -33,6 +33,8 @@ export interface TimerDump {
   /** ms left until it fires, so it resumes where it was whatever the new process's clock says. */
   remaining: number;
   interval: number;
+  /** A cron entry's expression (Entity.cron); absent for a plain timer. */
+  cron?: string;
 }
 
 /** One entity as plain data: a row of the EntityTableDump, as `entityRows` gives it (tools, tests). */
@@ -219,6 +221,7 @@ function dumpEntityTable(state: WorldState): EntityTableDump {
     args: cloneValue([...t.args]),
     remaining: Math.max(0, t.due - state.now),
     interval: t.interval,
+    ...(t.cron === undefined ? {} : { cron: t.cron }),
   }));
   return {
     length: n,

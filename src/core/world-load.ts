@@ -113,7 +113,7 @@ export function loadWorld(dump: WorldDump, options: GameWorldOptions): { world: 
   for (const t of table.timers) {
     const rec = recs[t.row];
     if (rec === undefined) throw new TsworldError('INVALID_STATE', `timer ${t.id} names row ${t.row}, past the entity table`);
-    if (rec.type.rpc.has(t.method)) armTimer(state, rec, t.method, t.args, t.remaining, t.interval, t.id);
+    if (rec.type.rpc.has(t.method)) armTimer(state, rec, t.method, t.args, t.remaining, t.interval, t.id, t.cron);
     else state.reportError(new TsworldError('UNKNOWN_METHOD', `${rec.type.name} lost method ${t.method}; its timer is dropped`), 'loadWorld');
   }
   placeInSpaces(table, spaces, recs);

@@ -74,7 +74,7 @@ export function migrateIn(world: GameWorld, data: MigrateData): EntityId {
     entityHook(state, rec, 'onInit', state.api);
     const reset = rec.attrs.restore(data.attrs);
     if (reset.length > 0) state.reportError(new TsworldError('SCHEMA_MISMATCH', `${data.id}: attributes reset on arrival: ${reset.join(', ')}`), 'migrateIn');
-    for (const t of data.timers) if (type.rpc.has(t.method)) armTimer(state, rec, t.method, t.args, t.remaining, t.interval);
+    for (const t of data.timers) if (type.rpc.has(t.method)) armTimer(state, rec, t.method, t.args, t.remaining, t.interval, undefined, t.cron);
     entityHook(state, rec, 'onAttrsReady', state.api);
     rec.state = 'alive';
     rec.recording = true;
@@ -111,6 +111,7 @@ function packEntity(state: WorldState, rec: EntityRecord, toSpace: EntityId): Mi
       args: cloneValue([...t.args]),
       remaining: Math.max(0, t.due - state.now),
       interval: t.interval,
+      ...(t.cron === undefined ? {} : { cron: t.cron }),
     })),
   };
 }

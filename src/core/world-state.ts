@@ -9,6 +9,8 @@ import type { EntityId, EntityIdGenerator } from './entity-id.ts';
 import type { AnyEntityType } from './entity-type.ts';
 import type { Space, SpaceAoiConfig, SpaceType } from './space.ts';
 import type { TimerQueue, TimerRecord } from './timer-queue.ts';
+import type { CronBook } from './cron.ts';
+import type { WorldTimerTable } from './world-timers.ts';
 import type { AttrDelta, ClientCall, ClientEvent, GameWorld, GameWorldOptions, System } from './world-api.ts';
 
 export type EntityState = 'creating' | 'alive' | 'destroying' | 'destroyed';
@@ -89,6 +91,11 @@ export interface WorldState {
   readonly saveDirty: Set<EntityRecord>;
   readonly timers: TimerQueue;
   nextTimerId: number;
+  /** Parsed cron expressions (cron.ts), and the wall clock their times are read on. */
+  readonly cron: CronBook;
+  readonly wallNow: () => number;
+  /** Game-level timers (world.timers): callbacks, not kept across a process swap. */
+  readonly worldTimers: WorldTimerTable;
   tick: number;
   now: number;
   readonly systems: Map<string, System>;

@@ -8,7 +8,9 @@ import { createEntityIdGenerator, isEntityId } from './entity-id.ts';
 import type { AnyEntityType } from './entity-type.ts';
 import { TsworldError } from './errors.ts';
 import { nilSpaceId, resolveAoiConfig, type SpaceType } from './space.ts';
-import { createTimerQueue } from './timer-queue.ts';
+import { createTimerQueue, type TimerRecord } from './timer-queue.ts';
+import { createCronBook } from './cron.ts';
+import { createWorldTimers } from './world-timers.ts';
 import type { GameWorld, GameWorldOptions, WorldPhases } from './world-api.ts';
 import { AoiTrack, runSpaceAoi } from './world-aoi.ts';
 import { createWorldResources } from './world-resources.ts';
@@ -72,6 +74,9 @@ export function createWorldState(options: GameWorldOptions): WorldState {
     saveDirty: new Set(),
     timers: createTimerQueue(),
     nextTimerId: 1,
+    cron: createCronBook(),
+    wallNow: options.wallClock ?? Date.now,
+    worldTimers: createWorldTimers(() => state.now),
     tick: 0,
     now: 0,
     systems: new Map(),
@@ -118,6 +123,7 @@ export function buildApi(state: WorldState): GameWorld {
       state.posted = [];
       for (const fn of posted) guarded(state, 'posted callback', fn);
       fireTimers(state);
+      state.worldTimers.fire(state.now, state.reportError);
     },
     systems(dt) {
       for (const [name, system] of state.systems) guarded(state, `system ${name}`, () => system(api, dt));
@@ -156,6 +162,7 @@ export function buildApi(state: WorldState): GameWorld {
     get cluster() {
       return cluster as ClusterApi;
     },
+    timers: state.worldTimers.api,
     store: (def) => state.storage.store(def),
     query: (defs) => query(state.ecs, defs.map((d) => state.storage.store(d))),
     hasComponent(id, def) {
@@ -324,12 +331,28 @@ export function buildApi(state: WorldState): GameWorld {
   return api;
 }
 
+/**
+ * A cron entry is due next at the expression's first time after the run it just made (not after now:
+ * world time and the wall clock drift apart a little, and that must neither skip a run nor repeat one).
+ */
+function rearmCron(state: WorldState, timer: TimerRecord): boolean {
+  const wallNow = state.wallNow();
+  const at = state.cron.next(timer.cron!, Math.max(wallNow, timer.cronAt ?? wallNow));
+  if (at === null) return false;
+  timer.cronAt = at;
+  timer.due = state.now + Math.max(0, at - wallNow);
+  state.timers.push(timer);
+  return true;
+}
+
 /** Fires due timers by method name. A repeating timer is re-armed from its due time, so it does not drift. */
 function fireTimers(state: WorldState): void {
   for (let timer = state.timers.popDue(state.now); timer !== undefined; timer = state.timers.popDue(state.now)) {
     const rec = state.byEid[timer.ownerEid];
     if (rec === undefined || rec.state !== 'alive' || rec.timers?.get(timer.id) !== timer) continue;
-    if (timer.interval > 0) {
+    if (timer.cron !== undefined) {
+      if (!rearmCron(state, timer)) rec.timers?.delete(timer.id);
+    } else if (timer.interval > 0) {
       timer.due += timer.interval;
       state.timers.push(timer);
     } else {
