@@ -71,6 +71,38 @@ describe('services (multi-process)', () => {
     expect(hits('direct')).toEqual([]);
   });
 
+  it('keeps every shard, its state and its cron entry through a process swap and an in-place swap', async () => {
+    const statuses = async () => {
+      const from = player.calls.length;
+      player.call(playerId, 'statusAll');
+      await player.waitFor(() => player.calls.slice(from).filter((c) => c.method === 'onStatus').length === 4, 'the 4 statuses', 20_000);
+      const rows = player.calls.slice(from).filter((c) => c.method === 'onStatus').map((c) => c.args as [number, number, string, number, number]);
+      return new Map(rows.map(([shard, gameId, instance, beats, timers]) => [shard, { gameId, instance, beats, timers }]));
+    };
+    const before = await statuses();
+    const gamePids = async () => (await d.status()).processes.filter((p) => p.role === 'game').map((p) => p.pid).sort();
+    for (const [flags, what] of [[[], 'process swap'], [['--in-place'], 'in-place swap']] as const) {
+      const pids = await gamePids();
+      await tsworld('reload', d.dir, ...flags);
+      const swapped = await gamePids();
+      if (what === 'process swap') expect(swapped.filter((pid) => pids.includes(pid))).toEqual([]);
+      else expect(swapped).toEqual(pids);
+      // The cron entry of each shard runs on: every shard counts past what it had right after the swap.
+      const mark = await statuses();
+      let after = await statuses();
+      for (let i = 0; i < 20 && [...after].some(([shard, now]) => now.beats <= mark.get(shard)!.beats); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        after = await statuses();
+      }
+      for (const [shard, was] of before) {
+        const now = after.get(shard)!;
+        expect({ shard, what, gameId: now.gameId, instance: now.instance, timers: now.timers }).toEqual({ shard, what, gameId: was.gameId, instance: was.instance, timers: 1 });
+        expect(now.beats, `${what}: shard ${shard} counts on`).toBeGreaterThan(mark.get(shard)!.beats);
+        expect(now.beats).toBeGreaterThan(was.beats);
+      }
+    }
+  }, 120_000);
+
   it('keeps keys on the same shard, with their persisted counts, across a restart of every game', async () => {
     const tallies = (key: string) => player.calls.filter((c) => c.method === 'onTally' && c.args[0] === key).map((c) => c.args as [string, number, number]);
     for (const key of ['alice', 'bob', 'zed']) player.call(playerId, 'tally', key);
