@@ -59,6 +59,8 @@ describe('chatroom in a real browser, two pages on two gates', () => {
     await signIn(one, d.gateUrls[0], 'ann', 'secret-ann');
     await signIn(two, d.gateUrls[1], 'ben', 'secret-ben');
 
+    // The OnlineService's count for the lobby, on both pages.
+    for (const p of [one, two]) await p.locator('#online', { hasText: /^2$/ }).waitFor();
     await say(one, 'hello from the first gate');
     await two.locator('#messages li', { hasText: 'hello from the first gate' }).waitFor();
     expect(await two.locator('#messages li', { hasText: 'hello from the first gate' }).locator('.who').textContent()).toBe('ann');
@@ -68,6 +70,7 @@ describe('chatroom in a real browser, two pages on two gates', () => {
 
     await say(two, '/join elsewhere');
     await two.locator('#room', { hasText: 'elsewhere' }).waitFor();
+    for (const p of [one, two]) await p.locator('#online', { hasText: /^1$/ }).waitFor();
     await say(two, 'nobody in the lobby hears this');
     await two.locator('#messages li', { hasText: 'nobody in the lobby hears this' }).waitFor();
     await say(one, 'still in the lobby');

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, startDeployment, type TestDeployment } from '../support/deployment.ts';
 import { clientPool } from '../support/clients.ts';
-import { deliversCrossGameRpcsInOrder, keepsTheAvatarAcrossLogout, registersLogsInChatsAndKeepsRoomsApart } from '../scenarios/chatroom.ts';
+import { countsUsersOnlinePerRoom, deliversCrossGameRpcsInOrder, keepsTheAvatarAcrossLogout, registersLogsInChatsAndKeepsRoomsApart } from '../scenarios/chatroom.ts';
 
 const entry = join(repoRoot, 'examples', 'chatroom', 'game', 'main.ts');
 
@@ -49,4 +49,5 @@ describe.each([1, 2])('chatroom on a real deployment (%i dispatcher(s), 2 games,
   it('registers, logs in, chats across gates, and keeps rooms apart', () => registersLogsInChatsAndKeepsRoomsApart(connect));
   it('delivers cross-game RPCs in the order they were sent', () => deliversCrossGameRpcsInOrder(connect));
   it('keeps the avatar across logout and login on another gate', () => keepsTheAvatarAcrossLogout(connect));
+  it('counts the users online per room with its OnlineService', () => countsUsersOnlinePerRoom(connect));
 });

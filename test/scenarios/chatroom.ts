@@ -95,3 +95,32 @@ export async function keepsTheAvatarAcrossLogout(connect: Connect): Promise<void
   expect(again.player!.attrs).toMatchObject({ name: 'dave', chatroom: 'quiet' });
   await again.waitCall('onSystem', (a) => a[0] === 'welcome dave, you are in #quiet');
 }
+
+/** The OnlineService counts each room's users, and every client in the room hears the count change. */
+export async function countsUsersOnlinePerRoom(connect: Connect): Promise<void> {
+  const olga = await connect(0);
+  const oscar = await connect(1);
+  await login(olga, 'olga', 'secret-o', true);
+  await login(oscar, 'oscar', 'secret-o', true);
+  const online = (c: TestClient, room: string, count: number) => c.waitCall('onOnline', (a) => a[0] === room && a[1] === count);
+  const countsFrom = (c: TestClient, from: number) => c.calls.slice(from).filter((x) => x.method === 'onOnline').map((x) => x.args);
+
+  olga.call(olga.player!.id, 'sendChat', '/join watchers');
+  await online(olga, 'watchers', 1);
+  oscar.call(oscar.player!.id, 'sendChat', '/join watchers');
+  await online(oscar, 'watchers', 2);
+  await online(olga, 'watchers', 2);
+
+  const mark = olga.calls.length;
+  oscar.call(oscar.player!.id, 'sendChat', '/join watchers-2');
+  await online(oscar, 'watchers-2', 1);
+  await olga.waitFor(() => countsFrom(olga, mark).some((a) => a[1] === 1), 'olga to see oscar leave');
+  // A room's count goes to that room only.
+  expect(countsFrom(olga, mark)).toEqual([['watchers', 1]]);
+
+  oscar.call(oscar.player!.id, 'sendChat', '/join watchers');
+  await online(oscar, 'watchers', 2);
+  const before = oscar.calls.length;
+  olga.close();
+  await oscar.waitFor(() => countsFrom(oscar, before).some((a) => a[0] === 'watchers' && a[1] === 1), 'oscar to see olga log out');
+}

@@ -1,4 +1,5 @@
 import { attr, defineEntityType, isEntityId, t } from 'tsworld';
+import { OnlineService } from './online-service.ts';
 
 const MAX_CHAT = 500;
 const ROOM = /^[A-Za-z0-9_-]{1,32}$/;
@@ -22,8 +23,11 @@ export const Avatar = defineEntityType({
         if (join) {
           const room = join[1];
           if (!ROOM.test(room)) return e.callClient('onSystem', [`bad room name: ${room}`]);
+          const was = e.attrs.get('chatroom');
           e.attrs.set('chatroom', room);
           e.world.cluster.setClientFilterProp(e.id, 'chatroom', room);
+          e.world.cluster.callServiceByKey(OnlineService, was, 'leave', [was, e.id]);
+          e.world.cluster.callServiceByKey(OnlineService, room, 'enter', [room, e.id]);
           return e.callClient('onSystem', [`you joined #${room}`]);
         }
         const room = e.attrs.get('chatroom');
@@ -47,6 +51,23 @@ export const Avatar = defineEntityType({
         e.callClient('onRelayed', [from, seq, e.world.gameId]);
       },
     },
+    /** The OnlineService's answer to `enter`: this client's room count, before its filter may match. */
+    onlineCount: {
+      expose: 'server',
+      args: [t.string, t.int],
+      fn(e, room, count) {
+        if (room === e.attrs.get('chatroom')) e.callClient('onOnline', [room, count]);
+      },
+    },
+    /** Every 10 s while the player is online, so the OnlineService forgets avatars lost with their game. */
+    heartbeat: {
+      expose: 'server',
+      args: [],
+      fn(e) {
+        const room = e.attrs.get('chatroom');
+        e.world.cluster.callServiceByKey(OnlineService, room, 'enter', [room, e.id]);
+      },
+    },
     whereAmI: {
       expose: 'ownClient',
       args: [],
@@ -59,8 +80,13 @@ export const Avatar = defineEntityType({
     onClientConnected(e) {
       e.world.cluster.setClientFilterProp(e.id, 'chatroom', e.attrs.get('chatroom'));
       e.callClient('onSystem', [`welcome ${e.attrs.get('name')}, you are in #${e.attrs.get('chatroom')}`]);
+      const room = e.attrs.get('chatroom');
+      e.world.cluster.callServiceByKey(OnlineService, room, 'enter', [room, e.id]);
+      e.timers.add(10_000, 'heartbeat', [], { repeat: true });
     },
     onClientDisconnected(e) {
+      const room = e.attrs.get('chatroom');
+      e.world.cluster.callServiceByKey(OnlineService, room, 'leave', [room, e.id]);
       // As in GoWorld's demo: an avatar lives while its player is online; destroy saves it.
       e.destroy();
     },

@@ -44,6 +44,12 @@ client.on('call', (entity, method, args) => {
     case 'onSystem':
       addLine(args[0], null, true);
       break;
+    case 'onOnline': {
+      // From the OnlineService: a room's count changed (only this room's clients hear it).
+      const [room, count] = args;
+      if (client.player?.attrs.chatroom === room) $('online').textContent = String(count);
+      break;
+    }
     case 'onChat': {
       const [name, , text] = args;
       addLine(text, name);

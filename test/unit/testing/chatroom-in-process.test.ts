@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'vitest';
 import { createTestCluster, type TestCluster } from '../../../src/testing/test-cluster.ts';
-import { deliversCrossGameRpcsInOrder, keepsTheAvatarAcrossLogout, registersLogsInChatsAndKeepsRoomsApart } from '../../scenarios/chatroom.ts';
+import { countsUsersOnlinePerRoom, deliversCrossGameRpcsInOrder, keepsTheAvatarAcrossLogout, registersLogsInChatsAndKeepsRoomsApart } from '../../scenarios/chatroom.ts';
 import { recordClient } from '../../support/clients.ts';
 
 const entry = join(import.meta.dirname, '..', '..', '..', 'examples', 'chatroom', 'game', 'main.ts');
@@ -25,6 +25,7 @@ describe.each([1, 2])('chatroom in one process (%i dispatcher(s), 2 games, 2 gat
   it('registers, logs in, chats across gates, and keeps rooms apart', async () => registersLogsInChatsAndKeepsRoomsApart(await start()));
   it('delivers cross-game RPCs in the order they were sent', async () => deliversCrossGameRpcsInOrder(await start()));
   it('keeps the avatar across logout and login on another gate', async () => keepsTheAvatarAcrossLogout(await start()));
+  it('counts the users online per room with its OnlineService', async () => countsUsersOnlinePerRoom(await start()));
 });
 
 /**
