@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { initCommand } from './commands/init.ts';
 import { killCommand } from './commands/kill.ts';
 import { reloadCommand } from './commands/reload.ts';
 import { restartCommand } from './commands/restart.ts';
@@ -9,6 +10,9 @@ import { stopCommand } from './commands/stop.ts';
 const USAGE = `usage: tsworld <command> [dir] [options]
 
 commands:
+  init <dir>             create a game project in dir (package.json, tsconfig, tsworld.config.json, game/,
+                         www/, test/); then npm install, npm start, npm test there
+       --template NAME   default, or chatroom / mmo: a copy of that example
   start [dir]            start dispatchers, then games, then gates (daemonized); prints the gate URLs
         --foreground     stay attached: stream logs, Ctrl-C stops every process
         --watch          with --foreground: hot swap the game code in place whenever a file of it changes
@@ -48,6 +52,7 @@ export async function main(argv: string[]): Promise<number> {
         'in-place': { type: 'boolean', default: false },
         'no-rollback': { type: 'boolean', default: false },
         host: { type: 'string' },
+        template: { type: 'string' },
         wait: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -69,6 +74,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     switch (command) {
+      case 'init':
+        return initCommand(parsed.positionals[1], parsed.values.template ?? 'default', (line) => process.stdout.write(`${line}\n`));
       case 'start':
         if (parsed.values.watch && !parsed.values.foreground) {
           process.stderr.write('tsworld start: --watch needs --foreground\n');

@@ -1,0 +1,19 @@
+// The page: tsworld-client.js (the client SDK) is built next to it by `tsworld start`.
+import { connectClient } from './tsworld-client.js';
+
+const $ = (id) => document.getElementById(id);
+const log = (text) => $('log').prepend(Object.assign(document.createElement('li'), { textContent: text }));
+
+const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+const client = await connectClient({ url });
+const player = await client.waitForPlayer();
+$('status').textContent = `connected as ${player.attrs.name}`;
+
+const me = client.entity(player.id);
+client.on('call', 'onEcho', (text, count) => log(`#${count}: ${text}`));
+client.on('close', (code, reason) => { $('status').textContent = `disconnected (${code} ${reason})`; });
+$('echo').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  me.call.echo($('text').value);
+  $('text').value = '';
+});
