@@ -6,6 +6,7 @@ import { copyMmoGame, writeMmoVersion } from '../../examples/mmo/copy-game.ts';
 import { loadGameModule } from '../../src/roles/game/game-module.ts';
 import { createSeqTrack, runBots, type BotFleet } from '../../src/testing/bots/index.ts';
 import { BOTS, botsPlayTheMmo } from '../scenarios/mmo.ts';
+import { testClient } from '../support/clients.ts';
 import { BOT_SWARM_ADMISSION, repoRoot, startDeployment, type TestDeployment } from '../support/deployment.ts';
 
 const entry = join(repoRoot, 'examples', 'mmo', 'game', 'main.ts');
@@ -30,6 +31,23 @@ describe('mmo example on a real deployment (1 dispatcher, 2 games, 1 gate) under
   it('answers every echo and crossCall exactly once and in order, moves everyone, and drops no one', async () => {
     fleet = await runBots({ url: d.wsUrls, count: BOTS, moveHz: 5, rpcHz: 4, seed: 7 });
     await botsPlayTheMmo(fleet);
+  });
+
+  it('ranks the points the players earned in its 4-shard Leaderboard service', async () => {
+    const client = await testClient(d.wsUrls[0]!);
+    try {
+      const me = await client.waitForPlayer();
+      client.call(me.id, 'leaderboard');
+      await client.waitFor(() => client.calls.filter((c) => c.method === 'onTop').length === 4, 'every shard\'s best');
+      const tops = client.calls.filter((c) => c.method === 'onTop').map((c) => c.args as [number, string[], number[]]);
+      expect(tops.map(([season]) => season)).toEqual([1, 1, 1, 1]);
+      // The bots have played for seconds, earning a point a second each: every shard has some of them.
+      const points = tops.flatMap(([, , p]) => p);
+      expect(tops.every(([, names]) => names.length > 0)).toBe(true);
+      expect(points.every((p) => p >= 1)).toBe(true);
+    } finally {
+      client.close();
+    }
   });
 });
 

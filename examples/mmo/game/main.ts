@@ -1,5 +1,6 @@
 import { Beacon } from './beacon.ts';
 import { defineGame, type GameWorld } from './engine.ts';
+import { Leaderboard } from './leaderboard.ts';
 import { beaconId, MONSTERS_PER_GAME, randomSpot, worldSpaceId } from './layout.ts';
 import { Monster } from './monster.ts';
 import { Player } from './player.ts';
@@ -20,9 +21,13 @@ function populate(world: GameWorld): void {
   }
 }
 
-/** Moving players (driven by their clients) and monsters (driven by the server) in one World per game. */
+/**
+ * Moving players (driven by their clients) and monsters (driven by the server) in one World per game, and
+ * a sharded Leaderboard service that players feed with the points they earn.
+ */
 export default defineGame({
   entityTypes: [Player, Monster, Beacon],
+  services: [Leaderboard],
   spaceTypes: [World],
   systems: { wander },
   bootEntity: 'Player',

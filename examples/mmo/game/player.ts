@@ -1,4 +1,5 @@
 import { attr, defineEntityType, t, type AnyEntity } from './engine.ts';
+import { Leaderboard } from './leaderboard.ts';
 import { beaconId, peerGame, randomSpot, worldSpaceId } from './layout.ts';
 import { TAG } from './version.ts';
 
@@ -50,6 +51,23 @@ export const Player = defineEntityType({
       args: [t.int],
       fn(e, points) {
         e.attrs.set('score', e.attrs.get('score') + points);
+        // The player's shard of the leaderboard: the same one every time (a stable hash of its id).
+        e.world.cluster.callServiceByKey(Leaderboard, e.id, 'add', [e.id, e.attrs.get('name'), points]);
+      },
+    },
+    /** Asks every leaderboard shard for its best; each answers with topReply. */
+    leaderboard: {
+      expose: 'ownClient',
+      args: [],
+      fn(e) {
+        e.world.cluster.callServiceAll(Leaderboard, 'top', [e.id]);
+      },
+    },
+    topReply: {
+      expose: 'server',
+      args: [t.int, t.list(t.string), t.list(t.int)],
+      fn(e, season, names, points) {
+        e.callClient('onTop', [season, names, points]);
       },
     },
     enterWorld: {
@@ -64,6 +82,7 @@ export const Player = defineEntityType({
   clientRpc: {
     onEcho: [t.int, t.string],
     onCross: [t.int, t.int],
+    onTop: [t.int, t.list(t.string), t.list(t.int)],
   },
   hooks: {
     onCreated(e, world) {
