@@ -34,7 +34,7 @@ describe('a service shard whose game is killed', () => {
   const pool = clientPool(() => d.wsUrls);
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tsworld-service-failover-'));
-    d = await startDeployment({ entry: writeServiceGame(dir), games: 2, gates: 1, sections: { supervision: { enabled: false } } });
+    d = await startDeployment({ entry: writeServiceGame(dir), games: 2, gates: 1, metrics: true, sections: { supervision: { enabled: false } } });
   }, 120_000);
   afterAll(async () => {
     pool.closeAll();
@@ -125,6 +125,13 @@ describe('a service shard whose game is killed', () => {
     );
     expect(Number(back.failoverMs)).toBeLessThan(FAILOVER_BOUND_MS);
     expect(clientFailoverMs).toBeLessThan(FAILOVER_BOUND_MS);
+
+    // The dispatcher's metrics say the same: one failover placement of the Ledger, and how long it took.
+    const port = (d.config as unknown as { dispatchers: { metricsPort: number }[] }).dispatchers[0]!.metricsPort;
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toMatch(/tsworld_service_placements_total\{[^}]*service="Ledger"[^}]*why="failover"[^}]*\} 1\b/);
+    expect(metrics).toMatch(new RegExp(`tsworld_service_failover_ms\\{[^}]*service="Ledger"[^}]*\\} ${Number(back.failoverMs)}\\b`));
+    expect(metrics).toMatch(/tsworld_service_shards_unplaced(\{[^}]*\})? 0\b/);
   }, 120_000);
 });
 

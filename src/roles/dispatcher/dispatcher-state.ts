@@ -57,7 +57,7 @@ export function createDispatcherState(opts: DispatcherOptions): DispatcherState 
     lost: createLostEntities(),
     waiting: createPeerWait(pendingLimitsOf(opts).maxHeldFrames),
     faults: createFaultMetrics(opts.metrics),
-    services: createServiceRegistry(),
+    services: createServiceRegistry(opts.metrics),
     liveness: undefined as never,
     throttle: createLogThrottle({ log: opts.log, now, intervalMs: logIntervalOf(opts) }),
     dirty: new Set(),

@@ -29,7 +29,7 @@ function onPeerClosed(s: DispatcherState, link: Link): void {
       const removed = directory.removeGame(game.id);
       peers.removeGame(game.id);
       // Its shards were saved before it said GAME_STOPPING: another game takes them now.
-      replaceServices(s, removed, game.id);
+      replaceServices(s, removed, game.id, 'stopped');
       log.info({ gameId: game.id, entities: removed.length }, 'game stopped');
     } else {
       declareGameDown(s, game, 'connection closed');

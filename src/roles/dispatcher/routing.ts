@@ -129,7 +129,11 @@ export function declareGameDown(s: DispatcherState, game: GamePeer, why: string,
   // What was queued for a frozen game that never came back: its entity-keyed frames are answered too.
   for (const frame of game.queue.splice(0)) {
     const spec = messageSpec(frame.type);
-    if (spec?.key === 'entity' || spec?.key === 'entityGateClient') dropHeld(s, readEntityKey(frame.body), [frame], 'UNREACHABLE');
+    if (spec?.key !== 'entity' && spec?.key !== 'entityGateClient') continue;
+    const entityId = readEntityKey(frame.body);
+    // A re-placed service shard takes them, in order, behind what it already holds.
+    if (s.services.shards.has(entityId) && s.directory.get(entityId)) routeToEntity(s, entityId, frame.type, frame.body, undefined);
+    else dropHeld(s, entityId, [frame], 'UNREACHABLE');
   }
   tellGatesLost(s, game.id, lost.map((d) => d.entityId));
   s.faults.down('game', reason, silentMs ?? 0);

@@ -1,3 +1,5 @@
+import type { Metrics } from '../../observability/index.ts';
+import { createServiceMetrics, type ServiceMetrics } from '../../observability/service-metrics.ts';
 import { MSG, type MessageValue } from '../../protocol/index.ts';
 import { type DroppedEntry, UNPLACED } from './directory.ts';
 import { type DispatcherState, out } from './dispatcher-state.ts';
@@ -21,10 +23,11 @@ export interface ServiceRegistry {
   announced: boolean;
   /** When each shard being re-placed after its game went down lost its game, for the failover log. */
   readonly failingOver: Map<string, { from: number; since: number }>;
+  readonly metrics: ServiceMetrics;
 }
 
-export function createServiceRegistry(): ServiceRegistry {
-  return { shards: new Map(), announced: false, failingOver: new Map() };
+export function createServiceRegistry(metrics: Metrics | undefined): ServiceRegistry {
+  return { shards: new Map(), announced: false, failingOver: new Map(), metrics: createServiceMetrics(metrics) };
 }
 
 /** Loads within this fraction of a tick count as equal; then the game with fewer shards is chosen. */
@@ -49,13 +52,14 @@ function targetGame(s: DispatcherState): GamePeer | undefined {
 }
 
 /** Sends the create (or, persistent, the load) of one shard to `game`; frames for it are held until it exists. */
-function place(s: DispatcherState, game: GamePeer, entityId: string, shard: ServiceShard): void {
+function place(s: DispatcherState, game: GamePeer, entityId: string, shard: ServiceShard, why: 'initial' | 'failover' | 'stopped'): void {
   const body = shard.persistent
     ? s.codec.encode(MSG.LOAD_ENTITY_ANYWHERE, { entityId, typeName: shard.service })
     : s.codec.encode(MSG.CREATE_ENTITY_ANYWHERE, { entityId, typeName: shard.service, attrs: {} });
   placeOn(s, game, entityId, shard.persistent ? MSG.LOAD_ENTITY_ANYWHERE.id : MSG.CREATE_ENTITY_ANYWHERE.id, body);
   s.services.announced = false;
-  s.log.info({ service: shard.service, entityId, gameId: game.id }, 'service shard placed');
+  s.services.metrics.placed(shard.service, why);
+  s.log.info({ service: shard.service, entityId, gameId: game.id, why }, 'service shard placed');
 }
 
 /**
@@ -68,9 +72,22 @@ export function placeServices(s: DispatcherState): void {
     const entry = s.directory.get(entityId);
     if (entry !== undefined && entry.gameId !== UNPLACED) continue;
     const game = targetGame(s);
-    if (!game) return s.throttle.log('error', 'service-no-game', { service: shard.service }, 'no live game to place a service shard on');
-    place(s, game, entityId, shard);
+    if (!game) {
+      countUnplaced(s);
+      return s.throttle.log('error', 'service-no-game', { service: shard.service }, 'no live game to place a service shard on');
+    }
+    place(s, game, entityId, shard, 'initial');
   }
+  countUnplaced(s);
+}
+
+function countUnplaced(s: DispatcherState): void {
+  let unplaced = 0;
+  for (const id of s.services.shards.keys()) {
+    const entry = s.directory.get(id);
+    if (entry === undefined || entry.gameId === UNPLACED) unplaced++;
+  }
+  s.services.metrics.setUnplaced(unplaced);
 }
 
 /** SERVICE_DECLARE: a game's services (this dispatcher's shards of them). The same from every game. */
@@ -99,10 +116,10 @@ export function serviceCreated(s: DispatcherState, entityId: string, gameId: num
   const failed = s.services.failingOver.get(entityId);
   if (failed) {
     s.services.failingOver.delete(entityId);
-    s.log.info(
-      { service: s.services.shards.get(entityId)!.service, entityId, from: failed.from, to: gameId, failoverMs: Math.round(s.now() - failed.since) },
-      'service shard back after its game went down',
-    );
+    const service = s.services.shards.get(entityId)!.service;
+    const failoverMs = Math.round(s.now() - failed.since);
+    s.services.metrics.failedOver(service, failoverMs);
+    s.log.info({ service, entityId, from: failed.from, to: gameId, failoverMs }, 'service shard back after its game went down');
   }
   if (s.services.announced || !allReady(s)) return;
   s.services.announced = true;
@@ -115,7 +132,7 @@ export function serviceCreated(s: DispatcherState, entityId: string, gameId: num
  * frames they held (calls that arrive meanwhile are held behind them, within the pending bounds). Answers
  * the entities that are really lost. A shard no live game can take now is placed when one connects.
  */
-export function replaceServices(s: DispatcherState, removed: DroppedEntry[], fromGame: number): DroppedEntry[] {
+export function replaceServices(s: DispatcherState, removed: DroppedEntry[], fromGame: number, why: 'failover' | 'stopped' = 'failover'): DroppedEntry[] {
   const lost: DroppedEntry[] = [];
   for (const d of removed) {
     const shard = s.services.shards.get(d.entityId);
@@ -125,9 +142,10 @@ export function replaceServices(s: DispatcherState, removed: DroppedEntry[], fro
       continue;
     }
     s.services.failingOver.set(d.entityId, { from: fromGame, since: s.now() });
-    place(s, game, d.entityId, shard);
+    place(s, game, d.entityId, shard, why);
     const entry = s.directory.get(d.entityId)!;
     entry.held = d.entry.held;
   }
+  countUnplaced(s);
   return lost;
 }
