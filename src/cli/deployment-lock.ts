@@ -1,7 +1,7 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TsworldError } from '../core/errors.ts';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { resolveConfigPath } from './config-path.ts';
 import { clearRunState, readAllRunStates, readRunState, runDir, type RunState } from './run-state.ts';
 import { stopSupervisor } from './stop-processes.ts';
@@ -89,6 +89,8 @@ function lockError(file: string, cause: unknown): TsworldError {
  * running is not an error: the deployment is already in the state asked for.
  */
 export async function endDeployment(dir: string, verb: 'stop' | 'kill', act: (state: RunState) => Promise<string>, host?: string): Promise<number> {
+  // A mistyped path would otherwise be taken for a config file, and its parent reported as empty.
+  if (!existsSync(resolve(dir))) throw new TsworldError('INVALID_CONFIG', `no deployment directory or config file at ${resolve(dir)}`);
   const deploymentDir = dirname(resolveConfigPath(dir));
   return withDeploymentLock(deploymentDir, host === undefined ? verb : `${verb} --host ${host}`, async () => {
     const state = readRunState(deploymentDir, host);

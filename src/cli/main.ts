@@ -1,5 +1,8 @@
-import { parseArgs } from 'node:util';
-import { initCommand } from './commands/init.ts';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { initCommand, INIT_TEMPLATES } from './commands/init.ts';
 import { killCommand } from './commands/kill.ts';
 import { reloadCommand } from './commands/reload.ts';
 import { restartCommand } from './commands/restart.ts';
@@ -7,107 +10,128 @@ import { startCommand } from './commands/start.ts';
 import { statusCommand } from './commands/status.ts';
 import { stopCommand } from './commands/stop.ts';
 
-const USAGE = `usage: tsworld <command> [dir] [options]
+/** The package's version: this file is src/cli/main.ts, or dist/cli/main.js once compiled. */
+function version(): string {
+  const pkg = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json');
+  return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
+}
 
-commands:
-  init <dir>             create a game project in dir (package.json, tsconfig, tsworld.config.json, game/,
-                         www/, test/); then npm install, npm start, npm test there
-       --template NAME   default, or chatroom / mmo: a copy of that example
-  start [dir]            start dispatchers, then games, then gates (daemonized); prints the gate URLs
-        --foreground     stay attached: stream logs, Ctrl-C stops every process
-        --watch          with --foreground: hot swap the game code in place whenever a file of it changes
-        --host NAME      start only the processes of host NAME (the config's hosts section), after the
-                         dispatchers on other hosts answer; its own run file and supervisor
-        --wait SEC       with --host: how long to wait for those dispatchers (default 120)
-  stop [dir]             stop gates, then games, then dispatchers, gracefully (--host NAME: that host's)
-  kill [dir]             force-kill every process of the deployment (--host NAME: that host's)
-  status [dir] [--json]  show the deployment's processes, restarts and uptime; with hosts, every host's
-                         processes as the dispatchers see them (--host NAME: and that host's run file);
-                         exits 1 while one is down
-  restart [dir] <name>   stop one process (e.g. game1) gracefully and start it again; the rest keep running
-                         (--host NAME: a process of that host)
-  reload [dir]           hot swap every game in turn: freeze, snapshot, restore with the new code;
-                         clients stay connected and no message is lost
-         --resume        restore games whose reload failed (after fixing the code), from their snapshots
-         --in-place      swap code inside the running games (no restart; tick held a few ms); a schema
-                         change falls back to the process swap
-         --no-rollback   keep new code that fails its probation running (by default a reload whose new
-                         code logs errors within hotswap.probationMs goes back to the previous code)
-         --host NAME     reload only the games of host NAME
+const DIR_HELP = 'deployment directory holding tsworld.config.json';
+const HOST_HELP = "only the processes of host NAME (the config's hosts section)";
 
-dir is a deployment directory holding tsworld.config.json (default: the current directory).`;
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!(Number.isFinite(n) && n > 0)) throw new InvalidArgumentError(`expects a number of seconds, got '${value}'`);
+  return n;
+}
+
+type Run = (code: Promise<number> | number) => void;
+
+function deploymentVerbs(program: Command, run: Run): void {
+  program
+    .command('start')
+    .description('start dispatchers, then games, then gates (daemonized); prints the gate URLs')
+    .argument('[dir]', DIR_HELP, '.')
+    .option('--foreground', 'stay attached: stream logs, Ctrl-C stops every process')
+    .option('--watch', 'with --foreground: hot swap the game code in place whenever a file of it changes')
+    .option('--host <name>', `start ${HOST_HELP}, after the dispatchers on other hosts answer; its own run file and supervisor`)
+    .option('--wait <sec>', 'with --host: how long to wait for those dispatchers (default 120)', seconds)
+    .action((dir: string, o: { foreground?: boolean; watch?: boolean; host?: string; wait?: number }, cmd: Command) => {
+      if (o.watch && !o.foreground) cmd.error('tsworld start: --watch needs --foreground', { exitCode: 2 });
+      if (o.wait !== undefined && o.host === undefined) cmd.error('tsworld start: --wait applies only with --host', { exitCode: 2 });
+      run(startCommand(dir, {
+        foreground: o.foreground ?? false,
+        watch: o.watch ?? false,
+        ...(o.host === undefined ? {} : { host: o.host }),
+        ...(o.wait === undefined ? {} : { waitMs: o.wait * 1000 }),
+      }));
+    });
+  program
+    .command('stop')
+    .description('stop gates, then games, then dispatchers, gracefully')
+    .argument('[dir]', DIR_HELP, '.')
+    .option('--host <name>', HOST_HELP)
+    .action((dir: string, o: { host?: string }) => run(stopCommand(dir, o.host)));
+  program
+    .command('kill')
+    .description('force-kill every process of the deployment')
+    .argument('[dir]', DIR_HELP, '.')
+    .option('--host <name>', HOST_HELP)
+    .action((dir: string, o: { host?: string }) => run(killCommand(dir, o.host)));
+  program
+    .command('status')
+    .description("show the deployment's processes, restarts and uptime; with hosts, every host's as the dispatchers see them; exits 1 while one is down")
+    .argument('[dir]', DIR_HELP, '.')
+    .option('--json', 'machine-readable output')
+    .option('--host <name>', `and the run file of host NAME`)
+    .action((dir: string, o: { json?: boolean; host?: string }) =>
+      run(statusCommand(dir, { json: o.json ?? false, ...(o.host === undefined ? {} : { host: o.host }) })));
+  program
+    .command('restart')
+    .description('stop one process (e.g. game1) gracefully and start it again; the rest keep running')
+    .argument('[dir]', DIR_HELP, '.')
+    .argument('[name]', 'the process, e.g. game1')
+    .option('--host <name>', 'a process of host NAME')
+    .action((dir: string, name: string | undefined, o: { host?: string }) => run(restartCommand(dir, name, o.host)));
+  program
+    .command('reload')
+    .description('hot swap every game in turn: freeze, snapshot, restore with the new code; clients stay connected and no message is lost')
+    .argument('[dir]', DIR_HELP, '.')
+    .option('--resume', 'restore games whose reload failed (after fixing the code), from their snapshots')
+    .option('--in-place', 'swap code inside the running games (no restart; tick held a few ms); a schema change falls back to the process swap')
+    .option('--no-rollback', 'keep new code that fails its probation running (by default it goes back to the previous code)')
+    .option('--host <name>', 'reload only the games of host NAME')
+    .action((dir: string, o: { resume?: boolean; inPlace?: boolean; rollback: boolean; host?: string }) =>
+      run(reloadCommand(dir, {
+        resume: o.resume ?? false,
+        inPlace: o.inPlace ?? false,
+        rollback: o.rollback,
+        ...(o.host === undefined ? {} : { host: o.host }),
+      })));
+}
+
+function program(run: Run): Command {
+  const cli = new Command('tsworld')
+    .description('a distributed game-server engine: dispatchers, games and gates')
+    .version(version(), '-v, --version')
+    .showSuggestionAfterError()
+    .showHelpAfterError('(tsworld <command> --help for its options)')
+    .exitOverride();
+  cli
+    .command('init')
+    .description('create a game project in dir (package.json, tsconfig, tsworld.config.json, game/, www/, test/)')
+    .argument('<dir>', 'the directory to create (it must be new or empty)')
+    .addOption(new Option('--template <name>', 'a copy of an example instead of the starter game').choices(INIT_TEMPLATES).default('default'))
+    .action((dir: string, o: { template: string }) => run(initCommand(dir, o.template, (line) => process.stdout.write(`${line}\n`))));
+  // Verbs inherit exitOverride and the suggestions, so their usage errors end in main() as well.
+  deploymentVerbs(cli, run);
+  return cli;
+}
 
 /** Runs one CLI command and returns the exit code; never calls process.exit so it can run in tests. */
 export async function main(argv: string[]): Promise<number> {
-  let parsed;
+  let result: Promise<number> | number = 0;
+  let ran = false;
+  const cli = program((code) => {
+    ran = true;
+    result = code;
+  });
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        foreground: { type: 'boolean', default: false },
-        watch: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        resume: { type: 'boolean', default: false },
-        'in-place': { type: 'boolean', default: false },
-        'no-rollback': { type: 'boolean', default: false },
-        host: { type: 'string' },
-        template: { type: 'string' },
-        wait: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
+    await cli.parseAsync(argv, { from: 'user' });
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
+    if (!(err instanceof CommanderError)) throw err;
+    // Help and --version end here with code 0; a usage mistake (unknown verb or flag, a missing or bad argument) with 2.
+    return err.exitCode === 0 ? 0 : 2;
+  }
+  if (!ran) {
+    cli.outputHelp({ error: true });
     return 2;
   }
-  const [command, dir = '.'] = parsed.positionals;
-  const { host } = parsed.values;
-  const waitSec = parsed.values.wait === undefined ? undefined : Number(parsed.values.wait);
-  if (waitSec !== undefined && !(Number.isFinite(waitSec) && waitSec > 0)) {
-    process.stderr.write(`tsworld: --wait expects a number of seconds, got '${parsed.values.wait}'\n`);
-    return 2;
-  }
-  if (parsed.values.help || command === undefined) {
-    process.stdout.write(`${USAGE}\n`);
-    return command === undefined && !parsed.values.help ? 2 : 0;
-  }
+  const verb = argv.find((a) => !a.startsWith('-')) ?? '';
   try {
-    switch (command) {
-      case 'init':
-        return initCommand(parsed.positionals[1], parsed.values.template ?? 'default', (line) => process.stdout.write(`${line}\n`));
-      case 'start':
-        if (parsed.values.watch && !parsed.values.foreground) {
-          process.stderr.write('tsworld start: --watch needs --foreground\n');
-          return 2;
-        }
-        return await startCommand(dir, {
-          foreground: parsed.values.foreground,
-          watch: parsed.values.watch,
-          ...(host === undefined ? {} : { host }),
-          ...(waitSec === undefined ? {} : { waitMs: waitSec * 1000 }),
-        });
-      case 'stop':
-        return await stopCommand(dir, host);
-      case 'kill':
-        return await killCommand(dir, host);
-      case 'reload':
-        return await reloadCommand(dir, {
-          resume: parsed.values.resume,
-          inPlace: parsed.values['in-place'],
-          rollback: !parsed.values['no-rollback'],
-          ...(host === undefined ? {} : { host }),
-        });
-      case 'restart':
-        return await restartCommand(dir, parsed.positionals[2], host);
-      case 'status':
-        return await statusCommand(dir, { json: parsed.values.json, ...(host === undefined ? {} : { host }) });
-      default:
-        process.stderr.write(`tsworld: unknown command '${command}'\n\n${USAGE}\n`);
-        return 2;
-    }
+    return await result;
   } catch (err) {
-    process.stderr.write(`tsworld ${command}: ${(err as Error).message}\n`);
+    process.stderr.write(`tsworld ${verb}: ${(err as Error).message}\n`);
     return 1;
   }
 }
