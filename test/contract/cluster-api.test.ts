@@ -196,4 +196,21 @@ describe.each(implementations)('ClusterApi contract: %s', (_name, make) => {
     await h.settle();
     expect(h.seen).toEqual([]);
   });
+
+  it('types service calls from the ServiceType: a wrong method or argument does not compile', async () => {
+    h = await make();
+    const Counter = counterService([]);
+    // Compiled, never run: `npm run typecheck` fails if an expected error is not one.
+    const typed = (cluster: ClusterApi) => {
+      cluster.callServiceShard(Counter, 0, 'hit', ['ok']);
+      cluster.callServiceByKey(Counter, 'k', 'hit', ['ok']);
+      // @ts-expect-error hit takes a string
+      cluster.callServiceShard(Counter, 0, 'hit', [42]);
+      // @ts-expect-error Counter has no method miss
+      cluster.callServiceAll(Counter, 'miss', ['x']);
+      // @ts-expect-error hit takes one argument
+      cluster.callService(Counter, 'hit', []);
+    };
+    expect(typeof typed).toBe('function');
+  });
 });

@@ -8,7 +8,7 @@ import { parseHello } from './hello.ts';
 import type { GamePeer } from './peers.ts';
 import { ack, checkDeploymentReady, dropHeld, placeOn, release } from './routing.ts';
 import { countPassedOver, placeBootEntity } from './overload-placement.ts';
-import { onServiceDeclare, placeServices, serviceCreated } from './services.ts';
+import { onServiceDeclare, placeServices, serviceCreated, serviceGone } from './services.ts';
 
 /** One frame addressed to the dispatcher itself: its state, the link it came on, and the game behind it. */
 export interface OwnFrame {
@@ -69,6 +69,7 @@ function onDestroyed(frame: OwnFrame, m: MessageValue<typeof MSG.NOTIFY_DESTROY_
     dropHeld(s, m.entityId, entry.held);
   }
   s.directory.remove(m.entityId);
+  serviceGone(s, m.entityId);
 }
 
 /** Places a saved entity again (a LOAD arrived while it was being saved); its held frames follow it. */

@@ -90,6 +90,23 @@ function countUnplaced(s: DispatcherState): void {
   s.services.metrics.setUnplaced(unplaced);
 }
 
+/** How long after a shard went away (destroyed, or its game could not make it) it is placed again. */
+const REPLACE_AFTER_MS = 1000;
+
+/**
+ * A shard's entity was destroyed (game code did it, or its game could not create or load it): a service
+ * has one instance per shard at all times, so it is placed again, after a pause so that a shard that
+ * cannot be made (storage down) is not retried in a tight loop.
+ */
+export function serviceGone(s: DispatcherState, entityId: string): void {
+  const shard = s.services.shards.get(entityId);
+  if (!shard) return;
+  s.throttle.log('warn', 'service-gone', { service: shard.service, entityId, retryInMs: REPLACE_AFTER_MS }, 'service shard destroyed; placing it again');
+  s.runtime.scheduler.schedule(() => {
+    if (s.run !== 'closing') placeServices(s);
+  }, REPLACE_AFTER_MS);
+}
+
 /** SERVICE_DECLARE: a game's services (this dispatcher's shards of them). The same from every game. */
 export function onServiceDeclare(frame: OwnFrame, m: MessageValue<typeof MSG.SERVICE_DECLARE>): void {
   const { s } = frame;

@@ -1,0 +1,93 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { attr } from '../../../../src/core/attr-decl.ts';
+import { defineEntityType } from '../../../../src/core/entity-type.ts';
+import { defineService } from '../../../../src/core/service.ts';
+import { t } from '../../../../src/core/value-types.ts';
+import type { GameWorld } from '../../../../src/core/world-api.ts';
+import { defineGame } from '../../../../src/roles/game/game-module.ts';
+import { createTestCluster, type TestCluster } from '../../../../src/testing/test-cluster.ts';
+
+/**
+ * The dispatchers' side of services on real dispatcher and game roles in one process (fake clock): who
+ * places the shards, when games hear they are ready, and what happens when a shard or its game goes.
+ */
+function game(log: string[]) {
+  const Counter = defineService({
+    name: 'Counter',
+    shards: 3,
+    persistent: true,
+    attrs: { hits: attr(t.int, { flags: ['persistent'] }) },
+    rpc: {
+      hit: { expose: 'server', args: [t.int], fn(e, seq) {
+        e.attrs.set('hits', e.attrs.get('hits') + 1);
+        log.push(`${Counter.shardIds.indexOf(e.id)}:${seq}@${e.world.gameId}`);
+      } },
+    },
+  });
+  const Nobody = defineEntityType({ name: 'Nobody' });
+  const module = defineGame({
+    entityTypes: [Nobody],
+    services: [Counter],
+    bootEntity: 'Nobody',
+    onServicesReady(world: GameWorld) {
+      log.push(`ready@${world.gameId}`);
+    },
+  });
+  return { Counter, module };
+}
+
+describe('services across dispatchers and games (in process)', () => {
+  let c: TestCluster | undefined;
+  afterEach(async () => {
+    await c?.stop();
+    c = undefined;
+  });
+
+  const shardHomes = (cluster: TestCluster, ids: readonly string[]) =>
+    ids.map((id) => cluster.games.filter((g) => g.world.entity(id)).map((g) => g.world.gameId));
+
+  it('places each shard once, on the games by load, and tells every game once they all exist', async () => {
+    const log: string[] = [];
+    const { Counter, module } = game(log);
+    c = await createTestCluster({ game: module, dispatchers: 2, games: 2, gates: 1 });
+    await c.until(() => log.filter((l) => l.startsWith('ready@')).length === 2, 'onServicesReady on both games');
+    // When the hooks run, every shard exists, each on exactly one game.
+    const homes = shardHomes(c, Counter.shardIds);
+    expect(homes.every((h) => h.length === 1)).toBe(true);
+    expect(new Set(homes.flat())).toEqual(new Set([1, 2]));
+    await c.advance(2000);
+    expect(log.filter((l) => l.startsWith('ready@')).sort()).toEqual(['ready@1', 'ready@2']);
+  });
+
+  it('moves the shards of a stopping game to the other one, with their saved state and the calls made meanwhile, in order', async () => {
+    const log: string[] = [];
+    const { Counter, module } = game(log);
+    c = await createTestCluster({ game: module, dispatchers: 2, games: 2, gates: 1 });
+    await c.until(() => log.filter((l) => l.startsWith('ready@')).length === 2, 'ready');
+    const caller = c.games[0]!.world;
+    const onGame2 = Counter.shardIds.findIndex((id) => c!.games[1]!.world.entity(id));
+    expect(onGame2).toBeGreaterThanOrEqual(0);
+    for (let seq = 1; seq <= 5; seq++) caller.cluster.callServiceShard(Counter, onGame2, 'hit', [seq]);
+    await c.until(() => log.filter((l) => l.startsWith(`${onGame2}:`)).length === 5, 'the first calls');
+    const stopping = c.games[1]!.stop();
+    for (let seq = 6; seq <= 10; seq++) caller.cluster.callServiceShard(Counter, onGame2, 'hit', [seq]);
+    await stopping;
+    await c.until(() => log.filter((l) => l.startsWith(`${onGame2}:`)).length === 10, 'the calls made while it moved');
+    expect(log.filter((l) => l.startsWith(`${onGame2}:`))).toEqual([1, 2, 3, 4, 5].map((s) => `${onGame2}:${s}@2`).concat([6, 7, 8, 9, 10].map((s) => `${onGame2}:${s}@1`)));
+    const moved = caller.entity(Counter.shardIds[onGame2]!)!;
+    expect(moved.attrs.get('hits')).toBe(10);
+  });
+
+  it('places a destroyed shard again', async () => {
+    const log: string[] = [];
+    const { Counter, module } = game(log);
+    c = await createTestCluster({ game: module, games: 1, gates: 1 });
+    await c.until(() => log.includes('ready@1'), 'ready');
+    const world = c.games[0]!.world;
+    world.destroyEntity(Counter.shardIds[0]!);
+    await c.until(() => world.entity(Counter.shardIds[0]!) === undefined, 'the shard gone');
+    await c.until(() => world.entity(Counter.shardIds[0]!), 'the shard back', 10_000);
+    world.cluster.callServiceShard(Counter, 0, 'hit', [1]);
+    await c.until(() => log.includes('0:1@1'), 'a call to it');
+  });
+});
