@@ -1,11 +1,13 @@
-import { watch, type FSWatcher } from 'node:fs';
-import { dirname, resolve, sep } from 'node:path';
+import { watch } from 'chokidar';
+import { dirname, relative, sep } from 'node:path';
 import { reloadCommand } from './commands/reload.ts';
 
 /**
  * Dev mode: every save under the game module's directory becomes an in-place reload of every game (a
  * schema change falls back to a process swap, as `tsworld reload --in-place` does). Bursts of events
- * from one save are coalesced, and reloads never overlap.
+ * from one save are coalesced, and reloads never overlap. chokidar, not Node's recursive fs.watch: on
+ * Node 20 that loses a file for good once an editor saves it by writing a new file and renaming it over
+ * the old one, so the second save went unseen.
  */
 export function watchGameCode(
   entry: string,
@@ -40,18 +42,21 @@ export function watchGameCode(
 
   say(`watching ${dir} for changes (hot swap in place)`);
   let closed = false;
-  const watcher: FSWatcher = watch(dir, { recursive: true }, (_event, file) => {
-    if (closed || !file || /(^|\/)(node_modules|\.tsworld)(\/|$)/.test(file)) return;
-    const path = resolve(dir, file);
-    if (ignore.some((d) => path === d || path.startsWith(d + sep))) return;
+  const skipped = (path: string): boolean =>
+    /(^|[\\/])(node_modules|\.tsworld|\.git)([\\/]|$)/.test(relative(dir, path)) || ignore.some((d) => path === d || path.startsWith(d + sep));
+  // atomic: an editor's delete-and-recreate within 100 ms is one change, not an unlink and an add.
+  const watcher = watch(dir, { ignoreInitial: true, atomic: true, ignored: skipped });
+  watcher.on('all', () => {
+    if (closed) return;
     clearTimeout(timer);
     timer = setTimeout(() => void reload(), 250);
   });
+  watcher.on('error', (err) => say(`watching ${dir}: ${(err as Error).message}`));
   return {
     close() {
       closed = true;
       clearTimeout(timer);
-      watcher.close();
+      void watcher.close();
     },
   };
 }
