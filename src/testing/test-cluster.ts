@@ -50,6 +50,8 @@ export interface TestClusterOptions {
   kv?: KvStore;
   /** The cluster secret every role's links authenticate with (default: none, as a loopback deployment). */
   clusterSecret?: string;
+  /** The dispatchers' bounds on frames held for an entity not ready yet (default: the config defaults). */
+  dispatcherLimits?: { maxHeldPerEntity?: number; pendingTimeoutMs?: number };
 }
 
 export interface TestCluster {
@@ -132,7 +134,7 @@ export async function createTestCluster(options: TestClusterOptions): Promise<Te
   const dispatchers = await Promise.all(dispatcherMetrics.map((metrics, i) =>
     startDispatcher(dispatcherOptions(
       { id: i + 1, host: 'dispatcher', port: 0, expectedGames: counts.games, expectedGates: counts.gates, codec, log: log('dispatcher', i + 1), runtime },
-      { metrics, clusterSecret: options.clusterSecret },
+      { metrics, clusterSecret: options.clusterSecret, ...options.dispatcherLimits },
     )),
   ));
   const addresses = dispatchers.map((d) => ({ host: d.host, port: d.port }));

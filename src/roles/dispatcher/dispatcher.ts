@@ -11,7 +11,7 @@ import { createLinkAuth } from './link-auth.ts';
 import { dispatcherLinkPressure } from './link-pressure.ts';
 import { handshake, ownFrameTable } from './own-frames.ts';
 import { startPendingSweep } from './pending-sweep.ts';
-import { replaceServices } from './services.ts';
+import { dropSwept, replaceServices } from './services.ts';
 import { routeFrame } from './route-frame.ts';
 import { broadcastGames, declareGameDown, dropHeld } from './routing.ts';
 
@@ -144,7 +144,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     onDropped(kind, dropped) {
       const frames = dropped.entry.held ?? [];
       if (frames.length > 0) opts.metrics?.refused(`${kind}-timeout`, frames.length);
-      dropHeld(s, dropped.entityId, frames);
+      dropSwept(s, dropped, frames);
     },
   });
 

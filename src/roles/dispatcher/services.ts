@@ -1,11 +1,11 @@
 import type { Metrics } from '../../observability/index.ts';
 import { createServiceMetrics, type ServiceMetrics } from '../../observability/service-metrics.ts';
 import { MSG, type MessageValue } from '../../protocol/index.ts';
-import { type DroppedEntry, UNPLACED } from './directory.ts';
+import { type DroppedEntry, type HeldFrame, UNPLACED } from './directory.ts';
 import { type DispatcherState, out } from './dispatcher-state.ts';
 import type { OwnFrame } from './own-frames.ts';
 import type { GamePeer } from './peers.ts';
-import { placeOn } from './routing.ts';
+import { dropHeld, placeOn } from './routing.ts';
 
 /**
  * The dispatcher's side of services (SPEC.md, "Services"): the shards whose ids fall in this
@@ -105,6 +105,19 @@ export function serviceGone(s: DispatcherState, entityId: string): void {
   s.runtime.scheduler.schedule(() => {
     if (s.run !== 'closing') placeServices(s);
   }, REPLACE_AFTER_MS);
+}
+
+/**
+ * The pending sweep dropped an entry that waited past `pendingTimeoutMs`: its frames are answered as
+ * refused. A service shard's placement goes on, though: the game it was sent to may still make it (a
+ * slow load), and placing it elsewhere now could run it twice. It is placed again only when that game
+ * says it could not (serviceGone) or is declared down.
+ */
+export function dropSwept(s: DispatcherState, dropped: DroppedEntry, frames: readonly HeldFrame[]): void {
+  dropHeld(s, dropped.entityId, frames);
+  if (s.services.shards.has(dropped.entityId) && dropped.entry.gameId !== UNPLACED && s.peers.game(dropped.entry.gameId)) {
+    s.directory.expect(dropped.entityId, dropped.entry.gameId, s.now());
+  }
 }
 
 /** SERVICE_DECLARE: a game's services (this dispatcher's shards of them). The same from every game. */

@@ -5,13 +5,16 @@ import { defineService } from '../../../../src/core/service.ts';
 import { t } from '../../../../src/core/value-types.ts';
 import type { GameWorld } from '../../../../src/core/world-api.ts';
 import { defineGame } from '../../../../src/roles/game/game-module.ts';
+import { createMemoryEntityStorage } from '../../../../src/storage/index.ts';
+import type { EntityStorage } from '../../../../src/storage/index.ts';
+import { CLIENT_ERROR_CODES } from '../../../../src/protocol/index.ts';
 import { createTestCluster, type TestCluster } from '../../../../src/testing/test-cluster.ts';
 
 /**
  * The dispatchers' side of services on real dispatcher and game roles in one process (fake clock): who
  * places the shards, when games hear they are ready, and what happens when a shard or its game goes.
  */
-function game(log: string[]) {
+function game(log: string[], failed: number[] = []) {
   const Counter = defineService({
     name: 'Counter',
     shards: 3,
@@ -31,6 +34,9 @@ function game(log: string[]) {
     bootEntity: 'Nobody',
     onServicesReady(world: GameWorld) {
       log.push(`ready@${world.gameId}`);
+    },
+    onCallFailed(_world, failure) {
+      failed.push(failure.code);
     },
   });
   return { Counter, module };
@@ -89,5 +95,49 @@ describe('services across dispatchers and games (in process)', () => {
     await c.until(() => world.entity(Counter.shardIds[0]!), 'the shard back', 10_000);
     world.cluster.callServiceShard(Counter, 0, 'hit', [1]);
     await c.until(() => log.includes('0:1@1'), 'a call to it');
+  });
+
+  it('answers calls past the hold bounds (count, then time) with CALL_FAILED, and delivers once the shard exists', async () => {
+    const log: string[] = [];
+    const failed: number[] = [];
+    const { Counter, module } = game(log, failed);
+    // Loads of Counter shards wait for `release` while `stall` is set: a failover target that is slow.
+    const memory = createMemoryEntityStorage();
+    let stall = false;
+    let release: () => void = () => undefined;
+    const storage: EntityStorage = {
+      capabilities: memory.capabilities,
+      save: (...a) => memory.save(...a),
+      claim: (...a) => memory.claim(...a),
+      exists: (...a) => memory.exists(...a),
+      list: (...a) => memory.list(...a),
+      close: () => memory.close(),
+      async load(typeName, id) {
+        if (stall && typeName === 'Counter') await new Promise<void>((resolve) => (release = resolve));
+        return memory.load(typeName, id);
+      },
+    };
+    c = await createTestCluster({ game: module, games: 2, gates: 1, storage, dispatcherLimits: { maxHeldPerEntity: 5, pendingTimeoutMs: 2000 } });
+    await c.until(() => log.filter((l) => l.startsWith('ready@')).length === 2, 'ready');
+    const shard = Counter.shardIds.findIndex((id) => c!.games[1]!.world.entity(id));
+    const moving = Counter.shardIds.filter((id) => c!.games[1]!.world.entity(id)).length;
+    const caller = c.games[0]!.world;
+    stall = true;
+    await c.games[1]!.stop();
+    await c.advance(100);
+    for (let seq = 1; seq <= 8; seq++) caller.cluster.callServiceShard(Counter, shard, 'hit', [seq]);
+    await c.until(() => failed.length === 3, 'the 3 calls past maxHeldPerEntity refused');
+    expect(failed).toEqual(Array(3).fill(CLIENT_ERROR_CODES.UNKNOWN_ENTITY));
+    await c.until(() => failed.length === 8, 'the 5 held calls refused after pendingTimeoutMs', 10_000);
+    expect(log.filter((l) => l.startsWith(`${shard}:`))).toEqual([]);
+
+    release();
+    await c.until(() => caller.entity(Counter.shardIds[shard]!), 'the shard made at last');
+    caller.cluster.callServiceShard(Counter, shard, 'hit', [9]);
+    await c.until(() => log.includes(`${shard}:9@1`), 'a call after it exists');
+    // Placed once each: the sweep did not send the slow one anywhere else.
+    const metrics = await c.metrics.dispatchers[0]!.registry.metrics();
+    expect(metrics).toMatch(new RegExp(`tsworld_service_placements_total\\{[^}]*service="Counter"[^}]*why="stopped"[^}]*\\} ${moving}\\b`));
+    expect(metrics).not.toMatch(/why="failover"/);
   });
 });
