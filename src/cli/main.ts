@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { botsCommand } from './commands/bots.ts';
 import { initCommand, INIT_TEMPLATES } from './commands/init.ts';
 import { killCommand } from './commands/kill.ts';
 import { reloadCommand } from './commands/reload.ts';
@@ -25,7 +26,61 @@ function seconds(value: string): number {
   return n;
 }
 
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!(Number.isSafeInteger(n) && n > 0)) throw new InvalidArgumentError(`expects a positive integer, got '${value}'`);
+  return n;
+}
+
+function rate(value: string): number {
+  const n = Number(value);
+  if (!(Number.isFinite(n) && n >= 0)) throw new InvalidArgumentError(`expects a rate per second (0 or more), got '${value}'`);
+  return n;
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
 type Run = (code: Promise<number> | number) => void;
+
+interface BotsFlags {
+  count: number;
+  seconds: number;
+  moveHz: number;
+  rpcHz: number;
+  seed: number;
+  drain: number;
+  url?: string[];
+  channel?: string[];
+  login?: string;
+}
+
+function botsVerb(program: Command, run: Run): void {
+  program
+    .command('bots')
+    .description("the bot swarm against a running deployment: connect, move and call, then wait for every reply; prints a JSON report, exits 1 on a missing, duplicated or out-of-order reply, a dropped bot or a server error")
+    .argument('[dir]', DIR_HELP, '.')
+    .option('--count <n>', 'bots', positiveInt, 50)
+    .option('--seconds <sec>', 'how long they send', seconds, 10)
+    .option('--move-hz <hz>', 'position updates per second per bot', rate, 5)
+    .option('--rpc-hz <hz>', 'calls per second per bot and channel', rate, 2)
+    .option('--seed <n>', 'seeds the walks and send phases', positiveInt, 1)
+    .option('--drain <sec>', 'how long to wait for the replies owed once sending stops', seconds, 15)
+    .option('--url <ws-url>', "a gate's WebSocket URL (repeatable; default every gate in the config)", collect)
+    .option('--channel <name=method:reply>', 'a call and its reply, e.g. echo=echo:onEcho (repeatable; replaces the mmo defaults echo and crossCall)', collect)
+    .option('--login <module>', "a module default-exporting (client, index) => Promise<void>, each bot's login flow before it plays")
+    .action((dir: string, o: BotsFlags) =>
+      run(botsCommand(dir, {
+        count: o.count,
+        seconds: o.seconds,
+        moveHz: o.moveHz,
+        rpcHz: o.rpcHz,
+        seed: o.seed,
+        drainMs: o.drain * 1000,
+        ...(o.url === undefined ? {} : { urls: o.url }),
+        ...(o.channel === undefined ? {} : { channels: o.channel }),
+        ...(o.login === undefined ? {} : { login: o.login }),
+      }, (text) => process.stdout.write(`${text}\n`))));
+}
 
 function deploymentVerbs(program: Command, run: Run): void {
   program
@@ -105,6 +160,7 @@ function program(run: Run): Command {
     .action((dir: string, o: { template: string }) => run(initCommand(dir, o.template, (line) => process.stdout.write(`${line}\n`))));
   // Verbs inherit exitOverride and the suggestions, so their usage errors end in main() as well.
   deploymentVerbs(cli, run);
+  botsVerb(cli, run);
   return cli;
 }
 

@@ -30,6 +30,12 @@ export interface RunBotsOptions {
   driveEveryMs?: number;
   /** WebSocket implementation; `ws` by default. */
   WebSocket?: WebSocketConstructor;
+  /**
+   * Runs once per bot after its first player exists and before it moves or calls: a login flow (the
+   * chatroom's register and login, which turn the boot Account into an Avatar). The bot then plays
+   * whatever `client.player` is once it resolves. Counts against connectTimeoutMs.
+   */
+  login?: (client: TsworldClient, index: number) => Promise<void>;
 }
 
 export interface BotFleet {
@@ -219,6 +225,10 @@ async function connectAll(urls: string[], options: RunBotsOptions): Promise<Conn
     });
     out[index] = { client, url };
     await beforeDeadline(client.waitForPlayer(), deadline, 'its player');
+    if (options.login) {
+      await beforeDeadline(options.login(client, index), deadline, 'its login');
+      await beforeDeadline(client.waitForPlayer(), deadline, 'its player after login');
+    }
   }
 
   async function worker(): Promise<void> {
