@@ -86,6 +86,36 @@ function startLiveness(s: DispatcherState): Liveness {
   });
 }
 
+/** Once a second: the entity gauge and expired lost marks; and the sweep of frames held too long. */
+function startTimers(s: DispatcherState): { stop(): void } {
+  const { opts } = s;
+  const lostTtlMs = opts.lostEntityTtlMs ?? DEFAULTS.dispatcher.lostEntityTtlMs;
+  const stopGauges = every(opts.runtime.scheduler, 1000, () => {
+    opts.metrics?.setEntities(s.directory.size);
+    if (s.lost.sweep(s.now() - lostTtlMs) > 0) s.faults.setLost(s.lost.size);
+  });
+  const sweep = startPendingSweep({
+    directory: s.directory,
+    log: opts.log,
+    now: s.now,
+    scheduler: opts.runtime.scheduler,
+    pendingTimeoutMs: opts.pendingTimeoutMs,
+    unplacedTimeoutMs: unplacedTimeoutOf(opts),
+    logIntervalMs: logIntervalOf(opts),
+    onDropped(kind, dropped) {
+      const frames = dropped.entry.held ?? [];
+      if (frames.length > 0) opts.metrics?.refused(`${kind}-timeout`, frames.length);
+      dropSwept(s, dropped, frames);
+    },
+  });
+  return {
+    stop() {
+      sweep.stop();
+      stopGauges();
+    },
+  };
+}
+
 /**
  * The dispatcher routes, and only routes: frames are forwarded by message-type range and routing key,
  * never by decoding RPC payloads. It owns the entity directory, boot/placement decisions, and the queues
@@ -128,26 +158,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
   }));
   opts.log.info({ host: server.host, port: server.port }, 'dispatcher listening');
 
-  const lostTtlMs = opts.lostEntityTtlMs ?? DEFAULTS.dispatcher.lostEntityTtlMs;
-  const stopGauges = every(opts.runtime.scheduler, 1000, () => {
-    opts.metrics?.setEntities(s.directory.size);
-    if (s.lost.sweep(s.now() - lostTtlMs) > 0) s.faults.setLost(s.lost.size);
-  });
-  const sweep = startPendingSweep({
-    directory: s.directory,
-    log: opts.log,
-    now: s.now,
-    scheduler: opts.runtime.scheduler,
-    pendingTimeoutMs: opts.pendingTimeoutMs,
-    unplacedTimeoutMs: unplacedTimeoutOf(opts),
-    logIntervalMs: logIntervalOf(opts),
-    onDropped(kind, dropped) {
-      const frames = dropped.entry.held ?? [];
-      if (frames.length > 0) opts.metrics?.refused(`${kind}-timeout`, frames.length);
-      dropSwept(s, dropped, frames);
-    },
-  });
-
+  const timers = startTimers(s);
   return {
     host: server.host,
     port: server.port,
@@ -165,8 +176,7 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
       s.run = 'closing';
       s.liveness.stop();
       auth.close();
-      sweep.stop();
-      stopGauges();
+      timers.stop();
       s.peers.close();
       flushAll(s);
       await server.close();
