@@ -50,8 +50,8 @@ export type EntityAoiOption = boolean | { readonly radius: number };
 /** Argument specs by method name: an RPC table's shape, for the methods a type serves or its clients serve. */
 export type RpcSignatures = Record<string, readonly TypeSpec[]>;
 
-export interface EntityTypeDecl<D extends AttrDecls, R extends RpcSignatures, C extends RpcSignatures = Record<never, never>> {
-  readonly name: string;
+export interface EntityTypeDecl<D extends AttrDecls, R extends RpcSignatures, C extends RpcSignatures = Record<never, never>, N extends string = string> {
+  readonly name: N;
   /** Persistent types are saved by storage; only they may declare persistent attributes. */
   readonly persistent?: boolean;
   /** Components every entity of this type has. Position and Yaw are always added (first). */
@@ -68,9 +68,10 @@ export interface EntityTypeDecl<D extends AttrDecls, R extends RpcSignatures, C 
   readonly clientRpc?: C;
 }
 
-export interface EntityType<D extends AttrDecls = AttrDecls, R extends RpcSignatures = RpcSignatures, C extends RpcSignatures = RpcSignatures> {
+export interface EntityType<D extends AttrDecls = AttrDecls, R extends RpcSignatures = RpcSignatures, C extends RpcSignatures = RpcSignatures, N extends string = string> {
   readonly kind: 'entityType';
-  readonly name: string;
+  /** The declared name, as its literal type: a game's `bootEntity` is checked against its types' names. */
+  readonly name: N;
   readonly persistent: boolean;
   readonly components: readonly ComponentDef[];
   readonly attrLayout: AttrLayout;
@@ -113,7 +114,8 @@ export function defineEntityType<
   D extends AttrDecls = Record<never, never>,
   const R extends RpcSignatures = Record<never, never>,
   const C extends RpcSignatures = Record<never, never>,
->(decl: EntityTypeDecl<D, R, C>): EntityType<D, R, C> {
+  const N extends string = string,
+>(decl: EntityTypeDecl<D, R, C, N>): EntityType<D, R, C, N> {
   if (!NAME.test(decl.name)) {
     throw new TsworldError('INVALID_DECLARATION', `entity type name ${JSON.stringify(decl.name)} is not an identifier of at most 64 characters`);
   }

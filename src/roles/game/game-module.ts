@@ -37,11 +37,23 @@ export interface GameModule {
   onCallFailed?(world: GameWorld, failure: { entityId: string; method: string; code: number; message: string }): void;
 }
 
+type EntityTypeNames<M extends GameModule> = M['entityTypes'][number]['name'];
+
+/**
+ * Nothing when `bootEntity` names one of the module's entity types; otherwise a property the module
+ * lacks, so the compiler's message lists the names it may take.
+ */
+type BootEntityCheck<M extends GameModule> = M['bootEntity'] extends EntityTypeNames<M>
+  ? unknown
+  : { readonly bootEntityMustBeOneOf: EntityTypeNames<M> };
+
 /**
  * Identity at runtime; gives game code type checking of its module. The result keeps the module's own
  * type (its entity types as a tuple), so a client can be typed from it: `connectClient<typeof game>(...)`.
+ * `bootEntity` must name one of `entityTypes` (a compile error otherwise; loadGameModule checks it at run
+ * time too).
  */
-export function defineGame<const M extends GameModule>(module: M): M {
+export function defineGame<const M extends GameModule>(module: M & BootEntityCheck<M>): M {
   return module;
 }
 

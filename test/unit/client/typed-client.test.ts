@@ -60,6 +60,7 @@ describe('typed client SDK', { timeout: 120_000 }, () => {
     expect(all).toContain("Property 'ecoh' does not exist");
     expect(all).toContain("Argument of type 'string' is not assignable to parameter of type 'number'");
     expect(all).toMatch(/'"onEchoo"' is not assignable/);
+    expect(all).toMatch(/Property 'bootEntityMustBeOneOf' is missing[\s\S]*bootEntityMustBeOneOf: "Monster"/);
   });
 });
 
