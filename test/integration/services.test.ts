@@ -71,14 +71,32 @@ describe('services (multi-process)', () => {
     expect(hits('direct')).toEqual([]);
   });
 
+  /** Each Shards shard's game, instance, beat count and timer count, as the shards answer. */
+  const statuses = async () => {
+    const from = player.calls.length;
+    player.call(playerId, 'statusAll');
+    await player.waitFor(() => player.calls.slice(from).filter((c) => c.method === 'onStatus').length === 4, 'the 4 statuses', 20_000);
+    const rows = player.calls.slice(from).filter((c) => c.method === 'onStatus').map((c) => c.args as [number, number, string, number, number]);
+    return new Map(rows.map(([shard, gameId, instance, beats, timers]) => [shard, { gameId, instance, beats, timers }]));
+  };
+  const placements = () => [1, 2].flatMap((i) => readFileSync(join(d.dir, 'logs', `dispatcher${i}.log`), 'utf8').match(/service shard placed/g) ?? []).length;
+
+  it('keeps every shard where it is when a dispatcher is killed and comes back: the games tell the new one', async () => {
+    const before = await statuses();
+    const placed = placements();
+    const victim = (await d.status()).processes.find((p) => p.role === 'dispatcher' && p.id === 2)!;
+    process.kill(victim.pid, 'SIGKILL');
+    for (let i = 0; i < 100; i++) {
+      const again = (await d.status()).processes.find((p) => p.role === 'dispatcher' && p.id === 2);
+      if (again?.alive && again.pid !== victim.pid) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const after = await statuses();
+    for (const [shard, was] of before) expect({ shard, ...after.get(shard)!, beats: 0 }).toEqual({ shard, ...was, beats: 0 });
+    expect(placements(), 'no shard placed again').toBe(placed);
+  }, 60_000);
+
   it('keeps every shard, its state and its cron entry through a process swap and an in-place swap', async () => {
-    const statuses = async () => {
-      const from = player.calls.length;
-      player.call(playerId, 'statusAll');
-      await player.waitFor(() => player.calls.slice(from).filter((c) => c.method === 'onStatus').length === 4, 'the 4 statuses', 20_000);
-      const rows = player.calls.slice(from).filter((c) => c.method === 'onStatus').map((c) => c.args as [number, number, string, number, number]);
-      return new Map(rows.map(([shard, gameId, instance, beats, timers]) => [shard, { gameId, instance, beats, timers }]));
-    };
     const before = await statuses();
     const gamePids = async () => (await d.status()).processes.filter((p) => p.role === 'game').map((p) => p.pid).sort();
     for (const [flags, what] of [[[], 'process swap'], [['--in-place'], 'in-place swap']] as const) {
