@@ -30,7 +30,7 @@ describe('the supervisor', () => {
     dir = mkdtempSync(join(tmpdir(), 'tsworld-supervised-'));
     d = await startDeployment({
       entry: writeFaultGame(dir), games: 2, gates: 1,
-      sections: { liveness: LIVENESS, supervision: { maxRestarts: 3, withinSec: 120, backoffMs: 100, maxBackoffMs: 1000, hangTimeoutMs: 2000 } },
+      sections: { liveness: LIVENESS, supervision: { maxRestarts: 3, withinSec: 120, backoffMs: 100, maxBackoffMs: 1000, hangTimeoutMs: 4000 } },
     });
   });
   afterAll(async () => {
@@ -87,7 +87,7 @@ describe('the supervisor', () => {
     process.kill(pid, 'SIGSTOP');
     const { status, ms } = await statusUntil(d, (s) => proc(s, 'game', 1).alive && proc(s, 'game', 1).pid !== pid, 'game1 replaced');
     expect(isRunning(pid)).toBe(false);
-    console.log(`game1 stopped with SIGSTOP: killed and running again in ${ms} ms (hangTimeoutMs 2000)`);
+    console.log(`game1 stopped with SIGSTOP: killed and running again in ${ms} ms (hangTimeoutMs 4000)`);
     expect(proc(status, 'game', 1).restarts).toBe(1);
     const log = readFileSync(join(d.dir, 'logs', 'supervisor.log'), 'utf8');
     expect(log).toMatch(/"event":"hung"[^\n]*"process":"game1"/);
