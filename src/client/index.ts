@@ -12,3 +12,5 @@ export type {
 } from './client.ts';
 export { applyAttrOp } from './apply-attr-op.ts';
 export type { CallProxy, ClientAttrs, ClientCallHandler, ClientMethods, EntityHandle, EntityTypeOf, GameTypes } from './typed-client.ts';
+export { createInterpolator, interpolate } from './interpolation.ts';
+export type { InterpolationOptions, Interpolator, Pose } from './interpolation.ts';

@@ -1,16 +1,18 @@
 // The MMO page: the SDK bundle (tsworld-client.js) is built from src/client by `tsworld start`.
-import { connectClient } from './tsworld-client.js';
+import { connectClient, interpolate } from './tsworld-client.js';
 
 const WORLD_SIZE = 500; // examples/mmo/game/layout.ts
 const AOI_RADIUS = 50;
 const SPEED = 60; // units per second while a key is held
 const SYNC_HZ = 10; // position messages per second, well under the gate's rate limit
 const ECHO_EVERY_MS = 2000;
+const VIEW = 200; // world units across the canvas: the camera follows the player
+const INTERPOLATION_DELAY_MS = 120; // a little over one position sync (10 Hz) behind, so motion is smooth
 
 const $ = (id) => document.getElementById(id);
 const canvas = $('world');
 const ctx = canvas.getContext('2d');
-const scale = canvas.width / WORLD_SIZE;
+const scale = canvas.width / VIEW;
 const setStatus = (text, kind) => { $('status').textContent = text; $('status').className = `status ${kind ?? ''}`; };
 
 const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
@@ -19,6 +21,8 @@ const client = await connectClient({ url }).catch((err) => {
   throw err;
 });
 setStatus(`connected to ${location.host}`, 'ok');
+// Others are drawn where they were INTERPOLATION_DELAY_MS ago, between two position snapshots.
+const positions = interpolate(client, { delayMs: INTERPOLATION_DELAY_MS });
 client.on('close', (code, reason) => setStatus(`disconnected (${code}${reason ? `: ${reason}` : ''}) — reload to reconnect`, 'bad'));
 client.on('error', (e) => setStatus(`server refused: ${e.message}`, 'bad'));
 
@@ -76,27 +80,40 @@ function frame(t) {
   requestAnimationFrame(frame);
 }
 
+// The camera: the view's top-left corner in world units, centred on the player, kept inside the world.
+const camera = { x: 0, z: 0 };
+const toScreen = (x, z) => [(x - camera.x) * scale, (z - camera.z) * scale];
+
 function dot(x, z, r, color) {
+  const [sx, sz] = toScreen(x, z);
   ctx.fillStyle = color;
   ctx.beginPath();
-  ctx.arc(x * scale, z * scale, r, 0, 2 * Math.PI);
+  ctx.arc(sx, sz, r, 0, 2 * Math.PI);
   ctx.fill();
 }
 
 function draw() {
+  camera.x = Math.min(WORLD_SIZE - VIEW, Math.max(0, me.x - VIEW / 2));
+  camera.z = Math.min(WORLD_SIZE - VIEW, Math.max(0, me.z - VIEW / 2));
   ctx.clearRect(0, 0, canvas.width, canvas.height);
+  const [wx, wz] = toScreen(0, 0);
+  ctx.strokeStyle = '#8c959f';
+  ctx.strokeRect(wx, wz, WORLD_SIZE * scale, WORLD_SIZE * scale);
+  const [mx, mz] = toScreen(me.x, me.z);
   ctx.strokeStyle = '#1f6feb55';
   ctx.beginPath();
-  ctx.arc(me.x * scale, me.z * scale, AOI_RADIUS * scale, 0, 2 * Math.PI);
+  ctx.arc(mx, mz, AOI_RADIUS * scale, 0, 2 * Math.PI);
   ctx.stroke();
   let inSight = 0;
   for (const e of client.entities.values()) {
     if (e.isPlayer) continue;
     inSight++;
-    dot(e.x, e.z, e.typeName === 'Monster' ? 3 : 5, e.typeName === 'Monster' ? '#cf222e' : '#2da44e');
+    const p = positions.sample(e.id) ?? e;
+    dot(p.x, p.z, e.typeName === 'Monster' ? 4 : 6, e.typeName === 'Monster' ? '#cf222e' : '#2da44e');
   }
-  dot(me.x, me.z, 6, '#1f6feb');
+  dot(me.x, me.z, 7, '#1f6feb');
   $('sight').textContent = String(inSight);
+  $('camera').textContent = `${Math.round(camera.x)}, ${Math.round(camera.z)}`;
 }
 
 requestAnimationFrame(frame);
