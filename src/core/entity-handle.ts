@@ -98,7 +98,7 @@ class EntityHandle implements AnyEntity {
     this.state.api.leaveSpace(this.rec.id);
   }
   setClient(clientId: string | null) {
-    this.state.api.setClient(this.rec.id, clientId);
+    return this.state.api.setClient(this.rec.id, clientId);
   }
   get clientSyncing() {
     return this.rec.clientSyncing;
@@ -107,7 +107,7 @@ class EntityHandle implements AnyEntity {
     this.rec.clientSyncing = on;
   }
   giveClientTo(other: string) {
-    this.state.api.giveClientTo(this.rec.id, other);
+    return this.state.api.giveClientTo(this.rec.id, other);
   }
   callClient(method: string, args: readonly unknown[] = []) {
     this.state.clientCalls.push({ to: 'own', entity: this.rec.id, method, args: cloneValue([...args]) });

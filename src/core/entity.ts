@@ -3,7 +3,7 @@ import type { AttrsAccessor } from './attrs.ts';
 import type { EntityId } from './entity-id.ts';
 import type { AnyEntityType } from './entity-type.ts';
 import type { Space } from './space.ts';
-import type { GameWorld } from './world-api.ts';
+import type { CallResult, GameWorld } from './world-api.ts';
 
 export interface TimerOptions {
   /** Repeat every `interval` ms (true: every `delayMs`). */
@@ -79,14 +79,20 @@ export interface Entity<D extends AttrDecls = AttrDecls> {
   save(done?: (err: Error | null) => void): void;
   enterSpace(spaceId: EntityId, position?: Vec3): void;
   leaveSpace(): void;
-  setClient(clientId: string | null): void;
+  /** Binds (or, with null, unbinds) a client; `{ ok: false }` for an entity destroyed meanwhile. */
+  setClient(clientId: string | null): CallResult;
   /**
    * GoWorld's SetClientSyncing: whether position/yaw updates from the owner's client are accepted.
    * Off by default; the inbound layer checks it (and the gate checks ownership).
    */
   readonly clientSyncing: boolean;
   setClientSyncing(on: boolean): void;
-  giveClientTo(other: EntityId): void;
+  /**
+   * Hands this entity's client to `other` in the same game. `{ ok: false }` when `other` is not here
+   * (UNKNOWN_ENTITY: for an entity on another game use `world.cluster.giveClientTo`) or this entity has
+   * no client (INVALID_STATE); nothing changes then.
+   */
+  giveClientTo(other: EntityId): CallResult;
   /** Queues a call to a method on the entity's own client (sent by the outbound layer). */
   callClient(method: string, args?: readonly unknown[]): void;
   /** Queues a call on the own client and every client whose entity sees this one. */

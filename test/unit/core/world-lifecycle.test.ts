@@ -245,6 +245,21 @@ describe('entity lifecycle', () => {
     expect(events).toEqual(['bind:a:c1', 'unbind:a:c1', 'bind:b:c1']);
   });
 
+  it('Entity.setClient and giveClientTo report what happened', () => {
+    const { world } = recordingWorld();
+    const a = world.createEntity('Avatar');
+    const b = world.createEntity('Avatar');
+    world.applyDeferred();
+    const ea = world.entity(a)!;
+    expect(ea.giveClientTo(b)).toMatchObject({ ok: false, code: 'INVALID_STATE' });
+    expect(ea.setClient('c1')).toEqual({ ok: true });
+    // An id that is not in this game (it may live on another: world.cluster.giveClientTo is for that).
+    expect(ea.giveClientTo('AAAAAAAAAAAAAAAB')).toMatchObject({ ok: false, code: 'UNKNOWN_ENTITY' });
+    expect(ea.client).toBe('c1');
+    expect(ea.giveClientTo(b)).toEqual({ ok: true });
+    expect(world.entity(b)!.client).toBe('c1');
+  });
+
   it('reports a hook that throws without stopping the rest of the lifecycle', () => {
     const errors: string[] = [];
     const Bad = defineEntityType({ name: 'Bad', hooks: { onInit: () => { throw new Error('boom'); } } });
