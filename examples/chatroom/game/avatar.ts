@@ -19,10 +19,11 @@ export const Avatar = defineEntityType({
       fn(e, text) {
         const line = text.trim().slice(0, MAX_CHAT);
         if (line.length === 0) return;
-        const join = /^\/join\s+(\S+)$/.exec(line);
+        // Every line that starts with the command is one, so a bad room name is an error, never chat.
+        const join = /^\/join(?:\s+(.*))?$/s.exec(line);
         if (join) {
-          const room = join[1];
-          if (!ROOM.test(room)) return e.callClient('onSystem', [`bad room name: ${room}`]);
+          const room = (join[1] ?? '').trim();
+          if (!ROOM.test(room)) return e.callClient('onSystem', [`bad room name: '${room}' (1 to 32 letters, digits, _ or -)`]);
           const was = e.attrs.get('chatroom');
           e.attrs.set('chatroom', room);
           e.world.cluster.setClientFilterProp(e.id, 'chatroom', room);
