@@ -211,7 +211,11 @@ describe('a service shard whose game stalls past the liveness timeout', () => {
       await client.waitCall('onAck', (a) => a[0] === 30);
 
       process.kill(victimPid, 'SIGCONT');
-      await waiter.waitFor(() => !isRunning(victimPid), 'the woken game to exit fenced', 20_000);
+      await waiter.waitFor(() => !isRunning(victimPid), 'the woken game to exit fenced', 20_000).catch((err: unknown) => {
+        // Why it did not: its own view of the stall, for the failure report.
+        console.log(readFileSync(join(d.dir, 'logs', `game${victimGame}.log`), 'utf8').split('\n').slice(-15).join('\n'));
+        throw err;
+      });
     } finally {
       clearInterval(poll);
     }
