@@ -8,7 +8,7 @@ import { parseHello } from './hello.ts';
 import type { GamePeer } from './peers.ts';
 import { ack, checkDeploymentReady, dropHeld, placeOn, release } from './routing.ts';
 import { countPassedOver, placeBootEntity } from './overload-placement.ts';
-import { onServiceDeclare, placeServices, serviceCreated, serviceGone } from './services.ts';
+import { onServiceDeclare, placeServices, serviceCreated, serviceGone, shardLivesElsewhere } from './services.ts';
 
 /** One frame addressed to the dispatcher itself: its state, the link it came on, and the game behind it. */
 export interface OwnFrame {
@@ -31,7 +31,7 @@ export function handshake(s: DispatcherState, link: Link, type: number, body: Ui
     const msg = parsed.hello;
     const { game, flushed } = s.peers.attachGame(msg.gameId, link, msg.isRestore);
     s.liveness.watch(link);
-    for (const id of msg.entityIds) release(s, id, s.directory.get(id), s.directory.ready(id, game.id));
+    for (const id of msg.entityIds) if (!shardLivesElsewhere(s, id, game.id)) release(s, id, s.directory.get(id), s.directory.ready(id, game.id));
     s.log.info({ gameId: game.id, restore: msg.isRestore, entities: msg.entityIds.length }, 'game connected');
     ack(s, link);
     for (const frame of [...flushed, ...s.waiting.take(`game${game.id}`)]) out(s, link).send(frame.type, frame.body);

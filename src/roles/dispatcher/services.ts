@@ -120,6 +120,19 @@ export function dropSwept(s: DispatcherState, dropped: DroppedEntry, frames: rea
   }
 }
 
+/**
+ * A game's hello names a service shard that another live game holds (or is being given): the game was
+ * declared down and its shard placed elsewhere, and it reconnected without fencing itself. Its copy is
+ * stale; routing stays with the new instance, so no call ever reaches two.
+ */
+export function shardLivesElsewhere(s: DispatcherState, entityId: string, gameId: number): boolean {
+  const shard = s.services.shards.get(entityId);
+  const entry = shard ? s.directory.get(entityId) : undefined;
+  if (!entry || entry.gameId === gameId || entry.gameId === UNPLACED || !s.peers.game(entry.gameId)) return false;
+  s.log.error({ service: shard!.service, entityId, staleOn: gameId, livesOn: entry.gameId }, 'a reconnecting game announced a service shard that lives on another game; its copy is ignored');
+  return true;
+}
+
 /** SERVICE_DECLARE: a game's services (this dispatcher's shards of them). The same from every game. */
 export function onServiceDeclare(frame: OwnFrame, m: MessageValue<typeof MSG.SERVICE_DECLARE>): void {
   const { s } = frame;

@@ -1,4 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createGridAoi } from '../../../../src/aoi/index.ts';
+import { freezeToFile } from '../../../../src/hotswap/index.ts';
+import { createLogger } from '../../../../src/observability/index.ts';
+import { createPackr, createWireCodec } from '../../../../src/protocol/index.ts';
+import { startGameServer } from '../../../../src/roles/game/game-server.ts';
+import { createSystemClock, createSystemScheduler } from '../../../../src/tick/clock.ts';
 import { attr } from '../../../../src/core/attr-decl.ts';
 import { defineEntityType } from '../../../../src/core/entity-type.ts';
 import { defineService } from '../../../../src/core/service.ts';
@@ -139,5 +148,40 @@ describe('services across dispatchers and games (in process)', () => {
     const metrics = await c.metrics.dispatchers[0]!.registry.metrics();
     expect(metrics).toMatch(new RegExp(`tsworld_service_placements_total\\{[^}]*service="Counter"[^}]*why="stopped"[^}]*\\} ${moving}\\b`));
     expect(metrics).not.toMatch(/why="failover"/);
+  });
+
+  it('keeps routing to the new instance when a game declared down comes back announcing its stale copy', async () => {
+    const log: string[] = [];
+    const { Counter, module } = game(log);
+    c = await createTestCluster({ game: module, games: 2, gates: 1, clock: 'system' });
+    await c.until(() => log.filter((l) => l.startsWith('ready@')).length === 2, 'ready');
+    const shard = Counter.shardIds.findIndex((id) => c!.games[0]!.world.entity(id));
+    const dir = mkdtempSync(join(tmpdir(), 'tsworld-stale-'));
+    try {
+      // Game 1 as it was, then gone without a word (no stop notice): declared down, its shards move to game 2.
+      freezeToFile(c.games[0]!.world, join(dir, 'stale.bin'), { clientGates: [], views: [], frozenAtMs: Date.now() });
+      await c.games[0]!.stop({ save: false });
+      const live = c.games[1]!.world;
+      await c.until(() => live.entity(Counter.shardIds[shard]!), 'the shard on game 2');
+      // A process of game 1 that did not fence itself comes back with the old world, shard included.
+      const stale = await startGameServer({
+        id: 1, dispatchers: [{ host: c.dispatchers[0]!.host, port: c.dispatchers[0]!.port }], module, tickHz: 20, positionSyncHz: 10,
+        saveIntervalSec: 60, storage: c.storage, kv: c.kv, codec: createWireCodec({ packr: createPackr() }),
+        log: createLogger({ role: 'game', id: 1, level: 'silent', pretty: false }), aoiFactory: createGridAoi,
+        runtime: { clock: createSystemClock(), scheduler: createSystemScheduler(), net: c.network }, restoreFrom: join(dir, 'stale.bin'),
+      });
+      try {
+        expect(stale.world.entity(Counter.shardIds[shard]!)).toBeDefined();
+        await c.advance(300);
+        for (let seq = 1; seq <= 3; seq++) live.cluster.callServiceShard(Counter, shard, 'hit', [seq]);
+        await c.until(() => log.filter((l) => l.startsWith(`${shard}:`)).length >= 3, 'the calls');
+        await c.advance(300);
+        expect(log.filter((l) => l.startsWith(`${shard}:`))).toEqual([1, 2, 3].map((seq) => `${shard}:${seq}@2`));
+      } finally {
+        await stale.stop({ save: false });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
