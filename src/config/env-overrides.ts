@@ -92,10 +92,15 @@ function applyHostAddress(raw: Raw, name: string, value: string, sources: Map<st
   return undefined;
 }
 
+/** `TSWORLD_` names read by something other than the config: `npm install`'s native build step. */
+const NOT_CONFIG: ReadonlySet<string> = new Set(['TSWORLD_NO_NATIVE']);
+
 export function applyEnvOverrides(input: unknown, env: Readonly<Record<string, string | undefined>>): EnvOverrides {
   const sources = new Map<string, string>();
   const issues: string[] = [];
-  const names = Object.keys(env).filter((n) => n.startsWith(ENV_PREFIX) && env[n] !== undefined && env[n] !== '').sort();
+  const names = Object.keys(env)
+    .filter((n) => n.startsWith(ENV_PREFIX) && !NOT_CONFIG.has(n) && env[n] !== undefined && env[n] !== '')
+    .sort();
   // Nothing to apply to: the schema reports the shape, and the variables wait for a config that has one.
   if (names.length === 0 || !isObject(input)) return { raw: input, sources, issues };
   const raw = structuredClone(input);
