@@ -1,11 +1,11 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser.ts';
 import { repoRoot, startDeployment, type TestDeployment } from '../support/deployment.ts';
 
-const CHROMIUM = process.env.TSWORLD_CHROMIUM ?? '/usr/bin/chromium';
 const example = join(repoRoot, 'examples', 'chatroom');
 
 async function signIn(page: Page, url: string, user: string, password: string): Promise<void> {
@@ -31,18 +31,9 @@ describe('chatroom in a real browser, two pages on two gates', () => {
   let profile: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium), as .ci/run does`);
-    }
     d = await startDeployment({ entry: join(example, 'game', 'main.ts'), staticDir: join(example, 'www') });
     profile = mkdtempSync(join(tmpdir(), 'tsworld-chromium-'));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

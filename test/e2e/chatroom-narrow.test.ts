@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser.ts';
 import { repoRoot, startDeployment, type TestDeployment } from '../support/deployment.ts';
 
-const CHROMIUM = process.env.TSWORLD_CHROMIUM ?? '/usr/bin/chromium';
 const example = join(repoRoot, 'examples', 'chatroom');
 const shots = join(repoRoot, '.tsworld', 'screenshots');
 
@@ -16,12 +16,8 @@ describe('chatroom page on a 390 px wide screen', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium), as .ci/run does`);
     d = await startDeployment({ entry: join(example, 'game', 'main.ts'), staticDir: join(example, 'www') });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     mkdirSync(shots, { recursive: true });
   });
   afterAll(async () => {

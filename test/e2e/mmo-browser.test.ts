@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser.ts';
 import { BOT_SWARM_ADMISSION, repoRoot, startDeployment, type TestDeployment } from '../support/deployment.ts';
 
-const CHROMIUM = process.env.TSWORLD_CHROMIUM ?? '/usr/bin/chromium';
 const example = join(repoRoot, 'examples', 'mmo');
 /** Where the screenshots go, to look at after a run. */
 const shots = join(repoRoot, '.tsworld', 'screenshots');
@@ -14,14 +14,8 @@ describe('mmo page in a real browser: interpolated monsters, a camera that follo
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium), as .ci/run does`);
-    }
     d = await startDeployment({ entry: join(example, 'game', 'main.ts'), games: 2, gates: 1, staticDir: join(example, 'www'), gateDefaults: BOT_SWARM_ADMISSION });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     mkdirSync(shots, { recursive: true });
   });
   afterAll(async () => {
