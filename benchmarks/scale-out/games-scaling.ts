@@ -12,12 +12,12 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { promisify } from 'node:util';
 import { defaultChannels, quantile, runBots } from '../../src/testing/bots/index.ts';
+import { freePort } from '../../src/testing/free-port.ts';
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '..', '..');
@@ -39,17 +39,6 @@ const GAME_COUNTS = values.games.split(',').map(Number);
 const BOTS = Number(values.bots);
 const SECONDS = Number(values.seconds);
 const WARMUP_MS = 2_000;
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => done(port));
-    });
-  });
-}
 
 interface Proc {
   name: string;

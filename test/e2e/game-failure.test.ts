@@ -6,7 +6,7 @@ import { CLIENT_ERROR_CODES } from '../../src/protocol/index.ts';
 import { writeFaultGame } from '../fixtures/fault-game.ts';
 import { clientPool, type TestClient } from '../support/clients.ts';
 import { startDeployment, type TestDeployment } from '../support/deployment.ts';
-import { isRunning } from '../support/processes.ts';
+import { isRunning, wakeStopped } from '../support/processes.ts';
 import { createWaiter } from '../support/waiter.ts';
 
 const LIVENESS = { heartbeatMs: 250, timeoutMs: 2000 };
@@ -66,9 +66,7 @@ describe.each(['SIGSTOP', 'SIGKILL'] as const)('a game lost to %s', (signal) => 
   });
   afterAll(async () => {
     pool.closeAll();
-    const status = await d?.status().catch(() => undefined);
-    // A stopped process would hold `tsworld stop` up; let it go first.
-    for (const p of status?.processes ?? []) if (p.alive) try { process.kill(p.pid, 'SIGCONT'); } catch { /* gone */ }
+    await wakeStopped(d);
     await d?.stop();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeServiceGame } from '../fixtures/service-game.ts';
 import { clientPool, type TestClient } from '../support/clients.ts';
 import { startDeployment, type TestDeployment } from '../support/deployment.ts';
-import { isRunning } from '../support/processes.ts';
+import { isRunning, wakeStopped } from '../support/processes.ts';
 import { createWaiter } from '../support/waiter.ts';
 
 /** What the test allows; the issue asks for the shard back within 2 s. */
@@ -176,8 +176,7 @@ describe('a service shard whose game stalls past the liveness timeout', () => {
   }, 120_000);
   afterAll(async () => {
     pool.closeAll();
-    const status = await d?.status().catch(() => undefined);
-    for (const p of status?.processes ?? []) if (p.alive) try { process.kill(p.pid, 'SIGCONT'); } catch { /* gone */ }
+    await wakeStopped(d);
     await d?.stop();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../../src/testing/free-port.ts';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,17 +15,7 @@ const bin = join(repoRoot, 'src', 'cli', 'bin.mjs');
  */
 export const BOT_SWARM_ADMISSION = { maxConnectionsPerIp: 10_000, connectsPerIpPerSec: 10_000, connectBurstPerIp: 10_000 } as const;
 
-/** A port the OS just handed out and released; good enough for loopback tests on one machine. */
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => done(port));
-    });
-  });
-}
+export { freePort };
 
 export interface DeploymentSpec {
   entry: string;

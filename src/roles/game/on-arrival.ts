@@ -43,8 +43,11 @@ export function createArrivals(s: GameState, handle: (frame: InboundFrame) => vo
 
   return {
     take(frame) {
-      // After a stall, frames that waited in the socket may be read before any timer runs.
-      if (fencedByStall(s)) return;
+      // After a stall, frames that waited in the socket may be read before any timer runs. A stall
+      // happens between event-loop turns, so the first frame of a turn is the one to check: the flag
+      // is set by that frame and cleared by the turn's flush.
+      if (!flushScheduled && fencedByStall(s)) return;
+      if (s.fenced) return;
       if (s.run !== 'running' || s.freezer.state !== 'running') {
         s.inboundQueue.push(frame);
         return;

@@ -1,17 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, validateConfig } from '../../../src/config/index.ts';
+import { describe, expect, it } from 'vitest';
+import { deploymentDirEachTest, refusalOf } from './config-fixture.ts';
+import { validateConfig } from '../../../src/config/index.ts';
 import { isLoopback } from '../../../src/config/load-config.ts';
 
 let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'tsworld-config-'));
-  mkdirSync(join(dir, 'game'));
-  writeFileSync(join(dir, 'game', 'main.ts'), 'export {};\n');
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+deploymentDirEachTest('tsworld-config-', (d) => (dir = d));
 
 const SECRET = '0123456789abcdef0123456789abcdef';
 
@@ -27,13 +21,7 @@ function minimal(): Record<string, unknown> {
 }
 
 function problemsOf(raw: unknown): readonly string[] {
-  try {
-    validateConfig(raw, { baseDir: dir });
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  throw new Error('expected the config to be refused');
+  return refusalOf(raw, { baseDir: dir }).problems;
 }
 
 describe('cluster secret and internal addresses', () => {

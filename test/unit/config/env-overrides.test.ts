@@ -1,17 +1,12 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { deploymentDirEachTest } from './config-fixture.ts';
 import { ConfigError, loadConfig, validateConfig } from '../../../src/config/index.ts';
 import { ENV_VARIABLES } from '../../../src/config/env-overrides.ts';
 
 let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'tsworld-env-'));
-  mkdirSync(join(dir, 'game'));
-  writeFileSync(join(dir, 'game', 'main.ts'), 'export {};\n');
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+deploymentDirEachTest('tsworld-env-', (d) => (dir = d));
 
 const SECRET = 'fedcba9876543210fedcba9876543210';
 

@@ -1,16 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, validateConfig } from '../../../src/config/index.ts';
+import { describe, expect, it } from 'vitest';
+import { deploymentDirEachTest, refusalOf } from './config-fixture.ts';
+import { validateConfig } from '../../../src/config/index.ts';
 
 let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'tsworld-hosts-config-'));
-  mkdirSync(join(dir, 'game'));
-  writeFileSync(join(dir, 'game', 'main.ts'), 'export {};\n');
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+deploymentDirEachTest('tsworld-hosts-config-', (d) => (dir = d));
 
 const SECRET = '0123456789abcdef0123456789abcdef';
 
@@ -29,13 +22,7 @@ function threeHosts(): Record<string, unknown> {
 }
 
 function problemsOf(raw: unknown, env: Record<string, string> = {}): readonly string[] {
-  try {
-    validateConfig(raw, { baseDir: dir, env });
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  throw new Error('expected the config to be refused');
+  return refusalOf(raw, { baseDir: dir, env }).problems;
 }
 
 describe('hosts', () => {

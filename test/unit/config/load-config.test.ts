@@ -1,16 +1,11 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { deploymentDirEachTest, refusalOf } from './config-fixture.ts';
 import { ConfigError, DEFAULTS, loadConfig, validateConfig } from '../../../src/config/index.ts';
 
 let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'tsworld-config-'));
-  mkdirSync(join(dir, 'game'));
-  writeFileSync(join(dir, 'game', 'main.ts'), 'export {};\n');
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+deploymentDirEachTest('tsworld-config-', (d) => (dir = d));
 
 /** The smallest valid deployment; tests spread changes over it. */
 function minimal(): Record<string, unknown> {
@@ -25,14 +20,9 @@ function minimal(): Record<string, unknown> {
 }
 
 function problemsOf(raw: unknown): readonly string[] {
-  try {
-    validateConfig(raw, { baseDir: dir });
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).code).toBe('INVALID_CONFIG');
-    return (err as ConfigError).problems;
-  }
-  throw new Error('expected the config to be refused');
+  const err = refusalOf(raw, { baseDir: dir });
+  expect(err.code).toBe('INVALID_CONFIG');
+  return err.problems;
 }
 
 describe('loadConfig', () => {
