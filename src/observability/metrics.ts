@@ -167,71 +167,45 @@ function createLinkCounters(registry: Registry, links: ReadonlySet<LinkGaugeSour
   };
 }
 
-export function createMetrics(options: MetricsOptions): Metrics {
-  const registry = new Registry();
-  registry.setDefaultLabels({ role: options.role, id: String(options.id) });
-  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'tsworld_' });
-
+/** The standard series of every process, resolved once: a count on a hot path is a map lookup and an add. */
+function coreSeries(registry: Registry): Pick<Metrics, 'observeTick' | 'setEntities' | 'setClients' | 'messagesIn' | 'messagesOut' | 'refused'> {
+  const registers = [registry];
   const tick = new Histogram({
     name: 'tsworld_tick_duration_seconds',
     help: 'Time spent in one game tick (drain, systems, AOI, flush).',
     buckets: TICK_BUCKETS,
-    registers: [registry],
+    registers,
   });
-  const entities = new Gauge({ name: 'tsworld_entities', help: 'Entities in this process.', registers: [registry] });
-  const clients = new Gauge({ name: 'tsworld_clients', help: 'Clients bound to this process.', registers: [registry] });
-  const inbound = new Counter({
-    name: 'tsworld_messages_in_total',
-    help: 'Messages received, by route class.',
-    labelNames: ['route'],
-    registers: [registry],
-  });
-  const outbound = new Counter({
-    name: 'tsworld_messages_out_total',
-    help: 'Messages sent, by route class.',
-    labelNames: ['route'],
-    registers: [registry],
-  });
+  const entities = new Gauge({ name: 'tsworld_entities', help: 'Entities in this process.', registers });
+  const clients = new Gauge({ name: 'tsworld_clients', help: 'Clients bound to this process.', registers });
+  const inbound = new Counter({ name: 'tsworld_messages_in_total', help: 'Messages received, by route class.', labelNames: ['route'], registers });
+  const outbound = new Counter({ name: 'tsworld_messages_out_total', help: 'Messages sent, by route class.', labelNames: ['route'], registers });
   const refusals = new Counter({
     name: 'tsworld_refused_total',
     help: 'Inputs refused at a limit (connections, messages, arguments, held frames), by limit name.',
     labelNames: ['limit'],
-    registers: [registry],
+    registers,
   });
-  const links = new Set<LinkGaugeSource>();
-  const linkCounters = createLinkCounters(registry, links);
   const inByRoute = boundByLabel(inbound, 'route');
   const outByRoute = boundByLabel(outbound, 'route');
   const refusedByLimit = boundByLabel(refusals, 'limit');
-
-  let server: Server | undefined;
-  let readiness: ReadinessProbe = STARTING;
-  const json = new Map<string, () => unknown>();
-
   return {
-    registry,
     observeTick: (seconds) => tick.observe(seconds),
     setEntities: (count) => entities.set(count),
     setClients: (count) => clients.set(count),
     messagesIn: (route, count = 1) => inByRoute(route).inc(count),
     messagesOut: (route, count = 1) => outByRoute(route).inc(count),
     refused: (limit, count = 1) => refusedByLimit(limit).inc(count),
-    trackLink(source) {
-      links.add(source);
-      return () => void links.delete(source);
-    },
-    linkDegraded: linkCounters.degraded,
-    streamRecords: linkCounters.streamRecords,
-    text: () => registry.metrics(),
-    setReadiness(probe) {
-      readiness = probe;
-    },
-    serveJson(path, answer) {
-      json.set(path, answer);
-    },
+  };
+}
+
+/** The HTTP side: `/metrics`, `/health`, `/ready` and the JSON routes, started and stopped on demand. */
+function metricsHttp(registry: Registry, readiness: () => ReadinessProbe, json: Map<string, () => unknown>): Pick<Metrics, 'serve' | 'close'> {
+  let server: Server | undefined;
+  return {
     async serve({ host = '127.0.0.1', port = 0 } = {}) {
       if (server) throw new TsworldError('INVALID_STATE', 'metrics server already running');
-      const created = metricsServer(registry, () => readiness, json);
+      const created = metricsServer(registry, readiness, json);
       server = created;
       try {
         await new Promise<void>((resolve, reject) => {
@@ -254,5 +228,33 @@ export function createMetrics(options: MetricsOptions): Metrics {
         running.closeAllConnections();
       });
     },
+  };
+}
+
+export function createMetrics(options: MetricsOptions): Metrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ role: options.role, id: String(options.id) });
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'tsworld_' });
+  const links = new Set<LinkGaugeSource>();
+  const linkCounters = createLinkCounters(registry, links);
+  let readiness: ReadinessProbe = STARTING;
+  const json = new Map<string, () => unknown>();
+  return {
+    registry,
+    ...coreSeries(registry),
+    trackLink(source) {
+      links.add(source);
+      return () => void links.delete(source);
+    },
+    linkDegraded: linkCounters.degraded,
+    streamRecords: linkCounters.streamRecords,
+    text: () => registry.metrics(),
+    setReadiness(probe) {
+      readiness = probe;
+    },
+    serveJson(path, answer) {
+      json.set(path, answer);
+    },
+    ...metricsHttp(registry, () => readiness, json),
   };
 }

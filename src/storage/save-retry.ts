@@ -63,94 +63,112 @@ interface Pending {
   cancelTimer: (() => void) | null;
 }
 
+/** The retry layer's books, which its functions take as their first argument. */
+interface RetryState {
+  readonly options: WriteRetryOptions;
+  readonly initialDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly pending: Map<string, Pending>;
+  abandoned: string | null;
+  readonly idleWaiters: (() => void)[];
+}
+
+function settle(r: RetryState, key: string, p: Pending, err?: unknown): void {
+  r.pending.delete(key);
+  r.options.events.pendingChanged(r.pending.size);
+  if (r.pending.size === 0) for (const resolve of r.idleWaiters.splice(0)) resolve();
+  for (const w of p.waiters.splice(0)) if (err === undefined) w.resolve();
+  else w.reject(err);
+}
+
+function delayFor(r: RetryState, attempt: number): number {
+  const base = Math.min(r.maxDelayMs, r.initialDelayMs * 2 ** Math.min(attempt - 1, 20));
+  // ±20 % so the writes of many entities failing together do not retry in lockstep.
+  return Math.round(base * (0.8 + Math.random() * 0.4));
+}
+
+function run(r: RetryState, key: string, p: Pending): void {
+  p.running = true;
+  p.replaced = false;
+  p.attempts++;
+  p.op().then(
+    () => {
+      p.running = false;
+      if (r.pending.get(key) !== p) return;
+      if (p.replaced) return run(r, key, p);
+      if (p.attempts > 1) r.options.events.recovered(p.label, p.attempts, r.options.now() - p.firstFailureAt);
+      settle(r, key, p);
+    },
+    (err: unknown) => failed(r, key, p, err),
+  );
+}
+
+function failed(r: RetryState, key: string, p: Pending, err: unknown): void {
+  const { events, now, scheduler } = r.options;
+  p.running = false;
+  if (r.pending.get(key) !== p) return;
+  if (!isRetryable(err)) {
+    // The newer write has not run yet and may well be fine (an older one had bad data).
+    if (p.replaced) return run(r, key, p);
+    events.gaveUp(p.label, err);
+    return settle(r, key, p, err);
+  }
+  if (p.attempts === 1) p.firstFailureAt = now();
+  const delayMs = delayFor(r, p.attempts);
+  events.failed(p.label, err, p.attempts, delayMs);
+  p.cancelTimer = scheduler.schedule(() => {
+    p.cancelTimer = null;
+    if (r.pending.get(key) === p) run(r, key, p);
+  }, delayMs);
+}
+
+function write(r: RetryState, key: string, label: string, op: () => Promise<void>): Promise<void> {
+  if (r.abandoned !== null) return Promise.reject(new TsworldError('INVALID_STATE', `writes stopped: ${r.abandoned}`));
+  return new Promise<void>((resolve, reject) => {
+    const existing = r.pending.get(key);
+    if (existing) {
+      existing.op = op;
+      existing.label = label;
+      existing.waiters.push({ resolve, reject });
+      if (existing.running) existing.replaced = true;
+      return;
+    }
+    const p: Pending = { label, op, waiters: [{ resolve, reject }], attempts: 0, firstFailureAt: 0, running: false, replaced: false, cancelTimer: null };
+    r.pending.set(key, p);
+    r.options.events.pendingChanged(r.pending.size);
+    run(r, key, p);
+  });
+}
+
+function abandon(r: RetryState, reason: string): string[] {
+  r.abandoned = reason;
+  const labels: string[] = [];
+  for (const [key, p] of [...r.pending]) {
+    labels.push(p.label);
+    p.cancelTimer?.();
+    const err = new TsworldError('INVALID_STATE', `not saved: ${reason}`);
+    r.options.events.gaveUp(p.label, err);
+    settle(r, key, p, err);
+  }
+  return labels;
+}
+
 export function createWriteRetry(options: WriteRetryOptions): WriteRetry {
-  const { scheduler, now, events } = options;
-  const initialDelayMs = options.initialDelayMs ?? 100;
-  const maxDelayMs = options.maxDelayMs ?? 5_000;
-  const pending = new Map<string, Pending>();
-  let abandoned: string | null = null;
-  const idleWaiters: (() => void)[] = [];
-
-  const settle = (key: string, p: Pending, err?: unknown): void => {
-    pending.delete(key);
-    events.pendingChanged(pending.size);
-    if (pending.size === 0) for (const resolve of idleWaiters.splice(0)) resolve();
-    for (const w of p.waiters.splice(0)) if (err === undefined) w.resolve();
-    else w.reject(err);
+  const r: RetryState = {
+    options,
+    initialDelayMs: options.initialDelayMs ?? 100,
+    maxDelayMs: options.maxDelayMs ?? 5_000,
+    pending: new Map(),
+    abandoned: null,
+    idleWaiters: [],
   };
-
-  const delayFor = (attempt: number): number => {
-    const base = Math.min(maxDelayMs, initialDelayMs * 2 ** Math.min(attempt - 1, 20));
-    // ±20 % so the writes of many entities failing together do not retry in lockstep.
-    return Math.round(base * (0.8 + Math.random() * 0.4));
-  };
-
-  const run = (key: string, p: Pending): void => {
-    p.running = true;
-    p.replaced = false;
-    p.attempts++;
-    p.op().then(
-      () => {
-        p.running = false;
-        if (pending.get(key) !== p) return;
-        if (p.replaced) return run(key, p);
-        if (p.attempts > 1) events.recovered(p.label, p.attempts, now() - p.firstFailureAt);
-        settle(key, p);
-      },
-      (err: unknown) => {
-        p.running = false;
-        if (pending.get(key) !== p) return;
-        if (!isRetryable(err)) {
-          // The newer write has not run yet and may well be fine (an older one had bad data).
-          if (p.replaced) return run(key, p);
-          events.gaveUp(p.label, err);
-          return settle(key, p, err);
-        }
-        if (p.attempts === 1) p.firstFailureAt = now();
-        const delayMs = delayFor(p.attempts);
-        events.failed(p.label, err, p.attempts, delayMs);
-        p.cancelTimer = scheduler.schedule(() => {
-          p.cancelTimer = null;
-          if (pending.get(key) === p) run(key, p);
-        }, delayMs);
-      },
-    );
-  };
-
   return {
-    write(key, label, op) {
-      if (abandoned !== null) return Promise.reject(new TsworldError('INVALID_STATE', `writes stopped: ${abandoned}`));
-      return new Promise<void>((resolve, reject) => {
-        const existing = pending.get(key);
-        if (existing) {
-          existing.op = op;
-          existing.label = label;
-          existing.waiters.push({ resolve, reject });
-          if (existing.running) existing.replaced = true;
-          return;
-        }
-        const p: Pending = { label, op, waiters: [{ resolve, reject }], attempts: 0, firstFailureAt: 0, running: false, replaced: false, cancelTimer: null };
-        pending.set(key, p);
-        events.pendingChanged(pending.size);
-        run(key, p);
-      });
-    },
+    write: (key, label, op) => write(r, key, label, op),
     get pending() {
-      return pending.size;
+      return r.pending.size;
     },
-    pendingLabels: () => [...pending.values()].map((p) => p.label),
-    whenIdle: () => (pending.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
-    abandon(reason) {
-      abandoned = reason;
-      const labels: string[] = [];
-      for (const [key, p] of [...pending]) {
-        labels.push(p.label);
-        p.cancelTimer?.();
-        const err = new TsworldError('INVALID_STATE', `not saved: ${reason}`);
-        events.gaveUp(p.label, err);
-        settle(key, p, err);
-      }
-      return labels;
-    },
+    pendingLabels: () => [...r.pending.values()].map((p) => p.label),
+    whenIdle: () => (r.pending.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => r.idleWaiters.push(resolve))),
+    abandon: (reason) => abandon(r, reason),
   };
 }
