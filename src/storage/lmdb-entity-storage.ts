@@ -1,3 +1,4 @@
+import type { Database } from 'lmdb';
 import { checkGeneration, staleGeneration } from './fencing.ts';
 import { LMDB_DB_NAMES, openLmdb, storageFailure, writeFailure } from './lmdb-env.ts';
 import { createDiskGuard } from './disk-guard.ts';
@@ -25,6 +26,53 @@ const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(r
  * directly. A fenced save reads the generation and writes the record in one write transaction, and
  * LMDB has one writer at a time across processes, so no claim can land between the check and the write.
  */
+/** The databases and checks the writes share. */
+interface Fenced {
+  readonly db: Database<StoredData, string>;
+  readonly generations: Database<number, string>;
+  readonly disk: ReturnType<typeof createDiskGuard>;
+  keyOf(typeName: string, entityId: string): string;
+}
+
+/** Resolves to 0 once written, or to the newer generation that refused the write. */
+function fencedPut(f: Fenced, key: string, data: StoredData, generation: number): Promise<number> {
+  return f.db.transaction(() => {
+    const newer = f.generations.get(key) ?? 0;
+    if (newer > generation) return newer;
+    // Inside the transaction this put joins the same commit as the read above.
+    void f.db.put(key, data);
+    return 0;
+  });
+}
+
+async function save(f: Fenced, typeName: string, entityId: string, data: StoredData, given: number | undefined): Promise<void> {
+  const key = f.keyOf(typeName, entityId);
+  const generation = checkGeneration(given);
+  const { data: checked, bytes } = checkStoredDataSized(data);
+  f.disk.check('save', key.length + bytes);
+  let newer = 0;
+  try {
+    if (generation === undefined) await f.db.put(key, checked);
+    else newer = await fencedPut(f, key, checked, generation);
+  } catch (err) {
+    throw await writeFailure('save', err);
+  }
+  if (newer > 0) throw staleGeneration(typeName, entityId, generation!, newer);
+}
+
+async function claim(f: Fenced, key: string): Promise<number> {
+  f.disk.check('claim', key.length + 16);
+  try {
+    return await f.generations.transaction(() => {
+      const next = (f.generations.get(key) ?? 0) + 1;
+      void f.generations.put(key, next);
+      return next;
+    });
+  } catch (err) {
+    throw await writeFailure('claim', err);
+  }
+}
+
 export function createLmdbEntityStorage(options: LmdbStoreOptions): EntityStorage {
   const { root, db } = openLmdb<StoredData>(options.path, LMDB_DB_NAMES.entities, 'msgpack');
   const generations = root.openDB<number, string>({ name: LMDB_DB_NAMES.generations, encoding: 'msgpack' });
@@ -34,47 +82,12 @@ export function createLmdbEntityStorage(options: LmdbStoreOptions): EntityStorag
   const keyOf = (typeName: string, entityId: string): string =>
     `${checkTypeName(typeName)}${SEPARATOR}${checkKey('entity id', entityId)}`;
 
-  /** Resolves to 0 once written, or to the newer generation that refused the write. */
-  const fencedPut = (key: string, data: StoredData, generation: number): Promise<number> =>
-    db.transaction(() => {
-      const newer = generations.get(key) ?? 0;
-      if (newer > generation) return newer;
-      // Inside the transaction this put joins the same commit as the read above.
-      void db.put(key, data);
-      return 0;
-    });
+  const fenced: Fenced = { db, generations, disk, keyOf };
 
   return {
     capabilities: CAPABILITIES,
-    save: (typeName, entityId, data, saveOptions) =>
-      lifecycle.run(async () => {
-        const key = keyOf(typeName, entityId);
-        const generation = checkGeneration(saveOptions?.generation);
-        const { data: checked, bytes } = checkStoredDataSized(data);
-        disk.check('save', key.length + bytes);
-        let newer = 0;
-        try {
-          if (generation === undefined) await db.put(key, checked);
-          else newer = await fencedPut(key, checked, generation);
-        } catch (err) {
-          throw await writeFailure('save', err);
-        }
-        if (newer > 0) throw staleGeneration(typeName, entityId, generation!, newer);
-      }),
-    claim: (typeName, entityId) =>
-      lifecycle.run(async () => {
-        const key = keyOf(typeName, entityId);
-        disk.check('claim', key.length + 16);
-        try {
-          return await generations.transaction(() => {
-            const next = (generations.get(key) ?? 0) + 1;
-            void generations.put(key, next);
-            return next;
-          });
-        } catch (err) {
-          throw await writeFailure('claim', err);
-        }
-      }),
+    save: (typeName, entityId, data, saveOptions) => lifecycle.run(() => save(fenced, typeName, entityId, data, saveOptions?.generation)),
+    claim: (typeName, entityId) => lifecycle.run(() => claim(fenced, keyOf(typeName, entityId))),
     load: (typeName, entityId) =>
       lifecycle.run(() => {
         const key = keyOf(typeName, entityId);
