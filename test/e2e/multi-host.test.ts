@@ -63,10 +63,10 @@ describe.skipIf(skip !== undefined)('one deployment on three hosts (network name
     );
     return { code: r.code, rows: (JSON.parse(r.stdout) as { processes: StatusRow[] }).processes };
   };
-  const waitForStatus = async (d: Deployment, what: string, ok: (rows: StatusRow[]) => boolean, timeoutMs = 30_000): Promise<StatusRow[]> => {
+  const waitForStatus = async (d: Deployment, what: string, ok: (rows: StatusRow[]) => boolean, timeoutMs = 30_000, from: Host | null = null): Promise<StatusRow[]> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const { rows } = await status(d);
+      const { rows } = await status(d, from);
       if (ok(rows)) return rows;
       if (Date.now() > deadline) throw new Error(`status never showed ${what}: ${JSON.stringify(rows)}`);
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -181,6 +181,8 @@ describe.skipIf(skip !== undefined)('one deployment on three hosts (network name
     expect(rows.filter((r) => r.host !== 'c').every((r) => r.alive)).toBe(true);
     expect((await status(chat)).code).toBe(1);
     // Seen from b, which knows only its own pids: c's processes are down because the dispatcher says so.
+    // The pids are gone at once; the dispatcher's word takes until c's links fall silent (liveness.timeoutMs).
+    await waitForStatus(chat, 'c down as the dispatcher sees it', (r) => r.filter((x) => x.host === 'c').every((x) => x.state === 'DOWN'), 30_000, 'b');
     const fromB = await status(chat, 'b');
     expect(fromB.code).toBe(1);
     expect(fromB.rows.filter((r) => r.host === 'c').map((r) => `${r.role}${r.id}:${r.state}:${r.pid}`)).toEqual(['game2:DOWN:null', 'gate2:DOWN:null']);
