@@ -48,6 +48,8 @@ export interface ClientEvents {
    * stays; nothing is to be done but show `reason` and wait for the new player.
    */
   lost: (reason: string) => void;
+  /** The player entered a space: its id and the game that holds it (after a migration, another game). */
+  space: (spaceId: string, gameId: number) => void;
   close: (code: number, reason: string) => void;
 }
 

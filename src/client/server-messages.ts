@@ -78,5 +78,6 @@ export function serverMessageTable(codec: WireCodec): HandlerTable<ClientMirror>
     .raw(MSG.POSITION_SYNC, onPositions)
     .on(MSG.ERROR, (c, m) => c.emit('error', { code: m.code, message: m.message }))
     .on(MSG.LOST, (c, m) => onLost(c, m.reason))
+    .on(MSG.SPACE_CHANGED, (c, m) => c.emit('space', m.spaceId, m.gameId))
     .build();
 }

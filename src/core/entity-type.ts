@@ -36,6 +36,8 @@ export interface EntityHooks<E> {
   onLeaveAOI?(e: E, other: AnyEntity, world: GameWorld): void;
   onMigrateIn?(e: E, world: GameWorld): void;
   onMigrateOut?(e: E, world: GameWorld): void;
+  /** An enterSpace to another game's space was refused (the entity stays where it was): `code` says why. */
+  onMigrateFailed?(e: E, failure: { readonly spaceId: string; readonly code: string; readonly message: string }, world: GameWorld): void;
   /** Called on every entity just before the world is dumped for a hot swap. */
   onFreeze?(e: E, world: GameWorld): void;
   /** Called after a world is loaded from a dump, instead of onAttrsReady/onCreated/onEnterSpace. */

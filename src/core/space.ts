@@ -68,3 +68,10 @@ export function nilSpaceId(gameId: number): EntityId {
   bytes.writeUInt16BE(gameId, 10);
   return bytes.toString('base64url');
 }
+
+/** The game whose nil space `spaceId` is, or undefined for any other id. */
+export function gameOfNilSpace(spaceId: EntityId): number | undefined {
+  const bytes = Buffer.from(spaceId, 'base64url');
+  if (bytes.length !== 12 || bytes.toString('latin1', 0, 8) !== 'NilSpace' || bytes[8] !== 0 || bytes[9] !== 0) return undefined;
+  return bytes.readUInt16BE(10);
+}

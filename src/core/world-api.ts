@@ -116,6 +116,11 @@ export interface GameWorldOptions {
   /** Hard limit on live entities (eid slots); CAPACITY_EXCEEDED beyond it. */
   maxEntities?: number;
   /**
+   * `enterSpace` to a space this world does not hold (commit phase, entity alive): a game process migrates
+   * the entity to the game that holds it. Without it such an enterSpace is UNKNOWN_SPACE.
+   */
+  enterRemoteSpace?(entity: AnyEntity, spaceId: EntityId, position: Vec3 | undefined): void;
+  /**
    * Receives errors thrown by hooks, RPC handlers, timers and posted callbacks: one bad handler must
    * not stop the tick. Defaults to console.error.
    */

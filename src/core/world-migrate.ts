@@ -21,6 +21,21 @@ export interface MigrateData {
   /** Component name → field name → value: per entity, unlike a dump's wholesale arrays. */
   components: Record<string, Record<string, number>>;
   timers: TimerDump[];
+  /**
+   * Calls to its own client made before it left and not yet sent (an RPC's reply in the tick it
+   * migrates): sent by the arriving game, after the client has the entity. Absent in older packs.
+   */
+  clientCalls?: { method: string; args: unknown[] }[];
+}
+
+export interface MigrateInOptions {
+  /**
+   * Queue a client `bind` event for a migrated entity with a client (a game process: the client is shown
+   * the entity and its new neighbours); hooks still see no onClientConnected.
+   */
+  announceClient?: boolean;
+  /** Runs at the end of the arrival, in the commit phase, when the entity is alive here. */
+  arrived?(id: EntityId): void;
 }
 
 /**
@@ -28,11 +43,13 @@ export interface MigrateData {
  * GoWorld's order: leave space → onMigrateOut → packed → timers cancelled → client binding dropped WITHOUT
  * onClientDisconnected or an unbind event (the client follows the entity) → removed. No onDestroy.
  */
-export function migrateOut(world: GameWorld, id: EntityId, toSpace: EntityId, done: (data: MigrateData) => void): void {
+export function migrateOut(world: GameWorld, id: EntityId, toSpace: EntityId, done: (data: MigrateData) => void, failed?: () => void): void {
   const state = stateOf(world);
   state.deferred.push(() => {
     const rec = state.byId.get(id);
     if (rec === undefined || rec.state !== 'alive') {
+      // Destroyed meanwhile: the caller may be waited on (a dispatcher holding the entity's frames).
+      if (failed !== undefined) return failed();
       state.reportError(new TsworldError('UNKNOWN_ENTITY', `cannot migrate ${id}: not alive here`), 'migrateOut');
       return;
     }
@@ -40,6 +57,7 @@ export function migrateOut(world: GameWorld, id: EntityId, toSpace: EntityId, do
     rec.state = 'destroying';
     entityHook(state, rec, 'onMigrateOut', state.api);
     const data = packEntity(state, rec, toSpace);
+    data.clientCalls = takeClientCalls(state, rec);
     cancelTimers(rec);
     if (rec.client !== null) state.clients.delete(rec.client);
     rec.client = null;
@@ -54,7 +72,7 @@ export function migrateOut(world: GameWorld, id: EntityId, toSpace: EntityId, do
 }
 
 /** GoWorld's arrival order: onInit → attrs → onAttrsReady → onMigrateIn → enter space. Deferred like createEntity. */
-export function migrateIn(world: GameWorld, data: MigrateData): EntityId {
+export function migrateIn(world: GameWorld, data: MigrateData, options: MigrateInOptions = {}): EntityId {
   const state = stateOf(world);
   const type = state.types.get(data.type);
   if (type === undefined) throw new TsworldError('UNKNOWN_ENTITY_TYPE', `entity type ${data.type} is not registered in this world`);
@@ -82,9 +100,12 @@ export function migrateIn(world: GameWorld, data: MigrateData): EntityId {
     if (data.client !== null) {
       rec.client = data.client;
       state.clients.set(data.client, rec);
+      if (options.announceClient === true) state.clientEvents.push({ kind: 'bind', entity: rec.id, client: data.client });
     }
     entityHook(state, rec, 'onMigrateIn', state.api);
     if (data.space !== state.nil.id) enterSpaceNow(state, rec, data.space, undefined);
+    if (data.client !== null) for (const c of data.clientCalls ?? []) state.clientCalls.push({ to: 'own', entity: rec.id, method: c.method, args: c.args });
+    if (rec.state === 'alive') options.arrived?.(rec.id);
   });
   return data.id;
 }
@@ -114,4 +135,17 @@ function packEntity(state: WorldState, rec: EntityRecord, toSpace: EntityId): Mi
       ...(t.cron === undefined ? {} : { cron: t.cron }),
     })),
   };
+}
+
+/** Takes this entity's unsent client calls out of the queue (its own client's share of each). */
+function takeClientCalls(state: WorldState, rec: EntityRecord): NonNullable<MigrateData['clientCalls']> {
+  if (rec.client === null) return [];
+  const taken: NonNullable<MigrateData['clientCalls']> = [];
+  const kept = state.clientCalls.filter((call) => {
+    if (call.entity !== rec.id) return true;
+    taken.push({ method: call.method, args: [...call.args] });
+    return false;
+  });
+  if (taken.length > 0) state.clientCalls = kept;
+  return taken;
 }

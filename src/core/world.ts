@@ -212,7 +212,11 @@ export function buildApi(state: WorldState): GameWorld {
     enterSpace(id, spaceId, position) {
       defer(() => {
         const rec = liveEntity(state, id);
-        if (rec !== undefined) enterSpaceNow(state, rec, spaceId, position);
+        if (rec === undefined) return;
+        // A space this world does not hold may be on another game: a game process migrates the entity there.
+        const remote = state.options.enterRemoteSpace;
+        if (remote !== undefined && !state.spaces.has(spaceId) && spaceId !== state.nil.id) return remote(rec.handle, spaceId, position);
+        enterSpaceNow(state, rec, spaceId, position);
       });
     },
     leaveSpace(id) {

@@ -145,6 +145,45 @@ export const MSG = {
     fields: [['dispatcherId', 'u16']],
   }),
 
+  // Migration between games (issue 9; README "Migration", SPEC.md "Migration"). The entity's own dispatcher
+  // owns the hand-off: it queues the entity's frames from MIGRATE_ACK to MIGRATE_DONE.
+  SPACES_ANNOUNCE: defineMessage({
+    id: 40, name: 'SPACES_ANNOUNCE', target: 'dispatcher', key: 'none', direction: 'game→dispatcher (every dispatcher)',
+    // full: after each hello, `created` is every space of the game; else the spaces made and gone since the last.
+    fields: [['gameId', 'u16'], ['full', 'bool'], ['created', 'ids'], ['destroyed', 'ids']],
+  }),
+  MIGRATE_REQUEST: defineMessage({
+    id: 41, name: 'MIGRATE_REQUEST', target: 'dispatcher', key: 'entity', direction: 'game→dispatcher (the entity\'s own)',
+    fields: [['spaceId', 'id'], ['hasPosition', 'bool'], ['x', 'f64'], ['y', 'f64'], ['z', 'f64']],
+  }),
+  MIGRATE_ACK: defineMessage({
+    id: 42, name: 'MIGRATE_ACK', target: 'peer', key: 'none', direction: 'dispatcher→game (the source)',
+    fields: [['entityId', 'id'], ['spaceId', 'id'], ['gameId', 'u16'], ['hasPosition', 'bool'], ['x', 'f64'], ['y', 'f64'], ['z', 'f64']],
+  }),
+  MIGRATE_REFUSED: defineMessage({
+    id: 43, name: 'MIGRATE_REFUSED', target: 'peer', key: 'none', direction: 'dispatcher→game (the source)',
+    fields: [['entityId', 'id'], ['spaceId', 'id'], ['code', 'name'], ['message', 'str']],
+  }),
+  MIGRATE_DATA: defineMessage({
+    id: 44, name: 'MIGRATE_DATA', target: 'dispatcher', key: 'entity', direction: 'game→dispatcher (the entity\'s own)',
+    // gateId 0: the entity has no client. data: the packed entity (world-migrate.ts MigrateData).
+    fields: [['gateId', 'u16'], ['fromSpace', 'id'], ['data', 'any']],
+  }),
+  MIGRATE_ABORT: defineMessage({
+    id: 45, name: 'MIGRATE_ABORT', target: 'dispatcher', key: 'entity', direction: 'game→dispatcher (the entity\'s own)',
+    // The source cannot pack it (destroyed meanwhile): routing goes back to the source as it was.
+    fields: [],
+  }),
+  MIGRATE_IN: defineMessage({
+    id: 46, name: 'MIGRATE_IN', target: 'peer', key: 'entity', direction: 'dispatcher→game (the target, or the source when the target went down)',
+    fields: [['gateId', 'u16'], ['returning', 'bool'], ['fromSpace', 'id'], ['data', 'any']],
+  }),
+  MIGRATE_DONE: defineMessage({
+    id: 47, name: 'MIGRATE_DONE', target: 'dispatcher', key: 'entity', direction: 'game→dispatcher (the entity\'s own)',
+    // The entity is alive on the sender: the dispatcher routes it there and flushes what it queued, in order.
+    fields: [],
+  }),
+
   // ── to client (1000..1499): internal body = gateId·clientId key + client body; the gate strips the key
   CREATE_ENTITY_ON_CLIENT: defineMessage({
     id: 1000, name: 'CREATE_ENTITY_ON_CLIENT', target: 'gate', key: 'gateClient', direction: 'game→gate→client',
@@ -185,6 +224,12 @@ export const MSG = {
   LOST: defineMessage({
     id: 1007, name: 'LOST', target: 'gate', key: 'gateClient', direction: 'gate→client (its player was lost with its game)',
     fields: [['reason', 'str']],
+  }),
+
+  SPACE_CHANGED: defineMessage({
+    // The client's player entered a space (on this game or, migrated, on another): its id and game.
+    id: 1040, name: 'SPACE_CHANGED', target: 'gate', key: 'gateClient', direction: 'game→gate→client',
+    fields: [['spaceId', 'id'], ['gameId', 'u16']],
   }),
 
   // ── handled by the gate (1500..1999) ─────────────────────────────────────────────────────────

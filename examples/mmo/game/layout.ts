@@ -26,6 +26,17 @@ export function worldSpaceId(world: GameWorld): string | undefined {
   return world.spaces().find((s) => s.kind === 'World' && !s.destroyed)?.id;
 }
 
+/**
+ * The portal: a square in the middle of each game's World. A player who stands in it is moved to the
+ * other game's World (a migration: the client keeps its connection), then ignores it for PORTAL_COOLDOWN_MS.
+ */
+export const PORTAL = { minX: 225, maxX: 275, minZ: 225, maxZ: 275 } as const;
+export const PORTAL_COOLDOWN_MS = 2000;
+
+export function inPortal(p: { x: number; z: number }): boolean {
+  return p.x >= PORTAL.minX && p.x <= PORTAL.maxX && p.z >= PORTAL.minZ && p.z <= PORTAL.maxZ;
+}
+
 export function randomSpot(): { x: number; y: number; z: number } {
   return { x: Math.random() * WORLD_SIZE, y: 0, z: Math.random() * WORLD_SIZE };
 }

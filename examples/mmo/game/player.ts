@@ -1,9 +1,10 @@
-import { attr, defineEntityType, t, type AnyEntity } from './engine.ts';
+import { attr, defineEntityType, nilSpaceId, t, type AnyEntity } from './engine.ts';
 import { Leaderboard } from './leaderboard.ts';
-import { beaconId, peerGame, randomSpot, worldSpaceId } from './layout.ts';
+import { PORTAL_COOLDOWN_MS, beaconId, inPortal, peerGame, randomSpot, worldSpaceId } from './layout.ts';
 import { TAG } from './version.ts';
 
 const ENTER_RETRY_MS = 100;
+const PORTAL_CHECK_MS = 200;
 
 function enterWorld(e: Pick<AnyEntity, 'world' | 'timers' | 'enterSpace'>): void {
   const space = worldSpaceId(e.world);
@@ -23,6 +24,10 @@ export const Player = defineEntityType({
     name: attr(t.string, { flags: ['allClients'] }),
     score: attr(t.int, { flags: ['client'] }),
     gameId: attr(t.int, { flags: ['client'] }),
+    /** Portal trips so far: carried across every migration with the other attributes. */
+    hops: attr(t.int, { flags: ['client'] }),
+    /** Just arrived through the portal: it is ignored until the cooldown timer clears this. */
+    portalCooling: attr(t.bool),
   },
   rpc: {
     echo: {
@@ -77,6 +82,24 @@ export const Player = defineEntityType({
         enterWorld(e);
       },
     },
+    /** Every PORTAL_CHECK_MS: standing in the portal of a World moves the player to the other game's. */
+    checkPortal: {
+      expose: 'server',
+      args: [],
+      fn(e) {
+        if (e.attrs.get('portalCooling') || e.space.kind !== 'World' || !inPortal(e.position())) return;
+        e.attrs.set('portalCooling', true);
+        // The other game's nil space: on arrival (onMigrateIn) the player enters that game's World.
+        e.enterSpace(nilSpaceId(peerGame(e.world.gameId)));
+      },
+    },
+    portalReady: {
+      expose: 'server',
+      args: [],
+      fn(e) {
+        e.attrs.set('portalCooling', false);
+      },
+    },
   },
   // What this type's server code calls on its client: types a client's `on('call', 'onEcho', ...)`.
   clientRpc: {
@@ -92,7 +115,18 @@ export const Player = defineEntityType({
       e.setPosition(spot.x, spot.y, spot.z);
       e.setClientSyncing(true);
       e.timers.add(1000, 'addScore', [1], { repeat: true });
+      e.timers.add(PORTAL_CHECK_MS, 'checkPortal', [], { repeat: true });
       enterWorld(e);
+    },
+    onMigrateIn(e, world) {
+      // Its timers (score, portal check) came along with their remaining time; the attributes too.
+      e.attrs.set('gameId', world.gameId);
+      e.attrs.set('hops', e.attrs.get('hops') + 1);
+      e.timers.add(PORTAL_COOLDOWN_MS, 'portalReady');
+      enterWorld(e);
+    },
+    onMigrateFailed(e) {
+      e.timers.add(PORTAL_COOLDOWN_MS, 'portalReady');
     },
     onClientDisconnected(e) {
       e.destroy();

@@ -20,9 +20,9 @@ export const UNPLACED = -1;
  * ready: frames are forwarded. pending: being created or loaded, frames held (an unplaced entry is a
  * pending one no game has claimed yet). saving: destroyed
  * and being saved (persistent), frames held until the save is done, when a requested reload (if any)
- * places it again.
+ * places it again. migrating: being moved to another game (migration.ts), frames held until it arrives.
  */
-export type EntityState = 'ready' | 'pending' | 'saving';
+export type EntityState = 'ready' | 'pending' | 'saving' | 'migrating';
 
 export interface DirectoryEntry {
   gameId: number;
@@ -210,7 +210,7 @@ function sweepUnplaced(s: DirectoryState, cutoff: number): DroppedEntry[] {
 function sweepPending(s: DirectoryState, cutoff: number): DroppedEntry[] {
   const dropped: DroppedEntry[] = [];
   for (const [id, entry] of s.map) {
-    const waiting = entry.state === 'pending' || entry.state === 'saving';
+    const waiting = entry.state === 'pending' || entry.state === 'saving' || entry.state === 'migrating';
     if (waiting && entry.gameId !== UNPLACED && entry.since < cutoff) dropped.push(drop(s, id, entry));
   }
   return dropped;

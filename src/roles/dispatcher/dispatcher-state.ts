@@ -10,6 +10,7 @@ import { createLostEntities, type LostEntities } from './lost-entities.ts';
 import { createPeerTable, type PeerTable } from './peers.ts';
 import { createPeerWait, type PeerWait } from './peer-wait.ts';
 import { createServiceRegistry, type ServiceRegistry } from './services.ts';
+import { createMigrationBook, type MigrationBook } from './migration.ts';
 
 /**
  * Everything a dispatcher knows, in one object that its handlers take as their first argument: the
@@ -31,6 +32,8 @@ export interface DispatcherState {
   readonly faults: FaultMetrics;
   /** Service shards of this dispatcher's shard, placed and re-placed here (services.ts). */
   readonly services: ServiceRegistry;
+  /** Entity migrations this dispatcher owns, and which game holds each space (migration.ts). */
+  readonly migrations: MigrationBook;
   /** Heartbeats to every game and gate, and their silence watched; set once the dispatcher listens. */
   liveness: Liveness;
   /** Whatever a peer (or a client through a game) can cause at will is logged through this. */
@@ -58,6 +61,7 @@ export function createDispatcherState(opts: DispatcherOptions): DispatcherState 
     waiting: createPeerWait(pendingLimitsOf(opts).maxHeldFrames),
     faults: createFaultMetrics(opts.metrics),
     services: createServiceRegistry(opts.metrics),
+    migrations: createMigrationBook(opts.metrics),
     liveness: undefined as never,
     throttle: createLogThrottle({ log: opts.log, now, intervalMs: logIntervalOf(opts) }),
     dirty: new Set(),

@@ -12,6 +12,7 @@ import { dispatcherLinkPressure } from './link-pressure.ts';
 import { handshake, ownFrameTable } from './own-frames.ts';
 import { startPendingSweep } from './pending-sweep.ts';
 import { dropSwept, replaceServices } from './services.ts';
+import { migrationsGameGone } from './migration.ts';
 import { routeFrame } from './route-frame.ts';
 import { broadcastGames, declareGameDown, dropHeld } from './routing.ts';
 
@@ -26,6 +27,7 @@ function onPeerClosed(s: DispatcherState, link: Link): void {
       log.info({ gameId: game.id }, 'frozen game disconnected; queueing until it is restored');
       peers.detachFrozen(game, opts.freezeQueueMaxMs, () => declareGameDown(s, game, `not restored within ${opts.freezeQueueMaxMs} ms`));
     } else if (game.state === 'stopping') {
+      migrationsGameGone(s, game.id);
       const removed = directory.removeGame(game.id);
       peers.removeGame(game.id);
       // Its shards were saved before it said GAME_STOPPING: another game takes them now.

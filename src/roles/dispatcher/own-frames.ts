@@ -8,6 +8,7 @@ import { parseHello } from './hello.ts';
 import type { GamePeer } from './peers.ts';
 import { ack, checkDeploymentReady, dropHeld, placeOn, release } from './routing.ts';
 import { countPassedOver, placeBootEntity } from './overload-placement.ts';
+import { onMigrateAbort, onMigrateData, onMigrateDone, onMigrateRequest, onSpacesAnnounce } from './migration.ts';
 import { onServiceDeclare, placeServices, serviceCreated, serviceGone, shardLivesElsewhere } from './services.ts';
 
 /** One frame addressed to the dispatcher itself: its state, the link it came on, and the game behind it. */
@@ -140,6 +141,11 @@ export function ownFrameTable(codec: WireCodec): HandlerTable<OwnFrame> {
     .on(MSG.GAME_LOAD_REPORT, (f, m) => f.s.peers.reportLoad(requireGame(f, MSG.GAME_LOAD_REPORT).id, m.load, m.overloaded))
     .on(MSG.GAME_STOPPING, (f) => void (requireGame(f, MSG.GAME_STOPPING).state = 'stopping'))
     .on(MSG.START_FREEZE, onFreeze)
+    .on(MSG.SPACES_ANNOUNCE, (f, m) => onSpacesAnnounce(f, requireGame(f, MSG.SPACES_ANNOUNCE), m))
+    .on(MSG.MIGRATE_REQUEST, (f, m) => onMigrateRequest(f, requireGame(f, MSG.MIGRATE_REQUEST), m))
+    .on(MSG.MIGRATE_DATA, (f, m) => onMigrateData(f, requireGame(f, MSG.MIGRATE_DATA), m))
+    .on(MSG.MIGRATE_ABORT, (f, m) => onMigrateAbort(f, requireGame(f, MSG.MIGRATE_ABORT), m.entityId))
+    .on(MSG.MIGRATE_DONE, (f, m) => onMigrateDone(f, requireGame(f, MSG.MIGRATE_DONE), m.entityId))
     // Its bytes are the sign of life (link-liveness.ts); nothing else to do.
     .on(MSG.LINK_HEARTBEAT, () => undefined)
     .build();

@@ -4,6 +4,7 @@ import { refuseUndeliverable } from './client-refusal.ts';
 import type { DirectoryEntry, HeldFrame, HoldRefusal } from './directory.ts';
 import { type DispatcherState, gateLink, out } from './dispatcher-state.ts';
 import type { GamePeer } from './peers.ts';
+import { migrationsGameGone } from './migration.ts';
 import { replaceServices } from './services.ts';
 
 /**
@@ -118,6 +119,7 @@ export function checkDeploymentReady(s: DispatcherState): void {
  * remembered as lost, so calls to them fail at once; whoever waits on a frame held for one is told.
  */
 export function declareGameDown(s: DispatcherState, game: GamePeer, why: string, reason = 'closed', silentMs?: number): void {
+  migrationsGameGone(s, game.id);
   const removed = s.directory.removeGame(game.id);
   s.peers.removeGame(game.id);
   // Service shards are not lost: they are placed again on a live game at once (services.ts).

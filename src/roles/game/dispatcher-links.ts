@@ -4,6 +4,7 @@ import { createParkingLink, type Link, type ParkingLink } from '../../transport/
 import { connectAuthenticated, linkAuthOptions } from '../shared/link-auth.ts';
 import { fencedByStall } from './game-liveness.ts';
 import type { GameState } from './game-state.ts';
+import { announceSpaces } from './migration.ts';
 
 /** Streams that supersede themselves: never parked for a missing dispatcher. */
 const STREAMS: ReadonlySet<number> = new Set([MSG.POSITION_SYNC.id]);
@@ -57,6 +58,7 @@ async function connectOne(s: GameState, i: number, parking: ParkingLink, restore
   const entityIds = restore ? s.world.entities().map((e) => e.id).filter((id) => entityIdShard(id, opts.dispatchers.length) === i) : [];
   codec.encodeTo(link, MSG.SET_GAME_ID, { gameId: opts.id, isRestore: restore, entityIds });
   s.services.declare(link, i, opts.dispatchers.length);
+  announceSpaces(s, link);
   parking.attach(link);
   link.flush();
 }

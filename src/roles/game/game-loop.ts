@@ -5,6 +5,7 @@ import { type GameState, gateLink, linkFor, save, sendClientEvents } from './gam
 import { fencedByStall, markAlive } from './game-liveness.ts';
 import { createInbound, type CallFailure, type InboundFrame } from './inbound.ts';
 import { createArrivals } from './on-arrival.ts';
+import { onMigrateAck, onMigrateIn, onMigrateRefused } from './migration.ts';
 
 /** The inbound handlers' view of the game: how a frame's consequences leave the process. */
 export function createFrameHandler(s: GameState): (frame: InboundFrame) => void {
@@ -48,6 +49,7 @@ export function createFrameHandler(s: GameState): (frame: InboundFrame) => void 
     onServicesReady: (dispatcherId) => s.services.readyFrom(dispatcherId),
     onGatePressure: (dispatcherId, gateId, degraded) => s.overload.gatePressure(dispatcherId, gateId, degraded),
     onCallFailed: (failure) => onCallFailed(s, failure),
+    migration: { ack: (m) => onMigrateAck(s, m), refused: (m) => onMigrateRefused(s, m), arrive: (m) => onMigrateIn(s, m) },
     fatal(reason) {
       log.fatal({ reason }, 'game cannot go on');
       s.loop.stop();

@@ -23,6 +23,7 @@ import type { Outbound } from './outbound.ts';
 import { createPersistence, type Persistence } from './persistence.ts';
 import type { Arrivals } from './on-arrival.ts';
 import { createGameServices, type GameServices } from './game-services.ts';
+import { afterClientEvents as migrationAfterClientEvents, createGameMigration, type GameMigration } from './migration.ts';
 
 /**
  * Everything a game process holds besides the world's own state, in one object its parts take as their
@@ -80,6 +81,8 @@ export interface GameState {
   liveness: Liveness;
   /** The module's services: declared to the dispatchers, ready when they say so (game-services.ts). */
   readonly services: GameServices;
+  /** Migrations this game asked for, spaces it announced, clients told their space (migration.ts). */
+  readonly migration: GameMigration;
 }
 
 export function createGameState(opts: GameServerOptions): GameState {
@@ -129,6 +132,7 @@ export function createGameState(opts: GameServerOptions): GameState {
     loop: undefined as never,
     arrivals: undefined as never,
     liveness: undefined as never,
+    migration: createGameMigration(),
     services: createGameServices({
       codec: opts.codec,
       log: opts.log,
@@ -162,6 +166,7 @@ export function gateLink(s: GameState, gateId: number): Link | undefined {
 /** What the world queued for clients (binds, AOI enters and leaves, deltas, calls), then what must follow it (kicks). */
 export function sendClientEvents(s: GameState): void {
   s.outbound.flushWorldEvents();
+  migrationAfterClientEvents(s);
   for (const send of s.afterClientEvents.splice(0)) send();
 }
 

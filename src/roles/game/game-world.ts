@@ -3,6 +3,7 @@ import { createGameWorld } from '../../core/world.ts';
 import { restoreFromFile, summarizeLoadReport } from '../../hotswap/index.ts';
 import { MSG } from '../../protocol/index.ts';
 import { createClusterBridge } from './cluster-bridge.ts';
+import { requestMigration } from './migration.ts';
 import type { GameSnapshotExtra } from './game-freeze.ts';
 import { type GameState, gateLink, linkFor, notify, save } from './game-state.ts';
 
@@ -60,6 +61,7 @@ function worldOptions(s: GameState): GameWorldOptions {
       s.codeErrors.log('error', `code:${where}`, { err: error, where }, `game code failed in ${where}`);
     },
     resources: s.resources,
+    enterRemoteSpace: (e, spaceId, position) => requestMigration(s, e, spaceId, position),
   };
 }
 

@@ -63,6 +63,12 @@ export interface InboundDeps {
   onServicesReady?(dispatcherId: number): void;
   /** This game cannot go on (a dispatcher speaks another protocol version). */
   fatal(reason: string): void;
+  /** Migration frames from the entity's dispatcher (migration.ts). */
+  migration?: {
+    ack(m: MessageValue<typeof MSG.MIGRATE_ACK>): void;
+    refused(m: MessageValue<typeof MSG.MIGRATE_REFUSED>): void;
+    arrive(m: MessageValue<typeof MSG.MIGRATE_IN>): void;
+  };
   /** A dispatcher's link to a gate entered or left degraded mode (position streams to it slow down). */
   onGatePressure?(dispatcherId: number, gateId: number, degraded: boolean): void;
 }
@@ -187,6 +193,9 @@ export function gameInboundTable(codec: WireCodec): HandlerTable<Deps> {
     .on(MSG.FREEZE_ACK, (deps, m) => deps.onFreezeAck(m.dispatcherId))
     .on(MSG.CALL_FAILED, (deps, m) => deps.onCallFailed(m))
     .on(MSG.SERVICES_READY, (deps, m) => deps.onServicesReady?.(m.dispatcherId))
+    .on(MSG.MIGRATE_ACK, (deps, m) => deps.migration?.ack(m))
+    .on(MSG.MIGRATE_REFUSED, (deps, m) => deps.migration?.refused(m))
+    .on(MSG.MIGRATE_IN, (deps, m) => deps.migration?.arrive(m))
     // Its bytes are the sign of life (link-liveness.ts); nothing else to do.
     .on(MSG.LINK_HEARTBEAT, () => undefined)
     .on(MSG.HANDSHAKE_ACK, (deps, m) => {

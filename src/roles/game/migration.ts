@@ -1,0 +1,151 @@
+import type { EntityId } from '../../core/entity-id.ts';
+import type { AnyEntity, Vec3 } from '../../core/entity.ts';
+import { isEntityId } from '../../core/entity-id.ts';
+import { migrateIn, migrateOut, type MigrateData } from '../../core/world-migrate.ts';
+import { MSG, type MessageValue } from '../../protocol/index.ts';
+import type { Link } from '../../transport/index.ts';
+import { type GameState, gateLink, linkFor } from './game-state.ts';
+
+/**
+ * The game's side of migration (SPEC.md, "Migration"): `enterSpace` to a space another game holds asks
+ * the entity's dispatcher, which queues the entity's frames and acks; the entity is then packed and
+ * dropped here (onMigrateOut) and made on the target (onMigrateIn), whose MIGRATE_DONE releases the
+ * queue. The client keeps its connection: it is told to forget what it saw here, and the target shows it
+ * the entity and its new neighbours. SPACE_CHANGED tells a client its player's space and game.
+ */
+export interface GameMigration {
+  /** Entities whose migration this game asked for and the dispatcher has not answered yet. */
+  readonly requested: Set<EntityId>;
+  /** Per client, the space it was last told its player is in. */
+  readonly told: Map<string, string>;
+  /** Spaces of this world the dispatchers have been told of. */
+  readonly announced: Set<string>;
+}
+
+export function createGameMigration(): GameMigration {
+  return { requested: new Set(), told: new Map(), announced: new Set() };
+}
+
+/** Game code hears of a refusal through the entity's onMigrateFailed hook; it is logged either way. */
+function failed(s: GameState, entityId: EntityId, spaceId: string, code: string, message: string): void {
+  s.codeErrors.log('warn', `migrate:${code}`, { entityId, spaceId, code }, `migration refused: ${message}`);
+  const entity = s.world.entity(entityId);
+  const hook = entity?.type.hooks.onMigrateFailed;
+  if (!entity || entity.destroyed || hook === undefined) return;
+  try {
+    hook(entity, { spaceId, code, message }, s.world);
+  } catch (err) {
+    s.health.record(err, `${entity.typeName}.onMigrateFailed`);
+    s.codeErrors.log('error', 'hook:onMigrateFailed', { err }, 'onMigrateFailed failed');
+  }
+}
+
+/** The world's enterRemoteSpace: asks the entity's dispatcher to move it to the game that holds `spaceId`. */
+export function requestMigration(s: GameState, entity: AnyEntity, spaceId: string, position: Vec3 | undefined): void {
+  const m = s.migration;
+  if (m.requested.has(entity.id)) return failed(s, entity.id, spaceId, 'MIGRATION_IN_PROGRESS', `entity ${entity.id} is already migrating`);
+  const link = linkFor(s, entity.id);
+  if (!link) return failed(s, entity.id, spaceId, 'TRANSPORT_FAILURE', `the dispatcher of entity ${entity.id} is not connected`);
+  m.requested.add(entity.id);
+  const p = position ?? { x: 0, y: 0, z: 0 };
+  s.codec.encodeTo(link, MSG.MIGRATE_REQUEST, { entityId: entity.id, spaceId, hasPosition: position !== undefined, ...p });
+}
+
+/** The client forgets what it saw here, but not its player: the target's CREATE replaces it. */
+function leaveClientView(s: GameState, clientId: string, owner: EntityId): void {
+  const view = s.views.get(clientId);
+  if (!view) return;
+  const link = gateLink(s, view.gateId);
+  for (const [entityId, handle] of view.handles) {
+    if (entityId !== owner && link) s.codec.encodeTo(link, MSG.DESTROY_ENTITY_ON_CLIENT, { gateId: view.gateId, clientId, entityId, handle });
+  }
+  s.views.close(clientId);
+}
+
+/** MIGRATE_ACK: the dispatcher queues the entity's frames now; it is packed and dropped at this tick's commit. */
+export function onMigrateAck(s: GameState, m: MessageValue<typeof MSG.MIGRATE_ACK>): void {
+  s.migration.requested.delete(m.entityId);
+  const link = linkFor(s, m.entityId);
+  const entity = s.world.entity(m.entityId);
+  const abort = () => {
+    if (link) s.codec.encodeTo(link, MSG.MIGRATE_ABORT, { entityId: m.entityId });
+  };
+  if (!entity || entity.destroyed) return abort();
+  const fromSpace = entity.space.id;
+  migrateOut(s.world, m.entityId, m.spaceId, (data) => {
+    if (m.hasPosition) data.components.Position = { x: m.x, y: m.y, z: m.z };
+    const gateId = data.client === null ? 0 : (s.clientGates.get(data.client) ?? 0);
+    if (data.client !== null) {
+      leaveClientView(s, data.client, m.entityId);
+      s.clientGates.delete(data.client);
+      s.migration.told.delete(data.client);
+    }
+    if (link) s.codec.encodeTo(link, MSG.MIGRATE_DATA, { entityId: m.entityId, gateId, fromSpace, data });
+    else s.log.error({ entityId: m.entityId }, 'migration: the dispatcher link went away; the entity is lost');
+  }, abort);
+}
+
+export function onMigrateRefused(s: GameState, m: MessageValue<typeof MSG.MIGRATE_REFUSED>): void {
+  s.migration.requested.delete(m.entityId);
+  failed(s, m.entityId, m.spaceId, m.code, m.message);
+}
+
+function isMigrateData(value: unknown, entityId: EntityId): value is MigrateData {
+  const d = value as MigrateData;
+  return typeof d === 'object' && d !== null && d.id === entityId && typeof d.type === 'string' && isEntityId(d.space) &&
+    (d.client === null || typeof d.client === 'string') && typeof d.attrs === 'object' && typeof d.components === 'object' && Array.isArray(d.timers);
+}
+
+/** MIGRATE_IN: the entity arrives (or comes back, its target gone); MIGRATE_DONE follows once it is alive. */
+export function onMigrateIn(s: GameState, m: MessageValue<typeof MSG.MIGRATE_IN>): void {
+  const link: Link | undefined = linkFor(s, m.entityId);
+  const refuse = (why: string) => {
+    s.log.error({ entityId: m.entityId, why }, 'cannot take a migrating entity; giving it back');
+    if (link) s.codec.encodeTo(link, MSG.MIGRATE_ABORT, { entityId: m.entityId });
+  };
+  if (!isMigrateData(m.data, m.entityId)) return refuse('malformed migration data');
+  const data = m.data;
+  if (m.returning) data.space = s.world.space(m.fromSpace) ? m.fromSpace : s.world.nilSpace.id;
+  if (!s.world.space(data.space)) data.space = s.world.nilSpace.id;
+  if (s.world.entity(data.id)) return refuse('an entity with that id exists here');
+  if (data.client !== null && m.gateId > 0) s.clientGates.set(data.client, m.gateId);
+  try {
+    migrateIn(s.world, data, {
+      announceClient: true,
+      arrived: (id) => {
+        if (link) s.codec.encodeTo(link, MSG.MIGRATE_DONE, { entityId: id });
+      },
+    });
+  } catch (err) {
+    refuse(err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** Sends SPACES_ANNOUNCE: the whole list on `link` (after a hello), else what changed, to every dispatcher. */
+export function announceSpaces(s: GameState, link?: Link): void {
+  const now = new Set(s.world.spaces().filter((sp) => !sp.isNil && !sp.destroyed).map((sp) => sp.id));
+  if (link) return void s.codec.encodeTo(link, MSG.SPACES_ANNOUNCE, { gameId: s.opts.id, full: true, created: [...now], destroyed: [] });
+  const created = [...now].filter((id) => !s.migration.announced.has(id));
+  const destroyed = [...s.migration.announced].filter((id) => !now.has(id));
+  if (created.length === 0 && destroyed.length === 0) return;
+  for (const id of created) s.migration.announced.add(id);
+  for (const id of destroyed) s.migration.announced.delete(id);
+  for (const l of s.links) if (l) s.codec.encodeTo(l, MSG.SPACES_ANNOUNCE, { gameId: s.opts.id, full: false, created, destroyed });
+}
+
+/** After the client events of a tick (or a turn of arrivals): spaces announced, players told their space. */
+export function afterClientEvents(s: GameState): void {
+  announceSpaces(s);
+  const { told } = s.migration;
+  for (const view of s.views.all()) {
+    const owner = s.world.entity(view.owner);
+    if (!owner || owner.destroyed) continue;
+    const spaceId = owner.space.id;
+    if (told.get(view.clientId) === spaceId) continue;
+    const link = gateLink(s, view.gateId);
+    if (!link) continue;
+    told.set(view.clientId, spaceId);
+    s.codec.encodeTo(link, MSG.SPACE_CHANGED, { gateId: view.gateId, clientId: view.clientId, spaceId, gameId: s.opts.id });
+  }
+  if (told.size > 2 * s.views.size + 64) for (const clientId of told.keys()) if (!s.views.get(clientId)) told.delete(clientId);
+}
