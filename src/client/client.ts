@@ -9,6 +9,7 @@ import {
   parseServerMessage,
 } from '../protocol/index.ts';
 import { serverMessageTable, type ClientMirror } from './server-messages.ts';
+import { createRequests, type RequestOptions } from './requests.ts';
 import { entityHandle, type ClientCallHandler, type ClientMethods, type EntityHandle, type EntityTypeOf, type GameTypes } from './typed-client.ts';
 
 /** The server's view of one entity, mirrored on the client. */
@@ -74,6 +75,8 @@ export interface ClientOptions {
   WebSocket?: WebSocketConstructor;
   /** Heartbeat period; 0 disables. Default: a third of the gate's heartbeat timeout (from WELCOME), at most 5000 ms. */
   heartbeatMs?: number;
+  /** How long a request waits for its answer before it rejects with TIMEOUT (ms); default 10000. */
+  requestTimeoutMs?: number;
 }
 
 /** The limits the gate announced in WELCOME (SPEC.md, "Handshake"). */
@@ -104,6 +107,11 @@ export interface TsworldClient<G extends GameTypes = GameTypes> {
   on<M extends keyof ClientMethods<G> & string>(event: 'call', method: M, handler: ClientCallHandler<G, M>): () => void;
   /** Calls an exposed method of an entity (own client or all clients exposure); fire-and-forget. */
   call(entityId: string, method: string, ...args: unknown[]): void;
+  /**
+   * Calls an exposed method and resolves with what it returned; rejects with a RequestError (its `code`
+   * says why: TIMEOUT, DISCONNECTED, UNKNOWN_METHOD, TOO_MANY_REQUESTS...). `entity(id).request.m()` is the typed form.
+   */
+  request(entityId: string, method: string, args?: readonly unknown[], options?: RequestOptions): Promise<unknown>;
   /**
    * A typed handle on an entity: `client.entity<typeof Player>(id).call.echo(1)`. A misspelt method or a
    * wrong argument type is a compile error; calls are fire-and-forget, as `call`.
@@ -222,11 +230,14 @@ export function connectClient<G extends GameTypes = GameTypes>(options: ClientOp
     playerWaiters: [],
     emit: events.emit,
     welcomed: () => undefined,
+    settle: (requestId, code, message, value) => requests.settle(requestId, code, message, value),
   };
   const session: Session = { socket, mirror, open: false, limits: null, heartbeat: undefined };
   const table = serverMessageTable(codec);
   const fault = (err: ProtocolError) => mirror.emit('error', { code: -1, message: `bad message from server: ${err.message}` });
   const send = (bytes: Uint8Array) => void (session.open && socket.send(bytes));
+  const requests = createRequests(codec, (bytes) => session.open && (socket.send(bytes), true), options.requestTimeoutMs ?? 10_000);
+  events.on('close', (code, reason) => requests.failAll(`connection closed (${code} ${reason})`));
 
   const call = (entityId: string, method: string, args: unknown[]) => send(encodeCall(codec, entityId, method, args));
   const client: TsworldClient<G> = {
@@ -243,7 +254,8 @@ export function connectClient<G extends GameTypes = GameTypes>(options: ClientOp
     },
     on: onEvent(events.on),
     call: (entityId, method, ...args) => call(entityId, method, args),
-    entity: (entityId) => entityHandle(entityId, call, (id) => mirror.entities.get(id)),
+    request: (entityId, method, args = [], opts) => requests.request(entityId, method, args, opts),
+    entity: (entityId) => entityHandle(entityId, call, (id) => mirror.entities.get(id), requests.request),
     syncPosition(x, y, z, yaw) {
       if (mirror.player) send(encodeClientPositionMessage({ entityId: mirror.player.id, x, y, z, yaw }));
     },

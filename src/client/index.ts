@@ -11,6 +11,8 @@ export type {
   WebSocketLike,
 } from './client.ts';
 export { applyAttrOp } from './apply-attr-op.ts';
-export type { CallProxy, ClientAttrs, ClientCallHandler, ClientMethods, EntityHandle, EntityTypeOf, GameTypes } from './typed-client.ts';
+export { RequestError } from './requests.ts';
+export type { RequestErrorCode, RequestOptions } from './requests.ts';
+export type { CallProxy, RequestProxy, ClientAttrs, ClientCallHandler, ClientMethods, EntityHandle, EntityTypeOf, GameTypes } from './typed-client.ts';
 export { createInterpolator, interpolate } from './interpolation.ts';
 export type { InterpolationOptions, Interpolator, Pose } from './interpolation.ts';

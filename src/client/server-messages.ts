@@ -11,6 +11,8 @@ export interface ClientMirror {
   readonly playerWaiters: ((e: ClientEntity) => void)[];
   emit<K extends keyof ClientEvents>(event: K, ...args: Parameters<ClientEvents[K]>): void;
   welcomed(limits: ServerLimits): void;
+  /** A RESPONSE: settles the request it answers (requests.ts). */
+  settle(requestId: number, code: number, message: string, value: unknown): void;
 }
 
 /** The player went with its game: everything the client saw is gone; a new player follows (onCreate). */
@@ -78,6 +80,7 @@ export function serverMessageTable(codec: WireCodec): HandlerTable<ClientMirror>
     .raw(MSG.POSITION_SYNC, onPositions)
     .on(MSG.ERROR, (c, m) => c.emit('error', { code: m.code, message: m.message }))
     .on(MSG.LOST, (c, m) => onLost(c, m.reason))
+    .on(MSG.RESPONSE, (c, m) => c.settle(m.requestId, m.code, m.message, m.value))
     .on(MSG.SPACE_CHANGED, (c, m) => c.emit('space', m.spaceId, m.gameId))
     .build();
 }

@@ -2,6 +2,7 @@ import type { AttrDecls } from '../core/attr-decl.ts';
 import type { AnyEntityType, RpcSignatures } from '../core/entity-type.ts';
 import type { Infer, InferTuple, TypeSpec } from '../core/value-types.ts';
 import type { ClientEntity } from './client.ts';
+import { splitRequestArgs, type RequestOptions } from './requests.ts';
 
 /**
  * The client SDK's view of a game's types, taken from the game module by a type-only import, so the
@@ -31,6 +32,14 @@ type ArgsOf<A> = A extends readonly TypeSpec[] ? InferTuple<A> : never;
 export type CallProxy<T> = { readonly [K in keyof RpcOf<T> & string]: (...args: ArgsOf<RpcOf<T>[K]>) => void };
 
 /**
+ * `await me.request.greet('x', { timeoutMs: 500 })`: one function per RPC, resolving with what the server
+ * method returned (its type is not declared, so it is `unknown` unless given: `me.request.greet<string>(...)`).
+ */
+export type RequestProxy<T> = {
+  readonly [K in keyof RpcOf<T> & string]: <V = unknown>(...args: ArgsOf<RpcOf<T>[K]> | [...ArgsOf<RpcOf<T>[K]>, RequestOptions]) => Promise<V>;
+};
+
+/**
  * Attributes as far as a client sees them: the declared ones, each possibly absent (server-only ones
  * never arrive, and an entity's client attributes arrive with its creation).
  */
@@ -40,6 +49,8 @@ export type ClientAttrs<T> = { readonly [K in keyof AttrsOf<T>]?: Infer<AttrsOf<
 export interface EntityHandle<T> {
   readonly id: string;
   readonly call: CallProxy<T>;
+  /** Request/response: as `call`, but answered with the method's return value (or a RequestError). */
+  readonly request: RequestProxy<T>;
   /** The mirrored attributes, or {} while the entity is not (or no longer) in view. */
   readonly attrs: ClientAttrs<T>;
   /** The mirror of the entity (position, type name), or undefined while it is not in view. */
@@ -60,13 +71,24 @@ export function entityHandle<T>(
   id: string,
   call: (entityId: string, method: string, args: unknown[]) => void,
   lookup: (entityId: string) => ClientEntity | undefined,
+  request: (entityId: string, method: string, args: readonly unknown[], options?: RequestOptions) => Promise<unknown>,
 ): EntityHandle<T> {
   const proxy = new Proxy(Object.create(null) as object, {
     get: (_target, method) => (typeof method === 'string' ? (...args: unknown[]) => call(id, method, args) : undefined),
   }) as CallProxy<T>;
+  const requests = new Proxy(Object.create(null) as object, {
+    get: (_target, method) => {
+      if (typeof method !== 'string') return undefined;
+      return (...all: unknown[]) => {
+        const { args, options } = splitRequestArgs(all);
+        return request(id, method, args, options);
+      };
+    },
+  }) as RequestProxy<T>;
   return {
     id,
     call: proxy,
+    request: requests,
     get attrs() {
       return (lookup(id)?.attrs ?? {}) as ClientAttrs<T>;
     },

@@ -81,6 +81,9 @@ export interface GateConfig extends ProcessConfig {
   readonly fdReserve: number;
   /** While a dispatcher link is degraded, client positions to it are coalesced and sent at most this often. */
   readonly degradedPositionIntervalMs: number;
+  /** Open requests per client (TOO_MANY_REQUESTS above), and the gate's wait for each answer (TIMEOUT). */
+  readonly maxPendingRequests: number;
+  readonly requestTimeoutMs: number;
   /** Directory served over HTTP by the gate (a browser client page), absolute. */
   readonly staticDir?: string;
 }

@@ -84,6 +84,8 @@ const gateTuning = {
   clientCoalesceBytes: optional(integer(1024, 1024 * 1024 * 1024)),
   fdReserve: optional(integer(16, 1_000_000)),
   degradedPositionIntervalMs: optional(integer(10, 60_000)),
+  maxPendingRequests: optional(integer(1, 1_000_000)),
+  requestTimeoutMs: optional(integer(100, 3_600_000)),
   staticDir: optional(path()),
 };
 
@@ -194,6 +196,8 @@ export const DEFAULTS = {
     clientCoalesceBytes: 256 * 1024,
     fdReserve: 256,
     degradedPositionIntervalMs: 200,
+    maxPendingRequests: 64,
+    requestTimeoutMs: 30_000,
   },
   /** probation*: a reload is complete only once the new code ran this long with at most this many errors. */
   hotswap: { freezeQueueMaxPackets: 1_000_000, freezeQueueMaxMs: 10_000, snapshotDir: 'snapshots', probationMs: 3_000, probationMaxErrors: 0 },

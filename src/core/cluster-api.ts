@@ -1,4 +1,6 @@
 import type { EntityId } from './entity-id.ts';
+import type { AnyEntityType } from './entity-type.ts';
+import type { MethodCall, RpcTableOf } from './rpc-types.ts';
 import type { ServiceCalls } from './service-calls.ts';
 
 /** GoWorld's filter operators for CallFilteredClients. */
@@ -20,8 +22,12 @@ export type FilterOperator = '=' | '!=' | '<' | '<=' | '>' | '>=';
  */
 export interface ClusterApi extends ServiceCalls {
   readonly gameId: number;
-  /** Calls a server-side method of an entity wherever it lives. Calls to one entity arrive in order. */
-  call(entityId: EntityId, method: string, args?: readonly unknown[]): void;
+  /**
+   * Calls a server-side method of an entity wherever it lives. Calls to one entity arrive in order. Name
+   * the target's type to have the method and arguments checked at compile time:
+   * `world.cluster.call<typeof Avatar>(id, 'say', ['hi'])`; without it any name compiles.
+   */
+  call<T = AnyEntityType>(entityId: EntityId, ...call: MethodCall<RpcTableOf<T>>): void;
   /** Creates an entity on the least loaded game; the id is valid at once (calls to it are held until it exists). */
   createEntityAnywhere(typeName: string, attrs?: Record<string, unknown>): EntityId;
   /** Creates an entity on game `gameId` (GoWorld's CreateEntityOnGame); the id is valid at once. */

@@ -18,7 +18,11 @@ export interface RpcDecl<E, A extends readonly TypeSpec[]> {
   readonly expose: RpcExposure;
   /** One spec per argument: gives the handler's parameter types and the runtime check for client input. */
   readonly args: A;
-  readonly fn: (e: E, ...args: InferTuple<A>) => void;
+  /**
+   * What it returns (or the value its Promise settles with) answers a client's request (`me.request.m()`)
+   * as msgpack; plain calls, timers and server calls ignore it.
+   */
+  readonly fn: (e: E, ...args: InferTuple<A>) => unknown;
 }
 
 /** Lifecycle hooks, GoWorld's set plus onEnterAOI/onLeaveAOI. `world` is the entity's game world. */
@@ -59,8 +63,8 @@ export interface EntityTypeDecl<D extends AttrDecls, R extends RpcSignatures, C 
   /** Components every entity of this type has. Position and Yaw are always added (first). */
   readonly components?: readonly ComponentDef[];
   readonly attrs?: D;
-  readonly rpc?: { readonly [K in keyof R]: RpcDecl<Entity<D>, R[K]> };
-  readonly hooks?: EntityHooks<Entity<D>>;
+  readonly rpc?: { readonly [K in keyof R]: RpcDecl<Entity<D, R, C>, R[K]> };
+  readonly hooks?: EntityHooks<Entity<D, R, C>>;
   readonly aoi?: EntityAoiOption;
   /**
    * The methods this type's server code calls on its clients (`callClient`, `callAllClients`) with their
@@ -131,7 +135,7 @@ export function defineEntityType<
     if (!Array.isArray(r.args) || typeof r.fn !== 'function') {
       throw new TsworldError('INVALID_DECLARATION', `${decl.name}.${method}: an RPC needs an args array and a fn`);
     }
-    const fn = r.fn as unknown as (e: AnyEntity, ...args: unknown[]) => void;
+    const fn = r.fn as unknown as (e: AnyEntity, ...args: unknown[]) => unknown;
     rpc.set(method, Object.freeze({ expose: r.expose, args: Object.freeze([...r.args]), invoke: (e: AnyEntity, args: readonly unknown[]) => fn(e, ...args) }));
   }
   const aoi = decl.aoi ?? true;

@@ -1,7 +1,8 @@
 import type { AttrDecls } from './attr-decl.ts';
 import type { AttrsAccessor } from './attrs.ts';
 import type { EntityId } from './entity-id.ts';
-import type { AnyEntityType } from './entity-type.ts';
+import type { AnyEntityType, RpcSignatures } from './entity-type.ts';
+import type { ClientCall, MethodCall, TimerCall } from './rpc-types.ts';
 import type { Space } from './space.ts';
 import type { CallResult, GameWorld } from './world-api.ts';
 
@@ -14,9 +15,12 @@ export interface TimerOptions {
  * Entity timers call an RPC method of the entity BY NAME with plain arguments, so they survive a code
  * reload and a dump/load (with their remaining time). They are cancelled when the entity is destroyed.
  */
-export interface EntityTimers {
-  /** Throws INVALID_ARGUMENT if the method is unknown or the arguments do not fit its spec. */
-  add(delayMs: number, method: string, args?: readonly unknown[], options?: TimerOptions): number;
+export interface EntityTimers<R extends RpcSignatures = RpcSignatures> {
+  /**
+   * Throws INVALID_ARGUMENT if the method is unknown or the arguments do not fit its spec; on a handle of
+   * a declared type (an RPC's or hook's `e`) a misspelt method or a wrong argument is a compile error.
+   */
+  add(delayMs: number, ...call: TimerCall<R, TimerOptions>): number;
   /** Cancels a timer or a cron entry by id. */
   cancel(timerId: number): boolean;
   /** Timers and cron entries. */
@@ -42,7 +46,7 @@ export interface Vec3 {
  * (destroy, enterSpace, leaveSpace) are deferred to the world's commit phase; everything else is
  * immediate.
  */
-export interface Entity<D extends AttrDecls = AttrDecls> {
+export interface Entity<D extends AttrDecls = AttrDecls, R extends RpcSignatures = RpcSignatures, C extends RpcSignatures = RpcSignatures> {
   readonly id: EntityId;
   /** Local ECS entity number; never leaves this process. */
   readonly eid: number;
@@ -55,7 +59,7 @@ export interface Entity<D extends AttrDecls = AttrDecls> {
   /** Id of the client bound to this entity, or null. */
   readonly client: string | null;
   readonly destroyed: boolean;
-  readonly timers: EntityTimers;
+  readonly timers: EntityTimers<R>;
   /**
    * Calls `method` (an RPC of this entity, by name) with `args` at every time the cron expression names
    * (croner syntax, UTC; 5 fields, or 6 with seconds). Like timers, entries are kept with the entity:
@@ -63,7 +67,7 @@ export interface Entity<D extends AttrDecls = AttrDecls> {
    * expression, one that never fires, an unknown method or arguments that do not fit throw
    * INVALID_ARGUMENT here, at registration.
    */
-  cron(expr: string, method: string, args?: readonly unknown[]): CronHandle;
+  cron(expr: string, ...call: MethodCall<R>): CronHandle;
   position(): Vec3;
   setPosition(x: number, y: number, z: number): void;
   readonly yaw: number;
@@ -94,9 +98,9 @@ export interface Entity<D extends AttrDecls = AttrDecls> {
    */
   giveClientTo(other: EntityId): CallResult;
   /** Queues a call to a method on the entity's own client (sent by the outbound layer). */
-  callClient(method: string, args?: readonly unknown[]): void;
+  callClient(...call: ClientCall<C>): void;
   /** Queues a call on the own client and every client whose entity sees this one. */
-  callAllClients(method: string, args?: readonly unknown[]): void;
+  callAllClients(...call: ClientCall<C>): void;
 }
 
 export type AnyEntity = Entity<AttrDecls>;

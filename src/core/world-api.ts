@@ -21,7 +21,8 @@ export type System = (world: GameWorld, dt: number) => void;
 export type RpcCaller = { readonly kind: 'server' } | { readonly kind: 'client'; readonly clientId: string };
 
 /** Hot-path result: bad input from a client is a code, never a throw. */
-export type CallResult = { readonly ok: true } | { readonly ok: false; readonly code: ErrorCode; readonly message: string };
+/** `value`: what the RPC returned (a request's answer; a Promise is awaited by the game process). */
+export type CallResult = { readonly ok: true; readonly value?: unknown } | { readonly ok: false; readonly code: ErrorCode; readonly message: string };
 
 /** An attribute op plus the routing the outbound layer needs. */
 export interface AttrDelta extends AttrOp {

@@ -27,14 +27,15 @@ export function callEntity(state: WorldState, id: EntityId, method: string, args
   }
   const err = checkArgs(decl.args, args);
   if (err !== null) return { ok: false, code: 'INVALID_ARGUMENT', message: `${rec.type.name}.${method}: ${err}` };
+  let value: unknown;
   try {
-    decl.invoke(rec.handle, args);
+    value = decl.invoke(rec.handle, args);
   } catch (error) {
     state.reportError(error, `${rec.type.name}.${method}`);
     // The exception (message, stack) is logged by reportError; a client only learns that the call failed.
     return { ok: false, code: 'HANDLER_FAILED', message: `${rec.type.name}.${method} failed on the server` };
   }
-  return OK;
+  return value === undefined ? OK : { ok: true, value };
 }
 
 /** A client may call an allClients method of its own entity or of any entity its entity sees. */

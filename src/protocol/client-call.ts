@@ -36,17 +36,21 @@ function readMethod(bytes: Uint8Array, at: number): { method: string; next: numb
   return { method, next: header.next + header.length };
 }
 
-/**
- * Checks a client call at the edge in one pass over its bytes, without decoding the arguments: the
- * gate forwards them as they are (SPEC.md), and the game decodes them once, knowing they are safe.
- */
-export function checkClientCall(body: Uint8Array, limits: ArgLimits): ClientCallCheck {
-  if (!isIdBytes(body, 0)) return close('malformed entity id');
-  const entityId = readId(body, 0);
-  const fields = body.subarray(KEY_SIZE.entity);
-  const outer = readArrayHeader(fields, 0);
-  if (outer === null || outer.count !== 2) return close('expected [method, args]');
-  const name = readMethod(fields, outer.next);
+/** A msgpack unsigned int of at most 32 bits at `at` (the forms msgpack writers pick for it), or null. */
+function readU32(bytes: Uint8Array, at: number): { value: number; next: number } | null {
+  const b = bytes[at];
+  if (b === undefined) return null;
+  if (b <= 0x7f) return { value: b, next: at + 1 };
+  const size = b === 0xcc ? 1 : b === 0xcd ? 2 : b === 0xce ? 4 : 0;
+  if (size === 0 || at + 1 + size > bytes.length) return null;
+  let value = 0;
+  for (let i = 1; i <= size; i++) value = value * 256 + bytes[at + i]!;
+  return { value, next: at + 1 + size };
+}
+
+/** `[method, args]` from `at` to the end of `fields`, checked against the limits. */
+function checkMethodAndArgs(entityId: string, fields: Uint8Array, at: number, limits: ArgLimits): ClientCallCheck {
+  const name = readMethod(fields, at);
   if (typeof name === 'string') return close(name);
   const args = readArrayHeader(fields, name.next);
   if (args === null) return close('args is not a list');
@@ -61,4 +65,39 @@ export function checkClientCall(body: Uint8Array, limits: ArgLimits): ClientCall
     return { kind: 'refuse', entityId, method: name.method, fault: scan.fault, reason };
   }
   return { kind: 'forward', entityId, method: name.method, fields };
+}
+
+/**
+ * Checks a client call at the edge in one pass over its bytes, without decoding the arguments: the
+ * gate forwards them as they are (SPEC.md), and the game decodes them once, knowing they are safe.
+ */
+export function checkClientCall(body: Uint8Array, limits: ArgLimits): ClientCallCheck {
+  if (!isIdBytes(body, 0)) return close('malformed entity id');
+  const entityId = readId(body, 0);
+  const fields = body.subarray(KEY_SIZE.entity);
+  const outer = readArrayHeader(fields, 0);
+  if (outer === null || outer.count !== 2) return close('expected [method, args]');
+  return checkMethodAndArgs(entityId, fields, outer.next, limits);
+}
+
+/** A checked REQUEST_ENTITY_METHOD_FROM_CLIENT: a call, plus the id its RESPONSE will carry. */
+export type ClientRequestCheck =
+  | (Extract<ClientCallCheck, { kind: 'forward' | 'refuse' }> & { readonly requestId: number })
+  | Extract<ClientCallCheck, { kind: 'close' }>;
+
+/** As checkClientCall, for a request's `entityId | msgpack [requestId, method, args]`. */
+export function checkClientRequest(body: Uint8Array, limits: ArgLimits): ClientRequestCheck {
+  if (!isIdBytes(body, 0)) return { kind: 'close', error: new ProtocolError('bad-body', 'REQUEST_ENTITY_METHOD_FROM_CLIENT: malformed entity id') };
+  const entityId = readId(body, 0);
+  const fields = body.subarray(KEY_SIZE.entity);
+  const outer = readArrayHeader(fields, 0);
+  const requestId = outer === null || outer.count !== 3 ? null : readU32(fields, outer.next);
+  if (requestId === null) {
+    return { kind: 'close', error: new ProtocolError('bad-body', 'REQUEST_ENTITY_METHOD_FROM_CLIENT: expected [requestId (u32), method, args]') };
+  }
+  const check = checkMethodAndArgs(entityId, fields, requestId.next, limits);
+  if (check.kind === 'close') {
+    return { kind: 'close', error: new ProtocolError('bad-body', check.error.message.replace('CALL_ENTITY_METHOD_FROM_CLIENT', 'REQUEST_ENTITY_METHOD_FROM_CLIENT')) };
+  }
+  return { ...check, requestId: requestId.value };
 }

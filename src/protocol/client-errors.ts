@@ -10,6 +10,10 @@ export const CLIENT_ERROR_CODES = {
   HANDLER_FAILED: 5,
   /** The entity's game is down (declared down by the dispatcher): the call can never be delivered. */
   UNREACHABLE: 6,
+  /** A request over the gate's `maxPendingRequests` for this client (RESPONSE only). */
+  TOO_MANY_REQUESTS: 7,
+  /** No answer within the gate's `requestTimeoutMs` (RESPONSE only). */
+  TIMEOUT: 8,
   INTERNAL: 99,
 } as const;
 

@@ -183,6 +183,12 @@ export const MSG = {
     // The entity is alive on the sender: the dispatcher routes it there and flushes what it queued, in order.
     fields: [],
   }),
+  REQUEST_FROM_CLIENT: defineMessage({
+    // A client's request (REQUEST_ENTITY_METHOD_FROM_CLIENT): the msgpack part is the client's bytes, as
+    // the gate validated them; the game answers with RESPONSE through the gate in the key.
+    id: 60, name: 'REQUEST_FROM_CLIENT', target: 'entity', key: 'entityGateClient', direction: 'gate→dispatcher→game',
+    fields: [['requestId', 'u32'], ['method', 'name'], ['args', 'args']], untrusted: true,
+  }),
 
   // ── to client (1000..1499): internal body = gateId·clientId key + client body; the gate strips the key
   CREATE_ENTITY_ON_CLIENT: defineMessage({
@@ -231,6 +237,12 @@ export const MSG = {
     id: 1040, name: 'SPACE_CHANGED', target: 'gate', key: 'gateClient', direction: 'game→gate→client',
     fields: [['spaceId', 'id'], ['gameId', 'u16']],
   }),
+  RESPONSE: defineMessage({
+    // code 0: the RPC returned `value`; else a CLIENT_ERROR_CODES code with `message`, and value nil.
+    id: 1060, name: 'RESPONSE', target: 'gate', key: 'gateClient',
+    direction: 'game/dispatcher/gate→client (answer to REQUEST_ENTITY_METHOD_FROM_CLIENT)',
+    fields: [['requestId', 'u32'], ['code', 'u16'], ['message', 'str'], ['value', 'any']],
+  }),
 
   // ── handled by the gate (1500..1999) ─────────────────────────────────────────────────────────
   FILTERED_CALL: defineMessage({
@@ -270,6 +282,11 @@ export const MSG = {
     id: 2003, name: 'HELLO', target: 'gateLocal', key: 'none',
     direction: 'client→gate (raw u16 protocolVersion; the first message of every connection)',
     fields: null,
+  }),
+  REQUEST_ENTITY_METHOD_FROM_CLIENT: defineMessage({
+    id: 2060, name: 'REQUEST_ENTITY_METHOD_FROM_CLIENT', target: 'gateLocal', key: 'entity',
+    direction: 'client→gate (forwarded as REQUEST_FROM_CLIENT; answered by RESPONSE)',
+    fields: [['requestId', 'u32'], ['method', 'name'], ['args', 'args']], untrusted: true,
   }),
 } as const;
 

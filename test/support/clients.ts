@@ -68,6 +68,7 @@ export function recordClient(client: TsworldClient, options: { until?: Until } =
     },
     on: client.on,
     call: client.call,
+    request: client.request,
     entity: client.entity,
     syncPosition: client.syncPosition,
     // Through waitFor, so a test cluster's clock moves while the client waits for its player.

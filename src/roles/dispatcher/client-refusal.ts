@@ -30,6 +30,13 @@ export function refuseUndeliverable(codec: WireCodec, gateLink: (gateId: number)
     if (link) codec.encodeTo(link, MSG.ERROR, { gateId, clientId, code, message });
     return link !== undefined;
   }
+  if (u.type === MSG.REQUEST_FROM_CLIENT.id) {
+    const { gateId, clientId } = readCallerKey(u.body);
+    const request = codec.decode(MSG.REQUEST_FROM_CLIENT, u.body);
+    const link = gateLink(gateId);
+    if (link && !(request instanceof Error)) codec.encodeTo(link, MSG.RESPONSE, { gateId, clientId, requestId: request.requestId, code, message, value: null });
+    return link !== undefined;
+  }
   if (!u.from) return false;
   if (u.type === MSG.CALL_ENTITY_METHOD.id) {
     const call = codec.decode(MSG.CALL_ENTITY_METHOD, u.body);

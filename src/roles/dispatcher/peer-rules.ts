@@ -10,6 +10,7 @@ export type PeerKind = 'game' | 'gate';
 /** What a gate forwards for its clients (SPEC.md: gate→dispatcher→…). A gate sends nothing else. */
 const GATE_SENDS: ReadonlySet<number> = new Set([
   MSG.CALL_FROM_CLIENT.id,
+  MSG.REQUEST_FROM_CLIENT.id,
   MSG.NOTIFY_CLIENT_CONNECTED.id,
   MSG.NOTIFY_CLIENT_DISCONNECTED.id,
   MSG.SYNC_POSITIONS_FROM_CLIENTS.id,
@@ -22,6 +23,7 @@ const GATE_SENDS: ReadonlySet<number> = new Set([
  */
 const GATE_ONLY: ReadonlySet<number> = new Set([
   MSG.CALL_FROM_CLIENT.id,
+  MSG.REQUEST_FROM_CLIENT.id,
   MSG.NOTIFY_CLIENT_CONNECTED.id,
   MSG.SYNC_POSITIONS_FROM_CLIENTS.id,
 ]);

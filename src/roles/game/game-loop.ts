@@ -6,6 +6,7 @@ import { fencedByStall, markAlive } from './game-liveness.ts';
 import { createInbound, type CallFailure, type InboundFrame } from './inbound.ts';
 import { createArrivals } from './on-arrival.ts';
 import { onMigrateAck, onMigrateIn, onMigrateRefused } from './migration.ts';
+import { sendResponse } from './client-requests.ts';
 
 /** The inbound handlers' view of the game: how a frame's consequences leave the process. */
 export function createFrameHandler(s: GameState): (frame: InboundFrame) => void {
@@ -28,6 +29,10 @@ export function createFrameHandler(s: GameState): (frame: InboundFrame) => void 
     sendClientError(gateId, clientId, result) {
       const link = gateLink(s, gateId);
       if (link) codec.encodeTo(link, MSG.ERROR, { gateId, clientId, code: clientErrorCode(result.code), message: result.message });
+    },
+    respond(gateId, clientId, requestId, answer) {
+      const link = gateLink(s, gateId);
+      if (link) sendResponse(codec, log, link, gateId, clientId, requestId, answer);
     },
     abandonEntity(entityId) {
       const link = linkFor(s, entityId);

@@ -19,6 +19,7 @@ import type { EntityStorage } from '../../storage/index.ts';
 import type { Clock } from '../../tick/clock.ts';
 import type { ClientHandoffs } from './client-handoffs.ts';
 import type { Inflight } from './inflight.ts';
+import { onClientRequest, type RequestAnswer } from './client-requests.ts';
 
 /** What CALL_FAILED says: the target, the method (or GIVE_CLIENT), and a CLIENT_ERROR_CODES code. */
 export type CallFailure = MessageValue<typeof MSG.CALL_FAILED>;
@@ -49,6 +50,8 @@ export interface InboundDeps {
    * the gate comes from the call's key, so this works for clients bound to entities on any game.
    */
   sendClientError(gateId: number, clientId: string, code: CallResult & { ok: false }): void;
+  /** Sends a RESPONSE to a client's request through its gate (client-requests.ts). */
+  respond(gateId: number, clientId: string, requestId: number, answer: RequestAnswer): void;
   /** Tells the dispatcher an entity it expected here will not exist, so its held frames are released. */
   abandonEntity(entityId: EntityId): void;
   /** Entity type created for each new client connection (GoWorld's boot_entity). */
@@ -177,6 +180,7 @@ export function gameInboundTable(codec: WireCodec): HandlerTable<Deps> {
       if (!result.ok) deps.log.warn({ entityId: m.entityId, method: m.method, code: result.code }, result.message);
     })
     .on(MSG.CALL_FROM_CLIENT, onClientCall)
+    .on(MSG.REQUEST_FROM_CLIENT, onClientRequest)
     .on(MSG.NOTIFY_CLIENT_CONNECTED, (deps, m) => {
       deps.clientGates.set(m.clientId, m.gateId);
       deps.world.createEntity(deps.bootEntity, { id: m.entityId, client: m.clientId });
@@ -218,6 +222,7 @@ export function createInbound(deps: InboundDeps): (frame: InboundFrame) => void 
     if (result === 'handled') return;
     if (result === 'unhandled') return deps.log.warn({ type, msg: messageSpec(type)?.name }, 'game cannot handle this frame');
     if (type === MSG.CALL_FROM_CLIENT.id) return refuseUndecodable(deps, body, result);
+    if (type === MSG.REQUEST_FROM_CLIENT.id) return deps.log.warn({ err: result }, 'client request failed the game-side check; the gate answers TIMEOUT');
     deps.log.error({ err: result, msg: messageSpec(type)?.name }, 'undecodable frame from a dispatcher');
   };
 }

@@ -13,9 +13,10 @@ import {
 import { KEY_SIZE, readU16 } from '../../protocol/routing-key.ts';
 import { handlerTable, type HandlerTable } from '../../protocol/handler-table.ts';
 import { takeToken, type ClientProxy, type RateLimits } from './client-proxy.ts';
+import { makeOnRequest, type RequestEdge } from './client-requests.ts';
 
 /** What the client-message handlers need of the gate: its limits and the ways out. */
-export interface ClientEdge {
+export interface ClientEdge extends RequestEdge {
   readonly codec: WireCodec;
   readonly metrics?: Metrics;
   readonly rates: RateLimits;
@@ -88,6 +89,11 @@ function onPosition(edge: ClientEdge, proxy: ClientProxy, body: Uint8Array): voi
   edge.forwardPosition(proxy, body, pos.entityId);
 }
 
+function requestHandler(): (ctx: ClientContext, body: Uint8Array) => void {
+  const onRequest = makeOnRequest();
+  return (ctx, body) => onRequest(ctx.edge, ctx.proxy, body, ctx.proxy.lastSeen);
+}
+
 /**
  * One handler per client message type, registered against the protocol table. Every body is raw here:
  * the edge checks bytes itself (client-call.ts) and forwards them, it never decodes client msgpack.
@@ -100,6 +106,7 @@ export function createClientHandlers(codec: WireCodec): HandlerTable<ClientConte
     .raw(MSG.HEARTBEAT, raw(onHeartbeat))
     .raw(MSG.CALL_ENTITY_METHOD_FROM_CLIENT, raw(makeOnCall()))
     .raw(MSG.SYNC_POSITION_FROM_CLIENT, raw(onPosition))
+    .raw(MSG.REQUEST_ENTITY_METHOD_FROM_CLIENT, requestHandler())
     .build();
 }
 

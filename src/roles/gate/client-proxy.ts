@@ -38,6 +38,8 @@ export interface ClientProxy {
    * delivering messages while a close handshake is pending, up to its 30 s close timeout.)
    */
   closing: boolean;
+  /** Open requests (client-requests.ts): request id → the time the gate answers TIMEOUT. */
+  readonly requests: Map<number, number>;
 }
 
 export interface RateLimits {
@@ -65,6 +67,7 @@ export function createClientProxy(gateId: number, clientId: string, connection: 
     byteTokens: limits.bytesPerSec,
     tokensAt: now,
     closing: false,
+    requests: new Map(),
   };
 }
 

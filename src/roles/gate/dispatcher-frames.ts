@@ -13,6 +13,7 @@ import {
 } from '../../protocol/index.ts';
 import { handlerTable, type HandlerTable } from '../../protocol/handler-table.ts';
 import { filterMatches, type ClientProxy } from './client-proxy.ts';
+import { closeRequest } from './client-requests.ts';
 
 /** What the dispatcher-frame handlers need of the gate. */
 export interface GateRelay {
@@ -45,6 +46,7 @@ function trackOwner(relay: GateRelay, proxy: ClientProxy, type: number, body: Ui
 function relayToClient(relay: GateRelay, type: number, body: Uint8Array): void {
   const proxy = relay.byClientId.get(readGateClientKey(body));
   if (!proxy) return; // the client left while the frame was in flight
+  if (type === MSG.RESPONSE.id && !closeRequest(relay.codec, proxy, body)) return; // answered TIMEOUT already
   trackOwner(relay, proxy, type, body);
   relay.metrics?.messagesOut('client');
   // In place, then copied: the body is a view into the link's read buffer, reused after this call.

@@ -4,6 +4,7 @@ import { CLOSE_CODES, MSG, PROTOCOL_VERSION, entityIdShard, ownedCopy } from '..
 import type { ClientConnection, ClientListenOptions } from '../../transport/index.ts';
 import { createClientHandlers, handleClientMessage, type ClientEdge } from './client-input.ts';
 import { createClientProxy, type ClientProxy } from './client-proxy.ts';
+import { requestLimitsOf } from './client-requests.ts';
 import { type GateState, refuse, schedule, sendToClient, shard } from './gate-state.ts';
 
 /** A new boot entity for the client (GoWorld's boot_entity), placed by the dispatcher of its id. */
@@ -47,6 +48,11 @@ export function createClientEdge(s: GateState): ClientEdge {
     admitted: (proxy) => requestBootEntity(s, proxy),
     forwardCall(_proxy, head, fields, entityId) {
       shard(s, entityId).sendParts(MSG.CALL_FROM_CLIENT.id, head, fields);
+      schedule(s);
+    },
+    requestLimits: requestLimitsOf(limits),
+    forwardRequest(_proxy, head, fields, entityId) {
+      shard(s, entityId).sendParts(MSG.REQUEST_FROM_CLIENT.id, head, fields);
       schedule(s);
     },
     forwardPosition(_proxy, record, entityId) {

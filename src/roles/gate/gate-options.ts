@@ -21,6 +21,9 @@ export interface GateEdgeLimits extends AdmissionLimits, ArgLimits {
   readonly clientCoalesceBytes?: number;
   /** While a dispatcher link is degraded, client positions to it go at most this often; default DEFAULTS.gate. */
   readonly degradedPositionIntervalMs?: number;
+  /** Open requests per client, and how long the gate waits for each one's answer; defaults DEFAULTS.gate. */
+  readonly maxPendingRequests?: number;
+  readonly requestTimeoutMs?: number;
   /** Descriptors kept free below RLIMIT_NOFILE when capping connections; default DEFAULTS.gate. */
   readonly fdReserve?: number;
 }

@@ -5,7 +5,9 @@ import { createLiveness, type Liveness } from '../shared/link-liveness.ts';
 import { connectDispatchers, dispatcherOf } from './dispatcher-links.ts';
 import { clientListenOptions } from './gate-clients.ts';
 import type { GateServer, GateServerOptions } from './gate-options.ts';
-import { createGateState, flush, refuse, schedule, type GateState } from './gate-state.ts';
+import { createGateState, flush, refuse, schedule, sendToClient, type GateState } from './gate-state.ts';
+import type { ClientProxy } from './client-proxy.ts';
+import { expireRequests, requestLimitsOf } from './client-requests.ts';
 
 export type { GateEdgeLimits, GateServer, GateServerOptions } from './gate-options.ts';
 
@@ -31,12 +33,13 @@ function startGateLiveness(s: GateState): Liveness {
   return liveness;
 }
 
-/** Heartbeat and handshake deadlines, and forgetting idle addresses. */
-function checkDeadlines(s: GateState): void {
+/** Heartbeat, handshake and request deadlines, and forgetting idle addresses. */
+function checkDeadlines(s: GateState, requests: Parameters<typeof expireRequests>[0]): void {
   const { limits } = s.opts;
   const t = s.now();
   for (const proxy of s.byConnection.values()) {
     if (proxy.closing) continue;
+    expireRequests(requests, proxy, t);
     if (proxy.phase === 'hello' && t - proxy.openedAt > limits.handshakeTimeoutMs) {
       refuse(s, proxy, new ProtocolError('handshake', `no HELLO within ${limits.handshakeTimeoutMs} ms`));
     } else if (t - proxy.lastSeen > limits.heartbeatTimeoutMs) {
@@ -78,7 +81,8 @@ export async function startGateServer(opts: GateServerOptions): Promise<GateServ
   s.server = server;
   s.run = 'serving';
   const period = Math.max(100, Math.min(1000, Math.min(limits.heartbeatTimeoutMs, limits.handshakeTimeoutMs) / 4));
-  cancelDeadlines = every(opts.runtime.scheduler, period, () => checkDeadlines(s));
+  const requests = { codec: opts.codec, metrics: opts.metrics, requestLimits: requestLimitsOf(limits), sendToClient: (p: ClientProxy, m: Uint8Array) => sendToClient(s, p, m) };
+  cancelDeadlines = every(opts.runtime.scheduler, period, () => checkDeadlines(s, requests));
   // A wildcard bind is reachable on loopback; print an address a person can open.
   const shownHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host;
   const url = `http://${shownHost}:${server.port}/`;

@@ -51,7 +51,9 @@ describe('message table', () => {
   it('carries the caller of a client call, and marks client bytes as untrusted', () => {
     expect(MSG.CALL_FROM_CLIENT.key).toBe('entityGateClient');
     expect(MSG.CALL_ENTITY_METHOD_FROM_CLIENT.key).toBe('entity');
-    expect(all.filter((m) => m.untrusted).map((m) => m.name).sort()).toEqual(['CALL_ENTITY_METHOD_FROM_CLIENT', 'CALL_FROM_CLIENT']);
+    expect(all.filter((m) => m.untrusted).map((m) => m.name).sort()).toEqual([
+      'CALL_ENTITY_METHOD_FROM_CLIENT', 'CALL_FROM_CLIENT', 'REQUEST_ENTITY_METHOD_FROM_CLIENT', 'REQUEST_FROM_CLIENT',
+    ]);
   });
 
   const specText = readFileSync(new URL('../../../src/protocol/SPEC.md', import.meta.url), 'utf8');
