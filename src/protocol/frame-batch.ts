@@ -26,6 +26,8 @@ export interface FrameBatch {
   takeBytes(): Uint8Array;
   /** Returns a buffer obtained from `takeBytes` once nothing references it any more. */
   recycle(bytes: Uint8Array): void;
+  /** The bytes appended since the last `takeBytes`, as a view that the next append may invalidate. */
+  peek(): Uint8Array;
 }
 
 export function createFrameBatch(options: { initialCapacity?: number } = {}): FrameBatch {
@@ -103,8 +105,12 @@ export function createFrameBatch(options: { initialCapacity?: number } = {}): Fr
       return bytes;
     },
     recycle(bytes) {
-      // Two spares cover the usual case of one write in flight while the next tick fills the batch.
-      if (spare.length < 2 && bytes.byteOffset === 0) spare.push(new Uint8Array(bytes.buffer));
+      // A few spares cover one write in flight, one awaiting its acknowledgement (link-retention.ts)
+      // and the batch being filled.
+      if (spare.length < 3 && bytes.byteOffset === 0) spare.push(new Uint8Array(bytes.buffer));
+    },
+    peek() {
+      return buffer.subarray(0, length);
     },
   };
   return batch;

@@ -144,6 +144,12 @@ export const MSG = {
     // Every service shard declared to this dispatcher exists (NOTIFY_CREATE_ENTITY seen for each).
     fields: [['dispatcherId', 'u16']],
   }),
+  LINK_ACK: defineMessage({
+    id: 38, name: 'LINK_ACK', target: 'dispatcher', key: 'none', direction: 'game/gate→dispatcher, dispatcher→game/gate (the link layer)',
+    // Raw: f64 LE, how many of the link's counted frames the receiver has processed (SPEC.md, "Delivery
+    // across a lost process"). Written and consumed by the link itself, never by a role's table.
+    fields: null,
+  }),
 
   // Migration between games (issue 9; README "Migration", SPEC.md "Migration"). The entity's own dispatcher
   // owns the hand-off: it queues the entity's frames from MIGRATE_ACK to MIGRATE_DONE.

@@ -3,6 +3,8 @@ import { createFrameBatch } from '../protocol/frame-batch.ts';
 import { DEFAULT_MAX_FRAME_SIZE, createFrameParser } from '../protocol/frame-parser.ts';
 import type { FrameSink } from '../protocol/codec.ts';
 import type { LinkSocket } from './link-socket.ts';
+import { createLinkAcks, type AckWhen } from './link-acks.ts';
+import type { RetainedFrame } from './link-retention.ts';
 
 /**
  * One internal connection (gate ↔ dispatcher ↔ game), over TCP or in memory. Sends are appended to a batch and written by
@@ -38,6 +40,14 @@ export interface Link extends FrameSink {
    */
   readonly degraded: boolean;
   readonly closed: boolean;
+  /** Counted frames received so far (SPEC.md, "Delivery across a lost process"). */
+  readonly framesIn: number;
+  /** With `ackWhen: 'owner'`: the first `count` counted frames received are processed (count from `framesIn`). */
+  processedUpTo(count: number): void;
+  /** Processed frames the peer has not been told about yet: the next flush carries a LINK_ACK. */
+  readonly ackDue: boolean;
+  /** Frames sent that the peer has not acknowledged, in order, unflushed ones included. */
+  unacked(): RetainedFrame[];
   /** Flushes what is batched, then ends the connection gracefully. */
   close(): void;
   /** Drops the connection at once, unflushed data included. */
@@ -71,6 +81,8 @@ export interface LinkOptions extends LinkHandlers, LinkLimits {
   maxFrameSize?: number;
   /** Initial batch buffer size; default 64 KiB. */
   initialBatchCapacity?: number;
+  /** When a received frame counts as processed for LINK_ACK: on delivery (default) or when the owner says. */
+  ackWhen?: AckWhen;
 }
 
 export const DEFAULT_MAX_PENDING_BYTES = 64 * 1024 * 1024;
@@ -83,6 +95,8 @@ export function createLink(socket: LinkSocket, options: LinkOptions): Link {
   const high = Math.min(options.highWatermarkBytes ?? DEFAULT_HIGH_WATERMARK_BYTES, maxPendingBytes);
   const low = Math.min(options.lowWatermarkBytes ?? DEFAULT_LOW_WATERMARK_BYTES, high);
   const batch = createFrameBatch({ initialCapacity: options.initialBatchCapacity });
+  const acks = createLinkAcks({ when: options.ackWhen ?? 'delivery', recycle: (bytes) => batch.recycle(bytes) });
+  let reservedType = 0;
   let backpressured = false;
   let degraded = false;
   let closed = false;
@@ -121,6 +135,9 @@ export function createLink(socket: LinkSocket, options: LinkOptions): Link {
   const parser = createFrameParser({
     maxFrameSize: options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE,
     onFrame(type, body) {
+      const received = acks.received(type, body);
+      if (received === 'ack') return;
+      if (received !== 'frame') return fail(new TsworldError('PROTOCOL_VIOLATION', received));
       try {
         options.onFrame(type, body, link);
       } catch (cause) {
@@ -134,27 +151,34 @@ export function createLink(socket: LinkSocket, options: LinkOptions): Link {
     remotePort: socket.remotePort ?? 0,
     send(type, body) {
       batch.append(type, body);
+      acks.appended(type);
     },
     sendParts(type, head, tail) {
       batch.sendParts(type, head, tail);
+      acks.appended(type);
     },
     reserve(type, maxBodyLength) {
+      reservedType = type;
       return batch.reserve(type, maxBodyLength);
     },
     commit(bodyLength) {
       batch.commit(bodyLength);
+      acks.appended(reservedType);
     },
     flush() {
       if (closed || socket.destroyed) return false;
+      acks.beforeFlush(batch);
       if (batch.length === 0) {
         checkPressure();
         return !backpressured;
       }
-      if (socket.writableLength + batch.length > maxPendingBytes) {
+      // Unacknowledged bytes count too: a peer that reads but never acknowledges must not eat our memory.
+      const pending = Math.max(socket.writableLength, acks.retainedBytes) + batch.length;
+      if (pending > maxPendingBytes) {
         fail(
           new TsworldError(
             'TRANSPORT_FAILURE',
-            `link to ${link.remoteAddress}:${link.remotePort}: ${socket.writableLength + batch.length} bytes ` +
+            `link to ${link.remoteAddress}:${link.remotePort}: ${pending} bytes ` +
               `pending exceed the hard bound maxPendingBytes ${maxPendingBytes} (degraded since the high ` +
               `watermark ${high}); the peer is not reading fast enough`,
           ),
@@ -162,10 +186,12 @@ export function createLink(socket: LinkSocket, options: LinkOptions): Link {
         return false;
       }
       const bytes = batch.takeBytes();
-      // The socket may hold `bytes` until the kernel takes them, so the buffer is recycled only then. That
-      // is also when a degraded link may have drained: a sender gone quiet still recovers without a flush.
+      // The socket may hold `bytes` until the kernel takes them, and the peer may still need them until it
+      // acknowledges them, so the buffer is recycled only after both. The write's end is also when a
+      // degraded link may have drained: a sender gone quiet still recovers without a flush.
+      const chunk = acks.retain(bytes);
       const ok = socket.write(bytes, () => {
-        batch.recycle(bytes);
+        acks.written(chunk);
         if (degraded) checkPressure();
       });
       if (!ok) backpressured = true;
@@ -190,6 +216,16 @@ export function createLink(socket: LinkSocket, options: LinkOptions): Link {
     get closed() {
       return closed;
     },
+    get framesIn() {
+      return acks.framesIn;
+    },
+    processedUpTo(count) {
+      acks.processedUpTo(count);
+    },
+    get ackDue() {
+      return acks.ackDue;
+    },
+    unacked: () => acks.unacked(batch),
     close() {
       if (closed) return;
       link.flush();

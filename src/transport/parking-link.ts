@@ -1,4 +1,12 @@
+import { MSG } from '../protocol/messages.ts';
 import type { Link } from './link.ts';
+import type { RetainedFrame } from './link-retention.ts';
+
+/**
+ * Frames that belong to one connection: its authentication, its hello and what follows each hello.
+ * The next link sends its own, so these are never written again from a lost link's unacknowledged ones.
+ */
+const CONNECTION_SCOPED: ReadonlySet<number> = new Set([MSG.LINK_AUTH.id, MSG.SET_GAME_ID.id, MSG.SET_GATE_ID.id, MSG.SERVICE_DECLARE.id]);
 
 /**
  * A game's or gate's link to one dispatcher that survives the dispatcher going away. While attached it
@@ -7,6 +15,10 @@ import type { Link } from './link.ts';
  * batches) are not parked: each supersedes the last, so they are dropped and counted. The queue is
  * bounded like the freeze queue, in bytes and in time: past either, `onOverflow` says so and the
  * owner gives the dispatcher up (what happened before this existed, at once).
+ *
+ * What the lost link had sent and the dispatcher had not acknowledged (LINK_ACK) is parked first, at
+ * detach: a dispatcher killed with frames in its socket or its memory never routed them, so the next one
+ * gets them, in the order they were first sent.
  */
 export interface ParkingLink extends Link {
   /** The real link now; null while parking. */
@@ -120,6 +132,18 @@ class Parking implements ParkingLink {
   get closed(): boolean {
     return this.isClosed;
   }
+  get framesIn(): number {
+    return this.real?.framesIn ?? 0;
+  }
+  processedUpTo(count: number): void {
+    this.real?.processedUpTo(count);
+  }
+  get ackDue(): boolean {
+    return this.real?.ackDue ?? false;
+  }
+  unacked(): RetainedFrame[] {
+    return this.real?.unacked() ?? [];
+  }
   close(): void {
     this.isClosed = true;
     this.real?.close();
@@ -138,7 +162,9 @@ class Parking implements ParkingLink {
     this.real = next;
   }
   detach(): void {
+    const inFlight = this.real?.unacked() ?? [];
     this.real = null;
+    for (const frame of inFlight) if (!CONNECTION_SCOPED.has(frame.type)) this.park(frame.type, frame.body);
   }
   get parkedFrames(): number {
     return this.parked.length;

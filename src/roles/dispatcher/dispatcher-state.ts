@@ -82,7 +82,10 @@ export function out(s: DispatcherState, link: Link): Link {
 
 export function flushAll(s: DispatcherState): void {
   s.flushScheduled = false;
-  for (const link of s.dirty) link.flush();
+  // What was forwarded leaves before the acknowledgements of the frames it came from: an ack lets the
+  // sender forget a frame, so it must not leave while the forwarded copy is still only in this process.
+  for (const link of s.dirty) if (!link.ackDue) link.flush();
+  for (const link of s.dirty) if (link.ackDue) link.flush();
   s.dirty.clear();
 }
 

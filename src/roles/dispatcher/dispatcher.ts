@@ -14,7 +14,7 @@ import { startPendingSweep } from './pending-sweep.ts';
 import { dropSwept, replaceServices } from './services.ts';
 import { migrationsGameGone } from './migration.ts';
 import { routeFrame } from './route-frame.ts';
-import { broadcastGames, declareGameDown, dropHeld } from './routing.ts';
+import { broadcastGames, declareGameDown, dropHeld, reroute } from './routing.ts';
 
 export type { Dispatcher, DispatcherOptions } from './dispatcher-options.ts';
 
@@ -28,10 +28,13 @@ function onPeerClosed(s: DispatcherState, link: Link): void {
       peers.detachFrozen(game, opts.freezeQueueMaxMs, () => declareGameDown(s, game, `not restored within ${opts.freezeQueueMaxMs} ms`));
     } else if (game.state === 'stopping') {
       migrationsGameGone(s, game.id);
+      const inFlight = link.unacked();
       const removed = directory.removeGame(game.id);
       peers.removeGame(game.id);
-      // Its shards were saved before it said GAME_STOPPING: another game takes them now.
+      // Its shards were saved before it said GAME_STOPPING: another game takes them now, with the calls
+      // it never got to.
       replaceServices(s, removed, game.id, 'stopped');
+      reroute(s, inFlight);
       log.info({ gameId: game.id, entities: removed.length }, 'game stopped');
     } else {
       declareGameDown(s, game, 'connection closed');
@@ -52,6 +55,17 @@ function peerOf(s: DispatcherState, link: Link): { peer: 'game' | 'gate'; id: nu
   if (game) return { peer: 'game', id: game.id };
   const gate = s.peers.gateOfLink(link);
   return gate ? { peer: 'gate', id: gate.id } : undefined;
+}
+
+/**
+ * A routed frame is acknowledged in this turn's flush (LINK_ACK), so its sender stops keeping it for a
+ * replay; the link is marked even when nothing else is written to it.
+ */
+function acknowledging(s: DispatcherState, onFrame: (type: number, body: Uint8Array, link: Link) => void) {
+  return (type: number, body: Uint8Array, link: Link): void => {
+    onFrame(type, body, link);
+    if (link.ackDue) out(s, link);
+  };
 }
 
 /** A game or gate went silent past the timeout: treated as dead, and its link dropped. */
@@ -142,14 +156,14 @@ export async function startDispatcher(opts: DispatcherOptions): Promise<Dispatch
     host: opts.host,
     port: opts.port,
     onLink: (link) => auth.open(link),
-    onFrame: createFrameGuard({
+    onFrame: acknowledging(s, createFrameGuard({
       peers: s.peers,
       throttle: s.throttle,
       metrics: opts.metrics,
       // A hello is read only from a link that proved the cluster secret (link-auth.ts).
       handshake: (link, type, body) => (auth.authenticated(link) ? handshake(s, link, type, body) : auth.step(link, type, body)),
       route: (link, type, body) => routeFrame(s, own, link, type, body),
-    }),
+    })),
     onError(error, link) {
       s.throttle.log('warn', `link-error:${error.code}`, { err: error, peer: peerAddress(link) }, 'link error');
     },

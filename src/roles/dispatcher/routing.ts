@@ -119,6 +119,9 @@ export function checkDeploymentReady(s: DispatcherState): void {
  * remembered as lost, so calls to them fail at once; whoever waits on a frame held for one is told.
  */
 export function declareGameDown(s: DispatcherState, game: GamePeer, why: string, reason = 'closed', silentMs?: number): void {
+  // What was forwarded to it and never acknowledged (LINK_ACK) died unprocessed. A frozen game's link
+  // is its old process, which applied everything sent before the freeze.
+  const inFlight = game.state === 'frozen' ? [] : (game.link?.unacked() ?? []);
   migrationsGameGone(s, game.id);
   const removed = s.directory.removeGame(game.id);
   s.peers.removeGame(game.id);
@@ -128,15 +131,8 @@ export function declareGameDown(s: DispatcherState, game: GamePeer, why: string,
   game.link?.destroy();
   s.lost.mark(lost.map((d) => d.entityId), game.id, s.now());
   for (const d of lost) dropHeld(s, d.entityId, d.entry.held ?? [], 'UNREACHABLE');
-  // What was queued for a frozen game that never came back: its entity-keyed frames are answered too.
-  for (const frame of game.queue.splice(0)) {
-    const spec = messageSpec(frame.type);
-    if (spec?.key !== 'entity' && spec?.key !== 'entityGateClient') continue;
-    const entityId = readEntityKey(frame.body);
-    // A re-placed service shard takes them, in order, behind what it already holds.
-    if (s.services.shards.has(entityId) && s.directory.get(entityId)) routeToEntity(s, entityId, frame.type, frame.body, undefined);
-    else dropHeld(s, entityId, [frame], 'UNREACHABLE');
-  }
+  // With what was queued for a frozen game that never came back, in the order they were sent.
+  reroute(s, [...inFlight, ...game.queue.splice(0)]);
   tellGatesLost(s, game.id, lost.map((d) => d.entityId));
   s.faults.down('game', reason, silentMs ?? 0);
   s.faults.setLost(s.lost.size);
@@ -144,6 +140,21 @@ export function declareGameDown(s: DispatcherState, game: GamePeer, why: string,
     { gameId: game.id, why, entities: lost.length, ...(silentMs === undefined ? {} : { detectionMs: Math.round(silentMs) }) },
     'game declared down: calls to its entities fail with UNREACHABLE until it restarts',
   );
+}
+
+/**
+ * Frames a game will never process (SPEC.md, "Delivery across a lost process"): a re-placed service
+ * shard takes its own, in order, ahead of whatever arrives for it later; a call to a lost entity is
+ * answered UNREACHABLE; anything else was for that game alone.
+ */
+export function reroute(s: DispatcherState, frames: readonly { type: number; body: Uint8Array }[]): void {
+  for (const frame of frames) {
+    const spec = messageSpec(frame.type);
+    if (spec?.key !== 'entity' && spec?.key !== 'entityGateClient') continue;
+    const entityId = readEntityKey(frame.body);
+    if (s.services.shards.has(entityId) && s.directory.get(entityId)) routeToEntity(s, entityId, frame.type, frame.body, undefined);
+    else dropHeld(s, entityId, [frame], 'UNREACHABLE');
+  }
 }
 
 /** Ids per ENTITIES_LOST frame: 50,000 ids are about 0.9 MB, far below the frame limit. */

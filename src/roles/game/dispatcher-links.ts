@@ -46,8 +46,11 @@ async function connectOne(s: GameState, i: number, parking: ParkingLink, restore
     ...linkAuthOptions(opts),
     host: d.host,
     port: d.port,
-    onFrame(type, body) {
-      s.arrivals.take({ type, body: ownedCopy(body) });
+    // A frame is acknowledged once applied, not on arrival: one queued for the tick or a freeze that dies
+    // with this process is given to a re-placed service shard, or its caller answered (SPEC.md).
+    ackWhen: 'owner',
+    onFrame(type, body, l) {
+      s.arrivals.take({ type, body: ownedCopy(body), from: { link: l, seq: l.framesIn } });
     },
     ...s.overload.linkOptions(i),
     onError: (err) => log.warn({ err, dispatcher: i + 1 }, 'dispatcher link error'),

@@ -1,4 +1,5 @@
 import type { Logger, LogThrottle } from '../../observability/index.ts';
+import type { Link } from '../../transport/index.ts';
 import type { EntityId } from '../../core/entity-id.ts';
 import type { CallResult, GameWorld } from '../../core/world-api.ts';
 import {
@@ -28,6 +29,8 @@ export type CallFailure = MessageValue<typeof MSG.CALL_FAILED>;
 export interface InboundFrame {
   type: number;
   body: Uint8Array;
+  /** The link it came on and its number there: once applied, that link acknowledges it (LINK_ACK). */
+  from?: { readonly link: Link; readonly seq: number };
 }
 
 export interface InboundDeps {

@@ -28,6 +28,7 @@ export function createArrivals(s: GameState, handle: (frame: InboundFrame) => vo
     } catch (err) {
       s.log.error({ err, type: frame.type }, 'inbound frame failed');
     }
+    frame.from?.link.processedUpTo(frame.from.seq);
   }
 
   /** What the frames of this turn produced for clients and other games, sent now rather than next tick. */

@@ -6,6 +6,7 @@ import { MSG, createPackr, createWireCodec, type MessageSpec } from '../../../sr
 import { HELLO_TYPES } from '../../../src/roles/dispatcher/hello.ts';
 import { LINK_AUTH_TYPES } from '../../../src/roles/dispatcher/link-auth.ts';
 import { PEER_AUTH_TYPES } from '../../../src/roles/shared/link-auth.ts';
+import { LINK_LAYER_TYPES } from '../../../src/transport/link-acks.ts';
 import { ownFrameTable } from '../../../src/roles/dispatcher/own-frames.ts';
 import { gameInboundTable } from '../../../src/roles/game/inbound.ts';
 import { createClientHandlers } from '../../../src/roles/gate/client-input.ts';
@@ -19,10 +20,10 @@ import { gateFrameTable } from '../../../src/roles/gate/dispatcher-frames.ts';
 const codec = createWireCodec({ packr: createPackr() });
 const root = join(import.meta.dirname, '..', '..', '..');
 const tables = {
-  // A link's authentication and hello are handled before the role's table sees any frame of it.
-  dispatcher: new Set([...ownFrameTable(codec).types, ...HELLO_TYPES, ...LINK_AUTH_TYPES]),
-  game: new Set([...gameInboundTable(codec).types, ...PEER_AUTH_TYPES]),
-  gate: new Set([...gateFrameTable(codec).types, ...PEER_AUTH_TYPES]),
+  // A link's acknowledgements, authentication and hello are handled before the role's table sees any frame of it.
+  dispatcher: new Set([...ownFrameTable(codec).types, ...HELLO_TYPES, ...LINK_AUTH_TYPES, ...LINK_LAYER_TYPES]),
+  game: new Set([...gameInboundTable(codec).types, ...PEER_AUTH_TYPES, ...LINK_LAYER_TYPES]),
+  gate: new Set([...gateFrameTable(codec).types, ...PEER_AUTH_TYPES, ...LINK_LAYER_TYPES]),
   gateClients: createClientHandlers(codec).types,
   client: serverMessageTable(codec).types,
 };
