@@ -28,6 +28,7 @@ export type { AttrListRef, AttrMapRef, AttrOp, AttrOpKind, AttrPathKey, AttrsAcc
 export { defineEntityType } from './core/entity-type.ts';
 export type {
   AnyEntityType,
+  ClientDisconnectReason,
   EntityAoiOption,
   EntityHooks,
   EntityType,

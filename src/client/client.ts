@@ -1,6 +1,5 @@
 import {
   MSG,
-  PROTOCOL_VERSION,
   ProtocolError,
   createPackr,
   createWireCodec,
@@ -9,6 +8,7 @@ import {
   parseServerMessage,
 } from '../protocol/index.ts';
 import { serverMessageTable, type ClientMirror } from './server-messages.ts';
+import { closeSession, createSession, sendCall, startConnection, type ReconnectOptions } from './reconnect.ts';
 import { createRequests, type RequestOptions } from './requests.ts';
 import { entityHandle, type ClientCallHandler, type ClientMethods, type EntityHandle, type EntityTypeOf, type GameTypes } from './typed-client.ts';
 
@@ -51,7 +51,22 @@ export interface ClientEvents {
   lost: (reason: string) => void;
   /** The player entered a space: its id and the game that holds it (after a migration, another game). */
   space: (spaceId: string, gameId: number) => void;
+  /**
+   * The connection is gone for good: the client's own close, a final code (a kick, a protocol fault), or,
+   * with `reconnect`, the attempts ran out. Without `reconnect` every close is final.
+   */
   close: (code: number, reason: string) => void;
+  /** With `reconnect`: the connection dropped (`code`, `reason`); attempt `attempt` follows in `delayMs`. */
+  reconnecting: (attempt: number, delayMs: number, code: number, reason: string) => void;
+  /** Back on the same entity after a reconnect (its fresh snapshot has arrived); queued calls went out. */
+  resumed: (player: ClientEntity) => void;
+  /**
+   * Reconnected, but not to the old entity (the grace period passed, the entity is gone, or there was
+   * nothing to resume): everything mirrored was dropped, and a new boot entity follows as a `create`.
+   */
+  resumeFailed: (reason: string) => void;
+  /** Calls that could not be sent and were not kept: over `maxQueuedCalls`, or a session that ended. */
+  dropped: (count: number, reason: string) => void;
 }
 
 /** The subset of the WebSocket API the SDK uses: the browser's WebSocket and `ws` both fit. */
@@ -75,6 +90,11 @@ export interface ClientOptions {
   WebSocket?: WebSocketConstructor;
   /** Heartbeat period; 0 disables. Default: a third of the gate's heartbeat timeout (from WELCOME), at most 5000 ms. */
   heartbeatMs?: number;
+  /**
+   * Reconnect when the connection drops, and resume the same entity (SPEC.md §3.1): true for the
+   * defaults, or the options (reconnect.ts). Calls made meanwhile are queued. Default off: a drop is a close.
+   */
+  reconnect?: boolean | ReconnectOptions;
   /** How long a request waits for its answer before it rejects with TIMEOUT (ms); default 10000. */
   requestTimeoutMs?: number;
 }
@@ -124,9 +144,6 @@ export interface TsworldClient<G extends GameTypes = GameTypes> {
   close(): void;
 }
 
-const HEARTBEAT_MESSAGE = new Uint8Array([MSG.HEARTBEAT.id & 0xff, MSG.HEARTBEAT.id >> 8]);
-const HELLO_MESSAGE = new Uint8Array([MSG.HELLO.id & 0xff, MSG.HELLO.id >> 8, PROTOCOL_VERSION & 0xff, PROTOCOL_VERSION >> 8]);
-
 type OnEvent = <K extends keyof ClientEvents>(event: K, handler: ClientEvents[K]) => () => void;
 
 /** The client's event handlers, by event. */
@@ -169,48 +186,6 @@ function encodeCall(codec: WireCodec, entityId: string, method: string, args: un
   }
 }
 
-/** One connection's state: the mirror of the server plus what the socket handlers share. */
-interface Session {
-  readonly socket: WebSocketLike;
-  readonly mirror: ClientMirror;
-  open: boolean;
-  limits: ServerLimits | null;
-  heartbeat: ReturnType<typeof setInterval> | undefined;
-}
-
-/** HELLO on open; resolves at WELCOME, rejects on a refusal or a close before it. */
-function handshake<C>(session: Session, options: ClientOptions, client: C, onMessage: (data: Uint8Array) => void): Promise<C> {
-  const { socket, mirror } = session;
-  const send = (bytes: Uint8Array) => session.open && socket.send(bytes);
-  return new Promise((resolve, reject) => {
-    socket.onopen = () => {
-      session.open = true;
-      send(HELLO_MESSAGE);
-    };
-    mirror.welcomed = (announced) => {
-      session.limits = announced;
-      const period = options.heartbeatMs ?? Math.min(5000, Math.floor(announced.heartbeatTimeoutMs / 3));
-      if (period > 0) session.heartbeat = setInterval(() => send(HEARTBEAT_MESSAGE), period);
-      resolve(client);
-    };
-    socket.onerror = (ev) => {
-      if (!session.open) reject(new Error(`cannot connect to ${options.url}: ${(ev as { message?: string }).message ?? 'error'}`));
-    };
-    socket.onclose = (ev) => {
-      const wasOpen = session.open;
-      session.open = false;
-      if (session.heartbeat) clearInterval(session.heartbeat);
-      if (!wasOpen || session.limits === null) reject(new Error(`connection to ${options.url} closed (${ev.code} ${ev.reason})`));
-      mirror.emit('close', ev.code, ev.reason);
-    };
-    socket.onmessage = (ev) => {
-      const data = ev.data;
-      if (data instanceof ArrayBuffer) onMessage(new Uint8Array(data));
-      else if (data instanceof Uint8Array) onMessage(data);
-    };
-  });
-}
-
 /**
  * Connects to a gate and performs the handshake (HELLO → WELCOME); resolves once the gate has accepted
  * it. A refused upgrade (503/429/403) or a close before WELCOME (e.g. 4008, another protocol version)
@@ -220,8 +195,6 @@ export function connectClient<G extends GameTypes = GameTypes>(options: ClientOp
   const Ctor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
   if (!Ctor) throw new Error('no WebSocket implementation: pass options.WebSocket (e.g. from the ws package)');
   const codec = createWireCodec({ packr: createPackr() });
-  const socket = new Ctor(options.url);
-  socket.binaryType = 'arraybuffer';
   const events = createEvents();
   const mirror: ClientMirror = {
     entities: new Map(),
@@ -230,23 +203,27 @@ export function connectClient<G extends GameTypes = GameTypes>(options: ClientOp
     playerWaiters: [],
     emit: events.emit,
     welcomed: () => undefined,
+    resumeToken: () => undefined,
+    resumeResult: () => undefined,
     settle: (requestId, code, message, value) => requests.settle(requestId, code, message, value),
   };
-  const session: Session = { socket, mirror, open: false, limits: null, heartbeat: undefined };
+  const session = createSession(mirror);
   const table = serverMessageTable(codec);
   const fault = (err: ProtocolError) => mirror.emit('error', { code: -1, message: `bad message from server: ${err.message}` });
-  const send = (bytes: Uint8Array) => void (session.open && socket.send(bytes));
-  const requests = createRequests(codec, (bytes) => session.open && (socket.send(bytes), true), options.requestTimeoutMs ?? 10_000);
+  const send = (bytes: Uint8Array) => void (session.welcomed && session.socket?.send(bytes));
+  const requests = createRequests(codec, (bytes) => session.welcomed && (session.socket?.send(bytes), true), options.requestTimeoutMs ?? 10_000);
   events.on('close', (code, reason) => requests.failAll(`connection closed (${code} ${reason})`));
 
-  const call = (entityId: string, method: string, args: unknown[]) => send(encodeCall(codec, entityId, method, args));
+  // A request in flight when the connection drops is not answered on the next one (nothing is replayed).
+  events.on('reconnecting', (_attempt, _delay, code, reason) => requests.failAll(`connection lost (${code} ${reason})`));
+  const call = (entityId: string, method: string, args: unknown[]) => sendCall(session, options, encodeCall(codec, entityId, method, args));
   const client: TsworldClient<G> = {
     entities: mirror.entities,
     get player() {
       return mirror.player;
     },
     get connected() {
-      return session.open && session.limits !== null;
+      return session.welcomed;
     },
     get limits() {
       if (session.limits === null) throw new Error('not connected yet');
@@ -262,14 +239,12 @@ export function connectClient<G extends GameTypes = GameTypes>(options: ClientOp
     waitForPlayer() {
       return mirror.player ? Promise.resolve(mirror.player) : new Promise((resolve) => mirror.playerWaiters.push(resolve));
     },
-    close() {
-      socket.close(1000, 'client closed');
-    },
+    close: () => closeSession(session),
   };
-  return handshake(session, options, client, (data) => {
+  return startConnection(session, options, Ctor, (data) => {
     const msg = parseServerMessage(data);
     if (msg instanceof ProtocolError) return fault(msg);
     const result = table.dispatch(mirror, msg.type, msg.body);
     if (result instanceof ProtocolError) fault(result);
-  });
+  }).then(() => client);
 }

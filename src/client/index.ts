@@ -11,6 +11,7 @@ export type {
   WebSocketLike,
 } from './client.ts';
 export { applyAttrOp } from './apply-attr-op.ts';
+export type { ReconnectOptions } from './reconnect.ts';
 export { RequestError } from './requests.ts';
 export type { RequestErrorCode, RequestOptions } from './requests.ts';
 export type { CallProxy, RequestProxy, ClientAttrs, ClientCallHandler, ClientMethods, EntityHandle, EntityTypeOf, GameTypes } from './typed-client.ts';

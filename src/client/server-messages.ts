@@ -11,6 +11,9 @@ export interface ClientMirror {
   readonly playerWaiters: ((e: ClientEntity) => void)[];
   emit<K extends keyof ClientEvents>(event: K, ...args: Parameters<ClientEvents[K]>): void;
   welcomed(limits: ServerLimits): void;
+  /** RESUME_TOKEN and RESUME_RESULT (reconnect.ts). */
+  resumeToken(token: Uint8Array): void;
+  resumeResult(resumed: boolean, reason: string): void;
   /** A RESPONSE: settles the request it answers (requests.ts). */
   settle(requestId: number, code: number, message: string, value: unknown): void;
 }
@@ -80,7 +83,9 @@ export function serverMessageTable(codec: WireCodec): HandlerTable<ClientMirror>
     .raw(MSG.POSITION_SYNC, onPositions)
     .on(MSG.ERROR, (c, m) => c.emit('error', { code: m.code, message: m.message }))
     .on(MSG.LOST, (c, m) => onLost(c, m.reason))
-    .on(MSG.RESPONSE, (c, m) => c.settle(m.requestId, m.code, m.message, m.value))
+    .on(MSG.RESUME_TOKEN, (c, m) => c.resumeToken(new Uint8Array(m.token)))
+    .on(MSG.RESUME_RESULT, (c, m) => c.resumeResult(m.resumed, m.reason))
     .on(MSG.SPACE_CHANGED, (c, m) => c.emit('space', m.spaceId, m.gameId))
+    .on(MSG.RESPONSE, (c, m) => c.settle(m.requestId, m.code, m.message, m.value))
     .build();
 }

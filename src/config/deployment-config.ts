@@ -140,6 +140,8 @@ export interface DeploymentConfig {
   readonly hosts: Readonly<Record<string, { readonly address: string }>>;
   /** Internal links' authentication; `secret` undefined: none (allowed only with every dispatcher on loopback). */
   readonly cluster: { readonly secret?: string };
+  /** gateDefaults.resumeGraceMs: how long an entity keeps a client whose connection dropped (the games enforce it). */
+  readonly resumeGraceMs: number;
   /** Heartbeats on every internal link, and the silence after which a peer is declared down. */
   readonly liveness: { readonly heartbeatMs: number; readonly timeoutMs: number };
   /** The per-host supervisor: restart with backoff, at most maxRestarts per process within withinSec. */

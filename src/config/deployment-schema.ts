@@ -107,7 +107,8 @@ export const deploymentSchema = object({
   ),
   gameDefaults: optional(object({ ...gameTuning, bootEntity: optional(identifier) })),
   games: required(arrayOf(object({ ...processFields, ...gameTuning, bootEntity: optional(identifier), host: optional(host) }), 1)),
-  gateDefaults: optional(object(gateTuning)),
+  // resumeGraceMs is enforced by the games (a client may resume on any gate): one value, for the deployment.
+  gateDefaults: optional(object({ ...gateTuning, resumeGraceMs: optional(integer(0, 3_600_000)) })),
   gates: required(arrayOf(object({ ...processFields, ...gateTuning, port: required(port) }))),
   storage: required(storageSpec),
   kv: optional(storageSpec),
@@ -196,6 +197,7 @@ export const DEFAULTS = {
     clientCoalesceBytes: 256 * 1024,
     fdReserve: 256,
     degradedPositionIntervalMs: 200,
+    resumeGraceMs: 30_000,
     maxPendingRequests: 64,
     requestTimeoutMs: 30_000,
   },

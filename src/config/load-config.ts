@@ -120,6 +120,7 @@ function applyDefaults(raw: RawDeploymentConfig, baseDir: string, configPath: st
     liveness: { ...DEFAULTS.liveness, ...raw.liveness },
     hosts: hosts ?? {},
     cluster: raw.cluster?.secret === undefined ? {} : { secret: raw.cluster.secret },
+    resumeGraceMs: raw.gateDefaults?.resumeGraceMs ?? DEFAULTS.gate.resumeGraceMs,
     supervision: { ...DEFAULTS.supervision, ...raw.supervision },
   };
 }

@@ -47,8 +47,16 @@ export interface EntityHooks<E> {
   /** Called after a world is loaded from a dump, instead of onAttrsReady/onCreated/onEnterSpace. */
   onRestored?(e: E, world: GameWorld): void;
   onClientConnected?(e: E, clientId: string, world: GameWorld): void;
-  onClientDisconnected?(e: E, clientId: string, world: GameWorld): void;
+  /** The client is no longer this entity's; `reason` says why (a lost connection only after resumeGraceMs). */
+  onClientDisconnected?(e: E, clientId: string, world: GameWorld, reason: ClientDisconnectReason): void;
 }
+
+/**
+ * Why an entity lost its client. 'connection-lost' and 'gate-lost' come only once the client did not
+ * resume within `gateDefaults.resumeGraceMs`; 'client-closed' (the client closed normally) and 'kicked'
+ * (kickClient) at once; 'unbound' (setClient), 'given-away' (giveClientTo) and 'destroyed' from game code.
+ */
+export type ClientDisconnectReason = 'connection-lost' | 'gate-lost' | 'client-closed' | 'kicked' | 'unbound' | 'given-away' | 'destroyed';
 
 /** An entity type's AOI participation: false keeps it out of every AOI index; a radius overrides the space's. */
 export type EntityAoiOption = boolean | { readonly radius: number };
@@ -95,7 +103,7 @@ export interface RuntimeRpc {
   readonly expose: RpcExposure;
   readonly args: readonly TypeSpec[];
   /** Arguments must already be checked against `args`. */
-  invoke(e: AnyEntity, args: readonly unknown[]): void;
+  invoke(e: AnyEntity, args: readonly unknown[]): unknown;
 }
 
 export type AnyEntityType = EntityType<AttrDecls, RpcSignatures, RpcSignatures>;

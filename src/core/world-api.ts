@@ -9,7 +9,7 @@ import type { WorldTimers } from './world-timers.ts';
 import type { ClusterApi } from './cluster-api.ts';
 import type { AnyEntity, Vec3 } from './entity.ts';
 import type { EntityId, EntityIdGenerator } from './entity-id.ts';
-import type { AnyEntityType } from './entity-type.ts';
+import type { AnyEntityType, ClientDisconnectReason } from './entity-type.ts';
 import type { ErrorCode } from './errors.ts';
 import type { Space, SpaceType } from './space.ts';
 import type { WorldResource, WorldResources } from './world-resources.ts';
@@ -174,7 +174,13 @@ export interface GameWorld {
 
   /** Runs an RPC now. Client callers are checked for exposure, argument count and types. */
   call(id: EntityId, method: string, args: readonly unknown[], caller?: RpcCaller): CallResult;
-  setClient(id: EntityId, clientId: string | null): CallResult;
+  /** `reason` is what onClientDisconnected hears when this unbinds a client; default 'unbound'. */
+  setClient(id: EntityId, clientId: string | null, reason?: ClientDisconnectReason): CallResult;
+  /**
+   * The client `previous` came back as `clientId` (a resume): its entity is rebound without hooks, and the
+   * new connection is sent a fresh snapshot (a bind event). INVALID_STATE when `previous` is bound nowhere here.
+   */
+  resumeClient(previous: string, clientId: string): CallResult;
   giveClientTo(from: EntityId, to: EntityId): CallResult;
   entityOfClient(clientId: string): AnyEntity | undefined;
 

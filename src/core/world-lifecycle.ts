@@ -4,7 +4,7 @@ import type { ComponentDef } from '../ecs/schema.ts';
 import { initialAttrValues } from './attrs.ts';
 import type { Vec3 } from './entity.ts';
 import type { EntityId } from './entity-id.ts';
-import type { AnyEntityType, EntityHooks } from './entity-type.ts';
+import type { AnyEntityType, ClientDisconnectReason, EntityHooks } from './entity-type.ts';
 import { EntityRecordImpl, ownComponents } from './entity-record.ts';
 import { TsworldError } from './errors.ts';
 import type { SpaceHooks } from './space.ts';
@@ -121,7 +121,7 @@ export function destroyEntityNow(state: WorldState, rec: EntityRecord): void {
   leaveCurrentSpace(state, rec);
   entityHook(state, rec, 'onDestroy', state.api);
   cancelTimers(rec);
-  if (rec.client !== null) setClientNow(state, rec, null);
+  if (rec.client !== null) setClientNow(state, rec, null, 'destroyed');
   rec.state = 'destroyed';
   rec.recording = false;
   if (rec.type.persistent) state.saveDirty.add(rec);
@@ -190,7 +190,7 @@ export function enterSpaceNow(state: WorldState, rec: EntityRecord, spaceId: Ent
 }
 
 /** A client belongs to at most one entity: binding it elsewhere unbinds it first. */
-export function setClientNow(state: WorldState, rec: EntityRecord, clientId: string | null): void {
+export function setClientNow(state: WorldState, rec: EntityRecord, clientId: string | null, reason: ClientDisconnectReason = 'unbound'): void {
   const old = rec.client;
   if (old === clientId) return;
   if (clientId !== null) {
@@ -201,7 +201,7 @@ export function setClientNow(state: WorldState, rec: EntityRecord, clientId: str
     rec.client = null;
     state.clients.delete(old);
     state.clientEvents.push({ kind: 'unbind', entity: rec.id, client: old });
-    entityHook(state, rec, 'onClientDisconnected', old, state.api);
+    entityHook(state, rec, 'onClientDisconnected', old, state.api, reason);
   }
   if (clientId !== null && (rec.state === 'alive' || rec.state === 'creating')) {
     rec.client = clientId;

@@ -247,10 +247,20 @@ export function buildApi(state: WorldState): GameWorld {
     spaces: () => [...state.spaces.values()].map((s) => s.handle),
 
     call: (id, method, args, caller = { kind: 'server' }) => callEntity(state, id, method, args, caller),
-    setClient(id, clientId) {
+    setClient(id, clientId, reason) {
       const rec = liveEntity(state, id);
       if (rec === undefined) return { ok: false, code: 'UNKNOWN_ENTITY', message: `no entity ${id}` };
-      setClientNow(state, rec, clientId);
+      setClientNow(state, rec, clientId, reason);
+      return { ok: true };
+    },
+    resumeClient(previous, clientId) {
+      const rec = state.clients.get(previous);
+      if (rec === undefined || state.clients.has(clientId)) return { ok: false, code: 'INVALID_STATE', message: `client ${previous} is bound to no entity here` };
+      // No hooks: for game code the client never left. The bind event sends the new connection a snapshot.
+      state.clients.delete(previous);
+      rec.client = clientId;
+      state.clients.set(clientId, rec);
+      state.clientEvents.push({ kind: 'bind', entity: rec.id, client: clientId });
       return { ok: true };
     },
     giveClientTo(from, to) {
@@ -259,7 +269,7 @@ export function buildApi(state: WorldState): GameWorld {
       if (src === undefined || dst === undefined) return { ok: false, code: 'UNKNOWN_ENTITY', message: `no entity ${src ? to : from}` };
       const client = src.client;
       if (client === null) return { ok: false, code: 'INVALID_STATE', message: `entity ${from} has no client` };
-      setClientNow(state, src, null);
+      setClientNow(state, src, null, 'given-away');
       setClientNow(state, dst, client);
       return { ok: true };
     },

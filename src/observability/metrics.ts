@@ -41,6 +41,13 @@ export interface Metrics {
    * that was never sent, 'dropped' when one was discarded with nothing newer to send.
    */
   streamRecords(outcome: 'coalesced' | 'dropped', count?: number): void;
+  /**
+   * Resumes of a client's binding (tsworld_client_resumes_total{outcome}): 'resumed' and 'refused' counted
+   * by the gate that took the RESUME, 'expired' by the game when a client's resumeGraceMs ran out.
+   */
+  clientResumes(outcome: 'resumed' | 'refused' | 'expired', count?: number): void;
+  /** Clients whose connection is gone and whose entity still waits for them to resume (tsworld_clients_in_grace). */
+  setClientsInGrace(count: number): void;
   /** The exposition text, as `/metrics` serves it. */
   text(): Promise<string>;
   /** What `/ready` answers from now on (health.ts); until set, 503 'starting'. */
@@ -199,6 +206,22 @@ function coreSeries(registry: Registry): Pick<Metrics, 'observeTick' | 'setEntit
   };
 }
 
+/** Resume outcomes and the clients waiting in their grace period (gate-clients.ts, client-grace.ts). */
+function resumeSeries(registry: Registry): Pick<Metrics, 'clientResumes' | 'setClientsInGrace'> {
+  const resumes = new Counter({
+    name: 'tsworld_client_resumes_total',
+    help: 'Client resumes: resumed (same entity), refused (bad token or binding gone), expired (resumeGraceMs ran out).',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const inGrace = new Gauge({ name: 'tsworld_clients_in_grace', help: 'Clients gone whose entity keeps their binding for resumeGraceMs.', registers: [registry] });
+  const byOutcome = boundByLabel(resumes, 'outcome');
+  return {
+    clientResumes: (outcome, count = 1) => byOutcome(outcome).inc(count),
+    setClientsInGrace: (count) => inGrace.set(count),
+  };
+}
+
 /** The HTTP side: `/metrics`, `/health`, `/ready` and the JSON routes, started and stopped on demand. */
 function metricsHttp(registry: Registry, readiness: () => ReadinessProbe, json: Map<string, () => unknown>): Pick<Metrics, 'serve' | 'close'> {
   let server: Server | undefined;
@@ -242,6 +265,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
   return {
     registry,
     ...coreSeries(registry),
+    ...resumeSeries(registry),
     trackLink(source) {
       links.add(source);
       return () => void links.delete(source);

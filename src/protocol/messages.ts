@@ -63,7 +63,8 @@ export const MSG = {
   }),
   NOTIFY_CLIENT_DISCONNECTED: defineMessage({
     id: 13, name: 'NOTIFY_CLIENT_DISCONNECTED', target: 'entity', key: 'entity', direction: 'gate→dispatcher→game',
-    fields: [['clientId', 'id']],
+    // reason: 'connection-lost' (kept for resumeGraceMs), 'client-closed' or 'kicked' (unbound at once).
+    fields: [['clientId', 'id'], ['reason', 'name']],
   }),
   GAME_LOAD_REPORT: defineMessage({
     id: 14, name: 'GAME_LOAD_REPORT', target: 'dispatcher', key: 'none', direction: 'game→dispatcher',
@@ -150,6 +151,12 @@ export const MSG = {
     // across a lost process"). Written and consumed by the link itself, never by a role's table.
     fields: null,
   }),
+  REQUEST_FROM_CLIENT: defineMessage({
+    // A client's request (REQUEST_ENTITY_METHOD_FROM_CLIENT): the msgpack part is the client's bytes, as
+    // the gate validated them; the game answers with RESPONSE through the gate in the key.
+    id: 60, name: 'REQUEST_FROM_CLIENT', target: 'entity', key: 'entityGateClient', direction: 'gate→dispatcher→game',
+    fields: [['requestId', 'u32'], ['method', 'name'], ['args', 'args']], untrusted: true,
+  }),
 
   // Migration between games (issue 9; README "Migration", SPEC.md "Migration"). The entity's own dispatcher
   // owns the hand-off: it queues the entity's frames from MIGRATE_ACK to MIGRATE_DONE.
@@ -189,11 +196,12 @@ export const MSG = {
     // The entity is alive on the sender: the dispatcher routes it there and flushes what it queued, in order.
     fields: [],
   }),
-  REQUEST_FROM_CLIENT: defineMessage({
-    // A client's request (REQUEST_ENTITY_METHOD_FROM_CLIENT): the msgpack part is the client's bytes, as
-    // the gate validated them; the game answers with RESPONSE through the gate in the key.
-    id: 60, name: 'REQUEST_FROM_CLIENT', target: 'entity', key: 'entityGateClient', direction: 'gate→dispatcher→game',
-    fields: [['requestId', 'u32'], ['method', 'name'], ['args', 'args']], untrusted: true,
+
+  CLIENT_RESUME: defineMessage({
+    id: 50, name: 'CLIENT_RESUME', target: 'entity', key: 'entity', direction: 'gate→dispatcher→game',
+    // A client came back (on any gate) with a valid resume token of `previousClientId`, saying it plays the
+    // key's entity: its game rebinds that entity to the new connection if it still holds the old one.
+    fields: [['previousClientId', 'id'], ['clientId', 'id'], ['gateId', 'u16']],
   }),
 
   // ── to client (1000..1499): internal body = gateId·clientId key + client body; the gate strips the key
@@ -237,17 +245,26 @@ export const MSG = {
     id: 1007, name: 'LOST', target: 'gate', key: 'gateClient', direction: 'gate→client (its player was lost with its game)',
     fields: [['reason', 'str']],
   }),
+  RESPONSE: defineMessage({
+    // code 0: the RPC returned `value`; else a CLIENT_ERROR_CODES code with `message`, and value nil.
+    id: 1060, name: 'RESPONSE', target: 'gate', key: 'gateClient',
+    direction: 'game/dispatcher/gate→client (answer to REQUEST_ENTITY_METHOD_FROM_CLIENT)',
+    fields: [['requestId', 'u32'], ['code', 'u16'], ['message', 'str'], ['value', 'any']],
+  }),
 
   SPACE_CHANGED: defineMessage({
     // The client's player entered a space (on this game or, migrated, on another): its id and game.
     id: 1040, name: 'SPACE_CHANGED', target: 'gate', key: 'gateClient', direction: 'game→gate→client',
     fields: [['spaceId', 'id'], ['gameId', 'u16']],
   }),
-  RESPONSE: defineMessage({
-    // code 0: the RPC returned `value`; else a CLIENT_ERROR_CODES code with `message`, and value nil.
-    id: 1060, name: 'RESPONSE', target: 'gate', key: 'gateClient',
-    direction: 'game/dispatcher/gate→client (answer to REQUEST_ENTITY_METHOD_FROM_CLIENT)',
-    fields: [['requestId', 'u32'], ['code', 'u16'], ['message', 'str'], ['value', 'any']],
+
+  RESUME_TOKEN: defineMessage({
+    id: 1050, name: 'RESUME_TOKEN', target: 'gate', key: 'gateClient', direction: 'gate→client (after WELCOME)',
+    fields: [['token', 'bin']],
+  }),
+  RESUME_RESULT: defineMessage({
+    id: 1051, name: 'RESUME_RESULT', target: 'gate', key: 'gateClient', direction: 'game/dispatcher/gate→client (answer to RESUME)',
+    fields: [['resumed', 'bool'], ['reason', 'str']],
   }),
 
   // ── handled by the gate (1500..1999) ─────────────────────────────────────────────────────────
@@ -294,6 +311,11 @@ export const MSG = {
     direction: 'client→gate (forwarded as REQUEST_FROM_CLIENT; answered by RESPONSE)',
     fields: [['requestId', 'u32'], ['method', 'name'], ['args', 'args']], untrusted: true,
   }),
+  RESUME: defineMessage({
+    id: 2050, name: 'RESUME', target: 'gateLocal', key: 'none',
+    direction: 'client→gate (raw u16 protocolVersion · 32-byte token · 16-byte entityId; first message, instead of HELLO)',
+    fields: null,
+  }),
 } as const;
 
 export type MessageName = keyof typeof MSG;
@@ -317,8 +339,9 @@ export const ATTR_OPS = {
  * answers WELCOME (same version) or closes with 4008, and dispatchers send it in HANDSHAKE_ACK.
  * 2: HELLO/WELCOME handshake; CALL_FROM_CLIENT keyed entityId · gateId · clientId; ids 17-23 retired;
  *    SET_GAME_ID without banBootEntity.
+ * 3: resume (RESUME, RESUME_TOKEN, RESUME_RESULT, CLIENT_RESUME); NOTIFY_CLIENT_DISCONNECTED has a reason.
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 const MAX_TYPE = 2499;
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createGridAoi } from '../aoi/index.ts';
 import { WebSocket as WsWebSocket } from 'ws';
 import { connectClient, type TsworldClient, type WebSocketConstructor } from '../client/index.ts';
@@ -11,6 +12,7 @@ import { loadGameModule, type GameModule } from '../roles/game/game-module.ts';
 import { startGameServer, type GameServer } from '../roles/game/game-server.ts';
 import type { GateEdgeLimits } from '../roles/gate/gate-options.ts';
 import { startGateServer, type GateServer } from '../roles/gate/gate-server.ts';
+import { createResumeTokens } from '../roles/gate/resume-token.ts';
 import type { RoleRuntime } from '../roles/shared/runtime.ts';
 import { createMemoryEntityStorage, createMemoryKvStore, type EntityStorage, type KvStore } from '../storage/index.ts';
 import { createSystemClock, createSystemScheduler } from '../tick/clock.ts';
@@ -52,6 +54,8 @@ export interface TestClusterOptions {
   clusterSecret?: string;
   /** The dispatchers' bounds on frames held for an entity not ready yet (default: the config defaults). */
   dispatcherLimits?: { maxHeldPerEntity?: number; pendingTimeoutMs?: number };
+  /** gateDefaults.resumeGraceMs of the games (default: the config default, 30 s). */
+  resumeGraceMs?: number;
 }
 
 export interface TestCluster {
@@ -143,15 +147,17 @@ export async function createTestCluster(options: TestClusterOptions): Promise<Te
     startGameServer({
       id: i + 1, dispatchers: addresses, module, tickHz, positionSyncHz: options.positionSyncHz ?? Math.min(10, tickHz),
       saveIntervalSec: options.saveIntervalSec ?? 60, storage, kv, codec, log: log('game', i + 1), aoiFactory: createGridAoi, runtime,
-      metrics: gameMetrics[i], clusterSecret: options.clusterSecret,
+      metrics: gameMetrics[i], clusterSecret: options.clusterSecret, resumeGraceMs: options.resumeGraceMs,
     }),
   );
   const transport = options.clients === 'socket' ? await selectClientTransport('auto') : clientNetwork.transport;
+  // One key for every gate, as a deployment's gates share one (resume-key.ts): a client resumes on any of them.
+  const resumeTokens = createResumeTokens(randomBytes(32));
   const gatesStarting = gateMetrics.map((metrics, i) =>
     startGateServer({
       id: i + 1, host: '127.0.0.1', port: 0, dispatchers: addresses, transport, codec, log: log('gate', i + 1),
       ids: createEntityIdGenerator(), limits: gateLimits(options.gateLimits), metrics, runtime,
-      clusterSecret: options.clusterSecret,
+      clusterSecret: options.clusterSecret, resumeTokens,
     }),
   );
   const [games, gates] = await Promise.all([Promise.all(gamesStarting), Promise.all(gatesStarting)]);

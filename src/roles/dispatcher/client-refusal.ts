@@ -37,6 +37,14 @@ export function refuseUndeliverable(codec: WireCodec, gateLink: (gateId: number)
     if (link && !(request instanceof Error)) codec.encodeTo(link, MSG.RESPONSE, { gateId, clientId, requestId: request.requestId, code, message, value: null });
     return link !== undefined;
   }
+  if (u.type === MSG.CLIENT_RESUME.id) {
+    // The entity the client played exists nowhere now: its gate gives it a new boot entity.
+    const resume = codec.decode(MSG.CLIENT_RESUME, u.body);
+    if (resume instanceof Error) return false;
+    const link = gateLink(resume.gateId);
+    if (link) codec.encodeTo(link, MSG.RESUME_RESULT, { gateId: resume.gateId, clientId: resume.clientId, resumed: false, reason: message });
+    return link !== undefined;
+  }
   if (!u.from) return false;
   if (u.type === MSG.CALL_ENTITY_METHOD.id) {
     const call = codec.decode(MSG.CALL_ENTITY_METHOD, u.body);

@@ -35,7 +35,7 @@ export function routeToEntity(s: DispatcherState, entityId: string, type: number
   if (!entry) {
     // Its game was declared down: no hold could ever end in a delivery, so the caller learns now.
     if (s.lost.get(entityId)) return undeliverable(s, entityId, type, body, sender?.id, 'UNREACHABLE');
-    if (type === MSG.CALL_FROM_CLIENT.id || type === MSG.REQUEST_FROM_CLIENT.id) {
+    if (type === MSG.CALL_FROM_CLIENT.id || type === MSG.REQUEST_FROM_CLIENT.id || type === MSG.CLIENT_RESUME.id) {
       // A restarted dispatcher learns the entities from the games as they reconnect: until every game
       // is back, a client's call to an id it does not know yet is held (unplaced bounds), not refused.
       if (s.run !== 'starting') return undeliverable(s, entityId, type, body, undefined, 'UNKNOWN_ENTITY');

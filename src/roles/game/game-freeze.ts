@@ -6,6 +6,7 @@ import { MSG, type WireCodec } from '../../protocol/index.ts';
 import type { TickLoop } from '../../tick/tick-loop.ts';
 import type { Link } from '../../transport/index.ts';
 import type { ClientViewDump, ClientViews } from './client-views.ts';
+import type { ClientGrace, GraceDump } from './client-grace.ts';
 import type { Inflight } from './inflight.ts';
 
 /** What the game role adds to the world snapshot, so the new process carries on where this one stopped. */
@@ -15,6 +16,8 @@ export interface GameSnapshotExtra {
   views: ClientViewDump[];
   /** Wall clock at the end of the last tick, for the pause the new process reports. */
   frozenAtMs: number;
+  /** Clients in their resume grace period (absent in snapshots from before resume). */
+  grace?: GraceDump[];
 }
 
 export interface FreezeOutcome {
@@ -59,6 +62,7 @@ interface FreezerDeps {
   inflight: Inflight;
   views: ClientViews;
   clientGates: ReadonlyMap<string, number>;
+  grace?: ClientGrace;
   clock: Clock;
   scheduler: Scheduler;
   /** Each step of a freeze as it is entered (the control channel streams them to the CLI). */
@@ -188,7 +192,9 @@ function finalTick(s: FreezerState, loop: TickLoop): void {
     loop.start({ immediate: true });
     return;
   }
-  const extra: GameSnapshotExtra = { clientGates: [...s.deps.clientGates], views: s.deps.views.dump(), frozenAtMs: s.deps.clock.now() };
+  const extra: GameSnapshotExtra = {
+    clientGates: [...s.deps.clientGates], views: s.deps.views.dump(), frozenAtMs: s.deps.clock.now(), grace: s.deps.grace?.dump() ?? [],
+  };
   const current = s.target;
   enter(s, 'writing', { path: current.path });
   try {

@@ -5,11 +5,13 @@ import { type GameState, gateLink, linkFor, save, sendClientEvents } from './gam
 import { fencedByStall, markAlive } from './game-liveness.ts';
 import { createInbound, type CallFailure, type InboundFrame } from './inbound.ts';
 import { createArrivals } from './on-arrival.ts';
+import { createGameSessions } from './game-sessions.ts';
 import { onMigrateAck, onMigrateIn, onMigrateRefused } from './migration.ts';
 import { sendResponse } from './client-requests.ts';
 
 /** The inbound handlers' view of the game: how a frame's consequences leave the process. */
 export function createFrameHandler(s: GameState): (frame: InboundFrame) => void {
+  s.sessions = createGameSessions(s);
   const { codec, log, opts } = s;
   return createInbound({
     world: s.world,
@@ -22,10 +24,7 @@ export function createFrameHandler(s: GameState): (frame: InboundFrame) => void 
     clock: opts.runtime.clock,
     throttle: createLogThrottle({ log, now: () => opts.runtime.clock.now() }),
     bootEntity: opts.module.bootEntity,
-    forwardDisconnect(entityId, clientId) {
-      const link = linkFor(s, entityId);
-      if (link) codec.encodeTo(link, MSG.NOTIFY_CLIENT_DISCONNECTED, { entityId, clientId });
-    },
+    sessions: s.sessions,
     sendClientError(gateId, clientId, result) {
       const link = gateLink(s, gateId);
       if (link) codec.encodeTo(link, MSG.ERROR, { gateId, clientId, code: clientErrorCode(result.code), message: result.message });
@@ -108,6 +107,7 @@ export function createGameLoop(s: GameState, onFirstTick: (pauseMs: number | nul
       // The first thing a tick does after a stall: a fenced game must not apply what waited meanwhile.
       if (fencedByStall(s)) return;
       s.arrivals.drain();
+      s.sessions.expire();
     },
     outbound(w) {
       sendClientEvents(s);

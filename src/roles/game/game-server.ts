@@ -57,7 +57,7 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
     onShed: (outcome, count) => opts.metrics?.streamRecords(outcome, count),
   });
   s.freezer = createFreezer({
-    world, codec, log, links: () => s.links, inflight: s.inflight, views, clientGates, clock, scheduler, onState: opts.onFreezeState,
+    world, codec, log, links: () => s.links, inflight: s.inflight, views, clientGates, grace: s.grace, clock, scheduler, onState: opts.onFreezeState,
   });
   let resolveFirstTick: (v: { pauseMs: number | null }) => void = () => undefined;
   const firstTick = new Promise<{ pauseMs: number | null }>((r) => (resolveFirstTick = r));

@@ -13,6 +13,8 @@ import type { Liveness } from '../shared/link-liveness.ts';
 import type { Link } from '../../transport/index.ts';
 import { createClientHandoffs, type ClientHandoffs } from './client-handoffs.ts';
 import { createClientViews, type ClientViews } from './client-views.ts';
+import { createClientGrace, type ClientGrace } from './client-grace.ts';
+import type { ClientSessions } from './client-sessions.ts';
 import { createCodeHealth, type CodeHealth } from './code-health.ts';
 import { createGameOverload, type GameOverload } from './game-overload.ts';
 import type { GameServerOptions } from './game-server-options.ts';
@@ -48,6 +50,10 @@ export interface GameState {
   /** Game code's long-lived helpers (world.resource); they outlive code reloads and end with stop(). */
   readonly resources: WorldResources;
   readonly views: ClientViews;
+  /** Clients gone whose entity keeps them bound for resumeGraceMs (client-grace.ts). */
+  readonly grace: ClientGrace;
+  /** Client connections going and resuming; set with the frame handler (game-sessions.ts). */
+  sessions: ClientSessions;
   /** 'starting' until the loop runs; 'stopping' from stop() on (a lost link is then expected). */
   run: 'starting' | 'running' | 'stopping';
   /** A restored game is past deployment-ready: onGameReady already ran in the process it replaces. */
@@ -108,6 +114,8 @@ export function createGameState(opts: GameServerOptions): GameState {
     inflight: createInflight(),
     resources: createWorldResources(),
     views: createClientViews(),
+    grace: createClientGrace(),
+    sessions: undefined as never,
     run: 'starting',
     deploymentReady: false,
     afterClientEvents: [],

@@ -78,6 +78,7 @@ export function createOrRestoreWorld(s: GameState): GameWorld {
     s.deploymentReady = true;
     for (const [clientId, gateId] of extra.clientGates) s.clientGates.set(clientId, gateId);
     s.views.restore(extra.views);
+    s.grace.restore(extra.grace ?? []);
     s.log.info(
       { entities: world.entityCount, clients: s.views.size, readMs: restored.readMs, loadMs: restored.loadMs, tick: world.tick },
       `restored from ${restoreFrom}: ${summarizeLoadReport(restored.report)}`,

@@ -19,6 +19,7 @@ import { handlerTable, type HandlerTable } from '../../protocol/handler-table.ts
 import type { EntityStorage } from '../../storage/index.ts';
 import type { Clock } from '../../tick/clock.ts';
 import type { ClientHandoffs } from './client-handoffs.ts';
+import type { ClientSessions } from './client-sessions.ts';
 import type { Inflight } from './inflight.ts';
 import { onClientRequest, type RequestAnswer } from './client-requests.ts';
 
@@ -46,8 +47,8 @@ export interface InboundDeps {
   clock: Clock;
   /** For what a client can cause at will (its calls failing a check): one line per interval. */
   throttle: LogThrottle;
-  /** Sends a frame keyed by `entityId` through that entity's dispatcher. */
-  forwardDisconnect(entityId: string, clientId: string): void;
+  /** Client connections going, and coming back within their grace period (client-sessions.ts). */
+  sessions: ClientSessions;
   /**
    * Sends an ERROR to a client through its gate (a refused call must be answered, not silently dropped);
    * the gate comes from the call's key, so this works for clients bound to entities on any game.
@@ -96,28 +97,6 @@ function onClientCall(deps: Deps, m: MessageValue<typeof MSG.CALL_FROM_CLIENT>):
   if (result.ok) return;
   deps.log.info({ clientId: m.clientId, entityId: m.entityId, method: m.method, code: result.code }, 'client call refused');
   deps.sendClientError(m.gateId, m.clientId, result);
-}
-
-function onClientDisconnected(deps: Deps, m: MessageValue<typeof MSG.NOTIFY_CLIENT_DISCONNECTED>): void {
-  const owner = deps.world.entityOfClient(m.clientId);
-  if (owner) deps.world.setClient(owner.id, null);
-  else {
-    const to = deps.handoffs.takeHandOff(m.clientId);
-    if (to !== undefined) deps.forwardDisconnect(to, m.clientId);
-    // Bound here later (a boot entity still being created, a hand-off still held): unbind then.
-    else if (deps.clientGates.has(m.clientId)) deps.handoffs.markGone(m.clientId, deps.clock.now());
-  }
-  deps.clientGates.delete(m.clientId);
-}
-
-function onGateDisconnected(deps: Deps, m: MessageValue<typeof MSG.GATE_DISCONNECTED>): void {
-  for (const [clientId, gateId] of deps.clientGates) {
-    if (gateId !== m.gateId) continue;
-    const owner = deps.world.entityOfClient(clientId);
-    if (owner) deps.world.setClient(owner.id, null);
-    else deps.handoffs.markGone(clientId, deps.clock.now());
-    deps.clientGates.delete(clientId);
-  }
 }
 
 function onGiveClient(deps: Deps, m: MessageValue<typeof MSG.GIVE_CLIENT>): void {
@@ -188,8 +167,9 @@ export function gameInboundTable(codec: WireCodec): HandlerTable<Deps> {
       deps.clientGates.set(m.clientId, m.gateId);
       deps.world.createEntity(deps.bootEntity, { id: m.entityId, client: m.clientId });
     })
-    .on(MSG.NOTIFY_CLIENT_DISCONNECTED, onClientDisconnected)
-    .on(MSG.GATE_DISCONNECTED, onGateDisconnected)
+    .on(MSG.NOTIFY_CLIENT_DISCONNECTED, (deps, m) => deps.sessions.disconnected(m))
+    .on(MSG.GATE_DISCONNECTED, (deps, m) => deps.sessions.gateLost(m.gateId))
+    .on(MSG.CLIENT_RESUME, (deps, m) => deps.sessions.resume(m))
     .on(MSG.GATE_LINK_PRESSURE, (deps, m) => deps.onGatePressure?.(m.dispatcherId, m.gateId, m.degraded))
     .on(MSG.GIVE_CLIENT, onGiveClient)
     .on(MSG.CREATE_ENTITY_ANYWHERE, createHere)

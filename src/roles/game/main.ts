@@ -68,6 +68,7 @@ async function startGame(ctx: Context, stores: Stores, snapshot: string, onFreez
     runtime: systemRuntime(),
     liveness: config.liveness,
     clusterSecret: config.cluster.secret,
+    resumeGraceMs: config.resumeGraceMs,
     onFreezeState,
     onFenced: () => {
       // No save: a newer instance of its entities may exist. Storage closes; the process goes.

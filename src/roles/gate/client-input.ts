@@ -10,7 +10,8 @@ import {
   type ArgLimits,
   type WireCodec,
 } from '../../protocol/index.ts';
-import { KEY_SIZE, readU16 } from '../../protocol/routing-key.ts';
+import { KEY_SIZE, isIdBytes, readId, readU16 } from '../../protocol/routing-key.ts';
+import { RESUME_TOKEN_BYTES } from './resume-token.ts';
 import { handlerTable, type HandlerTable } from '../../protocol/handler-table.ts';
 import { takeToken, type ClientProxy, type RateLimits } from './client-proxy.ts';
 import { makeOnRequest, type RequestEdge } from './client-requests.ts';
@@ -30,6 +31,8 @@ export interface ClientEdge extends RequestEdge {
   sendToClient(proxy: ClientProxy, message: Uint8Array): void;
   /** HELLO accepted: the gate makes the boot entity. */
   admitted(proxy: ClientProxy): void;
+  /** RESUME accepted as a handshake: the gate checks the token and asks the entity's game to rebind it. */
+  resume(proxy: ClientProxy, token: Uint8Array, entityId: string): void;
   forwardCall(proxy: ClientProxy, head: Uint8Array, fields: Uint8Array, entityId: string): void;
   forwardPosition(proxy: ClientProxy, record: Uint8Array, entityId: string): void;
 }
@@ -52,6 +55,23 @@ function onHello(edge: ClientEdge, proxy: ClientProxy, body: Uint8Array): void {
   proxy.phase = 'ready';
   edge.sendToClient(proxy, edge.welcome);
   edge.admitted(proxy);
+}
+
+const RESUME_BODY = 2 + RESUME_TOKEN_BYTES + KEY_SIZE.entity;
+
+/** The handshake of a client coming back: HELLO's checks, then its token and the entity it played. */
+function onResume(edge: ClientEdge, proxy: ClientProxy, body: Uint8Array): void {
+  if (proxy.phase !== 'hello') return edge.refuse(proxy, new ProtocolError('handshake', 'RESUME after the handshake'));
+  if (body.length !== RESUME_BODY || !isIdBytes(body, 2 + RESUME_TOKEN_BYTES)) {
+    return edge.refuse(proxy, new ProtocolError('bad-body', `RESUME is a u16 version, a ${RESUME_TOKEN_BYTES}-byte token and a 16-byte entity id`));
+  }
+  const version = readU16(body, 0);
+  if (version !== PROTOCOL_VERSION) {
+    return edge.refuse(proxy, new ProtocolError('protocol-version', `client speaks protocol ${version}, this gate ${PROTOCOL_VERSION}`));
+  }
+  proxy.phase = 'ready';
+  edge.sendToClient(proxy, edge.welcome);
+  edge.resume(proxy, body.subarray(2, 2 + RESUME_TOKEN_BYTES), readId(body, 2 + RESUME_TOKEN_BYTES));
 }
 
 function onHeartbeat(edge: ClientEdge, proxy: ClientProxy, body: Uint8Array): void {
@@ -103,6 +123,7 @@ export function createClientHandlers(codec: WireCodec): HandlerTable<ClientConte
   const raw = (handler: ClientHandler) => (ctx: ClientContext, body: Uint8Array) => handler(ctx.edge, ctx.proxy, body);
   return handlerTable<ClientContext>(codec)
     .raw(MSG.HELLO, raw(onHello))
+    .raw(MSG.RESUME, raw(onResume))
     .raw(MSG.HEARTBEAT, raw(onHeartbeat))
     .raw(MSG.CALL_ENTITY_METHOD_FROM_CLIENT, raw(makeOnCall()))
     .raw(MSG.SYNC_POSITION_FROM_CLIENT, raw(onPosition))
@@ -129,8 +150,8 @@ export function handleClientMessage(
   }
   const parsed = parseClientMessage(message);
   if (parsed instanceof ProtocolError) return edge.refuse(proxy, parsed);
-  if (proxy.phase === 'hello' && parsed.type !== MSG.HELLO.id) {
-    return edge.refuse(proxy, new ProtocolError('handshake', `the first message must be HELLO, not ${parsed.spec.name}`));
+  if (proxy.phase === 'hello' && parsed.type !== MSG.HELLO.id && parsed.type !== MSG.RESUME.id) {
+    return edge.refuse(proxy, new ProtocolError('handshake', `the first message must be HELLO or RESUME, not ${parsed.spec.name}`));
   }
   if (handlers.dispatch({ edge, proxy }, parsed.type, parsed.body) === 'unhandled') {
     edge.refuse(proxy, new ProtocolError('unknown-type', `unhandled client message ${parsed.spec.name}`));

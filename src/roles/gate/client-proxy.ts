@@ -38,6 +38,8 @@ export interface ClientProxy {
    * delivering messages while a close handshake is pending, up to its 30 s close timeout.)
    */
   closing: boolean;
+  /** Closed on game code's word (KICK_CLIENT): its entity unbinds it at once, with no resume grace. */
+  kicked: boolean;
   /** Open requests (client-requests.ts): request id → the time the gate answers TIMEOUT. */
   readonly requests: Map<number, number>;
 }
@@ -67,6 +69,7 @@ export function createClientProxy(gateId: number, clientId: string, connection: 
     byteTokens: limits.bytesPerSec,
     tokensAt: now,
     closing: false,
+    kicked: false,
     requests: new Map(),
   };
 }

@@ -28,6 +28,8 @@ export interface GateRelay {
   fatal(reason: string): void;
   /** The client's player was lost with its game: tell it (LOST) and ask for a new boot entity. */
   reboot(proxy: ClientProxy, reason: string): void;
+  /** The game refused a resume (the binding is gone): the client gets a new boot entity. */
+  resumeRefused(proxy: ClientProxy): void;
 }
 
 
@@ -39,6 +41,11 @@ function trackOwner(relay: GateRelay, proxy: ClientProxy, type: number, body: Ui
   } else if (type === MSG.DESTROY_ENTITY_ON_CLIENT.id) {
     const m = relay.codec.decode(MSG.DESTROY_ENTITY_ON_CLIENT, body);
     if (!(m instanceof ProtocolError) && m.entityId === proxy.ownerEntityId) proxy.ownerEntityId = null;
+  } else if (type === MSG.RESUME_RESULT.id) {
+    const m = relay.codec.decode(MSG.RESUME_RESULT, body);
+    if (m instanceof ProtocolError) return;
+    if (m.resumed) relay.metrics?.clientResumes('resumed');
+    else relay.resumeRefused(proxy);
   }
 }
 
@@ -87,7 +94,9 @@ export function gateFrameTable(codec: WireCodec): HandlerTable<GateRelay> {
     .on(MSG.CLEAR_CLIENT_FILTER_PROPS, (relay, m) => relay.byClientId.get(m.clientId)?.filterProps.clear())
     .on(MSG.KICK_CLIENT, (relay, m) => {
       const proxy = relay.byClientId.get(m.clientId);
-      if (proxy) relay.close(proxy, m.code, m.reason);
+      if (!proxy) return;
+      proxy.kicked = true;
+      relay.close(proxy, m.code, m.reason);
     })
     .on(MSG.HANDSHAKE_ACK, (relay, m) => {
       // Mixed versions in one deployment would misread each other's frames: stop at once, loudly.

@@ -5,7 +5,7 @@ import { connectAuthenticated, linkAuthOptions } from '../shared/link-auth.ts';
 import type { Liveness } from '../shared/link-liveness.ts';
 import { linkPressureOptions, trackLinkGauges } from '../shared/link-pressure.ts';
 import { gateFrameTable, handleDispatcherFrame, type GateRelay } from './dispatcher-frames.ts';
-import { rebootClient } from './gate-clients.ts';
+import { rebootClient, requestBootEntity } from './gate-clients.ts';
 import { closeClient, degradedPositionInterval, schedule, sendToClient, type GateState } from './gate-state.ts';
 import { createLinkPositions } from './link-positions.ts';
 
@@ -37,6 +37,10 @@ export async function connectDispatchers(s: GateState, liveness: Liveness, fatal
     sendToClient: (proxy, message) => sendToClient(s, proxy, message),
     close: (proxy, code, reason) => closeClient(s, proxy, code, reason),
     reboot: (proxy, reason) => rebootClient(s, proxy, reason),
+    resumeRefused(proxy) {
+      s.opts.metrics?.clientResumes('refused');
+      requestBootEntity(s, proxy);
+    },
   };
   let deploymentReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (deploymentReady = resolve));

@@ -15,6 +15,34 @@ export function requestBootEntity(s: GateState, proxy: ClientProxy): void {
   schedule(s);
 }
 
+/** The token this connection can resume with later, on this gate or any other (resume-token.ts). */
+function issueResumeToken(s: GateState, proxy: ClientProxy): void {
+  const tokens = s.opts.resumeTokens;
+  if (tokens) sendToClient(s, proxy, s.opts.codec.encodeToClientMessage(MSG.RESUME_TOKEN, { token: tokens.issue(proxy.clientId) }));
+}
+
+/** A resume that cannot be: the client is told why, and gets a new boot entity as after HELLO. */
+export function refuseResume(s: GateState, proxy: ClientProxy, reason: string): void {
+  s.opts.metrics?.clientResumes('refused');
+  sendToClient(s, proxy, s.opts.codec.encodeToClientMessage(MSG.RESUME_RESULT, { resumed: false, reason }));
+  requestBootEntity(s, proxy);
+}
+
+/**
+ * A client back with the token of an earlier connection: the entity it says it played is asked to take
+ * this connection instead (CLIENT_RESUME, through that entity's dispatcher). Its game answers
+ * RESUME_RESULT; a refusal there (or at the dispatcher) comes back here as refuseResume.
+ */
+function resumeClient(s: GateState, proxy: ClientProxy, token: Uint8Array, entityId: string): void {
+  issueResumeToken(s, proxy);
+  const previousClientId = s.opts.resumeTokens?.verify(token) ?? null;
+  if (previousClientId === null) return refuseResume(s, proxy, 'the resume token is not valid');
+  // A close before the answer must reach the entity's game, behind the resume on the same dispatcher.
+  proxy.bootEntityId = entityId;
+  s.opts.codec.encodeTo(shard(s, entityId), MSG.CLIENT_RESUME, { entityId, previousClientId, clientId: proxy.clientId, gateId: s.opts.id });
+  schedule(s);
+}
+
 /** Its player went with a lost game: the client hears LOST, forgets what it saw, and gets a new player. */
 export function rebootClient(s: GateState, proxy: ClientProxy, reason: string): void {
   sendToClient(s, proxy, s.opts.codec.encodeToClientMessage(MSG.LOST, { reason }));
@@ -45,7 +73,11 @@ export function createClientEdge(s: GateState): ClientEdge {
       sendToClient(s, proxy, codec.encodeToClientMessage(MSG.ERROR, { code, message: message.slice(0, 200) }));
     },
     sendToClient: (proxy, message) => sendToClient(s, proxy, message),
-    admitted: (proxy) => requestBootEntity(s, proxy),
+    admitted(proxy) {
+      issueResumeToken(s, proxy);
+      requestBootEntity(s, proxy);
+    },
+    resume: (proxy, token, entityId) => resumeClient(s, proxy, token, entityId),
     forwardCall(_proxy, head, fields, entityId) {
       shard(s, entityId).sendParts(MSG.CALL_FROM_CLIENT.id, head, fields);
       schedule(s);
@@ -84,10 +116,21 @@ function onClose(s: GateState, connection: ClientConnection, code: number): void
   // Before HELLO there is no entity anywhere to tell.
   const entityId = proxy.ownerEntityId ?? proxy.bootEntityId;
   if (s.run !== 'stopping' && s.links.length > 0 && entityId !== null) {
-    s.opts.codec.encodeTo(shard(s, entityId), MSG.NOTIFY_CLIENT_DISCONNECTED, { entityId, clientId: proxy.clientId });
+    const reason = disconnectReason(proxy, code);
+    s.opts.codec.encodeTo(shard(s, entityId), MSG.NOTIFY_CLIENT_DISCONNECTED, { entityId, clientId: proxy.clientId, reason });
     schedule(s);
   }
   s.opts.log.debug({ clientId: proxy.clientId, code }, 'client disconnected');
+}
+
+/**
+ * Why a client went, as its entity's game hears it: a kick or the client's own normal close (1000) end
+ * the binding at once; anything else may be a network blip, so the game keeps the binding for
+ * resumeGraceMs in case the client comes back (SPEC.md, "Resume").
+ */
+function disconnectReason(proxy: ClientProxy, code: number): 'kicked' | 'client-closed' | 'connection-lost' {
+  if (proxy.kicked) return 'kicked';
+  return code === CLOSE_CODES.normal ? 'client-closed' : 'connection-lost';
 }
 
 /** At the descriptor cap every further upgrade is refused (503) and counted; the log line comes once. */

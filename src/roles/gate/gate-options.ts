@@ -6,6 +6,7 @@ import type { FdLimit } from './fd-limit.ts';
 import type { LivenessSettings } from '../shared/link-liveness.ts';
 import type { RoleRuntime } from '../shared/runtime.ts';
 import type { AdmissionLimits } from './admission.ts';
+import type { ResumeTokens } from './resume-token.ts';
 
 /** Every limit the gate enforces on clients; each has a config key and a default (src/config/README.md). */
 export interface GateEdgeLimits extends AdmissionLimits, ArgLimits {
@@ -54,6 +55,11 @@ export interface GateServerOptions {
   /** The cluster secret this process proves on every dispatcher link (SPEC.md, "Link authentication"); undefined: none. */
   clusterSecret?: string;
   runtime: RoleRuntime;
+  /**
+   * Signs and checks resume tokens with the key all gates of the deployment share (resume-key.ts).
+   * Undefined: no token is issued and a RESUME gets a new boot entity.
+   */
+  resumeTokens?: ResumeTokens;
 }
 
 export interface GateServer {

@@ -6,6 +6,8 @@ import { roleContext } from '../shared/role-context.ts';
 import { systemRuntime } from '../shared/runtime.ts';
 import { notifyReady, onShutdown, runMain } from '../shared/role-process.ts';
 import { startGateServer } from './gate-server.ts';
+import { resumeKey } from './resume-key.ts';
+import { createResumeTokens } from './resume-token.ts';
 
 runMain(async () => {
   const { args, config, self, log, codec, metrics } = await roleContext('gate', (c) => c.gates);
@@ -29,6 +31,7 @@ runMain(async () => {
     runtime: systemRuntime(),
     liveness: config.liveness,
     clusterSecret: config.cluster.secret,
+    resumeTokens: createResumeTokens(resumeKey(config.cluster.secret, runDir(config.baseDir))),
     onFatal: (reason) => {
       log.fatal({ reason }, 'gate exiting');
       void log.flush().finally(() => process.exit(1));

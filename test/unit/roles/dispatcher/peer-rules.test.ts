@@ -7,7 +7,7 @@ const codec = createWireCodec({ packr: createPackr() });
 const ENTITY = 'Monster000000001';
 const call = codec.encode(MSG.CALL_ENTITY_METHOD, { entityId: ENTITY, method: 'hit', args: [1] });
 const created = codec.encode(MSG.NOTIFY_CREATE_ENTITY, { entityId: ENTITY, typeName: 'Monster' });
-const disconnected = codec.encode(MSG.NOTIFY_CLIENT_DISCONNECTED, { entityId: ENTITY, clientId: 'Client0000000001' });
+const disconnected = codec.encode(MSG.NOTIFY_CLIENT_DISCONNECTED, { entityId: ENTITY, clientId: 'Client0000000001', reason: 'connection-lost' });
 const violation = (v: unknown): string => (typeof v === 'string' ? v : `allowed ${(v as { name: string }).name}`);
 
 describe('which frames each peer kind may send a dispatcher', () => {

@@ -1,0 +1,130 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { connectClient, type ClientOptions, type TsworldClient, type WebSocketConstructor, type WebSocketLike } from '../../../src/client/index.ts';
+import { createTestCluster, type TestCluster } from '../../../src/testing/test-cluster.ts';
+import { recordClient, type TestClient } from '../../support/clients.ts';
+import { writeResumeGame } from '../../fixtures/resume-game.ts';
+
+/**
+ * Reconnect and resume on real dispatcher, game and gate roles in one process (fake clock, in-memory
+ * sockets): a client whose socket drops comes back to the same entity within the grace period, on its
+ * gate or another one, with a fresh snapshot and its queued calls; after the grace period it gets a new
+ * entity, and the old one hears onClientDisconnected with the reason.
+ */
+const dir = mkdtempSync(join(tmpdir(), 'tsworld-resume-unit-'));
+const entry = writeResumeGame(dir);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The in-memory WebSocket constructor, keeping every socket so a test can drop the current one. */
+function recordingSockets(Base: new (url: string) => WebSocketLike): { Ctor: WebSocketConstructor; sockets: WebSocketLike[] } {
+  const sockets: WebSocketLike[] = [];
+  const Ctor = function (url: string) {
+    const socket = new Base(url);
+    sockets.push(socket);
+    return socket;
+  } as unknown as WebSocketConstructor;
+  return { Ctor, sockets };
+}
+
+interface Events {
+  reconnecting: number;
+  resumed: string[];
+  failed: string[];
+  dropped: number;
+}
+
+async function connect(c: TestCluster, options: Partial<ClientOptions> & { gate?: number } = {}) {
+  const { Ctor, sockets } = recordingSockets(c.clientNetwork.from('127.0.0.1'));
+  const port = c.gates[(options.gate ?? 1) - 1].port;
+  const raw: TsworldClient = await connectClient({ url: `mem://127.0.0.1:${port}/ws`, WebSocket: Ctor, heartbeatMs: 1000, reconnect: { initialDelayMs: 1, maxDelayMs: 5 }, ...options });
+  const events: Events = { reconnecting: 0, resumed: [], failed: [], dropped: 0 };
+  raw.on('reconnecting', () => void events.reconnecting++);
+  raw.on('resumed', (player) => void events.resumed.push(player.id));
+  raw.on('resumeFailed', (reason) => void events.failed.push(reason));
+  raw.on('dropped', (count) => void (events.dropped += count));
+  const client = recordClient(raw, { until: (probe, what, ms) => c.until(probe, what, ms) });
+  await client.waitFor(() => client.entities.size >= 3 && (client.player ?? undefined), 'player and both npcs');
+  /** An abnormal drop of the current socket, as a network cut: both ends see 1006. */
+  const drop = () => sockets[sockets.length - 1].close(1006, 'network cut');
+  return { client, events, drop, sockets };
+}
+
+const bumpsOf = (client: TestClient, seq: number) => client.waitCall('onBump', (args) => args[0] === seq).then((call) => call.args[1]);
+
+describe('reconnect and resume (in process)', () => {
+  let c: TestCluster | undefined;
+  afterEach(async () => {
+    await c?.stop();
+    c = undefined;
+  });
+
+  it('resumes the same entity after a drop, with a fresh snapshot of it and its AOI, and sends the calls queued meanwhile', async () => {
+    c = await createTestCluster({ game: entry, gates: 2 });
+    const { client, events, drop } = await connect(c, { reconnect: { initialDelayMs: 1, maxDelayMs: 5, urls: [] } });
+    const player = client.player!.id;
+    // The typed handle too: it goes through the same queue.
+    client.entity(player).call.bump(1);
+    expect(await bumpsOf(client, 1)).toBe(1);
+    drop();
+    await client.waitFor(() => events.reconnecting === 1, 'the drop noticed');
+    client.call(player, 'bump', 2);
+    client.call(player, 'bump', 3);
+    await client.waitFor(() => events.resumed.length === 1, 'resumed');
+    expect(events.resumed).toEqual([player]);
+    expect(client.player?.id).toBe(player);
+    expect(await bumpsOf(client, 3)).toBe(3);
+    await client.waitFor(() => client.entities.size === 3, 'the npcs again');
+    expect([...client.entities.values()].filter((e) => !e.isPlayer).map((e) => e.attrs.label).sort()).toEqual(['north', 'south']);
+    expect(client.player?.attrs.bumps).toBe(3);
+    client.call(player, 'players');
+    const players = await client.waitCall('onPlayers');
+    expect(players.args[0]).toEqual([player]);
+    expect(events.failed).toEqual([]);
+    expect(events.dropped).toBe(0);
+    expect((await c.metrics.gates[0].text()) + (await c.metrics.gates[1].text())).toMatch(/tsworld_client_resumes_total\{[^}]*outcome="resumed"[^}]*\} 1/);
+  });
+
+  it('resumes on another gate', async () => {
+    c = await createTestCluster({ game: entry, gates: 2 });
+    const other = `mem://127.0.0.1:${c.gates[1].port}/ws`;
+    const { client, events, drop } = await connect(c, { reconnect: { initialDelayMs: 1, maxDelayMs: 5, urls: [other] } });
+    const player = client.player!.id;
+    drop();
+    await client.waitFor(() => events.resumed.length === 1, 'resumed');
+    expect(c.gates[1].clientCount).toBe(1);
+    client.call(player, 'bump', 7);
+    expect(await bumpsOf(client, 7)).toBe(1);
+    expect(client.player?.id).toBe(player);
+  });
+
+  it('after the grace period: the old entity hears onClientDisconnected with the reason, and the client a new entity', async () => {
+    c = await createTestCluster({ game: entry, resumeGraceMs: 100 });
+    // The first attempt comes at least 500 ms (real time) after the drop: well after the grace period.
+    const { client, events, drop } = await connect(c, { reconnect: { initialDelayMs: 1000, maxDelayMs: 1000 } });
+    const old = client.player!.id;
+    drop();
+    await client.waitFor(() => events.reconnecting === 1, 'the drop noticed');
+    client.call(old, 'bump', 1);
+    await c.advance(300);
+    await client.waitFor(() => events.failed.length === 1 && (client.player ?? undefined), 'the resume refused and a new player', 600_000);
+    expect(events.resumed).toEqual([]);
+    expect(events.dropped).toBe(1);
+    expect(client.player!.id).not.toBe(old);
+    client.call(client.player!.id, 'disconnectOf', old);
+    expect((await client.waitCall('onDisconnectOf')).args).toEqual([old, 'connection-lost']);
+    expect(await c.metrics.games[0].text()).toMatch(/tsworld_client_resumes_total\{[^}]*outcome="expired"[^}]*\} 1/);
+  });
+
+  it('a client that closes itself is unbound at once (client-closed), without a grace period', async () => {
+    c = await createTestCluster({ game: entry });
+    const { client } = await connect(c);
+    const old = client.player!.id;
+    client.close();
+    const late = recordClient(await c.connect(), { until: (probe, what, ms) => c!.until(probe, what, ms) });
+    await late.waitForPlayer();
+    late.call(late.player!.id, 'disconnectOf', old);
+    expect((await late.waitCall('onDisconnectOf')).args).toEqual([old, 'client-closed']);
+  });
+});
