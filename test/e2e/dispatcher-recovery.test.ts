@@ -103,11 +103,12 @@ describe.each([1, 2])('a dispatcher killed with kill -9 (%i dispatchers)', (disp
         `restarted: ${restarted.join(', ')}` +
         (otherShard.length ? `; the other shard answered ${Math.min(...duringOutage)}+ echoes per client meanwhile` : ''),
     );
-    // Only what was inside the dying dispatcher (read by its socket, not yet forwarded) can be lost:
-    // echoes sent in the moment around the kill. Nothing is duplicated or reordered, nobody disconnected.
+    // What was inside the dying dispatcher (in its sockets, read and not yet forwarded) was never
+    // acknowledged (LINK_ACK), so the games and gates wrote it again to the new one: nothing is lost,
+    // duplicated or reordered, and nobody is disconnected.
     const lost = all.flatMap((c) => Array.from({ length: c.sent }, (_, k) => k + 1).filter((k) => !c.answered.includes(k)).map((k) => c.sentAt[k - 1]! - tKill));
     console.log(`  in flight through the dying dispatcher and lost: ${lost.length} of ${all.reduce((n, c) => n + c.sent, 0)} (sent ${lost.join(', ')} ms from the kill)`);
-    for (const ms of lost) expect(Math.abs(ms), 'lost only around the instant of the kill').toBeLessThan(1000);
+    expect(lost, 'echoes never answered, by when they were sent (ms from the kill)').toEqual([]);
     for (const c of all) {
       expect(c.answered, 'answered once each, in order').toEqual([...c.answered].sort((a, b) => a - b).filter((v, i, a) => a.indexOf(v) === i));
       expect(c.client.connected).toBe(true);

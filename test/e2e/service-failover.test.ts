@@ -114,7 +114,11 @@ describe('a service shard whose game is killed', () => {
     const sentAfterDown = sentAt.map((t, seq) => ({ t, seq })).filter((x) => x.t !== undefined && x.t > downAt);
     expect(sentAfterDown.length).toBeGreaterThan(100);
     expect(sentAfterDown.filter((x) => !answered.has(x.seq))).toEqual([]);
+    // None died unread with it: what the dispatcher had forwarded and the game never acknowledged
+    // (LINK_ACK) went to the new instance. What stays unanswered is only what the old instance had
+    // applied and saved but not yet answered when it died (its effect is kept, its answer was never sent).
     const lostInFlight = unanswered - savedUnanswered;
+    expect(lostInFlight).toBe(0);
 
     const clientFailoverMs = after[0]!.at - killedAt;
     console.log(
