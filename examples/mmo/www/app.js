@@ -3,6 +3,7 @@ import { connectClient, interpolate } from './tsworld-client.js';
 
 const WORLD_SIZE = 500; // examples/mmo/game/layout.ts
 const AOI_RADIUS = 50;
+const PORTAL = { minX: 225, maxX: 275, minZ: 225, maxZ: 275 }; // examples/mmo/game/layout.ts
 const SPEED = 60; // units per second while a key is held
 const SYNC_HZ = 10; // position messages per second, well under the gate's rate limit
 const ECHO_EVERY_MS = 2000;
@@ -30,6 +31,9 @@ const player = await client.waitForPlayer();
 $('me').textContent = player.attrs.name;
 $('game').textContent = String(player.attrs.gameId);
 client.on('attrs', (e) => { if (e === client.player) $('score').textContent = String(e.attrs.score); });
+// The portal in the middle moves the player to the other game (a migration): the connection stays,
+// the old World's entities leave, the new one's arrive, and the server says where the player is now.
+client.on('space', (_spaceId, gameId) => { $('game').textContent = String(gameId); });
 
 // The page's own idea of where the player is: the server echoes positions back quantized, and following
 // those echoes while moving would make the avatar stutter.
@@ -99,6 +103,9 @@ function draw() {
   const [wx, wz] = toScreen(0, 0);
   ctx.strokeStyle = '#8c959f';
   ctx.strokeRect(wx, wz, WORLD_SIZE * scale, WORLD_SIZE * scale);
+  const [px, pz] = toScreen(PORTAL.minX, PORTAL.minZ);
+  ctx.fillStyle = '#8250df22';
+  ctx.fillRect(px, pz, (PORTAL.maxX - PORTAL.minX) * scale, (PORTAL.maxZ - PORTAL.minZ) * scale);
   const [mx, mz] = toScreen(me.x, me.z);
   ctx.strokeStyle = '#1f6feb55';
   ctx.beginPath();
