@@ -8,7 +8,7 @@ import {
   parseServerMessage,
 } from '../protocol/index.ts';
 import { serverMessageTable, type ClientMirror } from './server-messages.ts';
-import { closeSession, createSession, sendCall, startConnection, type ReconnectOptions } from './reconnect.ts';
+import { canSend, closeSession, createSession, sendCall, startConnection, type ReconnectOptions } from './reconnect.ts';
 import { createRequests, type RequestOptions } from './requests.ts';
 import { entityHandle, type ClientCallHandler, type ClientMethods, type EntityHandle, type EntityTypeOf, type GameTypes } from './typed-client.ts';
 
@@ -210,8 +210,8 @@ export function connectClient<G extends GameTypes = GameTypes>(options: ClientOp
   const session = createSession(mirror);
   const table = serverMessageTable(codec);
   const fault = (err: ProtocolError) => mirror.emit('error', { code: -1, message: `bad message from server: ${err.message}` });
-  const send = (bytes: Uint8Array) => void (session.welcomed && session.socket?.send(bytes));
-  const requests = createRequests(codec, (bytes) => session.welcomed && (session.socket?.send(bytes), true), options.requestTimeoutMs ?? 10_000);
+  const send = (bytes: Uint8Array) => void (canSend(session) && session.socket?.send(bytes));
+  const requests = createRequests(codec, (bytes) => canSend(session) && (session.socket?.send(bytes), true), options.requestTimeoutMs ?? 10_000);
   events.on('close', (code, reason) => requests.failAll(`connection closed (${code} ${reason})`));
 
   // A request in flight when the connection drops is not answered on the next one (nothing is replayed).
@@ -223,7 +223,7 @@ export function connectClient<G extends GameTypes = GameTypes>(options: ClientOp
       return mirror.player;
     },
     get connected() {
-      return session.welcomed;
+      return canSend(session);
     },
     get limits() {
       if (session.limits === null) throw new Error('not connected yet');

@@ -68,9 +68,14 @@ export function resumeMessage(token: Uint8Array, entityId: string): Uint8Array {
   return out;
 }
 
-/** A welcomed connection sends now; otherwise a reconnecting client queues, within its bound. */
+/** A welcomed connection that is not waiting for its resume answer can carry messages. */
+export function canSend(session: Session): boolean {
+  return session.welcomed && !session.resuming;
+}
+
+/** A connection that can carry it sends now; otherwise a reconnecting client queues, within its bound. */
 export function sendCall(session: Session, options: ClientOptions, bytes: Uint8Array): void {
-  if (session.welcomed && !session.resuming) return void session.socket?.send(bytes);
+  if (canSend(session)) return void session.socket?.send(bytes);
   if (!reconnectOptions(options) || session.closedByUser) return session.mirror.emit('dropped', 1, 'not connected');
   const max = reconnectOptions(options)?.maxQueuedCalls ?? RECONNECT_DEFAULTS.maxQueuedCalls;
   if (session.queue.length >= max) return session.mirror.emit('dropped', 1, `more than ${max} calls queued while disconnected`);

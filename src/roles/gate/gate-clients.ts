@@ -124,13 +124,14 @@ function onClose(s: GateState, connection: ClientConnection, code: number): void
 }
 
 /**
- * Why a client went, as its entity's game hears it: a kick or the client's own normal close (1000) end
- * the binding at once; anything else may be a network blip, so the game keeps the binding for
- * resumeGraceMs in case the client comes back (SPEC.md, "Resume").
+ * Why a client went, as its entity's game hears it: a kick or the client's own close (1000, or 1001 from
+ * a browser leaving the page) end the binding at once; anything else may be a network blip, so the game
+ * keeps the binding for resumeGraceMs in case the client comes back (SPEC.md §3.1). The gate's own 1001
+ * (it stops) never gets here: a stopping gate tells no one, and its games hear GATE_DISCONNECTED.
  */
 function disconnectReason(proxy: ClientProxy, code: number): 'kicked' | 'client-closed' | 'connection-lost' {
   if (proxy.kicked) return 'kicked';
-  return code === CLOSE_CODES.normal ? 'client-closed' : 'connection-lost';
+  return code === CLOSE_CODES.normal || code === CLOSE_CODES['server-shutdown'] ? 'client-closed' : 'connection-lost';
 }
 
 /** At the descriptor cap every further upgrade is refused (503) and counted; the log line comes once. */

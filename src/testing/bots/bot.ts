@@ -45,8 +45,14 @@ export interface BotRecord {
   readonly movesSent: number;
   /** Where the bot last told the server its player is (its start position before the first move). */
   readonly position: { readonly x: number; readonly z: number };
-  /** Closes this harness did not ask for. */
+  /** Closes this harness did not ask for (with `reconnect`: only the ones it did not come back from). */
   readonly disconnects: readonly Disconnect[];
+  /** With `reconnect`: drops it reconnected after, resumes onto the same player, and resumes refused (their reasons). */
+  readonly reconnects: number;
+  readonly resumes: number;
+  readonly resumeFailures: readonly string[];
+  /** Between a drop and the answer to its resume: calls made now are queued by the SDK. */
+  readonly reconnecting: boolean;
   readonly errors: readonly ServerError[];
   /** Other entities the server created on this client (AOI enters), id → type name. */
   readonly seen: ReadonlyMap<string, string>;
@@ -122,6 +128,8 @@ export function createBot(index: number, url: string, client: TsworldClient, pla
   let positionUpdates = 0;
   let ownPositionUpdates = 0;
   let closeExpected = false;
+  const resumeFailures: string[] = [];
+  const links = { reconnects: 0, resumes: 0, reconnecting: false };
 
   client.on('call', (_entity, method, args) => {
     const rec = byReply.get(method);
@@ -149,6 +157,22 @@ export function createBot(index: number, url: string, client: TsworldClient, pla
   });
   client.on('close', (code, reason) => {
     if (!closeExpected) disconnects.push({ code, reason, atMs: cfg.now() });
+    links.reconnecting = false;
+    cfg.changed();
+  });
+  client.on('reconnecting', (attempt) => {
+    if (attempt === 1) links.reconnects++;
+    links.reconnecting = true;
+    cfg.changed();
+  });
+  client.on('resumed', () => {
+    links.resumes++;
+    links.reconnecting = false;
+    cfg.changed();
+  });
+  client.on('resumeFailed', (reason) => {
+    resumeFailures.push(reason);
+    links.reconnecting = false;
     cfg.changed();
   });
 
@@ -181,6 +205,16 @@ export function createBot(index: number, url: string, client: TsworldClient, pla
       return { x: walk.x, z: walk.z };
     },
     disconnects,
+    get reconnects() {
+      return links.reconnects;
+    },
+    get resumes() {
+      return links.resumes;
+    },
+    resumeFailures,
+    get reconnecting() {
+      return links.reconnecting;
+    },
     errors,
     seen,
     get positionUpdates() {
@@ -190,19 +224,25 @@ export function createBot(index: number, url: string, client: TsworldClient, pla
       return ownPositionUpdates;
     },
     drive(now) {
-      if (!client.connected) return;
+      // While it reconnects, calls go on (the SDK queues them); positions would be dropped, so none are sent.
+      if (!client.connected && !links.reconnecting) return;
+      if (!client.connected) return driveCalls(now);
       if (due(moveCadence, now)) move();
-      for (const rec of channels.values()) {
-        if (!due(rec.cadence, now)) continue;
-        const seq = rec.track.next();
-        rec.sentAt.push(now);
-        client.call(player.id, rec.channel.method, seq);
-      }
+      driveCalls(now);
     },
     expectClose() {
       closeExpected = true;
     },
   };
+
+  function driveCalls(now: number): void {
+    for (const rec of channels.values()) {
+      if (!due(rec.cadence, now)) continue;
+      const seq = rec.track.next();
+      rec.sentAt.push(now);
+      client.call(player.id, rec.channel.method, seq);
+    }
+  }
 }
 
 function clamp(v: number, lo: number, hi: number): number {

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { connectClient, type TsworldClient, type WebSocketConstructor } from '../../client/index.ts';
+import { connectClient, type ClientOptions, type TsworldClient, type WebSocketConstructor } from '../../client/index.ts';
 import { mulberry32 } from '../prng.ts';
 import { createBot, type Bot, type BotChannel, type BotRecord, type WalkArea } from './bot.ts';
 import { buildReport, type FleetReport } from './report.ts';
@@ -36,6 +36,11 @@ export interface RunBotsOptions {
    * whatever `client.player` is once it resolves. Counts against connectTimeoutMs.
    */
   login?: (client: TsworldClient, index: number) => Promise<void>;
+  /**
+   * The SDK's reconnect (true, or its options): a bot whose connection drops comes back and resumes its
+   * player; its calls go on meanwhile (queued). Default off: a drop is a disconnect.
+   */
+  reconnect?: ClientOptions['reconnect'];
 }
 
 export interface BotFleet {
@@ -165,7 +170,7 @@ export async function runBots(options: RunBotsOptions): Promise<BotFleet> {
           return failing.length === 0 ? null : listBots(failing);
         },
         () => {
-          const lost = bots.filter((b) => !b.client.connected && owed(b).length > 0);
+          const lost = bots.filter((b) => !b.client.connected && !b.reconnecting && owed(b).length > 0);
           if (lost.length === 0) return null;
           const why = lost.map((b) => {
             const d = b.disconnects[0];
@@ -217,6 +222,7 @@ async function connectAll(urls: string[], options: RunBotsOptions): Promise<Conn
       url,
       WebSocket: options.WebSocket ?? (WebSocket as unknown as WebSocketConstructor),
       heartbeatMs: options.heartbeatMs ?? 2000,
+      ...(options.reconnect === undefined ? {} : { reconnect: options.reconnect }),
     });
     const client = await beforeDeadline(connecting, deadline, `connect to ${url}`).catch((err: Error) => {
       // A connection that opens after we gave up must not linger.
