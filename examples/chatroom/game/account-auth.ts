@@ -1,5 +1,6 @@
 import { attr, t } from 'tsworld';
 import type { Entity } from 'tsworld';
+import type { Avatar } from './avatar.ts';
 import { LIMITS, takeFromWindow } from './limits.ts';
 import { isLockedOut, recordFailure } from './login-failures.ts';
 import { passwordPool } from './password.ts';
@@ -124,8 +125,15 @@ function enterAvatar(e: Account, username: string, fail: (why: string) => void):
     if (err || avatarId === undefined) return fail(REPLY.noAvatar);
     if (e.destroyed) return;
     cluster.loadEntityAnywhere('Avatar', avatarId);
-    // Held by the dispatcher until the avatar exists, so the order load → give is kept.
-    cluster.giveClientTo(e.id, avatarId);
-    e.destroy();
+    // Held by the dispatcher until the avatar exists. The avatar closes a session already playing it
+    // (a second login takes over) and then calls handOver here.
+    cluster.call<typeof Avatar>(avatarId, 'takeOver', [e.id]);
   });
+}
+
+/** The avatar is ready for this client (Avatar.takeOver): this Account's work is done. */
+export function handOver(e: Account, avatarId: string): void {
+  if (e.destroyed || e.client === null) return; // its client left during the login
+  e.world.cluster.giveClientTo(e.id, avatarId);
+  e.destroy();
 }

@@ -1,5 +1,5 @@
 import { defineEntityType, t } from 'tsworld';
-import { accountAttrs, login, register } from './account-auth.ts';
+import { accountAttrs, handOver, login, register } from './account-auth.ts';
 
 /**
  * The boot entity of every connection. It registers and logs in, then hands its client to the Avatar
@@ -25,6 +25,11 @@ export const Account = defineEntityType({
       expose: 'ownClient',
       args: [t.string, t.string],
       fn: login,
+    },
+    handOver: {
+      expose: 'server',
+      args: [t.string],
+      fn: handOver,
     },
   },
 });

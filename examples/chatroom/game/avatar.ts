@@ -1,17 +1,29 @@
 import { attr, defineEntityType, isEntityId, t } from 'tsworld';
+import type { Entity } from 'tsworld';
+import type { Account } from './account.ts';
 import { OnlineService } from './online-service.ts';
 
 const MAX_CHAT = 500;
 const ROOM = /^[A-Za-z0-9_-]{1,32}$/;
+/** What the first session of an account hears when a second login takes the avatar over. */
+export const LOGGED_IN_ELSEWHERE = 'logged in elsewhere';
+/** A takeover whose new client never arrives (it left during the login) ends the avatar after this. */
+const TAKEOVER_WAIT_MS = 10_000;
+
+const avatarAttrs = {
+  name: attr(t.string, { flags: ['allClients', 'persistent'] }),
+  chatroom: attr(t.string, { flags: ['client', 'persistent'], default: 'lobby' }),
+  /** A second login is taking this avatar over: the client that goes now is not the player leaving. */
+  takingOver: attr(t.bool),
+  /** The online heartbeat's timer, so a new client does not start a second one. */
+  heartbeatTimer: attr(t.int),
+};
 
 /** A player's persistent avatar: its name and room survive logout, and chat goes to its room only. */
 export const Avatar = defineEntityType({
   name: 'Avatar',
   persistent: true,
-  attrs: {
-    name: attr(t.string, { flags: ['allClients', 'persistent'] }),
-    chatroom: attr(t.string, { flags: ['client', 'persistent'], default: 'lobby' }),
-  },
+  attrs: avatarAttrs,
   rpc: {
     sendChat: {
       expose: 'ownClient',
@@ -69,6 +81,32 @@ export const Avatar = defineEntityType({
         e.world.cluster.callServiceByKey(OnlineService, room, 'enter', [room, e.id]);
       },
     },
+    /**
+     * A login's Account asks for the avatar; once any session playing it now is closed (4010 with the
+     * reason, which its page shows), the Account is told to hand its client over. The round trip keeps
+     * the order kick → give. (Not a callClient to the old session: queued client calls go to whichever
+     * client is bound when they are sent, which may already be the new one.)
+     */
+    takeOver: {
+      expose: 'server',
+      args: [t.string],
+      fn(e, accountId) {
+        if (e.client !== null) {
+          e.attrs.set('takingOver', true);
+          e.world.cluster.kickClient(e.id, LOGGED_IN_ELSEWHERE);
+          e.timers.add(TAKEOVER_WAIT_MS, 'endIfAbandoned');
+        }
+        e.world.cluster.call<typeof Account>(accountId, 'handOver', [e.id]);
+      },
+    },
+    endIfAbandoned: {
+      expose: 'server',
+      args: [],
+      fn(e) {
+        e.attrs.set('takingOver', false);
+        if (e.client === null) leave(e);
+      },
+    },
     whereAmI: {
       expose: 'ownClient',
       args: [],
@@ -83,13 +121,20 @@ export const Avatar = defineEntityType({
       e.callClient('onSystem', [`welcome ${e.attrs.get('name')}, you are in #${e.attrs.get('chatroom')}`]);
       const room = e.attrs.get('chatroom');
       e.world.cluster.callServiceByKey(OnlineService, room, 'enter', [room, e.id]);
-      e.timers.add(10_000, 'heartbeat', [], { repeat: true });
+      if (e.attrs.get('takingOver')) e.attrs.set('takingOver', false);
+      if (e.attrs.get('heartbeatTimer') === 0) e.attrs.set('heartbeatTimer', e.timers.add(10_000, 'heartbeat', [], { repeat: true }));
     },
     onClientDisconnected(e) {
-      const room = e.attrs.get('chatroom');
-      e.world.cluster.callServiceByKey(OnlineService, room, 'leave', [room, e.id]);
-      // As in GoWorld's demo: an avatar lives while its player is online; destroy saves it.
-      e.destroy();
+      // The first session of a takeover: the avatar waits for the second (it keeps its room).
+      if (e.attrs.get('takingOver')) return;
+      leave(e);
     },
   },
 });
+
+/** As in GoWorld's demo: an avatar lives while its player is online; destroy saves it. */
+function leave(e: Entity<typeof avatarAttrs>): void {
+  const room = e.attrs.get('chatroom');
+  e.world.cluster.callServiceByKey(OnlineService, room, 'leave', [room, e.id]);
+  e.destroy();
+}

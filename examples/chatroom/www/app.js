@@ -28,7 +28,12 @@ const client = await connectClient({ url }).catch((err) => {
 setStatus(`connected to ${location.host}`, 'ok');
 let account = await client.waitForPlayer();
 
-client.on('close', (code, reason) => setStatus(`disconnected (${code}${reason ? `: ${reason}` : ''}) — reload to reconnect`, 'bad'));
+// 4010: the server closed this session on purpose (for example a login to the same account elsewhere).
+client.on('close', (code, reason) => {
+  if (code !== 4010) return setStatus(`disconnected (${code}${reason ? `: ${reason}` : ''}) — reload to reconnect`, 'bad');
+  addLine(reason || 'closed by the server', null, true);
+  setStatus(`${reason || 'closed by the server'} — reload to log in again`, 'bad');
+});
 client.on('error', (e) => addLine(`server refused: ${e.message}`, null, true));
 
 client.on('call', (entity, method, args) => {
