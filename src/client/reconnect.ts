@@ -44,10 +44,12 @@ export interface Session {
   readonly queue: Uint8Array[];
   /** A resumed or refused answer is still awaited: queued calls wait for it. */
   resuming: boolean;
+  /** 'close' was emitted: the session is over. */
+  ended: boolean;
 }
 
 export function createSession(mirror: ClientMirror): Session {
-  return { socket: null, mirror, open: false, limits: null, welcomed: false, heartbeat: undefined, token: null, closedByUser: false, queue: [], resuming: false };
+  return { socket: null, mirror, open: false, limits: null, welcomed: false, heartbeat: undefined, token: null, closedByUser: false, queue: [], resuming: false, ended: false };
 }
 
 const HEARTBEAT_MESSAGE = new Uint8Array([MSG.HEARTBEAT.id & 0xff, MSG.HEARTBEAT.id >> 8]);
@@ -87,6 +89,14 @@ function reconnectOptions(options: ClientOptions): ReconnectOptions | null {
   return options.reconnect === true ? {} : options.reconnect;
 }
 
+/** The session is over: queued calls are reported, and 'close' is emitted once. */
+function end(session: Session, code: number, reason: string): void {
+  if (session.ended) return;
+  session.ended = true;
+  dropQueue(session, session.closedByUser ? 'the client closed' : `connection closed (${code} ${reason})`);
+  session.mirror.emit('close', code, reason);
+}
+
 function dropQueue(session: Session, reason: string): void {
   const count = session.queue.length;
   session.queue.length = 0;
@@ -122,6 +132,7 @@ function open(a: Attempt, url: string, resume: boolean): void {
   session.socket = socket;
   socket.onopen = () => {
     session.open = true;
+    if (session.closedByUser) return socket.close(1000, 'client closed');
     const token = resume ? session.token : null;
     session.resuming = token !== null && a.player !== null;
     socket.send(token !== null && a.player !== null ? resumeMessage(token, a.player) : HELLO_MESSAGE);
@@ -146,16 +157,13 @@ function onClose(a: Attempt, code: number, reason: string): void {
   session.heartbeat = undefined;
   if (session.limits === null) {
     a.settleFirst(new Error(`connection to ${options.url} closed (${code} ${reason})`));
-    return session.mirror.emit('close', code, reason);
+    return end(session, code, reason);
   }
   const settings = reconnectOptions(options);
   if (wasWelcomed) a.failures = 0;
   else a.failures++;
   const maxAttempts = settings?.maxAttempts ?? RECONNECT_DEFAULTS.maxAttempts;
-  if (settings === null || session.closedByUser || FINAL_CODES.has(code) || a.failures >= maxAttempts) {
-    dropQueue(session, `connection closed (${code} ${reason})`);
-    return session.mirror.emit('close', code, reason);
-  }
+  if (settings === null || session.closedByUser || FINAL_CODES.has(code) || a.failures >= maxAttempts) return end(session, code, reason);
   if (wasWelcomed) a.player = session.mirror.player?.id ?? a.player;
   const initial = settings.initialDelayMs ?? RECONNECT_DEFAULTS.initialDelayMs;
   const max = settings.maxDelayMs ?? RECONNECT_DEFAULTS.maxDelayMs;
@@ -228,7 +236,9 @@ export function startConnection(session: Session, options: ClientOptions, Ctor: 
 
 /** The client's own close: final, whatever the reconnect options say. */
 export function closeSession(session: Session): void {
+  if (session.closedByUser) return;
   session.closedByUser = true;
-  dropQueue(session, 'the client closed');
+  // Between two attempts no open socket will report the close: it is reported from here.
+  if (!session.open) return end(session, 1000, 'client closed');
   session.socket?.close(1000, 'client closed');
 }

@@ -62,6 +62,9 @@ export interface RawClient {
   readonly welcomed: boolean;
   /** The entity this connection plays (the last CREATE_ENTITY_ON_CLIENT with isPlayer), by id and type. */
   readonly player: { id: string; typeName: string } | null;
+  /** The last RESUME_TOKEN, and every RESUME_RESULT, of this connection. */
+  readonly resumeToken: Uint8Array | null;
+  readonly resumeResults: { resumed: boolean; reason: string }[];
   send(message: Uint8Array | string): void;
   /** Sends HELLO and resolves once WELCOME arrives (rejects if the connection closes first). */
   hello(version?: number, timeoutMs?: number): Promise<void>;
@@ -100,7 +103,11 @@ export function refusalStatus(error: Error): number | null {
   return match ? Number(match[1]) : null;
 }
 
-function record(client: { types: number[]; errors: ServerErrorMessage[]; calls: ServerCall[]; undecodable: string[] }, data: Uint8Array, state: RawState): void {
+function record(
+  client: { types: number[]; errors: ServerErrorMessage[]; calls: ServerCall[]; undecodable: string[]; resumeResults: { resumed: boolean; reason: string }[] },
+  data: Uint8Array,
+  state: RawState,
+): void {
   const msg = parseServerMessage(data);
   if (msg instanceof ProtocolError) {
     client.undecodable.push(msg.message);
@@ -132,6 +139,18 @@ function record(client: { types: number[]; errors: ServerErrorMessage[]; calls: 
       client.calls.push({ entityId: m.entityId, method: m.method, args: m.args });
       return;
     }
+    case MSG.RESUME_TOKEN.id: {
+      const m = codec.decodeFields(MSG.RESUME_TOKEN, msg.body);
+      if (m instanceof ProtocolError) return fault(m);
+      state.resumeToken = new Uint8Array(m.token);
+      return;
+    }
+    case MSG.RESUME_RESULT.id: {
+      const m = codec.decodeFields(MSG.RESUME_RESULT, msg.body);
+      if (m instanceof ProtocolError) return fault(m);
+      client.resumeResults.push({ resumed: m.resumed, reason: m.reason });
+      return;
+    }
     default:
       return;
   }
@@ -141,6 +160,7 @@ interface RawState {
   welcomed: boolean;
   player: { id: string; typeName: string } | null;
   closed: CloseEvent | null;
+  resumeToken: Uint8Array | null;
 }
 
 /**
@@ -152,10 +172,13 @@ export function openRawClient(url: string, options: RawClientOptions = {}): Prom
   const wsOptions: ClientOptions = { maxPayload: 16 * 1024 * 1024, ...(localAddress ? { localAddress } : {}) };
   const ws = new WebSocket(url, wsOptions);
   ws.binaryType = 'nodebuffer';
-  const state: RawState = { welcomed: false, player: null, closed: null };
+  const state: RawState = { welcomed: false, player: null, closed: null, resumeToken: null };
   const waiter = createWaiter(15_000);
   const poke = waiter.poke;
-  const lists = { types: [] as number[], errors: [] as ServerErrorMessage[], calls: [] as ServerCall[], undecodable: [] as string[] };
+  const lists = {
+    types: [] as number[], errors: [] as ServerErrorMessage[], calls: [] as ServerCall[], undecodable: [] as string[],
+    resumeResults: [] as { resumed: boolean; reason: string }[],
+  };
   ws.on('message', (data: Buffer, isBinary: boolean) => {
     if (!isBinary) lists.undecodable.push('text message from the gate');
     else record(lists, new Uint8Array(data.buffer, data.byteOffset, data.byteLength), state);
@@ -181,6 +204,9 @@ export function openRawClient(url: string, options: RawClientOptions = {}): Prom
     },
     get player() {
       return state.player;
+    },
+    get resumeToken() {
+      return state.resumeToken;
     },
     send(message) {
       if (ws.readyState === WebSocket.OPEN) ws.send(message);

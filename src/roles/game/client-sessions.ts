@@ -98,8 +98,10 @@ export function createClientSessions(deps: ClientSessionDeps): ClientSessions {
       if (grace.size === 0) return;
       const world = deps.world();
       grace.expire(clock.now(), deps.graceMs, (entry) => {
-        if (world.entityOfClient(entry.clientId)?.id !== entry.entityId) return;
-        world.setClient(entry.entityId, null, entry.reason);
+        // Whichever entity holds it now (game code may have given it to another one meanwhile).
+        const holder = world.entityOfClient(entry.clientId);
+        if (!holder) return;
+        world.setClient(holder.id, null, entry.reason);
         deps.metrics?.clientResumes('expired');
       });
       deps.metrics?.setClientsInGrace(grace.size);

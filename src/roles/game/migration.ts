@@ -79,6 +79,8 @@ export function onMigrateAck(s: GameState, m: MessageValue<typeof MSG.MIGRATE_AC
       leaveClientView(s, data.client, m.entityId);
       s.clientGates.delete(data.client);
       s.migration.told.delete(data.client);
+      // A client in its resume grace goes with the entity; the target keeps the period (gateId 0 says so).
+      s.grace.end(data.client);
     }
     if (link) s.codec.encodeTo(link, MSG.MIGRATE_DATA, { entityId: m.entityId, gateId, fromSpace, data });
     else s.log.error({ entityId: m.entityId }, 'migration: the dispatcher link went away; the entity is lost');
@@ -109,6 +111,8 @@ export function onMigrateIn(s: GameState, m: MessageValue<typeof MSG.MIGRATE_IN>
   if (!s.world.space(data.space)) data.space = s.world.nilSpace.id;
   if (s.world.entity(data.id)) return refuse('an entity with that id exists here');
   if (data.client !== null && m.gateId > 0) s.clientGates.set(data.client, m.gateId);
+  // Bound but not connected (its connection dropped before the move): it may still resume, here.
+  if (data.client !== null && m.gateId === 0) s.grace.start(data.client, data.id, 'connection-lost', s.opts.runtime.clock.now());
   try {
     migrateIn(s.world, data, {
       announceClient: true,

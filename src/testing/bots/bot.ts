@@ -128,8 +128,7 @@ export function createBot(index: number, url: string, client: TsworldClient, pla
   let positionUpdates = 0;
   let ownPositionUpdates = 0;
   let closeExpected = false;
-  const resumeFailures: string[] = [];
-  const links = { reconnects: 0, resumes: 0, reconnecting: false };
+  const { links, resumeFailures } = trackReconnects(client, cfg.changed);
 
   client.on('call', (_entity, method, args) => {
     const rec = byReply.get(method);
@@ -157,21 +156,6 @@ export function createBot(index: number, url: string, client: TsworldClient, pla
   });
   client.on('close', (code, reason) => {
     if (!closeExpected) disconnects.push({ code, reason, atMs: cfg.now() });
-    links.reconnecting = false;
-    cfg.changed();
-  });
-  client.on('reconnecting', (attempt) => {
-    if (attempt === 1) links.reconnects++;
-    links.reconnecting = true;
-    cfg.changed();
-  });
-  client.on('resumed', () => {
-    links.resumes++;
-    links.reconnecting = false;
-    cfg.changed();
-  });
-  client.on('resumeFailed', (reason) => {
-    resumeFailures.push(reason);
     links.reconnecting = false;
     cfg.changed();
   });
@@ -243,6 +227,28 @@ export function createBot(index: number, url: string, client: TsworldClient, pla
       client.call(player.id, rec.channel.method, seq);
     }
   }
+}
+
+/** With the SDK's reconnect: drops, resumes and refusals, and whether the bot is between a drop and its answer. */
+function trackReconnects(client: TsworldClient, changed: () => void) {
+  const resumeFailures: string[] = [];
+  const links = { reconnects: 0, resumes: 0, reconnecting: false };
+  client.on('reconnecting', (attempt) => {
+    if (attempt === 1) links.reconnects++;
+    links.reconnecting = true;
+    changed();
+  });
+  client.on('resumed', () => {
+    links.resumes++;
+    links.reconnecting = false;
+    changed();
+  });
+  client.on('resumeFailed', (reason) => {
+    resumeFailures.push(reason);
+    links.reconnecting = false;
+    changed();
+  });
+  return { links, resumeFailures };
 }
 
 function clamp(v: number, lo: number, hi: number): number {

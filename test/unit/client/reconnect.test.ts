@@ -117,6 +117,35 @@ describe('reconnect and resume (in process)', () => {
     expect(await c.metrics.games[0].text()).toMatch(/tsworld_client_resumes_total\{[^}]*outcome="expired"[^}]*\} 1/);
   });
 
+  it('a gate that goes away: its clients resume on the other gate (gate-lost keeps the binding)', async () => {
+    c = await createTestCluster({ game: entry, gates: 2 });
+    const urls = c.gates.map((g) => `mem://127.0.0.1:${g.port}/ws`);
+    const { client, events } = await connect(c, { reconnect: { initialDelayMs: 1, maxDelayMs: 5, urls } });
+    const player = client.player!.id;
+    await c.gates[0].stop();
+    await client.waitFor(() => events.resumed.length === 1, 'resumed on gate 2');
+    expect(client.player?.id).toBe(player);
+    expect(c.gates[1].clientCount).toBe(1);
+    client.call(player, 'bump', 1);
+    expect(await bumpsOf(client, 1)).toBe(1);
+    client.call(player, 'disconnectOf', player);
+    expect((await client.waitCall('onDisconnectOf')).args).toEqual([player, '']);
+  });
+
+  it('a kicked client is unbound at once (kicked) and does not reconnect', async () => {
+    c = await createTestCluster({ game: entry });
+    const { client, events } = await connect(c);
+    const old = client.player!.id;
+    client.call(old, 'kickMe');
+    await client.waitFor(() => client.closed ?? undefined, 'the kick');
+    expect(client.closed?.code).toBe(4010);
+    expect(events.reconnecting).toBe(0);
+    const late = recordClient(await c.connect(), { until: (probe, what, ms) => c!.until(probe, what, ms) });
+    await late.waitForPlayer();
+    late.call(late.player!.id, 'disconnectOf', old);
+    expect((await late.waitCall('onDisconnectOf')).args).toEqual([old, 'kicked']);
+  });
+
   it('a client that closes itself is unbound at once (client-closed), without a grace period', async () => {
     c = await createTestCluster({ game: entry });
     const { client } = await connect(c);
