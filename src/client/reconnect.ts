@@ -46,10 +46,12 @@ export interface Session {
   resuming: boolean;
   /** 'close' was emitted: the session is over. */
   ended: boolean;
+  /** A resume was accepted and 'resumed' waits for the player's snapshot. */
+  announcing: boolean;
 }
 
 export function createSession(mirror: ClientMirror): Session {
-  return { socket: null, mirror, open: false, limits: null, welcomed: false, heartbeat: undefined, token: null, closedByUser: false, queue: [], resuming: false, ended: false };
+  return { socket: null, mirror, open: false, limits: null, welcomed: false, heartbeat: undefined, token: null, closedByUser: false, queue: [], resuming: false, ended: false, announcing: false };
 }
 
 const HEARTBEAT_MESSAGE = new Uint8Array([MSG.HEARTBEAT.id & 0xff, MSG.HEARTBEAT.id >> 8]);
@@ -203,7 +205,12 @@ function onResumeResult(a: Attempt, resumed: boolean, reason: string): void {
     return session.mirror.emit('resumeFailed', reason);
   }
   for (const bytes of session.queue.splice(0)) session.socket?.send(bytes);
-  session.mirror.playerWaiters.push((player: ClientEntity) => session.mirror.emit('resumed', player));
+  if (session.announcing) return;
+  session.announcing = true;
+  session.mirror.playerWaiters.push((player: ClientEntity) => {
+    session.announcing = false;
+    session.mirror.emit('resumed', player);
+  });
 }
 
 /**

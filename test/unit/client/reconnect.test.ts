@@ -86,6 +86,21 @@ describe('reconnect and resume (in process)', () => {
     expect((await c.metrics.gates[0].text()) + (await c.metrics.gates[1].text())).toMatch(/tsworld_client_resumes_total\{[^}]*outcome="resumed"[^}]*\} 1/);
   });
 
+  it('keeps at most maxQueuedCalls while away and reports the rest as dropped', async () => {
+    c = await createTestCluster({ game: entry });
+    const { client, events, drop } = await connect(c, { reconnect: { initialDelayMs: 1, maxDelayMs: 5, maxQueuedCalls: 2 } });
+    const player = client.player!.id;
+    drop();
+    await client.waitFor(() => events.reconnecting === 1, 'the drop noticed');
+    for (let seq = 1; seq <= 5; seq++) client.call(player, 'bump', seq);
+    expect(events.dropped).toBe(3);
+    await client.waitFor(() => events.resumed.length === 1, 'resumed');
+    expect(await bumpsOf(client, 2)).toBe(2);
+    client.call(player, 'bump', 6);
+    expect(await bumpsOf(client, 6)).toBe(3);
+    expect(client.calls.filter((call) => call.method === 'onBump').map((call) => call.args[0])).toEqual([1, 2, 6]);
+  });
+
   it('resumes on another gate', async () => {
     c = await createTestCluster({ game: entry, gates: 2 });
     const other = `mem://127.0.0.1:${c.gates[1].port}/ws`;
