@@ -18,6 +18,9 @@ export interface FleetReport {
   readonly channels: Readonly<Record<string, ChannelSummary>>;
   readonly movesSent: number;
   readonly disconnects: number;
+  /** With `reconnect`: drops the bots came back from, and how many of them resumed the same player. */
+  readonly reconnects: number;
+  readonly resumes: number;
   readonly serverErrors: number;
   /** Bots that were told of at least one other entity / got position records for one. */
   readonly botsSeeingOthers: number;
@@ -74,6 +77,7 @@ export function buildReport(bots: readonly BotRecord[], sendingMs: number, maxPr
   for (const bot of bots) {
     for (const d of bot.disconnects) problem(`bot ${bot.index} disconnected at ${Math.round(d.atMs)} ms: ${d.code} ${d.reason}`);
     for (const e of bot.errors) problem(`bot ${bot.index} got server error ${e.code}: ${e.message}`);
+    for (const reason of bot.resumeFailures) problem(`bot ${bot.index} reconnected without its player: ${reason}`);
   }
   if (truncated > 0) problems.push(`(${truncated} more problems not listed)`);
   return {
@@ -82,6 +86,8 @@ export function buildReport(bots: readonly BotRecord[], sendingMs: number, maxPr
     channels,
     movesSent: bots.reduce((n, b) => n + b.movesSent, 0),
     disconnects: bots.reduce((n, b) => n + b.disconnects.length, 0),
+    reconnects: bots.reduce((n, b) => n + b.reconnects, 0),
+    resumes: bots.reduce((n, b) => n + b.resumes, 0),
     serverErrors: bots.reduce((n, b) => n + b.errors.length, 0),
     botsSeeingOthers: bots.filter((b) => b.seen.size > 0).length,
     botsWithPositionUpdates: bots.filter((b) => b.positionUpdates > 0).length,
