@@ -94,14 +94,21 @@ describe('reconnect and resume (real processes)', () => {
       const player = bot.player.id;
       await fleet.waitUntil('a few bumps answered', (b) => bumpsOf(b).bumps >= 3, 20_000);
       const before = bumpsOf(bot);
-      const marks = { dropSeq: 0, resumeSeq: 0, resumedMs: 0 };
-      bot.client.on('reconnecting', (attempt) => void (attempt === 1 && (marks.dropSeq = bumpsOf(bot).sent)));
+      const marks = { dropSeq: 0, resumeSeq: 0, resumedMs: 0, delayMs: 0 };
+      bot.client.on('reconnecting', (attempt, delayMs) => {
+        if (attempt !== 1) return;
+        marks.dropSeq = bumpsOf(bot).sent;
+        marks.delayMs = delayMs;
+      });
       bot.client.on('resumed', () => void (marks.resumeSeq = bumpsOf(bot).sent));
       const tCut = Date.now();
       sockets[0]!.terminate();
       await waitUntil(() => bot.resumes === 1, 'bot 0 resumed', GRACE_MS);
       marks.resumedMs = Date.now() - tCut;
-      console.log(`socket cut → resumed on the same entity in ${marks.resumedMs} ms; bumps made while away: ${marks.resumeSeq - marks.dropSeq}`);
+      console.log(
+        `socket cut → resumed on the same entity in ${marks.resumedMs} ms (backoff ${marks.delayMs} ms, then connect + RESUME + snapshot ` +
+          `${marks.resumedMs - marks.delayMs} ms); bumps made while away: ${marks.resumeSeq - marks.dropSeq}`,
+      );
       expect(bot.player.id).toBe(player);
       expect(bot.resumeFailures).toEqual([]);
       expect(marks.resumeSeq).toBeGreaterThan(marks.dropSeq);
