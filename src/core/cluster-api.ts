@@ -1,6 +1,7 @@
 import type { EntityId } from './entity-id.ts';
 import type { AnyEntityType } from './entity-type.ts';
 import type { MethodCall, RpcTableOf } from './rpc-types.ts';
+import type { EntityTypeRef, PlacementCalls } from './placement-api.ts';
 import type { ServiceCalls } from './service-calls.ts';
 
 /** GoWorld's filter operators for CallFilteredClients. */
@@ -20,7 +21,7 @@ export type FilterOperator = '=' | '!=' | '<' | '<=' | '>' | '>=';
  * - what only the target can know (no such entity, method or argument mismatch) is reported where the
  *   target runs (its game's error log), as GoWorld's fire-and-forget calls are; the caller is not told.
  */
-export interface ClusterApi extends ServiceCalls {
+export interface ClusterApi extends ServiceCalls, PlacementCalls {
   readonly gameId: number;
   /**
    * Calls a server-side method of an entity wherever it lives. Calls to one entity arrive in order. Name
@@ -31,7 +32,7 @@ export interface ClusterApi extends ServiceCalls {
   /** Creates an entity on the least loaded game; the id is valid at once (calls to it are held until it exists). */
   createEntityAnywhere(typeName: string, attrs?: Record<string, unknown>): EntityId;
   /** Creates an entity on game `gameId` (GoWorld's CreateEntityOnGame); the id is valid at once. */
-  createEntityOnGame(gameId: number, typeName: string, attrs?: Record<string, unknown>): EntityId;
+  createEntityOnGame(gameId: number, type: EntityTypeRef, attrs?: Record<string, unknown>): EntityId;
   /** Loads a persistent entity onto the least loaded game, unless it already exists somewhere (one instance). */
   loadEntityAnywhere(typeName: string, entityId: EntityId): void;
   /** Moves a client from one of this game's entities to an entity on any game. */

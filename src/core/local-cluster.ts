@@ -2,6 +2,8 @@ import type { ClusterApi } from './cluster-api.ts';
 import { compareFilterProp } from './filter-compare.ts';
 import { requireClient, requireEntityId } from './cluster-checks.ts';
 import { TsworldError } from './errors.ts';
+import { localPlacement, type NilSpaceHandlers } from './local-placement.ts';
+import { typeName, type LoadPlacement } from './placement-api.ts';
 import type { AnyServiceType } from './service.ts';
 import { createServiceCatalog, serviceCalls } from './service-calls.ts';
 import type { GameWorld } from './world-api.ts';
@@ -102,11 +104,29 @@ export function createLocalCluster(
       throw error;
     }),
   services: readonly AnyServiceType[] = [],
+  nilSpace?: NilSpaceHandlers,
 ): ClusterApi {
   const holds = createHolds(world, report);
   // Ids requested but not yet created (creation waits for the commit phase): "one instance" holds.
   const loading = new Set<string>();
   const clientOf = (entityId: string, what: string) => requireClient(world.entity(entityId)?.client, entityId, what);
+  // No storage behind a lone world: "load" makes the entity with that id unless it exists already.
+  const load = (type: string, entityId: string, place: LoadPlacement | undefined) => {
+    if (world.entity(entityId) !== undefined || loading.has(entityId)) return;
+    loading.add(entityId);
+    holds.hold(entityId);
+    world.post(() => {
+      try {
+        world.createEntity(type, { id: entityId, space: place?.space, position: place?.position });
+      } finally {
+        // Posted from the async phase, this runs in the next tick's: after this tick's commit.
+        world.post(() => {
+          loading.delete(entityId);
+          holds.release(entityId);
+        });
+      }
+    });
+  };
   const api: ClusterApi = {
     get gameId() {
       return world.gameId;
@@ -119,28 +139,15 @@ export function createLocalCluster(
       });
     },
     createEntityAnywhere: (typeName, attrs) => holds.created(world.createEntity(typeName, { attrs })),
-    createEntityOnGame(gameId, typeName, attrs) {
+    createEntityOnGame(gameId, type, attrs) {
       if (gameId !== world.gameId) throw new TsworldError('INVALID_ARGUMENT', `a lone world is game ${world.gameId} only, not ${gameId}`);
-      return holds.created(world.createEntity(typeName, { attrs }));
+      return holds.created(world.createEntity(typeName(type), { attrs }));
     },
-    loadEntityAnywhere(typeName, entityId) {
+    loadEntityAnywhere(type, entityId) {
       requireEntityId(entityId);
-      // No storage behind a lone world: "load" makes the entity with that id unless it exists already.
-      if (world.entity(entityId) !== undefined || loading.has(entityId)) return;
-      loading.add(entityId);
-      holds.hold(entityId);
-      world.post(() => {
-        try {
-          world.createEntity(typeName, { id: entityId });
-        } finally {
-          // Posted from the async phase, this runs in the next tick's: after this tick's commit.
-          world.post(() => {
-            loading.delete(entityId);
-            holds.release(entityId);
-          });
-        }
-      });
+      load(typeName(type), entityId, undefined);
     },
+    ...localPlacement(world, (type, id, place) => load(type, id, place), nilSpace),
     giveClientTo(from, to) {
       clientOf(from, 'giveClientTo');
       world.post(() => {

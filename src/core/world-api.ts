@@ -7,6 +7,8 @@ import type { AttrOp } from './attrs.ts';
 import type { AnyServiceType } from './service.ts';
 import type { WorldTimers } from './world-timers.ts';
 import type { ClusterApi } from './cluster-api.ts';
+import type { NilSpaceHandlers } from './local-placement.ts';
+import type { EntityTypeRef, LoadPlacement } from './placement-api.ts';
 import type { AnyEntity, Vec3 } from './entity.ts';
 import type { EntityId, EntityIdGenerator } from './entity-id.ts';
 import type { AnyEntityType, ClientDisconnectReason } from './entity-type.ts';
@@ -112,6 +114,8 @@ export interface GameWorldOptions {
   idGenerator?: EntityIdGenerator;
   /** What game code reaches beyond this process through; a local, in-world one by default. */
   cluster?: ClusterApi;
+  /** The nil-space handlers `callNilSpaces` reaches (defineGame `nilSpace`), for the local cluster. */
+  nilSpace?: NilSpaceHandlers;
   observer?: WorldObserver;
   initialCapacity?: number;
   /** Hard limit on live entities (eid slots); CAPACITY_EXCEEDED beyond it. */
@@ -162,6 +166,11 @@ export interface GameWorld {
   createEntity(type: string | AnyEntityType, options?: CreateEntityOptions): EntityId;
   destroyEntity(id: EntityId): boolean;
   enterSpace(id: EntityId, spaceId: EntityId, position?: Vec3): void;
+  /**
+   * Loads a persistent entity onto this game (GoWorld's LoadEntityLocally; with `place.space`, its
+   * Space.LoadEntity), unless it exists somewhere already: single instance cluster-wide.
+   */
+  loadEntity(type: EntityTypeRef, id: EntityId, place?: LoadPlacement): void;
   leaveSpace(id: EntityId): void;
   entity(id: EntityId): AnyEntity | undefined;
   entityByEid(eid: number): AnyEntity | undefined;

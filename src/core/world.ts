@@ -219,6 +219,9 @@ export function buildApi(state: WorldState): GameWorld {
         enterSpaceNow(state, rec, spaceId, position);
       });
     },
+    loadEntity(type, id, place) {
+      api.cluster.loadEntityOnGame(api.gameId, type, id, place);
+    },
     leaveSpace(id) {
       api.enterSpace(id, state.nil.id);
     },
@@ -341,7 +344,7 @@ export function buildApi(state: WorldState): GameWorld {
     phases,
   };
   Object.defineProperty(api, WORLD_STATE, { value: state });
-  cluster = state.options.cluster ?? createLocalCluster(api, (error) => state.reportError(error, 'cluster call'), state.options.services);
+  cluster = state.options.cluster ?? createLocalCluster(api, (error) => state.reportError(error, 'cluster call'), state.options.services, state.options.nilSpace);
   return api;
 }
 

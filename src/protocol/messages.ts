@@ -204,6 +204,28 @@ export const MSG = {
     fields: [['previousClientId', 'id'], ['clientId', 'id'], ['gateId', 'u16']],
   }),
 
+  // GoWorld's placement calls (issue 9): placed by the dispatcher of the space's or entity's id.
+  CREATE_SPACE: defineMessage({
+    id: 48, name: 'CREATE_SPACE', target: 'dispatcher', key: 'entity', direction: 'game→dispatcher→game (the given one, or the least loaded)',
+    // The key is the new space's id. gameId 0: anywhere (createSpaceAnywhere), else that game (createSpaceOnGame).
+    fields: [['typeName', 'name'], ['gameId', 'u16']],
+  }),
+  CALL_NIL_SPACES: defineMessage({
+    id: 49, name: 'CALL_NIL_SPACES', target: 'allGames', key: 'none', direction: 'game→dispatcher→all games',
+    // The sender runs its own handler itself: every game's nil-space handler runs once (defineGame nilSpace).
+    fields: [['method', 'name'], ['args', 'args']],
+  }),
+  ONLINE_GAMES: defineMessage({
+    id: 58, name: 'ONLINE_GAMES', target: 'peer', key: 'none', direction: 'dispatcher→game (all games)',
+    // The games connected to this dispatcher, sent to every game whenever the set changes (onlineGames()).
+    fields: [['dispatcherId', 'u16'], ['gameIds', 'list']],
+  }),
+  LOAD_ENTITY_ON_GAME: defineMessage({
+    id: 59, name: 'LOAD_ENTITY_ON_GAME', target: 'dispatcher', key: 'entity', direction: 'game→dispatcher→game (unless it exists somewhere)',
+    // loadEntityOnGame / world.loadEntity: single instance cluster-wide, as LOAD_ENTITY_ANYWHERE; spaceId '' for none.
+    fields: [['typeName', 'name'], ['gameId', 'u16'], ['spaceId', 'str'], ['hasPosition', 'bool'], ['x', 'f64'], ['y', 'f64'], ['z', 'f64']],
+  }),
+
   // ── to client (1000..1499): internal body = gateId·clientId key + client body; the gate strips the key
   CREATE_ENTITY_ON_CLIENT: defineMessage({
     id: 1000, name: 'CREATE_ENTITY_ON_CLIENT', target: 'gate', key: 'gateClient', direction: 'game→gate→client',

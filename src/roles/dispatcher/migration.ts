@@ -5,6 +5,7 @@ import { MSG, type MessageValue } from '../../protocol/index.ts';
 import { type DispatcherState, out } from './dispatcher-state.ts';
 import type { OwnFrame } from './own-frames.ts';
 import type { GamePeer } from './peers.ts';
+import { announceOnlineGames } from './placement.ts';
 import { forwardToGame, release } from './routing.ts';
 
 /**
@@ -146,6 +147,8 @@ function end(s: DispatcherState, entityId: string, outcome: 'done' | 'returned' 
  * migrations towards it go back to their source, and migrations that had not left it go with it.
  */
 export function migrationsGameGone(s: DispatcherState, gameId: number): void {
+  // The other games learn it is gone (onlineGames()) in the same step.
+  announceOnlineGames(s, gameId);
   for (const [id, gameOfSpace] of s.migrations.spaces) if (gameOfSpace === gameId) s.migrations.spaces.delete(id);
   for (const [entityId, mig] of [...s.migrations.active]) {
     if (mig.to === gameId && mig.from !== gameId && s.peers.game(mig.from)) giveBack(s, entityId, mig, `game ${gameId} went down`);

@@ -9,6 +9,7 @@ import type { GamePeer } from './peers.ts';
 import { ack, checkDeploymentReady, dropHeld, placeOn, release } from './routing.ts';
 import { countPassedOver, placeBootEntity } from './overload-placement.ts';
 import { onMigrateAbort, onMigrateData, onMigrateDone, onMigrateRequest, onSpacesAnnounce } from './migration.ts';
+import { announceOnlineGames, onCreateSpace, onLoadOnGame } from './placement.ts';
 import { onServiceDeclare, placeServices, serviceCreated, serviceGone, shardLivesElsewhere } from './services.ts';
 
 /** One frame addressed to the dispatcher itself: its state, the link it came on, and the game behind it. */
@@ -37,6 +38,7 @@ export function handshake(s: DispatcherState, link: Link, type: number, body: Ui
     ack(s, link);
     for (const frame of [...flushed, ...s.waiting.take(`game${game.id}`)]) out(s, link).send(frame.type, frame.body);
     if (flushed.length > 0) s.log.info({ gameId: game.id, frames: flushed.length }, 'flushed frozen queue in order');
+    announceOnlineGames(s);
   } else {
     s.peers.attachGate(parsed.hello.gateId, link);
     s.liveness.watch(link);
@@ -146,6 +148,8 @@ export function ownFrameTable(codec: WireCodec): HandlerTable<OwnFrame> {
     .on(MSG.MIGRATE_DATA, (f, m) => onMigrateData(f, requireGame(f, MSG.MIGRATE_DATA), m))
     .on(MSG.MIGRATE_ABORT, (f, m) => onMigrateAbort(f, requireGame(f, MSG.MIGRATE_ABORT), m.entityId))
     .on(MSG.MIGRATE_DONE, (f, m) => onMigrateDone(f, requireGame(f, MSG.MIGRATE_DONE), m.entityId))
+    .on(MSG.CREATE_SPACE, (f, m, body) => void (requireGame(f, MSG.CREATE_SPACE), onCreateSpace(f.s, m, body)))
+    .on(MSG.LOAD_ENTITY_ON_GAME, (f, m, body) => void (requireGame(f, MSG.LOAD_ENTITY_ON_GAME), onLoadOnGame(f.s, m, body)))
     // Its bytes are the sign of life (link-liveness.ts); nothing else to do.
     .on(MSG.LINK_HEARTBEAT, () => undefined)
     .build();

@@ -9,6 +9,7 @@ import { checkField } from '../../protocol/fields.ts';
 import type { KvStore } from '../../storage/index.ts';
 import type { Link } from '../../transport/index.ts';
 import type { ClientHandoffs } from './client-handoffs.ts';
+import { placementCalls, type PlacementDeps } from './placement-calls.ts';
 import type { Inflight } from './inflight.ts';
 import type { Clock } from '../../tick/clock.ts';
 
@@ -37,6 +38,8 @@ export interface ClusterBridgeDeps {
   services: ServiceCatalog;
   /** Runs `done` in the game loop once the dispatchers report every shard placed (game-services.ts). */
   whenServicesReady(done: () => void): void;
+  /** What the placement calls need besides the above (placement-calls.ts). */
+  placement: Pick<PlacementDeps, 'storage' | 'nilSpace' | 'onlineGames' | 'report'>;
 }
 
 type Deps = ClusterBridgeDeps;
@@ -123,7 +126,8 @@ export function createClusterBridge(deps: ClusterBridgeDeps): ClusterApi {
       codec.encodeTo(shardLink(deps, entityId), MSG.CREATE_ENTITY_ANYWHERE, { entityId, typeName, attrs });
       return entityId;
     },
-    createEntityOnGame(gameId, typeName, attrs = {}) {
+    createEntityOnGame(gameId, type, attrs = {}) {
+      const typeName = typeof type === 'string' ? type : type.name;
       requireCreate(typeName, attrs);
       const entityId = deps.ids.next();
       // Through the entity's own dispatcher: calls sent to it next take the same link, so none overtakes it.
@@ -154,6 +158,7 @@ export function createClusterBridge(deps: ClusterBridgeDeps): ClusterApi {
       codec.encodeTo(anyLink(deps), MSG.FILTERED_CALL, { key, op: FILTER_OPS.indexOf(op), value, method, args: [...args] });
     },
     kv: clusterKv(deps),
+    ...placementCalls({ ...deps.placement, codec, ids: deps.ids, inflight: deps.inflight, world: deps.world, shardLink: (id) => shardLink(deps, id), anyLink: () => anyLink(deps) }),
     ...serviceCalls(deps.services, call, deps.whenServicesReady),
   };
 }

@@ -7,6 +7,7 @@ import { createInbound, type CallFailure, type InboundFrame } from './inbound.ts
 import { createArrivals } from './on-arrival.ts';
 import { createGameSessions } from './game-sessions.ts';
 import { onMigrateAck, onMigrateIn, onMigrateRefused } from './migration.ts';
+import { onCreateSpace, onLoadOnGame, onNilSpaceCall, onOnlineGames } from './placement-inbound.ts';
 import { sendResponse } from './client-requests.ts';
 
 /** The inbound handlers' view of the game: how a frame's consequences leave the process. */
@@ -54,6 +55,12 @@ export function createFrameHandler(s: GameState): (frame: InboundFrame) => void 
     onGatePressure: (dispatcherId, gateId, degraded) => s.overload.gatePressure(dispatcherId, gateId, degraded),
     onCallFailed: (failure) => onCallFailed(s, failure),
     migration: { ack: (m) => onMigrateAck(s, m), refused: (m) => onMigrateRefused(s, m), arrive: (m) => onMigrateIn(s, m) },
+    placement: {
+      createSpace: (m) => onCreateSpace(s, m),
+      loadOnGame: (m) => onLoadOnGame(s, m),
+      nilSpaceCall: (m) => onNilSpaceCall(s, m),
+      onlineGames: (m) => onOnlineGames(s, m),
+    },
     fatal(reason) {
       log.fatal({ reason }, 'game cannot go on');
       s.loop.stop();

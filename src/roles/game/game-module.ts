@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { ENGINE_FROM_SOURCE } from '../../core/engine-files.ts';
 import type { AnyEntityType } from '../../core/entity-type.ts';
 import { TsworldError } from '../../core/errors.ts';
+import type { NilSpaceHandlers } from '../../core/local-placement.ts';
 import type { AnyServiceType } from '../../core/service.ts';
 import type { SpaceType } from '../../core/space.ts';
 import type { GameWorld, System } from '../../core/world-api.ts';
@@ -24,6 +25,11 @@ export interface GameModule {
    * and again on a live game when the game holding it dies. Reached with world.cluster.callService*.
    */
   readonly services?: readonly AnyServiceType[];
+  /**
+   * What `world.cluster.callNilSpaces(method, args)` runs on every game (GoWorld's nil space RPCs), by
+   * method: `(world, ...args) => void`.
+   */
+  readonly nilSpace?: NilSpaceHandlers;
   /** Runs on every game once the deployment is ready (GoWorld's OnGameReady). */
   onGameReady?(world: GameWorld): void;
   /** Runs on every game once every shard of every service exists (world.cluster.servicesReady says the same). */

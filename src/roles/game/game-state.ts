@@ -89,6 +89,8 @@ export interface GameState {
   readonly services: GameServices;
   /** Migrations this game asked for, spaces it announced, clients told their space (migration.ts). */
   readonly migration: GameMigration;
+  /** The games each dispatcher last said are online (ONLINE_GAMES), by dispatcher id. */
+  readonly online: Map<number, readonly number[]>;
 }
 
 export function createGameState(opts: GameServerOptions): GameState {
@@ -141,6 +143,7 @@ export function createGameState(opts: GameServerOptions): GameState {
     arrivals: undefined as never,
     liveness: undefined as never,
     migration: createGameMigration(),
+    online: new Map(),
     services: createGameServices({
       codec: opts.codec,
       log: opts.log,

@@ -4,6 +4,7 @@ import { restoreFromFile, summarizeLoadReport } from '../../hotswap/index.ts';
 import { MSG } from '../../protocol/index.ts';
 import { createClusterBridge } from './cluster-bridge.ts';
 import { requestMigration } from './migration.ts';
+import { onlineGames } from './placement-inbound.ts';
 import type { GameSnapshotExtra } from './game-freeze.ts';
 import { type GameState, gateLink, linkFor, notify, save } from './game-state.ts';
 
@@ -28,6 +29,15 @@ function worldOptions(s: GameState): GameWorldOptions {
     world: () => s.world,
     services: s.services.catalog,
     whenServicesReady: (done) => s.services.whenReady(done),
+    placement: {
+      storage: opts.storage,
+      nilSpace: opts.module.nilSpace,
+      onlineGames: () => onlineGames(s),
+      report(error, where) {
+        s.health.record(error, where);
+        s.codeErrors.log('error', `code:${where}`, { err: error, where }, `game code failed in ${where}`);
+      },
+    },
   });
   return {
     gameId: opts.id,
@@ -62,6 +72,7 @@ function worldOptions(s: GameState): GameWorldOptions {
     },
     resources: s.resources,
     enterRemoteSpace: (e, spaceId, position) => requestMigration(s, e, spaceId, position),
+    nilSpace: opts.module.nilSpace,
   };
 }
 

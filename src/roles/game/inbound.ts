@@ -76,6 +76,13 @@ export interface InboundDeps {
     refused(m: MessageValue<typeof MSG.MIGRATE_REFUSED>): void;
     arrive(m: MessageValue<typeof MSG.MIGRATE_IN>): void;
   };
+  /** Placement frames (placement-inbound.ts). */
+  placement?: {
+    createSpace(m: MessageValue<typeof MSG.CREATE_SPACE>): void;
+    loadOnGame(m: MessageValue<typeof MSG.LOAD_ENTITY_ON_GAME>): void;
+    nilSpaceCall(m: MessageValue<typeof MSG.CALL_NIL_SPACES>): void;
+    onlineGames(m: MessageValue<typeof MSG.ONLINE_GAMES>): void;
+  };
   /** A dispatcher's link to a gate entered or left degraded mode (position streams to it slow down). */
   onGatePressure?(dispatcherId: number, gateId: number, degraded: boolean): void;
 }
@@ -183,6 +190,10 @@ export function gameInboundTable(codec: WireCodec): HandlerTable<Deps> {
     .on(MSG.MIGRATE_ACK, (deps, m) => deps.migration?.ack(m))
     .on(MSG.MIGRATE_REFUSED, (deps, m) => deps.migration?.refused(m))
     .on(MSG.MIGRATE_IN, (deps, m) => deps.migration?.arrive(m))
+    .on(MSG.CREATE_SPACE, (deps, m) => deps.placement?.createSpace(m))
+    .on(MSG.LOAD_ENTITY_ON_GAME, (deps, m) => deps.placement?.loadOnGame(m))
+    .on(MSG.CALL_NIL_SPACES, (deps, m) => deps.placement?.nilSpaceCall(m))
+    .on(MSG.ONLINE_GAMES, (deps, m) => deps.placement?.onlineGames(m))
     // Its bytes are the sign of life (link-liveness.ts); nothing else to do.
     .on(MSG.LINK_HEARTBEAT, () => undefined)
     .on(MSG.HANDSHAKE_ACK, (deps, m) => {
