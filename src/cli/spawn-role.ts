@@ -65,10 +65,16 @@ export function spawnRole(opts: SpawnRoleOptions): Promise<SpawnedRole> {
     opts.configPath,
     '--id',
     String(opts.id),
+    '--log-file',
+    opts.logFile,
     ...(opts.foreground ? ['--foreground'] : []),
+    // The role prints to a pipe this CLI reads: it colours its lines when this CLI's terminal would show them.
+    ...(opts.foreground && process.stdout.isTTY === true ? ['--color'] : []),
     ...(opts.extraArgs ?? []),
   ];
-  const logFd = opts.foreground ? undefined : openSync(opts.logFile, 'a');
+  // The role writes its log file itself (JSON lines, rotated); a daemon's stdout and stderr, normally
+  // empty, go to <name>.out beside it (what Node or native code prints outside the logger).
+  const logFd = opts.foreground ? undefined : openSync(outFile(opts.logFile), 'a');
   const child = spawn(process.execPath, args, {
     detached: true,
     stdio: opts.foreground ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', logFd, logFd, 'ipc'],
@@ -120,7 +126,16 @@ export function awaitRoleMessage(child: ChildProcess, type: string, timeoutMs: n
   });
 }
 
-function logTail(file: string): string {
+/** `game1.log` → `game1.out`: a daemonized role's raw stdout and stderr. */
+export function outFile(logFile: string): string {
+  return logFile.replace(/\.log$/, '') + '.out';
+}
+
+function logTail(logFile: string): string {
+  return [logFile, outFile(logFile)].map(fileTail).join('');
+}
+
+function fileTail(file: string): string {
   try {
     const lines = readFileSync(file, 'utf8').trimEnd().split('\n').slice(-15);
     return lines.length > 0 && lines[0] !== '' ? `\n--- last lines of ${file} ---\n${lines.join('\n')}` : '';

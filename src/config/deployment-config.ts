@@ -125,7 +125,8 @@ export interface DeploymentConfig {
   readonly storage: StorageSpec;
   readonly kv: StorageSpec;
   readonly hotswap: HotswapConfig;
-  readonly logging: { readonly level: LogLevel; readonly dir: string };
+  /** maxFileBytes: a process's log file rotates at this size; maxFiles: rotated files kept besides it. */
+  readonly logging: { readonly level: LogLevel; readonly dir: string; readonly maxFileBytes: number; readonly maxFiles: number };
   /** Backlog bounds of every internal link (degraded above the high watermark, failed past maxPendingBytes). */
   readonly links: {
     readonly highWatermarkBytes: number;

@@ -121,7 +121,14 @@ export const deploymentSchema = object({
       probationMaxErrors: optional(integer(0, 1_000_000)),
     }),
   ),
-  logging: optional(object({ level: optional(logLevel), dir: optional(path()) })),
+  logging: optional(
+    object({
+      level: optional(logLevel),
+      dir: optional(path()),
+      maxFileBytes: optional(integer(4096, 1024 * 1024 * 1024 * 1024)),
+      maxFiles: optional(integer(0, 1000)),
+    }),
+  ),
   links: optional(
     object({
       highWatermarkBytes: optional(integer(4096, 4 * 1024 * 1024 * 1024)),
@@ -203,7 +210,8 @@ export const DEFAULTS = {
   },
   /** probation*: a reload is complete only once the new code ran this long with at most this many errors. */
   hotswap: { freezeQueueMaxPackets: 1_000_000, freezeQueueMaxMs: 10_000, snapshotDir: 'snapshots', probationMs: 3_000, probationMaxErrors: 0 },
-  logging: { level: 'info', dir: 'logs' },
+  /** Each process's log file rotates at maxFileBytes; maxFiles rotated ones are kept (src/config/README.md, "Logging"). */
+  logging: { level: 'info', dir: 'logs', maxFileBytes: 10 * 1024 * 1024, maxFiles: 5 },
   /** Every internal link's backlog bounds; the reasons are in src/config/README.md, "Overload". */
   /** reconnectQueue*: what a game or gate parks for a dispatcher that is gone (restarting), and for how long. */
   links: {

@@ -115,7 +115,7 @@ function applyDefaults(raw: RawDeploymentConfig, baseDir: string, configPath: st
     kv: raw.kv ?? raw.storage,
     // Defaults are written relative; they resolve like paths in the file.
     hotswap: { ...hotswap, snapshotDir: resolve(baseDir, hotswap.snapshotDir) },
-    logging: { level: logging.level, dir: resolve(baseDir, logging.dir) },
+    logging: { level: logging.level, dir: resolve(baseDir, logging.dir), maxFileBytes: logging.maxFileBytes, maxFiles: logging.maxFiles },
     links: { ...DEFAULTS.links, ...raw.links },
     liveness: { ...DEFAULTS.liveness, ...raw.liveness },
     hosts: hosts ?? {},

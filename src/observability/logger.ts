@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import type { DestinationStream, LevelWithSilent } from 'pino';
 import pinoPretty from 'pino-pretty';
+import { openLogFile, type LogRotation } from './log-file.ts';
 
 /**
  * Structured logging on pino. There is no module-level logger: each process (or each in-process test
@@ -42,12 +43,19 @@ export interface LoggerOptions {
   readonly level: LogLevel;
   /** Append JSON lines here (directories are created); the machine-readable record of the process. */
   readonly file?: string;
+  /** Size-based rotation of `file` (log-file.ts); without it the file grows. */
+  readonly rotation?: LogRotation;
   /**
    * Human-readable lines on the foreground stream. Defaults to true when there is no file and the
    * foreground stream is a TTY; with a file and no `pretty: true`, nothing goes to the foreground.
    * Without a file and with `pretty: false`, JSON lines go to the foreground stream.
    */
   readonly pretty?: boolean;
+  /**
+   * Colours in the pretty lines; default: whether the foreground stream is a TTY. A role in the
+   * foreground writes to a pipe its CLI reads, so the CLI says whether its own terminal is one.
+   */
+  readonly color?: boolean;
   /** The foreground stream (default process.stdout); tests pass their own. */
   readonly stream?: NodeJS.WritableStream & { isTTY?: boolean };
 }
@@ -55,18 +63,11 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions): ProcessLogger {
   const foreground = options.stream ?? process.stdout;
   const pretty = options.pretty ?? (options.file === undefined && foreground.isTTY === true);
-  const file =
-    // Buffer up to 4 KiB between writes (fewer syscalls from a busy tick); flush()/close() write it out,
-    // so a crash handler logs fatal, then awaits flush() before exiting.
-    options.file === undefined
-      ? undefined
-      : pino.destination({ dest: options.file, mkdir: true, sync: false, minLength: 4096 });
+  const file = options.file === undefined ? undefined : openLogFile(options.file, options.rotation);
 
-  let fileClosed = false;
   const outputs: DestinationStream[] = [];
-  // A late callback logging during shutdown must not throw: lines after close() are dropped.
-  if (file) outputs.push({ write: (line: string) => void (fileClosed || file.write(line)) });
-  if (pretty) outputs.push(prettyOutput(foreground));
+  if (file) outputs.push({ write: (line: string) => file.write(line) });
+  if (pretty) outputs.push(prettyOutput(foreground, options.color ?? foreground.isTTY === true));
   else if (!file) outputs.push({ write: (line: string) => void foreground.write(line) });
 
   const base = pino(
@@ -92,41 +93,22 @@ export function createLogger(options: LoggerOptions): ProcessLogger {
     fatal: base.fatal.bind(base),
     isLevelEnabled: (level) => base.isLevelEnabled(level),
     child: (bindings) => base.child(bindings),
-    flush: () => (fileClosed ? Promise.resolve() : flushFile(file)),
+    flush: () => file?.flush() ?? Promise.resolve(),
     close() {
-      if (!closed) {
-        fileClosed = true;
-        closed = closeFile(file);
-      }
+      closed ??= file?.close() ?? Promise.resolve();
       return closed;
     },
   };
 }
 
-/** Formats each JSON line synchronously into the foreground stream, with colours only on a TTY. */
-function prettyOutput(out: NodeJS.WritableStream & { isTTY?: boolean }): DestinationStream {
+/** Formats each JSON line synchronously into the foreground stream, with colours when asked. */
+function prettyOutput(out: NodeJS.WritableStream, colorize: boolean): DestinationStream {
   const format = pinoPretty.prettyFactory({
-    colorize: out.isTTY === true,
+    colorize,
     translateTime: 'SYS:HH:MM:ss.l',
     ignore: 'pid,hostname,role,id',
     messageFormat: '{role}#{id} {msg}',
     singleLine: true,
   });
   return { write: (line: string) => void out.write(format(line)) };
-}
-
-type FileDestination = ReturnType<typeof pino.destination>;
-
-function flushFile(file: FileDestination | undefined): Promise<void> {
-  if (!file) return Promise.resolve();
-  return new Promise<void>((resolve, reject) => file.flush((err) => (err ? reject(err) : resolve())));
-}
-
-function closeFile(file: FileDestination | undefined): Promise<void> {
-  if (!file) return Promise.resolve();
-  return new Promise<void>((resolve, reject) => {
-    file.once('close', () => resolve());
-    file.once('error', reject);
-    file.end();
-  });
 }

@@ -5,6 +5,8 @@ import { createPackr, createWireCodec, type WireCodec } from '../../protocol/ind
 import type { Role } from '../../cli/run-state.ts';
 import { installFatalHandlers } from './fatal-handlers.ts';
 import { parseRoleArgs, type RoleArgs } from './role-process.ts';
+import { join } from 'node:path';
+import { Counter } from 'prom-client';
 
 /** What every role's main() needs: its args, the deployment, its own config entry, a logger, a codec. */
 export interface RoleContext<C extends ProcessConfig> {
@@ -30,11 +32,18 @@ export async function roleContext<C extends ProcessConfig>(
   const config = await loadConfig(args.configPath);
   const self = pick(config).find((p) => p.id === args.id);
   if (!self) throw new Error(`${args.configPath} has no ${role} with id ${args.id}`);
-  // Daemonized roles write JSON lines to stdout, which the CLI points at the log file; in the foreground
-  // the CLI streams them, so they are made readable.
-  const log = createLogger({ role, id: args.id, level: self.logLevel, pretty: args.foreground });
-  installFatalHandlers(log);
+  // Every role writes its own JSON-lines file, rotated by size; in the foreground it also prints readable
+  // lines, which the CLI streams (coloured when the CLI's terminal is a TTY).
   const metrics = createMetrics({ role, id: args.id });
+  const rotations = logRotationCounter(metrics);
+  const { dir, maxFileBytes, maxFiles } = config.logging;
+  const log = createLogger({
+    role, id: args.id, level: self.logLevel,
+    file: args.logFile ?? join(dir, `${role}${args.id}.log`),
+    rotation: { maxBytes: maxFileBytes, maxFiles, onRotate: () => rotations.inc() },
+    pretty: args.foreground, color: args.color,
+  });
+  installFatalHandlers(log);
   const serveMetrics = async () => {
     if (self.metricsPort === undefined) return;
     const at = await serveMetricsWhenFree(metrics, self.metricsHost, self.metricsPort);
@@ -58,4 +67,9 @@ async function serveMetricsWhenFree(metrics: Metrics, host: string, port: number
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
+}
+
+/** Log-file rotations of this process (a limit of `logging.maxFileBytes` reached). */
+function logRotationCounter(metrics: Metrics): Counter {
+  return new Counter({ name: 'tsworld_log_rotations_total', help: 'Times this process rotated its log file (logging.maxFileBytes).', registers: [metrics.registry] });
 }

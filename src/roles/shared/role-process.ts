@@ -1,3 +1,5 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 
 /** Command-line contract between `tsworld start` and a role process (see cli/spawn-role.ts). */
@@ -6,6 +8,10 @@ export interface RoleArgs {
   id: number;
   foreground: boolean;
   restore: boolean;
+  /** Where this process writes its JSON-lines log (the CLI passes it); default logs dir/<role><id>.log. */
+  logFile?: string;
+  /** Colour the foreground's pretty lines: the CLI's own terminal is a TTY. */
+  color: boolean;
   /** Game code to run instead of the config's entry: a kept copy, when a reload rolls back. */
   code?: string;
 }
@@ -19,14 +25,17 @@ export function parseRoleArgs(argv: string[]): RoleArgs {
       foreground: { type: 'boolean', default: false },
       restore: { type: 'boolean', default: false },
       code: { type: 'string' },
+      'log-file': { type: 'string' },
+      color: { type: 'boolean', default: false },
     },
   });
   if (values.config === undefined) throw new Error('missing --config <path>');
   const id = Number(values.id);
   if (!Number.isInteger(id) || id < 1) throw new Error(`--id must be a positive integer, got '${values.id}'`);
   return {
-    configPath: values.config, id, foreground: values.foreground, restore: values.restore,
+    configPath: values.config, id, foreground: values.foreground, restore: values.restore, color: values.color,
     ...(values.code === undefined ? {} : { code: values.code }),
+    ...(values['log-file'] === undefined ? {} : { logFile: values['log-file'] }),
   };
 }
 
@@ -66,10 +75,39 @@ export function onShutdown(foreground: boolean, stop: (reason: string) => Promis
   if (foreground) process.on('disconnect', () => run('parent exited'));
 }
 
-/** A role's main(): report startup failures on stderr (the CLI shows the log tail) and exit non-zero. */
+/**
+ * A role's main(): a startup failure is one JSON line (pino's shape, level 60), appended to the log file
+ * the CLI named and written to stderr, and the process exits non-zero. The logger may not exist yet (a
+ * config that does not load), so the line is written here, synchronously.
+ */
 export function runMain(main: () => Promise<void>): void {
   main().catch((err: unknown) => {
-    process.stderr.write(`fatal: ${(err as Error).stack ?? String(err)}\n`);
+    const line = fatalLine(err);
+    const file = logFileArg(process.argv.slice(2));
+    if (file !== undefined) {
+      try {
+        mkdirSync(dirname(file), { recursive: true });
+        appendFileSync(file, line);
+      } catch {
+        // stderr below still has it
+      }
+    }
+    process.stderr.write(line);
     process.exit(1);
   });
+}
+
+function fatalLine(err: unknown): string {
+  const error = err instanceof Error ? err : new Error(String(err));
+  const role = /roles[\\/](\w+)[\\/]main\.[jt]s$/.exec(process.argv[1] ?? '')?.[1];
+  const id = Number(/--id[= ](\d+)/.exec(process.argv.join(' '))?.[1]);
+  return `${JSON.stringify({
+    level: 60, time: new Date().toISOString(), pid: process.pid, role, id: Number.isInteger(id) ? id : undefined,
+    err: { type: error.name, message: error.message, stack: error.stack }, msg: `failed to start: ${error.message}`,
+  })}\n`;
+}
+
+function logFileArg(argv: string[]): string | undefined {
+  const i = argv.indexOf('--log-file');
+  return i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith('--log-file='))?.slice('--log-file='.length);
 }
