@@ -3,6 +3,7 @@ import type { GameWorld } from '../../core/world-api.ts';
 import type { Metrics } from '../../observability/index.ts';
 import type { MSG, MessageValue } from '../../protocol/index.ts';
 import type { Clock } from '../../tick/clock.ts';
+import type { ClientFilters } from './client-filters.ts';
 import type { ClientGrace, GraceReason } from './client-grace.ts';
 import type { ClientHandoffs } from './client-handoffs.ts';
 import type { ClientViews } from './client-views.ts';
@@ -28,6 +29,7 @@ export interface ClientSessionDeps {
   readonly handoffs: ClientHandoffs;
   readonly views: ClientViews;
   readonly grace: ClientGrace;
+  readonly filters: ClientFilters;
   /** 0: a lost connection unbinds at once, as before resume existed. */
   readonly graceMs: number;
   readonly clock: Clock;
@@ -36,6 +38,8 @@ export interface ClientSessionDeps {
   forwardDisconnect(entityId: string, clientId: string, reason: string): void;
   /** RESUME_RESULT to the client through its gate (before the snapshot: both go on the gate's link). */
   answerResume(gateId: number, clientId: string, resumed: boolean, reason: string): void;
+  /** SET_CLIENT_FILTER_PROP to a resumed client's gate, for each property it had. */
+  restoreFilters(gateId: number, clientId: string, props: ReadonlyMap<string, string>): void;
 }
 
 /** What the gate said; anything else (a newer gate's word) is taken as a lost connection. */
@@ -44,16 +48,17 @@ function wireReason(reason: string): 'connection-lost' | 'client-closed' | 'kick
 }
 
 export function createClientSessions(deps: ClientSessionDeps): ClientSessions {
-  const { clientGates, handoffs, views, grace, clock } = deps;
+  const { clientGates, handoffs, views, grace, filters, clock } = deps;
   /** Keeps the binding for the grace period, or unbinds now when there is none. */
   function suspend(clientId: string, entityId: string, reason: GraceReason): void {
-    if (deps.graceMs <= 0) return void deps.world().setClient(entityId, null, reason);
+    if (deps.graceMs <= 0) return unbind(entityId, clientId, reason);
     views.close(clientId);
     grace.start(clientId, entityId, reason, clock.now());
     deps.metrics?.setClientsInGrace(grace.size);
   }
   function unbind(entityId: string, clientId: string, reason: ClientDisconnectReason): void {
     grace.end(clientId);
+    filters.forget(clientId);
     deps.world().setClient(entityId, null, reason);
   }
   return {
@@ -63,6 +68,7 @@ export function createClientSessions(deps: ClientSessionDeps): ClientSessions {
       if (owner && reason === 'connection-lost') suspend(m.clientId, owner.id, reason);
       else if (owner) unbind(owner.id, m.clientId, reason);
       else {
+        filters.forget(m.clientId);
         const to = handoffs.takeHandOff(m.clientId);
         if (to !== undefined) deps.forwardDisconnect(to, m.clientId, m.reason);
         // Bound here later (a boot entity still being created, a hand-off still held): unbind then.
@@ -75,7 +81,10 @@ export function createClientSessions(deps: ClientSessionDeps): ClientSessions {
         if (gate !== gateId) continue;
         const owner = deps.world().entityOfClient(clientId);
         if (owner) suspend(clientId, owner.id, 'gate-lost');
-        else handoffs.markGone(clientId, clock.now());
+        else {
+          filters.forget(clientId);
+          handoffs.markGone(clientId, clock.now());
+        }
         clientGates.delete(clientId);
       }
     },
@@ -92,6 +101,8 @@ export function createClientSessions(deps: ClientSessionDeps): ClientSessions {
       clientGates.delete(m.previousClientId);
       clientGates.set(m.clientId, m.gateId);
       deps.answerResume(m.gateId, m.clientId, true, '');
+      const props = filters.rename(m.previousClientId, m.clientId);
+      if (props.size > 0) deps.restoreFilters(m.gateId, m.clientId, props);
       world.resumeClient(m.previousClientId, m.clientId);
     },
     expire() {
@@ -100,6 +111,7 @@ export function createClientSessions(deps: ClientSessionDeps): ClientSessions {
       grace.expire(clock.now(), deps.graceMs, (entry) => {
         // Whichever entity holds it now (game code may have given it to another one meanwhile).
         const holder = world.entityOfClient(entry.clientId);
+        filters.forget(entry.clientId);
         if (!holder) return;
         world.setClient(holder.id, null, entry.reason);
         deps.metrics?.clientResumes('expired');

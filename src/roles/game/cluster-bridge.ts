@@ -9,6 +9,7 @@ import { checkField } from '../../protocol/fields.ts';
 import type { KvStore } from '../../storage/index.ts';
 import type { Link } from '../../transport/index.ts';
 import type { ClientHandoffs } from './client-handoffs.ts';
+import type { ClientFilters } from './client-filters.ts';
 import { placementCalls, type PlacementDeps } from './placement-calls.ts';
 import type { Inflight } from './inflight.ts';
 import type { Clock } from '../../tick/clock.ts';
@@ -24,6 +25,8 @@ export interface ClusterBridgeDeps {
   dispatchers(): readonly (Link | undefined)[];
   clientGates: Map<string, number>;
   handoffs: ClientHandoffs;
+  /** The filter properties set on clients, kept so a resumed client gets them on its new gate. */
+  filters?: ClientFilters;
   clock: Clock;
   /** The dispatcher that carries a gate's client traffic (the one callClient goes through). */
   gateLink(gateId: number): Link | undefined;
@@ -140,10 +143,14 @@ export function createClusterBridge(deps: ClusterBridgeDeps): ClusterApi {
     },
     giveClientTo: (from, to) => giveClientTo(deps, from, to),
     setClientFilterProp(entityId, key, value) {
-      codec.encodeTo(anyLink(deps), MSG.SET_CLIENT_FILTER_PROP, { ...clientOf(deps, entityId, 'setClientFilterProp'), key, value });
+      const client = clientOf(deps, entityId, 'setClientFilterProp');
+      codec.encodeTo(anyLink(deps), MSG.SET_CLIENT_FILTER_PROP, { ...client, key, value });
+      deps.filters?.set(client.clientId, key, value);
     },
     clearClientFilterProps(entityId) {
-      codec.encodeTo(anyLink(deps), MSG.CLEAR_CLIENT_FILTER_PROPS, clientOf(deps, entityId, 'clearClientFilterProps'));
+      const client = clientOf(deps, entityId, 'clearClientFilterProps');
+      codec.encodeTo(anyLink(deps), MSG.CLEAR_CLIENT_FILTER_PROPS, client);
+      deps.filters?.clear(client.clientId);
     },
     kickClient(entityId, reason) {
       const client = clientOf(deps, entityId, 'kickClient');

@@ -12,6 +12,7 @@ export function createGameSessions(s: GameState): ClientSessions {
     handoffs: s.handoffs,
     views: s.views,
     grace: s.grace,
+    filters: s.filters,
     graceMs: opts.resumeGraceMs ?? DEFAULTS.gate.resumeGraceMs,
     clock: opts.runtime.clock,
     metrics: opts.metrics,
@@ -22,6 +23,10 @@ export function createGameSessions(s: GameState): ClientSessions {
     answerResume(gateId, clientId, resumed, reason) {
       const link = gateLink(s, gateId);
       if (link) codec.encodeTo(link, MSG.RESUME_RESULT, { gateId, clientId, resumed, reason });
+    },
+    restoreFilters(gateId, clientId, props) {
+      const link = gateLink(s, gateId);
+      for (const [key, value] of props) if (link) codec.encodeTo(link, MSG.SET_CLIENT_FILTER_PROP, { gateId, clientId, key, value });
     },
   });
 }

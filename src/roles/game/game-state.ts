@@ -14,6 +14,7 @@ import type { Link } from '../../transport/index.ts';
 import { createClientHandoffs, type ClientHandoffs } from './client-handoffs.ts';
 import { createClientViews, type ClientViews } from './client-views.ts';
 import { createClientGrace, type ClientGrace } from './client-grace.ts';
+import { createClientFilters, type ClientFilters } from './client-filters.ts';
 import type { ClientSessions } from './client-sessions.ts';
 import { createCodeHealth, type CodeHealth } from './code-health.ts';
 import { createGameOverload, type GameOverload } from './game-overload.ts';
@@ -52,6 +53,8 @@ export interface GameState {
   readonly views: ClientViews;
   /** Clients gone whose entity keeps them bound for resumeGraceMs (client-grace.ts). */
   readonly grace: ClientGrace;
+  /** Filter properties set on this game's clients, set again on a resumed client's gate (client-filters.ts). */
+  readonly filters: ClientFilters;
   /** Client connections going and resuming; set with the frame handler (game-sessions.ts). */
   sessions: ClientSessions;
   /** 'starting' until the loop runs; 'stopping' from stop() on (a lost link is then expected). */
@@ -117,6 +120,7 @@ export function createGameState(opts: GameServerOptions): GameState {
     resources: createWorldResources(),
     views: createClientViews(),
     grace: createClientGrace(),
+    filters: createClientFilters(),
     sessions: undefined as never,
     run: 'starting',
     deploymentReady: false,

@@ -23,6 +23,7 @@ function worldOptions(s: GameState): GameWorldOptions {
     dispatchers: () => s.links,
     clientGates: s.clientGates,
     handoffs: s.handoffs,
+    filters: s.filters,
     clock: opts.runtime.clock,
     gateLink: (gateId) => gateLink(s, gateId),
     afterClientEvents: (send) => void s.afterClientEvents.push(send),

@@ -86,6 +86,19 @@ describe('reconnect and resume (in process)', () => {
     expect((await c.metrics.gates[0].text()) + (await c.metrics.gates[1].text())).toMatch(/tsworld_client_resumes_total\{[^}]*outcome="resumed"[^}]*\} 1/);
   });
 
+  it('keeps the filter properties game code set on the client (a resumed client still hears its room)', async () => {
+    c = await createTestCluster({ game: entry, gates: 2 });
+    const urls = [`mem://127.0.0.1:${c.gates[1].port}/ws`];
+    const { client, events, drop } = await connect(c, { reconnect: { initialDelayMs: 1, maxDelayMs: 5, urls } });
+    const player = client.player!.id;
+    client.call(player, 'joinRoom', 'red');
+    await client.waitCall('onJoined');
+    drop();
+    await client.waitFor(() => events.resumed.length === 1, 'resumed on gate 2');
+    client.call(player, 'shout', 'red', 'still here?');
+    expect((await client.waitCall('onShout')).args).toEqual(['still here?']);
+  });
+
   it('keeps at most maxQueuedCalls while away and reports the rest as dropped', async () => {
     c = await createTestCluster({ game: entry });
     const { client, events, drop } = await connect(c, { reconnect: { initialDelayMs: 1, maxDelayMs: 5, maxQueuedCalls: 2 } });
