@@ -1,0 +1,134 @@
+import { Bench } from 'tinybench';
+import { createTestCluster, type TestCluster } from '../../src/testing/test-cluster.ts';
+import type { BenchRow, BenchSuite } from '../bench-types.ts';
+import { benchGame, fieldId, type HopSink } from './bench-game.ts';
+
+/** Movers hopping at once, per round; every round moves each of them to the other game once. */
+const MOVERS = 2000;
+const ROUNDS = 8;
+const TICK_HZ = 20;
+
+export interface How {
+  impl: string;
+  how: 'migrate' | 'reload';
+  baseline: boolean;
+}
+
+export const HOWS: How[] = [
+  { impl: 'migration', how: 'migrate', baseline: false },
+  { impl: 'destroy-and-reload-from-storage', how: 'reload', baseline: true },
+];
+
+const quantile = (xs: number[], q: number) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+};
+
+/** Where each mover is, when its current hop was asked for, and how long each hop took. */
+function createSink(): HopSink & { readonly gameOf: Map<string, number>; readonly latencies: number[]; waitAll(n: number): Promise<void> } {
+  const gameOf = new Map<string, number>();
+  const askedAt = new Map<string, number>();
+  const latencies: number[] = [];
+  let arrivedCount = 0;
+  let want = 0;
+  let done: (() => void) | null = null;
+  return {
+    gameOf,
+    latencies,
+    asked(id) {
+      askedAt.set(id, performance.now());
+    },
+    arrived(id, _seq, gameId) {
+      latencies.push(performance.now() - askedAt.get(id)!);
+      gameOf.set(id, gameId);
+      if (++arrivedCount === want) done?.();
+    },
+    waitAll(n) {
+      arrivedCount = 0;
+      want = n;
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`only ${arrivedCount} of ${n} hops arrived within 60 s`)), 60_000);
+        done = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    },
+  };
+}
+
+/** Starts a cluster (1 dispatcher, 2 games, real roles over in-memory links, system clock) with MOVERS on game 1. */
+async function start(sink: ReturnType<typeof createSink>, movers: number): Promise<TestCluster> {
+  const cluster = await createTestCluster({ game: benchGame(sink), games: 2, gates: 1, clock: 'system', tickHz: TICK_HZ });
+  const world = cluster.games[0]!.world;
+  await waitFor(() => cluster.games.every((g) => g.world.space(fieldId(g.world.gameId)) !== undefined));
+  for (let i = 0; i < movers; i++) sink.gameOf.set(world.createEntity('Mover', { space: fieldId(1), position: { x: 5, y: 0, z: 5 } }), 1);
+  await waitFor(() => cluster.dispatchers[0]!.stats.entities >= movers);
+  return cluster;
+}
+
+async function waitFor(probe: () => boolean): Promise<void> {
+  for (let i = 0; i < 600 && !probe(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  if (!probe()) throw new Error('the bench cluster did not get ready');
+}
+
+/** One round: every mover hops to the other game; resolves once each is reachable there again. */
+async function round(cluster: TestCluster, sink: ReturnType<typeof createSink>, how: How, seq: number): Promise<void> {
+  const arrived = sink.waitAll(sink.gameOf.size);
+  for (const [id, gameId] of sink.gameOf) {
+    const result = cluster.games[gameId - 1]!.world.call(id, 'hop', [3 - gameId, how.how, seq]);
+    if (!result.ok) throw new Error(`hop of ${id} on game ${gameId}: ${result.message}`);
+  }
+  await arrived;
+}
+
+export async function runHow(how: How, log: (line: string) => void, movers = MOVERS, rounds = ROUNDS): Promise<BenchRow> {
+  const sink = createSink();
+  const cluster = await start(sink, movers);
+  try {
+    let seq = 0;
+    await round(cluster, sink, how, ++seq); // warm-up: every code path once, not counted
+    sink.latencies.length = 0;
+    const bench = new Bench({ name: how.impl, iterations: rounds, time: 0, warmup: false, retainSamples: true, throws: true });
+    bench.add(how.impl, () => round(cluster, sink, how, ++seq));
+    await bench.run();
+    const result = bench.tasks[0]!.result;
+    if (result.state !== 'completed') throw new Error(`${how.impl} did not complete: ${result.state}`);
+    const roundMs = result.latency.p50;
+    const row: BenchRow = {
+      impl: how.impl,
+      baseline: how.baseline,
+      movers,
+      msPerTick: roundMs,
+      meanMs: result.latency.mean,
+      p95Ms: quantile(result.latency.samples ?? [], 0.95),
+      samples: result.latency.samplesCount,
+      migrationsPerSec: Math.round((movers / roundMs) * 1000),
+      p50Ms: quantile(sink.latencies, 0.5),
+      p99Ms: quantile(sink.latencies, 0.99),
+      tickMs: 1000 / TICK_HZ,
+    };
+    log(`${how.impl}: ${row.migrationsPerSec} moves/s, hand-off p50 ${(row.p50Ms as number).toFixed(1)} ms, p99 ${(row.p99Ms as number).toFixed(1)} ms (tick ${row.tickMs} ms, ${sink.latencies.length} hops)`);
+    return row;
+  } finally {
+    await cluster.stop();
+  }
+}
+
+/**
+ * Migration between two games (SPEC.md "Migration"): MOVERS persistent entities (attributes, a timer, a
+ * position) move to the other game at once, ROUNDS times; the row's time is one round (median), and
+ * p50Ms / p99Ms are each entity's hand-off, from the request to the call queued behind it arriving on
+ * the target. The baseline moves them by destroying them (final save) and loading them from storage on
+ * the other game, with in-memory storage, so the baseline pays no disk at all.
+ */
+export const migrationSuite: BenchSuite = {
+  name: 'migration',
+  description: `${MOVERS} entities move between 2 games per round (1 dispatcher, in-process roles, ${TICK_HZ} Hz ticks): migration vs destroy-and-reload-from-storage`,
+  workloadColumns: ['movers'],
+  async run(log) {
+    const rows: BenchRow[] = [];
+    for (const how of HOWS) rows.push(await runHow(how, log));
+    return { suite: 'migration', rows };
+  },
+};
