@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { connectClient, type ClientOptions, type TsworldClient, type WebSocketConstructor, type WebSocketLike } from '../../../src/client/index.ts';
+import { createGridAoi } from '../../../src/aoi/index.ts';
+import { createLogger } from '../../../src/observability/index.ts';
+import { createPackr, createWireCodec } from '../../../src/protocol/index.ts';
+import { startGameServer } from '../../../src/roles/game/game-server.ts';
 import { createTestCluster, type TestCluster } from '../../../src/testing/test-cluster.ts';
+import { createSystemClock, createSystemScheduler } from '../../../src/tick/clock.ts';
 import { recordClient, type TestClient } from '../../support/clients.ts';
 import { writeResumeGame } from '../../fixtures/resume-game.ts';
 
@@ -183,5 +188,41 @@ describe('reconnect and resume (in process)', () => {
     await late.waitForPlayer();
     late.call(late.player!.id, 'disconnectOf', old);
     expect((await late.waitCall('onDisconnectOf')).args).toEqual([old, 'client-closed']);
+  });
+});
+
+describe('resume grace across a hot swap (in process)', () => {
+  it('a client in its grace period when the game is swapped still expires on the new process, with its reason', async () => {
+    const c = await createTestCluster({ game: entry, clock: 'system', resumeGraceMs: 1500 });
+    const snapshots = mkdtempSync(join(tmpdir(), 'tsworld-resume-swap-'));
+    let restored: Awaited<ReturnType<typeof startGameServer>> | undefined;
+    try {
+      const { client, drop } = await connect(c, { reconnect: false });
+      const old = client.player!.id;
+      drop();
+      await c.until(async () => /tsworld_clients_in_grace\{[^}]*\} 1/.test(await c.metrics.games[0].text()) || undefined, 'the client in grace');
+      // Long enough for the game to acknowledge the disconnect: the successor must not get it again.
+      await c.advance(500);
+      const path = join(snapshots, 'game1.bin');
+      await c.games[0].freeze(path);
+      await c.games[0].stop({ save: false });
+      restored = await startGameServer({
+        id: 1, dispatchers: c.dispatchers.map((d) => ({ host: d.host, port: d.port })), module: c.games[0].module, tickHz: 20, positionSyncHz: 10,
+        saveIntervalSec: 60, storage: c.storage, kv: c.kv, codec: createWireCodec({ packr: createPackr() }), resumeGraceMs: 1500,
+        log: createLogger({ role: 'game', id: 1, level: 'silent', pretty: false }), aoiFactory: createGridAoi,
+        runtime: { clock: createSystemClock(), scheduler: createSystemScheduler(), net: c.network }, restoreFrom: path,
+      });
+      const world = restored.world;
+      expect(world.entityOfClient(world.entity(old)!.client!)?.id).toBe(old);
+      await c.until(() => world.entity(old)?.client === null || undefined, 'the grace period to end on the new process', 20_000);
+      const late = recordClient(await c.connect(), { until: (probe, what, ms) => c.until(probe, what, ms) });
+      await late.waitForPlayer();
+      late.call(late.player!.id, 'disconnectOf', old);
+      expect((await late.waitCall('onDisconnectOf')).args).toEqual([old, 'connection-lost']);
+    } finally {
+      await restored?.stop({ save: false });
+      await c.stop();
+      rmSync(snapshots, { recursive: true, force: true });
+    }
   });
 });
