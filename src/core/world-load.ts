@@ -130,11 +130,31 @@ export function loadWorld(dump: WorldDump, options: GameWorldOptions): { world: 
     rec.state = 'alive';
     rec.recording = true;
   }
+  announceResetAttrs(recs, report);
   state.nextTimerId = Math.max(state.nextTimerId, dump.state.nextTimerId);
   for (const space of state.spaces.values()) rebuildSpaceAoi(state, space);
   state.saveDirty.clear();
   for (const rec of recs) entityHook(state, rec, 'onRestored', state.api);
   return { world: state.api, report };
+}
+
+/**
+ * Attributes this code added (or reset, their dumped value no longer fitting) changed under the clients
+ * that were watching through the swap: each is set again once deltas are recorded, so the next commit
+ * sends it like any change (to the owner for `client`, to every watcher for `allClients`). A client
+ * connected across the swap would otherwise never learn it. Roots the code removed stay in the
+ * clients' mirrors until the entity is shown again.
+ */
+function announceResetAttrs(recs: readonly EntityRecord[], report: LoadReport): void {
+  for (const rec of recs) {
+    const names = report.resetAttrs[rec.id];
+    if (names === undefined) continue;
+    const attrs = rec.handle.attrs as unknown as { get(key: string): unknown; set(key: string, value: unknown): void };
+    for (const name of names) {
+      const sync = rec.type.attrLayout.get(name)?.sync;
+      if (sync === 'client' || sync === 'allClients') attrs.set(name, attrs.get(name));
+    }
+  }
 }
 
 function checkTable(t: EntityTableDump): void {
