@@ -198,6 +198,7 @@ function onWelcome(a: Attempt, announced: ServerLimits): void {
 /** RESUME_RESULT: the same entity (the snapshot follows, then the queued calls), or a new boot entity. */
 function onResumeResult(a: Attempt, resumed: boolean, reason: string): void {
   const { session } = a;
+  if (!session.resuming) return;
   session.resuming = false;
   forgetMirror(session.mirror);
   if (!resumed) {

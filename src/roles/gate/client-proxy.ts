@@ -40,6 +40,8 @@ export interface ClientProxy {
   closing: boolean;
   /** Closed on game code's word (KICK_CLIENT): its entity unbinds it at once, with no resume grace. */
   kicked: boolean;
+  /** Its RESUME went to the entity's game and the answer has not come: only one answer is passed on. */
+  awaitingResume: boolean;
   /** Open requests (client-requests.ts): request id → the time the gate answers TIMEOUT. */
   readonly requests: Map<number, number>;
 }
@@ -70,6 +72,7 @@ export function createClientProxy(gateId: number, clientId: string, connection: 
     tokensAt: now,
     closing: false,
     kicked: false,
+    awaitingResume: false,
     requests: new Map(),
   };
 }

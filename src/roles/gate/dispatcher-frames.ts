@@ -44,6 +44,7 @@ function trackOwner(relay: GateRelay, proxy: ClientProxy, type: number, body: Ui
   } else if (type === MSG.RESUME_RESULT.id) {
     const m = relay.codec.decode(MSG.RESUME_RESULT, body);
     if (m instanceof ProtocolError) return;
+    proxy.awaitingResume = false;
     if (m.resumed) relay.metrics?.clientResumes('resumed');
     else relay.resumeRefused(proxy);
   }
@@ -54,6 +55,8 @@ function relayToClient(relay: GateRelay, type: number, body: Uint8Array): void {
   const proxy = relay.byClientId.get(readGateClientKey(body));
   if (!proxy) return; // the client left while the frame was in flight
   if (type === MSG.RESPONSE.id && !closeRequest(relay.codec, proxy, body)) return; // answered TIMEOUT already
+  // A second answer (a frame delivered again to a restarted game) must not undo the first.
+  if (type === MSG.RESUME_RESULT.id && !proxy.awaitingResume) return;
   trackOwner(relay, proxy, type, body);
   relay.metrics?.messagesOut('client');
   // In place, then copied: the body is a view into the link's read buffer, reused after this call.

@@ -39,6 +39,7 @@ function resumeClient(s: GateState, proxy: ClientProxy, token: Uint8Array, entit
   if (previousClientId === null) return refuseResume(s, proxy, 'the resume token is not valid');
   // A close before the answer must reach the entity's game, behind the resume on the same dispatcher.
   proxy.bootEntityId = entityId;
+  proxy.awaitingResume = true;
   s.opts.codec.encodeTo(shard(s, entityId), MSG.CLIENT_RESUME, { entityId, previousClientId, clientId: proxy.clientId, gateId: s.opts.id });
   schedule(s);
 }
