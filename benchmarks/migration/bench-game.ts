@@ -20,7 +20,7 @@ export interface HopSink {
  * The bench's game: `Mover` is a persistent entity with attributes, a repeating timer and a position, in
  * each game's Field. `hop(toGame, how, seq)` moves it to the other game and sends it `arrived(seq)`,
  * which its dispatcher queues behind the move: the arrival is when the entity is reachable again.
- * - how 'migrate': enterSpace(the other game's Field), a migration;
+ * - how 'migrate': enterSpace(the other game's Field), a migration; `arrived` is sent from onMigrateOut;
  * - how 'reload': destroy it (its final state saved) and load it from storage on the other game, the
  *   way to move an entity without migration. The load and the call follow the destroy's notice (sent at
  *   the commit), so they are posted twice: posted once, they would run before that commit.
@@ -34,6 +34,7 @@ export function benchGame(sink: HopSink): GameModule {
       name: attr(t.string, { flags: ['persistent'] }),
       score: attr(t.int, { flags: ['persistent'] }),
       inventory: attr(t.list(t.string), { flags: ['persistent'] }),
+      hopSeq: attr(t.int),
     },
     rpc: {
       hop: {
@@ -43,14 +44,17 @@ export function benchGame(sink: HopSink): GameModule {
           sink.asked(e.id, seq);
           const world = e.world;
           if (how === 'migrate') {
-            e.enterSpace(fieldId(toGame), { x: 10, y: 0, z: 10 });
-            world.cluster.call(e.id, 'arrived', [seq]);
+            // The call that marks the arrival is sent from onMigrateOut, behind the dispatcher's ack:
+            // sent now, it would reach the entity here, before the move.
+            e.attrs.set('hopSeq', seq);
+            e.enterSpace(fieldId(toGame));
             return;
           }
           const id = e.id;
+          const position = e.position();
           e.destroy();
           world.post(() => world.post(() => {
-            world.cluster.loadEntityOnGame(toGame, 'Mover', id, { space: fieldId(toGame), position: { x: 10, y: 0, z: 10 } });
+            world.cluster.loadEntityOnGame(toGame, 'Mover', id, { space: fieldId(toGame), position });
             world.cluster.call(id, 'arrived', [seq]);
           }));
         },
@@ -59,6 +63,9 @@ export function benchGame(sink: HopSink): GameModule {
       tick: { expose: 'server', args: [], fn(e) { e.attrs.set('score', e.attrs.get('score') + 1); } },
     },
     hooks: {
+      onMigrateOut(e, world) {
+        world.cluster.call(e.id, 'arrived', [e.attrs.get('hopSeq')]);
+      },
       onCreated(e) {
         e.attrs.set('name', `m-${e.id.slice(-4)}`);
         e.attrs.list('inventory').append('sword');

@@ -36,6 +36,25 @@ export interface MigrateInOptions {
   announceClient?: boolean;
   /** Runs at the end of the arrival, in the commit phase, when the entity is alive here. */
   arrived?(id: EntityId): void;
+  /** Now instead of at the next commit: only from outside the tick's systems (a game applying a frame). */
+  immediate?: boolean;
+}
+
+export interface MigrateOutOptions {
+  /** Runs instead of `done` when the entity is not alive here any more (destroyed meanwhile). */
+  failed?(): void;
+  /** Now instead of at the next commit: only from outside the tick's systems (a game applying a frame). */
+  immediate?: boolean;
+}
+
+/**
+ * A structural change waits for the commit phase, so that no system sees it while iterating; a game
+ * process applying a frame between ticks (or in the inbound phase) is outside every system, and runs it
+ * at once: a migration then costs no tick of waiting on either side.
+ */
+function run(state: WorldState, immediate: boolean, op: () => void): void {
+  if (immediate) op();
+  else state.deferred.push(op);
 }
 
 /**
@@ -43,9 +62,10 @@ export interface MigrateInOptions {
  * GoWorld's order: leave space → onMigrateOut → packed → timers cancelled → client binding dropped WITHOUT
  * onClientDisconnected or an unbind event (the client follows the entity) → removed. No onDestroy.
  */
-export function migrateOut(world: GameWorld, id: EntityId, toSpace: EntityId, done: (data: MigrateData) => void, failed?: () => void): void {
+export function migrateOut(world: GameWorld, id: EntityId, toSpace: EntityId, done: (data: MigrateData) => void, options: MigrateOutOptions = {}): void {
   const state = stateOf(world);
-  state.deferred.push(() => {
+  const { failed } = options;
+  run(state, options.immediate === true, () => {
     const rec = state.byId.get(id);
     if (rec === undefined || rec.state !== 'alive') {
       // Destroyed meanwhile: the caller may be waited on (a dispatcher holding the entity's frames).
@@ -58,6 +78,9 @@ export function migrateOut(world: GameWorld, id: EntityId, toSpace: EntityId, do
     entityHook(state, rec, 'onMigrateOut', state.api);
     const data = packEntity(state, rec, toSpace);
     data.clientCalls = takeClientCalls(state, rec);
+    // Its attributes travel with it, and the target saves them from now on: a save from here could only
+    // be older than the target's (and is fenced off once the target claims the entity).
+    state.saveDirty.delete(rec);
     cancelTimers(rec);
     if (rec.client !== null) state.clients.delete(rec.client);
     rec.client = null;
@@ -76,7 +99,7 @@ export function migrateIn(world: GameWorld, data: MigrateData, options: MigrateI
   const state = stateOf(world);
   const type = state.types.get(data.type);
   if (type === undefined) throw new TsworldError('UNKNOWN_ENTITY_TYPE', `entity type ${data.type} is not registered in this world`);
-  state.deferred.push(() => {
+  run(state, options.immediate === true, () => {
     const defs = new Set<ComponentDef>(entityComponents(type));
     for (const name of Object.keys(data.components)) {
       const def = state.storage.defByName(name);
@@ -96,6 +119,8 @@ export function migrateIn(world: GameWorld, data: MigrateData, options: MigrateI
     entityHook(state, rec, 'onAttrsReady', state.api);
     rec.state = 'alive';
     rec.recording = true;
+    // What it changed on the source since its last save is saved here.
+    if (type.persistent) state.saveDirty.add(rec);
     rec.clientSyncing = data.clientSyncing === true;
     if (data.client !== null) {
       rec.client = data.client;

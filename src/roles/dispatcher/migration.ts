@@ -28,11 +28,13 @@ export interface MigrationBook {
   readonly active: Map<string, Migration>;
   /** Space id → the game that holds it, as every game announces its spaces (SPACES_ANNOUNCE). */
   readonly spaces: Map<string, number>;
+  /** LOAD_ENTITY_ON_GAME frames that wait for the entity's final save (placement.ts loadAfterSave). */
+  readonly loadsAfterSave: Map<string, { gameId: number; body: Uint8Array }>;
   readonly metrics: MigrationMetrics;
 }
 
 export function createMigrationBook(metrics: Metrics | undefined): MigrationBook {
-  return { active: new Map(), spaces: new Map(), metrics: createMigrationMetrics(metrics) };
+  return { active: new Map(), spaces: new Map(), loadsAfterSave: new Map(), metrics: createMigrationMetrics(metrics) };
 }
 
 export function onSpacesAnnounce(f: OwnFrame, game: GamePeer, m: MessageValue<typeof MSG.SPACES_ANNOUNCE>): void {

@@ -9,7 +9,7 @@ import type { GamePeer } from './peers.ts';
 import { ack, checkDeploymentReady, dropHeld, placeOn, release } from './routing.ts';
 import { countPassedOver, placeBootEntity } from './overload-placement.ts';
 import { onMigrateAbort, onMigrateData, onMigrateDone, onMigrateRequest, onSpacesAnnounce } from './migration.ts';
-import { announceOnlineGames, onCreateSpace, onLoadOnGame } from './placement.ts';
+import { announceOnlineGames, loadAfterSave, onCreateSpace, onLoadOnGame } from './placement.ts';
 import { onServiceDeclare, placeServices, serviceCreated, serviceGone, shardLivesElsewhere } from './services.ts';
 
 /** One frame addressed to the dispatcher itself: its state, the link it came on, and the game behind it. */
@@ -66,6 +66,7 @@ function onDestroyed(frame: OwnFrame, m: MessageValue<typeof MSG.NOTIFY_DESTROY_
   const entry = s.directory.get(m.entityId);
   // A destroy from a game that no longer owns the entity must not unroute it.
   if (!entry || entry.gameId !== requireGame(frame, MSG.NOTIFY_DESTROY_ENTITY).id) return;
+  if (entry.state === 'saving' && loadAfterSave(s, m.entityId)) return;
   if (entry.state === 'saving' && entry.reloadType !== null) return reload(s, m.entityId, entry.reloadType);
   if (entry.held?.length) {
     s.log.warn({ entityId: m.entityId, frames: entry.held.length }, 'entity destroyed; dropping frames sent to it');

@@ -1,4 +1,4 @@
-import { MSG, type MessageValue } from '../../protocol/index.ts';
+import { MSG, ownedCopy, type MessageValue } from '../../protocol/index.ts';
 import { UNPLACED } from './directory.ts';
 import { type DispatcherState, out } from './dispatcher-state.ts';
 import type { GamePeer } from './peers.ts';
@@ -28,13 +28,29 @@ export function onCreateSpace(s: DispatcherState, m: MessageValue<typeof MSG.CRE
 export function onLoadOnGame(s: DispatcherState, m: MessageValue<typeof MSG.LOAD_ENTITY_ON_GAME>, body: Uint8Array): void {
   const entry = s.directory.get(m.entityId);
   if (entry && entry.gameId !== UNPLACED) {
-    // One instance: it exists or is being loaded; one being saved after a destroy is loaded once saved.
-    if (entry.state === 'saving') entry.reloadType = m.typeName;
+    // One instance: it exists or is being loaded; one being saved after a destroy is loaded on that game
+    // once saved (loadAfterSave).
+    if (entry.state === 'saving') s.migrations.loadsAfterSave.set(m.entityId, { gameId: m.gameId, body: ownedCopy(body) });
     return;
   }
   const target = liveGame(s, m.gameId);
   if (!target) return s.throttle.log('error', 'load-on-game-no-game', { entityId: m.entityId, gameId: m.gameId }, 'load on game: no such game connected; dropped');
   placeOn(s, target, m.entityId, MSG.LOAD_ENTITY_ON_GAME.id, body);
+}
+
+/**
+ * A LOAD_ENTITY_ON_GAME arrived while the entity was being saved after a destroy: now that the save is
+ * done, it is loaded on the game asked for, and the frames held meanwhile follow it there. False when no
+ * such load waits (or its game is gone: then the entity stays unloaded, as after any destroy).
+ */
+export function loadAfterSave(s: DispatcherState, entityId: string): boolean {
+  const waiting = s.migrations.loadsAfterSave.get(entityId);
+  if (!waiting) return false;
+  s.migrations.loadsAfterSave.delete(entityId);
+  const target = liveGame(s, waiting.gameId);
+  if (!target) return false;
+  placeOn(s, target, entityId, MSG.LOAD_ENTITY_ON_GAME.id, waiting.body);
+  return true;
 }
 
 /** Every game hears which games this dispatcher has (onlineGames()), whenever that changes. */

@@ -62,7 +62,10 @@ function leaveClientView(s: GameState, clientId: string, owner: EntityId): void 
   s.views.close(clientId);
 }
 
-/** MIGRATE_ACK: the dispatcher queues the entity's frames now; it is packed and dropped at this tick's commit. */
+/**
+ * MIGRATE_ACK: the dispatcher queues the entity's frames now; it is packed and dropped at once (frames
+ * are applied outside the tick's systems), and its data leaves with this turn's flush.
+ */
 export function onMigrateAck(s: GameState, m: MessageValue<typeof MSG.MIGRATE_ACK>): void {
   s.migration.requested.delete(m.entityId);
   const link = linkFor(s, m.entityId);
@@ -74,6 +77,7 @@ export function onMigrateAck(s: GameState, m: MessageValue<typeof MSG.MIGRATE_AC
   const fromSpace = entity.space.id;
   migrateOut(s.world, m.entityId, m.spaceId, (data) => {
     if (m.hasPosition) data.components.Position = { x: m.x, y: m.y, z: m.z };
+    s.persistence.forget(m.entityId);
     const gateId = data.client === null ? 0 : (s.clientGates.get(data.client) ?? 0);
     if (data.client !== null) {
       leaveClientView(s, data.client, m.entityId);
@@ -84,7 +88,7 @@ export function onMigrateAck(s: GameState, m: MessageValue<typeof MSG.MIGRATE_AC
     }
     if (link) s.codec.encodeTo(link, MSG.MIGRATE_DATA, { entityId: m.entityId, gateId, fromSpace, data });
     else s.log.error({ entityId: m.entityId }, 'migration: the dispatcher link went away; the entity is lost');
-  }, abort);
+  }, { failed: abort, immediate: true });
 }
 
 export function onMigrateRefused(s: GameState, m: MessageValue<typeof MSG.MIGRATE_REFUSED>): void {
@@ -116,6 +120,7 @@ export function onMigrateIn(s: GameState, m: MessageValue<typeof MSG.MIGRATE_IN>
   try {
     migrateIn(s.world, data, {
       announceClient: true,
+      immediate: true,
       arrived: (id) => {
         if (link) s.codec.encodeTo(link, MSG.MIGRATE_DONE, { entityId: id });
       },

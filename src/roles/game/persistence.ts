@@ -21,6 +21,11 @@ export interface Persistence {
   save(e: AnyEntity, data: StoredData): Promise<void>;
   /** The KV store as game code uses it: `put` is retried like a save; reads go straight through. */
   readonly kv: KvStore;
+  /**
+   * The entity left this game (it migrated): its next save here, if it comes back, claims a new
+   * generation, since the game it went to claims one of its own.
+   */
+  forget(entityId: string): void;
   /** Writes not landed yet. */
   readonly pending: number;
   /**
@@ -103,6 +108,7 @@ export function createPersistence(deps: PersistenceDeps): Persistence {
           if (e.destroyed) generations.delete(e.id);
         });
     },
+    forget: (entityId) => void generations.delete(entityId),
     kv,
     get pending() {
       return retry.pending;
