@@ -17,10 +17,18 @@ export interface SuiteResult {
   rows: BenchRow[];
 }
 
+/** Flags of `npm run bench` that suites may honour. */
+export interface SuiteOptions {
+  /** `--quick`: a shorter plan that still covers the suite's headline cases. */
+  quick?: boolean;
+}
+
 export interface BenchSuite {
   name: string;
   description: string;
   /** Columns identifying the workload of a row, printed before the timings. */
   workloadColumns: string[];
-  run(log: (line: string) => void): Promise<SuiteResult>;
+  /** The suite's own table, where the generic timing table does not show its figures. */
+  format?(rows: BenchRow[]): string;
+  run(log: (line: string) => void, opts?: SuiteOptions): Promise<SuiteResult>;
 }

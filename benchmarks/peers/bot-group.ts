@@ -1,0 +1,27 @@
+import type { WalkArea } from '../../src/testing/bots/index.ts';
+
+export interface BotGroupOptions {
+  urls: readonly string[];
+  roomId?: string;
+  count: number;
+  seed: number;
+  area: WalkArea;
+}
+
+/** What a group of bots saw since its last mark. */
+export interface BotWindow {
+  /** Echo round trips answered in the window, ms. */
+  rtts: number[];
+  /** WebSocket payload bytes received by all the group's clients. */
+  bytes: number;
+  windowMs: number;
+  clients: number;
+  /** Closes nobody asked for, server errors. */
+  problems: string[];
+}
+
+export interface BotGroup {
+  mark(): void;
+  collect(): BotWindow;
+  close(): Promise<void>;
+}

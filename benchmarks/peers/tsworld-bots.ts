@@ -1,0 +1,53 @@
+import WebSocket from 'ws';
+import type { WebSocketConstructor } from '../../src/client/index.ts';
+import { runBots } from '../../src/testing/bots/index.ts';
+import type { BotGroup, BotGroupOptions } from './bot-group.ts';
+import { ECHO_HZ, MOVE_HZ, SPEED } from './peers-workload.ts';
+
+/** tsworld's own bot fleet (src/testing/bots) on the peers workload, counting the bytes its sockets receive. */
+export async function tsworldBots(opts: BotGroupOptions): Promise<BotGroup> {
+  const counter = { bytes: 0 };
+  class CountingWebSocket extends WebSocket {
+    constructor(url: string) {
+      super(url, { perMessageDeflate: false });
+      // The SDK asks for ArrayBuffers; count whichever form arrives.
+      this.on('message', (data: ArrayBuffer | Buffer) => {
+        counter.bytes += data.byteLength;
+      });
+    }
+  }
+  const fleet = await runBots({
+    url: opts.urls,
+    count: opts.count,
+    moveHz: MOVE_HZ,
+    channels: [{ name: 'echo', method: 'echo', reply: 'onEcho', hz: ECHO_HZ }],
+    speed: SPEED,
+    area: opts.area,
+    seed: opts.seed,
+    connectTimeoutMs: 120_000,
+    WebSocket: CountingWebSocket as unknown as WebSocketConstructor,
+  });
+  let markedAt = performance.now();
+  let bytesAtMark = 0;
+  let repliesAtMark: number[] = [];
+  const replies = () => fleet.bots.map((b) => b.channels.get('echo')!.replies);
+  return {
+    mark() {
+      markedAt = performance.now();
+      bytesAtMark = counter.bytes;
+      repliesAtMark = replies().map((r) => r.length);
+    },
+    collect() {
+      const rtts = replies().flatMap((r, i) => r.slice(repliesAtMark[i] ?? 0).map((x) => x.rttMs));
+      const report = fleet.report(20);
+      return {
+        rtts,
+        bytes: counter.bytes - bytesAtMark,
+        windowMs: performance.now() - markedAt,
+        clients: fleet.bots.length,
+        problems: report.problems.filter((p) => !/missing/.test(p)),
+      };
+    },
+    close: () => fleet.close(10_000),
+  };
+}
