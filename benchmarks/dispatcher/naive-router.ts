@@ -43,7 +43,9 @@ export async function startNaiveRouter(opts: { host: string; port: number; codec
       flushScheduled = true;
       setImmediate(() => {
         flushScheduled = false;
-        for (const l of dirty) l.flush();
+        // As the real dispatcher does: forwards first, then the acknowledgements (LINK_ACK).
+        for (const l of dirty) if (!l.ackDue) l.flush();
+        for (const l of dirty) if (l.ackDue) l.flush();
         dirty.clear();
       });
     }
@@ -57,6 +59,11 @@ export async function startNaiveRouter(opts: { host: string; port: number; codec
   }
 
   function onFrame(type: number, body: Uint8Array, link: Link): void {
+    route(type, body, link);
+    if (link.ackDue) out(link);
+  }
+
+  function route(type: number, body: Uint8Array, link: Link): void {
     if (!hello.has(link) && !auth.authenticated(link)) return auth.step(link, type, body);
     const spec = messageSpec(type);
     if (spec === undefined || spec.fields === null) {

@@ -136,6 +136,7 @@ export const deploymentSchema = object({
       maxPendingBytes: optional(integer(4096, 16 * 1024 * 1024 * 1024)),
       reconnectQueueMaxBytes: optional(integer(0, 4 * 1024 * 1024 * 1024)),
       reconnectQueueMaxMs: optional(integer(0, 3_600_000)),
+      ackHoldMaxMs: optional(integer(0, 600_000)),
     }),
   ),
   /** The secret internal links authenticate with (SPEC.md, "Link authentication"); TSWORLD_CLUSTER_SECRET overrides it. */
@@ -216,7 +217,7 @@ export const DEFAULTS = {
   /** reconnectQueue*: what a game or gate parks for a dispatcher that is gone (restarting), and for how long. */
   links: {
     highWatermarkBytes: 8 * 1024 * 1024, lowWatermarkBytes: 2 * 1024 * 1024, maxPendingBytes: 64 * 1024 * 1024,
-    reconnectQueueMaxBytes: 16 * 1024 * 1024, reconnectQueueMaxMs: 30_000,
+    reconnectQueueMaxBytes: 16 * 1024 * 1024, reconnectQueueMaxMs: 30_000, ackHoldMaxMs: 2_000,
   },
   /** Heartbeats on every internal link; the reason for each default is in src/config/README.md, "Liveness". */
   liveness: { heartbeatMs: 1_000, timeoutMs: 5_000 },

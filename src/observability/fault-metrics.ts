@@ -18,6 +18,8 @@ export interface FaultMetrics {
   setLost(count: number): void;
   /** This process's own event loop did not run for `ms`. */
   stalled(ms: number): void;
+  /** Frames acknowledged although a save they started had not finished within `links.ackHoldMaxMs`. */
+  ackHoldsExpired(frames: number): void;
 }
 
 const NONE: FaultMetrics = {
@@ -26,6 +28,7 @@ const NONE: FaultMetrics = {
   callFailed: () => undefined,
   setLost: () => undefined,
   stalled: () => undefined,
+  ackHoldsExpired: () => undefined,
 };
 
 export function createFaultMetrics(metrics: Metrics | undefined): FaultMetrics {
@@ -37,6 +40,7 @@ export function createFaultMetrics(metrics: Metrics | undefined): FaultMetrics {
   const failures = new Counter({ name: 'tsworld_call_failures_total', help: 'Calls answered with an error because they can never be delivered, by code.', labelNames: ['code'], registers });
   const lost = new Gauge({ name: 'tsworld_lost_entities', help: 'Entities of games declared down, remembered so calls to them fail at once.', registers });
   const stalls = new Counter({ name: 'tsworld_loop_stalls_total', help: 'Times this process\'s own event loop stood still past two heartbeat periods.', registers });
+  const holds = new Counter({ name: 'tsworld_ack_holds_expired_total', help: 'Frames acknowledged although a save they started had not finished within links.ackHoldMaxMs.', registers });
   const lastStall = new Gauge({ name: 'tsworld_loop_stall_ms', help: 'The last stall of this process\'s own event loop, in ms.', registers });
   return {
     suspect: (peer) => suspects.labels(peer).inc(),
@@ -50,5 +54,6 @@ export function createFaultMetrics(metrics: Metrics | undefined): FaultMetrics {
       stalls.inc();
       lastStall.set(ms);
     },
+    ackHoldsExpired: (frames) => holds.inc(frames),
   };
 }

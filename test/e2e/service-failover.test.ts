@@ -89,19 +89,16 @@ describe('a service shard whose game is killed', () => {
     expect(acks.slice(firstNew).every((a) => a.gameId === survivor)).toBe(true);
     expect(new Set(after.map((a) => a.instance)).size).toBe(1);
     expect(after[0]!.instance).not.toBe(firstInstance);
-    // Answered once each, in the order sent; the Ledger never saw a call twice.
+    // Every call answered, once each, in the order sent.
     const seqs = acks.map((a) => a.seq);
     for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBeGreaterThan(seqs[i - 1]!);
-    expect(acks.every((a) => a.dups === 0)).toBe(true);
-    // Its persisted state came along: the count goes on from what the old instance had saved.
-    expect(after[0]!.count).toBeGreaterThan(before.at(-1)!.count);
-    // Between the last answer of the old instance and the first of the new: calls the old one saved but
-    // died before answering (their effect is kept), and calls that died with it unread.
-    const last = before.at(-1)!;
-    const unanswered = after[0]!.seq - last.seq - 1;
-    const savedUnanswered = after[0]!.count - last.count - 1;
-    expect(savedUnanswered).toBeGreaterThanOrEqual(0);
-    expect(savedUnanswered).toBeLessThanOrEqual(unanswered);
+    expect(seqs.length, 'calls answered').toBe(LAST_SEQ);
+    // And applied once each: its persisted state came along, and what the old instance had not saved came
+    // to the new one (never acknowledged, LINK_ACK). A call it had saved but died before answering came
+    // again too; the Ledger knew it by its number (dups) and answered it without counting it twice.
+    expect(acks.at(-1)!.count, 'calls applied').toBe(LAST_SEQ);
+    expect(before.every((a) => a.dups === 0)).toBe(true);
+    const again = acks.at(-1)!.dups;
 
     // Every call sent after the dispatcher noticed the death was held for the new instance and answered.
     const down = lines(d, 'dispatcher1.log').find((l) => String(l.msg).includes('game declared down'))!;
@@ -114,18 +111,13 @@ describe('a service shard whose game is killed', () => {
     const sentAfterDown = sentAt.map((t, seq) => ({ t, seq })).filter((x) => x.t !== undefined && x.t > downAt);
     expect(sentAfterDown.length).toBeGreaterThan(100);
     expect(sentAfterDown.filter((x) => !answered.has(x.seq))).toEqual([]);
-    // None died unread with it: what the dispatcher had forwarded and the game never acknowledged
-    // (LINK_ACK) went to the new instance. What stays unanswered is only what the old instance had
-    // applied and saved but not yet answered when it died (its effect is kept, its answer was never sent).
-    const lostInFlight = unanswered - savedUnanswered;
-    expect(lostInFlight).toBe(0);
 
     const clientFailoverMs = after[0]!.at - killedAt;
     console.log(
       `service failover: dispatcher re-placed the Ledger shard and saw it created in ${Number(back.failoverMs)} ms after declaring game ${victimGame} down; ` +
         `kill -9 to the first answer from game ${survivor}: ${clientFailoverMs} ms; ` +
-        `${acks.length} of ${LAST_SEQ} calls answered, ${sentAfterDown.length} sent after the death was noticed (all answered); ` +
-        `unanswered: ${unanswered} (${savedUnanswered} of them saved by the old instance before it died, ${lostInFlight} lost unread with it)`,
+        `${acks.length} of ${LAST_SEQ} calls answered and applied once, ${sentAfterDown.length} sent after the death was noticed; ` +
+        `${again} saved by the old instance and unanswered when it died, delivered again and recognised`,
     );
     expect(Number(back.failoverMs)).toBeLessThan(FAILOVER_BOUND_MS);
     expect(clientFailoverMs).toBeLessThan(FAILOVER_BOUND_MS);

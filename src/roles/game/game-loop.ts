@@ -123,6 +123,7 @@ export function createGameLoop(s: GameState, onFirstTick: (pauseMs: number | nul
       if (w.tick % saveEveryTicks === 0) w.drainSaveDirty((e, attrs) => save(s, e, undefined, attrs));
       if (w.tick % loadEveryTicks === 0) {
         reportLoad(s);
+        s.ackGate.sweep(clock.now());
         s.handoffs.sweep(clock.now(), 60_000);
       }
       for (const link of s.links) link?.flush();

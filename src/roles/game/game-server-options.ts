@@ -42,7 +42,7 @@ export interface GameServerOptions {
   /** Backlog bounds of the dispatcher links (the config's `links`); defaults DEFAULTS.links. */
   links?: LinkLimits;
   /** What is parked for a dispatcher that is gone, and for how long (the config's `links`); defaults DEFAULTS.links. */
-  reconnectQueue?: { reconnectQueueMaxBytes?: number; reconnectQueueMaxMs?: number };
+  reconnectQueue?: { reconnectQueueMaxBytes?: number; reconnectQueueMaxMs?: number; ackHoldMaxMs?: number };
   /** A dispatcher link degraded this long: new boot entities and placements go elsewhere. Default 5000. */
   overloadRefuseAfterMs?: number;
   /** Position sync to a degraded destination runs at positionSyncHz / this. Default 4. */

@@ -6,6 +6,7 @@ import { createWorldResources, type WorldResources } from '../../core/world-reso
 import { createLogThrottle, type Logger, type LogThrottle } from '../../observability/index.ts';
 import { createStorageMetrics } from '../../observability/storage-metrics.ts';
 import { createFaultMetrics, type FaultMetrics } from '../../observability/fault-metrics.ts';
+import { createAckGate, type AckGate } from './ack-gate.ts';
 import { MSG, entityIdShard, type WireCodec } from '../../protocol/index.ts';
 import type { StoredData } from '../../storage/index.ts';
 import type { TickLoop } from '../../tick/tick-loop.ts';
@@ -75,6 +76,8 @@ export interface GameState {
   /** Degraded dispatcher links and whether the game refuses new placements (game-overload.ts). */
   readonly overload: GameOverload;
   readonly faults: FaultMetrics;
+  /** When applied frames are acknowledged to their dispatcher (LINK_ACK): after the saves they start. */
+  readonly ackGate: AckGate;
   /** When the game last ticked: the gap to now is how long it stood still (game-liveness.ts). */
   aliveAt: number;
   /** Declared down after a stall: it exits without saving, and nothing it does may reach storage. */
@@ -97,6 +100,7 @@ export interface GameState {
 }
 
 export function createGameState(opts: GameServerOptions): GameState {
+  const faults = createFaultMetrics(opts.metrics);
   const s: GameState = {
     opts,
     codec: opts.codec,
@@ -136,7 +140,12 @@ export function createGameState(opts: GameServerOptions): GameState {
       refuseAfterMs: opts.overloadRefuseAfterMs ?? DEFAULTS.game.overloadRefuseAfterMs,
       dispatchers: opts.dispatchers.length,
     }),
-    faults: createFaultMetrics(opts.metrics),
+    faults,
+    ackGate: createAckGate({
+      maxHoldMs: opts.reconnectQueue?.ackHoldMaxMs ?? DEFAULTS.links.ackHoldMaxMs,
+      now: () => opts.runtime.clock.now(),
+      onExpired: (frames) => faults.ackHoldsExpired(frames),
+    }),
     aliveAt: opts.runtime.clock.now(),
     fenced: false,
     restoredExtra: null,

@@ -64,7 +64,16 @@ function worldOptions(s: GameState): GameWorldOptions {
         save(s, e, () => s.world.post(() => notify(s, 'destroyed', e)), finalAttrs);
       },
       saveRequested(e, done) {
-        save(s, e, (err) => s.world.post(() => done(err ?? null)));
+        // A call that saves before it answers is acknowledged only once the save is committed and its
+        // callback ran (ack-gate.ts): if the game dies first, the entity's next instance gets the call.
+        const release = s.ackGate.hold();
+        save(s, e, (err) => s.world.post(() => {
+          try {
+            done(err ?? null);
+          } finally {
+            release();
+          }
+        }));
       },
     },
     onError(error, where) {

@@ -1,5 +1,5 @@
 import type { Logger, LogThrottle } from '../../observability/index.ts';
-import type { Link } from '../../transport/index.ts';
+import type { FrameOrigin } from './ack-gate.ts';
 import type { EntityId } from '../../core/entity-id.ts';
 import type { CallResult, GameWorld } from '../../core/world-api.ts';
 import {
@@ -31,7 +31,7 @@ export interface InboundFrame {
   type: number;
   body: Uint8Array;
   /** The link it came on and its number there: once applied, that link acknowledges it (LINK_ACK). */
-  from?: { readonly link: Link; readonly seq: number };
+  from?: FrameOrigin;
 }
 
 export interface InboundDeps {

@@ -23,12 +23,13 @@ export function createArrivals(s: GameState, handle: (frame: InboundFrame) => vo
   let flushScheduled = false;
 
   function apply(frame: InboundFrame): void {
-    try {
-      handle(frame);
-    } catch (err) {
-      s.log.error({ err, type: frame.type }, 'inbound frame failed');
-    }
-    frame.from?.link.processedUpTo(frame.from.seq);
+    s.ackGate.apply(frame.from, () => {
+      try {
+        handle(frame);
+      } catch (err) {
+        s.log.error({ err, type: frame.type }, 'inbound frame failed');
+      }
+    });
   }
 
   /** What the frames of this turn produced for clients and other games, sent now rather than next tick. */
