@@ -129,7 +129,14 @@ interface Attempt {
 
 function open(a: Attempt, url: string, resume: boolean): void {
   const { session } = a;
-  const socket = new a.Ctor(url);
+  let socket: WebSocketLike;
+  try {
+    socket = new a.Ctor(url);
+  } catch (err) {
+    // A URL the WebSocket refuses outright (the first one throws to connectClient's caller, as before).
+    if (session.limits === null) throw err;
+    return onClose(a, 1006, err instanceof Error ? err.message : String(err));
+  }
   socket.binaryType = 'arraybuffer';
   session.socket = socket;
   socket.onopen = () => {

@@ -119,6 +119,19 @@ describe('reconnect and resume (in process)', () => {
     expect(client.calls.filter((call) => call.method === 'onBump').map((call) => call.args[0])).toEqual([1, 2, 6]);
   });
 
+  it('gives up after maxAttempts: close, and the calls queued meanwhile reported as dropped', async () => {
+    c = await createTestCluster({ game: entry });
+    const nowhere = 'mem://127.0.0.1:1/ws';
+    const { client, events, drop } = await connect(c, { reconnect: { initialDelayMs: 1, maxDelayMs: 5, maxAttempts: 3, urls: [nowhere] } });
+    drop();
+    await client.waitFor(() => events.reconnecting === 1, 'the drop noticed');
+    client.call(client.player!.id, 'bump', 1);
+    await client.waitFor(() => client.closed ?? undefined, 'the close');
+    expect(events.reconnecting).toBe(3);
+    expect(events.dropped).toBe(1);
+    expect(client.connected).toBe(false);
+  });
+
   it('resumes on another gate', async () => {
     c = await createTestCluster({ game: entry, gates: 2 });
     const other = `mem://127.0.0.1:${c.gates[1].port}/ws`;
