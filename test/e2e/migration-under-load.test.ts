@@ -17,10 +17,10 @@ const entry = join(repoRoot, 'examples', 'mmo', 'game', 'main.ts');
 const BOTS = Number(process.env.MIGRATION_BOTS ?? 200);
 const WALK_MS = 30_000;
 /**
- * The walk stays on and around the portal (225..275 on x and z), so that every bot goes through it
- * again as soon as its cooldown (2 s) is over.
+ * The walk stays inside the portal (225..275 on x and z): every bot goes through it again as soon as its
+ * cooldown (2 s) is over, wherever its random walk takes it.
  */
-const AREA = { minX: 218, maxX: 282, minZ: 218, maxZ: 282 };
+const AREA = { minX: 228, maxX: 272, minZ: 228, maxZ: 272 };
 const POSITION_TOLERANCE = 0.1;
 
 function hopsOf(bot: BotRecord): number {
@@ -76,9 +76,12 @@ describe.each([1, 2])('migration under load (%i dispatcher(s), 2 games, 1 gate)'
       for (const r of cross.replies) expect([1, 2]).toContain(r.args[1]);
       // Attributes came along (the name was set once, at creation) and say where the player is now.
       expect(bot.player.attrs.name).toBe(names[i]);
-      // The score timer (once a second) kept running through every hop, with its remaining time.
+      // The score timer (once a second of world time) kept running through every hop, once: a timer lost
+      // at one of its ~10 hops would stop the score there, a duplicated one would double its rate. The
+      // lower bound is loose because a game whose ticks overrun lets world time fall behind the wall clock.
       const earned = (bot.player.attrs.score as number) - startScores[i]!;
-      expect(earned, `bot ${i} score over ${Math.round(walkedS)} s and ${hopsOf(bot)} hops`).toBeGreaterThanOrEqual(Math.floor(walkedS * 0.8) - 2);
+      expect(earned, `bot ${i} score over ${Math.round(walkedS)} s and ${hopsOf(bot)} hops`).toBeGreaterThanOrEqual(Math.floor(walkedS * 0.4));
+      expect(earned, `bot ${i} score over ${Math.round(walkedS)} s and ${hopsOf(bot)} hops`).toBeLessThanOrEqual(Math.ceil(walkedS) + 3);
     }
 
     // AOI at the end, against a brute-force check: every bot walks out of the portal to its own spot
