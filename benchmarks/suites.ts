@@ -1,5 +1,6 @@
 import { aoiSuite } from './aoi/aoi-suite.ts';
 import type { BenchSuite } from './bench-types.ts';
+import { ccuSuite } from './ccu/ccu-suite.ts';
 import { dispatcherSuite } from './dispatcher/dispatcher-suite.ts';
 import { hotswapSuite } from './hotswap/hotswap-suite.ts';
 import { migrationSuite } from './migration/migration-suite.ts';
@@ -8,4 +9,4 @@ import { protocolSuite } from './protocol/protocol-suite.ts';
 import { transportSuite } from './transport/transport-suite.ts';
 
 /** Every benchmark suite, in the order `npm run bench` runs them. A new suite is one line here. */
-export const SUITES: readonly BenchSuite[] = [aoiSuite, protocolSuite, transportSuite, dispatcherSuite, hotswapSuite, migrationSuite, peersSuite];
+export const SUITES: readonly BenchSuite[] = [aoiSuite, protocolSuite, transportSuite, dispatcherSuite, hotswapSuite, migrationSuite, peersSuite, ccuSuite];

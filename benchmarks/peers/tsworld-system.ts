@@ -78,7 +78,7 @@ async function scrapeTicks(port: number): Promise<Buckets> {
 }
 
 /** The game's tick from its own metrics: the histogram's buckets between two scrapes, interpolated. */
-async function gameTickWindow(port: number): Promise<() => Promise<TickStats>> {
+export async function gameTickWindow(port: number): Promise<() => Promise<TickStats>> {
   const before = await scrapeTicks(port);
   const text0 = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const sum0 = sampleValue(text0, `${TICK}_sum`);
