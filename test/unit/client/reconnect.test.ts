@@ -106,13 +106,14 @@ describe('reconnect and resume (in process)', () => {
 
   it('keeps at most maxQueuedCalls while away and reports the rest as dropped', async () => {
     c = await createTestCluster({ game: entry });
-    const { client, events, drop } = await connect(c, { reconnect: { initialDelayMs: 1, maxDelayMs: 5, maxQueuedCalls: 2 } });
+    // The first attempt 250-750 ms (real time) after the drop: the calls below are made while away.
+    const { client, events, drop } = await connect(c, { reconnect: { initialDelayMs: 500, maxDelayMs: 500, maxQueuedCalls: 2 } });
     const player = client.player!.id;
     drop();
     await client.waitFor(() => events.reconnecting === 1, 'the drop noticed');
     for (let seq = 1; seq <= 5; seq++) client.call(player, 'bump', seq);
     expect(events.dropped).toBe(3);
-    await client.waitFor(() => events.resumed.length === 1, 'resumed');
+    await client.waitFor(() => events.resumed.length === 1, 'resumed', 600_000);
     expect(await bumpsOf(client, 2)).toBe(2);
     client.call(player, 'bump', 6);
     expect(await bumpsOf(client, 6)).toBe(3);
@@ -130,6 +131,21 @@ describe('reconnect and resume (in process)', () => {
     expect(events.reconnecting).toBe(3);
     expect(events.dropped).toBe(1);
     expect(client.connected).toBe(false);
+  });
+
+  it('resumes with two dispatchers (the entity\'s dispatcher and the one carrying its gate\'s traffic may differ)', async () => {
+    c = await createTestCluster({ game: entry, dispatchers: 2, gates: 2 });
+    for (const gate of [1, 2]) {
+      const other = `mem://127.0.0.1:${c.gates[2 - gate].port}/ws`;
+      const { client, events, drop } = await connect(c, { gate, reconnect: { initialDelayMs: 1, maxDelayMs: 5, urls: [other] } });
+      const player = client.player!.id;
+      drop();
+      await client.waitFor(() => events.resumed.length === 1, `resumed from gate ${gate} on the other`);
+      client.call(player, 'bump', 1);
+      expect(await bumpsOf(client, 1)).toBe(1);
+      expect(client.player?.id).toBe(player);
+      await client.waitFor(() => [...client.entities.values()].filter((e) => e.typeName === 'Npc').length === 2 || undefined, 'the npcs again');
+    }
   });
 
   it('resumes on another gate', async () => {
