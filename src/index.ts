@@ -66,10 +66,13 @@ export type {
 } from './core/world-api.ts';
 export { createWorldResources } from './core/world-resources.ts';
 export type { ClusterApi, ClusterKv, FilterOperator } from './core/cluster-api.ts';
+export type { EntityTypeRef, LoadPlacement, PlacementCalls, SpaceTypeRef } from './core/placement-api.ts';
+export type { NilSpaceHandlers } from './core/local-placement.ts';
 export { createLocalCluster } from './core/local-cluster.ts';
 export { dumpWorld, loadWorld, WORLD_DUMP_FORMAT } from './core/world-dump.ts';
 export type { EntityDump, LoadReport, SpaceDump, TimerDump, WorldDump, WorldDumpHeader, WorldStateDump } from './core/world-dump.ts';
 export { migrateIn, migrateOut } from './core/world-migrate.ts';
+export type { MigrateInOptions, MigrateOutOptions } from './core/world-migrate.ts';
 export type { MigrateData } from './core/world-migrate.ts';
 
 // Tick
