@@ -15,13 +15,15 @@ const CONCURRENCY = 100;
 
 export interface CcuPlan {
   counts: number[];
+  /** From the server's start to its memory baseline. */
+  startMs: number;
   /** After the last connection and before measuring memory, and the at-rest CPU window. */
   settleMs: number;
   restMs: number;
 }
 
-export const FULL_CCU: CcuPlan = { counts: [1000, 10_000, 20_000], settleMs: 3000, restMs: 10_000 };
-export const QUICK_CCU: CcuPlan = { counts: [1000, 10_000], settleMs: 2000, restMs: 5000 };
+export const FULL_CCU: CcuPlan = { counts: [1000, 10_000, 20_000], startMs: 1000, settleMs: 3000, restMs: 10_000 };
+export const QUICK_CCU: CcuPlan = { counts: [1000, 10_000], startMs: 1000, settleMs: 2000, restMs: 5000 };
 
 interface Server {
   name: 'tsworld' | 'raw-uws';
@@ -51,7 +53,7 @@ async function measureCcu(name: Server['name'], n: number, plan: CcuPlan, log: (
   const server = await startServer(name);
   const clients: IpcChild[] = [];
   try {
-    await sleep(1000);
+    await sleep(plan.startMs);
     const rssBefore = Object.fromEntries(Object.entries(server.pids).map(([p, pid]) => [p, rssBytes(pid)]));
     const processes = Math.ceil(n / PER_PROCESS);
     for (let i = 0; i < processes; i++) clients.push(startChild(IDLE_CLIENTS));

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { engineNodeFlags } from '../../src/core/engine-files.ts';
 import { withDeadline } from '../transport/measure-rounds.ts';
 
 /** A message over the IPC channel: `op` names it. */
@@ -18,11 +19,12 @@ export interface IpcChild {
 }
 
 /**
- * Starts a TypeScript entry in a child process with this runner's loader (execArgv carries tsx). A
+ * Starts a TypeScript entry in a child process with the flags the engine gives its own processes (tsx,
+ * the source condition), so it runs the same under `npm run bench` and under vitest. A
  * message {op: 'failed', error} from the child, or its exit, rejects whatever is waiting.
  */
 export function startChild(entry: string, args: string[] = []): IpcChild {
-  const child: ChildProcess = spawn(process.execPath, [...process.execArgv, entry, ...args], {
+  const child: ChildProcess = spawn(process.execPath, [...engineNodeFlags(), entry, ...args], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const inbox: IpcMessage[] = [];
