@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TAG } from '../../examples/mmo/game/version.ts';
 import { AOI_RADIUS } from '../../examples/mmo/game/layout.ts';
 import { runBots, type BotFleet, type BotRecord } from '../../src/testing/bots/index.ts';
-import { BOT_SWARM_ADMISSION, repoRoot, startDeployment, type TestDeployment } from '../support/deployment.ts';
+import { BOT_SWARM_ADMISSION, repoRoot, startDeployment, tsworld, type TestDeployment } from '../support/deployment.ts';
 
 const entry = join(repoRoot, 'examples', 'mmo', 'game', 'main.ts');
 
@@ -117,5 +117,46 @@ describe.each([1, 2])('migration under load (%i dispatcher(s), 2 games, 1 gate)'
     } finally {
       clearInterval(resend);
     }
+  }, 240_000);
+});
+
+/**
+ * Migrations racing a hot swap: while 100 bots hop through the portals, `tsworld reload` freezes each
+ * game in turn and hands it to a successor. Frames of a migration towards or from a frozen game wait in
+ * its dispatcher's freeze queue like any other (SPEC.md "Migration"); nothing may be lost or duplicated.
+ */
+describe('migration racing a process hot swap (1 dispatcher, 2 games, 1 gate)', () => {
+  const SWAP_BOTS = 100;
+  let d: TestDeployment;
+  let fleet: BotFleet | undefined;
+
+  beforeAll(async () => {
+    d = await startDeployment({ entry, games: 2, gates: 1, gateDefaults: BOT_SWARM_ADMISSION });
+  }, 120_000);
+  afterAll(async () => {
+    await fleet?.close();
+    await d?.stop();
+  }, 60_000);
+
+  it(`${SWAP_BOTS} bots hop through the portals while both games are swapped: 0 lost, duplicated or reordered replies, 0 disconnects`, async () => {
+    fleet = await runBots({ url: d.wsUrls, count: SWAP_BOTS, moveHz: 5, rpcHz: 2, speed: 25, area: AREA, seed: 11, connectTimeoutMs: 60_000 });
+    const bots = fleet.bots;
+    const ids = bots.map((b) => b.player.id);
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    const hopsBefore = bots.reduce((n, b) => n + hopsOf(b), 0);
+    const { stdout } = await tsworld('reload', d.dir);
+    expect([...stdout.matchAll(/pause (\d+) ms/g)]).toHaveLength(2);
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    await fleet.drain(30_000);
+    const report = fleet.report();
+    const hopsAfter = bots.reduce((n, b) => n + hopsOf(b), 0);
+    console.log(JSON.stringify({ swap: stdout.trim().split('\n').join(' | '), hopsBefore, hopsAfter, echo: report.channels.echo, cross: report.channels.cross }));
+    expect(report.problems).toEqual([]);
+    expect(report.disconnects).toBe(0);
+    expect(report.channels.echo!.received).toBe(report.channels.echo!.sent);
+    expect(report.channels.cross!.received).toBe(report.channels.cross!.sent);
+    expect(bots.map((b) => b.player.id)).toEqual(ids);
+    // They kept hopping, through the swaps and after them.
+    expect(hopsAfter).toBeGreaterThan(hopsBefore + SWAP_BOTS);
   }, 240_000);
 });
