@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config/index.ts';
+import { openLogFile } from '../../observability/log-file.ts';
 import { readRunState } from '../run-state.ts';
 import { startDetached } from './start-detached.ts';
 import { supervise } from './supervise.ts';
@@ -9,15 +11,20 @@ import { supervise } from './supervise.ts';
  * lines, like the roles'. It exits when the deployment's run file is gone (stopped) or on SIGTERM,
  * which `tsworld stop` sends first, so nothing it watches is started again while the rest stops.
  */
-function line(event: string, fields: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify({ time: Date.now(), role: 'supervisor', event, ...fields })}\n`);
-}
-
-const { values } = parseArgs({ options: { config: { type: 'string' }, host: { type: 'string' } } });
+const { values } = parseArgs({ options: { config: { type: 'string' }, host: { type: 'string' }, 'log-file': { type: 'string' } } });
 if (!values.config) throw new Error('missing --config <path>');
 const configPath = values.config;
 const config = loadConfig(configPath);
 const host = values.host;
+// Its own file, rotated like the roles' (logging.maxFileBytes, logging.maxFiles).
+const log = openLogFile(values['log-file'] ?? join(config.logging.dir, host === undefined ? 'supervisor.log' : `supervisor-${host}.log`), {
+  maxBytes: config.logging.maxFileBytes,
+  maxFiles: config.logging.maxFiles,
+});
+
+function line(event: string, fields: Record<string, unknown>): void {
+  log.write(`${JSON.stringify({ time: Date.now(), role: 'supervisor', event, ...fields })}\n`);
+}
 const supervisor = supervise({
   config,
   ...(host === undefined ? {} : { host }),

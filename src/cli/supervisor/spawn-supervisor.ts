@@ -5,14 +5,16 @@ import { fileURLToPath } from 'node:url';
 import type { DeploymentConfig } from '../../config/index.ts';
 import { ENGINE_EXT, engineNodeFlags } from '../../core/engine-files.ts';
 import type { SupervisorRecord } from '../run-state.ts';
+import { outFile } from '../spawn-role.ts';
 
 /** Starts the deployment's supervisor, detached, logging JSON lines to logs/supervisor.log (supervisor-<host>.log for one host). */
 export function spawnSupervisor(config: DeploymentConfig, configPath: string, host?: string): SupervisorRecord {
   const logFile = join(config.logging.dir, host === undefined ? 'supervisor.log' : `supervisor-${host}.log`);
   mkdirSync(dirname(logFile), { recursive: true });
   const main = join(dirname(fileURLToPath(import.meta.url)), `main${ENGINE_EXT}`);
-  const logFd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [...engineNodeFlags(), main, '--config', configPath, ...(host === undefined ? [] : ['--host', host])], {
+  // The supervisor writes its log file itself (rotated); its raw stdout and stderr go beside it (.out).
+  const logFd = openSync(outFile(logFile), 'a');
+  const child = spawn(process.execPath, [...engineNodeFlags(), main, '--config', configPath, '--log-file', logFile, ...(host === undefined ? [] : ['--host', host])], {
     detached: true,
     stdio: ['ignore', logFd, logFd],
   });
