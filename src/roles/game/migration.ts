@@ -20,10 +20,14 @@ export interface GameMigration {
   readonly told: Map<string, string>;
   /** Spaces of this world the dispatchers have been told of. */
   readonly announced: Set<string>;
+  /** Clients whose player arrived here between ticks: told their space in the flush that shows it to them. */
+  readonly arrived: Set<string>;
+  /** The tick whose changes (spaces made or gone, players moved) were last looked at. */
+  scannedTick: number;
 }
 
 export function createGameMigration(): GameMigration {
-  return { requested: new Set(), told: new Map(), announced: new Set() };
+  return { requested: new Set(), told: new Map(), announced: new Set(), arrived: new Set(), scannedTick: -1 };
 }
 
 /** Game code hears of a refusal through the entity's onMigrateFailed hook; it is logged either way. */
@@ -115,6 +119,7 @@ export function onMigrateIn(s: GameState, m: MessageValue<typeof MSG.MIGRATE_IN>
   if (!s.world.space(data.space)) data.space = s.world.nilSpace.id;
   if (s.world.entity(data.id)) return refuse('an entity with that id exists here');
   if (data.client !== null && m.gateId > 0) s.clientGates.set(data.client, m.gateId);
+  if (data.client !== null) s.migration.arrived.add(data.client);
   // Bound but not connected (its connection dropped before the move): it may still resume, here.
   if (data.client !== null && m.gateId === 0) s.grace.start(data.client, data.id, 'connection-lost', s.opts.runtime.clock.now());
   try {
@@ -142,19 +147,30 @@ export function announceSpaces(s: GameState, link?: Link): void {
   for (const l of s.links) if (l) s.codec.encodeTo(l, MSG.SPACES_ANNOUNCE, { gameId: s.opts.id, full: false, created, destroyed });
 }
 
-/** After the client events of a tick (or a turn of arrivals): spaces announced, players told their space. */
+function tellSpace(s: GameState, clientId: string): void {
+  const view = s.views.get(clientId);
+  const owner = view ? s.world.entity(view.owner) : undefined;
+  if (!view || !owner || owner.destroyed) return;
+  const spaceId = owner.space.id;
+  if (s.migration.told.get(clientId) === spaceId) return;
+  const link = gateLink(s, view.gateId);
+  if (!link) return;
+  s.migration.told.set(clientId, spaceId);
+  s.codec.encodeTo(link, MSG.SPACE_CHANGED, { gateId: view.gateId, clientId, spaceId, gameId: s.opts.id });
+}
+
+/**
+ * After the client events of a tick (or of a turn of arrivals): spaces announced, players told their
+ * space. Spaces and players change space at the commit phase, so the whole scan runs once per tick; a
+ * player that migrated in between ticks is told in the flush that shows it to its client.
+ */
 export function afterClientEvents(s: GameState): void {
+  const m = s.migration;
+  for (const clientId of m.arrived) tellSpace(s, clientId);
+  m.arrived.clear();
+  if (m.scannedTick === s.world.tick) return;
+  m.scannedTick = s.world.tick;
   announceSpaces(s);
-  const { told } = s.migration;
-  for (const view of s.views.all()) {
-    const owner = s.world.entity(view.owner);
-    if (!owner || owner.destroyed) continue;
-    const spaceId = owner.space.id;
-    if (told.get(view.clientId) === spaceId) continue;
-    const link = gateLink(s, view.gateId);
-    if (!link) continue;
-    told.set(view.clientId, spaceId);
-    s.codec.encodeTo(link, MSG.SPACE_CHANGED, { gateId: view.gateId, clientId: view.clientId, spaceId, gameId: s.opts.id });
-  }
-  if (told.size > 2 * s.views.size + 64) for (const clientId of told.keys()) if (!s.views.get(clientId)) told.delete(clientId);
+  for (const view of s.views.all()) tellSpace(s, view.clientId);
+  if (m.told.size > 2 * s.views.size + 64) for (const clientId of m.told.keys()) if (!s.views.get(clientId)) m.told.delete(clientId);
 }
