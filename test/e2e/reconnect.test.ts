@@ -16,7 +16,8 @@ import { BOT_SWARM_ADMISSION, startDeployment, type TestDeployment } from '../su
  * and AOI as they were, no second entity, and the calls it made while disconnected are answered. A client
  * that stays away past the grace period leaves its entity with onClientDisconnected('connection-lost').
  */
-const GRACE_MS = 8000;
+/** Room for a supervised restart of a gate on a loaded machine (2.7 s measured), and the expiry test's wait. */
+const GRACE_MS = 15_000;
 const BUMP = [{ name: 'bump', method: 'bump', reply: 'onBump', hz: 5 }];
 
 /** ws, keeping every socket it opens, so a test can cut one as a network fault would (no close frame). */
@@ -65,6 +66,20 @@ const waitUntil = async <T>(probe: () => T | undefined | false, what: string, ti
     await new Promise((r) => setTimeout(r, 20));
   }
 };
+
+/** Until a client gets a player through `url` (a gate the last test killed may still be restarting). */
+async function gateServing(url: string, timeoutMs = 30_000): Promise<void> {
+  const t0 = Date.now();
+  for (;;) {
+    const client = await testClient(url).catch(() => null);
+    if (client) {
+      await client.waitForPlayer();
+      return client.close();
+    }
+    if (Date.now() - t0 > timeoutMs) throw new Error(`${url} not serving after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 describe('reconnect and resume (real processes)', () => {
   let d: TestDeployment;
@@ -157,6 +172,33 @@ describe('reconnect and resume (real processes)', () => {
       const onGame = await playersOnTheGame(fleet.bots[0]!.client);
       // The first test's bots closed normally (client-closed): their players are unbound, not destroyed.
       for (const b of fleet.bots) expect(onGame.filter((id) => id === b.player.id)).toHaveLength(1);
+    } finally {
+      await fleet.close();
+    }
+  });
+
+  it('bots that only know gate 1 resume on it once the supervisor has restarted it after kill -9 (the key is shared)', async () => {
+    const only1 = [d.wsUrls[0]!];
+    await gateServing(only1[0]!);
+    const fleet = await runBots({
+      url: only1, count: 3, channels: BUMP, moveHz: 2, area: { minX: 40, maxX: 60, minZ: 40, maxZ: 60 },
+      heartbeatMs: 500, reconnect: { urls: only1, initialDelayMs: 100, maxDelayMs: 500, maxAttempts: 200 },
+    });
+    try {
+      await fleet.waitUntil('a few bumps answered', (b) => bumpsOf(b).bumps >= 2, 20_000);
+      const players = new Map(fleet.bots.map((b) => [b, b.player.id]));
+      const gate1 = (await d.status()).processes.find((p) => p.role === 'gate' && p.id === 1)!;
+      const tKill = Date.now();
+      process.kill(gate1.pid, 'SIGKILL');
+      await fleet.waitUntil('every bot resumed on the restarted gate 1', (b) => b.resumes === 1, GRACE_MS);
+      console.log(`gate 1 killed → restarted by the supervisor → its ${fleet.bots.length} bots resumed there within ${Date.now() - tKill} ms`);
+      const restarted = (await d.status()).processes.find((p) => p.role === 'gate' && p.id === 1)!;
+      expect(restarted.pid).not.toBe(gate1.pid);
+      for (const b of fleet.bots) {
+        expect(b.player.id, `bot ${b.index}`).toBe(players.get(b));
+        expect(b.resumeFailures, `bot ${b.index}`).toEqual([]);
+        expect(b.disconnects, `bot ${b.index}`).toEqual([]);
+      }
     } finally {
       await fleet.close();
     }
