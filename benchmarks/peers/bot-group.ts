@@ -16,6 +16,8 @@ export interface BotWindow {
   bytes: number;
   windowMs: number;
   clients: number;
+  /** Other players the clients had in view at collect, summed over the clients. */
+  inView: number;
   /** Closes nobody asked for, server errors. */
   problems: string[];
 }

@@ -47,6 +47,7 @@ export async function startBotPool(client: 'tsworld' | 'colyseus', system: Runni
         bytes: parts.reduce((a, p) => a + p.bytes, 0),
         windowMs: Math.max(...parts.map((p) => p.windowMs)),
         clients: parts.reduce((a, p) => a + p.clients, 0),
+        inView: parts.reduce((a, p) => a + p.inView, 0),
         problems: parts.flatMap((p) => p.problems),
       };
     },

@@ -59,13 +59,15 @@ export async function measurePeer(system: PeerSystem, n: number, plan: PeersPlan
         echoes: bots.rtts.length,
         bytesPerSecPerClient: bots.bytes / (bots.windowMs / 1000) / Math.max(1, bots.clients),
         serverCpuPct,
+        inView: bots.inView / Math.max(1, bots.clients),
+        ...Object.fromEntries(Object.entries(cpuPct).map(([name, pct]) => [`cpuPct_${name}`, pct])),
         cpuByProcess: Object.entries(cpuPct).map(([name, pct]) => `${name} ${pct.toFixed(0)}`).join(', '),
         problems: bots.problems.length,
       };
       log(
         `${system.name} N=${n}: tick p50 ${ticks.p50Ms.toFixed(1)} p99 ${ticks.p99Ms.toFixed(1)} ms (${ticks.samples} ticks), ` +
           `echo p50 ${(row.echoP50Ms as number).toFixed(1)} p99 ${(row.echoP99Ms as number).toFixed(1)} ms (${bots.rtts.length}), ` +
-          `${Math.round(row.bytesPerSecPerClient as number)} B/s per client, cpu ${row.cpuByProcess} = ${serverCpuPct.toFixed(0)}%` +
+          `${Math.round(row.bytesPerSecPerClient as number)} B/s per client, ${(row.inView as number).toFixed(0)} in view, cpu ${row.cpuByProcess} = ${serverCpuPct.toFixed(0)}%` +
           (bots.problems.length > 0 ? `; ${bots.problems.length} problems, first: ${bots.problems[0]}` : ''),
       );
       return row;

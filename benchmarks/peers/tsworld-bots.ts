@@ -45,6 +45,7 @@ export async function tsworldBots(opts: BotGroupOptions): Promise<BotGroup> {
         bytes: counter.bytes - bytesAtMark,
         windowMs: performance.now() - markedAt,
         clients: fleet.bots.length,
+        inView: fleet.bots.reduce((n, b) => n + Math.max(0, b.client.entities.size - 1), 0),
         problems: report.problems.filter((p) => !/missing/.test(p)),
       };
     },
