@@ -13,6 +13,8 @@ export function fieldId(gameId: number): string {
 /** What the driver learns: when a hop was asked for, and when the call queued behind it arrived. */
 export interface HopSink {
   asked(entityId: string, seq: number): void;
+  /** The entity stopped being reachable here: packed (onMigrateOut), or destroyed to be reloaded (onDestroy). */
+  gone(entityId: string): void;
   arrived(entityId: string, seq: number, gameId: number): void;
 }
 
@@ -64,7 +66,11 @@ export function benchGame(sink: HopSink): GameModule {
     },
     hooks: {
       onMigrateOut(e, world) {
+        sink.gone(e.id);
         world.cluster.call(e.id, 'arrived', [e.attrs.get('hopSeq')]);
+      },
+      onDestroy(e) {
+        sink.gone(e.id);
       },
       onCreated(e) {
         e.attrs.set('name', `m-${e.id.slice(-4)}`);
