@@ -158,7 +158,7 @@ export function createLocalCluster(
     kickClient(entityId) {
       clientOf(entityId, 'kickClient');
       // The gate would close the socket; here the entity hears of it as a disconnect, in the async phase.
-      world.post(() => void world.setClient(entityId, null));
+      world.post(() => void world.setClient(entityId, null, 'kicked'));
     },
     ...localFilters(world),
     kv: localKv(world),

@@ -88,7 +88,7 @@ function giveClientTo(deps: Deps, from: EntityId, to: EntityId): void {
   const gateId = deps.clientGates.get(clientId);
   if (gateId === undefined) throw new TsworldError('INVALID_STATE', `giveClientTo: gate of client ${clientId} is unknown`);
   const link = shardLink(deps, to);
-  world.setClient(from, null);
+  world.setClient(from, null, 'given-away');
   deps.codec.encodeTo(link, MSG.GIVE_CLIENT, { entityId: to, clientId, gateId });
   // The client is the other game's now; a disconnect that still reaches us is forwarded after it.
   deps.clientGates.delete(clientId);
