@@ -8,6 +8,15 @@ import { cpuWindow } from './proc-cpu.ts';
 import { quantileOf } from './samples.ts';
 import { tsworldSystem } from './tsworld-system.ts';
 
+/*
+ * How each figure is taken (a load test: no tinybench, the figures come from the samples of one window):
+ * - tick: tsworld's from the game's tsworld_tick_duration_seconds histogram between two scrapes (quantiles
+ *   interpolated inside its buckets, as Prometheus does: p99 is as coarse as the 20/35/50/75/100 ms
+ *   bounds); Colyseus's from the room, each simulation step plus the patch after it, timed exactly.
+ * - echo: round trips timed by the bots, from send to reply, in the bots' processes.
+ * - bytes/s per client: WebSocket payload bytes the bots received over the window, per client.
+ * - CPU: utime + stime deltas of every server process from /proc over the window, in % of one core.
+ */
 export interface PeersPlan {
   ns: number[];
   warmupMs: number;
@@ -15,7 +24,7 @@ export interface PeersPlan {
 }
 
 export const FULL_PLAN: PeersPlan = { ns: [250, 500, 1000, 1500], warmupMs: 3000, windowMs: 10_000 };
-export const QUICK_PLAN: PeersPlan = { ns: [500, 1000], warmupMs: 2000, windowMs: 6000 };
+export const QUICK_PLAN: PeersPlan = { ns: [500, 1000], warmupMs: 2000, windowMs: 5000 };
 
 export function peerSystems(): PeerSystem[] {
   return [tsworldSystem('tsworld-all'), tsworldSystem('tsworld-aoi'), colyseusSystem()];
