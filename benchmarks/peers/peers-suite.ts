@@ -15,7 +15,8 @@ import { tsworldSystem } from './tsworld-system.ts';
  *   bounds); Colyseus's from the room, each simulation step plus the patch after it, timed exactly.
  * - echo: round trips timed by the bots, from send to reply, in the bots' processes.
  * - bytes/s per client: WebSocket payload bytes the bots received over the window, per client.
- * - CPU: utime + stime deltas of every server process from /proc over the window, in % of one core.
+ * - CPU: utime + stime deltas of every server process from /proc over the window, in % of one core;
+ *   the bot processes' sum is reported beside it (botCpuPct), never in it.
  */
 export interface PeersPlan {
   ns: number[];
@@ -47,8 +48,11 @@ export async function measurePeer(system: PeerSystem, n: number, plan: PeersPlan
       await pool.mark();
       const endTicks = await running.tickWindow();
       const cpu = cpuWindow(running.pids);
+      // Not part of the server's figure: shows when the bots, on the same cores, were the bottleneck.
+      const botCpu = cpuWindow(Object.fromEntries(pool.pids.map((pid, i) => [`bots${i + 1}`, pid])));
       await sleep(plan.windowMs);
       const cpuPct = cpu.stop();
+      const botCpuPct = Object.values(botCpu.stop()).reduce((a, b) => a + b, 0);
       const ticks = await endTicks();
       const bots = await pool.collect();
       const serverCpuPct = Object.values(cpuPct).reduce((a, b) => a + b, 0);
@@ -71,12 +75,13 @@ export async function measurePeer(system: PeerSystem, n: number, plan: PeersPlan
         inView: bots.inView / Math.max(1, bots.clients),
         ...Object.fromEntries(Object.entries(cpuPct).map(([name, pct]) => [`cpuPct_${name}`, pct])),
         cpuByProcess: Object.entries(cpuPct).map(([name, pct]) => `${name} ${pct.toFixed(0)}`).join(', '),
+        botCpuPct,
         problems: bots.problems.length,
       };
       log(
         `${system.name} N=${n}: tick p50 ${ticks.p50Ms.toFixed(1)} p99 ${ticks.p99Ms.toFixed(1)} ms (${ticks.samples} ticks), ` +
           `echo p50 ${(row.echoP50Ms as number).toFixed(1)} p99 ${(row.echoP99Ms as number).toFixed(1)} ms (${bots.rtts.length}), ` +
-          `${Math.round(row.bytesPerSecPerClient as number)} B/s per client, ${(row.inView as number).toFixed(0)} in view, cpu ${row.cpuByProcess} = ${serverCpuPct.toFixed(0)}%` +
+          `${Math.round(row.bytesPerSecPerClient as number)} B/s per client, ${(row.inView as number).toFixed(0)} in view, cpu ${row.cpuByProcess} = ${serverCpuPct.toFixed(0)}% (bots ${botCpuPct.toFixed(0)}%)` +
           (bots.problems.length > 0 ? `; ${bots.problems.length} problems, first: ${bots.problems[0]}` : ''),
       );
       return row;

@@ -5,7 +5,7 @@ const int = (v: unknown): string => (typeof v === 'number' && Number.isFinite(v)
 
 /** The table: N, system, tick and echo p50 / p99, bytes/s per client, CPU per server process and summed. */
 export function formatPeersTable(rows: BenchRow[]): string {
-  const head = ['N', 'system', 'tick p50 / p99 ms', 'echo p50 / p99 ms', 'bytes/s per client', 'in view', 'server CPU % (per process)', 'sum %'];
+  const head = ['N', 'system', 'tick p50 / p99 ms', 'echo p50 / p99 ms', 'bytes/s per client', 'in view', 'server CPU % (per process)', 'sum %', 'bots CPU %'];
   const cells = rows.map((r) => [
     String(r.n),
     String(r.system),
@@ -15,6 +15,7 @@ export function formatPeersTable(rows: BenchRow[]): string {
     num(r.inView, 0),
     String(r.cpuByProcess),
     num(r.serverCpuPct, 0),
+    num(r.botCpuPct, 0),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (vals: string[]) => vals.map((v, i) => (i === 1 || i === 6 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
