@@ -136,6 +136,10 @@ export interface DeploymentConfig {
     readonly reconnectQueueMaxBytes: number;
     /** ...and this long; past either it gives the dispatcher up (and exits, as before reconnects). */
     readonly reconnectQueueMaxMs: number;
+    /** How long a save may hold the acknowledgement (LINK_ACK) of the call that started it. */
+    readonly ackHoldMaxMs: number;
+    /** Bytes written and not acknowledged past which a link fails: its peer reads but never acknowledges. */
+    readonly maxUnackedBytes: number;
   };
   /** The machines of a multi-host deployment, by name (empty without a hosts section). */
   readonly hosts: Readonly<Record<string, { readonly address: string }>>;

@@ -137,6 +137,7 @@ export const deploymentSchema = object({
       reconnectQueueMaxBytes: optional(integer(0, 4 * 1024 * 1024 * 1024)),
       reconnectQueueMaxMs: optional(integer(0, 3_600_000)),
       ackHoldMaxMs: optional(integer(0, 600_000)),
+      maxUnackedBytes: optional(integer(4096, 16 * 1024 * 1024 * 1024)),
     }),
   ),
   /** The secret internal links authenticate with (SPEC.md, "Link authentication"); TSWORLD_CLUSTER_SECRET overrides it. */
@@ -218,6 +219,7 @@ export const DEFAULTS = {
   links: {
     highWatermarkBytes: 8 * 1024 * 1024, lowWatermarkBytes: 2 * 1024 * 1024, maxPendingBytes: 64 * 1024 * 1024,
     reconnectQueueMaxBytes: 16 * 1024 * 1024, reconnectQueueMaxMs: 30_000, ackHoldMaxMs: 2_000,
+    maxUnackedBytes: 64 * 1024 * 1024,
   },
   /** Heartbeats on every internal link; the reason for each default is in src/config/README.md, "Liveness". */
   liveness: { heartbeatMs: 1_000, timeoutMs: 5_000 },

@@ -66,6 +66,8 @@ export interface LinkGaugeSource {
   peer(): string;
   backlogBytes(): number;
   degraded(): boolean;
+  /** Written and not yet acknowledged by the peer (LINK_ACK); absent: not tracked. */
+  unackedBytes?(): number;
 }
 
 export interface MetricsOptions {
@@ -134,6 +136,16 @@ function createLinkCounters(registry: Registry, links: ReadonlySet<LinkGaugeSour
     collect() {
       backlog.reset();
       for (const link of links) backlog.labels({ peer: link.peer() }).set(link.backlogBytes());
+    },
+  });
+  const unacked = new Gauge({
+    name: 'tsworld_link_unacked_bytes',
+    help: 'Bytes written on an internal link and not yet acknowledged by its peer (LINK_ACK), kept for a replay, by destination.',
+    labelNames: ['peer'],
+    registers: [registry],
+    collect() {
+      unacked.reset();
+      for (const link of links) if (link.unackedBytes) unacked.labels({ peer: link.peer() }).set(link.unackedBytes());
     },
   });
   const degradedNow = new Gauge({

@@ -42,6 +42,8 @@ export interface Link extends FrameSink {
   readonly closed: boolean;
   /** Counted frames received so far (SPEC.md, "Delivery across a lost process"). */
   readonly framesIn: number;
+  /** Bytes written and not yet acknowledged by the peer (kept for a replay). */
+  readonly unackedBytes: number;
   /** With `ackWhen: 'owner'`: the first `count` counted frames received are processed (count from `framesIn`). */
   processedUpTo(count: number): void;
   /** Processed frames the peer has not been told about yet: the next flush carries a LINK_ACK. */
@@ -74,6 +76,11 @@ export interface LinkLimits {
   lowWatermarkBytes?: number;
   /** Bound on flushed-but-unsent bytes; past it the link fails (TRANSPORT_FAILURE). Default 64 MiB. */
   maxPendingBytes?: number;
+  /**
+   * Bound on bytes written and not yet acknowledged (LINK_ACK), kept for a replay; past it the link fails.
+   * They include what the kernels and the network hold, so this is above `maxPendingBytes`. Default 64 MiB.
+   */
+  maxUnackedBytes?: number;
 }
 
 export interface LinkOptions extends LinkHandlers, LinkLimits {
@@ -86,12 +93,14 @@ export interface LinkOptions extends LinkHandlers, LinkLimits {
 }
 
 export const DEFAULT_MAX_PENDING_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_UNACKED_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_HIGH_WATERMARK_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_LOW_WATERMARK_BYTES = 2 * 1024 * 1024;
 
 /** Wraps a connected socket (TCP or in-memory). Used by the LinkNetworks; rarely called directly. */
 export function createLink(socket: LinkSocket, options: LinkOptions): Link {
   const maxPendingBytes = options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
+  const maxUnackedBytes = Math.max(options.maxUnackedBytes ?? DEFAULT_MAX_UNACKED_BYTES, maxPendingBytes);
   const high = Math.min(options.highWatermarkBytes ?? DEFAULT_HIGH_WATERMARK_BYTES, maxPendingBytes);
   const low = Math.min(options.lowWatermarkBytes ?? DEFAULT_LOW_WATERMARK_BYTES, high);
   const batch = createFrameBatch({ initialCapacity: options.initialBatchCapacity });
@@ -172,8 +181,18 @@ export function createLink(socket: LinkSocket, options: LinkOptions): Link {
         checkPressure();
         return !backpressured;
       }
-      // Unacknowledged bytes count too: a peer that reads but never acknowledges must not eat our memory.
-      const pending = Math.max(socket.writableLength, acks.retainedBytes) + batch.length;
+      // A peer that reads but never acknowledges must not eat our memory either.
+      if (acks.retainedBytes + batch.length > maxUnackedBytes) {
+        fail(
+          new TsworldError(
+            'TRANSPORT_FAILURE',
+            `link to ${link.remoteAddress}:${link.remotePort}: ${acks.retainedBytes + batch.length} bytes written and not ` +
+              `acknowledged exceed maxUnackedBytes ${maxUnackedBytes}; the peer reads but does not say it processed them`,
+          ),
+        );
+        return false;
+      }
+      const pending = socket.writableLength + batch.length;
       if (pending > maxPendingBytes) {
         fail(
           new TsworldError(
@@ -218,6 +237,9 @@ export function createLink(socket: LinkSocket, options: LinkOptions): Link {
     },
     get framesIn() {
       return acks.framesIn;
+    },
+    get unackedBytes() {
+      return acks.retainedBytes;
     },
     processedUpTo(count) {
       acks.processedUpTo(count);

@@ -135,6 +135,9 @@ class Parking implements ParkingLink {
   get framesIn(): number {
     return this.real?.framesIn ?? 0;
   }
+  get unackedBytes(): number {
+    return this.real?.unackedBytes ?? 0;
+  }
   processedUpTo(count: number): void {
     this.real?.processedUpTo(count);
   }

@@ -48,7 +48,7 @@ describe('loadConfig', () => {
     });
     expect(config.supervision).toEqual({ enabled: true, maxRestarts: 5, withinSec: 60, backoffMs: 250, maxBackoffMs: 10_000, hangTimeoutMs: 10_000 });
     expect(config.liveness).toEqual({ heartbeatMs: 1_000, timeoutMs: 5_000 });
-    expect(config.logging).toEqual({ level: 'info', dir: join(dir, 'logs') });
+    expect(config.logging).toEqual({ level: 'info', dir: join(dir, 'logs'), maxFileBytes: 10 * 1024 * 1024, maxFiles: 5 });
   });
 
   it('layers built-in defaults, then gameDefaults/gateDefaults, then per-entry values', () => {

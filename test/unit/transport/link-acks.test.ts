@@ -88,6 +88,18 @@ describe('link acknowledgements', () => {
     expect(a.closed).toBe(true);
   });
 
+  it('fails a link whose peer reads but never acknowledges, past maxUnackedBytes', async () => {
+    const { a, b, errors } = pair({ maxPendingBytes: 4096, maxUnackedBytes: 8192, highWatermarkBytes: 2048, lowWatermarkBytes: 1024 });
+    for (let i = 0; i < 10 && !a.closed; i++) {
+      a.send(1001, new Uint8Array(1000));
+      a.flush();
+      await turn();
+    }
+    expect(b.framesIn).toBeGreaterThan(0);
+    expect(errors.some((e) => e.includes('maxUnackedBytes 8192'))).toBe(true);
+    expect(a.closed).toBe(true);
+  });
+
   it('a parking link parks the lost link\'s unacknowledged frames first, without its hello', async () => {
     const { a } = pair();
     const parking = createParkingLink({ maxBytes: 1 << 20, maxMs: 10_000, now: () => 0, isStream: (t) => t === 1004, onOverflow: () => undefined });
