@@ -80,7 +80,7 @@ export function canSend(session: Session): boolean {
 /** A connection that can carry it sends now; otherwise a reconnecting client queues, within its bound. */
 export function sendCall(session: Session, options: ClientOptions, bytes: Uint8Array): void {
   if (canSend(session)) return void session.socket?.send(bytes);
-  if (!reconnectOptions(options) || session.closedByUser) return session.mirror.emit('dropped', 1, 'not connected');
+  if (!reconnectOptions(options) || session.closedByUser || session.ended) return session.mirror.emit('dropped', 1, 'not connected');
   const max = reconnectOptions(options)?.maxQueuedCalls ?? RECONNECT_DEFAULTS.maxQueuedCalls;
   if (session.queue.length >= max) return session.mirror.emit('dropped', 1, `more than ${max} calls queued while disconnected`);
   session.queue.push(bytes);

@@ -90,8 +90,10 @@ export function createClientSessions(deps: ClientSessionDeps): ClientSessions {
     },
     resume(m) {
       const world = deps.world();
+      // The token proved the client id; the entity id only routed the resume here. Game code may have
+      // given the client to another entity of this game meanwhile: the snapshot then shows that one.
       const owner = world.entityOfClient(m.previousClientId);
-      if (!owner || owner.id !== m.entityId) {
+      if (!owner) {
         return deps.answerResume(m.gateId, m.clientId, false, `entity ${m.entityId} no longer waits for this client (its grace period ended, or it was given elsewhere)`);
       }
       grace.end(m.previousClientId);

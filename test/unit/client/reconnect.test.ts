@@ -124,9 +124,11 @@ describe('reconnect and resume (in process)', () => {
     c = await createTestCluster({ game: entry });
     const nowhere = 'mem://127.0.0.1:1/ws';
     const { client, events, drop } = await connect(c, { reconnect: { initialDelayMs: 1, maxDelayMs: 5, maxAttempts: 3, urls: [nowhere] } });
+    const player = client.player!.id;
     drop();
-    await client.waitFor(() => events.reconnecting === 1, 'the drop noticed');
-    client.call(client.player!.id, 'bump', 1);
+    await client.waitFor(() => events.reconnecting >= 1, 'the drop noticed');
+    // Queued while it still tries, or refused once it gave up: reported as dropped either way.
+    client.call(player, 'bump', 1);
     await client.waitFor(() => client.closed ?? undefined, 'the close');
     expect(events.reconnecting).toBe(3);
     expect(events.dropped).toBe(1);
@@ -146,6 +148,17 @@ describe('reconnect and resume (in process)', () => {
       expect(client.player?.id).toBe(player);
       await client.waitFor(() => [...client.entities.values()].filter((e) => e.typeName === 'Npc').length === 2 || undefined, 'the npcs again');
     }
+  });
+
+  it('resumes onto the entity game code gave the client to while it was away', async () => {
+    c = await createTestCluster({ game: entry });
+    const { client, events, drop } = await connect(c, { reconnect: { initialDelayMs: 500, maxDelayMs: 500 } });
+    client.call(client.player!.id, 'giveToNpcIn', 100);
+    drop();
+    await client.waitFor(() => events.resumed.length === 1, 'resumed', 600_000);
+    expect(client.player?.typeName).toBe('Npc');
+    expect(events.resumed).toEqual([client.player!.id]);
+    expect(events.failed).toEqual([]);
   });
 
   it('resumes on another gate', async () => {
