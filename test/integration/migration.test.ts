@@ -179,6 +179,44 @@ describe('migration edge cases (2 dispatchers, 2 games, 1 gate)', () => {
     expect(p.client.errors).toEqual([]);
   });
 
+  it('a migration into a space being destroyed on the target: refused, or in the target\'s nil space, or destroyed with the space (its client told), never silently gone', async () => {
+    const p = await connect();
+    const to = 3 - p.game;
+    let q = await connect();
+    for (let i = 0; i < 6 && q.game !== to; i++) q = await connect();
+    expect(q.game).toBe(to);
+    // A fresh space on the target, known to the dispatchers once its game announced it.
+    p.client.call(p.id, 'mkSpace', to);
+    const space = (await p.client.waitCall('onSpace')).args[0] as string;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Q leaves its Arena for the nil space, so that only the new space's fate matters.
+    q.client.call(q.id, 'go', nilSpaceId(to));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    p.client.call(p.id, 'go', space);
+    q.client.call(q.id, 'dropSpace', space);
+    await q.client.waitCall('onDropped');
+    // The outcome is one of three, each visible to the client.
+    const outcome = await p.client.waitFor(() => {
+      if (p.calls('onFailed').length > 0) return 'refused';
+      if (p.client.player === null) return 'destroyed';
+      if (p.calls('onArrived').length > 0) return 'arrived';
+      return undefined;
+    }, 'the migration\'s outcome');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    if (outcome === 'refused') {
+      expect(p.calls('onFailed')).toEqual([['UNKNOWN_SPACE']]);
+      expect((await p.where()).slice(0, 2)).toEqual([p.game, arenaId(p.game)]);
+    } else if (p.client.player === null) {
+      // It arrived into the space and was destroyed with it (destroying a space destroys its members): the
+      // client saw its player destroyed, and a call to it is refused.
+      p.client.call(p.id, 'where');
+      await p.client.waitFor(() => p.client.errors.find((e) => e.code === 1), 'UNKNOWN_ENTITY for the destroyed player');
+    } else {
+      expect((await p.where()).slice(0, 3)).toEqual([to, nilSpaceId(to), '__nil__']);
+    }
+    console.log(`migration into a space being destroyed: ${p.client.player === null ? 'destroyed with it' : outcome}`);
+  });
+
   it('the target stops in the middle of the hand-off and is declared down: the entity comes back to its space on the source, with the calls made meanwhile, and exists once', async () => {
     const p = await connect();
     const to = 3 - p.game;
