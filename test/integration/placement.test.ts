@@ -134,4 +134,25 @@ describe('placement calls on world.cluster (2 dispatchers, 2 games, 1 gate)', ()
     expect(await onOne(one, 2)).toEqual([crate, 2, 'second', arenaId(2), 5, 6]);
     for (const p of pilots.values()) expect(p.client.errors).toEqual([]);
   });
+
+  it('a persistent entity keeps saving wherever it migrates, there and back (each game claims it anew)', async () => {
+    const one = pilots.get(1)!;
+    const [crate] = (await one.ask('mkCrate', [1, 'a'], 'onCrateId')) as [string];
+    expect(await one.ask('relabel', [crate, 'b'], 'onSaved', (a) => a[0] === crate)).toEqual([crate, '']);
+    const at = async (game: number) => {
+      for (let i = 0; i < 50; i++) {
+        const reply = await Promise.race([one.ask('crate', [crate], 'onCrate', (a) => a[0] === crate), pause(300).then(() => undefined)]);
+        if (reply?.[1] === game) return reply;
+        await pause(100);
+      }
+      throw new Error(`crate ${crate} never answered from game ${game}`);
+    };
+    for (const [game, label] of [[2, 'c'], [1, 'd'], [2, 'e']] as const) {
+      one.client.call(one.id, 'moveCrate', crate, arenaId(game));
+      expect((await at(game)).slice(1, 4)).toEqual([game, label === 'c' ? 'b' : label === 'd' ? 'c' : 'd', arenaId(game)]);
+      // A save refused as stale (the source still holding the generation it claimed) would answer an error.
+      expect(await one.ask('relabel', [crate, label], 'onSaved', (a) => a[0] === crate)).toEqual([crate, '']);
+    }
+    expect(one.client.errors).toEqual([]);
+  });
 });
