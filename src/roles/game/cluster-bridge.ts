@@ -153,6 +153,10 @@ export function createClusterBridge(deps: ClusterBridgeDeps): ClusterApi {
       deps.filters?.clear(client.clientId);
     },
     kickClient(entityId, reason) {
+      const clientId = requireClient(deps.world().entity(entityId)?.client, entityId, 'kickClient');
+      // A client in its resume grace period has no connection left to close: kicking it ends the period
+      // now (a second login taking over an avatar whose first session just dropped).
+      if (!deps.clientGates.has(clientId)) return void deps.world().setClient(entityId, null, 'kicked');
       const client = clientOf(deps, entityId, 'kickClient');
       deps.afterClientEvents(() => {
         const link = deps.gateLink(client.gateId);
