@@ -161,6 +161,48 @@ describe('reconnect and resume (in process)', () => {
     expect(events.failed).toEqual([]);
   });
 
+  it('a player that migrates to another game while its client is away is resumed there', async () => {
+    c = await createTestCluster({ game: entry, games: 2 });
+    const { Ctor, sockets } = recordingSockets(c.clientNetwork.from('127.0.0.1'));
+    const raw = await connectClient({
+      url: `mem://127.0.0.1:${c.gates[0].port}/ws`, WebSocket: Ctor, heartbeatMs: 1000, reconnect: { initialDelayMs: 500, maxDelayMs: 500 },
+    });
+    let resumed = 0;
+    raw.on('resumed', () => void resumed++);
+    const away = recordClient(raw, { until: (probe, what, ms) => c!.until(probe, what, ms) });
+    const player = (await away.waitForPlayer()).id;
+    away.call(player, 'whereAmI');
+    const target = (await away.waitCall('onWhere')).args[0] === 1 ? 2 : 1;
+    // It migrates 100 ms into the 250-750 ms (real time) the client is away, carrying its grace period.
+    away.call(player, 'moveToGameIn', target, 100);
+    sockets[0]!.close(1006, 'network cut');
+    await away.waitFor(() => resumed === 1, 'resumed', 600_000);
+    expect(away.player?.id).toBe(player);
+    away.calls.length = 0;
+    away.call(player, 'whereAmI');
+    expect((await away.waitCall('onWhere')).args[0]).toBe(target);
+  });
+
+  it('a player that migrates while its client is away still has its grace period end on the target game', async () => {
+    c = await createTestCluster({ game: entry, games: 2, resumeGraceMs: 1000 });
+    const { Ctor, sockets } = recordingSockets(c.clientNetwork.from('127.0.0.1'));
+    const away = recordClient(await connectClient({ url: `mem://127.0.0.1:${c.gates[0].port}/ws`, WebSocket: Ctor, heartbeatMs: 1000 }), {
+      until: (probe, what, ms) => c!.until(probe, what, ms),
+    });
+    const player = (await away.waitForPlayer()).id;
+    away.call(player, 'whereAmI');
+    const target = (await away.waitCall('onWhere')).args[0] === 1 ? 2 : 1;
+    away.call(player, 'moveToGameIn', target, 200);
+    await c.advance(100);
+    sockets[0]!.close(1006, 'network cut');
+    await c.until(() => c!.games[target - 1].world.entity(player) ?? undefined, 'the player on the target game');
+    await c.until(() => c!.games[target - 1].world.entity(player)?.client === null || undefined, 'the grace period to end there', 10_000);
+    const late = recordClient(await c.connect(), { until: (probe, what, ms) => c!.until(probe, what, ms) });
+    await late.waitForPlayer();
+    late.call(late.player!.id, 'disconnectOf', player);
+    expect((await late.waitCall('onDisconnectOf')).args).toEqual([player, 'connection-lost']);
+  });
+
   it('resumes on another gate', async () => {
     c = await createTestCluster({ game: entry, gates: 2 });
     const other = `mem://127.0.0.1:${c.gates[1].port}/ws`;
