@@ -145,7 +145,10 @@ function createLinkCounters(registry: Registry, links: ReadonlySet<LinkGaugeSour
     registers: [registry],
     collect() {
       unacked.reset();
-      for (const link of links) if (link.unackedBytes) unacked.labels({ peer: link.peer() }).set(link.unackedBytes());
+      for (const link of links) {
+        const bytes = link.unackedBytes?.();
+        if (bytes !== undefined) unacked.labels({ peer: link.peer() }).set(bytes);
+      }
     },
   });
   const degradedNow = new Gauge({

@@ -1,9 +1,9 @@
 import { TsworldError } from '../core/errors.ts';
-import { createFrameBatch } from '../protocol/frame-batch.ts';
-import { DEFAULT_MAX_FRAME_SIZE, createFrameParser } from '../protocol/frame-parser.ts';
+import { createFrameBatch, type FrameBatch } from '../protocol/frame-batch.ts';
+import { DEFAULT_MAX_FRAME_SIZE, createFrameParser, type FrameParser } from '../protocol/frame-parser.ts';
 import type { FrameSink } from '../protocol/codec.ts';
 import type { LinkSocket } from './link-socket.ts';
-import { createLinkAcks, type AckWhen } from './link-acks.ts';
+import { createLinkAcks, type AckWhen, type LinkAcks } from './link-acks.ts';
 import type { RetainedFrame } from './link-retention.ts';
 
 /**
@@ -99,186 +99,211 @@ export const DEFAULT_LOW_WATERMARK_BYTES = 2 * 1024 * 1024;
 
 /** Wraps a connected socket (TCP or in-memory). Used by the LinkNetworks; rarely called directly. */
 export function createLink(socket: LinkSocket, options: LinkOptions): Link {
-  const maxPendingBytes = options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
-  const maxUnackedBytes = Math.max(options.maxUnackedBytes ?? DEFAULT_MAX_UNACKED_BYTES, maxPendingBytes);
-  const high = Math.min(options.highWatermarkBytes ?? DEFAULT_HIGH_WATERMARK_BYTES, maxPendingBytes);
-  const low = Math.min(options.lowWatermarkBytes ?? DEFAULT_LOW_WATERMARK_BYTES, high);
-  const batch = createFrameBatch({ initialCapacity: options.initialBatchCapacity });
-  const acks = createLinkAcks({ when: options.ackWhen ?? 'delivery', recycle: (bytes) => batch.recycle(bytes) });
-  let reservedType = 0;
-  let backpressured = false;
-  let degraded = false;
-  let closed = false;
-  let failure: TsworldError | null = null;
+  return new SocketLink(socket, options);
+}
 
-  /** Moves between normal and degraded with hysteresis: in above `high`, out at or below `low`. */
-  function checkPressure(): void {
-    const pending = socket.writableLength;
-    const next = degraded ? pending > low : pending > high;
-    if (next === degraded || closed) return;
-    degraded = next;
+/** The hard bounds and watermarks of one link, from its options and the defaults. */
+function boundsOf(options: LinkLimits): { maxPendingBytes: number; maxUnackedBytes: number; high: number; low: number } {
+  const maxPendingBytes = options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
+  const high = Math.min(options.highWatermarkBytes ?? DEFAULT_HIGH_WATERMARK_BYTES, maxPendingBytes);
+  return {
+    maxPendingBytes,
+    maxUnackedBytes: Math.max(options.maxUnackedBytes ?? DEFAULT_MAX_UNACKED_BYTES, maxPendingBytes),
+    high,
+    low: Math.min(options.lowWatermarkBytes ?? DEFAULT_LOW_WATERMARK_BYTES, high),
+  };
+}
+
+/**
+ * A class for once, as ParkingLink is: the state is a handful of fields shared by every member, and
+ * each member is one small method.
+ */
+class SocketLink implements Link {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  private readonly bounds: ReturnType<typeof boundsOf>;
+  private readonly batch: FrameBatch;
+  private readonly acks: LinkAcks;
+  private readonly parser: FrameParser;
+  private reservedType = 0;
+  private isBackpressured = false;
+  private isDegraded = false;
+  private isClosed = false;
+  private failure: TsworldError | null = null;
+  private received = 0;
+
+  constructor(private readonly socket: LinkSocket, private readonly options: LinkOptions) {
+    this.remoteAddress = socket.remoteAddress ?? '';
+    this.remotePort = socket.remotePort ?? 0;
+    this.bounds = boundsOf(options);
+    this.batch = createFrameBatch({ initialCapacity: options.initialBatchCapacity });
+    this.acks = createLinkAcks({ when: options.ackWhen ?? 'delivery', recycle: (bytes) => this.batch.recycle(bytes) });
+    this.parser = createFrameParser({ maxFrameSize: options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE, onFrame: (type, body) => this.deliver(type, body) });
+    this.wire();
+  }
+
+  private wire(): void {
+    const { socket } = this;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      this.received += chunk.length;
+      const fault = this.parser.push(chunk);
+      if (fault !== null) this.fail(fault);
+    });
+    socket.on('drain', () => {
+      this.isBackpressured = false;
+      this.checkPressure();
+      this.options.onDrain?.(this);
+    });
+    socket.on('error', (cause) => {
+      this.fail(new TsworldError('TRANSPORT_FAILURE', `link socket error: ${cause.message}`, { cause }));
+    });
+    socket.on('close', () => {
+      if (this.isClosed) return;
+      this.isClosed = true;
+      this.parser.stop();
+      this.options.onClose?.(this, this.failure);
+    });
+  }
+
+  private deliver(type: number, body: Uint8Array): void {
+    const received = this.acks.received(type, body);
+    if (received === 'ack') return;
+    if (received !== 'frame') return this.fail(new TsworldError('PROTOCOL_VIOLATION', received));
     try {
-      options.onPressure?.(link, degraded);
+      this.options.onFrame(type, body, this);
     } catch (cause) {
-      report(new TsworldError('INVALID_STATE', 'link pressure handler threw', { cause }));
+      this.report(new TsworldError('INVALID_STATE', `frame handler threw on type ${type}`, { cause }));
     }
   }
-  let receivedBytes = 0;
 
-  function report(error: TsworldError): void {
+  /** Moves between normal and degraded with hysteresis: in above `high`, out at or below `low`. */
+  private checkPressure(): void {
+    const pending = this.socket.writableLength;
+    const next = this.isDegraded ? pending > this.bounds.low : pending > this.bounds.high;
+    if (next === this.isDegraded || this.isClosed) return;
+    this.isDegraded = next;
     try {
-      options.onError?.(error, link);
+      this.options.onPressure?.(this, next);
+    } catch (cause) {
+      this.report(new TsworldError('INVALID_STATE', 'link pressure handler threw', { cause }));
+    }
+  }
+
+  private report(error: TsworldError): void {
+    try {
+      this.options.onError?.(error, this);
     } catch {
       // An error handler that throws must not take the socket handler (and the process) down with it.
     }
   }
 
-  function fail(error: TsworldError): void {
-    if (closed) return;
-    failure ??= error;
-    report(error);
-    parser.stop();
-    socket.destroy();
+  private fail(error: TsworldError): void {
+    if (this.isClosed) return;
+    this.failure ??= error;
+    this.report(error);
+    this.parser.stop();
+    this.socket.destroy();
   }
 
-  const parser = createFrameParser({
-    maxFrameSize: options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE,
-    onFrame(type, body) {
-      const received = acks.received(type, body);
-      if (received === 'ack') return;
-      if (received !== 'frame') return fail(new TsworldError('PROTOCOL_VIOLATION', received));
-      try {
-        options.onFrame(type, body, link);
-      } catch (cause) {
-        report(new TsworldError('INVALID_STATE', `frame handler threw on type ${type}`, { cause }));
-      }
-    },
-  });
+  /** Why writing the batch now must fail the link, or null. */
+  private overBound(): TsworldError | null {
+    const { maxPendingBytes, maxUnackedBytes, high } = this.bounds;
+    const where = `link to ${this.remoteAddress}:${this.remotePort}`;
+    // A peer that reads but never acknowledges must not eat our memory, any more than one that stops reading.
+    const unacked = this.acks.retainedBytes + this.batch.length;
+    if (unacked > maxUnackedBytes) {
+      return new TsworldError('TRANSPORT_FAILURE', `${where}: ${unacked} bytes written and not acknowledged exceed ` +
+        `maxUnackedBytes ${maxUnackedBytes}; the peer reads but does not say it processed them`);
+    }
+    const pending = this.socket.writableLength + this.batch.length;
+    if (pending <= maxPendingBytes) return null;
+    return new TsworldError('TRANSPORT_FAILURE', `${where}: ${pending} bytes pending exceed the hard bound ` +
+      `maxPendingBytes ${maxPendingBytes} (degraded since the high watermark ${high}); the peer is not reading fast enough`);
+  }
 
-  const link: Link = {
-    remoteAddress: socket.remoteAddress ?? '',
-    remotePort: socket.remotePort ?? 0,
-    send(type, body) {
-      batch.append(type, body);
-      acks.appended(type);
-    },
-    sendParts(type, head, tail) {
-      batch.sendParts(type, head, tail);
-      acks.appended(type);
-    },
-    reserve(type, maxBodyLength) {
-      reservedType = type;
-      return batch.reserve(type, maxBodyLength);
-    },
-    commit(bodyLength) {
-      batch.commit(bodyLength);
-      acks.appended(reservedType);
-    },
-    flush() {
-      if (closed || socket.destroyed) return false;
-      acks.beforeFlush(batch);
-      if (batch.length === 0) {
-        checkPressure();
-        return !backpressured;
-      }
-      // A peer that reads but never acknowledges must not eat our memory either.
-      if (acks.retainedBytes + batch.length > maxUnackedBytes) {
-        fail(
-          new TsworldError(
-            'TRANSPORT_FAILURE',
-            `link to ${link.remoteAddress}:${link.remotePort}: ${acks.retainedBytes + batch.length} bytes written and not ` +
-              `acknowledged exceed maxUnackedBytes ${maxUnackedBytes}; the peer reads but does not say it processed them`,
-          ),
-        );
-        return false;
-      }
-      const pending = socket.writableLength + batch.length;
-      if (pending > maxPendingBytes) {
-        fail(
-          new TsworldError(
-            'TRANSPORT_FAILURE',
-            `link to ${link.remoteAddress}:${link.remotePort}: ${pending} bytes ` +
-              `pending exceed the hard bound maxPendingBytes ${maxPendingBytes} (degraded since the high ` +
-              `watermark ${high}); the peer is not reading fast enough`,
-          ),
-        );
-        return false;
-      }
-      const bytes = batch.takeBytes();
-      // The socket may hold `bytes` until the kernel takes them, and the peer may still need them until it
-      // acknowledges them, so the buffer is recycled only after both. The write's end is also when a
-      // degraded link may have drained: a sender gone quiet still recovers without a flush.
-      const chunk = acks.retain(bytes);
-      const ok = socket.write(bytes, () => {
-        acks.written(chunk);
-        if (degraded) checkPressure();
-      });
-      if (!ok) backpressured = true;
-      checkPressure();
-      return ok;
-    },
-    get batchedBytes() {
-      return batch.length;
-    },
-    get pendingBytes() {
-      return socket.writableLength;
-    },
-    get receivedBytes() {
-      return receivedBytes;
-    },
-    get backpressured() {
-      return backpressured;
-    },
-    get degraded() {
-      return degraded;
-    },
-    get closed() {
-      return closed;
-    },
-    get framesIn() {
-      return acks.framesIn;
-    },
-    get unackedBytes() {
-      return acks.retainedBytes;
-    },
-    processedUpTo(count) {
-      acks.processedUpTo(count);
-    },
-    get ackDue() {
-      return acks.ackDue;
-    },
-    unacked: () => acks.unacked(batch),
-    close() {
-      if (closed) return;
-      link.flush();
-      parser.stop();
-      socket.end();
-    },
-    destroy() {
-      parser.stop();
-      socket.destroy();
-    },
-  };
-
-  socket.setNoDelay(true);
-  socket.on('data', (chunk: Buffer) => {
-    receivedBytes += chunk.length;
-    const fault = parser.push(chunk);
-    if (fault !== null) fail(fault);
-  });
-  socket.on('drain', () => {
-    backpressured = false;
-    checkPressure();
-    options.onDrain?.(link);
-  });
-  socket.on('error', (cause) => {
-    fail(new TsworldError('TRANSPORT_FAILURE', `link socket error: ${cause.message}`, { cause }));
-  });
-  socket.on('close', () => {
-    if (closed) return;
-    closed = true;
-    parser.stop();
-    options.onClose?.(link, failure);
-  });
-  return link;
+  send(type: number, body: Uint8Array): void {
+    this.batch.append(type, body);
+    this.acks.appended(type);
+  }
+  sendParts(type: number, head: Uint8Array, tail: Uint8Array): void {
+    this.batch.sendParts(type, head, tail);
+    this.acks.appended(type);
+  }
+  reserve(type: number, maxBodyLength: number): { buffer: Uint8Array; offset: number } {
+    this.reservedType = type;
+    return this.batch.reserve(type, maxBodyLength);
+  }
+  commit(bodyLength: number): void {
+    this.batch.commit(bodyLength);
+    this.acks.appended(this.reservedType);
+  }
+  flush(): boolean {
+    if (this.isClosed || this.socket.destroyed) return false;
+    this.acks.beforeFlush(this.batch);
+    if (this.batch.length === 0) {
+      this.checkPressure();
+      return !this.isBackpressured;
+    }
+    const fault = this.overBound();
+    if (fault) {
+      this.fail(fault);
+      return false;
+    }
+    const bytes = this.batch.takeBytes();
+    // The socket may hold `bytes` until the kernel takes them, and the peer may still need them until it
+    // acknowledges them, so the buffer is recycled only after both. The write's end is also when a
+    // degraded link may have drained: a sender gone quiet still recovers without a flush.
+    const chunk = this.acks.retain(bytes);
+    const ok = this.socket.write(bytes, () => {
+      this.acks.written(chunk);
+      if (this.isDegraded) this.checkPressure();
+    });
+    if (!ok) this.isBackpressured = true;
+    this.checkPressure();
+    return ok;
+  }
+  get batchedBytes(): number {
+    return this.batch.length;
+  }
+  get pendingBytes(): number {
+    return this.socket.writableLength;
+  }
+  get receivedBytes(): number {
+    return this.received;
+  }
+  get backpressured(): boolean {
+    return this.isBackpressured;
+  }
+  get degraded(): boolean {
+    return this.isDegraded;
+  }
+  get closed(): boolean {
+    return this.isClosed;
+  }
+  get framesIn(): number {
+    return this.acks.framesIn;
+  }
+  get unackedBytes(): number {
+    return this.acks.retainedBytes;
+  }
+  processedUpTo(count: number): void {
+    this.acks.processedUpTo(count);
+  }
+  get ackDue(): boolean {
+    return this.acks.ackDue;
+  }
+  unacked(): RetainedFrame[] {
+    return this.acks.unacked(this.batch);
+  }
+  close(): void {
+    if (this.isClosed) return;
+    this.flush();
+    this.parser.stop();
+    this.socket.end();
+  }
+  destroy(): void {
+    this.parser.stop();
+    this.socket.destroy();
+  }
 }

@@ -44,6 +44,6 @@ export function trackLinkGauges(metrics: Metrics | undefined, link: Link, peer: 
     peer,
     backlogBytes: () => link.pendingBytes + link.batchedBytes,
     degraded: () => link.degraded,
-    unackedBytes: () => link.unackedBytes,
+    unackedBytes: () => link.unackedBytes ?? 0,
   });
 }
