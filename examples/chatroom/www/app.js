@@ -21,7 +21,7 @@ function addLine(text, who, system) {
 }
 
 const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
-const client = await connectClient({ url }).catch((err) => {
+const client = await connectClient({ url, reconnect: true }).catch((err) => {
   setStatus(`cannot connect: ${err.message}`, 'bad');
   throw err;
 });
@@ -35,6 +35,14 @@ client.on('close', (code, reason) => {
   setStatus(`${reason || 'closed by the server'} — reload to log in again`, 'bad');
 });
 client.on('error', (e) => addLine(`server refused: ${e.message}`, null, true));
+// A dropped connection comes back on its own and resumes the same player (the gate's resume token);
+// past the server's grace period the session is gone, and a fresh page starts a new one.
+client.on('reconnecting', () => setStatus('connection lost — reconnecting…', 'warn'));
+client.on('resumed', () => setStatus(`reconnected to ${location.host}`, 'ok'));
+client.on('resumeFailed', (reason) => {
+  setStatus(`session ended (${reason}) — starting a new one`, 'bad');
+  setTimeout(() => location.reload(), 1500);
+});
 
 client.on('call', (entity, method, args) => {
   switch (method) {

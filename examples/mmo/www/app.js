@@ -17,7 +17,7 @@ const scale = canvas.width / VIEW;
 const setStatus = (text, kind) => { $('status').textContent = text; $('status').className = `status ${kind ?? ''}`; };
 
 const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
-const client = await connectClient({ url }).catch((err) => {
+const client = await connectClient({ url, reconnect: true }).catch((err) => {
   setStatus(`cannot connect: ${err.message}`, 'bad');
   throw err;
 });
@@ -25,6 +25,14 @@ setStatus(`connected to ${location.host}`, 'ok');
 // Others are drawn where they were INTERPOLATION_DELAY_MS ago, between two position snapshots.
 const positions = interpolate(client, { delayMs: INTERPOLATION_DELAY_MS });
 client.on('close', (code, reason) => setStatus(`disconnected (${code}${reason ? `: ${reason}` : ''}) — reload to reconnect`, 'bad'));
+// A dropped connection comes back on its own and resumes the same player (the gate's resume token);
+// past the server's grace period the session is gone, and a fresh page starts a new one.
+client.on('reconnecting', () => setStatus('connection lost — reconnecting…', 'warn'));
+client.on('resumed', () => setStatus(`reconnected to ${location.host}`, 'ok'));
+client.on('resumeFailed', (reason) => {
+  setStatus(`session ended (${reason}) — starting a new one`, 'bad');
+  setTimeout(() => location.reload(), 1500);
+});
 client.on('error', (e) => setStatus(`server refused: ${e.message}`, 'bad'));
 
 const player = await client.waitForPlayer();
