@@ -1,32 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-
-const repoRoot = join(import.meta.dirname, '..', '..', '..');
-const fixture = join(repoRoot, 'test', 'fixtures', 'typed-server', 'server-calls.ts');
-const DIRECTIVE = '// @ts-expect-error';
-
-function compilerOptions(): ts.CompilerOptions {
-  const file = join(repoRoot, 'tsconfig.json');
-  const { config } = ts.readConfigFile(file, (p) => ts.sys.readFile(p));
-  return { ...ts.parseJsonConfigFileContent(config, ts.sys, repoRoot, undefined, file).options, noEmit: true };
-}
-
-/** The fixture's diagnostics with its text replaced by `text`: 1-based lines and flattened messages. */
-function diagnostics(text: string, options: ts.CompilerOptions, old?: ts.Program): { lines: number[]; messages: string[]; program: ts.Program } {
-  const host = ts.createCompilerHost(options);
-  const read = host.getSourceFile.bind(host);
-  host.getSourceFile = (name, lang, onError, fresh) => (name === fixture ? ts.createSourceFile(name, text, lang, true) : read(name, lang, onError, fresh));
-  const program = ts.createProgram({ rootNames: [fixture], options, host, ...(old ? { oldProgram: old } : {}) });
-  const source = program.getSourceFile(fixture)!;
-  const diags = [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)];
-  return {
-    lines: [...new Set(diags.map((d) => source.getLineAndCharacterOfPosition(d.start ?? 0).line + 1))].sort((a, b) => a - b),
-    messages: diags.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')),
-    program,
-  };
-}
+import { typeFixture } from '../../support/type-fixture.ts';
 
 /**
  * Server code's calls by name (timers, cron, callClient/callAllClients, cluster.call<typeof T>) and a
@@ -34,23 +7,16 @@ function diagnostics(text: string, options: ts.CompilerOptions, old?: ts.Program
  * argument is a compile error of its own.
  */
 describe('server-side call types', { timeout: 120_000 }, () => {
-  const text = readFileSync(fixture, 'utf8');
-  const options = compilerOptions();
-  let first: ts.Program | undefined;
+  const fixture = typeFixture('test/fixtures/typed-server/server-calls.ts');
 
   it('compiles the fixture: right uses pass and every @ts-expect-error line is an error', () => {
-    const r = diagnostics(text, options);
-    first = r.program;
-    expect(r.messages).toEqual([]);
+    expect(fixture.compile().messages).toEqual([]);
   });
 
   it('without the directives, exactly the lines they mark fail, each for its own reason', () => {
-    const lines = text.split('\n');
-    const expected = lines.flatMap((l, i) => (l.trim().startsWith(DIRECTIVE) ? [i + 2] : []));
-    expect(expected.length).toBe(10);
-    const stripped = lines.map((l) => (l.trim().startsWith(DIRECTIVE) ? '' : l)).join('\n');
-    const r = diagnostics(stripped, options, first);
-    expect(r.lines).toEqual(expected);
+    const r = fixture.compileWithoutDirectives();
+    expect(r.expected.length).toBe(10);
+    expect(r.lines).toEqual(r.expected);
     const all = r.messages.join('\n');
     expect(all).toMatch(/Argument of type '\["mvoe", \[number, number\]\]' is not assignable/);
     expect(all).toMatch(/Argument of type '\["stpo"\]' is not assignable/);
