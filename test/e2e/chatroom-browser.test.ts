@@ -1,54 +1,26 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.ts';
-import { repoRoot, startDeployment, type TestDeployment } from '../support/deployment.ts';
-
-const example = join(repoRoot, 'examples', 'chatroom');
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { chatroomInBrowser, logIn, openChat, registerUser, say } from '../support/chatroom-page.ts';
 
 async function signIn(page: Page, url: string, user: string, password: string): Promise<void> {
-  await page.goto(url);
-  await page.getByText(/connected to/).waitFor();
-  await page.fill('#username', user);
-  await page.fill('#password', password);
-  await page.click('#register');
-  await page.getByText('Registered. Now log in.').waitFor();
-  await page.click('#login');
-  await page.locator('#chat').waitFor({ state: 'visible' });
-  await page.locator('#me', { hasText: user }).waitFor();
-}
-
-async function say(page: Page, text: string): Promise<void> {
-  await page.fill('#chat-input', text);
-  await page.press('#chat-input', 'Enter');
+  await openChat(page, url);
+  await registerUser(page, user, password);
+  await logIn(page, user, password);
 }
 
 describe('chatroom in a real browser, two pages on two gates', () => {
-  let d: TestDeployment;
-  let browser: Browser;
-  let profile: string;
-
-  beforeAll(async () => {
-    d = await startDeployment({ entry: join(example, 'game', 'main.ts'), staticDir: join(example, 'www') });
-    profile = mkdtempSync(join(tmpdir(), 'tsworld-chromium-'));
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await d?.stop();
-    if (profile) rmSync(profile, { recursive: true, force: true });
-  });
+  const chat = chatroomInBrowser();
 
   it('two people register, log in and see each other\'s messages', async () => {
-    const one = await browser.newPage();
-    const two = await browser.newPage();
+    const one = await chat.browser.newPage();
+    const two = await chat.browser.newPage();
     const consoleErrors: string[] = [];
     for (const p of [one, two]) p.on('pageerror', (err) => consoleErrors.push(err.message));
 
-    await signIn(one, d.gateUrls[0], 'ann', 'secret-ann');
-    await signIn(two, d.gateUrls[1], 'ben', 'secret-ben');
+    await signIn(one, chat.d.gateUrls[0], 'ann', 'secret-ann');
+    await signIn(two, chat.d.gateUrls[1], 'ben', 'secret-ben');
 
     // The OnlineService's count for the lobby, on both pages.
     for (const p of [one, two]) await p.locator('#online', { hasText: /^2$/ }).waitFor();

@@ -1,30 +1,8 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.ts';
-import { repoRoot, startDeployment, type TestDeployment } from '../support/deployment.ts';
-
-const example = join(repoRoot, 'examples', 'chatroom');
-const shots = join(repoRoot, '.tsworld', 'screenshots');
-
-async function open(page: Page, url: string): Promise<void> {
-  await page.goto(url);
-  await page.getByText(/connected to/).waitFor();
-}
-
-async function logIn(page: Page, user: string, password: string): Promise<void> {
-  await page.fill('#username', user);
-  await page.fill('#password', password);
-  await page.click('#login');
-  await page.locator('#chat').waitFor({ state: 'visible' });
-  await page.locator('#me', { hasText: user }).waitFor();
-}
-
-async function say(page: Page, text: string): Promise<void> {
-  await page.fill('#chat-input', text);
-  await page.press('#chat-input', 'Enter');
-}
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { SHOTS, chatroomInBrowser, logIn, openChat, registerUser, say } from '../support/chatroom-page.ts';
+import type { TestDeployment } from '../support/deployment.ts';
 
 /**
  * Two logins to one account, from two pages on two gates: the second takes the avatar over, and the
@@ -32,58 +10,41 @@ async function say(page: Page, text: string): Promise<void> {
  * the first silently stopped receiving: the avatar destroyed itself when its first client was unbound.)
  */
 describe('chatroom: a second login to the same account takes over', () => {
-  let d: TestDeployment;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    d = await startDeployment({ entry: join(example, 'game', 'main.ts'), staticDir: join(example, 'www') });
-    browser = await launchChromium();
-    mkdirSync(shots, { recursive: true });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await d?.stop();
-  });
+  const chat = chatroomInBrowser();
 
   it('the first page is told and closed, the second gets the avatar and chats in its room', async () => {
-    const first = await browser.newPage();
-    const second = await browser.newPage();
-    const witness = await browser.newPage();
+    const first = await chat.browser.newPage();
+    const second = await chat.browser.newPage();
+    const witness = await chat.browser.newPage();
     const pageErrors: string[] = [];
     for (const p of [first, second, witness]) p.on('pageerror', (err) => pageErrors.push(err.message));
     try {
-      await takeOver(first, second, witness, d);
+      await takeOver(first, second, witness, chat.d);
     } catch (err) {
       // What each page showed when it failed, for a person to look at.
-      for (const [name, p] of [['first', first], ['second', second], ['witness', witness]] as const) await p.screenshot({ path: join(shots, `chatroom-takeover-failed-${name}.png`) });
+      for (const [name, p] of [['first', first], ['second', second], ['witness', witness]] as const) await p.screenshot({ path: join(SHOTS, `chatroom-takeover-failed-${name}.png`) });
       throw err;
     }
-    await first.screenshot({ path: join(shots, 'chatroom-takeover-first.png') });
-    await second.screenshot({ path: join(shots, 'chatroom-takeover-second.png') });
+    await first.screenshot({ path: join(SHOTS, 'chatroom-takeover-first.png') });
+    await second.screenshot({ path: join(SHOTS, 'chatroom-takeover-second.png') });
     expect(pageErrors).toEqual([]);
   });
 });
 
 async function takeOver(first: Page, second: Page, witness: Page, d: TestDeployment): Promise<void> {
-  await open(first, d.gateUrls[0]);
-  await first.fill('#username', 'dora');
-  await first.fill('#password', 'secret-dora');
-  await first.click('#register');
-  await first.getByText('Registered. Now log in.').waitFor();
+  await openChat(first, d.gateUrls[0]);
+  await registerUser(first, 'dora', 'secret-dora');
   await logIn(first, 'dora', 'secret-dora');
   await say(first, '/join harbour');
   await first.locator('#room', { hasText: 'harbour' }).waitFor();
 
-  await open(witness, d.gateUrls[0]);
-  await witness.fill('#username', 'wes');
-  await witness.fill('#password', 'secret-wes');
-  await witness.click('#register');
-  await witness.getByText('Registered. Now log in.').waitFor();
+  await openChat(witness, d.gateUrls[0]);
+  await registerUser(witness, 'wes', 'secret-wes');
   await logIn(witness, 'wes', 'secret-wes');
   await say(witness, '/join harbour');
   await witness.locator('#room', { hasText: 'harbour' }).waitFor();
 
-  await open(second, d.gateUrls[1]);
+  await openChat(second, d.gateUrls[1]);
   await logIn(second, 'dora', 'secret-dora');
 
   // The first session is closed (4010) with the reason, which its page shows as a line and a status.
