@@ -1,4 +1,5 @@
 import { Server, matchMaker } from '@colyseus/core';
+import { Encoder } from '@colyseus/schema';
 import { uWebSocketsTransport } from '@colyseus/uwebsockets-transport';
 import { peersRoom, type TickSink } from './colyseus-room.ts';
 
@@ -10,6 +11,8 @@ import { peersRoom, type TickSink } from './colyseus-room.ts';
 type Request = { op: 'mark' } | { op: 'collect' };
 
 async function main(port: number): Promise<void> {
+  // The documented setting for a large state: 1,500 players' full state is over the 8 KB default at join.
+  Encoder.BUFFER_SIZE = 256 * 1024;
   const sink: TickSink = { simMs: [], patchMs: [] };
   const server = new Server({ transport: new uWebSocketsTransport(), greet: false });
   server.define('peers', peersRoom(sink));
