@@ -55,11 +55,13 @@ async function login(p: Player): Promise<void> {
 }
 
 async function connect(d: TestDeployment, p: Player): Promise<void> {
+  // Bounded: a gate that stays away for a minute fails the test instead of leaving a retry loop behind it.
   for (let attempt = 0; ; attempt++) {
     try {
       p.client = await testClient(d.wsUrls[p.gate - 1]!);
       break;
-    } catch {
+    } catch (err) {
+      if (attempt >= 40) throw new Error(`player ${p.index}: gate ${p.gate} refused 40 connects`, { cause: err });
       // Its gate is being restarted: try again, as a player's client would.
       await sleep(Math.min(2000, 100 * 2 ** attempt));
     }
