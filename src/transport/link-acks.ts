@@ -1,10 +1,11 @@
 import { MSG } from '../protocol/messages.ts';
 import type { FrameBatch } from '../protocol/frame-batch.ts';
-import { countsForAck, createRetention, type RetainedChunk, type RetainedFrame } from './link-retention.ts';
+import { createRetention, type RetainedChunk, type RetainedFrame } from './link-retention.ts';
 
 const ACK = MSG.LINK_ACK.id;
 const HEARTBEAT = MSG.LINK_HEARTBEAT.id;
-const counted = (type: number): boolean => countsForAck(type, ACK, HEARTBEAT);
+/** Frames a link counts and acknowledges: all but its own acknowledgements and heartbeats. */
+const counted = (type: number): boolean => type !== ACK && type !== HEARTBEAT;
 const NO_BYTES = new Uint8Array(0);
 
 /**

@@ -7,7 +7,7 @@ import { FRAME_HEADER_SIZE, TYPE_SIZE } from '../protocol/frame-parser.ts';
  * dispatcher, and a dispatcher hands those addressed to a service shard to its new instance
  * (SPEC.md, "Delivery across a lost process").
  *
- * Frames are counted by the sender and by the receiver the same way (`countsForAck`), so an
+ * Frames are counted by the sender and by the receiver the same way (the `counted` predicate link-acks.ts passes in), so an
  * acknowledgement is one number: how many of the link's counted frames the peer has processed.
  */
 export interface Retention {
@@ -35,11 +35,6 @@ export interface RetainedChunk {
 export interface RetainedFrame {
   readonly type: number;
   readonly body: Uint8Array;
-}
-
-/** Frames that a link counts and acknowledges; its own acknowledgements and heartbeats are not. */
-export function countsForAck(type: number, ack: number, heartbeat: number): boolean {
-  return type !== ack && type !== heartbeat;
 }
 
 export function createRetention(opts: {

@@ -18,8 +18,8 @@ export interface FrameOrigin {
  * its unacknowledged bytes fail it. Past the bound the frame is acknowledged anyway (`onExpired`).
  */
 export interface AckGate {
-  /** Runs `apply` as the frame from `origin`, then acknowledges it unless something holds it. */
-  apply(origin: FrameOrigin | undefined, apply: () => void): void;
+  /** Runs `apply(arg)` as the frame from `origin`, then acknowledges it unless something holds it. */
+  apply<T>(origin: FrameOrigin | undefined, apply: (arg: T) => void, arg: T): void;
   /** Holds the acknowledgement of the frame being applied now; call the result when done. No-op outside one. */
   hold(): () => void;
   /** Acknowledges what has been held past the bound. */
@@ -34,7 +34,11 @@ interface Pending {
 
 export function createAckGate(opts: { maxHoldMs: number; now: () => number; onExpired(frames: number): void }): AckGate {
   const pending = new Map<Link, Pending[]>();
-  let current: { link: Link; entry: Pending } | null = null;
+  // The frame being applied, in plain fields: this runs for every frame a game applies, and a frame
+  // that nothing holds (almost all of them) must cost no allocation.
+  let currentLink: Link | null = null;
+  let currentSeq = 0;
+  let currentEntry: Pending | null = null;
 
   function advance(link: Link): void {
     const queue = pending.get(link);
@@ -46,23 +50,28 @@ export function createAckGate(opts: { maxHoldMs: number; now: () => number; onEx
   }
 
   return {
-    apply(origin, apply) {
-      if (!origin) return apply();
-      const entry: Pending = { seq: origin.seq, holds: 0, since: opts.now() };
-      current = { link: origin.link, entry };
+    apply(origin, apply, arg) {
+      if (!origin) return apply(arg);
+      currentLink = origin.link;
+      currentSeq = origin.seq;
+      currentEntry = null;
       try {
-        apply();
+        apply(arg);
       } finally {
-        current = null;
+        currentLink = null;
       }
+      const entry = currentEntry as Pending | null;
       const queue = pending.get(origin.link);
-      if (entry.holds === 0 && !queue) return origin.link.processedUpTo(origin.seq);
-      if (queue) queue.push(entry);
-      else pending.set(origin.link, [entry]);
+      if (entry === null && !queue) return origin.link.processedUpTo(origin.seq);
+      const held = entry ?? { seq: origin.seq, holds: 0, since: opts.now() };
+      if (queue) queue.push(held);
+      else pending.set(origin.link, [held]);
     },
     hold() {
-      if (!current) return () => undefined;
-      const { link, entry } = current;
+      const link = currentLink;
+      if (!link) return () => undefined;
+      currentEntry ??= { seq: currentSeq, holds: 0, since: opts.now() };
+      const entry = currentEntry;
       entry.holds++;
       let released = false;
       return () => {

@@ -22,14 +22,16 @@ export interface Arrivals {
 export function createArrivals(s: GameState, handle: (frame: InboundFrame) => void): Arrivals {
   let flushScheduled = false;
 
+  function guarded(frame: InboundFrame): void {
+    try {
+      handle(frame);
+    } catch (err) {
+      s.log.error({ err, type: frame.type }, 'inbound frame failed');
+    }
+  }
+
   function apply(frame: InboundFrame): void {
-    s.ackGate.apply(frame.from, () => {
-      try {
-        handle(frame);
-      } catch (err) {
-        s.log.error({ err, type: frame.type }, 'inbound frame failed');
-      }
-    });
+    s.ackGate.apply(frame.from, guarded, frame);
   }
 
   /** What the frames of this turn produced for clients and other games, sent now rather than next tick. */

@@ -12,8 +12,8 @@ describe('the ack gate', () => {
   it('acknowledges an applied frame at once when nothing holds it', () => {
     const gate = createAckGate({ maxHoldMs: 1000, now: () => 0, onExpired: () => undefined });
     const link = fakeLink();
-    gate.apply({ link, seq: 1 }, () => undefined);
-    gate.apply({ link, seq: 2 }, () => undefined);
+    gate.apply({ link, seq: 1 }, () => undefined, undefined);
+    gate.apply({ link, seq: 2 }, () => undefined, undefined);
     expect(link.upTo).toEqual([1, 2]);
   });
 
@@ -21,8 +21,8 @@ describe('the ack gate', () => {
     const gate = createAckGate({ maxHoldMs: 1000, now: () => 0, onExpired: () => undefined });
     const link = fakeLink();
     let release: () => void = () => undefined;
-    gate.apply({ link, seq: 1 }, () => void (release = gate.hold()));
-    gate.apply({ link, seq: 2 }, () => undefined);
+    gate.apply({ link, seq: 1 }, () => void (release = gate.hold()), undefined);
+    gate.apply({ link, seq: 2 }, () => undefined, undefined);
     expect(link.upTo).toEqual([]);
     release();
     release(); // twice is once
@@ -34,8 +34,8 @@ describe('the ack gate', () => {
     const a = fakeLink();
     const b = fakeLink();
     gate.hold()();
-    gate.apply({ link: a, seq: 5 }, () => void gate.hold());
-    gate.apply({ link: b, seq: 7 }, () => undefined);
+    gate.apply({ link: a, seq: 5 }, () => void gate.hold(), undefined);
+    gate.apply({ link: b, seq: 7 }, () => undefined, undefined);
     expect(a.upTo).toEqual([]);
     expect(b.upTo).toEqual([7]);
   });
@@ -45,9 +45,9 @@ describe('the ack gate', () => {
     const expired: number[] = [];
     const gate = createAckGate({ maxHoldMs: 1000, now: () => now, onExpired: (n) => void expired.push(n) });
     const link = fakeLink();
-    gate.apply({ link, seq: 3 }, () => void gate.hold());
+    gate.apply({ link, seq: 3 }, () => void gate.hold(), undefined);
     now = 500;
-    gate.apply({ link, seq: 4 }, () => undefined);
+    gate.apply({ link, seq: 4 }, () => undefined, undefined);
     gate.sweep(900);
     expect(link.upTo).toEqual([]);
     gate.sweep(1000);
@@ -58,8 +58,8 @@ describe('the ack gate', () => {
   it('still acknowledges a frame whose handler threw', () => {
     const gate = createAckGate({ maxHoldMs: 1000, now: () => 0, onExpired: () => undefined });
     const link = fakeLink();
-    expect(() => gate.apply({ link, seq: 1 }, () => { throw new Error('boom'); })).toThrow('boom');
-    gate.apply({ link, seq: 2 }, () => undefined);
+    expect(() => gate.apply({ link, seq: 1 }, () => { throw new Error('boom'); }, undefined)).toThrow('boom');
+    gate.apply({ link, seq: 2 }, () => undefined, undefined);
     expect(link.upTo).toEqual([2]);
   });
 });
