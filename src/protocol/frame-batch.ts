@@ -30,6 +30,16 @@ export interface FrameBatch {
   peek(): Uint8Array;
 }
 
+/** A frame header at `at`: u32 LE payload length (type included), then u16 LE type. */
+function writeHeader(buffer: Uint8Array, at: number, payloadLength: number, type: number): void {
+  buffer[at] = payloadLength & 0xff;
+  buffer[at + 1] = (payloadLength >>> 8) & 0xff;
+  buffer[at + 2] = (payloadLength >>> 16) & 0xff;
+  buffer[at + 3] = (payloadLength >>> 24) & 0xff;
+  buffer[at + 4] = type & 0xff;
+  buffer[at + 5] = (type >>> 8) & 0xff;
+}
+
 export function createFrameBatch(options: { initialCapacity?: number } = {}): FrameBatch {
   const initialCapacity = options.initialCapacity ?? 64 * 1024;
   const spare: Uint8Array[] = [];
@@ -45,15 +55,6 @@ export function createFrameBatch(options: { initialCapacity?: number } = {}): Fr
     const grown = new Uint8Array(capacity);
     grown.set(buffer.subarray(0, length));
     buffer = grown;
-  }
-
-  function writeHeader(at: number, payloadLength: number, type: number): void {
-    buffer[at] = payloadLength & 0xff;
-    buffer[at + 1] = (payloadLength >>> 8) & 0xff;
-    buffer[at + 2] = (payloadLength >>> 16) & 0xff;
-    buffer[at + 3] = (payloadLength >>> 24) & 0xff;
-    buffer[at + 4] = type & 0xff;
-    buffer[at + 5] = (type >>> 8) & 0xff;
   }
 
   function assertNotReserved(): void {
@@ -74,7 +75,7 @@ export function createFrameBatch(options: { initialCapacity?: number } = {}): Fr
       assertNotReserved();
       const payload = TYPE_SIZE + head.length + tail.length;
       ensure(FRAME_HEADER_SIZE + payload);
-      writeHeader(length, payload, type);
+      writeHeader(buffer, length, payload, type);
       buffer.set(head, length + FRAME_HEADER_SIZE + TYPE_SIZE);
       buffer.set(tail, length + FRAME_HEADER_SIZE + TYPE_SIZE + head.length);
       length += FRAME_HEADER_SIZE + payload;
@@ -84,14 +85,14 @@ export function createFrameBatch(options: { initialCapacity?: number } = {}): Fr
       assertNotReserved();
       ensure(FRAME_HEADER_SIZE + TYPE_SIZE + maxBodyLength);
       reservedAt = length;
-      writeHeader(length, 0, type);
+      writeHeader(buffer, length, 0, type);
       return { buffer, offset: length + FRAME_HEADER_SIZE + TYPE_SIZE };
     },
     commit(bodyLength) {
       if (reservedAt < 0) throw new TsworldError('INVALID_STATE', 'frame batch: commit without reserve');
       const payload = TYPE_SIZE + bodyLength;
       const type = buffer[reservedAt + 4] | (buffer[reservedAt + 5] << 8);
-      writeHeader(reservedAt, payload, type);
+      writeHeader(buffer, reservedAt, payload, type);
       length = reservedAt + FRAME_HEADER_SIZE + payload;
       reservedAt = -1;
       frames++;
