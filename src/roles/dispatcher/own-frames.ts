@@ -33,7 +33,7 @@ export function handshake(s: DispatcherState, link: Link, type: number, body: Ui
     const msg = parsed.hello;
     const { game, flushed } = s.peers.attachGame(msg.gameId, link, msg.isRestore);
     s.liveness.watch(link);
-    for (const id of msg.entityIds) if (!shardLivesElsewhere(s, id, game.id)) release(s, id, s.directory.get(id), s.directory.ready(id, game.id));
+    for (const id of msg.entityIds) if (routedByHello(s, id, game.id)) release(s, id, s.directory.get(id), s.directory.ready(id, game.id));
     s.log.info({ gameId: game.id, restore: msg.isRestore, entities: msg.entityIds.length }, 'game connected');
     ack(s, link);
     for (const frame of [...flushed, ...s.waiting.take(`game${game.id}`)]) out(s, link).send(frame.type, frame.body);
@@ -49,6 +49,16 @@ export function handshake(s: DispatcherState, link: Link, type: number, body: Ui
   if (s.run === 'ready') out(s, link).send(MSG.DEPLOYMENT_READY.id, s.codec.encode(MSG.DEPLOYMENT_READY, {}));
   checkDeploymentReady(s);
   placeServices(s);
+}
+
+/**
+ * Whether a game's hello routes `id` to it. Not a shard re-placed elsewhere meanwhile, and not an entity
+ * in a hand-off: a game frozen after its MIGRATE_REQUEST was acked still has the entity in its snapshot,
+ * but the ack waits in its queue, and the hand-off keeps holding the entity's frames until MIGRATE_DONE.
+ * Marking it ready here released them to a game about to pack it, which dropped them.
+ */
+function routedByHello(s: DispatcherState, id: string, gameId: number): boolean {
+  return !shardLivesElsewhere(s, id, gameId) && !s.migrations.active.has(id);
 }
 
 /** A game whose freeze was abandoned says hello again on its link, so that its queue is flushed. */

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../../../src/observability/index.ts';
 import type { Metrics } from '../../../../src/observability/index.ts';
 import { CLIENT_ERROR_CODES, MSG, createPackr, createWireCodec } from '../../../../src/protocol/index.ts';
+import { nilSpaceId } from '../../../../src/core/space.ts';
 import { type Dispatcher, startDispatcher } from '../../../../src/roles/dispatcher/dispatcher.ts';
 import { dispatcherOptions } from '../../../../src/roles/dispatcher/dispatcher-options.ts';
 import { systemRuntime } from '../../../../src/roles/shared/runtime.ts';
@@ -198,6 +199,41 @@ describe('dispatcher over TCP: a second hello', () => {
     caller.link.flush();
     await deadline(caller.closed, 'the second plain hello to close the link');
     expect(frozen.link.closed).toBe(false);
+  });
+});
+
+describe('dispatcher over TCP: a migration racing a process swap', () => {
+  it('keeps holding the entity through the restore hello until the target says MIGRATE_DONE', async () => {
+    const { dispatcher } = await start();
+    const source = await connectPeer(dispatcher.port);
+    await hello(source, { gameId: 1 });
+    const target = await connectPeer(dispatcher.port);
+    await hello(target, { gameId: 2 });
+    codec.encodeTo(source.link, MSG.NOTIFY_CREATE_ENTITY, { entityId: TARGET, typeName: 'Target' });
+    // The game keeps ticking until its freeze completes: a portal asks for a migration meanwhile, so
+    // the ack waits in the frozen game's queue while the entity is still in its snapshot.
+    codec.encodeTo(source.link, MSG.START_FREEZE, { gameId: 1 });
+    codec.encodeTo(source.link, MSG.MIGRATE_REQUEST, { entityId: TARGET, spaceId: nilSpaceId(2), hasPosition: false, x: 0, y: 0, z: 0 });
+    source.link.flush();
+    await source.waitFor('FREEZE_ACK', (f) => f.type === MSG.FREEZE_ACK.id);
+    codec.encodeTo(target.link, MSG.CALL_ENTITY_METHOD, { entityId: TARGET, method: 'during', args: [] });
+    target.link.flush();
+    source.link.destroy();
+
+    // The new process restores the snapshot, which still has the entity.
+    const restored = await connectPeer(dispatcher.port);
+    codec.encodeTo(restored.link, MSG.SET_GAME_ID, { gameId: 1, isRestore: true, entityIds: [TARGET] });
+    restored.link.flush();
+    await restored.waitFor('the queued MIGRATE_ACK', (f) => f.type === MSG.MIGRATE_ACK.id);
+    codec.encodeTo(restored.link, MSG.MIGRATE_DATA, { entityId: TARGET, gateId: 0, fromSpace: nilSpaceId(1), data: { id: TARGET } });
+    restored.link.flush();
+    await target.waitFor('MIGRATE_IN', (f) => f.type === MSG.MIGRATE_IN.id);
+    codec.encodeTo(target.link, MSG.MIGRATE_DONE, { entityId: TARGET });
+    target.link.flush();
+    const call = await target.waitFor('the held call, after the hand-off', (f) => f.type === MSG.CALL_ENTITY_METHOD.id);
+    expect(target.frames.findIndex((f) => f === call)).toBeGreaterThan(target.frames.findIndex((f) => f.type === MSG.MIGRATE_IN.id));
+    // Never to the game that packed it: it would have been dropped there as an unknown entity.
+    expect(restored.frames.some((f) => f.type === MSG.CALL_ENTITY_METHOD.id)).toBe(false);
   });
 });
 
