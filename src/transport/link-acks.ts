@@ -29,6 +29,10 @@ export interface LinkAcks {
   received(type: number, body: Uint8Array): 'ack' | 'frame' | string;
   processedUpTo(count: number): void;
   unacked(batch: FrameBatch): RetainedFrame[];
+  /** Runs `done` once every counted frame appended so far is acknowledged, or at `settleAll`. */
+  whenAcked(done: () => void): void;
+  /** The link is gone: nothing more will be acknowledged, and whoever waits is let go. */
+  settleAll(): void;
   readonly framesIn: number;
   readonly ackDue: boolean;
   readonly retainedBytes: number;
@@ -45,6 +49,16 @@ export function createLinkAcks(opts: { when: AckWhen; recycle(bytes: Uint8Array)
   let framesIn = 0;
   let processed = 0;
   let ackSent = 0;
+  // In `sent` order, since `sent` only grows: the acknowledged ones are always a prefix.
+  let waiters: { upTo: number; done: () => void }[] = [];
+  const release = (upTo: number) => {
+    let n = 0;
+    while (n < waiters.length && waiters[n]!.upTo <= upTo) n++;
+    if (n === 0) return;
+    const ready = waiters.slice(0, n);
+    waiters = waiters.slice(n);
+    for (const w of ready) w.done();
+  };
 
   return {
     appended(type) {
@@ -65,7 +79,10 @@ export function createLinkAcks(opts: { when: AckWhen; recycle(bytes: Uint8Array)
     received(type, body) {
       if (type === ACK) {
         const count = body.length === 8 ? new DataView(body.buffer, body.byteOffset, 8).getFloat64(0, true) : NaN;
-        if (retention.acknowledge(count, sent)) return 'ack';
+        if (retention.acknowledge(count, sent)) {
+          if (waiters.length > 0) release(count);
+          return 'ack';
+        }
         return `LINK_ACK of ${count} frames (${body.length} bytes): ${retention.acknowledged} were acknowledged and ${sent} sent`;
       }
       if (counted(type)) {
@@ -78,6 +95,11 @@ export function createLinkAcks(opts: { when: AckWhen; recycle(bytes: Uint8Array)
       if (count > processed && count <= framesIn) processed = count;
     },
     unacked: (batch) => retention.unacked(batch.peek()),
+    whenAcked(done) {
+      if (retention.acknowledged >= sent) return done();
+      waiters.push({ upTo: sent, done });
+    },
+    settleAll: () => release(Infinity),
     get framesIn() {
       return framesIn;
     },

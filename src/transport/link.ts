@@ -50,6 +50,12 @@ export interface Link extends FrameSink {
   readonly ackDue: boolean;
   /** Frames sent that the peer has not acknowledged, in order, unflushed ones included. */
   unacked(): RetainedFrame[];
+  /**
+   * Runs `done` once the peer has processed every frame sent so far (unflushed ones included: they
+   * must be flushed for it to happen), or once the link closes and nothing more can be. A barrier for
+   * frames of one sender that take different links (migration.ts).
+   */
+  whenAcked(done: () => void): void;
   /** Flushes what is batched, then ends the connection gracefully. */
   close(): void;
   /** Drops the connection at once, unflushed data included. */
@@ -162,6 +168,7 @@ class SocketLink implements Link {
       if (this.isClosed) return;
       this.isClosed = true;
       this.parser.stop();
+      this.acks.settleAll();
       this.options.onClose?.(this, this.failure);
     });
   }
@@ -295,6 +302,10 @@ class SocketLink implements Link {
   }
   unacked(): RetainedFrame[] {
     return this.acks.unacked(this.batch);
+  }
+  whenAcked(done: () => void): void {
+    if (this.isClosed) return done();
+    this.acks.whenAcked(done);
   }
   close(): void {
     if (this.isClosed) return;

@@ -147,6 +147,11 @@ class Parking implements ParkingLink {
   unacked(): RetainedFrame[] {
     return this.real?.unacked() ?? [];
   }
+  /** Parked frames have no peer to process them yet: no wait, as for a closed link. */
+  whenAcked(done: () => void): void {
+    if (this.real) this.real.whenAcked(done);
+    else done();
+  }
   close(): void {
     this.isClosed = true;
     this.real?.close();

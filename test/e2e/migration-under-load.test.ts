@@ -27,15 +27,7 @@ function hopsOf(bot: BotRecord): number {
   return bot.player.attrs.hops as number;
 }
 
-/**
- * Quarantined (run them with TSWORLD_E2E_QUARANTINED=1): two cases that failed once in six runs, each
- * time on a real fault the migration issue keeps open. With 2 dispatchers, 4 bots' first two cross-call
- * replies arrived swapped ("seq 2 arrived while 1 was expected"); racing a process swap, one echo and one
- * cross-call reply of 100 bots never arrived. They stay out of CI until those are fixed, so that a red CI
- * means a regression.
- */
-const QUARANTINED = process.env.TSWORLD_E2E_QUARANTINED !== '1';
-const DISPATCHER_COUNTS = QUARANTINED ? [1] : [1, 2];
+const DISPATCHER_COUNTS = [1, 2];
 
 describe.each(DISPATCHER_COUNTS)('migration under load (%i dispatcher(s), 2 games, 1 gate)', (dispatchers) => {
   let d: TestDeployment;
@@ -135,7 +127,7 @@ describe.each(DISPATCHER_COUNTS)('migration under load (%i dispatcher(s), 2 game
  * game in turn and hands it to a successor. Frames of a migration towards or from a frozen game wait in
  * its dispatcher's freeze queue like any other (SPEC.md "Migration"); nothing may be lost or duplicated.
  */
-describe.skipIf(QUARANTINED)('migration racing a process hot swap (1 dispatcher, 2 games, 1 gate)', () => {
+describe('migration racing a process hot swap (1 dispatcher, 2 games, 1 gate)', () => {
   const SWAP_BOTS = 100;
   let d: TestDeployment;
   let fleet: BotFleet | undefined;

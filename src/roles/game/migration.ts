@@ -90,9 +90,39 @@ export function onMigrateAck(s: GameState, m: MessageValue<typeof MSG.MIGRATE_AC
       // A client in its resume grace goes with the entity; the target keeps the period (gateId 0 says so).
       s.grace.end(data.client);
     }
-    if (link) s.codec.encodeTo(link, MSG.MIGRATE_DATA, { entityId: m.entityId, gateId, fromSpace, data });
-    else s.log.error({ entityId: m.entityId }, 'migration: the dispatcher link went away; the entity is lost');
+    if (!link) return s.log.error({ entityId: m.entityId }, 'migration: the dispatcher link went away; the entity is lost');
+    afterOtherLinks(s, link, () => {
+      s.codec.encodeTo(link, MSG.MIGRATE_DATA, { entityId: m.entityId, gateId, fromSpace, data });
+      link.flush();
+    });
   }, { failed: abort, immediate: true });
+}
+
+/**
+ * Runs `send` once every other dispatcher has processed what this game sent it so far. With several
+ * dispatchers, what the entity sent before it left (replies to its client, calls to other entities)
+ * takes other links than its hand-off: without this barrier its new game could answer the client, or
+ * get a reply, ahead of them (a reply seen before an earlier one). Dispatchers forward a frame before
+ * they acknowledge it, so after the barrier those frames are ahead of anything the new game sends. A
+ * link that closes releases the barrier (its frames are replayed after a restart, order not kept).
+ * The freeze waits for the barrier: the entity is in no snapshot until its data has left.
+ */
+function afterOtherLinks(s: GameState, own: Link, send: () => void): void {
+  const others = s.links.filter((l): l is Link => l !== undefined && l !== own);
+  if (others.length === 0) return send();
+  let waiting = others.length;
+  void s.inflight.track(new Promise<void>((resolve) => {
+    const one = () => {
+      if (--waiting > 0) return;
+      send();
+      resolve();
+    };
+    for (const l of others) {
+      l.whenAcked(one);
+      // What is batched must be written for it to be acknowledged.
+      l.flush();
+    }
+  }));
 }
 
 export function onMigrateRefused(s: GameState, m: MessageValue<typeof MSG.MIGRATE_REFUSED>): void {

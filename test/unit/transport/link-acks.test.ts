@@ -51,6 +51,36 @@ describe('link acknowledgements', () => {
     expect(types(a)).toEqual([[1003, 3]]);
   });
 
+  it('whenAcked waits for every frame sent so far, not for later ones, and lets go when the link closes', async () => {
+    const { a, b } = pair();
+    const fired: string[] = [];
+    a.whenAcked(() => fired.push('nothing sent'));
+    expect(fired).toEqual(['nothing sent']);
+    a.send(1001, body(1));
+    a.whenAcked(() => fired.push('first'));
+    a.send(1002, body(2));
+    a.whenAcked(() => fired.push('second'));
+    a.flush();
+    await turn();
+    b.flush();
+    await turn();
+    expect(fired).toEqual(['nothing sent', 'first', 'second']);
+    a.send(1003, body(3));
+    a.whenAcked(() => fired.push('third, never acknowledged'));
+    a.flush();
+    a.destroy();
+    await turn();
+    await turn();
+    expect(fired.at(-1)).toBe('third, never acknowledged');
+  });
+
+  it('whenAcked on a parking link with no link attached does not wait', () => {
+    const parking = createParkingLink({ maxBytes: 1000, maxMs: 1000, now: () => 0, isStream: () => false, onOverflow: () => undefined });
+    let fired = false;
+    parking.whenAcked(() => (fired = true));
+    expect(fired).toBe(true);
+  });
+
   it('does not count heartbeats, so they are never replayed', async () => {
     const { a, b } = pair();
     a.send(MSG.LINK_HEARTBEAT.id, new Uint8Array(0));
