@@ -12,7 +12,7 @@ import { dispatcherLinkPressure } from './link-pressure.ts';
 import { handshake, ownFrameTable } from './own-frames.ts';
 import { startPendingSweep } from './pending-sweep.ts';
 import { dropSwept, replaceServices } from './services.ts';
-import { migrationsGameGone } from './migration.ts';
+import { migrationSwept, migrationsGameGone } from './migration.ts';
 import { routeFrame } from './route-frame.ts';
 import { broadcastGames, declareGameDown, dropHeld, reroute } from './routing.ts';
 
@@ -122,6 +122,7 @@ function startTimers(s: DispatcherState): { stop(): void } {
       const frames = dropped.entry.held ?? [];
       if (frames.length > 0) opts.metrics?.refused(`${kind}-timeout`, frames.length);
       dropSwept(s, dropped, frames);
+      if (dropped.entry.state === 'migrating') migrationSwept(s, dropped.entityId);
     },
   });
   return {

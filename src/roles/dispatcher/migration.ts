@@ -162,3 +162,15 @@ export function migrationsGameGone(s: DispatcherState, gameId: number): void {
     }
   }
 }
+
+/**
+ * The pending sweep dropped a migrating entity (no MIGRATE_DONE within `pendingTimeoutMs`): its record
+ * goes too, or abandoned hand-offs would stay in memory for good. A DONE that still comes routes the
+ * entity where it arrived (onMigrateDone without a record); packed data that comes is dropped, logged.
+ */
+export function migrationSwept(s: DispatcherState, entityId: string): void {
+  const mig = s.migrations.active.get(entityId);
+  if (!mig) return;
+  s.log.error({ entityId, from: mig.from, to: mig.to, packed: mig.data !== null }, 'migration did not complete within the pending timeout; abandoned');
+  end(s, entityId, 'lost');
+}

@@ -96,7 +96,7 @@ async function hello(peer: Peer, as: { gameId: number } | { gateId: number }): P
   await peer.waitFor('HANDSHAKE_ACK', (f) => f.type === MSG.HANDSHAKE_ACK.id);
 }
 
-async function start(): Promise<{ dispatcher: Dispatcher; metrics: Metrics; lines: CapturedLine[] }> {
+async function start(overrides: { pendingTimeoutMs?: number } = {}): Promise<{ dispatcher: Dispatcher; metrics: Metrics; lines: CapturedLine[] }> {
   const log = createCaptureLog();
   const metrics = createMetrics({ role: 'dispatcher', id: 1, processMetrics: false });
   const basics = { id: 1, host: '127.0.0.1', port: 0, expectedGames: 2, expectedGates: 1, codec, log, runtime: systemRuntime() };
@@ -107,6 +107,7 @@ async function start(): Promise<{ dispatcher: Dispatcher; metrics: Metrics; line
     unplacedTimeoutMs: 30_000,
     pendingLimits: { maxPerSender: PER_SENDER, maxTotal: TOTAL },
     metrics,
+    ...overrides,
   }));
   cleanups.push(() => dispatcher.close());
   return { dispatcher, metrics, lines: log.lines };
@@ -234,6 +235,28 @@ describe('dispatcher over TCP: a migration racing a process swap', () => {
     expect(target.frames.findIndex((f) => f === call)).toBeGreaterThan(target.frames.findIndex((f) => f.type === MSG.MIGRATE_IN.id));
     // Never to the game that packed it: it would have been dropped there as an unknown entity.
     expect(restored.frames.some((f) => f.type === MSG.CALL_ENTITY_METHOD.id)).toBe(false);
+  });
+});
+
+describe('dispatcher over TCP: an abandoned migration', () => {
+  it('is dropped with the entity when the pending sweep expires it, and counted lost', async () => {
+    const { dispatcher, metrics } = await start({ pendingTimeoutMs: 500 });
+    const source = await connectPeer(dispatcher.port);
+    await hello(source, { gameId: 1 });
+    const target = await connectPeer(dispatcher.port);
+    await hello(target, { gameId: 2 });
+    codec.encodeTo(source.link, MSG.NOTIFY_CREATE_ENTITY, { entityId: TARGET, typeName: 'Target' });
+    codec.encodeTo(source.link, MSG.MIGRATE_REQUEST, { entityId: TARGET, spaceId: nilSpaceId(2), hasPosition: false, x: 0, y: 0, z: 0 });
+    source.link.flush();
+    await source.waitFor('MIGRATE_ACK', (f) => f.type === MSG.MIGRATE_ACK.id);
+    // The source never sends its data: the hand-off is stuck until the sweep (every 1 s) drops it.
+    const gauge = async (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)$`, 'm').exec(await metrics.text())?.[1] ?? NaN);
+    expect(await gauge('tsworld_migrations_active')).toBe(1);
+    await deadline((async () => {
+      while (await gauge('tsworld_migrations_active') !== 0) await new Promise((r) => setTimeout(r, 50));
+    })(), 'the sweep to drop the migration');
+    expect(await metrics.text()).toMatch(/^tsworld_migrations_total\{[^}]*outcome="lost"[^}]*\} 1$/m);
+    expect(dispatcher.stats.entities).toBe(0);
   });
 });
 
