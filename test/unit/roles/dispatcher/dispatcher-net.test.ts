@@ -240,7 +240,7 @@ describe('dispatcher over TCP: a migration racing a process swap', () => {
 
 describe('dispatcher over TCP: an abandoned migration', () => {
   it('is dropped with the entity when the pending sweep expires it, and counted lost', async () => {
-    const { dispatcher, metrics } = await start({ pendingTimeoutMs: 500 });
+    const { dispatcher, metrics, lines } = await start({ pendingTimeoutMs: 500 });
     const source = await connectPeer(dispatcher.port);
     await hello(source, { gameId: 1 });
     const target = await connectPeer(dispatcher.port);
@@ -257,6 +257,8 @@ describe('dispatcher over TCP: an abandoned migration', () => {
     })(), 'the sweep to drop the migration');
     expect(await metrics.text()).toMatch(/^tsworld_migrations_total\{[^}]*outcome="lost"[^}]*\} 1$/m);
     expect(dispatcher.stats.entities).toBe(0);
+    // Ended by the sweep, not by the fake games going silent (liveness would end it later, as lost too).
+    expect(lines.some((l) => l.message.startsWith('migration did not complete within the pending timeout'))).toBe(true);
   });
 });
 
