@@ -17,6 +17,8 @@ import type { EntityRecord, EntityState, SpaceRecord, WorldState } from './world
  * timer map and delta list exist only while there is something in them, and the component set may
  * be shared by every record restored with the same components (copied before its first change).
  */
+const NO_COMPONENTS: ReadonlySet<ComponentDef> = new Set();
+
 export class EntityRecordImpl implements EntityRecord {
   readonly id: EntityId;
   readonly eid: number;
@@ -52,8 +54,10 @@ export class EntityRecordImpl implements EntityRecord {
     this.type = type;
     this.space = world.nil;
     this.values = attrValues;
-    this.components = components ?? new Set();
-    this.componentsShared = components !== null;
+    // No components: the one empty set, shared like a type's set (ownComponents copies it on change),
+    // so a bare entity (an idle client's boot entity, say) does not pay a Set of its own.
+    this.components = components ?? NO_COMPONENTS;
+    this.componentsShared = true;
   }
 
   /** Takes row `row` of `columns` as this record's values, copied out on first use. */

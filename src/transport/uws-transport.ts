@@ -36,36 +36,41 @@ interface UwsConnection extends ClientConnection {
 const SEND_STATUS: readonly SendResult[] = ['backpressure', 'ok', 'dropped'];
 const decoder = new TextDecoder();
 
-function makeConnection(id: number, ws: UwsSocket<UserData>): UwsConnection {
-  // uWS invalidates the socket object at close; touching it afterwards aborts the process, so every
-  // method checks `closed` first.
-  let closed = false;
-  const remoteAddress = decoder.decode(ws.getRemoteAddressAsText());
-  return {
-    id,
-    remoteAddress,
-    get closed() {
-      return closed;
-    },
-    get bufferedAmount() {
-      return closed ? 0 : (ws.getBufferedAmount() as number);
-    },
-    send(message) {
-      if (closed) return 'dropped';
-      return SEND_STATUS[ws.send(message, true, false) as number] ?? 'dropped';
-    },
-    cork(fn) {
-      if (closed) fn();
-      else ws.cork(fn);
-    },
-    close(code, reason = '') {
-      if (closed) return;
-      ws.end(code, closeReason(reason));
-    },
-    markClosed() {
-      closed = true;
-    },
-  };
+/**
+ * One client socket. A class, so that its methods live once on the prototype: an idle client costs its
+ * fields only, not six closures and their context (about 380 bytes each, measured by heap-profile.ts).
+ * uWS invalidates the socket object at close; touching it afterwards aborts the process, so every method
+ * checks `closed` first.
+ */
+class UwsClientConnection implements UwsConnection {
+  readonly remoteAddress: string;
+  private isClosed = false;
+
+  constructor(readonly id: number, private readonly ws: UwsSocket<UserData>) {
+    this.remoteAddress = decoder.decode(ws.getRemoteAddressAsText());
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+  get bufferedAmount(): number {
+    return this.isClosed ? 0 : (this.ws.getBufferedAmount() as number);
+  }
+  send(message: Uint8Array): SendResult {
+    if (this.isClosed) return 'dropped';
+    return SEND_STATUS[this.ws.send(message, true, false) as number] ?? 'dropped';
+  }
+  cork(fn: () => void): void {
+    if (this.isClosed) fn();
+    else this.ws.cork(fn);
+  }
+  close(code: number, reason = ''): void {
+    if (this.isClosed) return;
+    this.ws.end(code, closeReason(reason));
+  }
+  markClosed(): void {
+    this.isClosed = true;
+  }
 }
 
 /** The uWebSockets.js implementation of the Transport seam. */
@@ -116,7 +121,7 @@ function listenUws(uws: Uws, options: ClientListenOptions): Promise<ClientServer
       );
     },
     open(ws) {
-      const connection = makeConnection(nextId++, ws);
+      const connection = new UwsClientConnection(nextId++, ws);
       ws.getUserData().connection = connection;
       open.add(connection);
       guard(connection, () => options.onOpen(connection));

@@ -13,7 +13,8 @@ export interface ClientView {
   owner: EntityId;
   readonly handles: Map<EntityId, number>;
   readonly fresh: Set<EntityId>;
-  readonly pending: Set<EntityId>;
+  /** Made the first time the client's link is degraded (outbound.ts collectView): most never are. */
+  pending: Set<EntityId> | null;
   nextHandle: number;
   readonly freeHandles: number[];
 }
@@ -60,7 +61,7 @@ export function createClientViews(): ClientViews {
         owner,
         handles: new Map(),
         fresh: new Set(),
-        pending: new Set(),
+        pending: null,
         nextHandle: 1,
         freeHandles: [],
       };
@@ -118,7 +119,7 @@ export function createClientViews(): ClientViews {
           owner: d.owner,
           handles: new Map(d.handles),
           fresh: new Set(),
-          pending: new Set(),
+          pending: null,
           nextHandle: d.nextHandle,
           freeHandles: [...d.freeHandles],
         });

@@ -114,7 +114,7 @@ function createOnClient(s: OutboundState, view: ClientView, entityId: EntityId, 
 
 function destroyOnClient(s: OutboundState, view: ClientView, entityId: EntityId): void {
   // A position still owed for an entity the client no longer sees has nothing newer to replace it.
-  if (view.pending.delete(entityId)) s.deps.onShed?.('dropped', 1);
+  if (view.pending?.delete(entityId)) s.deps.onShed?.('dropped', 1);
   const handle = s.views.remove(view, entityId);
   const link = s.deps.gateLink(view.gateId);
   if (handle < 0 || !link) return;
@@ -246,17 +246,17 @@ function collectView(s: OutboundState, view: ClientView, round: number, skip: bo
   const { world, eidScratch, handleScratch } = s;
   eidScratch.length = 0;
   handleScratch.length = 0;
-  const pending = view.pending;
+  const pending = skip ? (view.pending ??= new Set()) : view.pending;
   for (const [entityId, handle] of view.handles) {
     const entity = world.entity(entityId);
     if (!entity || entity.destroyed || view.fresh.has(entityId)) continue;
     const eid = entity.eid;
     const moved = movedThisRound(s, eid, round, pos, yaw);
-    const owed = pending.size > 0 && pending.has(entityId);
+    const owed = pending !== null && pending.size > 0 && pending.has(entityId);
     if (skip) {
       if (!moved) continue;
       if (owed) s.coalesced++;
-      else pending.add(entityId);
+      else pending!.add(entityId);
       continue;
     }
     if (!moved && !owed) continue;
@@ -264,7 +264,8 @@ function collectView(s: OutboundState, view: ClientView, round: number, skip: bo
     eidScratch.push(eid);
     handleScratch.push(handle);
   }
-  if (!skip) pending.clear();
+  // Back to none once what was owed went out: a link that recovered costs nothing more.
+  if (!skip) view.pending = null;
 }
 
 function syncPositions(s: OutboundState): void {

@@ -13,7 +13,7 @@ import {
 import { KEY_SIZE, isIdBytes, readId, readU16 } from '../../protocol/routing-key.ts';
 import { RESUME_TOKEN_BYTES } from './resume-token.ts';
 import { handlerTable, type HandlerTable } from '../../protocol/handler-table.ts';
-import { takeToken, type ClientProxy, type RateLimits } from './client-proxy.ts';
+import { takeToken, writeCallKey, type ClientProxy, type RateLimits } from './client-proxy.ts';
 import { makeOnRequest, type RequestEdge } from './client-requests.ts';
 
 /** What the client-message handlers need of the gate: its limits and the ways out. */
@@ -78,16 +78,6 @@ function onHeartbeat(edge: ClientEdge, proxy: ClientProxy, body: Uint8Array): vo
   if (body.length !== 0) edge.refuse(proxy, new ProtocolError('bad-body', 'heartbeat has no body'));
 }
 
-/**
- * The key a game reads: entityId (the client's bytes, already checked) · gateId · clientId. Built in a
- * scratch buffer that the link copies before sendParts returns.
- */
-function callHead(proxy: ClientProxy, body: Uint8Array, scratch: Uint8Array): Uint8Array {
-  scratch.set(body.subarray(0, KEY_SIZE.entity), 0);
-  scratch.set(proxy.callerKey, KEY_SIZE.entity);
-  return scratch;
-}
-
 function makeOnCall(): ClientHandler {
   const scratch = new Uint8Array(KEY_SIZE.entityGateClient);
   return (edge, proxy, body) => {
@@ -96,7 +86,7 @@ function makeOnCall(): ClientHandler {
     if (call.kind === 'refuse') {
       return edge.answerError(proxy, CLIENT_ERROR_CODES.INVALID_ARGUMENT, `${call.method}: ${call.reason}`, `arg-${call.fault}`);
     }
-    edge.forwardCall(proxy, callHead(proxy, body, scratch), call.fields, call.entityId);
+    edge.forwardCall(proxy, writeCallKey(scratch, body, proxy), call.fields, call.entityId);
   };
 }
 

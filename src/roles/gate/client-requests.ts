@@ -2,7 +2,7 @@ import { CLIENT_ERROR_CODES, MSG, ProtocolError, checkClientRequest, type ArgLim
 import { KEY_SIZE } from '../../protocol/routing-key.ts';
 import type { Metrics } from '../../observability/index.ts';
 import { DEFAULTS } from '../../config/deployment-schema.ts';
-import type { ClientProxy } from './client-proxy.ts';
+import { writeCallKey, type ClientProxy } from './client-proxy.ts';
 
 /**
  * Request/response at the edge (SPEC.md §6.1, REQUEST_ENTITY_METHOD_FROM_CLIENT). The gate keeps each
@@ -47,7 +47,7 @@ export function makeOnRequest(): (edge: RequestEdge, proxy: ClientProxy, body: U
     const request = checkClientRequest(body, edge.argLimits);
     if (request.kind === 'close') return edge.refuse(proxy, request.error);
     const { requestId } = request;
-    if (proxy.requests.has(requestId)) {
+    if (proxy.requests?.has(requestId)) {
       edge.metrics?.refused('request-id-in-use');
       return answer(edge, proxy, requestId, CLIENT_ERROR_CODES.INVALID_ARGUMENT, `request id ${requestId} is already open`);
     }
@@ -56,23 +56,22 @@ export function makeOnRequest(): (edge: RequestEdge, proxy: ClientProxy, body: U
       return answer(edge, proxy, requestId, CLIENT_ERROR_CODES.INVALID_ARGUMENT, `${request.method}: ${request.reason}`);
     }
     const { maxPendingRequests, requestTimeoutMs } = edge.requestLimits;
-    if (proxy.requests.size >= maxPendingRequests) {
+    if ((proxy.requests?.size ?? 0) >= maxPendingRequests) {
       edge.metrics?.refused('pending-requests');
       return answer(edge, proxy, requestId, CLIENT_ERROR_CODES.TOO_MANY_REQUESTS, `more than ${maxPendingRequests} requests open`);
     }
-    proxy.requests.set(requestId, now + requestTimeoutMs);
-    scratch.set(body.subarray(0, KEY_SIZE.entity), 0);
-    scratch.set(proxy.callerKey, KEY_SIZE.entity);
-    edge.forwardRequest(proxy, scratch, request.fields, request.entityId);
+    (proxy.requests ??= new Map()).set(requestId, now + requestTimeoutMs);
+    edge.forwardRequest(proxy, writeCallKey(scratch, body, proxy), request.fields, request.entityId);
   };
 }
 
 /** Open requests past their deadline are answered TIMEOUT and forgotten (checked with the heartbeats). */
 export function expireRequests(edge: Pick<RequestEdge, 'codec' | 'metrics' | 'requestLimits' | 'sendToClient'>, proxy: ClientProxy, now: number): void {
-  if (proxy.requests.size === 0) return;
-  for (const [requestId, deadline] of proxy.requests) {
+  const open = proxy.requests;
+  if (!open || open.size === 0) return;
+  for (const [requestId, deadline] of open) {
     if (deadline > now) continue;
-    proxy.requests.delete(requestId);
+    open.delete(requestId);
     edge.metrics?.refused('request-timeout');
     answer(edge, proxy, requestId, CLIENT_ERROR_CODES.TIMEOUT, `no answer within ${edge.requestLimits.requestTimeoutMs} ms`);
   }
@@ -85,5 +84,5 @@ export function expireRequests(edge: Pick<RequestEdge, 'codec' | 'metrics' | 're
 export function closeRequest(codec: WireCodec, proxy: ClientProxy, body: Uint8Array): boolean {
   const m = codec.decode(MSG.RESPONSE, body);
   if (m instanceof ProtocolError) return false;
-  return proxy.requests.delete(m.requestId);
+  return proxy.requests?.delete(m.requestId) ?? false;
 }

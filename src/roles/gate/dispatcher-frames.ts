@@ -12,7 +12,7 @@ import {
   type WireCodec,
 } from '../../protocol/index.ts';
 import { handlerTable, type HandlerTable } from '../../protocol/handler-table.ts';
-import { filterMatches, type ClientProxy } from './client-proxy.ts';
+import { clearFilterProps, filterMatches, setFilterProp, type ClientProxy } from './client-proxy.ts';
 import { closeRequest } from './client-requests.ts';
 
 /** What the dispatcher-frame handlers need of the gate. */
@@ -93,8 +93,8 @@ function onEntitiesLost(relay: GateRelay, m: MessageValue<typeof MSG.ENTITIES_LO
 export function gateFrameTable(codec: WireCodec): HandlerTable<GateRelay> {
   return handlerTable<GateRelay>(codec)
     .on(MSG.FILTERED_CALL, onFilteredCall)
-    .on(MSG.SET_CLIENT_FILTER_PROP, (relay, m) => void relay.byClientId.get(m.clientId)?.filterProps.set(m.key, m.value))
-    .on(MSG.CLEAR_CLIENT_FILTER_PROPS, (relay, m) => relay.byClientId.get(m.clientId)?.filterProps.clear())
+    .on(MSG.SET_CLIENT_FILTER_PROP, (relay, m) => setFilterProp(relay.byClientId.get(m.clientId), m.key, m.value))
+    .on(MSG.CLEAR_CLIENT_FILTER_PROPS, (relay, m) => clearFilterProps(relay.byClientId.get(m.clientId)))
     .on(MSG.KICK_CLIENT, (relay, m) => {
       const proxy = relay.byClientId.get(m.clientId);
       if (!proxy) return;
