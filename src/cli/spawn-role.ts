@@ -53,6 +53,14 @@ export function roleMain(role: Role): string {
 }
 
 /**
+ * `TSWORLD_NODE_FLAGS`: Node flags for every role process, split on spaces; for what NODE_OPTIONS
+ * refuses, such as `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a running cluster.
+ */
+export function operatorNodeFlags(env: NodeJS.ProcessEnv): string[] {
+  return (env['TSWORLD_NODE_FLAGS'] ?? '').split(' ').filter((flag) => flag.length > 0);
+}
+
+/**
  * Starts one role process and resolves once it says it is ready. A child that exits, or stays silent past
  * the timeout, rejects with the tail of its log so the operator sees why without hunting for files.
  */
@@ -60,6 +68,7 @@ export function spawnRole(opts: SpawnRoleOptions): Promise<SpawnedRole> {
   mkdirSync(dirname(opts.logFile), { recursive: true });
   const args = [
     ...engineNodeFlags(),
+    ...operatorNodeFlags(process.env),
     roleMain(opts.role),
     '--config',
     opts.configPath,

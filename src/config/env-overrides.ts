@@ -92,8 +92,11 @@ function applyHostAddress(raw: Raw, name: string, value: string, sources: Map<st
   return undefined;
 }
 
-/** `TSWORLD_` names read by something other than the config: `npm install`'s native build step. */
-const NOT_CONFIG: ReadonlySet<string> = new Set(['TSWORLD_NO_NATIVE']);
+/**
+ * `TSWORLD_` names read by something other than the config: `npm install`'s native build step, and the
+ * Node flags the CLI gives every role process (spawn-role.ts).
+ */
+const NOT_CONFIG: ReadonlySet<string> = new Set(['TSWORLD_NO_NATIVE', 'TSWORLD_NODE_FLAGS']);
 
 export function applyEnvOverrides(input: unknown, env: Readonly<Record<string, string | undefined>>): EnvOverrides {
   const sources = new Map<string, string>();

@@ -227,6 +227,11 @@ export interface GameWorld {
   /** Applies the deferred structural ops queued so far (the commit phase). */
   applyDeferred(): void;
   readonly pendingDeferred: number;
+  /**
+   * Grows whenever an entity enters or leaves a space or a client is bound or unbound: a scan over every
+   * client that only matters after one of those (which space a player is in) skips the ticks without.
+   */
+  readonly membershipChanges: number;
   /** Callbacks posted and not yet run (they run in the next async phase). */
   readonly pendingPosted: number;
   /** Runs one whole tick without inbound/outbound: begin, async, systems, commit, aoi, end. */

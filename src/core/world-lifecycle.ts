@@ -165,6 +165,7 @@ export function leaveCurrentSpace(state: WorldState, rec: EntityRecord): void {
   entityHook(state, rec, 'onLeaveSpace', old.handle, state.api);
   old.members.delete(rec);
   old.changed.add(rec.eid);
+  state.membershipChanges++;
   rec.space = state.nil;
   state.nil.members.add(rec);
 }
@@ -184,6 +185,7 @@ export function enterSpaceNow(state: WorldState, rec: EntityRecord, spaceId: Ent
   state.nil.members.delete(rec);
   space.members.add(rec);
   space.changed.add(rec.eid);
+  state.membershipChanges++;
   rec.space = space;
   spaceHook(state, space, 'onEntityEnterSpace', rec.handle);
   entityHook(state, rec, 'onEnterSpace', space.handle, state.api);
@@ -193,6 +195,7 @@ export function enterSpaceNow(state: WorldState, rec: EntityRecord, spaceId: Ent
 export function setClientNow(state: WorldState, rec: EntityRecord, clientId: string | null, reason: ClientDisconnectReason = 'unbound'): void {
   const old = rec.client;
   if (old === clientId) return;
+  state.membershipChanges++;
   if (clientId !== null) {
     const holder = state.clients.get(clientId);
     if (holder !== undefined) setClientNow(state, holder, null);

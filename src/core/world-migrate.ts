@@ -83,6 +83,7 @@ export function migrateOut(world: GameWorld, id: EntityId, toSpace: EntityId, do
     state.saveDirty.delete(rec);
     cancelTimers(rec);
     if (rec.client !== null) state.clients.delete(rec.client);
+    state.membershipChanges++;
     rec.client = null;
     rec.state = 'destroyed';
     rec.recording = false;
@@ -123,6 +124,7 @@ export function migrateIn(world: GameWorld, data: MigrateData, options: MigrateI
     if (type.persistent) state.saveDirty.add(rec);
     rec.clientSyncing = data.clientSyncing === true;
     if (data.client !== null) {
+      state.membershipChanges++;
       rec.client = data.client;
       state.clients.set(data.client, rec);
       if (options.announceClient === true) state.clientEvents.push({ kind: 'bind', entity: rec.id, client: data.client });

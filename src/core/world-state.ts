@@ -79,6 +79,8 @@ export interface WorldState {
   deferred: DeferredOp[];
   pendingCreates: number;
   posted: (() => void)[];
+  /** Space enters and leaves and client binds and unbinds so far (GameWorld.membershipChanges). */
+  membershipChanges: number;
   /** eids of entities destroyed since the last AOI phase: an index may still hold them. */
   quarantine: number[];
   /** eids the AOI phase has seen go; freed once no undrained AOI pair names them. */

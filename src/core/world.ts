@@ -65,6 +65,7 @@ export function createWorldState(options: GameWorldOptions): WorldState {
     deferred: [],
     pendingCreates: 0,
     posted: [],
+    membershipChanges: 0,
     quarantine: [],
     releasable: [],
     deltaOrder: [],
@@ -261,6 +262,7 @@ export function buildApi(state: WorldState): GameWorld {
       if (rec === undefined || state.clients.has(clientId)) return { ok: false, code: 'INVALID_STATE', message: `client ${previous} is bound to no entity here` };
       // No hooks: for game code the client never left. The bind event sends the new connection a snapshot.
       state.clients.delete(previous);
+      state.membershipChanges++;
       rec.client = clientId;
       state.clients.set(clientId, rec);
       state.clientEvents.push({ kind: 'bind', entity: rec.id, client: clientId });
@@ -332,6 +334,9 @@ export function buildApi(state: WorldState): GameWorld {
     },
     get pendingDeferred() {
       return state.deferred.length;
+    },
+    get membershipChanges() {
+      return state.membershipChanges;
     },
     step(dt) {
       phases.begin(dt);

@@ -227,6 +227,26 @@ describe('entity lifecycle', () => {
     expect(e.clientSyncing).toBe(true);
   });
 
+  it('counts space and client membership changes, and only those (membershipChanges)', () => {
+    const { world } = recordingWorld();
+    const { town, dungeon } = spaces(world);
+    const id = world.createEntity('Avatar', { space: town });
+    world.applyDeferred();
+    const afterCreate = world.membershipChanges;
+    expect(afterCreate).toBeGreaterThan(0);
+    world.step(0.05);
+    world.entity(id)!.attrs.set('name', 'quiet');
+    world.applyDeferred();
+    expect(world.membershipChanges).toBe(afterCreate);
+    world.enterSpace(id, dungeon);
+    world.applyDeferred();
+    // Left the town and entered the dungeon.
+    expect(world.membershipChanges).toBe(afterCreate + 2);
+    expect(world.setClient(id, 'c1')).toEqual({ ok: true });
+    world.applyDeferred();
+    expect(world.membershipChanges).toBe(afterCreate + 3);
+  });
+
   it('binds a client to one entity at a time and hands it over with giveClientTo', () => {
     const { world, log } = recordingWorld();
     const a = world.createEntity('Avatar');
