@@ -96,6 +96,16 @@ async function hello(peer: Peer, as: { gameId: number } | { gateId: number }): P
   await peer.waitFor('HANDSHAKE_ACK', (f) => f.type === MSG.HANDSHAKE_ACK.id);
 }
 
+/** Games 1 and 2 connected, and TARGET created on game 1: where the freeze and migration cases start. */
+async function twoGames(dispatcher: Dispatcher): Promise<{ one: Peer; two: Peer }> {
+  const one = await connectPeer(dispatcher.port);
+  await hello(one, { gameId: 1 });
+  const two = await connectPeer(dispatcher.port);
+  await hello(two, { gameId: 2 });
+  codec.encodeTo(one.link, MSG.NOTIFY_CREATE_ENTITY, { entityId: TARGET, typeName: 'Target' });
+  return { one, two };
+}
+
 async function start(overrides: { pendingTimeoutMs?: number } = {}): Promise<{ dispatcher: Dispatcher; metrics: Metrics; lines: CapturedLine[] }> {
   const log = createCaptureLog();
   const metrics = createMetrics({ role: 'dispatcher', id: 1, processMetrics: false });
@@ -180,11 +190,7 @@ describe('dispatcher over TCP: internal links', () => {
 describe('dispatcher over TCP: a second hello', () => {
   it('resumes a game whose freeze was abandoned, and closes a game that says hello again otherwise', async () => {
     const { dispatcher } = await start();
-    const frozen = await connectPeer(dispatcher.port);
-    await hello(frozen, { gameId: 1 });
-    const caller = await connectPeer(dispatcher.port);
-    await hello(caller, { gameId: 2 });
-    codec.encodeTo(frozen.link, MSG.NOTIFY_CREATE_ENTITY, { entityId: TARGET, typeName: 'Target' });
+    const { one: frozen, two: caller } = await twoGames(dispatcher);
     codec.encodeTo(frozen.link, MSG.START_FREEZE, { gameId: 1 });
     frozen.link.flush();
     await frozen.waitFor('FREEZE_ACK', (f) => f.type === MSG.FREEZE_ACK.id);
@@ -206,11 +212,7 @@ describe('dispatcher over TCP: a second hello', () => {
 describe('dispatcher over TCP: a migration racing a process swap', () => {
   it('keeps holding the entity through the restore hello until the target says MIGRATE_DONE', async () => {
     const { dispatcher } = await start();
-    const source = await connectPeer(dispatcher.port);
-    await hello(source, { gameId: 1 });
-    const target = await connectPeer(dispatcher.port);
-    await hello(target, { gameId: 2 });
-    codec.encodeTo(source.link, MSG.NOTIFY_CREATE_ENTITY, { entityId: TARGET, typeName: 'Target' });
+    const { one: source, two: target } = await twoGames(dispatcher);
     // The game keeps ticking until its freeze completes: a portal asks for a migration meanwhile, so
     // the ack waits in the frozen game's queue while the entity is still in its snapshot.
     codec.encodeTo(source.link, MSG.START_FREEZE, { gameId: 1 });
@@ -241,11 +243,7 @@ describe('dispatcher over TCP: a migration racing a process swap', () => {
 describe('dispatcher over TCP: an abandoned migration', () => {
   it('is dropped with the entity when the pending sweep expires it, and counted lost', async () => {
     const { dispatcher, metrics, lines } = await start({ pendingTimeoutMs: 500 });
-    const source = await connectPeer(dispatcher.port);
-    await hello(source, { gameId: 1 });
-    const target = await connectPeer(dispatcher.port);
-    await hello(target, { gameId: 2 });
-    codec.encodeTo(source.link, MSG.NOTIFY_CREATE_ENTITY, { entityId: TARGET, typeName: 'Target' });
+    const { one: source } = await twoGames(dispatcher);
     codec.encodeTo(source.link, MSG.MIGRATE_REQUEST, { entityId: TARGET, spaceId: nilSpaceId(2), hasPosition: false, x: 0, y: 0, z: 0 });
     source.link.flush();
     await source.waitFor('MIGRATE_ACK', (f) => f.type === MSG.MIGRATE_ACK.id);
