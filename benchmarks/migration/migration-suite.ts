@@ -15,10 +15,14 @@ export interface How {
   impl: string;
   how: 'migrate' | 'reload';
   baseline: boolean;
+  /** Dispatchers in the cluster (default 1). With 2, the source waits for the other one's ack first. */
+  dispatchers?: number;
 }
 
 export const HOWS: How[] = [
   { impl: 'migration', how: 'migrate', baseline: false },
+  // The order barrier (SPEC.md "Migration") costs one acknowledgement round trip with 2 dispatchers.
+  { impl: 'migration-2-dispatchers', how: 'migrate', baseline: false, dispatchers: 2 },
   { impl: 'destroy-and-reload-from-storage', how: 'reload', baseline: true },
 ];
 
@@ -68,9 +72,9 @@ function createSink(): HopSink & { readonly gameOf: Map<string, number>; readonl
   };
 }
 
-/** Starts a cluster (1 dispatcher, 2 games, real roles over in-memory links, system clock) with MOVERS on game 1. */
-async function start(sink: ReturnType<typeof createSink>, movers: number): Promise<TestCluster> {
-  const cluster = await createTestCluster({ game: benchGame(sink), games: 2, gates: 1, clock: 'system', tickHz: TICK_HZ });
+/** Starts a cluster (2 games, real roles over in-memory links, system clock) with MOVERS on game 1. */
+async function start(sink: ReturnType<typeof createSink>, movers: number, dispatchers: number): Promise<TestCluster> {
+  const cluster = await createTestCluster({ game: benchGame(sink), games: 2, gates: 1, dispatchers, clock: 'system', tickHz: TICK_HZ });
   const world = cluster.games[0]!.world;
   await waitFor(() => cluster.games.every((g) => g.world.space(fieldId(g.world.gameId)) !== undefined));
   // Spread out, a few neighbours each (AOI radius 20): the figures are the hand-off's, not the AOI's.
@@ -78,7 +82,7 @@ async function start(sink: ReturnType<typeof createSink>, movers: number): Promi
     const position = { x: (i % 100) * 15, y: 0, z: Math.floor(i / 100) * 15 };
     sink.gameOf.set(world.createEntity('Mover', { space: fieldId(1), position }), 1);
   }
-  await waitFor(() => cluster.dispatchers[0]!.stats.entities >= movers);
+  await waitFor(() => cluster.dispatchers.reduce((n, d) => n + d.stats.entities, 0) >= movers);
   return cluster;
 }
 
@@ -112,7 +116,7 @@ async function paced(cluster: TestCluster, sink: ReturnType<typeof createSink>, 
 
 export async function runHow(how: How, log: (line: string) => void, movers = MOVERS, rounds = ROUNDS): Promise<BenchRow> {
   const sink = createSink();
-  const cluster = await start(sink, movers);
+  const cluster = await start(sink, movers, how.dispatchers ?? 1);
   try {
     let seq = 0;
     await round(cluster, sink, how, ++seq); // warm-up: every code path once, not counted
@@ -130,6 +134,7 @@ export async function runHow(how: How, log: (line: string) => void, movers = MOV
       impl: how.impl,
       baseline: how.baseline,
       movers,
+      dispatchers: how.dispatchers ?? 1,
       msPerTick: roundMs,
       meanMs: result.latency.mean,
       p95Ms: quantile(result.latency.samples ?? [], 0.95),
@@ -161,7 +166,7 @@ export async function runHow(how: How, log: (line: string) => void, movers = MOV
  */
 export const migrationSuite: BenchSuite = {
   name: 'migration',
-  description: `${MOVERS} entities move between 2 games per round (1 dispatcher, in-process roles, ${TICK_HZ} Hz ticks): migration vs destroy-and-reload-from-storage`,
+  description: `${MOVERS} entities move between 2 games per round (1 dispatcher, and 2 for the order barrier's cost; in-process roles, ${TICK_HZ} Hz ticks): migration vs destroy-and-reload-from-storage`,
   workloadColumns: ['movers'],
   async run(log) {
     const rows: BenchRow[] = [];
