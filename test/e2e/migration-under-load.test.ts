@@ -127,13 +127,14 @@ describe.each(DISPATCHER_COUNTS)('migration under load (%i dispatcher(s), 2 game
  * game in turn and hands it to a successor. Frames of a migration towards or from a frozen game wait in
  * its dispatcher's freeze queue like any other (SPEC.md "Migration"); nothing may be lost or duplicated.
  */
-describe('migration racing a process hot swap (1 dispatcher, 2 games, 1 gate)', () => {
+describe.each(DISPATCHER_COUNTS)('migration racing a process hot swap (%i dispatcher(s), 2 games, 1 gate)', (dispatchers) => {
   const SWAP_BOTS = 100;
   let d: TestDeployment;
   let fleet: BotFleet | undefined;
 
   beforeAll(async () => {
-    d = await startDeployment({ entry, games: 2, gates: 1, gateDefaults: BOT_SWARM_ADMISSION });
+    // With 2, a pack can wait behind the order barrier while its game freezes: the freeze waits for it.
+    d = await startDeployment({ entry, dispatchers, games: 2, gates: 1, gateDefaults: BOT_SWARM_ADMISSION });
   }, 120_000);
   afterAll(async () => {
     await fleet?.close();
@@ -152,7 +153,7 @@ describe('migration racing a process hot swap (1 dispatcher, 2 games, 1 gate)', 
     await fleet.drain(30_000);
     const report = fleet.report();
     const hopsAfter = bots.reduce((n, b) => n + hopsOf(b), 0);
-    console.log(JSON.stringify({ swap: stdout.trim().split('\n').join(' | '), hopsBefore, hopsAfter, echo: report.channels.echo, cross: report.channels.cross }));
+    console.log(JSON.stringify({ dispatchers, swap: stdout.trim().split('\n').join(' | '), hopsBefore, hopsAfter, echo: report.channels.echo, cross: report.channels.cross }));
     expect(report.problems).toEqual([]);
     expect(report.disconnects).toBe(0);
     expect(report.channels.echo!.received).toBe(report.channels.echo!.sent);
