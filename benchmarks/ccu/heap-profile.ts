@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startChild } from '../peers/child-ipc.ts';
@@ -83,10 +83,14 @@ async function snapshotOf(pid: number, dir: string, before: Set<string>): Promis
   for (let i = 0; i < 600; i++) {
     await new Promise((r) => setTimeout(r, 100));
     const fresh = readdirSync(dir).filter((f) => f.endsWith('.heapsnapshot') && f.includes(`.${pid}.`) && !before.has(f));
-    // Written in one go at the end; a size that stopped growing is done.
+    // The file grows while V8 writes it: done once its size holds still for a second.
     if (fresh.length > 0) {
-      await new Promise((r) => setTimeout(r, 2000));
-      return join(dir, fresh[0]!);
+      const file = join(dir, fresh[0]!);
+      for (let size = -1; size !== statSync(file).size; ) {
+        size = statSync(file).size;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      return file;
     }
   }
   throw new Error(`no heap snapshot from pid ${pid}`);

@@ -53,11 +53,11 @@ export function roleMain(role: Role): string {
 }
 
 /**
- * `TSWORLD_NODE_FLAGS`: Node flags for every role process, split on spaces; for what NODE_OPTIONS
+ * `TSWORLD_NODE_FLAGS`: Node flags for every role process, split on whitespace; for what NODE_OPTIONS
  * refuses, such as `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a running cluster.
  */
 export function operatorNodeFlags(env: NodeJS.ProcessEnv): string[] {
-  return (env['TSWORLD_NODE_FLAGS'] ?? '').split(' ').filter((flag) => flag.length > 0);
+  return (env['TSWORLD_NODE_FLAGS'] ?? '').split(/\s+/).filter((flag) => flag.length > 0);
 }
 
 /**

@@ -17,8 +17,6 @@ import type { EntityRecord, EntityState, SpaceRecord, WorldState } from './world
  * timer map and delta list exist only while there is something in them, and the component set may
  * be shared by every record restored with the same components (copied before its first change).
  */
-const NO_COMPONENTS: ReadonlySet<ComponentDef> = new Set();
-
 export class EntityRecordImpl implements EntityRecord {
   readonly id: EntityId;
   readonly eid: number;
@@ -54,9 +52,9 @@ export class EntityRecordImpl implements EntityRecord {
     this.type = type;
     this.space = world.nil;
     this.values = attrValues;
-    // No components: the one empty set, shared like a type's set (ownComponents copies it on change),
-    // so a bare entity (an idle client's boot entity, say) does not pay a Set of its own.
-    this.components = components ?? NO_COMPONENTS;
+    // No components: the world's one empty set, shared like a type's set (ownComponents copies it on
+    // change), so a bare entity (an idle client's boot entity, say) does not pay a Set of its own.
+    this.components = components ?? world.noComponents;
     this.componentsShared = true;
   }
 

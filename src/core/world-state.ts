@@ -79,6 +79,8 @@ export interface WorldState {
   deferred: DeferredOp[];
   pendingCreates: number;
   posted: (() => void)[];
+  /** Shared by every entity without components (entity-record.ts); never changed in place. */
+  readonly noComponents: ReadonlySet<ComponentDef>;
   /** Space enters and leaves and client binds and unbinds so far (GameWorld.membershipChanges). */
   membershipChanges: number;
   /** eids of entities destroyed since the last AOI phase: an index may still hold them. */

@@ -66,6 +66,7 @@ export function createWorldState(options: GameWorldOptions): WorldState {
     pendingCreates: 0,
     posted: [],
     membershipChanges: 0,
+    noComponents: new Set(),
     quarantine: [],
     releasable: [],
     deltaOrder: [],

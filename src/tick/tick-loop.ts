@@ -48,20 +48,23 @@ export interface TickLoop {
   stop(): void;
 }
 
-/**
- * One loop per process: a fixed-rate tick scheduled against absolute due times (drift-corrected),
- * never sleep-polling. Each phase is timed with the injected clock.
- */
-export function createTickLoop(options: TickLoopOptions): TickLoop {
-  const { world } = options;
+/** What a loop runs with: its options resolved, with their defaults. */
+interface LoopSettings {
+  readonly hz: number;
+  readonly periodMs: number;
+  readonly dt: number;
+  readonly budgetMs: number;
+  readonly clock: Clock;
+  readonly scheduler: Scheduler;
+  readonly maxLagMs: number;
+  readonly onOverrun: (report: TickReport) => void;
+  readonly onError: (error: unknown, phase: TickPhase) => void;
+}
+
+function settingsOf(options: TickLoopOptions): LoopSettings {
   const hz = options.hz ?? 20;
   if (!(hz > 0 && hz <= 1000)) throw new TsworldError('INVALID_ARGUMENT', `tick rate ${hz} Hz is out of range`);
   const periodMs = 1000 / hz;
-  const dt = 1 / hz;
-  const budgetMs = options.budgetMs ?? periodMs;
-  const clock = options.clock ?? createSystemClock();
-  const scheduler = options.scheduler ?? createSystemScheduler();
-  const maxLagMs = (options.maxLagTicks ?? 5) * periodMs;
   const onOverrun =
     options.onOverrun ??
     ((r: TickReport) =>
@@ -69,43 +72,71 @@ export function createTickLoop(options: TickLoopOptions): TickLoop {
         `[tsworld] tick ${r.tick} took ${r.totalMs.toFixed(2)} ms (budget ${r.budgetMs.toFixed(2)} ms):`,
         TICK_PHASES.map((p) => `${p}=${r.phases[p].toFixed(2)}`).join(' '),
       ));
-  const onError = options.onError ?? ((error: unknown, phase: TickPhase) => console.error(`[tsworld] ${phase} phase:`, error));
+  return {
+    hz,
+    periodMs,
+    dt: 1 / hz,
+    budgetMs: options.budgetMs ?? periodMs,
+    clock: options.clock ?? createSystemClock(),
+    scheduler: options.scheduler ?? createSystemScheduler(),
+    maxLagMs: (options.maxLagTicks ?? 5) * periodMs,
+    onOverrun,
+    onError: options.onError ?? ((error: unknown, phase: TickPhase) => console.error(`[tsworld] ${phase} phase:`, error)),
+  };
+}
+
+/** Runs an inbound or outbound hook; what it throws is reported and the tick goes on. */
+function external(world: GameWorld, settings: LoopSettings, phase: TickPhase, fn: ((w: GameWorld) => void) | undefined): void {
+  if (fn === undefined) return;
+  try {
+    fn(world);
+  } catch (error) {
+    settings.onError(error, phase);
+  }
+}
+
+/** One whole tick, each phase timed with the settings' clock. */
+function runTick(options: TickLoopOptions, settings: LoopSettings): TickReport {
+  const { world } = options;
+  const { clock, dt, budgetMs } = settings;
+  const phases = {} as Record<TickPhase, number>;
+  const start = clock.now();
+  let mark = start;
+  const timed = (phase: TickPhase, run: () => void) => {
+    run();
+    const now = clock.now();
+    phases[phase] = now - mark;
+    mark = now;
+  };
+  world.phases.begin(dt);
+  timed('inbound', () => external(world, settings, 'inbound', options.inbound));
+  timed('async', () => world.phases.async());
+  timed('systems', () => world.phases.systems(dt));
+  timed('commit', () => world.phases.commit());
+  timed('aoi', () => world.phases.aoi());
+  timed('outbound', () => external(world, settings, 'outbound', options.outbound));
+  world.phases.end();
+  const report: TickReport = { tick: world.tick, totalMs: mark - start, budgetMs, phases };
+  options.onTick?.(report);
+  if (report.totalMs > budgetMs) settings.onOverrun(report);
+  return report;
+}
+
+/**
+ * One loop per process: a fixed-rate tick scheduled against absolute due times (drift-corrected),
+ * never sleep-polling. Each phase is timed with the injected clock.
+ */
+export function createTickLoop(options: TickLoopOptions): TickLoop {
+  const settings = settingsOf(options);
+  const { hz, dt, periodMs, clock, scheduler, maxLagMs } = settings;
   let running = false;
   let ticks = 0;
   let nextDue = 0;
   let cancel: (() => void) | null = null;
 
-  const external = (phase: TickPhase, fn: ((w: GameWorld) => void) | undefined) => {
-    if (fn === undefined) return;
-    try {
-      fn(world);
-    } catch (error) {
-      onError(error, phase);
-    }
-  };
-
   const tickOnce = (): TickReport => {
-    const phases = {} as Record<TickPhase, number>;
-    const start = clock.now();
-    let mark = start;
-    const timed = (phase: TickPhase, run: () => void) => {
-      run();
-      const now = clock.now();
-      phases[phase] = now - mark;
-      mark = now;
-    };
-    world.phases.begin(dt);
-    timed('inbound', () => external('inbound', options.inbound));
-    timed('async', () => world.phases.async());
-    timed('systems', () => world.phases.systems(dt));
-    timed('commit', () => world.phases.commit());
-    timed('aoi', () => world.phases.aoi());
-    timed('outbound', () => external('outbound', options.outbound));
-    world.phases.end();
+    const report = runTick(options, settings);
     ticks++;
-    const report: TickReport = { tick: world.tick, totalMs: mark - start, budgetMs, phases };
-    options.onTick?.(report);
-    if (report.totalMs > budgetMs) onOverrun(report);
     return report;
   };
 

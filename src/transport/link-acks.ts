@@ -50,14 +50,11 @@ export function createLinkAcks(opts: { when: AckWhen; recycle(bytes: Uint8Array)
   let processed = 0;
   let ackSent = 0;
   // In `sent` order, since `sent` only grows: the acknowledged ones are always a prefix.
-  let waiters: { upTo: number; done: () => void }[] = [];
+  const waiters: { upTo: number; done: () => void }[] = [];
   const release = (upTo: number) => {
     let n = 0;
     while (n < waiters.length && waiters[n]!.upTo <= upTo) n++;
-    if (n === 0) return;
-    const ready = waiters.slice(0, n);
-    waiters = waiters.slice(n);
-    for (const w of ready) w.done();
+    for (const w of waiters.splice(0, n)) w.done();
   };
 
   return {
