@@ -1,4 +1,4 @@
-import type { HttpRequest, HttpResponse, WebSocket as UwsSocket, us_listen_socket } from '@trufflesuite/uws-js-unofficial';
+import type { HttpRequest, HttpResponse, WebSocket as UwsSocket, us_listen_socket, us_socket_context_t } from '@trufflesuite/uws-js-unofficial';
 import { TsworldError } from '../core/errors.ts';
 import { CLOSE_CODES } from '../protocol/wire-errors.ts';
 import { DEFAULTS } from './client-transport.ts';
@@ -83,6 +83,64 @@ export function createUwsTransport(uws: Uws): ClientTransport {
   };
 }
 
+/** The HTTP upgrade: admission first (request data is only valid during this callback), then the socket. */
+function upgradeOrRefuse(options: ClientListenOptions, res: HttpResponse, req: HttpRequest, context: us_socket_context_t): void {
+  const refusal = options.admit?.({
+    remoteAddress: decoder.decode(res.getRemoteAddressAsText()),
+    origin: req.getHeader('origin') || undefined,
+  });
+  if (refusal) {
+    res.cork(() => {
+      res.writeStatus(STATUS_LINES[refusal.status]);
+      if (refusal.status !== 403) res.writeHeader('Retry-After', String(RETRY_AFTER_SEC));
+      res.writeHeader('Connection', 'close').end(refusal.reason, true);
+    });
+    return;
+  }
+  res.upgrade<UserData>(
+    { connection: null },
+    req.getHeader('sec-websocket-key'),
+    req.getHeader('sec-websocket-protocol'),
+    req.getHeader('sec-websocket-extensions'),
+    context,
+  );
+}
+
+/** A client message: binary and within `maxPayload`, else the connection is closed with the reason. */
+function onMessage(options: ClientListenOptions, maxPayload: number, ws: UwsSocket<UserData>, message: ArrayBuffer, isBinary: boolean): void {
+  const connection = ws.getUserData().connection;
+  if (connection === null) return;
+  if (!isBinary) {
+    guard(connection, () => options.onRefused?.(connection, 'frame-malformed'));
+    connection.close(CLOSE_CODES['frame-malformed'], 'binary messages only');
+    return;
+  }
+  if (message.byteLength > maxPayload) {
+    guard(connection, () => options.onRefused?.(connection, 'frame-too-large'));
+    connection.close(CLOSE_CODES['frame-too-large'], 'message too big');
+    return;
+  }
+  // uWS frees `message` when this callback returns: copy it now.
+  const copy = new Uint8Array(message.byteLength);
+  copy.set(new Uint8Array(message));
+  guard(connection, () => options.onMessage(connection, copy));
+}
+
+/** Any other GET: the gate's static files (the page and the SDK). */
+function serveHttp(options: ClientListenOptions, res: HttpResponse, req: HttpRequest): void {
+  const url = req.getUrl();
+  let aborted = false;
+  res.onAborted(() => {
+    aborted = true;
+  });
+  void serveStatic(options.staticDir, url).then((reply) => {
+    if (aborted) return;
+    res.cork(() => {
+      res.writeStatus(STATUS_LINES[reply.status]).writeHeader('Content-Type', reply.contentType).end(reply.body);
+    });
+  });
+}
+
 function listenUws(uws: Uws, options: ClientListenOptions): Promise<ClientServer> {
   const app = uws.App();
   const open = new OpenConnections<UwsConnection>();
@@ -98,52 +156,14 @@ function listenUws(uws: Uws, options: ClientListenOptions): Promise<ClientServer
     maxBackpressure: options.maxBackpressure ?? DEFAULTS.maxBackpressure,
     sendPingsAutomatically: true,
     compression: uws.DISABLED,
-    upgrade(res, req, context) {
-      // Request data is only valid during this callback: read what admission needs now.
-      const refusal = options.admit?.({
-        remoteAddress: decoder.decode(res.getRemoteAddressAsText()),
-        origin: req.getHeader('origin') || undefined,
-      });
-      if (refusal) {
-        res.cork(() => {
-          res.writeStatus(STATUS_LINES[refusal.status]);
-          if (refusal.status !== 403) res.writeHeader('Retry-After', String(RETRY_AFTER_SEC));
-          res.writeHeader('Connection', 'close').end(refusal.reason, true);
-        });
-        return;
-      }
-      res.upgrade<UserData>(
-        { connection: null },
-        req.getHeader('sec-websocket-key'),
-        req.getHeader('sec-websocket-protocol'),
-        req.getHeader('sec-websocket-extensions'),
-        context,
-      );
-    },
+    upgrade: (res, req, context) => upgradeOrRefuse(options, res, req, context),
     open(ws) {
       const connection = new UwsClientConnection(nextId++, ws);
       ws.getUserData().connection = connection;
       open.add(connection);
       guard(connection, () => options.onOpen(connection));
     },
-    message(ws, message, isBinary) {
-      const connection = ws.getUserData().connection;
-      if (connection === null) return;
-      if (!isBinary) {
-        guard(connection, () => options.onRefused?.(connection, 'frame-malformed'));
-        connection.close(CLOSE_CODES['frame-malformed'], 'binary messages only');
-        return;
-      }
-      if (message.byteLength > maxPayload) {
-        guard(connection, () => options.onRefused?.(connection, 'frame-too-large'));
-        connection.close(CLOSE_CODES['frame-too-large'], 'message too big');
-        return;
-      }
-      // uWS frees `message` when this callback returns: copy it now.
-      const copy = new Uint8Array(message.byteLength);
-      copy.set(new Uint8Array(message));
-      guard(connection, () => options.onMessage(connection, copy));
-    },
+    message: (ws, message, isBinary) => onMessage(options, maxPayload, ws, message, isBinary),
     drain(ws) {
       const connection = ws.getUserData().connection;
       if (connection !== null && options.onDrain) guard(connection, () => options.onDrain!(connection));
@@ -157,20 +177,7 @@ function listenUws(uws: Uws, options: ClientListenOptions): Promise<ClientServer
     },
   });
 
-  const serveHttp = (res: HttpResponse, req: HttpRequest): void => {
-    const url = req.getUrl();
-    let aborted = false;
-    res.onAborted(() => {
-      aborted = true;
-    });
-    void serveStatic(options.staticDir, url).then((reply) => {
-      if (aborted) return;
-      res.cork(() => {
-        res.writeStatus(STATUS_LINES[reply.status]).writeHeader('Content-Type', reply.contentType).end(reply.body);
-      });
-    });
-  };
-  app.get('/*', serveHttp);
+  app.get('/*', (res, req) => serveHttp(options, res, req));
 
   return new Promise((resolve, reject) => {
     app.listen(options.host, options.port, (listenSocket: us_listen_socket | false) => {

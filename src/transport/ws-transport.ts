@@ -1,11 +1,12 @@
 import { createServer } from 'node:http';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import { TsworldError } from '../core/errors.ts';
 import { CLOSE_CODES } from '../protocol/wire-errors.ts';
 import { DEFAULTS } from './client-transport.ts';
-import type { ClientConnection, ClientListenOptions, ClientServer, ClientTransport } from './client-transport.ts';
+import type { ClientConnection, ClientListenOptions, ClientServer, ClientTransport, UpgradeRefusal } from './client-transport.ts';
 import { OpenConnections, clientServer, closeReason, guardHandler as guard } from './server-connections.ts';
 import { RETRY_AFTER_SEC, STATUS_LINES, serveStatic } from './static-files.ts';
 
@@ -68,53 +69,83 @@ function makeConnection(
   return connection;
 }
 
+/** Any other GET or HEAD: the gate's static files (the page and the SDK). */
+function serveHttp(options: ClientListenOptions, req: IncomingMessage, res: ServerResponse): void {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(404).end();
+    return;
+  }
+  void serveStatic(options.staticDir, req.url ?? '/').then((reply) => {
+    res.writeHead(reply.status, { 'Content-Type': reply.contentType, 'Content-Length': reply.body.length });
+    res.end(req.method === 'HEAD' ? undefined : reply.body);
+  });
+}
+
+/** Admission said no: a plain HTTP answer on the raw socket, and no WebSocket. */
+function refuseUpgrade(socket: Duplex, refusal: UpgradeRefusal): void {
+  const retry = refusal.status === 403 ? '' : `Retry-After: ${RETRY_AFTER_SEC}\r\n`;
+  const body = Buffer.from(refusal.reason);
+  socket.end(`HTTP/1.1 ${STATUS_LINES[refusal.status]}\r\n${retry}Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${refusal.reason}`);
+}
+
+/** A new connection's socket events, passed on to the transport's handlers. */
+function wireSocket(options: ClientListenOptions, open: OpenConnections<WsConnection>, connection: WsConnection, socket: WebSocket): void {
+  // ws reports protocol errors (oversize, bad frames) here and then closes with the right code itself.
+  socket.on('error', (err: Error & { code?: string }) => {
+    if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') guard(connection, () => options.onRefused?.(connection, 'frame-too-large'));
+  });
+  socket.on('pong', () => {
+    connection.lastSeen = Date.now();
+  });
+  socket.on('message', (data, isBinary) => {
+    connection.lastSeen = Date.now();
+    if (!isBinary) {
+      guard(connection, () => options.onRefused?.(connection, 'frame-malformed'));
+      connection.close(CLOSE_CODES['frame-malformed'], 'binary messages only');
+      return;
+    }
+    const bytes = data as Buffer;
+    guard(connection, () => options.onMessage(connection, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length)));
+  });
+  socket.on('close', (code, reason) => {
+    open.closed(connection, () => options.onClose(connection, code, reason.toString('utf8')));
+  });
+  guard(connection, () => options.onOpen(connection));
+}
+
+/** Mirrors uWS idleTimeout + sendPingsAutomatically: ping at half the window, drop at the full window. */
+function startIdleSweep(open: OpenConnections<WsConnection>, idleMs: number): ReturnType<typeof setInterval> | null {
+  if (idleMs <= 0) return null;
+  const timer = setInterval(() => {
+    const now = Date.now();
+    for (const connection of open) {
+      const quiet = now - connection.lastSeen;
+      if (quiet > idleMs) connection.socket.terminate();
+      else if (quiet > idleMs / 2) connection.socket.ping();
+    }
+  }, Math.max(250, idleMs / 4));
+  timer.unref();
+  return timer;
+}
+
 function listenWs(options: ClientListenOptions): Promise<ClientServer> {
   const path = options.path ?? DEFAULTS.path;
   const idleMs = (options.idleTimeoutSec ?? DEFAULTS.idleTimeoutSec) * 1000;
   const open = new OpenConnections<WsConnection>();
   let nextId = 1;
 
-  const http = createServer((req, res) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(404).end();
-      return;
-    }
-    void serveStatic(options.staticDir, req.url ?? '/').then((reply) => {
-      res.writeHead(reply.status, { 'Content-Type': reply.contentType, 'Content-Length': reply.body.length });
-      res.end(req.method === 'HEAD' ? undefined : reply.body);
-    });
-  });
+  const http = createServer((req, res) => serveHttp(options, req, res));
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: options.maxPayload ?? DEFAULTS.maxPayload,
     perMessageDeflate: false,
   });
 
-  function accept(socket: WebSocket, request: IncomingMessage): void {
+  const accept = (socket: WebSocket, request: IncomingMessage): void => {
     const connection = makeConnection(nextId++, socket, request, options);
     open.add(connection);
-    // ws reports protocol errors (oversize, bad frames) here and then closes with the right code itself.
-    socket.on('error', (err: Error & { code?: string }) => {
-      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') guard(connection, () => options.onRefused?.(connection, 'frame-too-large'));
-    });
-    socket.on('pong', () => {
-      connection.lastSeen = Date.now();
-    });
-    socket.on('message', (data, isBinary) => {
-      connection.lastSeen = Date.now();
-      if (!isBinary) {
-        guard(connection, () => options.onRefused?.(connection, 'frame-malformed'));
-        connection.close(CLOSE_CODES['frame-malformed'], 'binary messages only');
-        return;
-      }
-      const bytes = data as Buffer;
-      guard(connection, () => options.onMessage(connection, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length)));
-    });
-    socket.on('close', (code, reason) => {
-      open.closed(connection, () => options.onClose(connection, code, reason.toString('utf8')));
-    });
-    guard(connection, () => options.onOpen(connection));
-  }
+    wireSocket(options, open, connection, socket);
+  };
 
   http.on('upgrade', (request, socket, head) => {
     // Once handed to 'upgrade' the socket has no error listener of Node's: a reset must not be fatal.
@@ -126,28 +157,11 @@ function listenWs(options: ClientListenOptions): Promise<ClientServer> {
     }
     const origin = request.headers.origin;
     const refusal = options.admit?.({ remoteAddress: request.socket.remoteAddress ?? '', origin: origin || undefined });
-    if (refusal) {
-      const retry = refusal.status === 403 ? '' : `Retry-After: ${RETRY_AFTER_SEC}\r\n`;
-      const body = Buffer.from(refusal.reason);
-      socket.end(`HTTP/1.1 ${STATUS_LINES[refusal.status]}\r\n${retry}Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${refusal.reason}`);
-      return;
-    }
+    if (refusal) return refuseUpgrade(socket, refusal);
     wss.handleUpgrade(request, socket, head, (ws) => accept(ws, request));
   });
 
-  // Mirrors uWS idleTimeout + sendPingsAutomatically: ping at half the window, drop at the full window.
-  const idleTimer =
-    idleMs > 0
-      ? setInterval(() => {
-          const now = Date.now();
-          for (const connection of open) {
-            const quiet = now - connection.lastSeen;
-            if (quiet > idleMs) connection.socket.terminate();
-            else if (quiet > idleMs / 2) connection.socket.ping();
-          }
-        }, Math.max(250, idleMs / 4))
-      : null;
-  idleTimer?.unref();
+  const idleTimer = startIdleSweep(open, idleMs);
 
   return new Promise((resolve, reject) => {
     http.once('error', (cause) => {
