@@ -110,12 +110,14 @@ export function stateOf(world: GameWorld): WorldState {
   return state;
 }
 
-export function buildApi(state: WorldState): GameWorld {
-  const defer = (op: () => void) => void state.deferred.push(op);
+/** Structural changes wait for the commit phase. */
+function defer(state: WorldState, op: () => void): void {
+  state.deferred.push(op);
+}
 
-  let cluster: ClusterApi | undefined;
-  const resources = state.options.resources ?? createWorldResources();
-  const phases: WorldPhases = {
+/** The tick's phases over this world's state; systems get the world's API (`world`). */
+function worldPhases(state: WorldState, world: () => GameWorld): WorldPhases {
+  return {
     begin(dt) {
       state.tick++;
       state.now += dt * 1000;
@@ -128,7 +130,7 @@ export function buildApi(state: WorldState): GameWorld {
       state.worldTimers.fire(state.now, state.reportError);
     },
     systems(dt) {
-      for (const [name, system] of state.systems) guarded(state, `system ${name}`, () => system(api, dt));
+      for (const [name, system] of state.systems) guarded(state, `system ${name}`, () => system(world(), dt));
     },
     commit() {
       const ops = state.deferred;
@@ -145,35 +147,19 @@ export function buildApi(state: WorldState): GameWorld {
       if (state.aoiEvents.count === 0) releaseQuarantine(state);
     },
   };
+}
 
-  const api: GameWorld = {
-    get gameId() {
-      return state.options.gameId ?? 1;
-    },
-    get tick() {
-      return state.tick;
-    },
-    get now() {
-      return state.now;
-    },
-    ecs: state.ecs,
-    nilSpace: state.nil.handle,
-    get entityCount() {
-      return state.byId.size;
-    },
-    get cluster() {
-      return cluster as ClusterApi;
-    },
-    timers: state.worldTimers.api,
-    store: (def) => state.storage.store(def),
-    query: (defs) => query(state.ecs, defs.map((d) => state.storage.store(d))),
+type ComponentOps = Pick<GameWorld, 'hasComponent' | 'addComponent' | 'removeComponent'>;
+
+function componentOps(state: WorldState): ComponentOps {
+  return {
     hasComponent(id, def) {
       const rec = state.byId.get(id);
       return rec !== undefined && rec.components.has(def);
     },
     addComponent(id, def, values) {
       state.storage.register(def);
-      defer(() => {
+      defer(state, () => {
         const rec = liveEntity(state, id);
         if (rec === undefined) return;
         attachComponent(state, rec, def, values);
@@ -181,7 +167,7 @@ export function buildApi(state: WorldState): GameWorld {
       });
     },
     removeComponent(id, def) {
-      defer(() => {
+      defer(state, () => {
         const rec = liveEntity(state, id);
         if (rec === undefined || !rec.components.has(def) || def === Position || def === Yaw) return;
         ecsRemoveComponent(state.ecs, rec.eid, state.storage.store(def));
@@ -189,7 +175,13 @@ export function buildApi(state: WorldState): GameWorld {
         if (def === AoiRadius) rec.space.changed.add(rec.eid);
       });
     },
+  };
+}
 
+type EntityOps = Pick<GameWorld, 'createEntity' | 'destroyEntity' | 'enterSpace' | 'entity' | 'entityByEid' | 'entities'>;
+
+function entityOps(state: WorldState): EntityOps {
+  return {
     createEntity(type, options = {}) {
       const resolved = resolveType(state, type);
       if (state.byId.size + state.quarantine.length + state.releasable.length + state.pendingCreates >= state.storage.maxCapacity - 1) {
@@ -198,7 +190,7 @@ export function buildApi(state: WorldState): GameWorld {
       const id = options.id ?? state.ids.next();
       if (!isEntityId(id)) throw new TsworldError('INVALID_ARGUMENT', `${String(id)} is not an entity id`);
       state.pendingCreates++;
-      defer(() => {
+      defer(state, () => {
         state.pendingCreates--;
         // By name again: an in-place code swap (world-swap.ts) may have replaced the type since the request.
         createEntityNow(state, state.types.get(resolved.name) ?? resolved, id, options);
@@ -208,11 +200,11 @@ export function buildApi(state: WorldState): GameWorld {
     destroyEntity(id) {
       const rec = state.byId.get(id);
       if (rec === undefined || rec.state === 'destroying' || rec.state === 'destroyed') return false;
-      defer(() => destroyEntityNow(state, rec));
+      defer(state, () => destroyEntityNow(state, rec));
       return true;
     },
     enterSpace(id, spaceId, position) {
-      defer(() => {
+      defer(state, () => {
         const rec = liveEntity(state, id);
         if (rec === undefined) return;
         // A space this world does not hold may be on another game: a game process migrates the entity there.
@@ -221,37 +213,42 @@ export function buildApi(state: WorldState): GameWorld {
         enterSpaceNow(state, rec, spaceId, position);
       });
     },
-    loadEntity(type, id, place) {
-      api.cluster.loadEntityOnGame(api.gameId, type, id, place);
-    },
-    leaveSpace(id) {
-      api.enterSpace(id, state.nil.id);
-    },
     entity: (id) => state.byId.get(id)?.handle,
     entityByEid(eid) {
       const rec = state.byEid[eid];
       return rec !== undefined && rec.state !== 'destroyed' ? rec.handle : undefined;
     },
     entities: () => [...state.byId.values()].map((r) => r.handle),
+  };
+}
 
+type SpaceOps = Pick<GameWorld, 'createSpace' | 'destroySpace' | 'space' | 'spaces'>;
+
+function spaceOps(state: WorldState): SpaceOps {
+  return {
     createSpace(type, options = {}) {
       const name = typeof type === 'string' ? type : type.name;
       const resolved = state.spaceTypes.get(name);
       if (resolved === undefined) throw new TsworldError('UNKNOWN_SPACE', `space type ${name} is not registered in this world`);
       const id = options.id ?? state.ids.next();
-      defer(() => createSpaceNow(state, state.spaceTypes.get(name) ?? resolved, id, options.aoi));
+      defer(state, () => createSpaceNow(state, state.spaceTypes.get(name) ?? resolved, id, options.aoi));
       return id;
     },
     destroySpace(id) {
       const rec = state.spaces.get(id);
       if (rec === undefined || rec === state.nil || rec.destroyed) return false;
-      defer(() => destroySpaceNow(state, rec));
+      defer(state, () => destroySpaceNow(state, rec));
       return true;
     },
     space: (id) => state.spaces.get(id)?.handle,
     spaces: () => [...state.spaces.values()].map((s) => s.handle),
+  };
+}
 
-    call: (id, method, args, caller = { kind: 'server' }) => callEntity(state, id, method, args, caller),
+type ClientBindings = Pick<GameWorld, 'setClient' | 'resumeClient' | 'giveClientTo' | 'entityOfClient'>;
+
+function clientBindings(state: WorldState): ClientBindings {
+  return {
     setClient(id, clientId, reason) {
       const rec = liveEntity(state, id);
       if (rec === undefined) return { ok: false, code: 'UNKNOWN_ENTITY', message: `no entity ${id}` };
@@ -280,10 +277,14 @@ export function buildApi(state: WorldState): GameWorld {
       return { ok: true };
     },
     entityOfClient: (clientId) => state.clients.get(clientId)?.handle,
+  };
+}
 
-    interestedIn: (id) => neighbourIds(state, id, 'in'),
-    interestedBy: (id) => neighbourIds(state, id, 'by'),
+type Drains = Pick<GameWorld, 'drainAttrDeltas' | 'drainAoiEvents' | 'drainClientEvents' | 'drainClientCalls' | 'drainSaveDirty' | 'clientSnapshot' | 'persistentSnapshot'>;
 
+/** What the game role takes out of the world after each tick, and the snapshots it sends. */
+function drains(state: WorldState): Drains {
+  return {
     drainAttrDeltas(fn) {
       const order = state.deltaOrder.splice(0);
       for (const rec of order) {
@@ -319,6 +320,49 @@ export function buildApi(state: WorldState): GameWorld {
       return rec.attrs.snapshot((root) => root.sync === 'allClients' || (audience === 'owner' && root.sync === 'client'));
     },
     persistentSnapshot: (id) => state.byId.get(id)?.attrs.snapshot((root) => root.persistent),
+  };
+}
+
+export function buildApi(state: WorldState): GameWorld {
+  let cluster: ClusterApi | undefined;
+  const resources = state.options.resources ?? createWorldResources();
+  const phases = worldPhases(state, () => api);
+  const api: GameWorld = {
+    get gameId() {
+      return state.options.gameId ?? 1;
+    },
+    get tick() {
+      return state.tick;
+    },
+    get now() {
+      return state.now;
+    },
+    ecs: state.ecs,
+    nilSpace: state.nil.handle,
+    get entityCount() {
+      return state.byId.size;
+    },
+    get cluster() {
+      return cluster as ClusterApi;
+    },
+    timers: state.worldTimers.api,
+    store: (def) => state.storage.store(def),
+    query: (defs) => query(state.ecs, defs.map((d) => state.storage.store(d))),
+    ...componentOps(state),
+    ...entityOps(state),
+    loadEntity(type, id, place) {
+      api.cluster.loadEntityOnGame(api.gameId, type, id, place);
+    },
+    leaveSpace(id) {
+      api.enterSpace(id, state.nil.id);
+    },
+    ...spaceOps(state),
+    call: (id, method, args, caller = { kind: 'server' }) => callEntity(state, id, method, args, caller),
+
+    ...clientBindings(state),
+    interestedIn: (id) => neighbourIds(state, id, 'in'),
+    interestedBy: (id) => neighbourIds(state, id, 'by'),
+    ...drains(state),
 
     addSystem(name, system) {
       if (state.systems.has(name)) throw new TsworldError('INVALID_ARGUMENT', `a system named ${name} is already registered`);
