@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from '../../src/testing/free-port.ts';
+import { freePorts } from '../../src/testing/free-port.ts';
 import { bucketCount, bucketDelta, bucketQuantile, parseBuckets, type Buckets } from './histogram.ts';
 import { AREA_ENV } from './peer-game.ts';
 import type { PeerSystem, RunningSystem, SystemName, TickStats } from './peer-system.ts';
@@ -36,12 +36,12 @@ export interface TsworldDeployment {
 /** A real deployment (1 dispatcher, 1 game, 1 gate on loopback) started with `tsworld start`, as an operator would. */
 export async function startTsworld(opts: TsworldDeploymentOptions): Promise<TsworldDeployment> {
   const dir = mkdtempSync(join(tmpdir(), 'tsworld-peers-'));
-  const metricsPorts = { dispatcher1: await freePort(), game1: await freePort(), gate1: await freePort() };
-  const gatePort = await freePort();
+  const [dispatcher1, game1, gate1, gatePort, dispatcherPort] = await freePorts(5);
+  const metricsPorts = { dispatcher1, game1, gate1 };
   const config = {
     deployment: 'peers',
     entry: opts.entry,
-    dispatchers: [{ id: 1, port: await freePort(), metricsPort: metricsPorts.dispatcher1 }],
+    dispatchers: [{ id: 1, port: dispatcherPort, metricsPort: metricsPorts.dispatcher1 }],
     gameDefaults: { tickHz: TICK_HZ, positionSyncHz: SYNC_HZ, saveIntervalSec: 3600 },
     games: [{ id: 1, metricsPort: metricsPorts.game1 }],
     gateDefaults: { maxPayload: 65536, heartbeatTimeoutMs: 60_000, maxMessagesPerSecond: 1000, ...ADMISSION, ...opts.gateDefaults },

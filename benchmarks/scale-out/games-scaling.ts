@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { promisify } from 'node:util';
 import { defaultChannels, quantile, runBots } from '../../src/testing/bots/index.ts';
-import { freePort } from '../../src/testing/free-port.ts';
+import { freePorts } from '../../src/testing/free-port.ts';
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '..', '..');
@@ -49,16 +49,18 @@ async function writeDeployment(games: number): Promise<{ dir: string; urls: stri
   const dir = mkdtempSync(join(tmpdir(), 'tsworld-scaling-'));
   const example = JSON.parse(readFileSync(join(root, 'examples', 'mmo', 'tsworld.config.json'), 'utf8')) as Record<string, unknown>;
   const procs: Proc[] = [];
+  // One batch, so no two listeners are handed the same port.
+  const ports = await freePorts(2 * (games + 3));
   const withMetrics = async (name: string, entry: Record<string, unknown>) => {
-    const metricsPort = await freePort();
+    const metricsPort = ports.pop()!;
     procs.push({ name, metricsPort });
     return { ...entry, metricsPort };
   };
-  const gatePorts = [await freePort(), await freePort()];
+  const gatePorts = [ports.pop()!, ports.pop()!];
   const config = {
     deployment: `scaling-${games}`,
     entry: join(root, 'examples', 'mmo', 'game', 'main.ts'),
-    dispatchers: [await withMetrics('dispatcher1', { id: 1, port: await freePort() })],
+    dispatchers: [await withMetrics('dispatcher1', { id: 1, port: ports.pop()! })],
     gameDefaults: example.gameDefaults,
     games: await Promise.all(Array.from({ length: games }, (_, i) => withMetrics(`game${i + 1}`, { id: i + 1 }))),
     gateDefaults: example.gateDefaults,

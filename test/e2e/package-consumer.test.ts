@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/deployment.ts';
+import { freePorts } from '../support/deployment.ts';
 import { isRunning } from '../support/processes.ts';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
@@ -123,8 +123,7 @@ describe('the packed tsworld in a consumer project', { timeout: 300_000 }, () =>
     expect(init.out).toContain('npm start');
     const configFile = join(scaffold, 'tsworld.config.json');
     const config = JSON.parse(readFileSync(configFile, 'utf8')) as { dispatchers: { port: number }[]; gates: { port: number }[] };
-    config.dispatchers[0].port = await freePort();
-    config.gates[0].port = await freePort();
+    [config.dispatchers[0].port, config.gates[0].port] = await freePorts(2);
     writeFileSync(configFile, JSON.stringify(config));
     ok(await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarballPath], scaffold), 'npm install in the scaffold');
     const test = ok(await run('npm', ['test'], scaffold), 'npm test in the scaffold');

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, repoRoot, tsworld } from '../support/deployment.ts';
+import { freePorts, repoRoot, tsworld } from '../support/deployment.ts';
 import { isRunning } from '../support/processes.ts';
 
 const entry = join(repoRoot, 'examples', 'chatroom', 'game', 'main.ts');
@@ -35,13 +35,14 @@ describe('a deployment with hosts, started host by host', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tsworld-hosts-'));
+    const [dPort, dMetrics, gate1, gate2] = await freePorts(4);
     const config = {
       deployment: 'hosts',
       entry,
       hosts: { a: { address: '127.0.0.1' }, b: { address: '127.0.0.1' }, c: { address: '127.0.0.1' } },
-      dispatchers: [{ id: 1, host: 'a', port: await freePort(), metricsPort: await freePort() }],
+      dispatchers: [{ id: 1, host: 'a', port: dPort, metricsPort: dMetrics }],
       games: [{ id: 1, host: 'b' }, { id: 2, host: 'b' }],
-      gates: [{ id: 1, host: 'b', port: await freePort() }, { id: 2, host: 'c', port: await freePort() }],
+      gates: [{ id: 1, host: 'b', port: gate1 }, { id: 2, host: 'c', port: gate2 }],
       storage: { kind: 'lmdb', path: join(dir, 'data') },
       logging: { dir: join(dir, 'logs') },
     };

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { freePort } from '../../src/testing/free-port.ts';
+import { freePort, freePorts } from '../../src/testing/free-port.ts';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,7 +15,7 @@ const bin = join(repoRoot, 'src', 'cli', 'bin.mjs');
  */
 export const BOT_SWARM_ADMISSION = { maxConnectionsPerIp: 10_000, connectsPerIpPerSec: 10_000, connectBurstPerIp: 10_000 } as const;
 
-export { freePort };
+export { freePort, freePorts };
 
 export interface DeploymentSpec {
   entry: string;
@@ -72,24 +72,24 @@ async function startDeploymentOnce(spec: DeploymentSpec): Promise<TestDeployment
   const dir = mkdtempSync(join(tmpdir(), 'tsworld-test-'));
   const games = spec.games ?? 2;
   const gates = spec.gates ?? 2;
-  const metricsPort = async () => (spec.metrics ? { metricsPort: await freePort() } : {});
+  const dispatchers = spec.dispatchers ?? 1;
+  // One batch, so no two listeners are handed the same port.
+  const ports = await freePorts((dispatchers + gates) * (spec.metrics ? 2 : 1) + (spec.metrics ? games : 0));
+  const port = () => ports.pop()!;
+  const metricsPort = () => (spec.metrics ? { metricsPort: port() } : {});
   const config = {
     deployment: 'test',
     entry: spec.entry,
-    dispatchers: await Promise.all(
-      Array.from({ length: spec.dispatchers ?? 1 }, async (_, i) => ({ id: i + 1, port: await freePort(), ...(await metricsPort()) })),
-    ),
+    dispatchers: Array.from({ length: dispatchers }, (_, i) => ({ id: i + 1, port: port(), ...metricsPort() })),
     gameDefaults: { tickHz: 20, positionSyncHz: 10, saveIntervalSec: 60, ...spec.gameDefaults },
-    games: await Promise.all(Array.from({ length: games }, async (_, i) => ({ id: i + 1, ...(await metricsPort()) }))),
+    games: Array.from({ length: games }, (_, i) => ({ id: i + 1, ...metricsPort() })),
     gateDefaults: { maxPayload: 65536, heartbeatTimeoutMs: 30000, maxMessagesPerSecond: 200, ...spec.gateDefaults },
-    gates: await Promise.all(
-      Array.from({ length: gates }, async (_, i) => ({
-        id: i + 1,
-        port: await freePort(),
-        ...(await metricsPort()),
-        ...(spec.staticDir ? { staticDir: spec.staticDir } : {}),
-      })),
-    ),
+    gates: Array.from({ length: gates }, (_, i) => ({
+      id: i + 1,
+      port: port(),
+      ...metricsPort(),
+      ...(spec.staticDir ? { staticDir: spec.staticDir } : {}),
+    })),
     storage: { kind: 'lmdb', path: join(dir, 'data') },
     // A short probation keeps reload tests quick; the probation tests set their own.
     hotswap: { freezeQueueMaxPackets: 100000, freezeQueueMaxMs: 10000, probationMs: 300, ...spec.hotswap, snapshotDir: join(dir, 'snapshots') },

@@ -3,7 +3,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { awaitRoleMessage, roleMain, type ReadyMessage } from '../../src/cli/spawn-role.ts';
-import { freePort } from './deployment.ts';
+import { freePort, freePorts } from './deployment.ts';
 
 /**
  * Role processes started one by one, not through `tsworld start`: for tests that put something between
@@ -71,14 +71,15 @@ export async function writeSmallDeployment(spec: {
   links?: Record<string, number>;
 }): Promise<{ dir: string; configPath: string; config: Record<string, unknown> & { dispatchers: { port: number; metricsPort: number }[]; games: { metricsPort: number }[]; gates: { port: number; metricsPort: number }[] }; remove(): void }> {
   const dir = mkdtempSync(join(tmpdir(), 'tsworld-roles-'));
+  const [dPort, dMetrics, gameMetrics, gatePort, gateMetrics] = await freePorts(5);
   const config = {
     deployment: 'test',
     entry: spec.entry,
-    dispatchers: [{ id: 1, port: await freePort(), metricsPort: await freePort() }],
+    dispatchers: [{ id: 1, port: dPort, metricsPort: dMetrics }],
     gameDefaults: { tickHz: 20, positionSyncHz: 10, saveIntervalSec: 60, ...spec.gameDefaults },
-    games: [{ id: 1, metricsPort: await freePort() }],
+    games: [{ id: 1, metricsPort: gameMetrics }],
     gateDefaults: { heartbeatTimeoutMs: 30000, ...spec.gateDefaults },
-    gates: [{ id: 1, port: await freePort(), metricsPort: await freePort() }],
+    gates: [{ id: 1, port: gatePort, metricsPort: gateMetrics }],
     storage: { kind: 'memory' },
     hotswap: { snapshotDir: join(dir, 'snapshots') },
     logging: { level: 'info', dir: join(dir, 'logs') },
