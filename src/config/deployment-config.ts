@@ -51,6 +51,8 @@ export interface GameConfig extends ProcessConfig {
   readonly overloadRefuseAfterMs: number;
   /** Position sync to a degraded destination runs at positionSyncHz / this. */
   readonly degradedSyncDivisor: number;
+  /** Clients that see their whole space share one encoded position batch (SPEC.md, "Shared position batches"). */
+  readonly sharedPositionBatches: boolean;
 }
 
 export interface GateConfig extends ProcessConfig {

@@ -61,6 +61,7 @@ const gameTuning = {
   positionSyncHz: optional(integer(1, 1000)),
   overloadRefuseAfterMs: optional(integer(0, 600_000)),
   degradedSyncDivisor: optional(integer(1, 1000)),
+  sharedPositionBatches: optional(boolean()),
 };
 
 const origin = text('an origin such as https://play.example.com', /^[a-z][a-z0-9+.-]*:\/\/[^/\s]+$/i);
@@ -186,7 +187,7 @@ export const DEFAULTS = {
     lostEntityTtlMs: 120_000,
   },
   /** overloadRefuseAfterMs and degradedSyncDivisor: src/config/README.md, "Overload". */
-  game: { tickHz: 20, saveIntervalSec: 300, positionSyncHz: 10, saveRetryMaxDelayMs: 5_000, stopSaveTimeoutMs: 5_000, overloadRefuseAfterMs: 5_000, degradedSyncDivisor: 4 },
+  game: { tickHz: 20, saveIntervalSec: 300, positionSyncHz: 10, saveRetryMaxDelayMs: 5_000, stopSaveTimeoutMs: 5_000, overloadRefuseAfterMs: 5_000, degradedSyncDivisor: 4, sharedPositionBatches: true },
   /** The reason for each gate default is in src/config/README.md, "Gate limits". */
   gate: {
     maxPayload: 64 * 1024,

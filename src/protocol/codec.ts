@@ -89,6 +89,9 @@ function writeKey(spec: MessageSpec, value: Loose, out: Uint8Array): number {
       writeU16(out, 0, requireU16(spec, 'gateId', value.gateId));
       writeId(out, 2, requireId(spec, 'clientId', value.clientId));
       return KEY_SIZE.gateClient;
+    case 'gate':
+      writeU16(out, 0, requireU16(spec, 'gateId', value.gateId));
+      return KEY_SIZE.gate;
   }
 }
 
@@ -124,6 +127,9 @@ function readKey(spec: MessageSpec, body: Uint8Array, out: Loose): ProtocolError
       if (!isIdBytes(body, 2)) return new ProtocolError('bad-body', `${spec.name}: malformed client id`);
       out.gateId = readU16(body, 0);
       out.clientId = readId(body, 2);
+      return null;
+    case 'gate':
+      out.gateId = readU16(body, 0);
       return null;
   }
 }

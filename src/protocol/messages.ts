@@ -307,6 +307,11 @@ export const MSG = {
     id: 1503, name: 'KICK_CLIENT', target: 'gate', key: 'gateClient', direction: 'game→dispatcher→gate',
     fields: [['code', 'u16'], ['reason', 'str']],
   }),
+  POSITION_SYNC_SHARED: defineMessage({
+    id: 1504, name: 'POSITION_SYNC_SHARED', target: 'gate', key: 'gate',
+    direction: 'game→dispatcher→gate (one raw batch for several clients)',
+    fields: null,
+  }),
 
   // ── client → gate (2000..2499): one WebSocket message = u16 type · body ─────────────────────────
   CALL_ENTITY_METHOD_FROM_CLIENT: defineMessage({

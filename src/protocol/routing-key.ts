@@ -12,8 +12,9 @@ import { LIMITS } from './fields.ts';
  * |               |       | with the caller's gate so an ERROR reaches it wherever the entity lives |
  * | game          | 2     | gameId u16 LE                            |
  * | gateClient    | 18    | gateId u16 LE · clientId (ASCII)         |
+ * | gate          | 2     | gateId u16 LE: for the gate itself (several of its clients) |
  */
-export type KeyKind = 'none' | 'entity' | 'entityGateClient' | 'game' | 'gateClient';
+export type KeyKind = 'none' | 'entity' | 'entityGateClient' | 'game' | 'gateClient' | 'gate';
 
 export interface KeyTypes {
   none: Record<never, never>;
@@ -21,6 +22,7 @@ export interface KeyTypes {
   entityGateClient: { entityId: string; gateId: number; clientId: string };
   game: { gameId: number };
   gateClient: { gateId: number; clientId: string };
+  gate: { gateId: number };
 }
 
 export const KEY_SIZE = {
@@ -29,6 +31,7 @@ export const KEY_SIZE = {
   entityGateClient: 2 + 2 * LIMITS.idLength,
   game: 2,
   gateClient: 2 + LIMITS.idLength,
+  gate: 2,
 } as const satisfies Record<KeyKind, number>;
 
 /** Writes a 16-char ASCII id; the caller has validated it (encoders run on trusted values). */
@@ -94,7 +97,7 @@ export function readGameKey(body: Uint8Array): number {
   return readU16(body, 0);
 }
 
-/** Gate id of a gateClient-keyed body (to-client and gate-handled messages). */
+/** Gate id of a gateClient- or gate-keyed body (to-client and gate-handled messages). */
 export function readGateKey(body: Uint8Array): number {
   return readU16(body, 0);
 }

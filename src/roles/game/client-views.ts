@@ -1,9 +1,11 @@
 import type { EntityId } from '../../core/entity-id.ts';
+import { PRIVATE_HANDLE_MIN, createSharedHandles, type SharedHandles } from './shared-handles.ts';
 
 /**
  * What one connected client has been told exists: its own entity plus the entities that entity sees.
  * Each entity gets a compact u16 handle per client, so position streams carry 2 bytes instead of a
- * 16-byte id. `fresh` marks entities created on the client this tick: their snapshot already holds this
+ * 16-byte id. The handle is the entity's shared one (shared-handles.ts) wherever it can be, so views
+ * that see the same entities hold the same handles for them; `misaligned` counts those that do not. `fresh` marks entities created on the client this tick: their snapshot already holds this
  * tick's attribute changes, so the deltas must not be applied twice. `pending` holds entities that moved
  * while the client's link was degraded and whose position has not been sent since (outbound.ts).
  */
@@ -17,6 +19,8 @@ export interface ClientView {
   pending: Set<EntityId> | null;
   nextHandle: number;
   readonly freeHandles: number[];
+  /** Entries whose handle is not their entity's shared handle: 0 means the view can take shared batches. */
+  misaligned: number;
 }
 
 const MAX_HANDLE = 0xffff;
@@ -33,6 +37,8 @@ export interface ClientViews {
   all(): IterableIterator<ClientView>;
   /** Clients of one gate, e.g. when that gate goes away. */
   ofGate(gateId: number): ClientView[];
+  /** The game's shared handles (position batches encoded once per space read them). */
+  readonly shared: SharedHandles;
   /** Called at the end of each outbound phase. */
   endTick(): void;
   readonly size: number;
@@ -53,7 +59,14 @@ export interface ClientViewDump {
 export function createClientViews(): ClientViews {
   const views = new Map<string, ClientView>();
   const touched = new Set<ClientView>();
+  const shared = createSharedHandles();
+  const release = (view: ClientView, entity: EntityId, handle: number) => {
+    if (handle !== shared.peek(entity)) view.misaligned--;
+    if (handle >= PRIVATE_HANDLE_MIN) view.freeHandles.push(handle);
+    else shared.use(handle, -1);
+  };
   return {
+    shared,
     open(clientId, gateId, owner) {
       const view: ClientView = {
         clientId,
@@ -62,8 +75,9 @@ export function createClientViews(): ClientViews {
         handles: new Map(),
         fresh: new Set(),
         pending: null,
-        nextHandle: 1,
+        nextHandle: PRIVATE_HANDLE_MIN,
         freeHandles: [],
+        misaligned: 0,
       };
       views.set(clientId, view);
       return view;
@@ -71,14 +85,22 @@ export function createClientViews(): ClientViews {
     close(clientId) {
       const view = views.get(clientId);
       views.delete(clientId);
-      if (view) touched.delete(view);
+      if (!view) return view;
+      touched.delete(view);
+      for (const [entity, handle] of view.handles) release(view, entity, handle);
+      view.handles.clear();
       return view;
     },
     get: (clientId) => views.get(clientId),
     add(view, entity) {
       if (view.handles.has(entity)) return -1;
-      const handle = view.freeHandles.pop() ?? (view.nextHandle <= MAX_HANDLE ? view.nextHandle++ : -1);
-      if (handle === -1) return -1;
+      let handle = shared.take(entity);
+      if (handle > 0) shared.use(handle, 1);
+      else {
+        handle = view.freeHandles.pop() ?? (view.nextHandle <= MAX_HANDLE ? view.nextHandle++ : -1);
+        if (handle === -1) return -1;
+        view.misaligned++;
+      }
       view.handles.set(entity, handle);
       view.fresh.add(entity);
       touched.add(view);
@@ -89,7 +111,7 @@ export function createClientViews(): ClientViews {
       if (handle === undefined) return -1;
       view.handles.delete(entity);
       view.fresh.delete(entity);
-      view.freeHandles.push(handle);
+      release(view, entity, handle);
       return handle;
     },
     all: () => views.values(),
@@ -101,29 +123,30 @@ export function createClientViews(): ClientViews {
     get size() {
       return views.size;
     },
-    dump() {
-      return [...views.values()].map((v) => ({
-        clientId: v.clientId,
-        gateId: v.gateId,
-        owner: v.owner,
-        handles: [...v.handles],
-        nextHandle: v.nextHandle,
-        freeHandles: [...v.freeHandles],
-      }));
-    },
-    restore(dumps) {
-      for (const d of dumps) {
-        views.set(d.clientId, {
-          clientId: d.clientId,
-          gateId: d.gateId,
-          owner: d.owner,
-          handles: new Map(d.handles),
-          fresh: new Set(),
-          pending: null,
-          nextHandle: d.nextHandle,
-          freeHandles: [...d.freeHandles],
-        });
-      }
-    },
+    dump: () => [...views.values()].map(dumpView),
+    restore: (dumps) => restoreViews(views, shared, dumps),
   };
+}
+
+function dumpView(v: ClientView): ClientViewDump {
+  return { clientId: v.clientId, gateId: v.gateId, owner: v.owner, handles: [...v.handles], nextHandle: v.nextHandle, freeHandles: [...v.freeHandles] };
+}
+
+function restoreViews(views: Map<string, ClientView>, shared: SharedHandles, dumps: readonly ClientViewDump[]): void {
+  const misaligned = shared.restore(dumps.flatMap((d) => d.handles));
+  for (const d of dumps) {
+    views.set(d.clientId, {
+      clientId: d.clientId,
+      gateId: d.gateId,
+      owner: d.owner,
+      handles: new Map(d.handles),
+      fresh: new Set(),
+      pending: null,
+      // A snapshot of per-client numbering: its handles below the private range stay counted in the
+      // shared table (poisoned where views disagree), and new private ones start above it.
+      nextHandle: Math.max(d.nextHandle, PRIVATE_HANDLE_MIN),
+      freeHandles: d.freeHandles.filter((h) => h >= PRIVATE_HANDLE_MIN),
+      misaligned: d.handles.filter(([e, h]) => misaligned.has(`${e} ${h}`)).length,
+    });
+  }
 }

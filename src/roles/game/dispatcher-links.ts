@@ -7,7 +7,7 @@ import type { GameState } from './game-state.ts';
 import { announceSpaces } from './migration.ts';
 
 /** Streams that supersede themselves: never parked for a missing dispatcher. */
-const STREAMS: ReadonlySet<number> = new Set([MSG.POSITION_SYNC.id]);
+const STREAMS: ReadonlySet<number> = new Set([MSG.POSITION_SYNC.id, MSG.POSITION_SYNC_SHARED.id]);
 
 /**
  * One link per dispatcher, each a ParkingLink: if a dispatcher goes away (it crashed; the supervisor

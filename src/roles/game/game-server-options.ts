@@ -47,6 +47,8 @@ export interface GameServerOptions {
   overloadRefuseAfterMs?: number;
   /** Position sync to a degraded destination runs at positionSyncHz / this. Default 4. */
   degradedSyncDivisor?: number;
+  /** One encoded position batch per space for the clients that see all of it; default true. */
+  sharedPositionBatches?: boolean;
   /** How long a client whose connection dropped keeps its entity, waiting to resume; default DEFAULTS.gate. */
   resumeGraceMs?: number;
   /** Hot swap: restore the world from this snapshot instead of starting empty. */

@@ -53,6 +53,7 @@ export async function startGameServer(opts: GameServerOptions): Promise<GameServ
     gateOf: (c) => clientGates.get(c),
     takeGone: (c) => handoffs.takeGone(c),
     degradedSyncDivisor: opts.degradedSyncDivisor ?? DEFAULTS.game.degradedSyncDivisor,
+    sharedBatches: opts.sharedPositionBatches ?? DEFAULTS.game.sharedPositionBatches,
     gateDegraded: (gateId) => s.overload.gateDegraded(gateId),
     onShed: (outcome, count) => opts.metrics?.streamRecords(outcome, count),
   });

@@ -59,6 +59,7 @@ async function startGame(ctx: Context, stores: Stores, snapshot: string, onFreez
     reconnectQueue: config.links,
     overloadRefuseAfterMs: self.overloadRefuseAfterMs,
     degradedSyncDivisor: self.degradedSyncDivisor,
+    sharedPositionBatches: self.sharedPositionBatches,
     ...stores,
     codec,
     log,

@@ -7,6 +7,7 @@ import { writePositionSyncFrame } from '../../protocol/position-frame.ts';
 import type { Link } from '../../transport/index.ts';
 import type { AttrDelta, ClientCall } from '../../core/world-api.ts';
 import type { ClientView, ClientViews } from './client-views.ts';
+import { joinSharedGroup, writeSharedGroups, type SharedGroup } from './outbound-shared.ts';
 
 export interface OutboundDeps {
   world: GameWorld;
@@ -22,6 +23,8 @@ export interface OutboundDeps {
   degradedSyncDivisor?: number;
   /** Whether the dispatcher's link onwards to this gate is degraded (GATE_LINK_PRESSURE); counts like `link.degraded`. */
   gateDegraded?(gateId: number): boolean;
+  /** Clients that see their whole space share its encoded batch (outbound-shared.ts); default true. */
+  sharedBatches?: boolean;
   /** Position records shed under overload (tsworld_stream_records_total), reported once per sync. */
   onShed?(outcome: 'coalesced' | 'dropped', count: number): void;
 }
@@ -43,6 +46,9 @@ const OP_CODE = {
   listAppend: ATTR_OPS.LIST_APPEND,
   listPop: ATTR_OPS.LIST_POP,
 } as const;
+
+/** Syncs between sweeps of the shared handles of entities that are gone. */
+const SWEEP_EVERY_ROUNDS = 16;
 
 /** The outbound phase's state, which its functions take as their first argument. */
 interface OutboundState {
@@ -276,15 +282,21 @@ function syncPositions(s: OutboundState): void {
   const yaw = world.store(Yaw);
   const src = { x: pos.x, y: pos.y, z: pos.z, yaw: yaw.yaw };
   const divisor = Math.max(1, s.deps.degradedSyncDivisor ?? DEFAULTS.game.degradedSyncDivisor);
+  const groups = new Map<string, SharedGroup>();
+  const shared = s.deps.sharedBatches !== false;
   s.coalesced = 0;
   for (const view of views.all()) {
     const link = s.deps.gateLink(view.gateId);
     if (!link) continue;
     const skip = (link.degraded || s.deps.gateDegraded?.(view.gateId) === true) && round % divisor !== 0;
+    if (!skip && shared && joinSharedGroup(world, groups, view)) continue;
     collectView(s, view, round, skip, pos, yaw.yaw);
     if (!skip && eidScratch.length > 0) {
       writePositionSyncFrame(link, view.gateId, view.clientId, src, eidScratch, handleScratch, eidScratch.length);
     }
   }
+  writeSharedGroups(groups, views, src, (eid) => movedThisRound(s, eid, round, pos, yaw.yaw), s.deps.gateLink);
   if (s.coalesced > 0) s.deps.onShed?.('coalesced', s.coalesced);
+  // Every so often, not every sync: a gone entity's handle only matters once handles run short.
+  if (round % SWEEP_EVERY_ROUNDS === 0) views.shared.sweep((id) => world.entity(id)?.destroyed === false);
 }

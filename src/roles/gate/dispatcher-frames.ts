@@ -6,12 +6,15 @@ import {
   ProtocolError,
   messageSpec,
   readGateClientKey,
+  readSharedPositionFrame,
   ownedCopy,
   toClientMessageInPlace,
   type MessageValue,
   type WireCodec,
 } from '../../protocol/index.ts';
 import { handlerTable, type HandlerTable } from '../../protocol/handler-table.ts';
+import { LIMITS } from '../../protocol/fields.ts';
+import { readId, writeU16 } from '../../protocol/routing-key.ts';
 import { clearFilterProps, filterMatches, setFilterProp, type ClientProxy } from './client-proxy.ts';
 import { closeRequest } from './client-requests.ts';
 
@@ -63,6 +66,25 @@ function relayToClient(relay: GateRelay, type: number, body: Uint8Array): void {
   relay.sendToClient(proxy, ownedCopy(toClientMessageInPlace(type, body)));
 }
 
+/**
+ * One position batch for several clients: made into one client message, and that same (owned) buffer
+ * queued for each client named, which the transport copies into each socket. A body whose lengths do
+ * not add up is dropped whole, before any work.
+ */
+function onSharedPositions(relay: GateRelay, body: Uint8Array): void {
+  const frame = readSharedPositionFrame(body);
+  if (frame instanceof ProtocolError) return relay.log.warn({ err: frame.message }, 'dropped a malformed POSITION_SYNC_SHARED');
+  const message = new Uint8Array(2 + frame.batch.length);
+  writeU16(message, 0, MSG.POSITION_SYNC.id);
+  message.set(frame.batch, 2);
+  for (let i = 0; i < frame.count; i++) {
+    const proxy = relay.byClientId.get(readId(body, frame.idsOffset + i * LIMITS.idLength));
+    if (!proxy) continue; // the client left while the frame was in flight
+    relay.metrics?.messagesOut('client');
+    relay.sendToClient(proxy, message);
+  }
+}
+
 function onFilteredCall(relay: GateRelay, m: MessageValue<typeof MSG.FILTERED_CALL>): void {
   const op = FILTER_OPS[m.op];
   for (const proxy of relay.byClientId.values()) {
@@ -93,6 +115,7 @@ function onEntitiesLost(relay: GateRelay, m: MessageValue<typeof MSG.ENTITIES_LO
 export function gateFrameTable(codec: WireCodec): HandlerTable<GateRelay> {
   return handlerTable<GateRelay>(codec)
     .on(MSG.FILTERED_CALL, onFilteredCall)
+    .raw(MSG.POSITION_SYNC_SHARED, onSharedPositions)
     .on(MSG.SET_CLIENT_FILTER_PROP, (relay, m) => setFilterProp(relay.byClientId.get(m.clientId), m.key, m.value))
     .on(MSG.CLEAR_CLIENT_FILTER_PROPS, (relay, m) => clearFilterProps(relay.byClientId.get(m.clientId)))
     .on(MSG.KICK_CLIENT, (relay, m) => {

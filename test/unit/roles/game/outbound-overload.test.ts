@@ -11,6 +11,7 @@ import { createFrameParser } from '../../../../src/protocol/frame-parser.ts';
 import { MSG } from '../../../../src/protocol/messages.ts';
 import { createPackr } from '../../../../src/protocol/packr.ts';
 import { decodePositionBatch } from '../../../../src/protocol/position-sync.ts';
+import { readSharedPositionFrame } from '../../../../src/protocol/position-frame.ts';
 import type { Link } from '../../../../src/transport/index.ts';
 
 const CLIENT = 'client-000000001';
@@ -41,10 +42,13 @@ function setup(divisor = 4) {
   const others: number[] = [];
   const parser = createFrameParser({
     onFrame(type, body) {
-      const message = toClientMessageInPlace(type, body.slice());
-      if (type !== MSG.POSITION_SYNC.id) return void others.push(type);
+      // The gate's part: a shared batch reaches the client as the same POSITION_SYNC body.
+      const shared = type === MSG.POSITION_SYNC_SHARED.id ? readSharedPositionFrame(body.slice()) : null;
+      if (shared instanceof Error) throw shared;
+      if (type !== MSG.POSITION_SYNC.id && !shared) return void others.push(type);
+      const positions = shared ? shared.batch : toClientMessageInPlace(type, body.slice()).subarray(2);
       const batch = new Map<number, number>();
-      decodePositionBatch(message.subarray(2), (handle, x) => batch.set(handle, x));
+      decodePositionBatch(positions, (handle, x) => batch.set(handle, x));
       received.push(batch);
     },
   });
