@@ -67,7 +67,7 @@ describe('loadConfig', () => {
     );
     expect(config.games[0]).toEqual({
       id: 1, tickHz: 30, saveIntervalSec: 300, positionSyncHz: 10, bootEntity: 'Account', logLevel: 'warn', metricsHost: '127.0.0.1',
-      overloadRefuseAfterMs: 5000, degradedSyncDivisor: 4, saveRetryMaxDelayMs: 5000, stopSaveTimeoutMs: 5000,
+      overloadRefuseAfterMs: 5000, degradedSyncDivisor: 4, saveRetryMaxDelayMs: 5000, stopSaveTimeoutMs: 5000, sharedPositionBatches: true,
     });
     expect(config.games[1]).toMatchObject({ id: 2, tickHz: 60, positionSyncHz: 60, bootEntity: 'Lobby', logLevel: 'debug' });
     expect(config.gates[0]).toMatchObject({ host: '127.0.0.1', maxPayload: 4096, staticDir: join(dir, 'www') });
