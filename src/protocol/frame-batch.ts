@@ -30,6 +30,15 @@ export interface FrameBatch {
   peek(): Uint8Array;
 }
 
+/** Smallest buffer made when no spare is left; it grows by doubling like any other. */
+const FRESH_MIN = 4096;
+/** Spares kept per batch: writes in flight plus batches awaiting their acknowledgement, a few turns' worth. */
+const MAX_SPARES = 8;
+
+function ceilPow2(n: number): number {
+  return n <= 1 ? 1 : 2 ** Math.ceil(Math.log2(n));
+}
+
 /** A frame header at `at`: u32 LE payload length (type included), then u16 LE type. */
 function writeHeader(buffer: Uint8Array, at: number, payloadLength: number, type: number): void {
   buffer[at] = payloadLength & 0xff;
@@ -100,7 +109,10 @@ export function createFrameBatch(options: { initialCapacity?: number } = {}): Fr
     takeBytes() {
       assertNotReserved();
       const bytes = buffer.subarray(0, length);
-      buffer = spare.pop() ?? new Uint8Array(Math.max(initialCapacity, buffer.length));
+      // With no spare (every buffer still waits for its write or its acknowledgement), a new one the
+      // size of what this batch needed, not of the largest batch so far: a busy link flushes thousands of
+      // small batches a second, and a 64 KiB buffer for each was most of a dispatcher's garbage.
+      buffer = spare.pop() ?? new Uint8Array(Math.min(buffer.length, Math.max(FRESH_MIN, ceilPow2(2 * length))));
       length = 0;
       frames = 0;
       return bytes;
@@ -108,7 +120,7 @@ export function createFrameBatch(options: { initialCapacity?: number } = {}): Fr
     recycle(bytes) {
       // A few spares cover one write in flight, one awaiting its acknowledgement (link-retention.ts)
       // and the batch being filled.
-      if (spare.length < 3 && bytes.byteOffset === 0) spare.push(new Uint8Array(bytes.buffer));
+      if (spare.length < MAX_SPARES && bytes.byteOffset === 0) spare.push(new Uint8Array(bytes.buffer));
     },
     peek() {
       return buffer.subarray(0, length);
