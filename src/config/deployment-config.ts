@@ -83,6 +83,8 @@ export interface GateConfig extends ProcessConfig {
   readonly fdReserve: number;
   /** While a dispatcher link is degraded, client positions to it are coalesced and sent at most this often. */
   readonly degradedPositionIntervalMs: number;
+  /** Client positions alone wait up to this long for the next write to their dispatcher; 0 sends each turn's at once. */
+  readonly positionFlushIntervalMs: number;
   /** Open requests per client (TOO_MANY_REQUESTS above), and the gate's wait for each answer (TIMEOUT). */
   readonly maxPendingRequests: number;
   readonly requestTimeoutMs: number;

@@ -48,7 +48,7 @@ export async function connectDispatchers(s: GateState, liveness: Liveness, fatal
   const { reconnectQueueMaxBytes: maxBytes, reconnectQueueMaxMs: maxMs } = { ...DEFAULTS.links, ...opts.reconnectQueue };
   await Promise.all(
     opts.dispatchers.map(async (_d, i) => {
-      s.positionBatches[i] = createLinkPositions(degradedPositionInterval(s));
+      s.positionBatches[i] = createLinkPositions(degradedPositionInterval(s), s.opts.limits.positionFlushIntervalMs ?? DEFAULTS.gate.positionFlushIntervalMs);
       s.links[i] = createParkingLink({
         maxBytes, maxMs, now: s.now,
         isStream: (type) => STREAMS.has(type),

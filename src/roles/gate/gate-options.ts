@@ -22,6 +22,8 @@ export interface GateEdgeLimits extends AdmissionLimits, ArgLimits {
   readonly clientCoalesceBytes?: number;
   /** While a dispatcher link is degraded, client positions to it go at most this often; default DEFAULTS.gate. */
   readonly degradedPositionIntervalMs?: number;
+  /** Client positions with nothing else to go with wait up to this long for a write; default DEFAULTS.gate. */
+  readonly positionFlushIntervalMs?: number;
   /** Open requests per client, and how long the gate waits for each one's answer; defaults DEFAULTS.gate. */
   readonly maxPendingRequests?: number;
   readonly requestTimeoutMs?: number;

@@ -24,8 +24,8 @@ export interface GateState {
   readonly links: Link[];
   /** Client position records for each dispatcher: one batch per turn, coalesced while its link is degraded. */
   readonly positionBatches: LinkPositions[];
-  /** A flush is scheduled for positions held back by a degraded link. */
-  heldRetry: boolean;
+  /** When the flush for held-back positions (a degraded link, or the flush interval) is due; null if none. */
+  heldRetryAt: number | null;
   readonly dirtyClients: Set<ClientProxy>;
   readonly rates: RateLimits;
   readonly admission: Admission;
@@ -52,7 +52,7 @@ export function createGateState(opts: GateServerOptions): GateState {
     byClientId: new Map(),
     links: [],
     positionBatches: [],
-    heldRetry: false,
+    heldRetryAt: null,
     dirtyClients: new Set(),
     rates: { messagesPerSec: limits.maxMessagesPerSecond, bytesPerSec: limits.maxBytesPerSecond },
     admission: createAdmission(cap.byDescriptors ? { ...limits, fdCap: cap.cap } : limits),
@@ -77,21 +77,29 @@ export function flush(s: GateState): void {
   for (const proxy of s.dirtyClients) flushClient(s, proxy);
   s.dirtyClients.clear();
   const now = s.now();
-  let waiting = false;
+  let retryInMs = Infinity;
   s.links.forEach((link, i) => {
-    const taken = s.positionBatches[i].take(link.degraded, now);
+    // Positions ride along with whatever else this turn writes to the dispatcher, at no extra write.
+    const taken = s.positionBatches[i].take(link.degraded, now, link.batchedBytes > 0);
     if (taken.coalesced > 0) s.opts.metrics?.streamRecords('coalesced', taken.coalesced);
     if (taken.batch) link.send(MSG.SYNC_POSITIONS_FROM_CLIENTS.id, taken.batch);
-    waiting ||= taken.waiting;
+    if (taken.waiting) retryInMs = Math.min(retryInMs, taken.retryInMs);
     link.flush();
   });
-  if (waiting && !s.heldRetry) {
-    s.heldRetry = true;
-    s.opts.runtime.scheduler.schedule(() => {
-      s.heldRetry = false;
-      schedule(s);
-    }, degradedPositionInterval(s));
-  }
+  retryHeld(s, retryInMs);
+}
+
+/** Comes back for held positions when the earliest is due; one timer, moved earlier if need be. */
+function retryHeld(s: GateState, inMs: number): void {
+  if (inMs === Infinity) return;
+  const due = s.now() + inMs;
+  if (s.heldRetryAt !== null && s.heldRetryAt <= due) return;
+  s.heldRetryAt = due;
+  s.opts.runtime.scheduler.schedule(() => {
+    if (s.heldRetryAt !== due) return; // superseded by an earlier one, which has run
+    s.heldRetryAt = null;
+    schedule(s);
+  }, Math.max(1, Math.ceil(inMs)));
 }
 
 export function degradedPositionInterval(s: GateState): number {

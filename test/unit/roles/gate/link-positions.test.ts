@@ -29,28 +29,41 @@ describe('client positions towards one dispatcher', () => {
     p.push(record(A, 1));
     p.push(record(A, 2));
     p.push(record(B, 3));
-    const taken = p.take(false, 0);
+    const taken = p.take(false, 0, false);
     expect(decode(taken.batch)).toEqual([[A, 1], [A, 2], [B, 3]]);
     expect(taken).toMatchObject({ coalesced: 0, waiting: false });
-    expect(p.take(false, 1).batch).toBeNull();
+    expect(p.take(false, 1, false).batch).toBeNull();
   });
 
   it('coalesces to the newest record per entity and sends at most once per interval while degraded', () => {
     const p = createLinkPositions(200);
     p.push(record(A, 1));
-    expect(decode(p.take(true, 0).batch)).toEqual([[A, 1]]);
+    expect(decode(p.take(true, 0, false).batch)).toEqual([[A, 1]]);
     p.push(record(A, 2));
     p.push(record(B, 5));
-    expect(p.take(true, 50)).toMatchObject({ batch: null, coalesced: 0, waiting: true });
+    expect(p.take(true, 50, false)).toMatchObject({ batch: null, coalesced: 0, waiting: true });
     p.push(record(A, 3));
-    expect(p.take(true, 100)).toMatchObject({ batch: null, coalesced: 1, waiting: true });
-    const due = p.take(true, 200);
+    expect(p.take(true, 100, false)).toMatchObject({ batch: null, coalesced: 1, waiting: true });
+    const due = p.take(true, 200, false);
     expect(decode(due.batch)).toEqual([[A, 3], [B, 5]]);
     expect(due.waiting).toBe(false);
     // Recovered: what is still held goes out at once, with the turn's records merged in.
     p.push(record(B, 6));
-    expect(p.take(true, 250).waiting).toBe(true);
+    expect(p.take(true, 250, false).waiting).toBe(true);
     p.push(record(A, 4));
-    expect(decode(p.take(false, 260).batch)).toEqual([[B, 6], [A, 4]]);
+    expect(decode(p.take(false, 260, false).batch)).toEqual([[B, 6], [A, 4]]);
+  });
+
+  it('holds positions alone for the flush interval, and sends them at once with other traffic', () => {
+    const p = createLinkPositions(200, 4);
+    p.push(record(A, 1));
+    expect(decode(p.take(false, 0, false).batch)).toEqual([[A, 1]]);
+    p.push(record(B, 2));
+    expect(p.take(false, 1, false)).toMatchObject({ batch: null, waiting: true, retryInMs: 3 });
+    p.push(record(A, 3));
+    // Nothing is coalesced: every record the clients sent goes, in order.
+    expect(decode(p.take(false, 4, false).batch)).toEqual([[B, 2], [A, 3]]);
+    p.push(record(A, 5));
+    expect(decode(p.take(false, 5, true).batch)).toEqual([[A, 5]]);
   });
 });
