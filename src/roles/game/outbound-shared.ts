@@ -24,7 +24,9 @@ export interface SharedGroup {
  * are equal sets).
  */
 export function joinSharedGroup(world: GameWorld, groups: Map<string, SharedGroup>, view: ClientView): boolean {
-  if (view.misaligned !== 0 || view.fresh.size !== 0 || view.pending !== null) return false;
+  // A view of its own player alone (an idle client in the nil space) gains nothing from sharing: it
+  // leaves here, before the entity lookup, since every idle client pays this check every sync.
+  if (view.handles.size < 2 || view.misaligned !== 0 || view.fresh.size !== 0 || view.pending !== null) return false;
   const owner = world.entity(view.owner);
   if (!owner || owner.destroyed) return false;
   const space = owner.space;
