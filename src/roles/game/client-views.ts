@@ -5,8 +5,9 @@ import { PRIVATE_HANDLE_MIN, createSharedHandles, type SharedHandles } from './s
  * What one connected client has been told exists: its own entity plus the entities that entity sees.
  * Each entity gets a compact u16 handle per client, so position streams carry 2 bytes instead of a
  * 16-byte id. The handle is the entity's shared one (shared-handles.ts) wherever it can be, so views
- * that see the same entities hold the same handles for them; `misaligned` counts those that do not. `fresh` marks entities created on the client this tick: their snapshot already holds this
- * tick's attribute changes, so the deltas must not be applied twice. `pending` holds entities that moved
+ * that see the same entities hold the same handles for them; `misaligned` counts those that do not.
+ * `fresh` marks entities created on the client this tick: their snapshot already holds this tick's
+ * attribute changes, so the deltas must not be applied twice. `pending` holds entities that moved
  * while the client's link was degraded and whose position has not been sent since (outbound.ts).
  */
 export interface ClientView {
