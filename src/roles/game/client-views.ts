@@ -1,3 +1,4 @@
+import type { AnyEntity } from '../../core/entity.ts';
 import type { EntityId } from '../../core/entity-id.ts';
 import { PRIVATE_HANDLE_MIN, createSharedHandles, type SharedHandles } from './shared-handles.ts';
 
@@ -22,6 +23,8 @@ export interface ClientView {
   readonly freeHandles: number[];
   /** Entries whose handle is not their entity's shared handle: 0 means the view can take shared batches. */
   misaligned: number;
+  /** The owner's handle, found at the first position sync that asks (outbound.ts ownerAtRest). */
+  ownerEntity: AnyEntity | null;
 }
 
 const MAX_HANDLE = 0xffff;
@@ -79,6 +82,7 @@ export function createClientViews(): ClientViews {
         nextHandle: PRIVATE_HANDLE_MIN,
         freeHandles: [],
         misaligned: 0,
+        ownerEntity: null,
       };
       views.set(clientId, view);
       return view;
@@ -148,6 +152,7 @@ function restoreViews(views: Map<string, ClientView>, shared: SharedHandles, dum
       nextHandle: Math.max(d.nextHandle, PRIVATE_HANDLE_MIN),
       freeHandles: d.freeHandles.filter((h) => h >= PRIVATE_HANDLE_MIN),
       misaligned: d.handles.filter(([e, h]) => misaligned.has(`${e} ${h}`)).length,
+      ownerEntity: null,
     });
   }
 }

@@ -274,6 +274,18 @@ function collectView(s: OutboundState, view: ClientView, round: number, skip: bo
   if (!skip) view.pending = null;
 }
 
+/**
+ * A view of its own player alone, and the player did not move: nothing to send, found without walking
+ * the view or looking the entity up. Most idle clients are this, every sync.
+ */
+function ownerAtRest(s: OutboundState, view: ClientView, round: number, pos: { x: Float32Array; y: Float32Array; z: Float32Array }, yaw: Float32Array): boolean {
+  if (view.handles.size !== 1 || view.pending !== null || view.fresh.size !== 0) return false;
+  const owner = (view.ownerEntity ??= s.world.entity(view.owner) ?? null);
+  // Handles live as long as their entity; a destroyed owner or an entry that is not the owner walks.
+  if (owner === null || owner.destroyed || !view.handles.has(view.owner)) return false;
+  return !movedThisRound(s, owner.eid, round, pos, yaw);
+}
+
 function syncPositions(s: OutboundState): void {
   const { world, views, eidScratch, handleScratch } = s;
   s.syncRound = (s.syncRound + 1) >>> 0 || 1;
@@ -289,7 +301,7 @@ function syncPositions(s: OutboundState): void {
     const link = s.deps.gateLink(view.gateId);
     if (!link) continue;
     const skip = (link.degraded || s.deps.gateDegraded?.(view.gateId) === true) && round % divisor !== 0;
-    if (!skip && shared && joinSharedGroup(world, groups, view)) continue;
+    if (!skip && (ownerAtRest(s, view, round, pos, yaw.yaw) || (shared && joinSharedGroup(world, groups, view)))) continue;
     collectView(s, view, round, skip, pos, yaw.yaw);
     if (!skip && eidScratch.length > 0) {
       writePositionSyncFrame(link, view.gateId, view.clientId, src, eidScratch, handleScratch, eidScratch.length);
