@@ -45,20 +45,60 @@ export function loadWorld(dump: WorldDump, options: GameWorldOptions): { world: 
   state.tick = dump.header.tick;
   state.now = dump.header.now;
   const report: LoadReport = { droppedComponents: [], addedFields: {}, removedFields: {}, resetAttrs: {} };
+  const spaces = restoreSpaces(state, dump);
+  const types = resolveTypes(state, table);
+  allocateEids(state, dump.state.highWater, table);
+  const { recs, fresh, afterInit } = allocateRows(state, dump, types, report);
 
+  loadComponents(state, dump, report);
+  for (const [rec, def] of fresh) state.storage.resetEntity(def, rec.eid);
+
+  for (const rec of recs) entityHook(state, rec, 'onInit', state.api);
+  for (const [rec, values] of afterInit) Object.assign(rec.attrValues, values);
+  rearmTimers(state, table, recs);
+  placeInSpaces(table, spaces, recs);
+  reattachClients(state, table, recs);
+  for (const rec of recs) {
+    rec.state = 'alive';
+    rec.recording = true;
+  }
+  announceResetAttrs(recs, report);
+  state.nextTimerId = Math.max(state.nextTimerId, dump.state.nextTimerId);
+  for (const space of state.spaces.values()) rebuildSpaceAoi(state, space);
+  state.saveDirty.clear();
+  for (const rec of recs) entityHook(state, rec, 'onRestored', state.api);
+  return { world: state.api, report };
+}
+
+/** The dump's spaces, made silently; returns each table space index's record (0 is the nil space). */
+function restoreSpaces(state: WorldState, dump: WorldDump): SpaceRecord[] {
   for (const s of dump.state.spaces) {
     const type = state.spaceTypes.get(s.kind);
     if (type === undefined) throw new TsworldError('UNKNOWN_SPACE', `space type ${s.kind} in the dump is not registered`);
     createSpaceRecordSilently(state, type, s.id, s.aoi);
   }
-  const spaces = table.spaceIds.map((id, i) => (i === 0 ? state.nil : (state.spaces.get(id) ?? state.nil)));
-  const types = table.typeNames.map((name) => {
+  return dump.state.entities.spaceIds.map((id, i) => (i === 0 ? state.nil : (state.spaces.get(id) ?? state.nil)));
+}
+
+function resolveTypes(state: WorldState, table: EntityTableDump): AnyEntityType[] {
+  return table.typeNames.map((name) => {
     const type = state.types.get(name);
     if (type === undefined) throw new TsworldError('UNKNOWN_ENTITY_TYPE', `entity type ${name} in the dump is not registered`);
     return type;
   });
+}
 
-  allocateEids(state, dump.state.highWater, table);
+/**
+ * One entity record per table row, at its dumped eid, with its component set attached in bulk per
+ * (set, type). Returns the records, the components new to this code (reset after the load), and the
+ * attribute values of types with onInit, written after their hooks.
+ */
+function allocateRows(state: WorldState, dump: WorldDump, types: AnyEntityType[], report: LoadReport): {
+  recs: EntityRecord[];
+  fresh: [EntityRecord, ComponentDef][];
+  afterInit: [EntityRecord, Record<string, unknown>][];
+} {
+  const table = dump.state.entities;
   const dumped = new Set(dump.components.map((c) => c.name));
   const plans = new Map<number, ComponentPlan>();
   const rowsOfType = new Array<number>(types.length).fill(0);
@@ -99,24 +139,25 @@ export function loadWorld(dump: WorldDump, options: GameWorldOptions): { world: 
       recs[row] = allocateEntity(state, type, id, [], alloc);
       if (!early) afterInit.push([recs[row], values]);
     }
-    const rec = recs[row];
     plan.eids.push(eid);
-    for (const def of plan.fresh) fresh.push([rec, def]);
+    for (const def of plan.fresh) fresh.push([recs[row], def]);
   }
   for (const plan of plans.values()) bulkAddComponents(state.ecs, plan.eids, plan.attach.map((def) => state.storage.store(def)));
+  return { recs, fresh, afterInit };
+}
 
-  loadComponents(state, dump, report);
-  for (const [rec, def] of fresh) state.storage.resetEntity(def, rec.eid);
-
-  for (const rec of recs) entityHook(state, rec, 'onInit', state.api);
-  for (const [rec, values] of afterInit) Object.assign(rec.attrValues, values);
+/** Timers come back with their remaining time; one whose method this code lost is dropped, and said. */
+function rearmTimers(state: WorldState, table: EntityTableDump, recs: EntityRecord[]): void {
   for (const t of table.timers) {
     const rec = recs[t.row];
     if (rec === undefined) throw new TsworldError('INVALID_STATE', `timer ${t.id} names row ${t.row}, past the entity table`);
     if (rec.type.rpc.has(t.method)) armTimer(state, rec, t.method, t.args, t.remaining, t.interval, t.id, t.cron);
     else state.reportError(new TsworldError('UNKNOWN_METHOD', `${rec.type.name} lost method ${t.method}; its timer is dropped`), 'loadWorld');
   }
-  placeInSpaces(table, spaces, recs);
+}
+
+/** Client bindings and clientSyncing, set silently (no hooks: the clients never left). */
+function reattachClients(state: WorldState, table: EntityTableDump, recs: EntityRecord[]): void {
   for (const c of table.clients) {
     const rec = recs[c.row];
     if (rec === undefined) throw new TsworldError('INVALID_STATE', `client ${c.client} names row ${c.row}, past the entity table`);
@@ -126,16 +167,6 @@ export function loadWorld(dump: WorldDump, options: GameWorldOptions): { world: 
       state.clients.set(c.client, rec);
     }
   }
-  for (const rec of recs) {
-    rec.state = 'alive';
-    rec.recording = true;
-  }
-  announceResetAttrs(recs, report);
-  state.nextTimerId = Math.max(state.nextTimerId, dump.state.nextTimerId);
-  for (const space of state.spaces.values()) rebuildSpaceAoi(state, space);
-  state.saveDirty.clear();
-  for (const rec of recs) entityHook(state, rec, 'onRestored', state.api);
-  return { world: state.api, report };
 }
 
 /**

@@ -35,10 +35,6 @@ const FRESH_MIN = 4096;
 /** Spares kept per batch: writes in flight plus batches awaiting their acknowledgement, a few turns' worth. */
 const MAX_SPARES = 8;
 
-function ceilPow2(n: number): number {
-  return n <= 1 ? 1 : 2 ** Math.ceil(Math.log2(n));
-}
-
 /** A frame header at `at`: u32 LE payload length (type included), then u16 LE type. */
 function writeHeader(buffer: Uint8Array, at: number, payloadLength: number, type: number): void {
   buffer[at] = payloadLength & 0xff;
@@ -112,7 +108,7 @@ export function createFrameBatch(options: { initialCapacity?: number } = {}): Fr
       // With no spare (every buffer still waits for its write or its acknowledgement), a new one the
       // size of what this batch needed, not of the largest batch so far: a busy link flushes thousands of
       // small batches a second, and a 64 KiB buffer for each was most of a dispatcher's garbage.
-      buffer = spare.pop() ?? new Uint8Array(Math.min(buffer.length, Math.max(FRESH_MIN, ceilPow2(2 * length))));
+      buffer = spare.pop() ?? new Uint8Array(Math.min(buffer.length, Math.max(FRESH_MIN, 2 * length)));
       length = 0;
       frames = 0;
       return bytes;

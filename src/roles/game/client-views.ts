@@ -23,7 +23,7 @@ export interface ClientView {
   readonly freeHandles: number[];
   /** Entries whose handle is not their entity's shared handle: 0 means the view can take shared batches. */
   misaligned: number;
-  /** The owner's handle, found at the first position sync that asks (outbound.ts ownerAtRest). */
+  /** The owner's handle, found at the first position sync that asks (outbound-shared.ts viewOwner). */
   ownerEntity: AnyEntity | null;
 }
 

@@ -1,3 +1,4 @@
+import type { AnyEntity } from '../../core/entity.ts';
 import type { Space } from '../../core/space.ts';
 import type { GameWorld } from '../../core/world-api.ts';
 import { encodePositionBatch, positionBatchSize, type PositionSource } from '../../protocol/position-sync.ts';
@@ -17,6 +18,11 @@ export interface SharedGroup {
   readonly byGate: Map<number, string[]>;
 }
 
+/** The view's player, looked up once and kept on the view: an entity's handle lives as long as it does. */
+export function viewOwner(world: GameWorld, view: ClientView): AnyEntity | null {
+  return (view.ownerEntity ??= world.entity(view.owner) ?? null);
+}
+
 /**
  * Adds the view to its space's group when the space's batch is exactly what it would get on its own:
  * every handle shared, nothing created on it this tick or owed from a degraded round, and as many
@@ -27,8 +33,8 @@ export function joinSharedGroup(world: GameWorld, groups: Map<string, SharedGrou
   // A view of its own player alone (an idle client in the nil space) gains nothing from sharing: it
   // leaves here, before the entity lookup, since every idle client pays this check every sync.
   if (view.handles.size < 2 || view.misaligned !== 0 || view.fresh.size !== 0 || view.pending !== null) return false;
-  const owner = world.entity(view.owner);
-  if (!owner || owner.destroyed) return false;
+  const owner = viewOwner(world, view);
+  if (owner === null || owner.destroyed) return false;
   const space = owner.space;
   if (space.isNil || space.destroyed || space.size !== view.handles.size) return false;
   let group = groups.get(space.id);

@@ -7,7 +7,7 @@ import { writePositionSyncFrame } from '../../protocol/position-frame.ts';
 import type { Link } from '../../transport/index.ts';
 import type { AttrDelta, ClientCall } from '../../core/world-api.ts';
 import type { ClientView, ClientViews } from './client-views.ts';
-import { joinSharedGroup, writeSharedGroups, type SharedGroup } from './outbound-shared.ts';
+import { joinSharedGroup, viewOwner, writeSharedGroups, type SharedGroup } from './outbound-shared.ts';
 
 export interface OutboundDeps {
   world: GameWorld;
@@ -280,8 +280,8 @@ function collectView(s: OutboundState, view: ClientView, round: number, skip: bo
  */
 function ownerAtRest(s: OutboundState, view: ClientView, round: number, pos: { x: Float32Array; y: Float32Array; z: Float32Array }, yaw: Float32Array): boolean {
   if (view.handles.size !== 1 || view.pending !== null || view.fresh.size !== 0) return false;
-  const owner = (view.ownerEntity ??= s.world.entity(view.owner) ?? null);
-  // Handles live as long as their entity; a destroyed owner or an entry that is not the owner walks.
+  const owner = viewOwner(s.world, view);
+  // A destroyed owner, or an entry that is not the owner, takes the walk.
   if (owner === null || owner.destroyed || !view.handles.has(view.owner)) return false;
   return !movedThisRound(s, owner.eid, round, pos, yaw);
 }
