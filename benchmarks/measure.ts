@@ -14,10 +14,13 @@ export interface MeasureOptions {
   timeMs: number;
 }
 
-/** Times `fn` with tinybench (no warmup: callers pre-warm their own state) and keeps the samples. */
-export async function measure(name: string, fn: () => void, opts: MeasureOptions): Promise<Timing> {
+/**
+ * Times `fn` with tinybench (no warmup: callers pre-warm their own state) and keeps the samples.
+ * `beforeEach` runs before every timed call, outside the timing (e.g. the workload's own step).
+ */
+export async function measure(name: string, fn: () => void, opts: MeasureOptions, beforeEach?: () => void): Promise<Timing> {
   const bench = new Bench({ name, iterations: opts.iterations, time: opts.timeMs, warmup: false, retainSamples: true, throws: true });
-  bench.add(name, fn);
+  bench.add(name, fn, beforeEach === undefined ? {} : { beforeEach });
   await bench.run();
   const task = bench.tasks[0];
   const result = task.result;

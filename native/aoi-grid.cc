@@ -10,7 +10,11 @@
 #include <cstdint>
 #include <cstddef>
 #include <vector>
-#if defined(__AVX2__) || defined(__AVX512F__)
+#if defined(__x86_64__)
+// The vector pair loops are compiled for AVX2 and AVX-512 with per-function target attributes and chosen
+// at run time from the CPU's features, so one portable binary (no -march) runs everywhere and still uses
+// the vector units where they exist.
+#define AOI_X86 1
 #include <immintrin.h>
 #endif
 
@@ -492,6 +496,8 @@ napi_value ScatterIncremental(napi_env env, napi_callback_info info) {
 struct Sweep {
   const int32_t* cellStart;
   int32_t width, height;
+  // Cells per reach of this layout (GridLayout.stencil: 1 or 2).
+  int32_t stencil;
   const uint8_t* sFlag;
   const float *sX, *sZ, *sOX, *sOZ;
   const double *sR2, *sOR2;
@@ -531,21 +537,37 @@ struct Sweep {
   }
 };
 
-constexpr int32_t S = 2;  // STENCIL in grid-layout.ts
 
-// Pairs entity i with the contiguous candidate range [j0, end): the pair test of Sweep::pair, four
-// candidates per AVX2 instruction where available. Flips are rare, so only a non-zero flip mask leaves
-// the vector loop, and the sparse sweep's ownership rule (skip a changed j sorting at or before i,
-// `ownerLimit`) is applied only then. Compares are ordered (_CMP_LE_OQ: NaN is false, as in JS) and
-// mul/add stay separate instructions, so results are bit-identical to the TypeScript sweep.
-void pairRange(Sweep& s, int32_t i, int32_t j0, int32_t end, int32_t ownerLimit) {
-  int32_t j = j0;
-#if defined(__AVX512F__)
-  // Eight candidates per step; the last step may read up to seven entries past `end` (padded arrays).
+using PairRangeFn = void (*)(Sweep&, int32_t, int32_t, int32_t, int32_t);
+
+// The scalar pair test over [j, end); the sparse sweep's ownership rule: skip a changed j sorting at or
+// before i (`ownerLimit`; -1 in the full sweep).
+__attribute__((always_inline)) inline void pairTail(Sweep& s, int32_t i, int32_t j, int32_t end, int32_t ownerLimit) {
+  for (; j < end; j++) {
+    if ((s.sFlag[j] & 1) != 0 && j <= ownerLimit) continue;
+    s.pair(i, j);
+  }
+}
+
+__attribute__((always_inline)) inline void pairRangeScalar(Sweep& s, int32_t i, int32_t j0, int32_t end, int32_t ownerLimit) {
+  pairTail(s, i, j0, end, ownerLimit);
+}
+
+#if defined(AOI_X86)
+// Pairs entity i with the contiguous candidate range [j0, end): the pair test of Sweep::pair, several
+// candidates per instruction. Flips are rare, so only a non-zero flip mask leaves the vector loop, and
+// the ownership rule is applied only then. Compares are ordered (_CMP_LE_OQ: NaN is false, as in JS) and
+// mul/add stay separate instructions, so results are bit-identical to the TypeScript sweep. The last
+// group may read up to eight entries past `end` (the arrays carry padding for it); their bits are masked.
+__attribute__((target("avx512f"))) inline void pairRangeAvx512(Sweep& s, int32_t i, int32_t j0, int32_t end,
+                                                                              int32_t ownerLimit) {
   const __m512d xn = _mm512_set1_pd(s.sX[i]), zn = _mm512_set1_pd(s.sZ[i]);
   const __m512d xo = _mm512_set1_pd(s.sOX[i]), zo = _mm512_set1_pd(s.sOZ[i]);
   const __m512d ri2 = _mm512_set1_pd(s.sR2[i]), roi2 = _mm512_set1_pd(s.sOR2[i]);
-  for (; j < end; j += 8) {
+  // do-while: an empty range runs one fully masked step instead of a branch that mispredicts whenever
+  // cells are sparse (at 1.2 entities per cell a third of the ranges are empty).
+  int32_t j = j0;
+  do {
     __m512d dx = _mm512_sub_pd(xn, _mm512_cvtps_pd(_mm256_loadu_ps(s.sX + j)));
     __m512d dz = _mm512_sub_pd(zn, _mm512_cvtps_pd(_mm256_loadu_ps(s.sZ + j)));
     const __m512d dNew = _mm512_add_pd(_mm512_mul_pd(dx, dx), _mm512_mul_pd(dz, dz));
@@ -556,22 +578,25 @@ void pairRange(Sweep& s, int32_t i, int32_t j0, int32_t end, int32_t ownerLimit)
     const unsigned oij = _mm512_cmp_pd_mask(dOld, roi2, _CMP_LE_OQ);
     const unsigned nji = _mm512_cmp_pd_mask(dNew, _mm512_loadu_pd(s.sR2 + j), _CMP_LE_OQ);
     const unsigned oji = _mm512_cmp_pd_mask(dOld, _mm512_loadu_pd(s.sOR2 + j), _CMP_LE_OQ);
-    unsigned mask = (nij ^ oij) | (nji ^ oji);
-    if (end - j < 8) mask &= (1u << (end - j)) - 1;
+    const int32_t left = end - j;
+    unsigned mask = ((nij ^ oij) | (nji ^ oji)) & ((1u << (left < 0 ? 0 : left < 8 ? left : 8)) - 1);
     while (mask != 0) {
       const int32_t q = j + __builtin_ctz(mask);
       mask &= mask - 1;
       if ((s.sFlag[q] & 1) != 0 && q <= ownerLimit) continue;
       s.pair(i, q);
     }
-  }
-#elif defined(__AVX2__)
+    j += 8;
+  } while (j < end);
+}
+
+__attribute__((target("avx2"))) inline void pairRangeAvx2(Sweep& s, int32_t i, int32_t j0, int32_t end,
+                                                                         int32_t ownerLimit) {
   const __m256d xn = _mm256_set1_pd(s.sX[i]), zn = _mm256_set1_pd(s.sZ[i]);
   const __m256d xo = _mm256_set1_pd(s.sOX[i]), zo = _mm256_set1_pd(s.sOZ[i]);
   const __m256d ri2 = _mm256_set1_pd(s.sR2[i]), roi2 = _mm256_set1_pd(s.sOR2[i]);
-  // The last group may read up to three entries past `end` (the arrays carry padding for it); their
-  // bits are masked off.
-  for (; j < end; j += 4) {
+  int32_t j = j0;  // do-while, as in pairRangeAvx512
+  do {
     __m256d dx = _mm256_sub_pd(xn, _mm256_cvtps_pd(_mm_loadu_ps(s.sX + j)));
     __m256d dz = _mm256_sub_pd(zn, _mm256_cvtps_pd(_mm_loadu_ps(s.sZ + j)));
     const __m256d dNew = _mm256_add_pd(_mm256_mul_pd(dx, dx), _mm256_mul_pd(dz, dz));
@@ -581,24 +606,127 @@ void pairRange(Sweep& s, int32_t i, int32_t j0, int32_t end, int32_t ownerLimit)
     const __m256d fij = _mm256_xor_pd(_mm256_cmp_pd(dNew, ri2, _CMP_LE_OQ), _mm256_cmp_pd(dOld, roi2, _CMP_LE_OQ));
     const __m256d fji = _mm256_xor_pd(_mm256_cmp_pd(dNew, _mm256_loadu_pd(s.sR2 + j), _CMP_LE_OQ),
                                       _mm256_cmp_pd(dOld, _mm256_loadu_pd(s.sOR2 + j), _CMP_LE_OQ));
-    int mask = _mm256_movemask_pd(_mm256_or_pd(fij, fji));
-    if (end - j < 4) mask &= (1 << (end - j)) - 1;
+    const int32_t left = end - j;
+    int mask = _mm256_movemask_pd(_mm256_or_pd(fij, fji)) & ((1 << (left < 0 ? 0 : left < 4 ? left : 4)) - 1);
     while (mask != 0) {
       const int32_t q = j + __builtin_ctz(mask);
       mask &= mask - 1;
       if ((s.sFlag[q] & 1) != 0 && q <= ownerLimit) continue;
       s.pair(i, q);
     }
-  }
+    j += 4;
+  } while (j < end);
+}
 #endif
-  for (; j < end; j++) {
-    if ((s.sFlag[j] & 1) != 0 && j <= ownerLimit) continue;
-    s.pair(i, j);
+
+// Both sweeps of grid-events.ts. The full one walks the sorted entries (not the cells: at low density
+// most cells are empty, and every entry knows its cell), each with the half stencil: the rest of its own
+// row range, then the full ranges of the next S rows, so each pair is visited once. The sparse one
+// scans the full stencil of each changed entry.
+template <PairRangeFn PR>
+__attribute__((always_inline)) inline void sweepLoops(Sweep& s, int32_t mode, int32_t count, const int32_t* sCell,
+                                                      const int32_t* changedIdx, int32_t changedCount) {
+  const int32_t S = s.stencil;
+  const int32_t* cs = s.cellStart;
+  const int32_t width = s.width;
+  if (mode == 0) {
+    for (int32_t i = 0; i < count; i++) {
+      const int32_t k = sCell[i];
+      for (int32_t rr = 0; rr <= S; rr++) {
+        const int32_t base = k + rr * width;
+        const int32_t end = cs[base + S + 1];
+        PR(s, i, rr == 0 ? i + 1 : cs[base - S], end, -1);
+      }
+    }
+  } else {
+    for (int32_t n = 0; n < changedCount; n++) {
+      const int32_t i = changedIdx[n];
+      const int32_t k = sCell[i];
+      for (int32_t rr = -S; rr <= S; rr++) {
+        const int32_t base = k + rr * width;
+        const int32_t end = cs[base + S + 1];
+        PR(s, i, cs[base - S], end, i);
+      }
+    }
   }
 }
 
+using SweepLoopsFn = void (*)(Sweep&, int32_t, int32_t, const int32_t*, const int32_t*, int32_t);
+
+void sweepScalar(Sweep& s, int32_t mode, int32_t count, const int32_t* sCell, const int32_t* changedIdx, int32_t changedCount) {
+  sweepLoops<pairRangeScalar>(s, mode, count, sCell, changedIdx, changedCount);
+}
+
+#if defined(AOI_X86)
+__attribute__((target("avx2"))) void sweepAvx2(Sweep& s, int32_t mode, int32_t count, const int32_t* sCell,
+                                               const int32_t* changedIdx, int32_t changedCount) {
+  sweepLoops<pairRangeAvx2>(s, mode, count, sCell, changedIdx, changedCount);
+}
+
+__attribute__((target("avx512f"))) void sweepAvx512(Sweep& s, int32_t mode, int32_t count, const int32_t* sCell,
+                                                    const int32_t* changedIdx, int32_t changedCount) {
+  sweepLoops<pairRangeAvx512>(s, mode, count, sCell, changedIdx, changedCount);
+}
+#endif
+
+// Vector levels: 0 scalar, 1 AVX2, 2 AVX-512. The best this CPU runs.
+int32_t bestLevel() {
+#if defined(AOI_X86)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) return 2;
+  if (__builtin_cpu_supports("avx2")) return 1;
+#endif
+  return 0;
+}
+
+// The sweep at `level` (clamped to what the CPU runs, so a caller can never select an instruction set
+// that would fault).
+SweepLoopsFn sweepAt(int32_t level) {
+  const int32_t best = bestLevel();
+  const int32_t use = level < 0 || level > best ? best : level;
+#if defined(AOI_X86)
+  if (use == 2) return sweepAvx512;
+  if (use == 1) return sweepAvx2;
+#endif
+  return sweepScalar;
+}
+
+// commit(changed, changedCount, changedFlag, oPresent, nPresent, ox, oz, or, nx, nz, nr): the entity
+// table's commit (entity-table.ts), the intent becomes the committed state of every changed handle.
+napi_value Commit(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const int32_t* changed = data<int32_t>(env, a.v[0]);
+  const int32_t count = static_cast<int32_t>(num(env, a.v[1]));
+  uint8_t* flag = data<uint8_t>(env, a.v[2]);
+  uint8_t* oP = data<uint8_t>(env, a.v[3]);
+  const uint8_t* nP = data<uint8_t>(env, a.v[4]);
+  float* ox = data<float>(env, a.v[5]);
+  float* oz = data<float>(env, a.v[6]);
+  float* orr = data<float>(env, a.v[7]);
+  const float* nx = data<float>(env, a.v[8]);
+  const float* nz = data<float>(env, a.v[9]);
+  const float* nr = data<float>(env, a.v[10]);
+  for (int32_t k = 0; k < count; k++) {
+    const int32_t h = changed[k];
+    flag[h] = 0;
+    oP[h] = nP[h];
+    ox[h] = nx[h];
+    oz[h] = nz[h];
+    orr[h] = nr[h];
+  }
+  return nullptr;
+}
+
+// simdLevel() -> the best vector level this CPU runs (0 scalar, 1 AVX2, 2 AVX-512).
+napi_value SimdLevel(napi_env env, napi_callback_info) {
+  napi_value out;
+  napi_create_int32(env, bestLevel(), &out);
+  return out;
+}
+
 // sweep(mode, cellStart, width, height, sFlag, sX, sZ, sOX, sOZ, sR2, sOR2, sH, sCell, changedIdx,
-//       changedCount, enterW, enterT, leaveW, leaveT, stats) -> stats[0..1] = enter/leave counts needed.
+//       changedCount, enterW, enterT, leaveW, leaveT, stats, count, level, stencil)
+//       -> stats[0..1] = enter/leave counts needed. level: -1 best, else 0..2 (clamped).
 napi_value SweepFn(napi_env env, napi_callback_info info) {
   Args a(env, info);
   const int32_t mode = static_cast<int32_t>(num(env, a.v[0]));
@@ -622,37 +750,10 @@ napi_value SweepFn(napi_env env, napi_callback_info info) {
   s.leaveW = data<int32_t>(env, a.v[17], &s.leaveCap);
   s.leaveT = data<int32_t>(env, a.v[18]);
   double* stats = data<double>(env, a.v[19]);
-  const int32_t* cs = s.cellStart;
-  const int32_t width = s.width;
-  if (mode == 0) {
-    for (int32_t row = S; row < s.height - S; row++) {
-      for (int32_t col = S; col < width - S; col++) {
-        const int32_t k = row * width + col;
-        const int32_t a0 = cs[k], b0 = cs[k + 1];
-        for (int32_t i = a0; i < b0; i++) {
-          for (int32_t rr = 0; rr <= S; rr++) {
-            const int32_t base = k + rr * width;
-            const int32_t end = cs[base + S + 1];
-            const int32_t j0 = rr == 0 ? i + 1 : cs[base - S];
-            if (j0 >= end) continue;
-            pairRange(s, i, j0, end, -1);
-          }
-        }
-      }
-    }
-  } else {
-    for (int32_t n = 0; n < changedCount; n++) {
-      const int32_t i = changedIdx[n];
-      const int32_t k = sCell[i];
-      for (int32_t rr = -S; rr <= S; rr++) {
-        const int32_t base = k + rr * width;
-        const int32_t end = cs[base + S + 1];
-        const int32_t j0 = cs[base - S];
-        if (j0 >= end) continue;
-        pairRange(s, i, j0, end, i);
-      }
-    }
-  }
+  const int32_t count = static_cast<int32_t>(num(env, a.v[20]));
+  const int32_t level = static_cast<int32_t>(num(env, a.v[21]));
+  s.stencil = static_cast<int32_t>(num(env, a.v[22]));
+  sweepAt(level)(s, mode, count, sCell, changedIdx, changedCount);
   stats[0] = static_cast<double>(s.enterCount);
   stats[1] = static_cast<double>(s.leaveCount);
   return nullptr;
@@ -665,8 +766,10 @@ napi_value Init(napi_env env, napi_value exports) {
       {"scatterCoherent", nullptr, ScatterCoherent, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"scatterIncremental", nullptr, ScatterIncremental, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sweep", nullptr, SweepFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"commit", nullptr, Commit, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"simdLevel", nullptr, SimdLevel, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
-  napi_define_properties(env, exports, 5, props);
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;
 }
 

@@ -2,9 +2,11 @@
 # Builds the optional native AOI kernels into native/build/aoi_grid.node. Not part of npm install: the
 # TypeScript grid is the reference and the fallback, and src/aoi/native-grid.ts returns null when this
 # file is absent. -ffp-contract=off keeps float evaluation identical to JavaScript (see aoi-grid.cc);
-# the default target is the compiler's baseline, so a build (an image) runs on any CPU of the architecture;
-# AOI_NATIVE_ARCH=-march=native opts in to this CPU's vector units (the AVX2 / AVX-512 flip loop), for a
-# build that only ever runs where it was made (an -march=native binary can die with SIGILL elsewhere).
+# the default target is the compiler's baseline, so a build (an image) runs on any CPU of the architecture:
+# the pair loop's AVX2 and AVX-512 versions are compiled in with per-function targets and picked at run
+# time from the CPU's features. AOI_NATIVE_ARCH=-march=native lets the compiler use this CPU's
+# instructions everywhere else too, for a build that only ever runs where it was made (it can die with
+# SIGILL elsewhere).
 set -eu
 cd "$(dirname "$0")"
 mkdir -p build

@@ -39,7 +39,7 @@ function budget(impl: Impl, n: number): MeasureOptions {
   return { iterations: 30, timeMs: n >= 100_000 ? 3_000 : 1_500 };
 }
 
-/** One row: a pre-warmed world of n entities, then ticks of (moves + update()) timed by tinybench. */
+/** One row: a pre-warmed world of n entities, then ticks of (moveMany + update()) timed by tinybench. */
 export async function measureRow(impl: Impl, n: number, moving: number): Promise<BenchRow> {
   // Same seed for every impl: identical worlds and identical walks.
   const walk = new RandomWalk(n, moving, 1234 + n);
@@ -51,9 +51,11 @@ export async function measureRow(impl: Impl, n: number, moving: number): Promise
   const prewarm = impl.slow && n >= 100_000 ? 0 : PREWARM_TICKS;
   for (let t = 0; t < prewarm; t++) walk.tick(aoi);
   let events = 0;
+  // The walk's step runs before each timed call: the row times the index (moveMany + update()), not the
+  // workload's random numbers, for every implementation alike.
   const timing = await measure(`${impl.name} ${n} ${moving}`, () => {
-    events += walk.tick(aoi);
-  }, budget(impl, n));
+    events += walk.apply(aoi);
+  }, budget(impl, n), () => walk.step());
   return {
     entities: n,
     moving,

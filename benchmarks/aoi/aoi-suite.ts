@@ -40,7 +40,7 @@ function runWorker(impl: string, log: (line: string) => void): Promise<BenchRow[
 
 export const aoiSuite: BenchSuite = {
   name: 'aoi',
-  description: `AOI update per tick: ${WORLD}x${WORLD} world, radius ${RADIUS}, random walk 5 units/tick, moves + update()`,
+  description: `AOI update per tick: ${WORLD}x${WORLD} world, radius ${RADIUS}, random walk 5 units/tick; timed: moveMany + update() (the walk's step runs untimed before each)`,
   workloadColumns: ['entities', 'moving'],
   async run(log) {
     const impls = aoiImpls();

@@ -14,8 +14,11 @@ const STREAM = 1 << 20;
  * come from precomputed tables so the tick measures the index, not Math.cos.
  */
 export class RandomWalk {
-  readonly x: Float64Array;
-  readonly z: Float64Array;
+  /** Positions as the engine holds them: float32 columns indexed by handle (eid). */
+  readonly x: Float32Array;
+  readonly z: Float32Array;
+  /** The movers' handles, handed to the index in one moveMany per tick, as a game's AOI phase does. */
+  readonly handles: Int32Array;
   readonly movers: number;
   private readonly dirX = new Float64Array(DIRECTIONS);
   private readonly dirZ = new Float64Array(DIRECTIONS);
@@ -24,13 +27,14 @@ export class RandomWalk {
 
   constructor(readonly n: number, moving: number, seed: number) {
     const rand = mulberry32(seed);
-    this.x = new Float64Array(n);
-    this.z = new Float64Array(n);
+    this.x = new Float32Array(n);
+    this.z = new Float32Array(n);
     for (let i = 0; i < n; i++) {
       this.x[i] = rand() * WORLD;
       this.z[i] = rand() * WORLD;
     }
     this.movers = Math.round(moving * n);
+    this.handles = Int32Array.from({ length: this.movers }, (_, i) => i);
     for (let d = 0; d < DIRECTIONS; d++) {
       const a = rand() * Math.PI * 2;
       this.dirX[d] = Math.cos(a) * STEP;
@@ -43,8 +47,8 @@ export class RandomWalk {
     for (let i = 0; i < this.n; i++) aoi.add(i, this.x[i], this.z[i], RADIUS);
   }
 
-  /** One tick: every mover steps and is moved in the index; then the index updates. */
-  tick(aoi: AoiIndex): number {
+  /** The walk's own step (a movement system writing Position): every mover steps 5 units. */
+  step(): void {
     const { x, z, dirX, dirZ, stream } = this;
     let c = this.cursor;
     for (let i = 0; i < this.movers; i++) {
@@ -56,10 +60,20 @@ export class RandomWalk {
       if (nz < 0 || nz > WORLD) nz = z[i] - dirZ[d];
       x[i] = nx;
       z[i] = nz;
-      aoi.move(i, nx, nz);
     }
     this.cursor = c;
+  }
+
+  /** The index's part of a tick, as a game's AOI phase runs it: the moves in bulk, then update(). */
+  apply(aoi: AoiIndex): number {
+    aoi.moveMany(this.handles, this.movers, this.x, this.z);
     const ev = aoi.update();
     return ev.enterCount + ev.leaveCount;
+  }
+
+  /** One whole tick: step, then apply. */
+  tick(aoi: AoiIndex): number {
+    this.step();
+    return this.apply(aoi);
   }
 }

@@ -36,6 +36,13 @@ export interface AoiIndex {
   add(handle: number, x: number, z: number, radius: number): void;
   /** Moves an entity. Must be cheap: it is called once per moving entity per tick. */
   move(handle: number, x: number, z: number): void;
+  /**
+   * Bulk move, the per-tick path: exactly `move(h, xs[h], zs[h])` for each of the first `count` entries
+   * of `handles`, with the coordinate arrays indexed by handle (a Position column indexed by eid). An
+   * entry whose position equals the recorded one is left alone, so callers hand over every entity of a
+   * space and need not track which ones moved. Throws as `move` does, at the first bad entry.
+   */
+  moveMany(handles: ArrayLike<number>, count: number, xs: ArrayLike<number>, zs: ArrayLike<number>): void;
   setRadius(handle: number, radius: number): void;
   /** Removes an entity. Its leave events come out of the next `update()`. */
   remove(handle: number): void;

@@ -62,6 +62,9 @@ export function createBruteForceAoi(_options: AoiIndexOptions): AoiIndex {
       const p = present(handle);
       pending.set(handle, { x: Math.fround(x), z: Math.fround(z), r: p.r });
     },
+    moveMany(handles, count, xs, zs) {
+      for (let k = 0; k < count; k++) this.move(handles[k], xs[handles[k]], zs[handles[k]]);
+    },
     setRadius(handle, radius) {
       checkRadius(radius);
       const p = present(handle);

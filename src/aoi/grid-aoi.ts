@@ -5,7 +5,7 @@ import { SweepScratch, sweepAll, sweepChanged, sweepSpecials } from './grid-even
 import { GridLayout } from './grid-layout.ts';
 import { nativeKernels } from './grid-kernels-native.ts';
 import { tsKernels } from './grid-kernels-ts.ts';
-import { type GridNative, loadGridNative } from './native-grid.ts';
+import { type GridNative, loadGridNative, SIMD_LEVELS, type SimdLevel } from './native-grid.ts';
 
 /** Above this share of changed entities one half-stencil pass over every cell beats per-entity scans. */
 const SWEEP_ALL_SHARE = 0.35;
@@ -36,14 +36,24 @@ export function createGridAoi(options: AoiIndexOptions): AoiIndex {
 
 /**
  * The same grid with the optional C++ kernels (native/build.sh), or null when they are not built.
- * Loaded once per call: no module-level cache, so tests can compare both in one process.
+ * Loaded once per call: no module-level cache, so tests can compare both in one process. `simd` pins the
+ * pair loop's vector level (the contract suite runs every level this CPU has); by default the addon uses
+ * the best one, detected at run time, so the one portable build is fast where the CPU allows.
  */
-export function loadNativeGridAoi(): AoiIndexFactory | null {
+export function loadNativeGridAoi(simd?: SimdLevel): AoiIndexFactory | null {
   const native = loadGridNative();
-  return native === null ? null : (options) => buildGridAoi(options, native, 'grid-native');
+  if (native === null) return null;
+  const level = simd === undefined ? -1 : SIMD_LEVELS.indexOf(simd);
+  return (options) => buildGridAoi(options, native, simd === undefined ? 'grid-native' : `grid-native-${simd}`, level);
 }
 
-function buildGridAoi(options: AoiIndexOptions, native: GridNative | null, name: string): AoiIndex {
+/** The vector levels this CPU runs the native pair loop at, lowest first; empty when it is not built. */
+export function nativeSimdLevels(): SimdLevel[] {
+  const native = loadGridNative();
+  return native === null ? [] : SIMD_LEVELS.slice(0, native.simdLevel() + 1);
+}
+
+function buildGridAoi(options: AoiIndexOptions, native: GridNative | null, name: string, simd = -1): AoiIndex {
   const base = options.defaultRadius > 0 ? options.defaultRadius : 1;
   const table = new AoiEntityTable(name);
   const layout = new GridLayout(2 * base, 0.5 * base, base, native === null ? tsKernels : nativeKernels(native));
@@ -52,6 +62,8 @@ function buildGridAoi(options: AoiIndexOptions, native: GridNative | null, name:
   const scratch = new SweepScratch();
   let stamp = new Int32Array(0);
   let mark = 0;
+  // The same commit, in C++ when built: at 10k all-moving it is a tenth of the tick in TypeScript.
+  const commit = native === null ? () => table.commit() : () => nativeCommit(native, table);
 
   return tableBackedIndex(table, {
     update(): AoiEvents {
@@ -60,7 +72,7 @@ function buildGridAoi(options: AoiIndexOptions, native: GridNative | null, name:
       layout.build(table);
       if (layout.count > 0) {
         const all = layout.changedCount >= SWEEP_ALL_SHARE * layout.count;
-        if (native !== null) nativeSweep(native, layout, all, events, stats);
+        if (native !== null) nativeSweep(native, layout, all, events, stats, simd);
         else if (all) sweepAll(layout, events, scratch);
         else sweepChanged(layout, events, scratch);
         if (layout.specialCount > 0) {
@@ -68,7 +80,7 @@ function buildGridAoi(options: AoiIndexOptions, native: GridNative | null, name:
           mark = sweepSpecials(layout, table, events, stamp, mark);
         }
       }
-      table.commit();
+      commit();
       return events;
     },
     updateSilently() {
@@ -76,7 +88,7 @@ function buildGridAoi(options: AoiIndexOptions, native: GridNative | null, name:
       if (table.changedCount === 0) return;
       // The layout is all later updates and queries need; the sweeps only produce events.
       layout.build(table);
-      table.commit();
+      commit();
     },
     forEachInterestedIn(watcher, fn) {
       if (!table.committed(watcher)) return;
@@ -121,11 +133,17 @@ function buildGridAoi(options: AoiIndexOptions, native: GridNative | null, name:
   });
 }
 
+function nativeCommit(native: GridNative, t: AoiEntityTable): void {
+  native.commit(t.changed, t.changedCount, t.changedFlag, t.oPresent, t.nPresent, t.ox, t.oz, t.or, t.nx, t.nz, t.nr);
+  t.changedCount = 0;
+}
+
 /** The C++ sweep writes into the event arrays and reports the counts it needed; too small means rerun. */
-function nativeSweep(native: GridNative, L: GridLayout, all: boolean, ev: AoiEventBuffer, stats: Float64Array): void {
+function nativeSweep(native: GridNative, L: GridLayout, all: boolean, ev: AoiEventBuffer, stats: Float64Array, simd: number): void {
   for (;;) {
     native.sweep(all ? 0 : 1, L.cellStart, L.width, L.height, L.sFlag, L.sX, L.sZ, L.sOX, L.sOZ, L.sR2, L.sOR2, L.sH,
-      L.sCell, L.changedIdx, L.changedCount, ev.enterWatcher, ev.enterTarget, ev.leaveWatcher, ev.leaveTarget, stats);
+      L.sCell, L.changedIdx, L.changedCount, ev.enterWatcher, ev.enterTarget, ev.leaveWatcher, ev.leaveTarget, stats,
+      L.count, simd, L.stencil);
     if (stats[0] <= ev.enterWatcher.length && stats[1] <= ev.leaveWatcher.length) break;
     ev.reserve(stats[0], stats[1]);
   }

@@ -97,7 +97,7 @@ export class LayoutBuilder {
       if (np === 1 && rn <= big && rn > smallR) smallR = rn;
     }
     // Radii only ever grow here (a safe over-estimate); the cells must still cover the reach.
-    if ((sweepR + 2 * Math.sqrt(move2)) * (1 + SLACK) > STENCIL * L.cell) return false;
+    if ((sweepR + 2 * Math.sqrt(move2)) * (1 + SLACK) > L.stencil * L.cell) return false;
     const bigs = L.bigHandles;
     let bigCount = 0;
     for (let b = 0; b < L.bigCount; b++) if (changedFlag[bigs[b]] === 0) bigs[bigCount++] = bigs[b];

@@ -1,6 +1,6 @@
 import { type AoiEntityTable, evalTablePair } from './entity-table.ts';
 import type { AoiEventBuffer } from './event-buffer.ts';
-import { CHANGED, SPECIAL, STENCIL, type GridLayout } from './grid-layout.ts';
+import { CHANGED, SPECIAL, type GridLayout } from './grid-layout.ts';
 
 /*
  * Enter/leave computation over a GridLayout. Whether W watches T before the update is a pure function
@@ -71,7 +71,7 @@ function uniformRadius2(L: GridLayout): number {
  */
 function sweepAllUniform(L: GridLayout, ev: AoiEventBuffer, flips: Int32Array, r2: number): void {
   const { cellStart, sX, sZ, sOX, sOZ, width, height } = L;
-  const S = STENCIL;
+  const S = L.stencil;
   for (let row = S; row < height - S; row++) {
     for (let col = S; col < width - S; col++) {
       const k = row * width + col;
@@ -106,7 +106,7 @@ function sweepAllUniform(L: GridLayout, ev: AoiEventBuffer, flips: Int32Array, r
 
 /**
  * Most entities changed: every cell once with the half stencil (the rest of the own row range, then the
- * full ranges of the next STENCIL rows), so each pair is visited exactly once. Unchanged pairs are
+ * full ranges of the next `stencil` rows), so each pair is visited exactly once. Unchanged pairs are
  * visited too; their before and after agree, so they cannot flip.
  */
 export function sweepAll(L: GridLayout, ev: AoiEventBuffer, scratch: SweepScratch): void {
@@ -117,7 +117,7 @@ export function sweepAll(L: GridLayout, ev: AoiEventBuffer, scratch: SweepScratc
     sweepAllUniform(L, ev, flips, uniform);
     return;
   }
-  const S = STENCIL;
+  const S = L.stencil;
   for (let row = S; row < height - S; row++) {
     for (let col = S; col < width - S; col++) {
       const k = row * width + col;
@@ -159,7 +159,7 @@ export function sweepAll(L: GridLayout, ev: AoiEventBuffer, scratch: SweepScratc
 export function sweepChanged(L: GridLayout, ev: AoiEventBuffer, scratch: SweepScratch): void {
   const { cellStart, sFlag, sX, sZ, sOX, sOZ, sR2, sOR2, sCell, width, changedIdx, changedCount } = L;
   const flips = scratch.ensure(L.count);
-  const S = STENCIL;
+  const S = L.stencil;
   for (let n = 0; n < changedCount; n++) {
     const i = changedIdx[n];
     const k = sCell[i];

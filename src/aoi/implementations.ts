@@ -1,11 +1,12 @@
 import type { AoiIndexFactory } from './aoi-index.ts';
 import { createBruteForceAoi } from './brute-force.ts';
-import { createGridAoi, loadNativeGridAoi } from './grid-aoi.ts';
+import { createGridAoi, loadNativeGridAoi, nativeSimdLevels } from './grid-aoi.ts';
 import { createRbushAoi } from './rbush-aoi.ts';
 
 /**
  * Every AoiIndex implementation by name, for suites that must run them all: grid-native only when its
- * optional C++ kernels are built (native/build.sh), and then it must pass the very same suites.
+ * optional C++ kernels are built (native/build.sh), and then it must pass the very same suites, at every
+ * vector level of its pair loop that this CPU runs.
  */
 export function aoiImplementations(): [string, AoiIndexFactory][] {
   const list: [string, AoiIndexFactory][] = [
@@ -14,6 +15,10 @@ export function aoiImplementations(): [string, AoiIndexFactory][] {
     ['rbush', createRbushAoi],
   ];
   const nativeGrid = loadNativeGridAoi();
-  if (nativeGrid !== null) list.push(['grid-native', nativeGrid]);
+  if (nativeGrid === null) return list;
+  list.push(['grid-native', nativeGrid]);
+  // The best level is what 'grid-native' runs; each lower one this CPU has is pinned and checked too.
+  const levels = nativeSimdLevels();
+  for (const level of levels.slice(0, -1)) list.push([`grid-native-${level}`, loadNativeGridAoi(level) as AoiIndexFactory]);
   return list;
 }

@@ -13,8 +13,17 @@ export interface GridNative {
   scatterCoherent(...args: Arg[]): void;
   /** Sparse update keeping the previous cells; see NativeLayoutBuilder. */
   scatterIncremental(...args: Arg[]): void;
+  /** sweep(mode, ..., stats, count, level): level -1 is the best this CPU runs, else clamped to it. */
   sweep(...args: Arg[]): void;
+  /** The entity table's commit (entity-table.ts), same argument order as its fields. */
+  commit(...args: Arg[]): void;
+  /** The best vector level of this CPU's pair loop: 0 scalar, 1 AVX2, 2 AVX-512 (chosen at run time). */
+  simdLevel(): number;
 }
+
+/** The pair loop's vector levels, by the number the addon uses. */
+export const SIMD_LEVELS = ['scalar', 'avx2', 'avx512'] as const;
+export type SimdLevel = (typeof SIMD_LEVELS)[number];
 
 /** The addon built by native/build.sh, or null when it was not built (the TypeScript grid is used). */
 export function loadGridNative(): GridNative | null {

@@ -38,23 +38,57 @@ export class Lockstep {
     this.oracle = createBruteForceAoi({ defaultRadius });
   }
 
+  /**
+   * Every other update, the implementation takes its moves through moveMany (the game's per-tick path):
+   * they are held as position columns indexed by handle and handed over in one call before the next other
+   * operation, so the order of operations stays the oracle's.
+   */
+  private pendingHandles: number[] = [];
+  private xs = new Float32Array(64);
+  private zs = new Float32Array(64);
+
+  private flushMoves(): void {
+    if (this.pendingHandles.length === 0) return;
+    const handles = Int32Array.from(this.pendingHandles);
+    this.impl.moveMany(handles, handles.length, this.xs, this.zs);
+    this.pendingHandles = [];
+  }
+
   add(h: number, x: number, z: number, r: number): void {
+    this.flushMoves();
     this.impl.add(h, x, z, r);
     this.oracle.add(h, x, z, r);
     this.intent.add(h);
   }
 
   move(h: number, x: number, z: number): void {
-    this.impl.move(h, x, z);
     this.oracle.move(h, x, z);
+    if (this.updates % 2 === 0) {
+      this.impl.move(h, x, z);
+      return;
+    }
+    if (h >= this.xs.length) {
+      const grow = (a: Float32Array) => {
+        const b = new Float32Array(Math.max(h + 1, a.length * 2));
+        b.set(a);
+        return b;
+      };
+      this.xs = grow(this.xs);
+      this.zs = grow(this.zs);
+    }
+    this.xs[h] = x;
+    this.zs[h] = z;
+    this.pendingHandles.push(h);
   }
 
   setRadius(h: number, r: number): void {
+    this.flushMoves();
     this.impl.setRadius(h, r);
     this.oracle.setRadius(h, r);
   }
 
   remove(h: number): void {
+    this.flushMoves();
     this.impl.remove(h);
     this.oracle.remove(h);
     this.intent.delete(h);
@@ -65,6 +99,7 @@ export class Lockstep {
   }
 
   update(checkNeighbours: number[] = []): void {
+    this.flushMoves();
     const got = this.impl.update();
     const gotEnter = enterPairs(got);
     const gotLeave = leavePairs(got);

@@ -42,4 +42,32 @@ describe('AoiEntityTable', () => {
     expect(t.limit).toBe(100_001);
     expect(t.has(99_999)).toBe(false);
   });
+
+  it('moveMany moves from columns indexed by handle, skips unchanged positions and lists each handle once', () => {
+    const t = new AoiEntityTable('test');
+    for (const h of [0, 1, 2]) t.add(h, h, 0, 5);
+    t.commit();
+    const xs = new Float32Array([0, 7.3, 2]);
+    const zs = new Float32Array([0, 1, 0]);
+    t.moveMany(Int32Array.from([0, 1, 2]), 3, xs, zs);
+    // Only handle 1 moved; 0 and 2 are where they were recorded.
+    expect(Array.from(t.changed.subarray(0, t.changedCount))).toEqual([1]);
+    expect(t.nx[1]).toBe(Math.fround(7.3));
+    t.moveMany([1, 1], 2, xs, zs);
+    expect(t.changedCount).toBe(1);
+  });
+
+  it('moveMany throws at the first unknown handle or bad coordinate, keeping the moves before it', () => {
+    const t = new AoiEntityTable('test');
+    t.add(0, 0, 0, 5);
+    t.add(1, 0, 0, 5);
+    t.commit();
+    const xs = new Float64Array([4, Number.NaN, 0, 0, 0, 0, 0, 0, 0, 0]);
+    const zs = new Float64Array(10);
+    expect(() => t.moveMany([0, 1], 2, xs, zs)).toThrow(/finite|INVALID/i);
+    expect(Array.from(t.changed.subarray(0, t.changedCount))).toEqual([0]);
+    expect(t.nx[1]).toBe(0);
+    expect(() => t.moveMany([9], 1, xs, zs)).toThrow(/9/);
+    expect(t.changedCount).toBe(1);
+  });
 });
