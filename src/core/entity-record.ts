@@ -80,10 +80,12 @@ export class EntityRecordImpl implements EntityRecord {
     return this.values;
   }
 
-  attrValue(root: string): unknown {
-    if (this.values !== null) return this.values[root];
-    const { names, columns } = this.columns as AttrColumns;
-    return columns[names.indexOf(root)]?.[this.row];
+  readAttrs(names: readonly string[], out: unknown[][], k: number): void {
+    if (this.values !== null) {
+      for (let r = 0; r < names.length; r++) out[r][k] = copyOut(this.values[names[r]]);
+    } else {
+      readAttrColumns(this.columns as AttrColumns, this.row, names, out, k);
+    }
   }
 
   get handle(): AnyEntity {
@@ -103,6 +105,20 @@ export class EntityRecordImpl implements EntityRecord {
 export interface AttrColumns {
   readonly names: readonly string[];
   readonly columns: readonly (readonly unknown[])[];
+}
+
+/** Row `row` of restored `columns`, root by root as `names` orders them, into out[r][k]. */
+export function readAttrColumns(columns: AttrColumns, row: number, names: readonly string[], out: unknown[][], k: number): void {
+  const same = columns.names.length === names.length && columns.names.every((n, r) => n === names[r]);
+  for (let r = 0; r < names.length; r++) {
+    const column = same ? columns.columns[r] : columns.columns[columns.names.indexOf(names[r])];
+    out[r][k] = column === undefined ? undefined : copyOut(column[row]);
+  }
+}
+
+/** Leaves are immutable; containers are copied so a dump never aliases the live world (or one dump another). */
+function copyOut(v: unknown): unknown {
+  return typeof v === 'object' && v !== null ? cloneValue(v) : v;
 }
 
 /** The record's component set, its own from here on (a shared one is copied first). */

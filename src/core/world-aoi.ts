@@ -2,6 +2,7 @@ import { hasComponent } from 'bitecs';
 import type { AoiIndex } from '../aoi/aoi-index.ts';
 import { AoiRadius, Position } from '../ecs/builtin-components.ts';
 import { defineComponent } from '../ecs/schema.ts';
+import type { AnyEntityType } from './entity-type.ts';
 import { entityHook } from './world-lifecycle.ts';
 import type { EntityRecord, SpaceRecord, WorldState } from './world-state.ts';
 
@@ -41,13 +42,19 @@ function addToIndex(state: WorldState, space: SpaceRecord, index: AoiIndex, rec:
   track.r[eid] = r;
   track.slot[eid] = space.indexedList.length;
   space.indexedList.push(eid);
-  space.indexed.add(eid);
+}
+
+/** Whether `eid` is in the space's index: its AoiTrack slot points at it in the space's indexed list. */
+export function isIndexed(state: WorldState, space: SpaceRecord, eid: number): boolean {
+  const slot = state.storage.store(AoiTrack).slot[eid];
+  return slot < space.indexedList.length && space.indexedList[slot] === eid;
 }
 
 /**
  * Restore: builds a space's index from its members in one go, with no events and without the enter
  * pairs a normal update would compute only to throw away (millions at 100k entities). Afterwards the
- * space is exactly as if every member had been indexed by earlier AOI phases.
+ * space is exactly as if every member had been indexed by earlier AOI phases. Members are read by eid
+ * (typeAt): a restored entity's record is not made for this.
  */
 export function rebuildSpaceAoi(state: WorldState, space: SpaceRecord): void {
   const index = space.index;
@@ -57,12 +64,16 @@ export function rebuildSpaceAoi(state: WorldState, space: SpaceRecord): void {
   const { x: tx, z: tz, r: tr, slot, dyn } = state.storage.store(AoiTrack);
   const radiusStore = state.storage.store(AoiRadius);
   const radius = radiusStore.radius;
-  const { indexed, indexedList } = space;
-  for (const rec of space.members) {
-    const eid = rec.eid;
-    if (!wantsIndex(rec, space) || indexed.has(eid)) continue;
+  const { indexedList } = space;
+  const dir = state.byId;
+  for (const eid of space.members) {
+    const rec = dir.peek(eid);
+    // A member without a record is a restored entity, alive in this space.
+    if (rec !== undefined && !wantsIndex(rec, space)) continue;
+    const aoi = (dir.typeAt(eid) as AnyEntityType).aoi;
+    const s = slot[eid];
+    if (aoi === false || (s < indexedList.length && indexedList[s] === eid)) continue;
     const own = hasComponent(state.ecs, eid, radiusStore);
-    const aoi = rec.type.aoi;
     const r = own ? radius[eid] : typeof aoi === 'object' ? aoi.radius : space.aoi.radius;
     index.add(eid, px[eid], pz[eid], r);
     tx[eid] = px[eid];
@@ -70,7 +81,6 @@ export function rebuildSpaceAoi(state: WorldState, space: SpaceRecord): void {
     tr[eid] = r;
     slot[eid] = indexedList.length;
     indexedList.push(eid);
-    indexed.add(eid);
     dyn[eid] = own ? 1 : 0;
   }
   space.changed.clear();
@@ -89,13 +99,13 @@ export function runSpaceAoi(state: WorldState, space: SpaceRecord, silent: boole
   const pos = state.storage.store(Position);
   const track = state.storage.store(AoiTrack);
   for (const eid of space.changed) {
-    const rec = state.byEid[eid];
+    const rec = state.byId.at(eid);
     const want = wantsIndex(rec, space);
-    if (want && !space.indexed.has(eid)) {
+    const indexed = isIndexed(state, space, eid);
+    if (want && !indexed) {
       addToIndex(state, space, index, rec);
-    } else if (!want && space.indexed.has(eid)) {
+    } else if (!want && indexed) {
       index.remove(eid);
-      space.indexed.delete(eid);
       const slot = track.slot[eid];
       const last = space.indexedList.pop() as number;
       if (last !== eid) {
@@ -142,10 +152,10 @@ export function runSpaceAoi(state: WorldState, space: SpaceRecord, silent: boole
   // Hooks run after recording; they cannot touch this index until the next update (structural ops are deferred).
   const hooks = (enter: boolean, watchers: Int32Array, targets: Int32Array, count: number) => {
     for (let i = 0; i < count; i++) {
-      const w = state.byEid[watchers[i]] as EntityRecord;
+      const w = state.byId.at(watchers[i]) as EntityRecord;
       if (w.state !== 'alive') continue;
       const hook = enter ? w.type.hooks.onEnterAOI : w.type.hooks.onLeaveAOI;
-      if (hook !== undefined) entityHook(state, w, enter ? 'onEnterAOI' : 'onLeaveAOI', (state.byEid[targets[i]] as EntityRecord).handle, state.api);
+      if (hook !== undefined) entityHook(state, w, enter ? 'onEnterAOI' : 'onLeaveAOI', (state.byId.at(targets[i]) as EntityRecord).handle, state.api);
     }
   };
   hooks(true, ev.enterWatcher, ev.enterTarget, ev.enterCount);

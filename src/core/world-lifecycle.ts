@@ -61,9 +61,8 @@ export function allocateEntity(
   const values = options.attrColumnsFollow === true ? null : (options.attrValues ?? initialAttrValues(type.attrLayout));
   const rec = new EntityRecordImpl(state, type, id, eid, values, options.sharedComponents ?? null);
   for (const def of components) attachComponent(state, rec, def);
-  state.byId.set(id, rec);
-  state.byEid[eid] = rec;
-  if (options.unplaced !== true) state.nil.members.add(rec);
+  state.byId.add(rec);
+  if (options.unplaced !== true) state.nil.members.add(eid);
   return rec;
 }
 
@@ -127,7 +126,7 @@ export function destroyEntityNow(state: WorldState, rec: EntityRecord): void {
   if (rec.type.persistent) state.saveDirty.add(rec);
   rec.deltas = null;
   state.byId.delete(rec.id);
-  state.nil.members.delete(rec);
+  state.nil.members.delete(rec.eid);
   state.quarantine.push(rec.eid);
   const observer = state.options.observer;
   if (observer?.entityDestroyed !== undefined) {
@@ -149,9 +148,9 @@ export function cancelTimers(rec: EntityRecord): void {
  */
 export function releaseQuarantine(state: WorldState): void {
   for (const eid of state.releasable) {
-    const rec = state.byEid[eid];
+    const rec = state.byId.peek(eid);
     if (rec !== undefined && rec.state === 'destroyed') {
-      state.byEid[eid] = undefined;
+      state.byId.release(eid);
       removeEntity(state.ecs, eid);
     }
   }
@@ -163,11 +162,11 @@ export function leaveCurrentSpace(state: WorldState, rec: EntityRecord): void {
   if (old === state.nil) return;
   spaceHook(state, old, 'onEntityLeaveSpace', rec.handle);
   entityHook(state, rec, 'onLeaveSpace', old.handle, state.api);
-  old.members.delete(rec);
+  old.members.delete(rec.eid);
   old.changed.add(rec.eid);
   state.membershipChanges++;
   rec.space = state.nil;
-  state.nil.members.add(rec);
+  state.nil.members.add(rec.eid);
 }
 
 /** Space hook first, then the entity's, as GoWorld does. Entering the nil space means leaving. */
@@ -182,8 +181,8 @@ export function enterSpaceNow(state: WorldState, rec: EntityRecord, spaceId: Ent
   if (rec.space === space) return;
   leaveCurrentSpace(state, rec);
   if (space === state.nil) return;
-  state.nil.members.delete(rec);
-  space.members.add(rec);
+  state.nil.members.delete(rec.eid);
+  space.members.add(rec.eid);
   space.changed.add(rec.eid);
   state.membershipChanges++;
   rec.space = space;

@@ -89,7 +89,7 @@ export function migrateOut(world: GameWorld, id: EntityId, toSpace: EntityId, do
     rec.recording = false;
     rec.deltas = null;
     state.byId.delete(rec.id);
-    state.nil.members.delete(rec);
+    state.nil.members.delete(rec.eid);
     state.quarantine.push(rec.eid);
     done(data);
   });

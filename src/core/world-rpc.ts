@@ -57,8 +57,8 @@ export function neighbourIds(state: WorldState, id: EntityId, direction: 'in' | 
   if (rec === undefined || index === null || index === undefined || !index.has(rec.eid)) return [];
   const out: EntityId[] = [];
   const push = (eid: number) => {
-    const other = state.byEid[eid];
-    if (other !== undefined && other.state === 'alive') out.push(other.id);
+    const other = state.byId.aliveIdAt(eid);
+    if (other !== undefined) out.push(other);
   };
   if (direction === 'in') index.forEachInterestedIn(rec.eid, push);
   else index.forEachInterestedBy(rec.eid, push);

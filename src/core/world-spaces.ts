@@ -1,7 +1,7 @@
 import type { EntityId } from './entity-id.ts';
 import { NIL_SPACE_KIND, resolveAoiConfig, type Space, type SpaceAoiConfig, type SpaceType } from './space.ts';
 import { destroyEntityNow, spaceHook } from './world-lifecycle.ts';
-import type { SpaceRecord, WorldState } from './world-state.ts';
+import type { EntityRecord, SpaceRecord, WorldState } from './world-state.ts';
 
 export function makeSpaceRecord(state: WorldState, id: EntityId, type: SpaceType | null, aoi: SpaceAoiConfig): SpaceRecord {
   const rec = {
@@ -12,7 +12,6 @@ export function makeSpaceRecord(state: WorldState, id: EntityId, type: SpaceType
     destroyed: false,
     members: new Set(),
     changed: new Set(),
-    indexed: new Set(),
     indexedList: [],
   } as unknown as SpaceRecord;
   const handle: Space = {
@@ -26,7 +25,7 @@ export function makeSpaceRecord(state: WorldState, id: EntityId, type: SpaceType
     get size() {
       return rec.members.size;
     },
-    members: () => [...rec.members].map((m) => m.handle),
+    members: () => [...rec.members].map((eid) => (state.byId.at(eid) as EntityRecord).handle),
   };
   rec.handle = handle;
   return rec;
@@ -47,11 +46,10 @@ export function createSpaceNow(state: WorldState, type: SpaceType, id: EntityId,
 /** As in GoWorld, destroying a space destroys its members first; the index is dropped without events. */
 export function destroySpaceNow(state: WorldState, rec: SpaceRecord): void {
   if (rec.destroyed || rec === state.nil) return;
-  for (const member of [...rec.members]) destroyEntityNow(state, member);
+  for (const eid of [...rec.members]) destroyEntityNow(state, state.byId.at(eid) as EntityRecord);
   spaceHook(state, rec, 'onSpaceDestroy');
   rec.destroyed = true;
   rec.index?.clear();
-  rec.indexed.clear();
   rec.indexedList.length = 0;
   rec.changed.clear();
   state.spaces.delete(rec.id);

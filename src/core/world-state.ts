@@ -10,6 +10,7 @@ import type { AnyEntityType } from './entity-type.ts';
 import type { Space, SpaceAoiConfig, SpaceType } from './space.ts';
 import type { TimerQueue, TimerRecord } from './timer-queue.ts';
 import type { CronBook } from './cron.ts';
+import type { EntityDirectory } from './entity-directory.ts';
 import type { WorldTimerTable } from './world-timers.ts';
 import type { AttrDelta, ClientCall, ClientEvent, GameWorld, GameWorldOptions, System } from './world-api.ts';
 
@@ -30,8 +31,11 @@ export interface EntityRecord {
   readonly attrs: AttrTree;
   /** Attribute values by root name (the tree's own storage): read these to avoid building the tree. */
   readonly attrValues: Record<string, unknown>;
-  /** One root's value, read without building anything (the dump reads every entity's this way). */
-  attrValue(root: string): unknown;
+  /**
+   * Copies roots `names` into out[r][k], containers cloned, without building anything: the dump
+   * reads every entity's attributes this way.
+   */
+  readAttrs(names: readonly string[], out: unknown[][], k: number): void;
   /** Ops are recorded for clients only once the entity is created; earlier values are in every snapshot. */
   recording: boolean;
   /** Deltas since the last drain; null when there are none yet. */
@@ -51,11 +55,14 @@ export interface SpaceRecord {
   readonly index: AoiIndex | null;
   handle: Space;
   destroyed: boolean;
-  members: Set<EntityRecord>;
-  /** eids whose membership changed since the last AOI phase; reconciled with `indexed` there. */
+  /** Member eids (records are made on demand: see EntityDirectory). */
+  members: Set<number>;
+  /** eids whose membership changed since the last AOI phase; reconciled with the index there. */
   changed: Set<number>;
-  indexed: Set<number>;
-  /** The same eids as `indexed`, dense, for the per-tick movement scan. */
+  /**
+   * The eids in the index, dense, for the per-tick movement scan. AoiTrack.slot of an eid is its
+   * place here, so whether an eid is indexed is one comparison (isIndexed), not a Set.
+   */
   indexedList: number[];
 }
 
@@ -70,9 +77,8 @@ export interface WorldState {
   readonly ids: EntityIdGenerator;
   readonly types: Map<string, AnyEntityType>;
   readonly spaceTypes: Map<string, SpaceType>;
-  readonly byId: Map<EntityId, EntityRecord>;
-  /** Includes destroyed records until their eid is released at the end of the tick. */
-  readonly byEid: (EntityRecord | undefined)[];
+  /** By id and by eid (`at`: destroyed records too, until their eid is released at the end of the tick). */
+  readonly byId: EntityDirectory;
   readonly spaces: Map<EntityId, SpaceRecord>;
   nil: SpaceRecord;
   readonly clients: Map<string, EntityRecord>;

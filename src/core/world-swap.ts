@@ -72,8 +72,7 @@ export function swapGameCode(world: GameWorld, code: GameCode): SwapReport | Tsw
   const rebound = rebindComponents(state, newDefs);
   const removedEntityTypes = [...state.types.keys()].filter((name) => !newTypes.has(name));
   replaceMap(state.types, newTypes);
-  for (const rec of state.byEid) {
-    if (rec === undefined) continue;
+  for (const rec of state.byId.allRecords()) {
     rec.type = newTypes.get(rec.type.name) ?? rec.type;
     // A shared set is remapped in place once for all its records (remapping is idempotent).
     if (rebound.size > 0) remapComponents(rec.components as Set<ComponentDef>, rebound);

@@ -4,6 +4,7 @@ import { createComponentStorage } from '../ecs/component-storage.ts';
 import { createAoiEventLog } from './aoi-event-log.ts';
 import type { ClusterApi } from './cluster-api.ts';
 import { createLocalCluster } from './local-cluster.ts';
+import { EntityDirectory } from './entity-directory.ts';
 import { createEntityIdGenerator, isEntityId } from './entity-id.ts';
 import type { AnyEntityType } from './entity-type.ts';
 import { TsworldError } from './errors.ts';
@@ -58,8 +59,7 @@ export function createWorldState(options: GameWorldOptions): WorldState {
     ids: options.idGenerator ?? createEntityIdGenerator(),
     types,
     spaceTypes,
-    byId: new Map(),
-    byEid: [],
+    byId: new EntityDirectory(),
     spaces: new Map(),
     clients: new Map(),
     deferred: [],
@@ -215,7 +215,7 @@ function entityOps(state: WorldState): EntityOps {
     },
     entity: (id) => state.byId.get(id)?.handle,
     entityByEid(eid) {
-      const rec = state.byEid[eid];
+      const rec = state.byId.at(eid);
       return rec !== undefined && rec.state !== 'destroyed' ? rec.handle : undefined;
     },
     entities: () => [...state.byId.values()].map((r) => r.handle),
@@ -295,7 +295,7 @@ function drains(state: WorldState): Drains {
     },
     drainAoiEvents(fn) {
       state.aoiEvents.drain((enter, w, t, space) =>
-        fn(enter ? 'enter' : 'leave', (state.byEid[w] as EntityRecord).handle, (state.byEid[t] as EntityRecord).handle, space),
+        fn(enter ? 'enter' : 'leave', (state.byId.at(w) as EntityRecord).handle, (state.byId.at(t) as EntityRecord).handle, space),
       );
       releaseQuarantine(state);
     },
@@ -415,7 +415,7 @@ function rearmCron(state: WorldState, timer: TimerRecord): boolean {
 /** Fires due timers by method name. A repeating timer is re-armed from its due time, so it does not drift. */
 function fireTimers(state: WorldState): void {
   for (let timer = state.timers.popDue(state.now); timer !== undefined; timer = state.timers.popDue(state.now)) {
-    const rec = state.byEid[timer.ownerEid];
+    const rec = state.byId.at(timer.ownerEid);
     if (rec === undefined || rec.state !== 'alive' || rec.timers?.get(timer.id) !== timer) continue;
     if (timer.cron !== undefined) {
       if (!rearmCron(state, timer)) rec.timers?.delete(timer.id);

@@ -2,6 +2,7 @@ import { closeSync, fstatSync, openSync, readSync, renameSync, unlinkSync, write
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { Packr } from 'msgpackr';
+import { ENTITY_ID_LENGTH } from '../core/entity-id.ts';
 import { TsworldError } from '../core/errors.ts';
 import type { WorldDump, WorldDumpHeader, WorldStateDump } from '../core/world-dump.ts';
 import { bytesPerElement, isFieldType, type FieldType } from '../ecs/field-types.ts';
@@ -43,9 +44,20 @@ interface LayoutBlob {
   components: { name: string; schemaHash: string; count: number; fields: { name: string; type: FieldType; section: number }[] }[];
 }
 
-/** The entity table's numeric columns: stored raw, outside the msgpack state. */
-const TABLE_COLUMNS = ['eid', 'type', 'space', 'componentSet'] as const;
-type TableColumn = (typeof TABLE_COLUMNS)[number];
+/**
+ * The entity table's typed-array columns: stored raw, outside the msgpack state. Each is `perEid`
+ * elements per eid of the table (highWater), or any length (the id hash table, a power of two).
+ */
+const TABLE_COLUMNS = {
+  listed: { make: (b: ArrayBuffer, o: number, n: number) => new Uint8Array(b, o, n), bytes: 1, perEid: 1 },
+  idCodes: { make: (b: ArrayBuffer, o: number, n: number) => new Uint16Array(b, o, n), bytes: 2, perEid: ENTITY_ID_LENGTH },
+  idSlots: { make: (b: ArrayBuffer, o: number, n: number) => new Int32Array(b, o, n), bytes: 4, perEid: 0 },
+  type: { make: (b: ArrayBuffer, o: number, n: number) => new Uint32Array(b, o, n), bytes: 4, perEid: 1 },
+  space: { make: (b: ArrayBuffer, o: number, n: number) => new Uint32Array(b, o, n), bytes: 4, perEid: 1 },
+  componentSet: { make: (b: ArrayBuffer, o: number, n: number) => new Uint32Array(b, o, n), bytes: 4, perEid: 1 },
+} as const;
+type TableColumn = keyof typeof TABLE_COLUMNS;
+const TABLE_COLUMN_NAMES = Object.keys(TABLE_COLUMNS) as TableColumn[];
 const FIRST_RAW_SECTION = 3;
 
 /**
@@ -91,7 +103,7 @@ export function writeSnapshot(path: string, dump: WorldDump, extra?: unknown): S
 }
 
 function countSections(dump: WorldDump): number {
-  return FIRST_RAW_SECTION + TABLE_COLUMNS.length + dump.components.reduce((n, c) => n + c.fields.length, 0);
+  return FIRST_RAW_SECTION + TABLE_COLUMN_NAMES.length + dump.components.reduce((n, c) => n + c.fields.length, 0);
 }
 
 /** The whole file as one buffer (exported for tests that corrupt it on purpose). */
@@ -101,7 +113,7 @@ export function encodeSnapshot(dump: WorldDump, extra?: unknown): Uint8Array {
   const table = dump.state.entities;
   let fieldSection = FIRST_RAW_SECTION;
   const columns = {} as Record<TableColumn, number>;
-  for (const name of TABLE_COLUMNS) columns[name] = fieldSection++;
+  for (const name of TABLE_COLUMN_NAMES) columns[name] = fieldSection++;
   const layout: LayoutBlob = { header: dump.header, columns, components: [] };
   for (const c of dump.components) {
     layout.components.push({
@@ -113,10 +125,10 @@ export function encodeSnapshot(dump: WorldDump, extra?: unknown): Uint8Array {
   }
   const blobs: [SectionKind, Uint8Array][] = [
     [SectionKind.layout, packr.pack(layout)],
-    [SectionKind.state, packr.pack({ ...dump.state, entities: { ...table, eid: null, type: null, space: null, componentSet: null } })],
+    [SectionKind.state, packr.pack({ ...dump.state, entities: { ...table, listed: null, idCodes: null, idSlots: null, type: null, space: null, componentSet: null } })],
     [SectionKind.extra, packr.pack(extra === undefined ? null : extra)],
   ];
-  for (const name of TABLE_COLUMNS) blobs.push([SectionKind.column, asBytes(table[name])]);
+  for (const name of TABLE_COLUMN_NAMES) blobs.push([SectionKind.column, asBytes(table[name])]);
   for (const c of dump.components) for (const f of c.fields) blobs.push([SectionKind.field, f.bytes]);
   const sections: SectionEntry[] = [];
   let at = headerBytes(count);
@@ -134,7 +146,7 @@ export function encodeSnapshot(dump: WorldDump, extra?: unknown): Uint8Array {
   return out;
 }
 
-function asBytes(a: Uint32Array): Uint8Array {
+function asBytes(a: Uint8Array | Uint16Array | Int32Array | Uint32Array): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
 
@@ -187,15 +199,7 @@ export function decodeSnapshot(path: string, buf: Uint8Array): Snapshot & { info
   if (state === null || typeof state !== 'object' || typeof state.entities !== 'object' || state.entities === null || !Array.isArray(state.spaces)) {
     throw new TsworldError('INVALID_STATE', `snapshot ${path} is corrupt: state has no entity table or space list`);
   }
-  for (const name of TABLE_COLUMNS) {
-    const i = layout.columns[name];
-    const s = sections[i];
-    if (s.kind !== SectionKind.column || s.length !== state.entities.length * 4) {
-      throw new TsworldError('INVALID_STATE', `snapshot ${path} is corrupt: entity column ${name} is ${s.length} bytes for ${state.entities.length} rows`);
-    }
-    const bytes = sectionBytes(path, buf, s, i);
-    state.entities[name] = new Uint32Array(bytes.buffer, bytes.byteOffset, state.entities.length);
-  }
+  readTableColumns(path, buf, sections, layout, state);
   const extra = unpack(2, 'extra');
   if (layout.header.schemaHash !== prelude.schemaHash || layout.header.tick !== prelude.tick) {
     throw new TsworldError('INVALID_STATE', `snapshot ${path} is corrupt: header and layout disagree`);
@@ -215,6 +219,24 @@ export function decodeSnapshot(path: string, buf: Uint8Array): Snapshot & { info
   return { dump: { header: layout.header, components, state }, extra: extra ?? undefined, info: { prelude, bytes: buf.byteLength } };
 }
 
+/** The entity table's typed-array columns, as views on the file buffer, each checked against highWater. */
+function readTableColumns(path: string, buf: Uint8Array, sections: SectionEntry[], layout: LayoutBlob, state: WorldStateDump): void {
+  const high = state.highWater;
+  if (!Number.isInteger(high) || high < 1) throw new TsworldError('INVALID_STATE', `snapshot ${path} is corrupt: highWater ${String(high)}`);
+  const table = state.entities as unknown as Record<TableColumn, unknown>;
+  for (const name of TABLE_COLUMN_NAMES) {
+    const { make, bytes: size, perEid } = TABLE_COLUMNS[name];
+    const i = layout.columns[name];
+    const s = sections[i];
+    const fits = perEid === 0 ? s.length % size === 0 : s.length === high * perEid * size;
+    if (s.kind !== SectionKind.column || !fits) {
+      throw new TsworldError('INVALID_STATE', `snapshot ${path} is corrupt: entity column ${name} is ${s.length} bytes for ${high} eids`);
+    }
+    const bytes = sectionBytes(path, buf, s, i);
+    table[name] = make(bytes.buffer as ArrayBuffer, bytes.byteOffset, s.length / size);
+  }
+}
+
 function checkLayout(path: string, raw: unknown, sectionCount: number): LayoutBlob {
   const bad = (why: string) => new TsworldError('INVALID_STATE', `snapshot ${path} is corrupt: layout ${why}`);
   const layout = raw as LayoutBlob;
@@ -228,7 +250,7 @@ function checkLayout(path: string, raw: unknown, sectionCount: number): LayoutBl
     }
     seen.add(section as number);
   };
-  for (const name of TABLE_COLUMNS) claim(layout.columns[name], `entity column ${name}`);
+  for (const name of TABLE_COLUMN_NAMES) claim(layout.columns[name], `entity column ${name}`);
   for (const c of layout.components) {
     if (typeof c?.name !== 'string' || !Number.isInteger(c.count) || c.count < 0 || !Array.isArray(c.fields)) throw bad('has a malformed component');
     for (const f of c.fields) {

@@ -24,13 +24,15 @@ import { TsworldError } from '../core/errors.ts';
  * Sections, in this order: one LAYOUT (msgpack: dump header, component/field descriptors and entity
  * table columns, each naming its section), one STATE (msgpack: the entity table minus its numeric
  * columns — ids, attribute columns, timers, clients — and the spaces), one EXTRA (msgpack: the game
- * role's own state), one COLUMN per numeric entity-table column (u32, raw), and one FIELD per
+ * role's own state), one COLUMN per typed-array entity-table column (raw: listed u8, idCodes u16,
+ * idSlots i32, type/space/componentSet u32, all but idSlots indexed by eid), and one FIELD per
  * component field: that field's typed array, raw, for slots [0, count). 8-byte alignment lets a
  * reader view every array in place on the file buffer.
  */
 
 export const SNAPSHOT_MAGIC = 'TSWSNAP\0';
-export const SNAPSHOT_VERSION = 1;
+/** 2: the entity table is indexed by eid, with the id index as raw columns (WORLD_DUMP_FORMAT 2). */
+export const SNAPSHOT_VERSION = 2;
 export const PRELUDE_BYTES = 80;
 export const SECTION_ENTRY_BYTES = 24;
 const HEADER_CRC_AT = 72;

@@ -5,7 +5,7 @@ import { defineEntityType } from '../../../src/core/entity-type.ts';
 import { defineSpaceType } from '../../../src/core/space.ts';
 import { t } from '../../../src/core/value-types.ts';
 import { createGameWorld } from '../../../src/core/world.ts';
-import { dumpWorld, loadWorld } from '../../../src/core/world-dump.ts';
+import { dumpWorld, loadWorld, WORLD_DUMP_FORMAT } from '../../../src/core/world-dump.ts';
 import type { GameWorldOptions } from '../../../src/core/world-api.ts';
 import { AoiRadius, Position, Velocity } from '../../../src/ecs/builtin-components.ts';
 import { defineComponent, type ComponentDef } from '../../../src/ecs/schema.ts';
@@ -66,7 +66,7 @@ describe('dump and load', () => {
     log.length = 0;
     const dump = dumpWorld(world);
     expect(log.sort()).toEqual(['onFreeze ann', 'onFreeze bob', 'onFreeze cy']);
-    expect(dump.header).toMatchObject({ format: 1, tick: 6, now: 300, gameId: 1 });
+    expect(dump.header).toMatchObject({ format: WORLD_DUMP_FORMAT, tick: 6, now: 300, gameId: 1 });
     expect(dump.state.entities).toHaveLength(3);
     const highWater = dump.state.highWater;
     for (const c of dump.components) for (const f of c.fields) expect(f.bytes.byteLength % highWater).toBe(0);

@@ -15,7 +15,7 @@ import { Velocity } from '../../../src/ecs/builtin-components.ts';
 import { defineComponent, type ComponentDef } from '../../../src/ecs/schema.ts';
 import { freezeToFile, restoreFromFile, summarizeLoadReport } from '../../../src/hotswap/hot-swap.ts';
 import { readSnapshot, writeSnapshot } from '../../../src/hotswap/snapshot-file.ts';
-import { PRELUDE_BYTES } from '../../../src/hotswap/snapshot-format.ts';
+import { PRELUDE_BYTES, SNAPSHOT_VERSION } from '../../../src/hotswap/snapshot-format.ts';
 
 const Health = defineComponent('Health', { hp: { type: 'u16', default: 100 }, regen: 'f32' });
 
@@ -107,7 +107,7 @@ describe('snapshot file', () => {
     const dump = dumpWorld(world, { freeze: false });
     writeSnapshot(path, dump);
     const snap = readSnapshot(path);
-    expect(snap.info.prelude).toMatchObject({ version: 1, gameId: 3, tick: dump.header.tick, schemaHash: dump.header.schemaHash });
+    expect(snap.info.prelude).toMatchObject({ version: SNAPSHOT_VERSION, gameId: 3, tick: dump.header.tick, schemaHash: dump.header.schemaHash });
     expect(snap.extra).toBeUndefined();
     const buffers = new Set(snap.dump.components.flatMap((c) => c.fields.map((f) => f.bytes.buffer)));
     expect(buffers.size).toBe(1);
@@ -120,7 +120,8 @@ describe('snapshot file', () => {
     }
     expect(entityRows(snap.dump)).toEqual(entityRows(dump));
     expect(snap.dump.state.spaces).toEqual(dump.state.spaces);
-    expect(snap.dump.state.entities.eid.byteOffset % 8).toBe(0);
+    expect(snap.dump.state.entities.type.byteOffset % 8).toBe(0);
+    expect(snap.dump.state.entities.idSlots.byteOffset % 8).toBe(0);
   });
 
   it('replaces an existing snapshot whole and leaves no temp file when the directory is missing', () => {
@@ -151,10 +152,14 @@ describe('snapshot file', () => {
       writeFileSync(bad, copy);
       expect(['INVALID_STATE', 'SCHEMA_MISMATCH'], `flip at ${at}`).toContain(codeOf(() => readSnapshot(bad)));
     }
-    const future = Buffer.from(good);
-    future.writeUInt32LE(2, 8);
-    writeFileSync(bad, future);
-    expect(codeOf(() => readSnapshot(bad))).toBe('SCHEMA_MISMATCH');
+    // Other format versions, newer or older (1 had an entity table by row), are refused, not guessed at.
+    for (const version of [SNAPSHOT_VERSION + 1, 1]) {
+      const other = Buffer.from(good);
+      other.writeUInt32LE(version, 8);
+      writeFileSync(bad, other);
+      expect(codeOf(() => readSnapshot(bad)), `version ${version}`).toBe('SCHEMA_MISMATCH');
+      expect(() => readSnapshot(bad)).toThrow(`has file format ${version}; this code reads ${SNAPSHOT_VERSION}`);
+    }
     writeFileSync(bad, Buffer.concat([good, Buffer.alloc(8)]));
     expect(codeOf(() => readSnapshot(bad))).toBe('INVALID_STATE');
     expect(codeOf(() => readSnapshot(join(dir, 'missing.snap')))).toBe('INVALID_STATE');
