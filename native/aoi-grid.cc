@@ -8,6 +8,7 @@
 #include <node_api.h>
 #include <cmath>
 #include <cstdint>
+#include <algorithm>
 #include <cstddef>
 #include <vector>
 #if defined(__x86_64__)
@@ -717,6 +718,51 @@ napi_value Commit(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// moveMany(handles, count, xs, zs, nx, nz, nPresent, changedFlag, changed, changedCount, capacity, out)
+// -> out[0] = the new changedCount, out[1] = the first entry that is not present or not finite, or -1.
+// entity-table.ts moveMany in C++: the entries before a bad one are applied, and the caller throws for it.
+napi_value MoveMany(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t handlesLen = 0, xsLen = 0, zsLen = 0;
+  const int32_t* handles = data<int32_t>(env, a.v[0], &handlesLen);
+  const int32_t count = std::min(static_cast<int32_t>(num(env, a.v[1])), static_cast<int32_t>(handlesLen));
+  const float* xs = data<float>(env, a.v[2], &xsLen);
+  const float* zs = data<float>(env, a.v[3], &zsLen);
+  // A handle past a column's end has no position: an error, like a missing one (never read out of bounds).
+  const int32_t cols = static_cast<int32_t>(std::min(xsLen, zsLen));
+  float* nx = data<float>(env, a.v[4]);
+  float* nz = data<float>(env, a.v[5]);
+  const uint8_t* nP = data<uint8_t>(env, a.v[6]);
+  uint8_t* flag = data<uint8_t>(env, a.v[7]);
+  int32_t* changed = data<int32_t>(env, a.v[8]);
+  int32_t changedCount = static_cast<int32_t>(num(env, a.v[9]));
+  const int32_t capacity = static_cast<int32_t>(num(env, a.v[10]));
+  double* out = data<double>(env, a.v[11]);
+  int32_t bad = -1;
+  for (int32_t k = 0; k < count; k++) {
+    const int32_t h = handles[k];
+    if (h < 0 || h >= capacity || h >= cols || nP[h] != 1) {
+      bad = k;
+      break;
+    }
+    const float x = xs[h], z = zs[h];
+    if (x == nx[h] && z == nz[h]) continue;
+    if (!std::isfinite(x) || !std::isfinite(z)) {
+      bad = k;
+      break;
+    }
+    nx[h] = x;
+    nz[h] = z;
+    if (flag[h] == 0) {
+      flag[h] = 1;
+      changed[changedCount++] = h;
+    }
+  }
+  out[0] = changedCount;
+  out[1] = bad;
+  return nullptr;
+}
+
 // simdLevel() -> the best vector level this CPU runs (0 scalar, 1 AVX2, 2 AVX-512).
 napi_value SimdLevel(napi_env env, napi_callback_info) {
   napi_value out;
@@ -766,6 +812,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"scatterCoherent", nullptr, ScatterCoherent, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"scatterIncremental", nullptr, ScatterIncremental, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sweep", nullptr, SweepFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"moveMany", nullptr, MoveMany, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"commit", nullptr, Commit, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"simdLevel", nullptr, SimdLevel, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

@@ -149,8 +149,14 @@ export class AoiEntityTable {
 /** The AoiIndex members that are the table's own bookkeeping, alike in every table-backed index. */
 type TableMembers = 'name' | 'size' | 'add' | 'move' | 'moveMany' | 'setRadius' | 'remove' | 'has';
 
-/** An AoiIndex over `table` (named after its owner): the bookkeeping from the table, the rest given. */
-export function tableBackedIndex(table: AoiEntityTable, rest: Omit<AoiIndex, TableMembers>): AoiIndex {
+/**
+ * An AoiIndex over `table` (named after its owner): the bookkeeping from the table, the rest given
+ * (`rest.moveMany`, when given, replaces the table's: the native grid's C++ loop).
+ */
+export function tableBackedIndex(
+  table: AoiEntityTable,
+  rest: Omit<AoiIndex, TableMembers> & Partial<Pick<AoiIndex, 'moveMany'>>,
+): AoiIndex {
   return {
     name: table.owner,
     get size() {

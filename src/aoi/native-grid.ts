@@ -15,6 +15,8 @@ export interface GridNative {
   scatterIncremental(...args: Arg[]): void;
   /** sweep(mode, ..., stats, count, level): level -1 is the best this CPU runs, else clamped to it. */
   sweep(...args: Arg[]): void;
+  /** The entity table's moveMany over Int32Array handles and Float32Array columns; see entity-table.ts. */
+  moveMany(...args: Arg[]): void;
   /** The entity table's commit (entity-table.ts), same argument order as its fields. */
   commit(...args: Arg[]): void;
   /** The best vector level of this CPU's pair loop: 0 scalar, 1 AVX2, 2 AVX-512 (chosen at run time). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AoiEntityTable } from '../../../src/aoi/entity-table.ts';
+import { createGridAoi, loadNativeGridAoi } from '../../../src/aoi/grid-aoi.ts';
 
 describe('AoiEntityTable', () => {
   it('records intent apart from the committed state until commit', () => {
@@ -69,5 +70,26 @@ describe('AoiEntityTable', () => {
     expect(t.nx[1]).toBe(0);
     expect(() => t.moveMany([9], 1, xs, zs)).toThrow(/9/);
     expect(t.changedCount).toBe(1);
+  });
+});
+
+describe('the native grid moveMany', () => {
+  const native = loadNativeGridAoi();
+  it.skipIf(native === null)('applies the entries before a bad one and throws for it, as the TypeScript path does', () => {
+    for (const factory of [native!, createGridAoi]) {
+      const aoi = factory({ defaultRadius: 10 });
+      aoi.add(0, 0, 0, 10);
+      aoi.add(1, 50, 0, 10);
+      aoi.update();
+      const xs = new Float32Array([5, Number.NaN]);
+      const zs = new Float32Array(2);
+      expect(() => aoi.moveMany(Int32Array.from([0, 1]), 2, xs, zs)).toThrow(/finite|INVALID/i);
+      // Handle 0 moved: entering 1's view needs x within 10 of 50; it did not, so no events, but queries see it.
+      aoi.update();
+      expect(aoi.queryRadius(5, 0, 0.5)).toEqual([0]);
+      // A handle past the columns' end has no position: refused, never read out of bounds.
+      expect(() => aoi.moveMany(Int32Array.from([1]), 1, new Float32Array(1), new Float32Array(1))).toThrow();
+      expect(() => aoi.moveMany(Int32Array.from([7]), 1, xs, zs)).toThrow(/7/);
+    }
   });
 });
