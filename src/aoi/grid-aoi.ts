@@ -37,8 +37,8 @@ export function createGridAoi(options: AoiIndexOptions): AoiIndex {
 /**
  * The same grid with the optional C++ kernels (native/build.sh), or null when they are not built.
  * Loaded once per call: no module-level cache, so tests can compare both in one process. `simd` pins the
- * pair loop's vector level (the contract suite runs every level this CPU has); by default the addon uses
- * the best one, detected at run time, so the one portable build is fast where the CPU allows.
+ * pair loop's vector level (the contract suite runs every level this CPU has); by default the addon picks
+ * one at run time from the CPU's features (simdAuto), so the one portable build is fast where it runs.
  */
 export function loadNativeGridAoi(simd?: SimdLevel): AoiIndexFactory | null {
   const native = loadGridNative();
@@ -47,10 +47,14 @@ export function loadNativeGridAoi(simd?: SimdLevel): AoiIndexFactory | null {
   return (options) => buildGridAoi(options, native, simd === undefined ? 'grid-native' : `grid-native-${simd}`, level);
 }
 
-/** The vector levels this CPU runs the native pair loop at, lowest first; empty when it is not built. */
-export function nativeSimdLevels(): SimdLevel[] {
+/**
+ * The vector levels this CPU runs the native pair loop at, lowest first, and the one used unless pinned;
+ * null when the addon is not built.
+ */
+export function nativeSimdLevels(): { levels: SimdLevel[]; auto: SimdLevel } | null {
   const native = loadGridNative();
-  return native === null ? [] : SIMD_LEVELS.slice(0, native.simdLevel() + 1);
+  if (native === null) return null;
+  return { levels: SIMD_LEVELS.slice(0, native.simdLevel() + 1), auto: SIMD_LEVELS[native.simdAuto()] };
 }
 
 function buildGridAoi(options: AoiIndexOptions, native: GridNative | null, name: string, simd = -1): AoiIndex {

@@ -17,8 +17,10 @@ export function aoiImplementations(): [string, AoiIndexFactory][] {
   const nativeGrid = loadNativeGridAoi();
   if (nativeGrid === null) return list;
   list.push(['grid-native', nativeGrid]);
-  // The best level is what 'grid-native' runs; each lower one this CPU has is pinned and checked too.
-  const levels = nativeSimdLevels();
-  for (const level of levels.slice(0, -1)) list.push([`grid-native-${level}`, loadNativeGridAoi(level) as AoiIndexFactory]);
+  // 'grid-native' runs the level picked at run time; every other level this CPU has is pinned and checked.
+  const simd = nativeSimdLevels();
+  for (const level of simd?.levels ?? []) {
+    if (level !== simd?.auto) list.push([`grid-native-${level}`, loadNativeGridAoi(level) as AoiIndexFactory]);
+  }
   return list;
 }

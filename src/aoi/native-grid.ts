@@ -13,14 +13,16 @@ export interface GridNative {
   scatterCoherent(...args: Arg[]): void;
   /** Sparse update keeping the previous cells; see NativeLayoutBuilder. */
   scatterIncremental(...args: Arg[]): void;
-  /** sweep(mode, ..., stats, count, level): level -1 is the best this CPU runs, else clamped to it. */
+  /** sweep(mode, ..., stats, count, level, stencil): level -1 is simdAuto(), else clamped to the CPU's. */
   sweep(...args: Arg[]): void;
   /** The entity table's moveMany over Int32Array handles and Float32Array columns; see entity-table.ts. */
   moveMany(...args: Arg[]): void;
   /** The entity table's commit (entity-table.ts), same argument order as its fields. */
   commit(...args: Arg[]): void;
-  /** The best vector level of this CPU's pair loop: 0 scalar, 1 AVX2, 2 AVX-512 (chosen at run time). */
+  /** The best vector level of this CPU's pair loop: 0 scalar, 1 AVX2, 2 AVX-512 (detected at run time). */
   simdLevel(): number;
+  /** The level a sweep uses unless pinned: AVX2 where available (see autoLevel in aoi-grid.cc). */
+  simdAuto(): number;
 }
 
 /** The pair loop's vector levels, by the number the addon uses. */

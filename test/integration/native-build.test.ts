@@ -57,7 +57,7 @@ describe.skipIf(!canBuild)('native AOI kernel build', () => {
     const withVectors = [...(await vectorFunctions(addon))];
     for (const fn of withVectors) expect(fn).toMatch(/sweepAvx(2|512)\(/);
     const kernels = createRequire(import.meta.url)(addon) as Record<string, unknown>;
-    for (const name of ['classify', 'scatter', 'scatterCoherent', 'scatterIncremental', 'sweep', 'commit', 'simdLevel']) {
+    for (const name of ['classify', 'scatter', 'scatterCoherent', 'scatterIncremental', 'sweep', 'moveMany', 'commit', 'simdLevel', 'simdAuto']) {
       expect(typeof kernels[name]).toBe('function');
     }
   });
@@ -66,8 +66,9 @@ describe.skipIf(!canBuild)('native AOI kernel build', () => {
     if (process.arch !== 'x64') ctx.skip();
     const addon = await build({ AOI_NATIVE_ARCH: '' });
     expect([...(await vectorFunctions(addon))].map((f) => /sweepAvx\d+/.exec(f)?.[0]).sort()).toEqual(['sweepAvx2', 'sweepAvx512']);
-    const kernels = createRequire(import.meta.url)(addon) as { simdLevel(): number };
+    const kernels = createRequire(import.meta.url)(addon) as { simdLevel(): number; simdAuto(): number };
     expect(kernels.simdLevel()).toBe(cpuLevel());
+    expect(kernels.simdAuto()).toBe(Math.min(cpuLevel(), 1));
   });
 });
 
