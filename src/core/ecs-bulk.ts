@@ -21,13 +21,27 @@ type Ref = object;
  */
 export class LazyComponentSets extends Map<number, Set<Ref>> {
   /** eid → its components, for entries not made into a Set yet. Lists are shared: never mutated. */
-  private readonly pending: (readonly Ref[] | undefined)[] = [];
+  private pending: (readonly Ref[] | undefined)[] = [];
   private pendingCount = 0;
 
   /** Puts `eid` in the map with `refs` (not copied: the caller must not change the list). */
   setPending(eid: number, refs: readonly Ref[]): void {
-    if (super.delete(eid) || this.pending[eid] === undefined) this.pendingCount++;
+    if (this.pending[eid] === undefined) {
+      super.delete(eid);
+      this.pendingCount++;
+    }
     this.pending[eid] = refs;
+  }
+
+  /** Makes eids 1..count pending with `refs`, on a map that is still empty (one fill, not count calls). */
+  fillPending(count: number, refs: readonly Ref[]): void {
+    if (super.size > 0 || this.pendingCount > 0) {
+      for (let eid = 1; eid <= count; eid++) this.setPending(eid, refs);
+      return;
+    }
+    this.pending = new Array<readonly Ref[] | undefined>(count + 1).fill(refs);
+    this.pending[0] = undefined;
+    this.pendingCount = count;
   }
 
   /** The pending list of `eid`, or undefined if it has none (absent or already a Set). */
@@ -118,12 +132,11 @@ export function bulkAddEntities(ecs: World, count: number): boolean {
   }
   const { dense, sparse } = index;
   const sets = new LazyComponentSets();
-  const none: readonly Ref[] = [];
   for (let eid = 1; eid <= count; eid++) {
     dense.push(eid);
     sparse[eid] = eid - 1;
-    sets.setPending(eid, none);
   }
+  sets.fillPending(count, []);
   ctx.entityComponents = sets;
   index.aliveCount = count;
   index.maxId = count;
@@ -150,18 +163,38 @@ export function bulkAddComponents(ecs: World, eids: readonly number[], refs: rea
   }
   // Entities that had the same list get the same longer list: one array per distinct combination.
   const extended = new Map<readonly Ref[], readonly Ref[]>();
+  const lazy = sets instanceof LazyComponentSets ? sets : null;
+  // Consecutive entities nearly always had the same list: the last pair is checked before the map.
+  let lastBefore: readonly Ref[] | undefined;
+  let lastAfter: readonly Ref[] = [];
   for (const eid of eids) {
-    const before = sets instanceof LazyComponentSets ? sets.pendingOf(eid) : undefined;
+    const before = lazy?.pendingOf(eid);
     if (before === undefined) {
       const set = sets.get(eid) as Set<Ref>;
       for (const ref of refs) set.add(ref);
       continue;
     }
-    let after = extended.get(before);
-    if (after === undefined) {
-      after = [...before, ...refs.filter((ref) => !before.includes(ref))];
-      extended.set(before, after);
+    if (before !== lastBefore) {
+      let after = extended.get(before);
+      if (after === undefined) {
+        after = [...before, ...refs.filter((ref) => !before.includes(ref))];
+        extended.set(before, after);
+      }
+      lastBefore = before;
+      lastAfter = after;
     }
-    (sets as LazyComponentSets).setPending(eid, after);
+    (lazy as LazyComponentSets).setPending(eid, lastAfter);
   }
+}
+
+/**
+ * hasComponent with the lookups hoisted: a test for one component over many eids (a restore's AOI
+ * rebuild asks it of every entity). Reads the world's masks as they are when called.
+ */
+export function componentTest(ecs: World, ref: object): (eid: number) => boolean {
+  const ctx = contextOf(ecs);
+  const data = ctx.componentMap.get(ref);
+  if (data === undefined) return () => false;
+  const { generationId, bitflag } = data;
+  return (eid) => ((ctx.entityMasks[generationId][eid] ?? 0) & bitflag) === bitflag;
 }

@@ -2,6 +2,7 @@ import { hasComponent } from 'bitecs';
 import type { AoiIndex } from '../aoi/aoi-index.ts';
 import { AoiRadius, Position } from '../ecs/builtin-components.ts';
 import { defineComponent } from '../ecs/schema.ts';
+import { componentTest } from './ecs-bulk.ts';
 import type { AnyEntityType } from './entity-type.ts';
 import { entityHook } from './world-lifecycle.ts';
 import type { EntityRecord, SpaceRecord, WorldState } from './world-state.ts';
@@ -64,16 +65,17 @@ export function rebuildSpaceAoi(state: WorldState, space: SpaceRecord): void {
   const { x: tx, z: tz, r: tr, slot, dyn } = state.storage.store(AoiTrack);
   const radiusStore = state.storage.store(AoiRadius);
   const radius = radiusStore.radius;
+  const hasRadius = componentTest(state.ecs, radiusStore);
   const { indexedList } = space;
   const dir = state.byId;
   for (const eid of space.members) {
     const rec = dir.peek(eid);
     // A member without a record is a restored entity, alive in this space.
     if (rec !== undefined && !wantsIndex(rec, space)) continue;
-    const aoi = (dir.typeAt(eid) as AnyEntityType).aoi;
+    const aoi = (rec !== undefined ? rec.type : (dir.typeAt(eid) as AnyEntityType)).aoi;
     const s = slot[eid];
     if (aoi === false || (s < indexedList.length && indexedList[s] === eid)) continue;
-    const own = hasComponent(state.ecs, eid, radiusStore);
+    const own = hasRadius(eid);
     const r = own ? radius[eid] : typeof aoi === 'object' ? aoi.radius : space.aoi.radius;
     index.add(eid, px[eid], pz[eid], r);
     tx[eid] = px[eid];

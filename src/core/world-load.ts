@@ -244,6 +244,9 @@ function loadComponents(state: WorldState, dump: WorldDump, report: LoadReport):
 function placeInSpaces(table: EntityTableDump, rows: RestoredRows, recs: readonly EntityRecord[]): void {
   const { listed, space } = table;
   const spaces = rows.spaces;
-  for (let eid = 1; eid < listed.length; eid++) if (listed[eid] === 1) spaces[space[eid]].members.add(eid);
+  const bySpace = spaces.map((): number[] => []);
+  for (let eid = 1; eid < listed.length; eid++) if (listed[eid] === 1) bySpace[space[eid]].push(eid);
+  // The nil space may appear at several indices (a space the code no longer has maps to it).
+  for (let i = 0; i < spaces.length; i++) if (bySpace[i].length > 0) spaces[i].members.addAll(bySpace[i]);
   for (const rec of recs) rec.space = spaces[space[rec.eid]];
 }

@@ -1,4 +1,5 @@
 import type { EntityId } from './entity-id.ts';
+import { MemberSet } from './member-set.ts';
 import { NIL_SPACE_KIND, resolveAoiConfig, type Space, type SpaceAoiConfig, type SpaceType } from './space.ts';
 import { destroyEntityNow, spaceHook } from './world-lifecycle.ts';
 import type { EntityRecord, SpaceRecord, WorldState } from './world-state.ts';
@@ -10,7 +11,7 @@ export function makeSpaceRecord(state: WorldState, id: EntityId, type: SpaceType
     aoi,
     index: aoi.enabled ? state.options.aoiFactory({ defaultRadius: aoi.radius }) : null,
     destroyed: false,
-    members: new Set(),
+    members: new MemberSet(state.storage),
     changed: new Set(),
     indexedList: [],
   } as unknown as SpaceRecord;

@@ -11,6 +11,7 @@ import type { Space, SpaceAoiConfig, SpaceType } from './space.ts';
 import type { TimerQueue, TimerRecord } from './timer-queue.ts';
 import type { CronBook } from './cron.ts';
 import type { EntityDirectory } from './entity-directory.ts';
+import type { MemberSet } from './member-set.ts';
 import type { WorldTimerTable } from './world-timers.ts';
 import type { AttrDelta, ClientCall, ClientEvent, GameWorld, GameWorldOptions, System } from './world-api.ts';
 
@@ -56,7 +57,7 @@ export interface SpaceRecord {
   handle: Space;
   destroyed: boolean;
   /** Member eids (records are made on demand: see EntityDirectory). */
-  members: Set<number>;
+  members: MemberSet;
   /** eids whose membership changed since the last AOI phase; reconciled with the index there. */
   changed: Set<number>;
   /**

@@ -5,6 +5,7 @@ import { createAoiEventLog } from './aoi-event-log.ts';
 import type { ClusterApi } from './cluster-api.ts';
 import { createLocalCluster } from './local-cluster.ts';
 import { EntityDirectory } from './entity-directory.ts';
+import { MemberSlot } from './member-set.ts';
 import { createEntityIdGenerator, isEntityId } from './entity-id.ts';
 import type { AnyEntityType } from './entity-type.ts';
 import { TsworldError } from './errors.ts';
@@ -39,7 +40,7 @@ export function createGameWorld(options: GameWorldOptions): GameWorld {
 export function createWorldState(options: GameWorldOptions): WorldState {
   const maxEntities = options.maxEntities ?? 1 << 20;
   const storage = createComponentStorage({ initialCapacity: options.initialCapacity, maxCapacity: maxEntities + 1 });
-  for (const def of [Position, Yaw, Velocity, AoiRadius, AoiTrack, ...(options.components ?? [])]) storage.register(def);
+  for (const def of [Position, Yaw, Velocity, AoiRadius, AoiTrack, MemberSlot, ...(options.components ?? [])]) storage.register(def);
   const types = new Map<string, AnyEntityType>();
   for (const type of [...options.entityTypes, ...(options.services ?? []).map((service) => service.type)]) {
     if (types.has(type.name)) throw new TsworldError('INVALID_DECLARATION', `two entity types are named ${type.name}`);
