@@ -65,7 +65,7 @@ napi_value Classify(napi_env env, napi_callback_info info) {
   double* stats = data<double>(env, a.v[14]);
   int32_t count = 0, bigCount = 0;
   double minX = INFINITY, minZ = INFINITY, maxX = -INFINITY, maxZ = -INFINITY;
-  double sweepR = 0, move2 = 0, smallR = 0;
+  double sweepR = 0, move2 = 0, smallR = 0, minR = INFINITY;
   for (int32_t h = 0; h < limit; h++) {
     const uint8_t op = oP[h], np = nP[h];
     if ((op | np) == 0) {
@@ -97,6 +97,8 @@ napi_value Classify(napi_env env, napi_callback_info info) {
     if (!special) {
       if (ro > sweepR) sweepR = ro;
       if (rn > sweepR) sweepR = rn;
+      if (op == 1 && ro < minR) minR = ro;
+      if (np == 1 && rn < minR) minR = rn;
     }
   }
   stats[0] = count;
@@ -108,6 +110,7 @@ napi_value Classify(napi_env env, napi_callback_info info) {
   stats[6] = move2;
   stats[7] = smallR;
   stats[8] = bigCount;
+  stats[9] = minR;
   return nullptr;
 }
 
@@ -499,6 +502,8 @@ struct Sweep {
   int32_t width, height;
   // Cells per reach of this layout (GridLayout.stencil: 1 or 2).
   int32_t stencil;
+  // The squared radius every sweepable entry has before and after, or -1 (GridLayout.uniformRadius).
+  double uniformR2;
   const uint8_t* sFlag;
   const float *sX, *sZ, *sOX, *sOZ;
   const double *sR2, *sOR2;
@@ -560,11 +565,17 @@ __attribute__((always_inline)) inline void pairRangeScalar(Sweep& s, int32_t i, 
 // the ownership rule is applied only then. Compares are ordered (_CMP_LE_OQ: NaN is false, as in JS) and
 // mul/add stay separate instructions, so results are bit-identical to the TypeScript sweep. The last
 // group may read up to eight entries past `end` (the arrays carry padding for it); their bits are masked.
+//
+// Uniform: every sweepable entry has the same radius before and after (Sweep::uniformR2, the common case
+// of a space's default radius). One compare per side then covers both directions, and the candidates'
+// radii are never loaded.
+template <bool Uniform>
 __attribute__((target("avx512f"))) inline void pairRangeAvx512(Sweep& s, int32_t i, int32_t j0, int32_t end,
-                                                                              int32_t ownerLimit) {
+                                                                int32_t ownerLimit) {
   const __m512d xn = _mm512_set1_pd(s.sX[i]), zn = _mm512_set1_pd(s.sZ[i]);
   const __m512d xo = _mm512_set1_pd(s.sOX[i]), zo = _mm512_set1_pd(s.sOZ[i]);
-  const __m512d ri2 = _mm512_set1_pd(s.sR2[i]), roi2 = _mm512_set1_pd(s.sOR2[i]);
+  const __m512d ri2 = _mm512_set1_pd(Uniform ? s.uniformR2 : s.sR2[i]);
+  const __m512d roi2 = _mm512_set1_pd(Uniform ? s.uniformR2 : s.sOR2[i]);
   // do-while: an empty range runs one fully masked step instead of a branch that mispredicts whenever
   // cells are sparse (at 1.2 entities per cell a third of the ranges are empty).
   int32_t j = j0;
@@ -577,10 +588,14 @@ __attribute__((target("avx512f"))) inline void pairRangeAvx512(Sweep& s, int32_t
     const __m512d dOld = _mm512_add_pd(_mm512_mul_pd(dx, dx), _mm512_mul_pd(dz, dz));
     const unsigned nij = _mm512_cmp_pd_mask(dNew, ri2, _CMP_LE_OQ);
     const unsigned oij = _mm512_cmp_pd_mask(dOld, roi2, _CMP_LE_OQ);
-    const unsigned nji = _mm512_cmp_pd_mask(dNew, _mm512_loadu_pd(s.sR2 + j), _CMP_LE_OQ);
-    const unsigned oji = _mm512_cmp_pd_mask(dOld, _mm512_loadu_pd(s.sOR2 + j), _CMP_LE_OQ);
+    unsigned flips = nij ^ oij;
+    if (!Uniform) {
+      const unsigned nji = _mm512_cmp_pd_mask(dNew, _mm512_loadu_pd(s.sR2 + j), _CMP_LE_OQ);
+      const unsigned oji = _mm512_cmp_pd_mask(dOld, _mm512_loadu_pd(s.sOR2 + j), _CMP_LE_OQ);
+      flips |= nji ^ oji;
+    }
     const int32_t left = end - j;
-    unsigned mask = ((nij ^ oij) | (nji ^ oji)) & ((1u << (left < 0 ? 0 : left < 8 ? left : 8)) - 1);
+    unsigned mask = flips & ((1u << (left < 0 ? 0 : left < 8 ? left : 8)) - 1);
     while (mask != 0) {
       const int32_t q = j + __builtin_ctz(mask);
       mask &= mask - 1;
@@ -591,11 +606,13 @@ __attribute__((target("avx512f"))) inline void pairRangeAvx512(Sweep& s, int32_t
   } while (j < end);
 }
 
+template <bool Uniform>
 __attribute__((target("avx2"))) inline void pairRangeAvx2(Sweep& s, int32_t i, int32_t j0, int32_t end,
-                                                                         int32_t ownerLimit) {
+                                                           int32_t ownerLimit) {
   const __m256d xn = _mm256_set1_pd(s.sX[i]), zn = _mm256_set1_pd(s.sZ[i]);
   const __m256d xo = _mm256_set1_pd(s.sOX[i]), zo = _mm256_set1_pd(s.sOZ[i]);
-  const __m256d ri2 = _mm256_set1_pd(s.sR2[i]), roi2 = _mm256_set1_pd(s.sOR2[i]);
+  const __m256d ri2 = _mm256_set1_pd(Uniform ? s.uniformR2 : s.sR2[i]);
+  const __m256d roi2 = _mm256_set1_pd(Uniform ? s.uniformR2 : s.sOR2[i]);
   int32_t j = j0;  // do-while, as in pairRangeAvx512
   do {
     __m256d dx = _mm256_sub_pd(xn, _mm256_cvtps_pd(_mm_loadu_ps(s.sX + j)));
@@ -604,11 +621,13 @@ __attribute__((target("avx2"))) inline void pairRangeAvx2(Sweep& s, int32_t i, i
     dx = _mm256_sub_pd(xo, _mm256_cvtps_pd(_mm_loadu_ps(s.sOX + j)));
     dz = _mm256_sub_pd(zo, _mm256_cvtps_pd(_mm_loadu_ps(s.sOZ + j)));
     const __m256d dOld = _mm256_add_pd(_mm256_mul_pd(dx, dx), _mm256_mul_pd(dz, dz));
-    const __m256d fij = _mm256_xor_pd(_mm256_cmp_pd(dNew, ri2, _CMP_LE_OQ), _mm256_cmp_pd(dOld, roi2, _CMP_LE_OQ));
-    const __m256d fji = _mm256_xor_pd(_mm256_cmp_pd(dNew, _mm256_loadu_pd(s.sR2 + j), _CMP_LE_OQ),
-                                      _mm256_cmp_pd(dOld, _mm256_loadu_pd(s.sOR2 + j), _CMP_LE_OQ));
+    __m256d flips = _mm256_xor_pd(_mm256_cmp_pd(dNew, ri2, _CMP_LE_OQ), _mm256_cmp_pd(dOld, roi2, _CMP_LE_OQ));
+    if (!Uniform) {
+      flips = _mm256_or_pd(flips, _mm256_xor_pd(_mm256_cmp_pd(dNew, _mm256_loadu_pd(s.sR2 + j), _CMP_LE_OQ),
+                                                _mm256_cmp_pd(dOld, _mm256_loadu_pd(s.sOR2 + j), _CMP_LE_OQ)));
+    }
     const int32_t left = end - j;
-    int mask = _mm256_movemask_pd(_mm256_or_pd(fij, fji)) & ((1 << (left < 0 ? 0 : left < 4 ? left : 4)) - 1);
+    int mask = _mm256_movemask_pd(flips) & ((1 << (left < 0 ? 0 : left < 4 ? left : 4)) - 1);
     while (mask != 0) {
       const int32_t q = j + __builtin_ctz(mask);
       mask &= mask - 1;
@@ -661,12 +680,14 @@ void sweepScalar(Sweep& s, int32_t mode, int32_t count, const int32_t* sCell, co
 #if defined(AOI_X86)
 __attribute__((target("avx2"))) void sweepAvx2(Sweep& s, int32_t mode, int32_t count, const int32_t* sCell,
                                                const int32_t* changedIdx, int32_t changedCount) {
-  sweepLoops<pairRangeAvx2>(s, mode, count, sCell, changedIdx, changedCount);
+  if (s.uniformR2 >= 0) sweepLoops<pairRangeAvx2<true>>(s, mode, count, sCell, changedIdx, changedCount);
+  else sweepLoops<pairRangeAvx2<false>>(s, mode, count, sCell, changedIdx, changedCount);
 }
 
 __attribute__((target("avx512f"))) void sweepAvx512(Sweep& s, int32_t mode, int32_t count, const int32_t* sCell,
                                                     const int32_t* changedIdx, int32_t changedCount) {
-  sweepLoops<pairRangeAvx512>(s, mode, count, sCell, changedIdx, changedCount);
+  if (s.uniformR2 >= 0) sweepLoops<pairRangeAvx512<true>>(s, mode, count, sCell, changedIdx, changedCount);
+  else sweepLoops<pairRangeAvx512<false>>(s, mode, count, sCell, changedIdx, changedCount);
 }
 #endif
 
@@ -786,7 +807,7 @@ napi_value SimdAuto(napi_env env, napi_callback_info) {
 }
 
 // sweep(mode, cellStart, width, height, sFlag, sX, sZ, sOX, sOZ, sR2, sOR2, sH, sCell, changedIdx,
-//       changedCount, enterW, enterT, leaveW, leaveT, stats, count, level, stencil)
+//       changedCount, enterW, enterT, leaveW, leaveT, stats, count, level, stencil, uniformR2)
 //       -> stats[0..1] = enter/leave counts needed. level: -1 autoLevel, else 0..2 (clamped).
 napi_value SweepFn(napi_env env, napi_callback_info info) {
   Args a(env, info);
@@ -814,6 +835,7 @@ napi_value SweepFn(napi_env env, napi_callback_info info) {
   const int32_t count = static_cast<int32_t>(num(env, a.v[20]));
   const int32_t level = static_cast<int32_t>(num(env, a.v[21]));
   s.stencil = static_cast<int32_t>(num(env, a.v[22]));
+  s.uniformR2 = num(env, a.v[23]);
   sweepAt(level)(s, mode, count, sCell, changedIdx, changedCount);
   stats[0] = static_cast<double>(s.enterCount);
   stats[1] = static_cast<double>(s.leaveCount);

@@ -159,7 +159,7 @@ function nativeSweep(native: GridNative, L: GridLayout, all: boolean, ev: AoiEve
   for (;;) {
     native.sweep(all ? 0 : 1, L.cellStart, L.width, L.height, L.sFlag, L.sX, L.sZ, L.sOX, L.sOZ, L.sR2, L.sOR2, L.sH,
       L.sCell, L.changedIdx, L.changedCount, ev.enterWatcher, ev.enterTarget, ev.leaveWatcher, ev.leaveTarget, stats,
-      L.count, simd, L.stencil);
+      L.count, simd, L.stencil, L.uniformRadius >= 0 ? L.uniformRadius * L.uniformRadius : -1);
     if (stats[0] <= ev.enterWatcher.length && stats[1] <= ev.leaveWatcher.length) break;
     ev.reserve(stats[0], stats[1]);
   }

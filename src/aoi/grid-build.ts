@@ -65,8 +65,10 @@ export class LayoutBuilder {
     const { hCell, inv, cx0, cz0, width, height, bigRadius: big } = L;
     const fast2 = L.fastMove * L.fastMove;
     let move2 = 0;
-    let sweepR = L.sweepRadius;
+    const rejoin = this.rejoining(t);
+    let sweepR = Math.max(L.sweepRadius, rejoin.maxRadius);
     let smallR = L.smallRadius;
+    let uniform = rejoin.uniform;
     let removed = 0;
     // classify's per-handle test (grid-kernels-ts.ts) over the changed handles only; not folded, as classify
     // stays line-for-line with its C++ port (native/aoi-grid.cc) and runs over every handle per full build.
@@ -93,7 +95,10 @@ export class LayoutBuilder {
         else if (!special && d2 > move2) move2 = d2;
       }
       hCell[h] = special ? 1 : 0;
-      if (!special) sweepR = Math.max(sweepR, ro, rn);
+      if (!special) {
+        sweepR = Math.max(sweepR, ro, rn);
+        if ((op === 1 && ro !== uniform) || (np === 1 && rn !== uniform)) uniform = -1;
+      }
       if (np === 1 && rn <= big && rn > smallR) smallR = rn;
     }
     // Radii only ever grow here (a safe over-estimate); the cells must still cover the reach.
@@ -116,9 +121,28 @@ export class LayoutBuilder {
       return false;
     }
     L.sweepRadius = sweepR;
+    L.uniformRadius = uniform;
     L.maxMove = Math.sqrt(move2);
     L.smallRadius = smallR;
     return true;
+  }
+
+  /**
+   * Unchanged entries that were SPECIAL in the previous layout for a long move rejoin the sweep now
+   * (their radius is not big), and their radius was in neither the previous sweep radius nor its uniform
+   * radius: both must take it, or the kept cells would not cover their reach.
+   */
+  private rejoining(t: AoiEntityTable): { maxRadius: number; uniform: number } {
+    const L = this.L;
+    let maxRadius = 0;
+    let uniform = L.uniformRadius;
+    for (let n = 0; n < L.specialCount; n++) {
+      const h = L.sH[L.specialIdx[n]];
+      if (t.changedFlag[h] === 1 || t.nPresent[h] === 0 || t.nr[h] > L.bigRadius) continue;
+      maxRadius = Math.max(maxRadius, t.nr[h]);
+      if (t.nr[h] !== uniform) uniform = -1;
+    }
+    return { maxRadius, uniform };
   }
 
   /** The front arrays become the back buffers (the previous layout) and vice versa, sized for count. */

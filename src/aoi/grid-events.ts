@@ -50,22 +50,6 @@ function emitFlips(L: GridLayout, ev: AoiEventBuffer, i: number, flips: Int32Arr
 }
 
 /**
- * The one squared radius every sweepable entry has before and after, or -1. The common case (a space's
- * default radius for all) then tests a pair with two comparisons instead of four, and its flips are
- * symmetric. SPECIAL entries (NaN positions, never paired) do not count.
- */
-function uniformRadius2(L: GridLayout): number {
-  const { sFlag, sR2, sOR2, count } = L;
-  let r2 = -1;
-  for (let i = 0; i < count; i++) {
-    if ((sFlag[i] & SPECIAL) !== 0) continue;
-    if (r2 < 0) r2 = sR2[i];
-    if (sR2[i] !== r2 || sOR2[i] !== r2) return -1;
-  }
-  return r2;
-}
-
-/**
  * sweepAll when every entry has the same radius: one flip test covers both directions. A hand-specialised
  * copy of sweepAll's loop on purpose (~15% faster per tick at 100k moving; do not fold the two).
  */
@@ -112,9 +96,8 @@ function sweepAllUniform(L: GridLayout, ev: AoiEventBuffer, flips: Int32Array, r
 export function sweepAll(L: GridLayout, ev: AoiEventBuffer, scratch: SweepScratch): void {
   const { cellStart, sX, sZ, sOX, sOZ, sR2, sOR2, width, height } = L;
   const flips = scratch.ensure(L.count);
-  const uniform = uniformRadius2(L);
-  if (uniform >= 0) {
-    sweepAllUniform(L, ev, flips, uniform);
+  if (L.uniformRadius >= 0) {
+    sweepAllUniform(L, ev, flips, L.uniformRadius * L.uniformRadius);
     return;
   }
   const S = L.stencil;

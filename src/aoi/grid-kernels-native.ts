@@ -21,6 +21,7 @@ export function nativeKernels(native: GridNative): BuildKernels {
         L.hCell, L.bigHandles, L.bigRadius, L.fastMove * L.fastMove, st);
       L.count = st[0];
       L.sweepRadius = st[5];
+      L.uniformRadius = st[9] === st[5] ? st[5] : -1;
       L.maxMove = Math.sqrt(st[6]);
       L.smallRadius = st[7];
       L.bigCount = st[8];

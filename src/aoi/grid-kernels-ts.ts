@@ -20,6 +20,7 @@ function classify(t: AoiEntityTable, L: GridLayout): void {
   let maxX = -Infinity;
   let maxZ = -Infinity;
   let sweepR = 0;
+  let minR = Infinity;
   let move2 = 0;
   let smallR = 0;
   for (let h = 0; h < limit; h++) {
@@ -54,10 +55,13 @@ function classify(t: AoiEntityTable, L: GridLayout): void {
     if (!special) {
       if (ro > sweepR) sweepR = ro;
       if (rn > sweepR) sweepR = rn;
+      if (op === 1 && ro < minR) minR = ro;
+      if (np === 1 && rn < minR) minR = rn;
     }
   }
   L.count = count;
   L.sweepRadius = sweepR;
+  L.uniformRadius = minR === sweepR ? sweepR : -1;
   L.maxMove = Math.sqrt(move2);
   L.smallRadius = smallR;
   L.bigCount = bigCount;

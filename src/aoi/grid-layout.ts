@@ -69,6 +69,11 @@ export class GridLayout {
   specialCount = 0;
   /** Largest radius (before or after) of a non-special entry, and largest non-special move. */
   sweepRadius = 0;
+  /**
+   * The radius every non-special entry has on each side where it is present, or -1. The common case (a
+   * space's default radius for all) lets a sweep test a pair with two comparisons instead of four.
+   */
+  uniformRadius = -1;
   maxMove = 0;
   /** For queries after the update: largest small radius, and handles with a big radius. */
   smallRadius = 0;
@@ -77,7 +82,7 @@ export class GridLayout {
   /** Per-handle scratch: the special bit, then the packed cell (internal to the builders). */
   hCell = new Int32Array(0);
   /** Bounds (minX, minZ, maxX, maxZ) and kernel outputs (internal to the builders). */
-  readonly stats = new Float64Array(9);
+  readonly stats = new Float64Array(10);
   private readonly builder: LayoutBuilder;
 
   constructor(

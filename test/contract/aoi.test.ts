@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AoiIndex } from '../../src/aoi/aoi-index.ts';
 import { aoiImplementations } from '../../src/aoi/implementations.ts';
 import { TsworldError } from '../../src/core/errors.ts';
+import { mulberry32 } from '../../src/testing/prng.ts';
 import { enterPairs, leavePairs, Lockstep } from './aoi/harness.ts';
 import { runScenario, SCENARIOS } from './aoi/scenarios.ts';
 
@@ -31,6 +32,50 @@ describe.each(IMPLEMENTATIONS)('AoiIndex contract: %s', (_name, factory) => {
       expect(ls.leaves).toBeGreaterThan(0);
     });
   }
+
+  /**
+   * A uniform-radius crowd (radius 10) where entity 4 makes a long move (SPECIAL for that update) with a
+   * new radius. The next update it is unchanged and back in the sweep, which keeps the previous cells: its
+   * radius must count now. `ring` adds slow walkers 4 less to 4 more than that radius from where it lands.
+   */
+  function rejoinScenario(ls: Lockstep, radius: number, ring: boolean): void {
+    const rand = mulberry32(77);
+    for (let h = 0; h < 200; h++) ls.add(h, rand() * 200, rand() * 200, 10);
+    const walkers = new Map<number, [number, number]>();
+    for (let h = 300; ring && h < 340; h++) {
+      const a = rand() * Math.PI * 2;
+      const d = radius - 4 + rand() * 8;
+      walkers.set(h, [150 + Math.cos(a) * d, 150 + Math.sin(a) * d]);
+      ls.add(h, walkers.get(h)![0], walkers.get(h)![1], 10);
+    }
+    ls.update();
+    for (let tick = 0; tick < 30; tick++) {
+      for (let h = 0; h < 200; h += 9) ls.move(h, rand() * 200, rand() * 200);
+      for (const [h, [x, z]] of walkers) {
+        const p: [number, number] = [x + (rand() - 0.5) * 3, z + (rand() - 0.5) * 3];
+        walkers.set(h, p);
+        ls.move(h, p[0], p[1]);
+      }
+      if (tick === 5) ls.setRadius(3, 25);
+      if (tick === 9) ls.setRadius(3, 10);
+      if (tick === 14) {
+        ls.move(4, 150, 150);
+        ls.setRadius(4, radius);
+      }
+      if (tick === 18) ls.setRadius(4, 10);
+      ls.update(tick % 5 === 0 ? [3, 4, 7] : []);
+    }
+    expect(ls.enters).toBeGreaterThan(0);
+    expect(ls.leaves).toBeGreaterThan(0);
+  }
+
+  it('matches the oracle when an entry rejoins the sweep with a larger radius than the kept cells cover', () => {
+    rejoinScenario(new Lockstep(make(10), 10), 14, false);
+  });
+
+  it('matches the oracle when an entry rejoins a uniform-radius sweep with a smaller radius', () => {
+    rejoinScenario(new Lockstep(make(10), 10), 7, true);
+  });
 
   it('sees an entity exactly at the radius, in both directions', () => {
     const aoi = make(5);
