@@ -156,34 +156,34 @@ export function bulkAddComponents(ecs: World, eids: readonly number[], refs: rea
     bits.set(data.generationId, (bits.get(data.generationId) ?? 0) | data.bitflag);
   }
   const sets = ctx.entityComponents;
-  for (const eid of eids) if (!sets.has(eid)) throw new Error(`bitecs bulk load: entity ${eid} does not exist`);
-  for (const [generation, mask] of bits) {
-    const masks = ctx.entityMasks[generation];
-    for (const eid of eids) masks[eid] |= mask;
-  }
+  const lazy = sets instanceof LazyComponentSets ? sets : null;
+  const gens = [...bits].map(([generation, mask]) => ({ masks: ctx.entityMasks[generation], mask }));
   // Entities that had the same list get the same longer list: one array per distinct combination.
   const extended = new Map<readonly Ref[], readonly Ref[]>();
-  const lazy = sets instanceof LazyComponentSets ? sets : null;
   // Consecutive entities nearly always had the same list: the last pair is checked before the map.
   let lastBefore: readonly Ref[] | undefined;
   let lastAfter: readonly Ref[] = [];
-  for (const eid of eids) {
+  // One indexed pass per entity: a restore runs this on a cold process, where every extra pass shows.
+  for (let i = 0; i < eids.length; i++) {
+    const eid = eids[i];
     const before = lazy?.pendingOf(eid);
     if (before === undefined) {
-      const set = sets.get(eid) as Set<Ref>;
+      const set = sets.get(eid);
+      if (set === undefined) throw new Error(`bitecs bulk load: entity ${eid} does not exist`);
       for (const ref of refs) set.add(ref);
-      continue;
-    }
-    if (before !== lastBefore) {
-      let after = extended.get(before);
-      if (after === undefined) {
-        after = [...before, ...refs.filter((ref) => !before.includes(ref))];
-        extended.set(before, after);
+    } else {
+      if (before !== lastBefore) {
+        let after = extended.get(before);
+        if (after === undefined) {
+          after = [...before, ...refs.filter((ref) => !before.includes(ref))];
+          extended.set(before, after);
+        }
+        lastBefore = before;
+        lastAfter = after;
       }
-      lastBefore = before;
-      lastAfter = after;
+      (lazy as LazyComponentSets).setPending(eid, lastAfter);
     }
-    (lazy as LazyComponentSets).setPending(eid, lastAfter);
+    for (let g = 0; g < gens.length; g++) gens[g].masks[eid] |= gens[g].mask;
   }
 }
 

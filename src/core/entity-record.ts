@@ -8,6 +8,7 @@ import type { AnyEntityType } from './entity-type.ts';
 import type { TimerRecord } from './timer-queue.ts';
 import { cloneValue } from './value-types.ts';
 import type { AttrDelta } from './world-api.ts';
+import type { AttrColumn } from './world-dump.ts';
 import type { EntityRecord, EntityState, SpaceRecord, WorldState } from './world-state.ts';
 
 /**
@@ -104,7 +105,7 @@ export class EntityRecordImpl implements EntityRecord {
 /** One restored type's attribute values, checked: `columns[r][k]` is root `names[r]` of its k-th entity. */
 export interface AttrColumns {
   readonly names: readonly string[];
-  readonly columns: readonly (readonly unknown[])[];
+  readonly columns: readonly AttrColumn[];
 }
 
 /** Row `row` of restored `columns`, root by root as `names` orders them, into out[r][k]. */

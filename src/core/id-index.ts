@@ -170,24 +170,29 @@ export class IdIndex {
 }
 
 /**
- * A restored table must hold each listed eid exactly once and keep free slots (or a lookup of an
- * absent id would never stop). Whether each eid sits in its own probe run is the checksum's to vouch for.
+ * A restored table must keep free slots (or a lookup of an absent id would never stop) and name only
+ * eids the id column has: one pass over the table. Whether each eid sits in its own probe run, once,
+ * is the snapshot checksum's to vouch for; a lookup compares the id itself, so a stray slot cannot
+ * answer for another id.
  */
 function checkDump({ slots, codes, listed, size }: IdIndexDump): void {
   const shaped = slots.length >= MIN_SLOTS && (slots.length & (slots.length - 1)) === 0 && codes.length === listed.length * ENTITY_ID_LENGTH;
   if (!shaped || size * 2 > slots.length) throw new TsworldError('INVALID_STATE', 'id index arrays do not fit together');
-  const seen = new Uint8Array(listed.length);
   let filled = 0;
+  let bad = false;
+  const high = listed.length;
   for (let i = 0; i < slots.length; i++) {
     const eid = slots[i];
-    if (eid === 0) continue;
-    if (!(eid > 0 && eid < listed.length && listed[eid] === 1 && seen[eid] === 0)) throw new TsworldError('INVALID_STATE', `id index slot ${i} holds a bad or repeated eid ${eid}`);
-    seen[eid] = 1;
-    filled++;
+    if (eid !== 0) {
+      filled++;
+      if (eid < 0 || eid >= high || listed[eid] !== 1) bad = true;
+    }
   }
   let count = 0;
-  for (let eid = 0; eid < listed.length; eid++) if (listed[eid] !== 0) count++;
-  if (filled !== size || count !== size) throw new TsworldError('INVALID_STATE', `id index holds ${filled} slots and ${count} eids for ${size} ids`);
+  for (let eid = 0; eid < high; eid++) count += listed[eid];
+  if (bad || filled !== size || count !== size) {
+    throw new TsworldError('INVALID_STATE', `id index holds ${filled} slots and ${count} listed eids for ${size} ids, or a slot names an eid with no id`);
+  }
 }
 
 /** FNV-1a over the 16 code units; the same value as hashCodes over the id's column. */

@@ -6,7 +6,7 @@ import { EntityRecordImpl, readAttrColumns, type AttrColumns } from './entity-re
 import type { AnyEntityType } from './entity-type.ts';
 import { TsworldError } from './errors.ts';
 import { checkValue, cloneValue } from './value-types.ts';
-import type { EntityTableDump, LoadReport } from './world-dump.ts';
+import type { AttrColumn, EntityTableDump, LoadReport } from './world-dump.ts';
 import { entityComponents } from './world-lifecycle.ts';
 import type { EntityRecord, SpaceRecord, WorldState } from './world-state.ts';
 
@@ -25,7 +25,7 @@ export interface ComponentPlan {
 export interface AttrPlan {
   roots: AttrRootInfo[];
   /** The dumped column of each root (undefined: the dump lacks it). */
-  columns: (unknown[] | undefined)[];
+  columns: (AttrColumn | undefined)[];
   /** Roots in the dump the code no longer declares. */
   dropped: string[];
   /**
@@ -126,13 +126,16 @@ export function attrPlan(type: AnyEntityType, table: EntityTableDump, rows: numb
     throw new TsworldError('INVALID_STATE', `attribute columns of ${type.name} do not match its ${rows} entities`);
   }
   const roots = [...type.attrLayout.values()];
-  const columns = roots.map((info) => cols.columns[cols.roots.indexOf(info.name)] as unknown[] | undefined);
+  const columns = roots.map((info) => cols.columns[cols.roots.indexOf(info.name)] as AttrColumn | undefined);
   const dropped = cols.roots.filter((root) => !type.attrLayout.has(root));
-  const fits = (info: AttrRootInfo, column: unknown[] | undefined) =>
-    column !== undefined && column.every((v) => v !== undefined && checkValue(info.spec, v) === null);
+  const fits = (info: AttrRootInfo, column: AttrColumn | undefined) => {
+    if (column === undefined) return false;
+    for (let k = 0; k < column.length; k++) if (column[k] === undefined || checkValue(info.spec, column[k]) !== null) return false;
+    return true;
+  };
   const lazy =
     type.hooks.onInit === undefined && dropped.length === 0 && roots.every((info, r) => fits(info, columns[r]))
-      ? { names: roots.map((info) => info.name), columns: columns as unknown[][] }
+      ? { names: roots.map((info) => info.name), columns: columns as AttrColumn[] }
       : null;
   return { roots, columns, dropped, lazy };
 }

@@ -87,11 +87,17 @@ export interface EntityTableDump {
   timers: (TimerDump & { eid: number })[];
 }
 
+/**
+ * One root's values over a type's entities. A snapshot file stores a column of int32s or of numbers
+ * raw and reads it back as a typed array (its values are the same numbers); any other is a list.
+ */
+export type AttrColumn = readonly unknown[] | Int32Array | Float64Array;
+
 /** One entity type's attributes: `columns[r][k]` is root `roots[r]` of the type's k-th entity in eid order. */
 export interface AttrColumnsDump {
   type: string;
   roots: string[];
-  columns: unknown[][];
+  columns: AttrColumn[];
 }
 
 /** Plain data (msgpack-able, typed arrays aside): everything that is not a component array. */

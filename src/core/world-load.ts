@@ -124,20 +124,19 @@ function makeEagerRecords(state: WorldState, table: EntityTableDump, rows: Resto
 } {
   const { listed, type: typeCol } = table;
   const high = listed.length;
-  const needed = new Uint8Array(high);
-  for (const c of table.clients) needed[c.eid] = 1;
-  for (const t of table.timers) needed[t.eid] = 1;
   const eagerType = rows.types.map((type, ti) => type.hooks.onInit !== undefined || type.hooks.onRestored !== undefined || rows.attrPlans[ti].lazy === null);
+  // Every listed eid starts pending; those that need a record now are taken out below.
+  const pending = rows.pending;
+  pending.set(listed);
+  const eager = new Uint8Array(high);
+  for (const c of table.clients) eager[c.eid] = 1;
+  for (const t of table.timers) eager[t.eid] = 1;
+  if (eagerType.some((e) => e)) for (let eid = 1; eid < high; eid++) if (listed[eid] === 1 && eagerType[typeCol[eid]]) eager[eid] = 1;
   const recs: EntityRecord[] = [];
   const afterInit: [EntityRecord, Record<string, unknown>][] = [];
-  const pending = rows.pending;
-  for (let eid = 1; eid < high; eid++) {
-    if (listed[eid] !== 1) continue;
+  for (let eid = eager.indexOf(1); eid !== -1; eid = eager.indexOf(1, eid + 1)) {
+    pending[eid] = 0;
     const ti = typeCol[eid];
-    if (!eagerType[ti] && needed[eid] === 0) {
-      pending[eid] = 1;
-      continue;
-    }
     const plan = rows.attrPlans[ti];
     let rec;
     if (plan.lazy !== null) {

@@ -7,6 +7,7 @@ import { TsworldError } from '../core/errors.ts';
 import type { WorldDump, WorldDumpHeader, WorldStateDump } from '../core/world-dump.ts';
 import { bytesPerElement, isFieldType, type FieldType } from '../ecs/field-types.ts';
 import type { ComponentDump } from '../ecs/schema-match.ts';
+import { rawAttrBytes, splitRawAttrColumns, type RawAttrColumn } from './attr-column-codec.ts';
 import {
   align8,
   crc32,
@@ -41,6 +42,8 @@ export interface SnapshotReadInfo {
 interface LayoutBlob {
   header: WorldDumpHeader;
   columns: Record<TableColumn, number>;
+  /** Attribute columns stored raw (emptied in the state's table). */
+  attrColumns: (RawAttrColumn & { section: number })[];
   components: { name: string; schemaHash: string; count: number; fields: { name: string; type: FieldType; section: number }[] }[];
 }
 
@@ -99,22 +102,21 @@ export function writeSnapshot(path: string, dump: WorldDump, extra?: unknown): S
     }
     throw new TsworldError('INVALID_STATE', `cannot write snapshot ${path}: ${(err as Error).message}`, { cause: err });
   }
-  return { bytes: file.byteLength, sections: countSections(dump) };
-}
-
-function countSections(dump: WorldDump): number {
-  return FIRST_RAW_SECTION + TABLE_COLUMN_NAMES.length + dump.components.reduce((n, c) => n + c.fields.length, 0);
+  // The section count, as the prelude records it (offset 16).
+  return { bytes: file.byteLength, sections: new DataView(file.buffer, file.byteOffset, file.byteLength).getUint32(16, true) };
 }
 
 /** The whole file as one buffer (exported for tests that corrupt it on purpose). */
 export function encodeSnapshot(dump: WorldDump, extra?: unknown): Uint8Array {
   const packr = snapshotPackr();
-  const count = countSections(dump);
   const table = dump.state.entities;
+  const split = splitRawAttrColumns(table.attrs);
+  const count = FIRST_RAW_SECTION + TABLE_COLUMN_NAMES.length + split.raw.length + dump.components.reduce((n, c) => n + c.fields.length, 0);
   let fieldSection = FIRST_RAW_SECTION;
   const columns = {} as Record<TableColumn, number>;
   for (const name of TABLE_COLUMN_NAMES) columns[name] = fieldSection++;
-  const layout: LayoutBlob = { header: dump.header, columns, components: [] };
+  const attrColumns = split.raw.map((r) => ({ ...r, section: fieldSection++ }));
+  const layout: LayoutBlob = { header: dump.header, columns, attrColumns, components: [] };
   for (const c of dump.components) {
     layout.components.push({
       name: c.name,
@@ -125,10 +127,11 @@ export function encodeSnapshot(dump: WorldDump, extra?: unknown): Uint8Array {
   }
   const blobs: [SectionKind, Uint8Array][] = [
     [SectionKind.layout, packr.pack(layout)],
-    [SectionKind.state, packr.pack({ ...dump.state, entities: { ...table, listed: null, idCodes: null, idSlots: null, type: null, space: null, componentSet: null } })],
+    [SectionKind.state, packr.pack({ ...dump.state, entities: { ...table, attrs: split.attrs, listed: null, idCodes: null, idSlots: null, type: null, space: null, componentSet: null } })],
     [SectionKind.extra, packr.pack(extra === undefined ? null : extra)],
   ];
   for (const name of TABLE_COLUMN_NAMES) blobs.push([SectionKind.column, asBytes(table[name])]);
+  for (const array of split.arrays) blobs.push([SectionKind.column, asBytes(array)]);
   for (const c of dump.components) for (const f of c.fields) blobs.push([SectionKind.field, f.bytes]);
   const sections: SectionEntry[] = [];
   let at = headerBytes(count);
@@ -146,7 +149,7 @@ export function encodeSnapshot(dump: WorldDump, extra?: unknown): Uint8Array {
   return out;
 }
 
-function asBytes(a: Uint8Array | Uint16Array | Int32Array | Uint32Array): Uint8Array {
+function asBytes(a: Uint8Array | Uint16Array | Int32Array | Uint32Array | Float64Array): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
 
@@ -200,6 +203,7 @@ export function decodeSnapshot(path: string, buf: Uint8Array): Snapshot & { info
     throw new TsworldError('INVALID_STATE', `snapshot ${path} is corrupt: state has no entity table or space list`);
   }
   readTableColumns(path, buf, sections, layout, state);
+  readRawAttrColumns(path, buf, sections, layout, state);
   const extra = unpack(2, 'extra');
   if (layout.header.schemaHash !== prelude.schemaHash || layout.header.tick !== prelude.tick) {
     throw new TsworldError('INVALID_STATE', `snapshot ${path} is corrupt: header and layout disagree`);
@@ -237,6 +241,22 @@ function readTableColumns(path: string, buf: Uint8Array, sections: SectionEntry[
   }
 }
 
+/** Raw attribute columns back into the table, as typed-array views on the file buffer. */
+function readRawAttrColumns(path: string, buf: Uint8Array, sections: SectionEntry[], layout: LayoutBlob, state: WorldStateDump): void {
+  const attrs = state.entities.attrs;
+  for (const { attr, root, kind, section } of layout.attrColumns) {
+    const columns = Array.isArray(attrs) ? attrs[attr]?.columns : undefined;
+    const s = sections[section];
+    const size = rawAttrBytes(kind);
+    if (!Array.isArray(columns) || !Array.isArray(columns[root]) || columns[root].length !== 0 || s.kind !== SectionKind.column || s.length % size !== 0) {
+      throw new TsworldError('INVALID_STATE', `snapshot ${path} is corrupt: raw attribute column ${attr}.${root} does not fit its table`);
+    }
+    const bytes = sectionBytes(path, buf, s, section);
+    const n = s.length / size;
+    columns[root] = kind === 'i32' ? new Int32Array(bytes.buffer, bytes.byteOffset, n) : new Float64Array(bytes.buffer, bytes.byteOffset, n);
+  }
+}
+
 function checkLayout(path: string, raw: unknown, sectionCount: number): LayoutBlob {
   const bad = (why: string) => new TsworldError('INVALID_STATE', `snapshot ${path} is corrupt: layout ${why}`);
   const layout = raw as LayoutBlob;
@@ -251,6 +271,11 @@ function checkLayout(path: string, raw: unknown, sectionCount: number): LayoutBl
     seen.add(section as number);
   };
   for (const name of TABLE_COLUMN_NAMES) claim(layout.columns[name], `entity column ${name}`);
+  if (!Array.isArray(layout.attrColumns)) throw bad('has no attribute column list');
+  for (const a of layout.attrColumns) {
+    if (!Number.isInteger(a?.attr) || !Number.isInteger(a.root) || (a.kind !== 'i32' && a.kind !== 'f64')) throw bad('has a malformed attribute column');
+    claim(a.section, `attribute column ${a.attr}.${a.root}`);
+  }
   for (const c of layout.components) {
     if (typeof c?.name !== 'string' || !Number.isInteger(c.count) || c.count < 0 || !Array.isArray(c.fields)) throw bad('has a malformed component');
     for (const f of c.fields) {
