@@ -5,25 +5,27 @@ import { ENTITY_ID_LENGTH, type EntityId } from './entity-id.ts';
 export interface IdIndexDump {
   /** Open-addressed table (length a power of two): an eid, or 0 for an empty slot. */
   slots: Int32Array;
-  /** The id of eid e is code units [e * 16, e * 16 + 16); eids without an entity hold anything. */
-  codes: Uint16Array;
+  /** The id of eid e is bytes [e * 16, e * 16 + 16), one per character; eids without an entity hold anything. */
+  codes: Uint8Array;
   /** 1 where an eid has an entry. */
   listed: Uint8Array;
   size: number;
 }
 
 const MIN_SLOTS = 64;
+/** Characters an id column byte can hold (entity ids use base64url, a subset). */
+const BYTE_CHARS = /^[\x00-\xff]*$/;
 
 /**
- * The world's id → eid map, kept in typed arrays: an id column indexed by eid (16 UTF-16 code units
- * each) and an open-addressed table of eids, linear probing, deletion by backward shift (no
+ * The world's id → eid map, kept in typed arrays: an id column indexed by eid (16 bytes each: entity
+ * ids are base64url, so every character fits a byte) and an open-addressed table of eids, linear probing, deletion by backward shift (no
  * tombstones). A Map of a hundred thousand string keys costs a restore a hash and an entry per entity
  * plus the GC of them; this one is restored by copying its three arrays. Eids are 1-based, so 0 marks
  * an empty slot.
  */
 export class IdIndex {
   private slots: Int32Array;
-  private codes: Uint16Array;
+  private codes: Uint8Array;
   private flags: Uint8Array;
   private count = 0;
   private high = 0;
@@ -31,7 +33,7 @@ export class IdIndex {
   constructor(dump?: IdIndexDump) {
     if (dump === undefined) {
       this.slots = new Int32Array(MIN_SLOTS);
-      this.codes = new Uint16Array(MIN_SLOTS * ENTITY_ID_LENGTH);
+      this.codes = new Uint8Array(MIN_SLOTS * ENTITY_ID_LENGTH);
       this.flags = new Uint8Array(MIN_SLOTS);
       return;
     }
@@ -77,7 +79,9 @@ export class IdIndex {
 
   /** Adds `id` at `eid`; the caller has checked that neither is taken. */
   set(id: EntityId, eid: number): void {
-    if (id.length !== ENTITY_ID_LENGTH) throw new TsworldError('INVALID_ARGUMENT', `entity id ${id} is not ${ENTITY_ID_LENGTH} characters`);
+    if (id.length !== ENTITY_ID_LENGTH || !BYTE_CHARS.test(id)) {
+      throw new TsworldError('INVALID_ARGUMENT', `entity id ${id} is not ${ENTITY_ID_LENGTH} one-byte characters`);
+    }
     if (!(eid >= 1) || this.flags[eid] === 1) throw new TsworldError('INVALID_STATE', `eid ${eid} is taken or invalid`);
     if ((this.count + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
     this.ensureEid(eid);
@@ -163,7 +167,7 @@ export class IdIndex {
     const flags = new Uint8Array(n);
     flags.set(this.flags);
     this.flags = flags;
-    const codes = new Uint16Array(n * ENTITY_ID_LENGTH);
+    const codes = new Uint8Array(n * ENTITY_ID_LENGTH);
     codes.set(this.codes);
     this.codes = codes;
   }
@@ -195,14 +199,14 @@ function checkDump({ slots, codes, listed, size }: IdIndexDump): void {
   }
 }
 
-/** FNV-1a over the 16 code units; the same value as hashCodes over the id's column. */
+/** FNV-1a over the 16 characters; the same value as hashCodes over the id's column. */
 function hashId(id: string): number {
   let h = 0x811c9dc5;
   for (let k = 0; k < ENTITY_ID_LENGTH; k++) h = Math.imul(h ^ id.charCodeAt(k), 0x01000193);
   return h >>> 0;
 }
 
-function hashCodes(codes: Uint16Array, at: number): number {
+function hashCodes(codes: Uint8Array, at: number): number {
   let h = 0x811c9dc5;
   for (let k = 0; k < ENTITY_ID_LENGTH; k++) h = Math.imul(h ^ codes[at + k], 0x01000193);
   return h >>> 0;

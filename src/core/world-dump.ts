@@ -68,8 +68,8 @@ export interface EntityTableDump {
   length: number;
   /** IdIndexDump.slots: the id hash table. */
   idSlots: Int32Array;
-  /** IdIndexDump.codes: eid e's id is code units [e * 16, e * 16 + 16). */
-  idCodes: Uint16Array;
+  /** IdIndexDump.codes: eid e's id is bytes [e * 16, e * 16 + 16). */
+  idCodes: Uint8Array;
   /** 1 where an eid has an entity; the other columns mean something only there. */
   listed: Uint8Array;
   typeNames: string[];

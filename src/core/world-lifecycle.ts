@@ -25,45 +25,39 @@ export function spaceHook<K extends keyof SpaceHooks>(state: WorldState, space: 
   if (hook !== undefined) guarded(state, `${space.type?.name}.${name}`, () => hook(space.handle, ...rest, state.api));
 }
 
-/** How a restore hands over what it already has for a record. */
-export interface AllocateOptions {
-  /** An eid the restore already allocated in bitecs. */
-  presetEid?: number;
-  /** The attribute values, already checked and private; default: every root at its initial value. */
-  attrValues?: Record<string, unknown>;
-  /** The caller gives the record its values right away (EntityRecordImpl.restoreAttrColumns). */
-  attrColumnsFollow?: boolean;
-  /** A component set shared by records restored alike; the caller added them to bitecs already. */
-  sharedComponents?: ReadonlySet<ComponentDef>;
-  /** The caller places the record in its space itself (default: it starts in the nil space). */
-  unplaced?: boolean;
-}
-
 /**
- * Allocates the eid (or takes one a restore already allocated), components and record; no hooks.
- * Shared by create and restore.
+ * Allocates the eid, components and record; no hooks. The record's component set is the world's
+ * shared one for that list (sharedComponentSet): a world of a hundred thousand Mobs holds one Set,
+ * not one per entity, and a dump sees equal lists as the same object.
  */
-export function allocateEntity(
-  state: WorldState,
-  type: AnyEntityType,
-  id: EntityId,
-  components: readonly ComponentDef[],
-  options: AllocateOptions = {},
-): EntityRecord {
+export function allocateEntity(state: WorldState, type: AnyEntityType, id: EntityId, components: readonly ComponentDef[]): EntityRecord {
   if (state.byId.has(id)) throw new TsworldError('INVALID_STATE', `entity ${id} already exists`);
-  const eid = options.presetEid ?? addEntity(state.ecs);
+  const eid = addEntity(state.ecs);
   try {
     state.storage.ensureCapacity(eid);
   } catch (err) {
     removeEntity(state.ecs, eid);
     throw err;
   }
-  const values = options.attrColumnsFollow === true ? null : (options.attrValues ?? initialAttrValues(type.attrLayout));
-  const rec = new EntityRecordImpl(state, type, id, eid, values, options.sharedComponents ?? null);
-  for (const def of components) attachComponent(state, rec, def);
+  for (const def of components) state.storage.register(def);
+  const rec = new EntityRecordImpl(state, type, id, eid, initialAttrValues(type.attrLayout), sharedComponentSet(state, components));
+  for (const def of rec.components) {
+    state.storage.resetEntity(def, eid);
+    addComponent(state.ecs, eid, state.storage.store(def));
+  }
   state.byId.add(rec);
-  if (options.unplaced !== true) state.nil.members.add(eid);
+  state.nil.members.add(eid);
   return rec;
+}
+
+/** The world's one set for this component list (by names, in order), made on first use and never changed. */
+export function sharedComponentSet(state: WorldState, defs: readonly ComponentDef[]): ReadonlySet<ComponentDef> {
+  if (defs.length === 0) return state.noComponents;
+  let key = '';
+  for (const def of defs) key += `${def.name},`;
+  let set = state.componentSets.get(key);
+  if (set === undefined) state.componentSets.set(key, (set = new Set(defs)));
+  return set;
 }
 
 export function attachComponent(state: WorldState, rec: EntityRecord, def: ComponentDef, values?: Record<string, number>): void {

@@ -88,6 +88,8 @@ export interface WorldState {
   posted: (() => void)[];
   /** Shared by every entity without components (entity-record.ts); never changed in place. */
   readonly noComponents: ReadonlySet<ComponentDef>;
+  /** Component sets shared by created entities, by their names (sharedComponentSet); never changed in place. */
+  readonly componentSets: Map<string, ReadonlySet<ComponentDef>>;
   /** Space enters and leaves and client binds and unbinds so far (GameWorld.membershipChanges). */
   membershipChanges: number;
   /** eids of entities destroyed since the last AOI phase: an index may still hold them. */

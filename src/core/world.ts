@@ -68,6 +68,7 @@ export function createWorldState(options: GameWorldOptions): WorldState {
     posted: [],
     membershipChanges: 0,
     noComponents: new Set(),
+    componentSets: new Map(),
     quarantine: [],
     releasable: [],
     deltaOrder: [],

@@ -7,18 +7,19 @@ export interface RawAttrColumn {
   kind: 'i32' | 'f64';
 }
 
-/** The element type a column fits, or null when it holds anything but numbers (or a -0 in int32s). */
-function rawKind(column: AttrColumn): 'i32' | 'f64' | null {
-  if (column instanceof Int32Array) return 'i32';
-  if (column instanceof Float64Array) return 'f64';
+/** The column as int32s or doubles, or null when it holds anything but numbers. */
+function toRaw(column: AttrColumn): Int32Array | Float64Array | null {
+  if (column instanceof Int32Array || column instanceof Float64Array) return column;
+  const doubles = new Float64Array(column.length);
   let ints = true;
   for (let k = 0; k < column.length; k++) {
     const v = column[k];
     if (typeof v !== 'number') return null;
+    doubles[k] = v;
     // -0 is an integer to JS but not to an Int32Array, which would give back 0.
-    if (ints && ((v | 0) !== v || Object.is(v, -0))) ints = false;
+    if (ints && ((v | 0) !== v || (v === 0 && 1 / v < 0))) ints = false;
   }
-  return ints ? 'i32' : 'f64';
+  return ints ? new Int32Array(doubles) : doubles;
 }
 
 /**
@@ -36,10 +37,10 @@ export function splitRawAttrColumns(attrs: readonly AttrColumnsDump[]): {
   const rest = attrs.map((a, attr) => ({
     ...a,
     columns: a.columns.map((column, root) => {
-      const kind = column.length === 0 ? null : rawKind(column);
-      if (kind === null) return column;
-      raw.push({ attr, root, kind });
-      arrays.push(kind === 'i32' ? Int32Array.from(column as ArrayLike<number>) : Float64Array.from(column as ArrayLike<number>));
+      const array = column.length === 0 ? null : toRaw(column);
+      if (array === null) return column;
+      raw.push({ attr, root, kind: array instanceof Int32Array ? 'i32' : 'f64' });
+      arrays.push(array);
       return [];
     }),
   }));

@@ -24,7 +24,7 @@ import { TsworldError } from '../core/errors.ts';
  * Sections, in this order: one LAYOUT (msgpack: dump header, component/field descriptors and entity
  * table columns, each naming its section), one STATE (msgpack: the entity table minus its numeric
  * columns — ids, attribute columns, timers, clients — and the spaces), one EXTRA (msgpack: the game
- * role's own state), one COLUMN per typed-array entity-table column (raw: listed u8, idCodes u16,
+ * role's own state), one COLUMN per typed-array entity-table column (raw: listed u8, idCodes u8,
  * idSlots i32, type/space/componentSet u32, all but idSlots indexed by eid), and one FIELD per
  * component field: that field's typed array, raw, for slots [0, count). 8-byte alignment lets a
  * reader view every array in place on the file buffer.

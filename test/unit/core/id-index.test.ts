@@ -97,7 +97,8 @@ describe('IdIndex', () => {
   it('refuses an id of the wrong length and a taken eid', () => {
     const index = new IdIndex();
     index.set('AAAAAAAAAAAAAAAA', 1);
-    expect(() => index.set('short', 2)).toThrow(/16 characters/);
+    expect(() => index.set('short', 2)).toThrow(/16 one-byte characters/);
+    expect(() => index.set('ĀAAAAAAAAAAAAAAA', 2)).toThrow(/one-byte/);
     expect(() => index.set('BBBBBBBBBBBBBBBB', 1)).toThrow(/taken/);
   });
 });
