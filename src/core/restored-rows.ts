@@ -15,8 +15,6 @@ export interface ComponentPlan {
   attach: ComponentDef[];
   /** Not in the dump for this entity (or not dumped at all): written with defaults, not a stale slot. */
   fresh: ComponentDef[];
-  /** The entities that follow this plan, for one bulk component add. */
-  eids: number[];
   /** attach as a set, shared by all those entities' records until one of them changes its components. */
   set: ReadonlySet<ComponentDef>;
 }
@@ -46,7 +44,8 @@ export class RestoredRows implements PendingRows {
   readonly attrRow: Uint32Array;
   /** Records made while the load is still running: it finishes them with the others (alive, recording). */
   made: EntityRecord[] | null = [];
-  private readonly planIndex: Uint32Array;
+  /** Each eid's index in `plans`. */
+  readonly planIndex: Uint32Array;
 
   constructor(
     private readonly state: WorldState,
@@ -117,7 +116,7 @@ export function componentPlan(state: WorldState, type: AnyEntityType, names: rea
     const def = state.storage.defByName(name);
     if (def !== undefined && !attach.includes(def)) attach.push(def);
   }
-  return { attach, fresh, eids: [], set: new Set(attach) };
+  return { attach, fresh, set: new Set(attach) };
 }
 
 export function attrPlan(type: AnyEntityType, table: EntityTableDump, rows: number): AttrPlan {

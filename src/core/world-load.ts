@@ -1,5 +1,4 @@
-import { removeEntity } from 'bitecs';
-import { bulkAddComponents, bulkAddEntities } from './ecs-bulk.ts';
+import { bulkRestoreEntities } from './ecs-bulk.ts';
 import { initialAttrValues } from './attrs.ts';
 import { armTimer } from './entity-handle.ts';
 import { ENTITY_ID_LENGTH } from './entity-id.ts';
@@ -36,11 +35,13 @@ export function loadWorld(dump: WorldDump, options: GameWorldOptions): { world: 
   const report: LoadReport = { droppedComponents: [], addedFields: {}, removedFields: {}, resetAttrs: {} };
   const spaces = restoreSpaces(state, dump);
   const types = resolveTypes(state, table);
-  allocateEids(state, table);
   const rows = planRows(state, dump, types, spaces);
+  // Eids are preserved: the fresh world's bitecs gets exactly the dumped ones, with their components.
+  state.storage.ensureCapacity(table.listed.length - 1);
+  bulkRestoreEntities(state.ecs, table.listed, rows.planIndex, rows.plans.map((plan) => plan.attach.map((def) => state.storage.store(def))));
   state.byId.restore({ slots: table.idSlots, codes: table.idCodes, listed: table.listed, size: table.length }, rows);
   loadComponents(state, dump, report);
-  for (const plan of rows.plans) for (const def of plan.fresh) for (const eid of plan.eids) state.storage.resetEntity(def, eid);
+  resetFreshComponents(state, table, rows);
   const { recs, afterInit } = makeEagerRecords(state, table, rows, report);
 
   for (const rec of recs) entityHook(state, rec, 'onInit', state.api);
@@ -80,10 +81,7 @@ function resolveTypes(state: WorldState, table: EntityTableDump): AnyEntityType[
   });
 }
 
-/**
- * Every listed eid's component plan (per dumped component list and type) and attribute row, with the
- * components attached in bulk per plan.
- */
+/** Every listed eid's component plan (per dumped component list and type) and attribute row. */
 function planRows(state: WorldState, dump: WorldDump, types: AnyEntityType[], spaces: SpaceRecord[]): RestoredRows {
   const table = dump.state.entities;
   const { listed, type: typeCol, componentSet } = table;
@@ -106,11 +104,19 @@ function planRows(state: WorldState, dump: WorldDump, types: AnyEntityType[], sp
       p = planAt[key] = plans.length;
       plans.push(componentPlan(state, types[ti], table.componentSets[componentSet[eid]], dumped));
     }
-    plans[p].eids.push(eid);
     rows.assign(eid, p, next[ti]++);
   }
-  for (const plan of plans) bulkAddComponents(state.ecs, plan.eids, plan.attach.map((def) => state.storage.store(def)));
   return rows;
+}
+
+/** Components new to an entity (or not in the dump) start at their defaults, not at a stale slot. */
+function resetFreshComponents(state: WorldState, table: EntityTableDump, rows: RestoredRows): void {
+  if (rows.plans.every((plan) => plan.fresh.length === 0)) return;
+  const { listed } = table;
+  for (let eid = 1; eid < listed.length; eid++) {
+    if (listed[eid] !== 1) continue;
+    for (const def of rows.planOf(eid).fresh) state.storage.resetEntity(def, eid);
+  }
 }
 
 /**
@@ -212,15 +218,6 @@ function checkTable(t: EntityTableDump, highWater: number): void {
   for (const { eid } of [...t.clients, ...t.timers]) {
     if (!(t.listed[eid] === 1)) throw new TsworldError('INVALID_STATE', `a client binding or timer names eid ${eid}, which has no entity`);
   }
-}
-
-/** Eids are preserved: allocate 1..highWater-1 in order, then free the ones no entity holds. */
-function allocateEids(state: WorldState, table: EntityTableDump): void {
-  const highWater = table.listed.length;
-  state.storage.ensureCapacity(highWater - 1);
-  // The world is fresh, so bitecs hands out 1..highWater-1 in order either way.
-  bulkAddEntities(state.ecs, highWater - 1);
-  for (let eid = highWater - 1; eid >= 1; eid--) if (table.listed[eid] === 0) removeEntity(state.ecs, eid);
 }
 
 function loadComponents(state: WorldState, dump: WorldDump, report: LoadReport): void {

@@ -12,7 +12,7 @@ import {
   type World,
 } from 'bitecs';
 import { describe, expect, it } from 'vitest';
-import { bulkAddComponents, bulkAddEntities } from '../../../src/core/ecs-bulk.ts';
+import { bulkAddComponents, bulkAddEntities, bulkRestoreEntities } from '../../../src/core/ecs-bulk.ts';
 
 const A = { name: 'A' };
 const B = { name: 'B' };
@@ -89,5 +89,31 @@ describe('bitecs bulk population', () => {
     expect([...getAllEntities(bulk)].sort((x, y) => x - y)).toEqual([...getAllEntities(pub)].sort((x, y) => x - y));
     for (const eid of getAllEntities(pub)) expect(comps(bulk, eid), `components of ${eid}`).toEqual(comps(pub, eid));
     expect(addEntity(bulk)).toBe(addEntity(pub));
+  });
+
+  it('restores a whole population in one pass as the public calls would build it', () => {
+    const holes = [1, 3, 7, 20, 40];
+    const listed = new Uint8Array(41);
+    const groupOf = new Uint32Array(41);
+    for (let eid = 1; eid <= 40; eid++) {
+      listed[eid] = holes.includes(eid) ? 0 : 1;
+      groupOf[eid] = eid % 2 === 0 ? 1 : 0;
+    }
+    for (const prepared of [false, true]) {
+      // Holes removed highest first, as the restore does: the lowest freed eid is handed out first.
+      const pub = build(false, 40, [...holes].reverse());
+      const w = createWorld();
+      // A world that already has a query takes the public calls; the result must be the same.
+      if (prepared) query(w, [B]);
+      bulkRestoreEntities(w, listed, groupOf, [[A, B], [A, B, C]]);
+      const comps = (x: World, eid: number) => getEntityComponents(x, eid).map((c) => (c as { name: string }).name).sort();
+      for (let eid = 0; eid <= 42; eid++) {
+        expect(entityExists(w, eid), `exists ${eid}`).toBe(entityExists(pub, eid));
+        if (entityExists(pub, eid)) expect(comps(w, eid), `components of ${eid}`).toEqual(comps(pub, eid));
+      }
+      const sorted = (a: ArrayLike<number>) => Array.from(a).sort((x, y) => x - y);
+      expect(sorted(query(w, [A, C]))).toEqual(sorted(query(pub, [A, C])));
+      expect([addEntity(w), addEntity(w), addEntity(w)]).toEqual([addEntity(pub), addEntity(pub), addEntity(pub)]);
+    }
   });
 });
