@@ -13,8 +13,8 @@ import { guarded, type EntityRecord, type WorldState } from './world-state.ts';
 export { loadWorld } from './world-load.ts';
 export { entityIdAt, entityRows } from './entity-table-dump.ts';
 
-/** 2: the entity table is indexed by eid and carries the id index (1 had rows and an id string). */
-export const WORLD_DUMP_FORMAT = 2;
+/** 3: the entity table is indexed by eid and carries the id index, one byte per id character (1 had rows and an id string). */
+export const WORLD_DUMP_FORMAT = 3;
 
 export interface WorldDumpHeader {
   format: number;

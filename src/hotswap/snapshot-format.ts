@@ -31,8 +31,12 @@ import { TsworldError } from '../core/errors.ts';
  */
 
 export const SNAPSHOT_MAGIC = 'TSWSNAP\0';
-/** 2: the entity table is indexed by eid, with the id index as raw columns (WORLD_DUMP_FORMAT 2). */
-export const SNAPSHOT_VERSION = 2;
+/**
+ * 3: the entity table is indexed by eid, with the id index and the numeric attribute columns as raw
+ * sections (WORLD_DUMP_FORMAT 3). 1 had the table by row and an id string; 2 was 3's draft, with
+ * two-byte id characters and every attribute in msgpack.
+ */
+export const SNAPSHOT_VERSION = 3;
 export const PRELUDE_BYTES = 80;
 export const SECTION_ENTRY_BYTES = 24;
 const HEADER_CRC_AT = 72;
