@@ -88,7 +88,7 @@ export const hotswapSuite: BenchSuite = {
     `process-swap pause = freeze (dump + write file) + restore (read + load + AOI rebuild): one grid-AOI space, ` +
     `radius ${AOI_RADIUS} on ${MAP_SIZE}², Position/Yaw/Velocity + 4 attributes, a timer on 1 in ${TIMER_EVERY}. ` +
     `restore=warm: freeze and restore repeated in one process (warm JIT, old worlds left to the GC); ` +
-    `restore=fresh: as a real swap, each restore is the first one in a new process (clean heap, cold code), ` +
+    `restore=fresh: as a real swap, each restore is the first one in a new process (clean heap; each successor first warms its restore path up on a practice world of 8k entities, as tsworld's game role does before the freeze), ` +
     `pause = that restore + a freeze in the warm old process`,
   workloadColumns: ['entities', 'restore'],
   async run(log) {

@@ -1,6 +1,7 @@
 import { mkdirSync, renameSync } from 'node:fs';
 import { createGridAoi, loadNativeGridAoi } from '../../aoi/index.ts';
 import { runDir } from '../../cli/run-state.ts';
+import { warmRestorePath } from '../../hotswap/restore-warmup.ts';
 import { snapshotPath } from '../../hotswap/snapshot-path.ts';
 import type { GameConfig } from '../../config/index.ts';
 import { openEntityStorage, openKvStore, type EntityStorage, type KvStore } from '../../storage/index.ts';
@@ -43,7 +44,12 @@ async function startGame(ctx: Context, stores: Stores, snapshot: string, onFreez
   // The C++ kernels when `npm install` could build them; the TypeScript grid (same contract) otherwise.
   const nativeAoi = loadNativeGridAoi();
   log.info(`AOI: ${nativeAoi ? 'grid with native kernels' : 'TypeScript grid (native kernels not built)'}`);
-  if (args.restore) await standby();
+  if (args.restore) {
+    // Before the old process freezes (it waits for our standby): the pause then runs compiled code.
+    const warmMs = warmRestorePath({ aoiFactory: nativeAoi ?? createGridAoi });
+    log.info({ warmMs: Math.round(warmMs) }, 'restore path warmed up');
+    await standby();
+  }
   // Declared first: onFatal may fire before startGameServer resolves.
   let game: GameServer | undefined = undefined;
   game = await startGameServer({
