@@ -32,7 +32,7 @@ export interface PendingRows {
  */
 export class EntityDirectory {
   private index = new IdIndex();
-  private readonly records: (EntityRecord | undefined)[] = [];
+  private records: (EntityRecord | undefined)[] = [];
   private rows: PendingRows | null = null;
 
   get ids(): IdIndex {
@@ -114,6 +114,9 @@ export class EntityDirectory {
     if (this.ids.size !== 0 || this.rows !== null) throw new TsworldError('INVALID_STATE', 'a directory is restored only while empty');
     this.index = new IdIndex(ids);
     this.rows = rows;
+    // Dense from the start: records placed at scattered eids would otherwise turn the array into a
+    // dictionary (a hash lookup on every `at`, measured at ~10 ms a restore in the AOI rebuild alone).
+    this.records = new Array<EntityRecord | undefined>(ids.listed.length).fill(undefined);
   }
 
   /** The rows of a restore (for the dump, which reads pending entities without making records). */

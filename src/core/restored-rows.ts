@@ -46,10 +46,16 @@ export class RestoredRows implements PendingRows {
   made: EntityRecord[] | null = [];
   /** Each eid's index in `plans`. */
   readonly planIndex: Uint32Array;
+  /**
+   * The table's type and space columns, copied: they may be views on a snapshot file's buffer, which
+   * a restored world would otherwise keep whole for as long as any entity is pending.
+   */
+  private readonly typeCol: Uint32Array;
+  private readonly spaceCol: Uint32Array;
 
   constructor(
     private readonly state: WorldState,
-    private readonly table: EntityTableDump,
+    table: EntityTableDump,
     readonly types: readonly AnyEntityType[],
     readonly spaces: readonly SpaceRecord[],
     readonly plans: readonly ComponentPlan[],
@@ -59,6 +65,8 @@ export class RestoredRows implements PendingRows {
     this.pending = new Uint8Array(high);
     this.attrRow = new Uint32Array(high);
     this.planIndex = new Uint32Array(high);
+    this.typeCol = table.type.slice();
+    this.spaceCol = table.space.slice();
   }
 
   /** Plan and attribute row of every listed eid (the caller fills `plans` with planFor). */
@@ -72,11 +80,11 @@ export class RestoredRows implements PendingRows {
   }
 
   typeOf(eid: number): AnyEntityType {
-    return this.types[this.table.type[eid]];
+    return this.types[this.typeCol[eid]];
   }
 
   spaceOf(eid: number): SpaceRecord {
-    return this.spaces[this.table.space[eid]];
+    return this.spaces[this.spaceCol[eid]];
   }
 
   componentsOf(eid: number): ReadonlySet<ComponentDef> {
@@ -84,13 +92,13 @@ export class RestoredRows implements PendingRows {
   }
 
   readAttrs(eid: number, names: readonly string[], out: unknown[][], k: number): void {
-    readAttrColumns(this.attrPlans[this.table.type[eid]].lazy as AttrColumns, this.attrRow[eid], names, out, k);
+    readAttrColumns(this.attrPlans[this.typeCol[eid]].lazy as AttrColumns, this.attrRow[eid], names, out, k);
   }
 
   /** A pending entity's record: alive in its space, attributes read from the columns on first use. */
   make(eid: number): EntityRecord {
     const rec = this.record(eid, null);
-    rec.restoreAttrColumns(this.attrPlans[this.table.type[eid]].lazy as AttrColumns, this.attrRow[eid]);
+    rec.restoreAttrColumns(this.attrPlans[this.typeCol[eid]].lazy as AttrColumns, this.attrRow[eid]);
     rec.space = this.spaceOf(eid);
     if (this.made !== null) {
       this.made.push(rec);
@@ -125,18 +133,26 @@ export function attrPlan(type: AnyEntityType, table: EntityTableDump, rows: numb
     throw new TsworldError('INVALID_STATE', `attribute columns of ${type.name} do not match its ${rows} entities`);
   }
   const roots = [...type.attrLayout.values()];
-  const columns = roots.map((info) => cols.columns[cols.roots.indexOf(info.name)] as AttrColumn | undefined);
+  // Raw columns are copied out of the file buffer they may view (see typeCol): a restored world holds them.
+  const columns = roots.map((info) => {
+    const column = cols.columns[cols.roots.indexOf(info.name)] as AttrColumn | undefined;
+    return column instanceof Int32Array || column instanceof Float64Array ? column.slice() : column;
+  });
   const dropped = cols.roots.filter((root) => !type.attrLayout.has(root));
-  const fits = (info: AttrRootInfo, column: AttrColumn | undefined) => {
-    if (column === undefined) return false;
-    for (let k = 0; k < column.length; k++) if (column[k] === undefined || checkValue(info.spec, column[k]) !== null) return false;
-    return true;
-  };
   const lazy =
-    type.hooks.onInit === undefined && dropped.length === 0 && roots.every((info, r) => fits(info, columns[r]))
+    type.hooks.onInit === undefined && dropped.length === 0 && roots.every((info, r) => columnFits(info, columns[r]))
       ? { names: roots.map((info) => info.name), columns: columns as AttrColumn[] }
       : null;
   return { roots, columns, dropped, lazy };
+}
+
+/** Whether every value of a dumped column still fits its root's spec; a raw int32 column fits a number root as a whole. */
+function columnFits(info: AttrRootInfo, column: AttrColumn | undefined): boolean {
+  if (column === undefined) return false;
+  const kind = info.spec.kind;
+  if (column instanceof Int32Array && (kind === 'int' || kind === 'float')) return true;
+  for (let k = 0; k < column.length; k++) if (column[k] === undefined || checkValue(info.spec, column[k]) !== null) return false;
+  return true;
 }
 
 /**
