@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <algorithm>
 #include <cstddef>
+#include <cstring>
 #include <vector>
 #if defined(__x86_64__)
 // The vector pair loops are compiled for AVX2 and AVX-512 with per-function target attributes and chosen
@@ -45,32 +46,31 @@ struct Args {
   Args(napi_env env, napi_callback_info info) { napi_get_cb_info(env, info, &n, v, nullptr, nullptr); }
 };
 
-// classify(limit, oP, nP, ox, oz, or, nx, nz, nr, changed, hCell, bigOut, big, fast2, stats)
-napi_value Classify(napi_env env, napi_callback_info info) {
-  Args a(env, info);
-  const int32_t limit = static_cast<int32_t>(num(env, a.v[0]));
-  const uint8_t* oP = data<uint8_t>(env, a.v[1]);
-  const uint8_t* nP = data<uint8_t>(env, a.v[2]);
-  const float* ox = data<float>(env, a.v[3]);
-  const float* oz = data<float>(env, a.v[4]);
-  const float* orr = data<float>(env, a.v[5]);
-  const float* nx = data<float>(env, a.v[6]);
-  const float* nz = data<float>(env, a.v[7]);
-  const float* nr = data<float>(env, a.v[8]);
-  const uint8_t* changed = data<uint8_t>(env, a.v[9]);
-  int32_t* hCell = data<int32_t>(env, a.v[10]);
-  int32_t* bigOut = data<int32_t>(env, a.v[11]);
-  const double big = num(env, a.v[12]);
-  const double fast2 = num(env, a.v[13]);
-  double* stats = data<double>(env, a.v[14]);
+// Vector levels: 0 scalar, 1 AVX2, 2 AVX-512. The best this CPU runs.
+int32_t bestLevel() {
+#if defined(AOI_X86)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) return 2;
+  if (__builtin_cpu_supports("avx2")) return 1;
+#endif
+  return 0;
+}
+
+// The per-handle pass of classify (grid-kernels-ts.ts), with its running results.
+struct Classifier {
+  const uint8_t *oP, *nP, *changed;
+  const float *ox, *oz, *orr, *nx, *nz, *nr;
+  int32_t *hCell, *bigOut;
+  double big, fast2;
   int32_t count = 0, bigCount = 0;
   double minX = INFINITY, minZ = INFINITY, maxX = -INFINITY, maxZ = -INFINITY;
   double sweepR = 0, move2 = 0, smallR = 0, minR = INFINITY;
-  for (int32_t h = 0; h < limit; h++) {
+
+  void one(int32_t h) {
     const uint8_t op = oP[h], np = nP[h];
     if ((op | np) == 0) {
       hCell[h] = -1;
-      continue;
+      return;
     }
     count++;
     const double x = np == 1 ? nx[h] : ox[h];
@@ -101,16 +101,118 @@ napi_value Classify(napi_env env, napi_callback_info info) {
       if (np == 1 && rn < minR) minR = rn;
     }
   }
-  stats[0] = count;
-  stats[1] = minX;
-  stats[2] = minZ;
-  stats[3] = maxX;
-  stats[4] = maxZ;
-  stats[5] = sweepR;
-  stats[6] = move2;
-  stats[7] = smallR;
-  stats[8] = bigCount;
-  stats[9] = minR;
+};
+
+void classifyScalar(Classifier& c, int32_t limit) {
+  for (int32_t h = 0; h < limit; h++) c.one(h);
+}
+
+#if defined(AOI_X86)
+// Squared move of four handles from the float32 columns, in float64 as Classifier::one computes it.
+__attribute__((target("avx2"), always_inline)) inline __m256d move2x4(const Classifier& c, int32_t h) {
+  const __m256d dx = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(c.nx + h)), _mm256_cvtps_pd(_mm_loadu_ps(c.ox + h)));
+  const __m256d dz = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(c.nz + h)), _mm256_cvtps_pd(_mm_loadu_ps(c.oz + h)));
+  return _mm256_add_pd(_mm256_mul_pd(dx, dx), _mm256_mul_pd(dz, dz));
+}
+
+// The min or max of eight float lanes and a running value (a lambda would not carry the target).
+__attribute__((target("avx2"))) inline double foldLanes(__m256 v, bool max, double into) {
+  alignas(32) float f[8];
+  _mm256_store_ps(f, v);
+  for (float e : f) into = max ? (e > into ? e : into) : (e < into ? e : into);
+  return into;
+}
+
+// Eight handles per step where all eight are the common case: present before and after, radii not big,
+// moved (if at all) less than the fast-move cut. Then nothing is special, and every result is a min or
+// max over the lanes; an unchanged handle has new == old, so its move is 0 and needs no changed test.
+// Any other block goes through Classifier::one, handle by handle, so the results are the scalar ones.
+__attribute__((target("avx2"))) void classifyAvx2(Classifier& c, int32_t limit) {
+  const __m256 bigV = _mm256_set1_ps(static_cast<float>(c.big));
+  const __m256d fastV = _mm256_set1_pd(c.fast2);
+  __m256 minX = _mm256_set1_ps(INFINITY), minZ = minX, minR = minX;
+  __m256 maxX = _mm256_set1_ps(-INFINITY), maxZ = maxX, maxR = _mm256_setzero_ps(), maxRn = maxR;
+  __m256d move2 = _mm256_setzero_pd();
+  int32_t h = 0;
+  for (; h + 8 <= limit; h += 8) {
+    uint64_t op, np;
+    std::memcpy(&op, c.oP + h, 8);
+    std::memcpy(&np, c.nP + h, 8);
+    const __m256 ro = _mm256_loadu_ps(c.orr + h), rn = _mm256_loadu_ps(c.nr + h);
+    // `big` is compared in float64 by the scalar pass; float(big) can round either way, so only lanes
+    // clearly below it (at most the float just under float(big)) take the vector path.
+    const bool small = _mm256_movemask_ps(_mm256_or_ps(_mm256_cmp_ps(ro, bigV, _CMP_GE_OQ),
+                                                       _mm256_cmp_ps(rn, bigV, _CMP_GE_OQ))) == 0;
+    const __m256d m0 = move2x4(c, h), m1 = move2x4(c, h + 4);
+    const bool slow = _mm256_movemask_pd(_mm256_or_pd(_mm256_cmp_pd(m0, fastV, _CMP_GT_OQ),
+                                                      _mm256_cmp_pd(m1, fastV, _CMP_GT_OQ))) != 0;
+    if (op != 0x0101010101010101ULL || np != 0x0101010101010101ULL || !small || slow) {
+      for (int32_t k = h; k < h + 8; k++) c.one(k);
+      continue;
+    }
+    const __m256 x = _mm256_loadu_ps(c.nx + h), z = _mm256_loadu_ps(c.nz + h);
+    minX = _mm256_min_ps(minX, x);
+    maxX = _mm256_max_ps(maxX, x);
+    minZ = _mm256_min_ps(minZ, z);
+    maxZ = _mm256_max_ps(maxZ, z);
+    maxR = _mm256_max_ps(maxR, _mm256_max_ps(ro, rn));
+    minR = _mm256_min_ps(minR, _mm256_min_ps(ro, rn));
+    maxRn = _mm256_max_ps(maxRn, rn);
+    move2 = _mm256_max_pd(move2, _mm256_max_pd(m0, m1));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(c.hCell + h), _mm256_setzero_si256());
+    c.count += 8;
+  }
+  for (; h < limit; h++) c.one(h);
+  c.minX = foldLanes(minX, false, c.minX);
+  c.maxX = foldLanes(maxX, true, c.maxX);
+  c.minZ = foldLanes(minZ, false, c.minZ);
+  c.maxZ = foldLanes(maxZ, true, c.maxZ);
+  c.sweepR = foldLanes(maxR, true, c.sweepR);
+  c.minR = foldLanes(minR, false, c.minR);
+  c.smallR = foldLanes(maxRn, true, c.smallR);
+  alignas(32) double d[4];
+  _mm256_store_pd(d, move2);
+  for (double e : d) c.move2 = e > c.move2 ? e : c.move2;
+}
+#endif
+
+// classify(limit, oP, nP, ox, oz, or, nx, nz, nr, changed, hCell, bigOut, big, fast2, stats, level)
+// level: as the sweep's (-1 auto; 0 scalar; 1 or more: the AVX2 block path where the CPU has it).
+napi_value Classify(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const int32_t limit = static_cast<int32_t>(num(env, a.v[0]));
+  Classifier c;
+  c.oP = data<uint8_t>(env, a.v[1]);
+  c.nP = data<uint8_t>(env, a.v[2]);
+  c.ox = data<float>(env, a.v[3]);
+  c.oz = data<float>(env, a.v[4]);
+  c.orr = data<float>(env, a.v[5]);
+  c.nx = data<float>(env, a.v[6]);
+  c.nz = data<float>(env, a.v[7]);
+  c.nr = data<float>(env, a.v[8]);
+  c.changed = data<uint8_t>(env, a.v[9]);
+  c.hCell = data<int32_t>(env, a.v[10]);
+  c.bigOut = data<int32_t>(env, a.v[11]);
+  c.big = num(env, a.v[12]);
+  c.fast2 = num(env, a.v[13]);
+  double* stats = data<double>(env, a.v[14]);
+  const int32_t level = static_cast<int32_t>(num(env, a.v[15]));
+#if defined(AOI_X86)
+  if (level != 0 && bestLevel() >= 1) classifyAvx2(c, limit);
+  else classifyScalar(c, limit);
+#else
+  classifyScalar(c, limit);
+#endif
+  stats[0] = c.count;
+  stats[1] = c.minX;
+  stats[2] = c.minZ;
+  stats[3] = c.maxX;
+  stats[4] = c.maxZ;
+  stats[5] = c.sweepR;
+  stats[6] = c.move2;
+  stats[7] = c.smallR;
+  stats[8] = c.bigCount;
+  stats[9] = c.minR;
   return nullptr;
 }
 
@@ -703,16 +805,6 @@ __attribute__((target("avx512f"))) void sweepAvx512(Sweep& s, int32_t mode, int3
   else sweepLoops<pairRangeAvx512<false>>(s, mode, count, sCell, changedIdx, changedCount);
 }
 #endif
-
-// Vector levels: 0 scalar, 1 AVX2, 2 AVX-512. The best this CPU runs.
-int32_t bestLevel() {
-#if defined(AOI_X86)
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f")) return 2;
-  if (__builtin_cpu_supports("avx2")) return 1;
-#endif
-  return 0;
-}
 
 // The level used unless one is pinned: AVX2 where the CPU has it. AVX-512 is measured slower here (Zen 4
 // runs a 512-bit op as two 256-bit halves, and at game densities a candidate range holds about four

@@ -60,7 +60,7 @@ export function nativeSimdLevels(): { levels: SimdLevel[]; auto: SimdLevel } | n
 function buildGridAoi(options: AoiIndexOptions, native: GridNative | null, name: string, simd = -1): AoiIndex {
   const base = options.defaultRadius > 0 ? options.defaultRadius : 1;
   const table = new AoiEntityTable(name);
-  const layout = new GridLayout(2 * base, 0.5 * base, base, native === null ? tsKernels : nativeKernels(native));
+  const layout = new GridLayout(2 * base, 0.5 * base, base, native === null ? tsKernels : nativeKernels(native, simd));
   const stats = new Float64Array(2);
   const events = new AoiEventBuffer();
   const scratch = new SweepScratch();

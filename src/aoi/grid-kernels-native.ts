@@ -3,8 +3,11 @@ import type { BackBuffers, BuildKernels } from './grid-kernels.ts';
 import type { GridLayout } from './grid-layout.ts';
 import type { GridNative } from './native-grid.ts';
 
-/** BuildKernels over the C++ addon: the argument lists mirror native/aoi-grid.cc. */
-export function nativeKernels(native: GridNative): BuildKernels {
+/**
+ * BuildKernels over the C++ addon: the argument lists mirror native/aoi-grid.cc. `simd` is the vector
+ * level (-1: the addon's choice), so a pinned level pins the classify pass too.
+ */
+export function nativeKernels(native: GridNative, simd = -1): BuildKernels {
   const scatterArgs = (t: AoiEntityTable, L: GridLayout) => [t.limit, t.oPresent, t.nPresent, t.ox, t.oz, t.or, t.nx,
     t.nz, t.nr, t.changedFlag, L.hCell, L.cellStart, L.inv, L.cx0, L.cz0, L.width, L.width * L.height, L.sH, L.sCell,
     L.sFlag, L.qX, L.qZ, L.sX, L.sZ, L.sOX, L.sOZ, L.sR2, L.sOR2, L.changedIdx, L.specialIdx, L.count, L.stats];
@@ -18,7 +21,7 @@ export function nativeKernels(native: GridNative): BuildKernels {
     classify(t, L) {
       const st = L.stats;
       native.classify(t.limit, t.oPresent, t.nPresent, t.ox, t.oz, t.or, t.nx, t.nz, t.nr, t.changedFlag,
-        L.hCell, L.bigHandles, L.bigRadius, L.fastMove * L.fastMove, st);
+        L.hCell, L.bigHandles, L.bigRadius, L.fastMove * L.fastMove, st, simd);
       L.count = st[0];
       L.sweepRadius = st[5];
       L.uniformRadius = st[9] === st[5] ? st[5] : -1;
