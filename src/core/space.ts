@@ -34,6 +34,11 @@ export interface Space {
   readonly destroyed: boolean;
   readonly size: number;
   members(): AnyEntity[];
+  /**
+   * Each member's id and eid, without making entity handles: after a hot swap most entities have none
+   * until something asks, and a per-sync walk over the space should not make them all.
+   */
+  forEachMember(fn: (id: EntityId, eid: number) => void): void;
 }
 
 export const NIL_SPACE_KIND = '__nil__';

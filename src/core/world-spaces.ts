@@ -27,6 +27,10 @@ export function makeSpaceRecord(state: WorldState, id: EntityId, type: SpaceType
       return rec.members.size;
     },
     members: () => [...rec.members].map((eid) => (state.byId.at(eid) as EntityRecord).handle),
+    forEachMember(fn) {
+      const dir = state.byId;
+      for (const eid of rec.members) fn(dir.peek(eid)?.id ?? dir.ids.idAt(eid), eid);
+    },
   };
   rec.handle = handle;
   return rec;

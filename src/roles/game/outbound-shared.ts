@@ -58,12 +58,12 @@ export function writeSharedGroups(
   for (const { space, byGate } of groups.values()) {
     eids.length = 0;
     handles.length = 0;
-    for (const member of space.members()) {
-      const handle = views.shared.peek(member.id);
-      if (handle <= 0 || !moved(member.eid)) continue;
-      eids.push(member.eid);
+    space.forEachMember((id, eid) => {
+      const handle = views.shared.peek(id);
+      if (handle <= 0 || !moved(eid)) return;
+      eids.push(eid);
       handles.push(handle);
-    }
+    });
     if (eids.length === 0) continue;
     // Shared handles are below 0xc000, so one batch always fits its u16 record count.
     const batch = new Uint8Array(positionBatchSize(eids.length));

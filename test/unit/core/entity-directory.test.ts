@@ -43,13 +43,18 @@ const pendingCount = (world: GameWorld) => {
 
 describe('entity directory after a restore', () => {
   it('makes records only for entities that need one at load, and the rest on first use', () => {
-    const { world, ids } = build();
+    const { world, ids, space } = build();
     const { world: back } = loadWorld(dumpWorld(world), options());
     // The client's and the timer's entities have records; 18 wait.
     expect(pendingCount(back)).toBe(18);
+    const members: [string, number][] = [];
+    back.space(space)!.forEachMember((id, eid) => members.push([id, eid]));
+    expect(pendingCount(back)).toBe(18); // walking the members made no record
+    expect(members.map(([id]) => id).sort()).toEqual([...ids].sort());
     expect(back.entityCount).toBe(20);
     const e = back.entity(ids[7])!;
     expect(pendingCount(back)).toBe(17);
+    for (const [id, eid] of members) expect(back.entityByEid(eid)?.id).toBe(id);
     expect(back.entity(ids[7])).toBe(e);
     expect(back.entityByEid(e.eid)).toBe(e);
     expect(e.attrs.get('name')).toBe('m7');
