@@ -305,8 +305,8 @@ napi_value Scatter(napi_env env, napi_callback_info info) {
 }
 
 // scatterCoherent(<scatter's 32 arguments>, prevCount, pH, pQX, pQZ, pR2, changedList, changedCount,
-//                 work, seen): `work` holds 3 x count ints and `seen` one zeroed byte per handle (left
-//                 zeroed); both come from the caller so no call allocates (fresh pages fault, slowly).
+//                 work, seen): `work` holds 5 x count ints (seen is not used here: see PLACED); it comes
+//                 from the caller so no call allocates (fresh pages fault, slowly).
 // the same layout as Scatter, but entities are visited in the PREVIOUS layout's order (then the newly
 // added ones). Between two updates almost every entity stays in its cell, so the writes below walk the
 // arrays nearly sequentially instead of scattering by handle, and unchanged entities are copied from
@@ -323,7 +323,7 @@ napi_value ScatterCoherent(napi_env env, napi_callback_info info) {
   const float* nz = data<float>(env, a.v[7]);
   const float* nr = data<float>(env, a.v[8]);
   const uint8_t* changed = data<uint8_t>(env, a.v[9]);
-  const int32_t* hCell = data<int32_t>(env, a.v[10]);
+  int32_t* hCell = data<int32_t>(env, a.v[10]);
   int32_t* cellStart = data<int32_t>(env, a.v[11]);
   const double inv = num(env, a.v[12]);  // 1 / cell, the same double TypeScript multiplies by
   const double cx0 = num(env, a.v[13]);
@@ -353,48 +353,59 @@ napi_value ScatterCoherent(napi_env env, napi_callback_info info) {
   const int32_t* changedList = data<int32_t>(env, a.v[37]);
   const int32_t changedListCount = static_cast<int32_t>(num(env, a.v[38]));
   int32_t* work = data<int32_t>(env, a.v[39]);
-  uint8_t* seen = data<uint8_t>(env, a.v[40]);
   int32_t* entH = work;
   int32_t* entPrev = work + count;
   int32_t* entCell = work + 2 * count;
+  // A changed entity's new position, read by handle once here and kept in visit order for the scatter.
+  float* entX = reinterpret_cast<float*>(work + 3 * count);
+  float* entZ = reinterpret_cast<float*>(work + 4 * count);
+  // Placed marks live in hCell's bit 1 (classify wrote 0/1, or -1 for absent, for every handle): the
+  // line is read anyway, so no separate per-handle array is read, written and cleared again.
+  constexpr int32_t PLACED = 2;
 
   // Visit order: previous entries still present (before or after), then handles new to the layout.
-  // Each visit also counts the entity's cell and packs its special and changed bits next to it, so the
-  // scatter below never reads by handle.
+  // Each visit also counts the entity's cell and packs its presence, special and changed bits next to
+  // it, so the scatter below reads by handle only what a changed entity's old side needs.
   for (int32_t c = 0; c <= cells; c++) cellStart[c] = 0;
   int32_t m = 0;
   auto place = [&](int32_t h, int32_t prev) {
-    seen[h] = 1;
+    const int32_t flags = hCell[h];
+    hCell[h] = flags | PLACED;
     const int32_t ch = changed[h];
     double x, z;
+    int32_t presence = 0;
     if (ch == 0) {
       x = pQX[prev];
       z = pQZ[prev];
     } else {
       const bool np = nP[h] == 1;
+      presence = (np ? 8 : 0) | (oP[h] == 1 ? 4 : 0);
       x = np ? nx[h] : ox[h];
       z = np ? nz[h] : oz[h];
+      entX[m] = static_cast<float>(x);
+      entZ[m] = static_cast<float>(z);
     }
     const int32_t c = static_cast<int32_t>((std::floor(z * inv) - cz0) * width + (std::floor(x * inv) - cx0));
     entH[m] = h;
     entPrev[m] = prev;
-    entCell[m++] = c * 4 + ((hCell[h] & 1) << 1) + ch;
+    entCell[m++] = c * 16 + presence + ((flags & 1) << 1) + ch;
     cellStart[c + 1]++;
   };
   for (int32_t k = 0; k < prevCount; k++) {
     const int32_t h = pH[k];
-    if (h >= limit || hCell[h] < 0 || seen[h] || m == count) continue;
+    if (h >= limit || hCell[h] < 0 || (hCell[h] & PLACED) != 0 || m == count) continue;
     place(h, k);
   }
   // Handles new to the layout; none once every entity is placed (all moved: nothing was added).
   for (int32_t k = 0; k < changedListCount && m < count; k++) {
     const int32_t h = changedList[k];
-    if (hCell[h] < 0 || seen[h]) continue;
+    if (hCell[h] < 0 || (hCell[h] & PLACED) != 0) continue;
     place(h, -1);
   }
-  for (int32_t e = 0; e < m; e++) seen[entH[e]] = 0;
   if (m != count) {
-    // Not the previous layout of this table (cannot happen through grid-aoi.ts): let the caller rebuild.
+    // Not the previous layout of this table (cannot happen through grid-aoi.ts): the caller rebuilds
+    // from classify's hCell, so the marks come off again.
+    for (int32_t e = 0; e < m; e++) hCell[entH[e]] &= ~PLACED;
     stats[0] = -1;
     return nullptr;
   }
@@ -403,7 +414,7 @@ napi_value ScatterCoherent(napi_env env, napi_callback_info info) {
   for (int32_t e = 0; e < m; e++) {
     const int32_t h = entH[e];
     const int32_t packed = entCell[e];
-    const int32_t c = packed >> 2;
+    const int32_t c = packed >> 4;
     const int32_t i = cellStart[c]++;
     const int32_t special = (packed >> 1) & 1;
     sH[i] = h;
@@ -419,10 +430,10 @@ napi_value ScatterCoherent(napi_env env, napi_callback_info info) {
       sR2[i] = sOR2[i] = r2;
       continue;
     }
-    const bool op = oP[h] == 1, np = nP[h] == 1;
+    const bool op = (packed & 4) != 0, np = (packed & 8) != 0;
     sFlag[i] = static_cast<uint8_t>(1 | (special << 1));
-    const float x = np ? nx[h] : nan;
-    const float z = np ? nz[h] : nan;
+    const float x = np ? entX[e] : nan;
+    const float z = np ? entZ[e] : nan;
     qX[i] = x;
     qZ[i] = z;
     const bool sweepNew = special == 0 && np;

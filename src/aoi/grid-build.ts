@@ -165,6 +165,7 @@ export class LayoutBuilder {
       L.sFlag = new Uint8Array(n);
     }
     L.ensure(count);
-    if (b.work.length < 3 * count) b.work = new Int32Array(3 * L.sX.length);
+    // Three ints per entry for the TypeScript scatters, five for the C++ coherent one (grid-kernels.ts).
+    if (b.work.length < 5 * count) b.work = new Int32Array(5 * L.sX.length);
   }
 }

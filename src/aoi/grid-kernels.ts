@@ -9,7 +9,7 @@ export class BackBuffers {
   pR2 = new Float64Array(0);
   pFlag = new Uint8Array(0);
   pCell = new Int32Array(0);
-  /** 3 x count ints: visit order, previous index, packed cell. */
+  /** 5 x count ints: visit order, previous index, packed cell (and, in C++, a changed entry's x and z). */
   work = new Int32Array(0);
   /** One byte per handle, zero between calls. */
   seen = new Uint8Array(0);
