@@ -370,8 +370,9 @@ napi_value ScatterCoherent(napi_env env, napi_callback_info info) {
   int32_t m = 0;
   auto place = [&](int32_t h, int32_t prev) {
     const int32_t flags = hCell[h];
-    hCell[h] = flags | PLACED;
     const int32_t ch = changed[h];
+    // Only a changed handle can be met twice (previous layout, changed list): only it is marked.
+    if (ch != 0) hCell[h] = flags | PLACED;
     double x, z;
     int32_t presence = 0;
     if (ch == 0) {
@@ -393,7 +394,7 @@ napi_value ScatterCoherent(napi_env env, napi_callback_info info) {
   };
   for (int32_t k = 0; k < prevCount; k++) {
     const int32_t h = pH[k];
-    if (h >= limit || hCell[h] < 0 || (hCell[h] & PLACED) != 0 || m == count) continue;
+    if (h >= limit || hCell[h] < 0 || m == count) continue;
     place(h, k);
   }
   // Handles new to the layout; none once every entity is placed (all moved: nothing was added).
@@ -405,7 +406,9 @@ napi_value ScatterCoherent(napi_env env, napi_callback_info info) {
   if (m != count) {
     // Not the previous layout of this table (cannot happen through grid-aoi.ts): the caller rebuilds
     // from classify's hCell, so the marks come off again.
-    for (int32_t e = 0; e < m; e++) hCell[entH[e]] &= ~PLACED;
+    for (int32_t k = 0; k < changedListCount; k++) {
+      if (changedList[k] < limit && hCell[changedList[k]] >= 0) hCell[changedList[k]] &= ~PLACED;
+    }
     stats[0] = -1;
     return nullptr;
   }
@@ -543,7 +546,6 @@ napi_value ScatterIncremental(napi_env env, napi_callback_info info) {
     const uint8_t pf = pFlag[k];
     const int32_t special = (pf & 1) != 0 ? (nr[h] > big ? 1 : 0) : (pf >> 1) & 1;
     const int32_t c = pCell[k];
-    seen[h] = 1;
     entH[m] = h;
     entPrev[m] = k;
     entCell[m++] = c * 4 + (special << 1);
@@ -555,7 +557,9 @@ napi_value ScatterIncremental(napi_env env, napi_callback_info info) {
     seen[h] = 1;
     placeChanged(h, -1);
   }
-  for (int32_t e = 0; e < m; e++) seen[entH[e]] = 0;
+  // Only changed handles can be met twice (in the previous layout and in the changed list), so only
+  // they are marked: no per-handle write for the unchanged bulk of a sparse update, and no pass to undo it.
+  for (int32_t k = 0; k < changedListCount; k++) seen[changedList[k]] = 0;
   if (m != count) {
     stats[0] = -1;
     return nullptr;

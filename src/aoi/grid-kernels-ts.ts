@@ -170,8 +170,9 @@ function scatterCoherent(t: AoiEntityTable, L: GridLayout, back: BackBuffers, pr
   cellStart.fill(0, 0, L.width * L.height + 1);
   let m = 0;
   const place = (h: number, prev: number): void => {
-    seen[h] = 1;
     const ch = changedFlag[h];
+    // Only a changed handle can be met twice (previous layout, changed list): only it is marked.
+    if (ch === 1) seen[h] = 1;
     let c: number;
     if (ch === 0) c = cellOf(L, pQX[prev], pQZ[prev]);
     else c = nPresent[h] === 1 ? cellOf(L, nx[h], nz[h]) : cellOf(L, ox[h], oz[h]);
@@ -182,7 +183,7 @@ function scatterCoherent(t: AoiEntityTable, L: GridLayout, back: BackBuffers, pr
   };
   for (let k = 0; k < prevCount; k++) {
     const h = pH[k];
-    if (h >= limit || hCell[h] < 0 || seen[h] === 1 || m === count) continue;
+    if (h >= limit || hCell[h] < 0 || m === count) continue;
     place(h, k);
   }
   for (let k = 0; k < changedCount; k++) {
@@ -221,7 +222,6 @@ function scatterIncremental(t: AoiEntityTable, L: GridLayout, back: BackBuffers,
     const pf = pFlag[k];
     const special = (pf & CHANGED) !== 0 ? +(nr[h] > big) : (pf >> 1) & 1;
     const c = pCell[k];
-    seen[h] = 1;
     work[m] = h;
     work[count + m] = k;
     work[2 * count + m++] = c * 4 + (special << 1);
@@ -239,7 +239,8 @@ function scatterIncremental(t: AoiEntityTable, L: GridLayout, back: BackBuffers,
 function placeAll(t: AoiEntityTable, L: GridLayout, back: BackBuffers, m: number): boolean {
   const count = L.count;
   const { work, seen } = back;
-  for (let e = 0; e < m; e++) seen[work[e]] = 0;
+  // Only changed handles were marked (see the scatters): unmark them, O(changed) not O(count).
+  for (let k = 0; k < t.changedCount; k++) seen[t.changed[k]] = 0;
   if (m !== count) return false;
   prefix(L);
   const { cellStart, sCell } = L;
