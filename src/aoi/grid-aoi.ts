@@ -69,19 +69,8 @@ function buildGridAoi(options: AoiIndexOptions, native: GridNative | null, name:
   // The same commit, in C++ when built: at 10k all-moving it is a tenth of the tick in TypeScript.
   const commit = native === null ? () => table.commit() : () => nativeCommit(native, table);
 
-  const moved = new Float64Array(2);
   return tableBackedIndex(table, {
-    moveMany(handles, count, xs, zs) {
-      if (native === null || !(handles instanceof Int32Array && xs instanceof Float32Array && zs instanceof Float32Array)) {
-        table.moveMany(handles, count, xs, zs);
-        return;
-      }
-      native.moveMany(handles, count, xs, zs, table.nx, table.nz, table.nPresent, table.changedFlag, table.changed,
-        table.changedCount, table.capacity, moved);
-      table.changedCount = moved[0];
-      // A bad entry stopped the C++ loop after the ones before it: the TypeScript path throws its error.
-      if (moved[1] >= 0) table.moveMany(handles.subarray(moved[1]), 1, xs, zs);
-    },
+    moveMany: native === null ? (h, n, xs, zs) => table.moveMany(h, n, xs, zs) : nativeMoveMany(native, table),
     update(): AoiEvents {
       events.reset();
       if (table.changedCount === 0) return events;
@@ -147,6 +136,22 @@ function buildGridAoi(options: AoiIndexOptions, native: GridNative | null, name:
       events.reset();
     },
   });
+}
+
+/** AoiIndex.moveMany in C++ for typed columns (the engine's Position arrays), else the table's own. */
+function nativeMoveMany(native: GridNative, table: AoiEntityTable): AoiIndex['moveMany'] {
+  const moved = new Float64Array(2);
+  return (handles, count, xs, zs) => {
+    if (!(handles instanceof Int32Array && xs instanceof Float32Array && zs instanceof Float32Array)) {
+      table.moveMany(handles, count, xs, zs);
+      return;
+    }
+    native.moveMany(handles, count, xs, zs, table.nx, table.nz, table.nPresent, table.changedFlag, table.changed,
+      table.changedCount, table.capacity, moved);
+    table.changedCount = moved[0];
+    // A bad entry stopped the C++ loop after the ones before it: the TypeScript path throws its error.
+    if (moved[1] >= 0) table.moveMany(handles.subarray(moved[1]), 1, xs, zs);
+  };
 }
 
 function nativeCommit(native: GridNative, t: AoiEntityTable): void {
