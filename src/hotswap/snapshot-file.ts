@@ -83,14 +83,16 @@ function snapshotPackr(): Packr {
  * checksums make reading it fail as INVALID_STATE rather than restore garbage.
  */
 export function writeSnapshot(path: string, dump: WorldDump, extra?: unknown): SnapshotWriteInfo {
-  const file = encodeSnapshot(dump, extra);
+  const { parts, length } = encodeSnapshotParts(dump, extra);
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   let fd = -1;
   let replaced = -1;
   try {
     fd = openSync(tmp, 'wx', 0o600);
-    let written = 0;
-    while (written < file.byteLength) written += writeSync(fd, file, written, file.byteLength - written);
+    for (const part of parts) {
+      let written = 0;
+      while (written < part.byteLength) written += writeSync(fd, part, written, part.byteLength - written);
+    }
     closeSync(fd);
     fd = -1;
     replaced = holdReplaced(path);
@@ -109,12 +111,28 @@ export function writeSnapshot(path: string, dump: WorldDump, extra?: unknown): S
     }
     throw new TsworldError('INVALID_STATE', `cannot write snapshot ${path}: ${(err as Error).message}`, { cause: err });
   }
-  // The section count, as the prelude records it (offset 16).
-  return { bytes: file.byteLength, sections: new DataView(file.buffer, file.byteOffset, file.byteLength).getUint32(16, true) };
+  // The section count, as the prelude (the first part) records it at offset 16.
+  return { bytes: length, sections: new DataView(parts[0].buffer, parts[0].byteOffset, parts[0].byteLength).getUint32(16, true) };
 }
 
-/** The whole file as one buffer (exported for tests that corrupt it on purpose). */
+/** The whole file as one buffer (for tests that corrupt it on purpose, and in-memory swaps). */
 export function encodeSnapshot(dump: WorldDump, extra?: unknown): Uint8Array {
+  const { parts, length } = encodeSnapshotParts(dump, extra);
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.byteLength;
+  }
+  return out;
+}
+
+/**
+ * The file as the pieces to write in order: header, then each section and its padding. Writing the
+ * pieces as they are saves assembling one more copy of the whole file (a fresh 9 MB buffer's page
+ * faults and copy: 5-8 ms of the pause).
+ */
+function encodeSnapshotParts(dump: WorldDump, extra?: unknown): { parts: Uint8Array[]; length: number } {
   const packr = snapshotPackr();
   const table = dump.state.entities;
   const split = splitRawAttrColumns(table.attrs);
@@ -146,14 +164,19 @@ export function encodeSnapshot(dump: WorldDump, extra?: unknown): Uint8Array {
     sections.push({ kind, offset: at, length: bytes.byteLength, crc: 0 });
     at = align8(at + bytes.byteLength);
   }
-  const out = new Uint8Array(at);
+  const header = new Uint8Array(headerBytes(count));
+  // Zero padding after each section, up to its successor's 8-byte boundary.
+  const pad = new Uint8Array(8);
+  const parts: Uint8Array[] = [header];
   blobs.forEach(([, bytes], i) => {
-    out.set(bytes, sections[i].offset);
     sections[i].crc = crc32(bytes);
+    parts.push(bytes);
+    const gap = align8(bytes.byteLength) - bytes.byteLength;
+    if (gap > 0) parts.push(pad.subarray(0, gap));
   });
   const h = dump.header;
-  writeHeader(out, { version: SNAPSHOT_VERSION, dumpFormat: h.format, gameId: h.gameId, tick: h.tick, now: h.now, schemaHash: h.schemaHash, fileLength: at }, sections);
-  return out;
+  writeHeader(header, { version: SNAPSHOT_VERSION, dumpFormat: h.format, gameId: h.gameId, tick: h.tick, now: h.now, schemaHash: h.schemaHash, fileLength: at }, sections);
+  return { parts, length: at };
 }
 
 /** A descriptor on the file `path` names now (the snapshot about to be replaced), or -1 when there is none. */
