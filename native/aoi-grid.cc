@@ -414,9 +414,6 @@ napi_value ScatterCoherent(napi_env env, napi_callback_info info) {
   }
   for (int32_t c = 0; c < cells; c++) cellStart[c + 1] += cellStart[c];
   const float nan = NAN;
-  // The index lists are filled as entries are written, in visit order: no consumer needs them sorted
-  // (ownership compares sorted positions, not list order), and a pass over every entry is saved.
-  int32_t changedCount = 0, specialCount = 0;
   for (int32_t e = 0; e < m; e++) {
     const int32_t h = entH[e];
     const int32_t packed = entCell[e];
@@ -434,7 +431,6 @@ napi_value ScatterCoherent(napi_env env, napi_callback_info info) {
       sX[i] = sOX[i] = special == 0 ? x : nan;
       sZ[i] = sOZ[i] = special == 0 ? z : nan;
       sR2[i] = sOR2[i] = r2;
-      if (special != 0) specialIdx[specialCount++] = i;
       continue;
     }
     const bool op = (packed & 4) != 0, np = (packed & 8) != 0;
@@ -453,11 +449,15 @@ napi_value ScatterCoherent(napi_env env, napi_callback_info info) {
     sR2[i] = r * r;
     r = orr[h];
     sOR2[i] = r * r;
-    if (special != 0) specialIdx[specialCount++] = i;
-    else changedIdx[changedCount++] = i;
   }
   for (int32_t c = cells; c > 0; c--) cellStart[c] = cellStart[c - 1];
   cellStart[0] = 0;
+  int32_t changedCount = 0, specialCount = 0;
+  for (int32_t i = 0; i < count; i++) {
+    const uint8_t f = sFlag[i];
+    if ((f & 2) != 0) specialIdx[specialCount++] = i;
+    else if ((f & 1) != 0) changedIdx[changedCount++] = i;
+  }
   stats[0] = changedCount;
   stats[1] = specialCount;
   return nullptr;
@@ -566,9 +566,6 @@ napi_value ScatterIncremental(napi_env env, napi_callback_info info) {
   }
   for (int32_t c = 0; c < cells; c++) cellStart[c + 1] += cellStart[c];
   const float nan = NAN;
-  // The index lists are filled as entries are written, in visit order: no consumer needs them sorted
-  // (ownership compares sorted positions, not list order), and a pass over every entry is saved.
-  int32_t changedCount = 0, specialCount = 0;
   for (int32_t e = 0; e < m; e++) {
     const int32_t h = entH[e];
     const int32_t packed = entCell[e];
@@ -586,7 +583,6 @@ napi_value ScatterIncremental(napi_env env, napi_callback_info info) {
       sX[i] = sOX[i] = special == 0 ? x : nan;
       sZ[i] = sOZ[i] = special == 0 ? z : nan;
       sR2[i] = sOR2[i] = pR2[k];
-      if (special != 0) specialIdx[specialCount++] = i;
       continue;
     }
     const bool op = oP[h] == 1, np = nP[h] == 1;
@@ -605,11 +601,15 @@ napi_value ScatterIncremental(napi_env env, napi_callback_info info) {
     sR2[i] = r * r;
     r = orr[h];
     sOR2[i] = r * r;
-    if (special != 0) specialIdx[specialCount++] = i;
-    else changedIdx[changedCount++] = i;
   }
   for (int32_t c = cells; c > 0; c--) cellStart[c] = cellStart[c - 1];
   cellStart[0] = 0;
+  int32_t changedCount = 0, specialCount = 0;
+  for (int32_t i = 0; i < count; i++) {
+    const uint8_t f = sFlag[i];
+    if ((f & 2) != 0) specialIdx[specialCount++] = i;
+    else if ((f & 1) != 0) changedIdx[changedCount++] = i;
+  }
   stats[0] = changedCount;
   stats[1] = specialCount;
   return nullptr;
