@@ -46,8 +46,13 @@ async function startGame(ctx: Context, stores: Stores, snapshot: string, onFreez
   log.info(`AOI: ${nativeAoi ? 'grid with native kernels' : 'TypeScript grid (native kernels not built)'}`);
   if (args.restore) {
     // Before the old process freezes (it waits for our standby): the pause then runs compiled code.
-    const warmMs = warmRestorePath({ aoiFactory: nativeAoi ?? createGridAoi });
-    log.info({ warmMs: Math.round(warmMs) }, 'restore path warmed up');
+    // Only an optimization: should it fail, the restore runs cold, as it would without it.
+    try {
+      const warmMs = warmRestorePath({ aoiFactory: nativeAoi ?? createGridAoi });
+      log.info({ warmMs: Math.round(warmMs) }, 'restore path warmed up');
+    } catch (err) {
+      log.warn({ err }, 'restore warm-up failed; restoring without it');
+    }
     await standby();
   }
   // Declared first: onFatal may fire before startGameServer resolves.
