@@ -353,6 +353,9 @@ napi_value ScatterCoherent(napi_env env, napi_callback_info info) {
   const int32_t* changedList = data<int32_t>(env, a.v[37]);
   const int32_t changedListCount = static_cast<int32_t>(num(env, a.v[38]));
   int32_t* work = data<int32_t>(env, a.v[39]);
+  // Every sweepable radius, squared, when they are all one (classify's uniform radius), else -1: then no
+  // radius is read by handle.
+  const double uniformR2 = num(env, a.v[41]);
   int32_t* entH = work;
   int32_t* entPrev = work + count;
   int32_t* entCell = work + 2 * count;
@@ -445,6 +448,10 @@ napi_value ScatterCoherent(napi_env env, napi_callback_info info) {
     sZ[i] = sweepNew ? z : nan;
     sOX[i] = sweepOld ? ox[h] : nan;
     sOZ[i] = sweepOld ? oz[h] : nan;
+    if (uniformR2 >= 0) {
+      sR2[i] = sOR2[i] = uniformR2;
+      continue;
+    }
     double r = nr[h];
     sR2[i] = r * r;
     r = orr[h];

@@ -35,7 +35,7 @@ export function nativeKernels(native: GridNative, simd = -1): BuildKernels {
     },
     scatterCoherent(t, L, back: BackBuffers, prevCount) {
       native.scatterCoherent(...scatterArgs(t, L), prevCount, back.pH, back.pQX, back.pQZ, back.pR2, t.changed,
-        t.changedCount, back.work, back.seen);
+        t.changedCount, back.work, back.seen, L.uniformRadius >= 0 ? L.uniformRadius * L.uniformRadius : -1);
       return lists(L);
     },
     scatterIncremental(t, L, back, prevCount, count) {
