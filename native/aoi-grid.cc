@@ -448,7 +448,9 @@ napi_value ScatterCoherent(napi_env env, napi_callback_info info) {
     sZ[i] = sweepNew ? z : nan;
     sOX[i] = sweepOld ? ox[h] : nan;
     sOZ[i] = sweepOld ? oz[h] : nan;
-    if (uniformR2 >= 0) {
+    // Not for a SPECIAL entry: uniform counts sweepable radii only, and a special one may rejoin the sweep
+    // unchanged next update with its previous squared radius copied from here.
+    if (uniformR2 >= 0 && special == 0) {
       sR2[i] = sOR2[i] = uniformR2;
       continue;
     }

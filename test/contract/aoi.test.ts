@@ -38,9 +38,13 @@ describe.each(IMPLEMENTATIONS)('AoiIndex contract: %s', (_name, factory) => {
    * new radius. The next update it is unchanged and back in the sweep, which keeps the previous cells: its
    * radius must count now. `ring` adds slow walkers 4 less to 4 more than that radius from where it lands.
    */
-  function rejoinScenario(ls: Lockstep, radius: number, ring: boolean): void {
+  function rejoinScenario(ls: Lockstep, radius: number, ring: boolean, everyoneMoves = false): void {
     const rand = mulberry32(77);
-    for (let h = 0; h < 200; h++) ls.add(h, rand() * 200, rand() * 200, 10);
+    const crowd: [number, number][] = [];
+    for (let h = 0; h < 200; h++) {
+      crowd.push([rand() * 200, rand() * 200]);
+      ls.add(h, crowd[h][0], crowd[h][1], 10);
+    }
     const walkers = new Map<number, [number, number]>();
     for (let h = 300; ring && h < 340; h++) {
       const a = rand() * Math.PI * 2;
@@ -51,6 +55,12 @@ describe.each(IMPLEMENTATIONS)('AoiIndex contract: %s', (_name, factory) => {
     ls.update();
     for (let tick = 0; tick < 30; tick++) {
       for (let h = 0; h < 200; h += 9) ls.move(h, rand() * 200, rand() * 200);
+      // Everyone else steps a little too: then every update is a full rebuild, not a kept-cells one.
+      for (let h = 1; everyoneMoves && h < 200; h++) {
+        if (h % 9 === 0 || h === 4) continue;
+        crowd[h] = [crowd[h][0] + (rand() - 0.5) * 3, crowd[h][1] + (rand() - 0.5) * 3];
+        ls.move(h, crowd[h][0], crowd[h][1]);
+      }
       for (const [h, [x, z]] of walkers) {
         const p: [number, number] = [x + (rand() - 0.5) * 3, z + (rand() - 0.5) * 3];
         walkers.set(h, p);
@@ -75,6 +85,11 @@ describe.each(IMPLEMENTATIONS)('AoiIndex contract: %s', (_name, factory) => {
 
   it('matches the oracle when an entry rejoins a uniform-radius sweep with a smaller radius', () => {
     rejoinScenario(new Lockstep(make(10), 10), 7, true);
+  });
+
+  it('matches the oracle when an entry rejoins the sweep of full rebuilds with its own radius', () => {
+    rejoinScenario(new Lockstep(make(10), 10), 14, true, true);
+    rejoinScenario(new Lockstep(make(10), 10), 7, true, true);
   });
 
   it('sees an entity exactly at the radius, in both directions', () => {
