@@ -65,7 +65,8 @@ export function dumpEntityTable(state: WorldState): EntityTableDump {
   let lastTi = 0;
   let lastSpace: SpaceRecord | undefined;
   let lastSi = 0;
-  const eidsOfType: number[][] = [];
+  let lastSet: ReadonlySet<ComponentDef> | undefined;
+  let lastCi = 0;
   const clients: EntityTableDump['clients'] = [];
   const pending: [number, TimerRecord][] = [];
   const rows = dir.pendingRows;
@@ -80,14 +81,18 @@ export function dumpEntityTable(state: WorldState): EntityTableDump {
       types[lastTi] = t;
     }
     type[eid] = lastTi;
-    (eidsOfType[lastTi] ??= []).push(eid);
     const sp = rec === undefined ? (rows as PendingRows).spaceOf(eid) : rec.space;
     if (sp !== lastSpace) {
       lastSpace = sp;
       lastSi = spaceIds.of(sp.id);
     }
     space[eid] = lastSi;
-    componentSet[eid] = sets.of(t, rec === undefined ? (rows as PendingRows).componentsOf(eid) : rec.components);
+    const cs = rec === undefined ? (rows as PendingRows).componentsOf(eid) : rec.components;
+    if (cs !== lastSet) {
+      lastSet = cs;
+      lastCi = sets.of(t, cs);
+    }
+    componentSet[eid] = lastCi;
     if (rec === undefined) continue;
     if (rec.client !== null || rec.clientSyncing) clients.push({ eid, client: rec.client, syncing: rec.clientSyncing });
     if (rec.timers !== null) for (const timer of rec.timers.values()) pending.push([eid, timer]);
@@ -103,15 +108,26 @@ export function dumpEntityTable(state: WorldState): EntityTableDump {
     space,
     componentSets: sets.lists,
     componentSet,
-    attrs: types.map((t, ti) => dumpAttrs(state, t, eidsOfType[ti])),
+    attrs: eidsByType(listed, type, types.length).map((eids, ti) => dumpAttrs(state, types[ti], eids)),
     clients,
     timers: dumpTimers(state, pending),
   };
 }
 
+/** Each type's eids, ascending, from the type column: counted first, then filled (no growing arrays). */
+function eidsByType(listed: Uint8Array, type: Uint32Array, typeCount: number): Int32Array[] {
+  const counts = new Uint32Array(typeCount);
+  for (let eid = 1; eid < listed.length; eid++) if (listed[eid] === 1) counts[type[eid]]++;
+  const out = Array.from(counts, (n) => new Int32Array(n));
+  const filled = new Uint32Array(typeCount);
+  for (let eid = 1; eid < listed.length; eid++) if (listed[eid] === 1) out[type[eid]][filled[type[eid]]++] = eid;
+  return out;
+}
+
 /** In firing order, ties in scheduling order: a load re-arms them in this order, so ties still break the same way. */
 function dumpTimers(state: WorldState, pending: [number, TimerRecord][]): EntityTableDump['timers'] {
-  pending.sort(([, a], [, b]) => a.due - b.due || a.seq - b.seq);
+  // Indexed, not destructured: array destructuring runs the iterator protocol on every comparison.
+  pending.sort((x, y) => x[1].due - y[1].due || x[1].seq - y[1].seq);
   return pending.map(([eid, t]) => ({
     eid,
     id: t.id,
@@ -124,7 +140,7 @@ function dumpTimers(state: WorldState, pending: [number, TimerRecord][]): Entity
 }
 
 /** One type's attribute columns over its entities in eid order, entity by entity (one record visit each). */
-function dumpAttrs(state: WorldState, type: AnyEntityType, eids: readonly number[]): AttrColumnsDump {
+function dumpAttrs(state: WorldState, type: AnyEntityType, eids: Int32Array): AttrColumnsDump {
   const roots = [...type.attrLayout.keys()];
   const columns = roots.map(() => new Array<unknown>(eids.length));
   const dir = state.byId;
