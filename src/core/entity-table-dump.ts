@@ -2,8 +2,8 @@ import type { ComponentDef } from '../ecs/schema.ts';
 import type { PendingRows } from './entity-directory.ts';
 import { ENTITY_ID_LENGTH, type EntityId } from './entity-id.ts';
 import type { AnyEntityType } from './entity-type.ts';
+import { timerDump } from './timer-dump.ts';
 import type { TimerRecord } from './timer-queue.ts';
-import { cloneValue } from './value-types.ts';
 import type { AttrColumnsDump, EntityDump, EntityTableDump, WorldDump } from './world-dump.ts';
 import type { EntityRecord, SpaceRecord, WorldState } from './world-state.ts';
 
@@ -128,15 +128,7 @@ function eidsByType(listed: Uint8Array, type: Uint32Array, typeCount: number): I
 function dumpTimers(state: WorldState, pending: [number, TimerRecord][]): EntityTableDump['timers'] {
   // Indexed, not destructured: array destructuring runs the iterator protocol on every comparison.
   pending.sort((x, y) => x[1].due - y[1].due || x[1].seq - y[1].seq);
-  return pending.map(([eid, t]) => ({
-    eid,
-    id: t.id,
-    method: t.method,
-    args: cloneValue([...t.args]),
-    remaining: Math.max(0, t.due - state.now),
-    interval: t.interval,
-    ...(t.cron === undefined ? {} : { cron: t.cron }),
-  }));
+  return pending.map(([eid, t]) => ({ eid, ...timerDump(t, state.now) }));
 }
 
 /** One type's attribute columns over its entities in eid order, entity by entity (one record visit each). */

@@ -8,13 +8,12 @@ import { entityHook } from './world-lifecycle.ts';
 import type { EntityRecord, SpaceRecord, WorldState } from './world-state.ts';
 
 /**
- * What each index was last told about each entity. Movement is found by comparing Position with this,
- * so systems may write Position directly and nothing has to remember to mark entities dirty.
+ * What each index was last told about each entity's radius, and where it is in its space's list. Movement
+ * needs no record here: the index compares the Position columns with what it holds (moveMany), so
+ * systems may write Position directly and nothing has to remember to mark entities dirty.
  * Internal: never dumped (AOI is rebuilt on load).
  */
 export const AoiTrack = defineComponent('__AoiTrack', {
-  x: 'f32',
-  z: 'f32',
   r: 'f32',
   /** Position in the space's `indexedList`; an entity is in at most one index at a time. */
   slot: 'i32',
@@ -38,8 +37,6 @@ function addToIndex(state: WorldState, space: SpaceRecord, index: AoiIndex, rec:
   const eid = rec.eid;
   const r = radiusOf(state, rec, space);
   index.add(eid, pos.x[eid], pos.z[eid], r);
-  track.x[eid] = pos.x[eid];
-  track.z[eid] = pos.z[eid];
   track.r[eid] = r;
   track.slot[eid] = space.indexedList.length;
   space.indexedList.push(eid);
@@ -62,7 +59,7 @@ export function rebuildSpaceAoi(state: WorldState, space: SpaceRecord): void {
   if (index === null) return;
   // addToIndex, hoisted: stores are looked up once, not per entity.
   const { x: px, z: pz } = state.storage.store(Position);
-  const { x: tx, z: tz, r: tr, slot, dyn } = state.storage.store(AoiTrack);
+  const { r: tr, slot, dyn } = state.storage.store(AoiTrack);
   const radiusStore = state.storage.store(AoiRadius);
   const radius = radiusStore.radius;
   const hasRadius = componentTest(state.ecs, radiusStore);
@@ -78,8 +75,6 @@ export function rebuildSpaceAoi(state: WorldState, space: SpaceRecord): void {
     const own = hasRadius(eid);
     const r = own ? radius[eid] : typeof aoi === 'object' ? aoi.radius : space.aoi.radius;
     index.add(eid, px[eid], pz[eid], r);
-    tx[eid] = px[eid];
-    tz[eid] = pz[eid];
     tr[eid] = r;
     slot[eid] = indexedList.length;
     indexedList.push(eid);

@@ -1,8 +1,8 @@
 import type { ComponentDef } from '../ecs/schema.ts';
 import { armTimer } from './entity-handle.ts';
+import { timerDump } from './timer-dump.ts';
 import type { EntityId } from './entity-id.ts';
 import { TsworldError } from './errors.ts';
-import { cloneValue } from './value-types.ts';
 import type { GameWorld } from './world-api.ts';
 import type { TimerDump } from './world-dump.ts';
 import { allocateEntity, cancelTimers, entityComponents, entityHook, enterSpaceNow, leaveCurrentSpace } from './world-lifecycle.ts';
@@ -153,14 +153,7 @@ function packEntity(state: WorldState, rec: EntityRecord, toSpace: EntityId): Mi
     clientSyncing: rec.clientSyncing,
     attrs: rec.attrs.snapshot(() => true),
     components,
-    timers: [...(rec.timers?.values() ?? [])].map((t) => ({
-      id: t.id,
-      method: t.method,
-      args: cloneValue([...t.args]),
-      remaining: Math.max(0, t.due - state.now),
-      interval: t.interval,
-      ...(t.cron === undefined ? {} : { cron: t.cron }),
-    })),
+    timers: [...(rec.timers?.values() ?? [])].map((t) => timerDump(t, state.now)),
   };
 }
 
