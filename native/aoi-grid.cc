@@ -673,17 +673,13 @@ struct Sweep {
 
 using PairRangeFn = void (*)(Sweep&, int32_t, int32_t, int32_t, int32_t);
 
-// The scalar pair test over [j, end); the sparse sweep's ownership rule: skip a changed j sorting at or
+// The scalar pair test over [j0, end); the sparse sweep's ownership rule: skip a changed j sorting at or
 // before i (`ownerLimit`; -1 in the full sweep).
-__attribute__((always_inline)) inline void pairTail(Sweep& s, int32_t i, int32_t j, int32_t end, int32_t ownerLimit) {
-  for (; j < end; j++) {
+__attribute__((always_inline)) inline void pairRangeScalar(Sweep& s, int32_t i, int32_t j0, int32_t end, int32_t ownerLimit) {
+  for (int32_t j = j0; j < end; j++) {
     if ((s.sFlag[j] & 1) != 0 && j <= ownerLimit) continue;
     s.pair(i, j);
   }
-}
-
-__attribute__((always_inline)) inline void pairRangeScalar(Sweep& s, int32_t i, int32_t j0, int32_t end, int32_t ownerLimit) {
-  pairTail(s, i, j0, end, ownerLimit);
 }
 
 #if defined(AOI_X86)

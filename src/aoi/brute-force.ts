@@ -24,24 +24,12 @@ export function createBruteForceAoi(_options: AoiIndexOptions): AoiIndex {
   let size = 0;
   const events = new AoiEventBuffer();
 
-  function current(handle: number): Point | undefined {
-    if (pending.has(handle)) return pending.get(handle) ?? undefined;
-    return committed.get(handle);
-  }
+  const current = (handle: number): Point | undefined => intent(pending, committed, handle);
 
   function present(handle: number): Point {
     const p = current(handle);
     if (p === undefined) throw unknownHandle(NAME, handle);
     return p;
-  }
-
-  function link(map: Map<number, Set<number>>, a: number, b: number): void {
-    let set = map.get(a);
-    if (set === undefined) {
-      set = new Set();
-      map.set(a, set);
-    }
-    set.add(b);
   }
 
   return {
@@ -79,63 +67,26 @@ export function createBruteForceAoi(_options: AoiIndexOptions): AoiIndex {
       return current(handle) !== undefined;
     },
     update(): AoiEvents {
-      const next = new Map(committed);
-      for (const [handle, p] of pending) {
-        if (p === null) next.delete(handle);
-        else next.set(handle, p);
-      }
+      committed = applied(committed, pending);
       pending.clear();
-      committed = next;
 
-      const nextIn = new Map<number, Set<number>>();
-      const nextBy = new Map<number, Set<number>>();
-      for (const [w, pw] of committed) {
-        for (const [t, pt] of committed) {
-          if (w === t) continue;
-          const dx = pw.x - pt.x;
-          const dz = pw.z - pt.z;
-          if (dx * dx + dz * dz <= pw.r * pw.r) {
-            link(nextIn, w, t);
-            link(nextBy, t, w);
-          }
-        }
-      }
-
+      const rel = relation(committed);
       events.reset();
-      for (const [w, targets] of nextIn) {
-        const before = interestedIn.get(w);
-        for (const t of targets) if (before === undefined || !before.has(t)) events.pushEnter(w, t);
-      }
-      for (const [w, targets] of interestedIn) {
-        const after = nextIn.get(w);
-        for (const t of targets) if (after === undefined || !after.has(t)) events.pushLeave(w, t);
-      }
-      interestedIn = nextIn;
-      interestedBy = nextBy;
+      pushDiff(events, interestedIn, rel.interestedIn);
+      interestedIn = rel.interestedIn;
+      interestedBy = rel.interestedBy;
       return events;
     },
-    forEachInterestedIn(watcher, fn) {
-      const set = interestedIn.get(watcher);
-      if (set !== undefined) for (const t of [...set]) fn(t);
-    },
-    forEachInterestedBy(target, fn) {
-      const set = interestedBy.get(target);
-      if (set !== undefined) for (const w of [...set]) fn(w);
-    },
-    queryRadius(x, z, radius, out = []) {
-      for (const [handle, p] of committed) {
+    forEachInterestedIn: (watcher, fn) => forEachOf(interestedIn, watcher, fn),
+    forEachInterestedBy: (target, fn) => forEachOf(interestedBy, target, fn),
+    queryRadius: (x, z, radius, out = []) =>
+      pushWhere(committed, out, (p) => {
         const dx = p.x - x;
         const dz = p.z - z;
-        if (dx * dx + dz * dz <= radius * radius) out.push(handle);
-      }
-      return out;
-    },
-    queryRect(minX, minZ, maxX, maxZ, out = []) {
-      for (const [handle, p] of committed) {
-        if (p.x >= minX && p.x <= maxX && p.z >= minZ && p.z <= maxZ) out.push(handle);
-      }
-      return out;
-    },
+        return dx * dx + dz * dz <= radius * radius;
+      }),
+    queryRect: (minX, minZ, maxX, maxZ, out = []) =>
+      pushWhere(committed, out, (p) => p.x >= minX && p.x <= maxX && p.z >= minZ && p.z <= maxZ),
     clear() {
       committed = new Map();
       pending.clear();
@@ -145,4 +96,71 @@ export function createBruteForceAoi(_options: AoiIndexOptions): AoiIndex {
       events.reset();
     },
   };
+}
+
+function link(map: Map<number, Set<number>>, a: number, b: number): void {
+  let set = map.get(a);
+  if (set === undefined) {
+    set = new Set();
+    map.set(a, set);
+  }
+  set.add(b);
+}
+
+/** The whole interest relation of `points`, from scratch, both ways. */
+function relation(points: Map<number, Point>): { interestedIn: Map<number, Set<number>>; interestedBy: Map<number, Set<number>> } {
+  const interestedIn = new Map<number, Set<number>>();
+  const interestedBy = new Map<number, Set<number>>();
+  for (const [w, pw] of points) {
+    for (const [t, pt] of points) {
+      if (w === t) continue;
+      const dx = pw.x - pt.x;
+      const dz = pw.z - pt.z;
+      if (dx * dx + dz * dz <= pw.r * pw.r) {
+        link(interestedIn, w, t);
+        link(interestedBy, t, w);
+      }
+    }
+  }
+  return { interestedIn, interestedBy };
+}
+
+/** Enter for each pair only in `after`, leave for each pair only in `before`. */
+function pushDiff(events: AoiEventBuffer, before: Map<number, Set<number>>, after: Map<number, Set<number>>): void {
+  for (const [w, targets] of after) {
+    const was = before.get(w);
+    for (const t of targets) if (was === undefined || !was.has(t)) events.pushEnter(w, t);
+  }
+  for (const [w, targets] of before) {
+    const is = after.get(w);
+    for (const t of targets) if (is === undefined || !is.has(t)) events.pushLeave(w, t);
+  }
+}
+
+/** Appends the handles of the points that pass `test`. */
+function pushWhere(points: Map<number, Point>, out: number[], test: (p: Point) => boolean): number[] {
+  for (const [handle, p] of points) if (test(p)) out.push(handle);
+  return out;
+}
+
+/** An entity's recorded intent: pending if any (null: removed), else as committed. */
+function intent(pending: Map<number, Point | null>, committed: Map<number, Point>, handle: number): Point | undefined {
+  if (pending.has(handle)) return pending.get(handle) ?? undefined;
+  return committed.get(handle);
+}
+
+/** The committed state after the pending intent. */
+function applied(committed: Map<number, Point>, pending: Map<number, Point | null>): Map<number, Point> {
+  const next = new Map(committed);
+  for (const [handle, p] of pending) {
+    if (p === null) next.delete(handle);
+    else next.set(handle, p);
+  }
+  return next;
+}
+
+/** Calls fn for each member of key's set, on a copy (fn may change the index). */
+function forEachOf(map: Map<number, Set<number>>, key: number, fn: (other: number) => void): void {
+  const set = map.get(key);
+  if (set !== undefined) for (const o of [...set]) fn(o);
 }

@@ -70,7 +70,7 @@ function buildGridAoi(options: AoiIndexOptions, native: GridNative | null, name:
   const commit = native === null ? () => table.commit() : () => nativeCommit(native, table);
 
   return tableBackedIndex(table, {
-    moveMany: native === null ? (h, n, xs, zs) => table.moveMany(h, n, xs, zs) : nativeMoveMany(native, table),
+    ...(native === null ? {} : { moveMany: nativeMoveMany(native, table) }),
     update(): AoiEvents {
       events.reset();
       if (table.changedCount === 0) return events;

@@ -1,4 +1,3 @@
-import type { ComponentStorage } from '../ecs/component-storage.ts';
 import { defineComponent } from '../ecs/schema.ts';
 
 /**
@@ -8,35 +7,41 @@ import { defineComponent } from '../ecs/schema.ts';
 export const MemberSlot = defineComponent('__MemberSlot', { slot: 'i32' });
 
 /**
- * A space's members: eids in a dense list, each eid's place kept in the world's MemberSlot column.
- * An entity is a member of exactly one space (the nil space included) at a time, so one column serves
- * every space, and `has` is one comparison: the slot points at the eid in this list. Compared with a
+ * A dense list of eids, each eid's place in it kept in a world-wide per-eid column (`slots`, fetched on
+ * each use because component columns grow). An eid is in at most one list of a given column at a time,
+ * so one column serves every space, and `has` is one comparison: the slot points at the eid here. A
+ * space's members use the MemberSlot column and its AOI index's entries AoiTrack.slot. Compared with a
  * Set, a restore fills it with one array (addAll) instead of a hundred thousand inserts. Removal swaps
- * the last member into the hole: iteration order is not insertion order.
+ * the last eid into the hole: iteration order is not insertion order.
  */
 export class MemberSet implements Iterable<number> {
   private list: number[] = [];
 
-  constructor(private readonly storage: ComponentStorage) {}
+  constructor(private readonly slots: () => Int32Array) {}
 
   get size(): number {
     return this.list.length;
   }
 
+  /** The eids, dense, for per-tick scans (read only: the set owns the array). */
+  get eids(): readonly number[] {
+    return this.list;
+  }
+
   has(eid: number): boolean {
-    const slot = this.storage.store(MemberSlot).slot[eid];
+    const slot = this.slots()[eid];
     return slot < this.list.length && this.list[slot] === eid;
   }
 
   add(eid: number): void {
     if (this.has(eid)) return;
-    this.storage.store(MemberSlot).slot[eid] = this.list.length;
+    this.slots()[eid] = this.list.length;
     this.list.push(eid);
   }
 
   delete(eid: number): boolean {
     if (!this.has(eid)) return false;
-    const slots = this.storage.store(MemberSlot).slot;
+    const slots = this.slots();
     const at = slots[eid];
     const last = this.list.pop() as number;
     if (last !== eid) {
@@ -46,13 +51,17 @@ export class MemberSet implements Iterable<number> {
     return true;
   }
 
+  clear(): void {
+    this.list = [];
+  }
+
   /** Adds eids that are members of no space yet, taking over the array (the caller lets go of it). */
   addAll(eids: number[]): void {
     if (this.list.length > 0) {
       for (const eid of eids) this.add(eid);
       return;
     }
-    const slots = this.storage.store(MemberSlot).slot;
+    const slots = this.slots();
     for (let i = 0; i < eids.length; i++) slots[eids[i]] = i;
     this.list = eids;
   }

@@ -15,7 +15,7 @@ import type { EntityRecord, SpaceRecord, WorldState } from './world-state.ts';
  */
 export const AoiTrack = defineComponent('__AoiTrack', {
   r: 'f32',
-  /** Position in the space's `indexedList`; an entity is in at most one index at a time. */
+  /** Position in the space's `indexed` list; an entity is in at most one index at a time. */
   slot: 'i32',
   /** 1 when the radius comes from the AoiRadius component and must be re-read every tick. */
   dyn: 'u8',
@@ -38,14 +38,7 @@ function addToIndex(state: WorldState, space: SpaceRecord, index: AoiIndex, rec:
   const r = radiusOf(state, rec, space);
   index.add(eid, pos.x[eid], pos.z[eid], r);
   track.r[eid] = r;
-  track.slot[eid] = space.indexedList.length;
-  space.indexedList.push(eid);
-}
-
-/** Whether `eid` is in the space's index: its AoiTrack slot points at it in the space's indexed list. */
-export function isIndexed(state: WorldState, space: SpaceRecord, eid: number): boolean {
-  const slot = state.storage.store(AoiTrack).slot[eid];
-  return slot < space.indexedList.length && space.indexedList[slot] === eid;
+  space.indexed.add(eid);
 }
 
 /**
@@ -59,25 +52,23 @@ export function rebuildSpaceAoi(state: WorldState, space: SpaceRecord): void {
   if (index === null) return;
   // addToIndex, hoisted: stores are looked up once, not per entity.
   const { x: px, z: pz } = state.storage.store(Position);
-  const { r: tr, slot, dyn } = state.storage.store(AoiTrack);
+  const { r: tr, dyn } = state.storage.store(AoiTrack);
   const radiusStore = state.storage.store(AoiRadius);
   const radius = radiusStore.radius;
   const hasRadius = componentTest(state.ecs, radiusStore);
-  const { indexedList } = space;
+  const { indexed } = space;
   const dir = state.byId;
   for (const eid of space.members) {
     const rec = dir.peek(eid);
     // A member without a record is a restored entity, alive in this space.
     if (rec !== undefined && !wantsIndex(rec, space)) continue;
     const aoi = (rec !== undefined ? rec.type : (dir.typeAt(eid) as AnyEntityType)).aoi;
-    const s = slot[eid];
-    if (aoi === false || (s < indexedList.length && indexedList[s] === eid)) continue;
+    if (aoi === false || indexed.has(eid)) continue;
     const own = hasRadius(eid);
     const r = own ? radius[eid] : typeof aoi === 'object' ? aoi.radius : space.aoi.radius;
     index.add(eid, px[eid], pz[eid], r);
     tr[eid] = r;
-    slot[eid] = indexedList.length;
-    indexedList.push(eid);
+    indexed.add(eid);
     dyn[eid] = own ? 1 : 0;
   }
   space.changed.clear();
@@ -98,17 +89,12 @@ export function runSpaceAoi(state: WorldState, space: SpaceRecord, silent: boole
   for (const eid of space.changed) {
     const rec = state.byId.at(eid);
     const want = wantsIndex(rec, space);
-    const indexed = isIndexed(state, space, eid);
+    const indexed = space.indexed.has(eid);
     if (want && !indexed) {
       addToIndex(state, space, index, rec);
     } else if (!want && indexed) {
       index.remove(eid);
-      const slot = track.slot[eid];
-      const last = space.indexedList.pop() as number;
-      if (last !== eid) {
-        space.indexedList[slot] = last;
-        track.slot[last] = slot;
-      }
+      space.indexed.delete(eid);
     } else if (want) {
       // Already indexed and marked changed: its radius source may have changed (AoiRadius added/removed).
       const r = Math.fround(radiusOf(state, rec, space));
@@ -120,7 +106,7 @@ export function runSpaceAoi(state: WorldState, space: SpaceRecord, silent: boole
     if (want) track.dyn[eid] = hasComponent(state.ecs, eid, state.storage.store(AoiRadius)) ? 1 : 0;
   }
   space.changed.clear();
-  const list = space.indexedList;
+  const list = space.indexed.eids;
   const radius = state.storage.store(AoiRadius).radius;
   const { r: tr, dyn } = track;
   // One bulk call from the Position columns: the index skips entries whose position it already has, so

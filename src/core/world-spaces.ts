@@ -1,5 +1,6 @@
 import type { EntityId } from './entity-id.ts';
-import { MemberSet } from './member-set.ts';
+import { MemberSet, MemberSlot } from './member-set.ts';
+import { AoiTrack } from './world-aoi.ts';
 import { NIL_SPACE_KIND, resolveAoiConfig, type Space, type SpaceAoiConfig, type SpaceType } from './space.ts';
 import { destroyEntityNow, spaceHook } from './world-lifecycle.ts';
 import type { EntityRecord, SpaceRecord, WorldState } from './world-state.ts';
@@ -11,9 +12,9 @@ export function makeSpaceRecord(state: WorldState, id: EntityId, type: SpaceType
     aoi,
     index: aoi.enabled ? state.options.aoiFactory({ defaultRadius: aoi.radius }) : null,
     destroyed: false,
-    members: new MemberSet(state.storage),
+    members: new MemberSet(() => state.storage.store(MemberSlot).slot),
     changed: new Set(),
-    indexedList: [],
+    indexed: new MemberSet(() => state.storage.store(AoiTrack).slot),
   } as unknown as SpaceRecord;
   const handle: Space = {
     id,
@@ -55,7 +56,7 @@ export function destroySpaceNow(state: WorldState, rec: SpaceRecord): void {
   spaceHook(state, rec, 'onSpaceDestroy');
   rec.destroyed = true;
   rec.index?.clear();
-  rec.indexedList.length = 0;
+  rec.indexed.clear();
   rec.changed.clear();
   state.spaces.delete(rec.id);
 }

@@ -60,11 +60,8 @@ export interface SpaceRecord {
   members: MemberSet;
   /** eids whose membership changed since the last AOI phase; reconciled with the index there. */
   changed: Set<number>;
-  /**
-   * The eids in the index, dense, for the per-tick movement scan. AoiTrack.slot of an eid is its
-   * place here, so whether an eid is indexed is one comparison (isIndexed), not a Set.
-   */
-  indexedList: number[];
+  /** The eids in the index, dense (the per-tick movement scan), placed by AoiTrack.slot. */
+  indexed: MemberSet;
 }
 
 /** A deferred structural op; applied in order at the commit phase. */

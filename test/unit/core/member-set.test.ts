@@ -7,7 +7,7 @@ describe('MemberSet', () => {
   it('agrees with a Set while eids move between spaces, across storage growth', () => {
     const storage = createComponentStorage({ initialCapacity: 8, maxCapacity: 1 << 12 });
     storage.register(MemberSlot);
-    const sets = [new MemberSet(storage), new MemberSet(storage), new MemberSet(storage)];
+    const sets = [new MemberSet(() => storage.store(MemberSlot).slot), new MemberSet(() => storage.store(MemberSlot).slot), new MemberSet(() => storage.store(MemberSlot).slot)];
     const models = sets.map(() => new Set<number>());
     const where = new Map<number, number>();
     const rand = mulberry32(11);
@@ -38,7 +38,7 @@ describe('MemberSet', () => {
   it('takes a whole list at once (restore) and keeps working after it', () => {
     const storage = createComponentStorage({ initialCapacity: 64 });
     storage.register(MemberSlot);
-    const set = new MemberSet(storage);
+    const set = new MemberSet(() => storage.store(MemberSlot).slot);
     set.addAll([5, 9, 2, 40]);
     expect(set.size).toBe(4);
     expect([5, 9, 2, 40].every((e) => set.has(e))).toBe(true);
