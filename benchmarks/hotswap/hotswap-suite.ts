@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadNativeGridAoi } from '../../src/aoi/grid-aoi.ts';
 import { freezeToFile, restoreFromFile } from '../../src/hotswap/hot-swap.ts';
 import type { BenchRow, BenchSuite } from '../bench-types.ts';
 import { measure, type MeasureOptions } from '../measure.ts';
@@ -85,7 +86,8 @@ function freshRestore(impl: Impl, path: string): number {
 export const hotswapSuite: BenchSuite = {
   name: 'hotswap',
   description:
-    `process-swap pause = freeze (dump + write file) + restore (read + load + AOI rebuild): one grid-AOI space, ` +
+    `process-swap pause = freeze (dump + write file) + restore (read + load + AOI rebuild): one grid-AOI space ` +
+    `(${loadNativeGridAoi() !== null ? 'C++ kernels' : 'TypeScript kernels: native/build.sh not run'}, as the game role picks), ` +
     `radius ${AOI_RADIUS} on ${MAP_SIZE}², Position/Yaw/Velocity + 4 attributes, a timer on 1 in ${TIMER_EVERY}. ` +
     `restore=warm: freeze and restore repeated in one process (warm JIT, old worlds left to the GC); ` +
     `restore=fresh: as a real swap, each restore is the first one in a new process (clean heap; each successor first warms its restore path up on a practice world of 8k entities, as tsworld's game role does before the freeze), ` +

@@ -1,4 +1,4 @@
-import { createGridAoi } from '../../src/aoi/grid-aoi.ts';
+import { createGridAoi, loadNativeGridAoi } from '../../src/aoi/grid-aoi.ts';
 import { attr } from '../../src/core/attr-decl.ts';
 import { defineEntityType } from '../../src/core/entity-type.ts';
 import type { EntityId } from '../../src/core/entity-id.ts';
@@ -32,7 +32,8 @@ export function swapWorldOptions(): GameWorldOptions {
     rpc: { think: { expose: 'server', args: [t.int], fn: (e, n) => e.attrs.set('level', n) } },
   });
   const Map = defineSpaceType({ name: 'Map', aoi: { radius: AOI_RADIUS } });
-  return { entityTypes: [Mob], spaceTypes: [Map], aoiFactory: createGridAoi, maxEntities: 1 << 20, initialCapacity: 1024 };
+  // The grid the game role runs (src/roles/game/main.ts): with the C++ kernels when built.
+  return { entityTypes: [Mob], spaceTypes: [Map], aoiFactory: loadNativeGridAoi() ?? createGridAoi, maxEntities: 1 << 20, initialCapacity: 1024 };
 }
 
 /** The timer entity i gets at world time 0, if any (the per-entity baseline re-arms it from this). */
