@@ -46,6 +46,34 @@ struct Args {
   Args(napi_env env, napi_callback_info info) { napi_get_cb_info(env, info, &n, v, nullptr, nullptr); }
 };
 
+// The scatters place every entity by two floors. Without SSE4.1's round instruction a floor is a
+// compare-and-correct sequence, and the pair of them was 12% of a 10k all-moving scatter on Zen 4. So each
+// scatter body is also compiled inside an SSE4.1 wrapper (flatten inlines the body, its lambdas and the
+// floors into it), used where the CPU has SSE4.1 unless the trailing level argument is 0 (scalar, as a
+// pinned sweep level pins it: the contract suite runs both). Floor is exact either way, so both place
+// identically. (GCC 12's target_clones emits such a function's symbol twice in this file, hence by hand.)
+int32_t levelArg(napi_env env, napi_callback_info info, size_t at) {
+  Args a(env, info);
+  return a.n > at ? static_cast<int32_t>(num(env, a.v[at])) : -1;
+}
+#if defined(AOI_X86)
+bool hasSse41() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("sse4.1");
+}
+#define AOI_SSE41_CLONE(Name, levelAt)                                                                     \
+  __attribute__((target("sse4.1"), flatten)) napi_value Name##Sse41(napi_env env, napi_callback_info info) { \
+    return Name##Body(env, info);                                                                          \
+  }                                                                                                        \
+  napi_value Name(napi_env env, napi_callback_info info) {                                                 \
+    const bool vector = levelArg(env, info, levelAt) != 0 && hasSse41();                                   \
+    return vector ? Name##Sse41(env, info) : Name##Body(env, info);                                        \
+  }
+#else
+#define AOI_SSE41_CLONE(Name, levelAt) \
+  napi_value Name(napi_env env, napi_callback_info info) { return Name##Body(env, info); }
+#endif
+
 // Vector levels: 0 scalar, 1 AVX2, 2 AVX-512. The best this CPU runs.
 int32_t bestLevel() {
 #if defined(AOI_X86)
@@ -217,8 +245,8 @@ napi_value Classify(napi_env env, napi_callback_info info) {
 }
 
 // scatter(limit, oP, nP, ox, oz, or, nx, nz, nr, changed, hCell, cellStart, inv, cx0, cz0, width, cells,
-//         sH, sCell, sFlag, qX, qZ, sX, sZ, sOX, sOZ, sR2, sOR2, changedIdx, specialIdx, count, stats)
-napi_value Scatter(napi_env env, napi_callback_info info) {
+//         sH, sCell, sFlag, qX, qZ, sX, sZ, sOX, sOZ, sR2, sOR2, changedIdx, specialIdx, count, stats, level)
+inline napi_value ScatterBody(napi_env env, napi_callback_info info) {
   Args a(env, info);
   const int32_t limit = static_cast<int32_t>(num(env, a.v[0]));
   const uint8_t* oP = data<uint8_t>(env, a.v[1]);
@@ -303,15 +331,16 @@ napi_value Scatter(napi_env env, napi_callback_info info) {
   stats[1] = specialCount;
   return nullptr;
 }
+AOI_SSE41_CLONE(Scatter, 32)
 
-// scatterCoherent(<scatter's 32 arguments>, prevCount, pH, pQX, pQZ, pR2, changedList, changedCount,
-//                 work, seen): `work` holds 5 x count ints (seen is not used here: see PLACED); it comes
-//                 from the caller so no call allocates (fresh pages fault, slowly).
+// scatterCoherent(<scatter's first 32 arguments>, prevCount, pH, pQX, pQZ, pR2, changedList, changedCount,
+//                 work, seen, uniformR2, level): `work` holds 5 x count ints (seen is not used here: see
+//                 PLACED); it comes from the caller so no call allocates (fresh pages fault, slowly).
 // the same layout as Scatter, but entities are visited in the PREVIOUS layout's order (then the newly
 // added ones). Between two updates almost every entity stays in its cell, so the writes below walk the
 // arrays nearly sequentially instead of scattering by handle, and unchanged entities are copied from
 // the previous layout instead of read from the handle-indexed table.
-napi_value ScatterCoherent(napi_env env, napi_callback_info info) {
+inline napi_value ScatterCoherentBody(napi_env env, napi_callback_info info) {
   Args a(env, info);
   const int32_t limit = static_cast<int32_t>(num(env, a.v[0]));
   const uint8_t* oP = data<uint8_t>(env, a.v[1]);
@@ -471,6 +500,7 @@ napi_value ScatterCoherent(napi_env env, napi_callback_info info) {
   stats[1] = specialCount;
   return nullptr;
 }
+AOI_SSE41_CLONE(ScatterCoherent, 42)
 
 // scatterIncremental: a sparse update with the previous geometry kept. Unchanged entities keep their
 // cell and data from the previous layout (read sequentially), so only changed entities touch the
@@ -478,8 +508,8 @@ napi_value ScatterCoherent(napi_env env, napi_callback_info info) {
 // Arguments: prevCount, pH, pQX, pQZ, pR2, pFlag, pCell, oP, nP, ox, oz, or, nx, nz, nr, changed,
 // special (per handle, set for changed handles), changedList, changedCount, inv, cx0, cz0, width, cells,
 // big, cellStart, sH, sCell, sFlag, qX, qZ, sX, sZ, sOX, sOZ, sR2, sOR2, changedIdx, specialIdx, count,
-// work (3 x count ints), seen (zeroed bytes per handle, left zeroed), stats.
-napi_value ScatterIncremental(napi_env env, napi_callback_info info) {
+// work (3 x count ints), seen (zeroed bytes per handle, left zeroed), stats, level.
+inline napi_value ScatterIncrementalBody(napi_env env, napi_callback_info info) {
   Args a(env, info);
   const int32_t prevCount = static_cast<int32_t>(num(env, a.v[0]));
   const int32_t* pH = data<int32_t>(env, a.v[1]);
@@ -623,6 +653,7 @@ napi_value ScatterIncremental(napi_env env, napi_callback_info info) {
   stats[1] = specialCount;
   return nullptr;
 }
+AOI_SSE41_CLONE(ScatterIncremental, 43)
 
 struct Sweep {
   const int32_t* cellStart;
