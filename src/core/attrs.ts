@@ -136,9 +136,7 @@ class AttrTreeImpl implements AttrTree<AttrDecls>, AttrsAccessor<AttrDecls> {
   }
 
   snapshot(filter: (root: AttrRootInfo) => boolean): Record<string, unknown> {
-    const out = Object.create(null) as Record<string, unknown>;
-    for (const info of this.layout.values()) if (filter(info)) out[info.name] = cloneValue(this.values[info.name]);
-    return out;
+    return snapshotAttrValues(this.layout, () => this.values, filter);
   }
 
   restore(next: Record<string, unknown>): string[] {
@@ -159,6 +157,17 @@ class AttrTreeImpl implements AttrTree<AttrDecls>, AttrsAccessor<AttrDecls> {
  */
 export function createAttrTree<D extends AttrDecls = AttrDecls>(layout: AttrLayout, sink: AttrOpSink, values?: Record<string, unknown>): AttrTree<D> {
   return new AttrTreeImpl(layout, sink, values) as unknown as AttrTree<D>;
+}
+
+/**
+ * What AttrTree.snapshot returns, from the values alone: an entity whose attributes are only read for
+ * snapshots needs no tree. `values` is asked for only when some root passes `filter`.
+ */
+export function snapshotAttrValues(layout: AttrLayout, values: () => Record<string, unknown>, filter: (root: AttrRootInfo) => boolean): Record<string, unknown> {
+  const out = Object.create(null) as Record<string, unknown>;
+  let read: Record<string, unknown> | null = null;
+  for (const info of layout.values()) if (filter(info)) out[info.name] = cloneValue((read ??= values())[info.name]);
+  return out;
 }
 
 /** Every root at its initial value. */

@@ -1,6 +1,6 @@
 import type { ComponentDef } from '../ecs/schema.ts';
 import type { AttrRootInfo } from './attr-decl.ts';
-import { createAttrTree, type AttrOp, type AttrTree } from './attrs.ts';
+import { createAttrTree, initialAttrValues, snapshotAttrValues, type AttrOp, type AttrTree } from './attrs.ts';
 import type { AnyEntity } from './entity.ts';
 import { makeEntityHandle } from './entity-handle.ts';
 import type { EntityId } from './entity-id.ts';
@@ -17,6 +17,8 @@ import type { EntityRecord, EntityState, SpaceRecord, WorldState } from './world
  * holds only what every entity needs: the handle and the attribute tree are built on first use, the
  * timer map and delta list exist only while there is something in them, and the component set may
  * be shared by every record restored with the same components (copied before its first change).
+ * Snapshots (a client's, a save's) read the values without the tree, and a type without attributes
+ * gets its values object only if something asks for it: an idle client's boot entity never does.
  */
 export class EntityRecordImpl implements EntityRecord {
   readonly id: EntityId;
@@ -32,6 +34,7 @@ export class EntityRecordImpl implements EntityRecord {
   components: ReadonlySet<ComponentDef>;
   componentsShared: boolean;
   private readonly world: WorldState;
+  /** Null until first use when the record was made without values (restored, or a type without attributes). */
   private values: Record<string, unknown> | null;
   /** Restored values not yet copied out of their type's columns (null once `values` exists). */
   private columns: AttrColumns | null = null;
@@ -67,6 +70,7 @@ export class EntityRecordImpl implements EntityRecord {
   }
 
   get attrValues(): Record<string, unknown> {
+    if (this.values === null && this.columns === null) this.values = initialAttrValues(this.type.attrLayout);
     if (this.values === null) {
       const { names, columns } = this.columns as AttrColumns;
       const values: Record<string, unknown> = {};
@@ -82,11 +86,15 @@ export class EntityRecordImpl implements EntityRecord {
   }
 
   readAttrs(names: readonly string[], out: unknown[][], k: number): void {
-    if (this.values !== null) {
-      for (let r = 0; r < names.length; r++) out[r][k] = copyOut(this.values[names[r]]);
-    } else {
-      readAttrColumns(this.columns as AttrColumns, this.row, names, out, k);
-    }
+    if (this.columns !== null) return readAttrColumns(this.columns, this.row, names, out, k);
+    if (names.length === 0) return;
+    const values = this.attrValues;
+    for (let r = 0; r < names.length; r++) out[r][k] = copyOut(values[names[r]]);
+  }
+
+  attrSnapshot(filter: (root: AttrRootInfo) => boolean): Record<string, unknown> {
+    if (this.tree !== null) return this.tree.snapshot(filter);
+    return snapshotAttrValues(this.type.attrLayout, () => this.attrValues, filter);
   }
 
   get handle(): AnyEntity {

@@ -40,7 +40,9 @@ export function allocateEntity(state: WorldState, type: AnyEntityType, id: Entit
     throw err;
   }
   for (const def of components) state.storage.register(def);
-  const rec = new EntityRecordImpl(state, type, id, eid, initialAttrValues(type.attrLayout), sharedComponentSet(state, components));
+  // No attributes: the values object is made if something asks (EntityRecordImpl.attrValues).
+  const values = type.attrLayout.size === 0 ? null : initialAttrValues(type.attrLayout);
+  const rec = new EntityRecordImpl(state, type, id, eid, values, sharedComponentSet(state, components));
   for (const def of rec.components) {
     state.storage.resetEntity(def, eid);
     addComponent(state.ecs, eid, state.storage.store(def));
@@ -125,7 +127,7 @@ export function destroyEntityNow(state: WorldState, rec: EntityRecord): void {
   const observer = state.options.observer;
   if (observer?.entityDestroyed !== undefined) {
     // The entity is already out of the directory, so its final persistent state travels with the event.
-    const finalAttrs = rec.type.persistent ? rec.attrs.snapshot((root) => root.persistent) : undefined;
+    const finalAttrs = rec.type.persistent ? rec.attrSnapshot((root) => root.persistent) : undefined;
     guarded(state, 'observer.entityDestroyed', () => observer.entityDestroyed?.(rec.handle, finalAttrs));
   }
 }

@@ -151,7 +151,7 @@ function packEntity(state: WorldState, rec: EntityRecord, toSpace: EntityId): Mi
     space: toSpace,
     client: rec.client,
     clientSyncing: rec.clientSyncing,
-    attrs: rec.attrs.snapshot(() => true),
+    attrs: rec.attrSnapshot(() => true),
     components,
     timers: [...(rec.timers?.values() ?? [])].map((t) => timerDump(t, state.now)),
   };

@@ -3,6 +3,7 @@ import type { AoiIndex } from '../aoi/aoi-index.ts';
 import type { ComponentStorage } from '../ecs/component-storage.ts';
 import type { ComponentDef } from '../ecs/schema.ts';
 import type { AoiEventLog } from './aoi-event-log.ts';
+import type { AttrRootInfo } from './attr-decl.ts';
 import type { AttrTree } from './attrs.ts';
 import type { AnyEntity } from './entity.ts';
 import type { EntityId, EntityIdGenerator } from './entity-id.ts';
@@ -37,6 +38,8 @@ export interface EntityRecord {
    * reads every entity's attributes this way.
    */
   readAttrs(names: readonly string[], out: unknown[][], k: number): void;
+  /** What `attrs.snapshot(filter)` returns, without building the tree (nor the values, for a type without attributes). */
+  attrSnapshot(filter: (root: AttrRootInfo) => boolean): Record<string, unknown>;
   /** Ops are recorded for clients only once the entity is created; earlier values are in every snapshot. */
   recording: boolean;
   /** Deltas since the last drain; null when there are none yet. */

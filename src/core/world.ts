@@ -314,14 +314,14 @@ function drains(state: WorldState): Drains {
     drainSaveDirty(fn) {
       const dirty = [...state.saveDirty];
       state.saveDirty.clear();
-      for (const rec of dirty) fn(rec.handle, rec.attrs.snapshot((root) => root.persistent));
+      for (const rec of dirty) fn(rec.handle, rec.attrSnapshot((root) => root.persistent));
     },
     clientSnapshot(id, audience) {
       const rec = state.byId.get(id);
       if (rec === undefined) return undefined;
-      return rec.attrs.snapshot((root) => root.sync === 'allClients' || (audience === 'owner' && root.sync === 'client'));
+      return rec.attrSnapshot((root) => root.sync === 'allClients' || (audience === 'owner' && root.sync === 'client'));
     },
-    persistentSnapshot: (id) => state.byId.get(id)?.attrs.snapshot((root) => root.persistent),
+    persistentSnapshot: (id) => state.byId.get(id)?.attrSnapshot((root) => root.persistent),
   };
 }
 

@@ -10,17 +10,21 @@ import { PRIVATE_HANDLE_MIN, createSharedHandles, type SharedHandles } from './s
  * `fresh` marks entities created on the client this tick: their snapshot already holds this tick's
  * attribute changes, so the deltas must not be applied twice. `pending` holds entities that moved
  * while the client's link was degraded and whose position has not been sent since (outbound.ts).
+ * The sets and the free list exist only while they hold something: an idle client's view is its
+ * handle map alone (an empty Set still costs ~150 bytes, and there is one view per client).
  */
 export interface ClientView {
   readonly clientId: string;
   readonly gateId: number;
   owner: EntityId;
   readonly handles: Map<EntityId, number>;
-  readonly fresh: Set<EntityId>;
+  /** Made by the first creation of a tick, dropped at its end (endTick): null in a tick with none. */
+  fresh: Set<EntityId> | null;
   /** Made the first time the client's link is degraded (outbound.ts collectView): most never are. */
   pending: Set<EntityId> | null;
   nextHandle: number;
-  readonly freeHandles: number[];
+  /** Private handles given back; made at the first. */
+  freeHandles: number[] | null;
   /** Entries whose handle is not their entity's shared handle: 0 means the view can take shared batches. */
   misaligned: number;
   /** The owner's handle, found at the first position sync that asks (outbound-shared.ts viewOwner). */
@@ -66,7 +70,7 @@ export function createClientViews(): ClientViews {
   const shared = createSharedHandles();
   const release = (view: ClientView, entity: EntityId, handle: number) => {
     if (handle !== shared.peek(entity)) view.misaligned--;
-    if (handle >= PRIVATE_HANDLE_MIN) view.freeHandles.push(handle);
+    if (handle >= PRIVATE_HANDLE_MIN) (view.freeHandles ??= []).push(handle);
     else shared.use(handle, -1);
   };
   return {
@@ -77,10 +81,10 @@ export function createClientViews(): ClientViews {
         gateId,
         owner,
         handles: new Map(),
-        fresh: new Set(),
+        fresh: null,
         pending: null,
         nextHandle: PRIVATE_HANDLE_MIN,
-        freeHandles: [],
+        freeHandles: null,
         misaligned: 0,
         ownerEntity: null,
       };
@@ -102,12 +106,12 @@ export function createClientViews(): ClientViews {
       let handle = shared.take(entity);
       if (handle > 0) shared.use(handle, 1);
       else {
-        handle = view.freeHandles.pop() ?? (view.nextHandle <= MAX_HANDLE ? view.nextHandle++ : -1);
+        handle = view.freeHandles?.pop() ?? (view.nextHandle <= MAX_HANDLE ? view.nextHandle++ : -1);
         if (handle === -1) return -1;
         view.misaligned++;
       }
       view.handles.set(entity, handle);
-      view.fresh.add(entity);
+      (view.fresh ??= new Set()).add(entity);
       touched.add(view);
       return handle;
     },
@@ -115,14 +119,14 @@ export function createClientViews(): ClientViews {
       const handle = view.handles.get(entity);
       if (handle === undefined) return -1;
       view.handles.delete(entity);
-      view.fresh.delete(entity);
+      view.fresh?.delete(entity);
       release(view, entity, handle);
       return handle;
     },
     all: () => views.values(),
     ofGate: (gateId) => [...views.values()].filter((v) => v.gateId === gateId),
     endTick() {
-      for (const view of touched) view.fresh.clear();
+      for (const view of touched) view.fresh = null;
       touched.clear();
     },
     get size() {
@@ -134,7 +138,7 @@ export function createClientViews(): ClientViews {
 }
 
 function dumpView(v: ClientView): ClientViewDump {
-  return { clientId: v.clientId, gateId: v.gateId, owner: v.owner, handles: [...v.handles], nextHandle: v.nextHandle, freeHandles: [...v.freeHandles] };
+  return { clientId: v.clientId, gateId: v.gateId, owner: v.owner, handles: [...v.handles], nextHandle: v.nextHandle, freeHandles: v.freeHandles === null ? [] : [...v.freeHandles] };
 }
 
 function restoreViews(views: Map<string, ClientView>, shared: SharedHandles, dumps: readonly ClientViewDump[]): void {
@@ -145,14 +149,18 @@ function restoreViews(views: Map<string, ClientView>, shared: SharedHandles, dum
       gateId: d.gateId,
       owner: d.owner,
       handles: new Map(d.handles),
-      fresh: new Set(),
+      fresh: null,
       pending: null,
       // A snapshot of per-client numbering: its handles below the private range stay counted in the
       // shared table (poisoned where views disagree), and new private ones start above it.
       nextHandle: Math.max(d.nextHandle, PRIVATE_HANDLE_MIN),
-      freeHandles: d.freeHandles.filter((h) => h >= PRIVATE_HANDLE_MIN),
+      freeHandles: nonEmpty(d.freeHandles.filter((h) => h >= PRIVATE_HANDLE_MIN)),
       misaligned: d.handles.filter(([e, h]) => misaligned.has(`${e} ${h}`)).length,
       ownerEntity: null,
     });
   }
+}
+
+function nonEmpty<T>(list: T[]): T[] | null {
+  return list.length > 0 ? list : null;
 }

@@ -32,7 +32,7 @@ export function viewOwner(world: GameWorld, view: ClientView): AnyEntity | null 
 export function joinSharedGroup(world: GameWorld, groups: Map<string, SharedGroup>, view: ClientView): boolean {
   // A view of its own player alone (an idle client in the nil space) gains nothing from sharing: it
   // leaves here, before the entity lookup, since every idle client pays this check every sync.
-  if (view.handles.size < 2 || view.misaligned !== 0 || view.fresh.size !== 0 || view.pending !== null) return false;
+  if (view.handles.size < 2 || view.misaligned !== 0 || view.fresh !== null || view.pending !== null) return false;
   const owner = viewOwner(world, view);
   if (owner === null || owner.destroyed) return false;
   const space = owner.space;

@@ -180,7 +180,7 @@ function sendDeltas(s: OutboundState, entityId: EntityId, deltas: readonly AttrD
   for (const view of audience(s, entityId, observerOps.length > 0)) {
     const ops = view === ownView ? ownerOps : observerOps;
     // Created on this client this tick: the snapshot it got already holds these changes.
-    if (ops.length === 0 || view.fresh.has(entityId) || !view.handles.has(entityId)) continue;
+    if (ops.length === 0 || view.fresh?.has(entityId) === true || !view.handles.has(entityId)) continue;
     const link = s.deps.gateLink(view.gateId);
     if (link) s.codec.encodeTo(link, MSG.ATTR_DELTA, { gateId: view.gateId, clientId: view.clientId, entityId, ops });
   }
@@ -255,7 +255,7 @@ function collectView(s: OutboundState, view: ClientView, round: number, skip: bo
   const pending = skip ? (view.pending ??= new Set()) : view.pending;
   for (const [entityId, handle] of view.handles) {
     const entity = world.entity(entityId);
-    if (!entity || entity.destroyed || view.fresh.has(entityId)) continue;
+    if (!entity || entity.destroyed || view.fresh?.has(entityId) === true) continue;
     const eid = entity.eid;
     const moved = movedThisRound(s, eid, round, pos, yaw);
     const owed = pending !== null && pending.size > 0 && pending.has(entityId);
@@ -279,7 +279,7 @@ function collectView(s: OutboundState, view: ClientView, round: number, skip: bo
  * the view or looking the entity up. Most idle clients are this, every sync.
  */
 function ownerAtRest(s: OutboundState, view: ClientView, round: number, pos: { x: Float32Array; y: Float32Array; z: Float32Array }, yaw: Float32Array): boolean {
-  if (view.handles.size !== 1 || view.pending !== null || view.fresh.size !== 0) return false;
+  if (view.handles.size !== 1 || view.pending !== null || view.fresh !== null) return false;
   const owner = viewOwner(s.world, view);
   // A destroyed owner, or an entry that is not the owner, takes the walk.
   if (owner === null || owner.destroyed || !view.handles.has(view.owner)) return false;
