@@ -132,8 +132,8 @@ export function handleClientMessage(
   message: Uint8Array,
   now: number,
 ): void {
-  proxy.lastSeen = now;
   edge.metrics?.messagesIn('client');
+  // Also sets lastSeen, which the heartbeat deadline reads.
   if (!takeToken(proxy, now, edge.rates, message.length)) {
     const { messagesPerSec, bytesPerSec } = edge.rates;
     return edge.refuse(proxy, new ProtocolError('rate-limit', `more than ${messagesPerSec} messages or ${bytesPerSec} bytes per second`));

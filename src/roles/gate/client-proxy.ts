@@ -23,17 +23,23 @@ export interface ClientProxy {
   ownerEntityId: string | null;
   /** Made at the first property: most clients never get one, and an empty Map costs ~200 bytes. */
   filterProps: Map<string, string> | null;
-  /** Last time (ms) the client sent anything; heartbeats only refresh this. */
+  /**
+   * Last time (ms) the client sent anything; heartbeats only refresh this. Also the token buckets'
+   * clock (takeToken): every message refills them, so one time serves both.
+   */
   lastSeen: number;
-  /** Messages for this client in the current turn, sent together under one cork (one syscall). */
-  readonly outbox: Uint8Array[];
+  /**
+   * Messages for this client in the current turn, sent together under one cork (one syscall). Taken
+   * from the gate's spares when the turn's first message is queued and given back by the flush
+   * (gate-state.ts): an idle client holds none.
+   */
+  outbox: Uint8Array[] | null;
   /** Its position stream while it reads too slowly: newest per handle (held-positions.ts); null until then. */
   held: HeldPositions | null;
   /** Token bucket for the per-client message rate. */
   tokens: number;
   /** Byte bucket: a flood of large messages is refused even under the message-count limit. */
   byteTokens: number;
-  tokensAt: number;
   /**
    * Set when the gate closes this connection: nothing it sends afterwards is acted on. (`ws` keeps
    * delivering messages while a close handshake is pending, up to its 30 s close timeout.)
@@ -62,12 +68,11 @@ export function createClientProxy(gateId: number, clientId: string, connection: 
     gateId,
     ownerEntityId: null,
     filterProps: null,
-    outbox: [],
+    outbox: null,
     held: null,
     lastSeen: now,
     tokens: limits.messagesPerSec,
     byteTokens: limits.bytesPerSec,
-    tokensAt: now,
     closing: false,
     kicked: false,
     awaitingResume: false,
@@ -93,10 +98,10 @@ export function writeCallKey(scratch: Uint8Array, body: Uint8Array, proxy: Clien
  * Returns false when the client is over either (the gate then closes it: a flood is not something to queue).
  */
 export function takeToken(proxy: ClientProxy, now: number, limits: RateLimits, bytes: number): boolean {
-  const seconds = (now - proxy.tokensAt) / 1000;
+  const seconds = (now - proxy.lastSeen) / 1000;
   proxy.tokens = Math.min(limits.messagesPerSec, proxy.tokens + seconds * limits.messagesPerSec);
   proxy.byteTokens = Math.min(limits.bytesPerSec, proxy.byteTokens + seconds * limits.bytesPerSec);
-  proxy.tokensAt = now;
+  proxy.lastSeen = now;
   if (proxy.tokens < 1 || proxy.byteTokens < bytes) return false;
   proxy.tokens -= 1;
   proxy.byteTokens -= bytes;

@@ -40,7 +40,8 @@ export interface GateRelay {
 function trackOwner(relay: GateRelay, proxy: ClientProxy, type: number, body: Uint8Array): void {
   if (type === MSG.CREATE_ENTITY_ON_CLIENT.id) {
     const m = relay.codec.decode(MSG.CREATE_ENTITY_ON_CLIENT, body);
-    if (!(m instanceof ProtocolError) && m.isPlayer) proxy.ownerEntityId = m.entityId;
+    // The boot entity's id when it is that (it usually is): one string per client, not two equal ones.
+    if (!(m instanceof ProtocolError) && m.isPlayer) proxy.ownerEntityId = m.entityId === proxy.bootEntityId ? proxy.bootEntityId : m.entityId;
   } else if (type === MSG.DESTROY_ENTITY_ON_CLIENT.id) {
     const m = relay.codec.decode(MSG.DESTROY_ENTITY_ON_CLIENT, body);
     if (!(m instanceof ProtocolError) && m.entityId === proxy.ownerEntityId) proxy.ownerEntityId = null;
