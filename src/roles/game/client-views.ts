@@ -1,6 +1,7 @@
 import type { AnyEntity } from '../../core/entity.ts';
 import type { EntityId } from '../../core/entity-id.ts';
 import { PRIVATE_HANDLE_MIN, createSharedHandles, type SharedHandles } from './shared-handles.ts';
+import { ViewHandles } from './view-handles.ts';
 
 /**
  * What one connected client has been told exists: its own entity plus the entities that entity sees.
@@ -10,14 +11,16 @@ import { PRIVATE_HANDLE_MIN, createSharedHandles, type SharedHandles } from './s
  * `fresh` marks entities created on the client this tick: their snapshot already holds this tick's
  * attribute changes, so the deltas must not be applied twice. `pending` holds entities that moved
  * while the client's link was degraded and whose position has not been sent since (outbound.ts).
- * The sets and the free list exist only while they hold something: an idle client's view is its
- * handle map alone (an empty Set still costs ~150 bytes, and there is one view per client).
+ * The sets and the free list exist only while they hold something, and the handle table keeps its
+ * first entry inline: an idle client's view is this object alone (an empty Set or a one-entry Map
+ * costs ~150-180 bytes, and there is one view per client).
  */
 export interface ClientView {
   readonly clientId: string;
   readonly gateId: number;
   owner: EntityId;
-  readonly handles: Map<EntityId, number>;
+  /** Entity → handle; its first entry needs no Map (view-handles.ts). */
+  readonly handles: ViewHandles;
   /** Made by the first creation of a tick, dropped at its end (endTick): null in a tick with none. */
   fresh: Set<EntityId> | null;
   /** Made the first time the client's link is degraded (outbound.ts collectView): most never are. */
@@ -80,7 +83,7 @@ export function createClientViews(): ClientViews {
         clientId,
         gateId,
         owner,
-        handles: new Map(),
+        handles: new ViewHandles(),
         fresh: null,
         pending: null,
         nextHandle: PRIVATE_HANDLE_MIN,
@@ -148,7 +151,7 @@ function restoreViews(views: Map<string, ClientView>, shared: SharedHandles, dum
       clientId: d.clientId,
       gateId: d.gateId,
       owner: d.owner,
-      handles: new Map(d.handles),
+      handles: new ViewHandles(d.handles),
       fresh: null,
       pending: null,
       // A snapshot of per-client numbering: its handles below the private range stay counted in the
