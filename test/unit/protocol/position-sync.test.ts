@@ -109,4 +109,31 @@ describe('position sync batch', () => {
     new DataView(body.buffer).setFloat32(3, NaN, true);
     expect(decodePositionBatch(body, visit)).toBeInstanceOf(ProtocolError);
   });
+
+  it('decodes every step the header can carry, 2^-128 to 2^127, exactly', () => {
+    const body = new Uint8Array(positionBatchSize(1));
+    const view = new DataView(body.buffer);
+    view.setUint16(0, 1, true);
+    view.setFloat32(3, 0.5, true);
+    view.setInt16(POSITION_HEADER_SIZE + 2, -3, true);
+    for (let k = -128; k <= 127; k++) {
+      view.setInt8(2, k);
+      let x = Number.NaN;
+      expect(decodePositionBatch(body, (_h, gx) => (x = gx))).toBe(1);
+      expect(x).toBe(0.5 + -3 * Math.pow(2, k));
+    }
+  });
+
+  it('encodes with the step its header names, at the widest float32 spread too', () => {
+    const src = source(2);
+    src.x[0] = -3e38;
+    src.x[1] = 3e38;
+    const { got, step } = roundTrip(src, [0, 1], [7, 8]);
+    // The finest power of two that puts ±3e38 within ±32767 steps of the origin (0): 2^113.
+    expect(step).toBe(2 ** 113);
+    expect(3e38 / step).toBeLessThanOrEqual(32767);
+    expect(3e38 / (step / 2)).toBeGreaterThan(32767);
+    expect(Math.abs(got[0][1] - src.x[0])).toBeLessThanOrEqual(step / 2);
+    expect(Math.abs(got[1][1] - src.x[1])).toBeLessThanOrEqual(step / 2);
+  });
 });
