@@ -5,6 +5,7 @@ import { startChild, type IpcChild } from '../peers/child-ipc.ts';
 import { cpuWindow, rssBytes } from '../peers/proc-cpu.ts';
 import { gameTickWindow, startTsworld } from '../peers/tsworld-system.ts';
 import { fittingCounts, openFilesLimit } from './fd-limit.ts';
+import { retainedHeaps } from './retained-heap.ts';
 
 const IDLE_CLIENTS = join(import.meta.dirname, 'idle-clients.ts');
 const RAW_SERVER = join(import.meta.dirname, 'raw-uws-server.ts');
@@ -31,6 +32,8 @@ interface Server {
   pids: Record<string, number>;
   /** The tsworld game's tick over the at-rest window. */
   tickWindow?: () => Promise<() => Promise<{ p99Ms: number }>>;
+  /** The tsworld processes' heap after a full GC (retained-heap.ts). */
+  heaps?: () => Promise<Record<string, number>>;
   stop(): Promise<void>;
 }
 
@@ -38,7 +41,8 @@ async function startServer(name: Server['name']): Promise<Server> {
   if (name === 'tsworld') {
     // The gate's default heartbeat timeout: the SDK heartbeats at its default period from it.
     const d = await startTsworld({ entry: IDLE_GAME, gateDefaults: { heartbeatTimeoutMs: 30_000 } });
-    return { name, url: d.wsUrls[0], pids: d.pids, tickWindow: () => gameTickWindow(d.metricsPorts.game1), stop: d.stop };
+    const heaps = () => retainedHeaps(d.dir, Object.keys(d.pids));
+    return { name, url: d.wsUrls[0], pids: d.pids, tickWindow: () => gameTickWindow(d.metricsPorts.game1), heaps, stop: d.stop };
   }
   const port = await freePort();
   const child = startChild(RAW_SERVER, [String(port)]);
@@ -55,6 +59,8 @@ async function measureCcu(name: Server['name'], n: number, plan: CcuPlan, log: (
   try {
     await sleep(plan.startMs);
     const rssBefore = Object.fromEntries(Object.entries(server.pids).map(([p, pid]) => [p, rssBytes(pid)]));
+    // After the RSS reading: the full collection it takes is not to change what RSS starts from.
+    const heapBefore = server.heaps ? await server.heaps() : null;
     const processes = Math.ceil(n / PER_PROCESS);
     for (let i = 0; i < processes; i++) clients.push(startChild(IDLE_CLIENTS));
     await Promise.all(clients.map((c) => c.next('ready', 30_000)));
@@ -68,6 +74,8 @@ async function measureCcu(name: Server['name'], n: number, plan: CcuPlan, log: (
     const connectMs = performance.now() - t0;
     await sleep(plan.settleMs);
     const kbPerClient = Object.fromEntries(Object.entries(server.pids).map(([p, pid]) => [p, (rssBytes(pid) - rssBefore[p]) / n / 1024]));
+    const heapAfter = heapBefore && server.heaps ? await server.heaps() : null;
+    const heapKb = heapAfter && heapBefore ? Object.entries(heapAfter).map(([p, bytes]) => [p, (bytes - heapBefore[p]!) / n / 1024] as const) : null;
     const endTicks = server.tickWindow ? await server.tickWindow() : null;
     const cpu = cpuWindow(server.pids);
     await sleep(plan.restMs);
@@ -87,13 +95,16 @@ async function measureCcu(name: Server['name'], n: number, plan: CcuPlan, log: (
       samples: n,
       kbPerClient: totalKb,
       kbPerClientByProcess: Object.entries(kbPerClient).map(([p, kb]) => `${p} ${kb.toFixed(2)}`).join(', '),
+      ...(heapKb ? { heapKbPerClient: heapKb.reduce((a, [, kb]) => a + kb, 0), heapKbPerClientByProcess: heapKb.map(([p, kb]) => `${p} ${kb.toFixed(2)}`).join(', ') } : {}),
       connectsPerSec: n / (connectMs / 1000),
       gateCpuAtRestPct: restCpu,
       cpuAtRestByProcess: Object.entries(cpuPct).map(([p, pct]) => `${p} ${pct.toFixed(1)}`).join(', '),
       ...(tick ? { gameTickP99Ms: tick.p99Ms } : {}),
     };
     log(
-      `${name} ${n} idle clients: ${totalKb.toFixed(2)} KB each (${row.kbPerClientByProcess}), ${Math.round(row.connectsPerSec as number)} connects/s, ` +
+      `${name} ${n} idle clients: ${totalKb.toFixed(2)} KB each (${row.kbPerClientByProcess}), ` +
+        (heapKb ? `retained heap ${(row.heapKbPerClient as number).toFixed(2)} KB each (${row.heapKbPerClientByProcess}), ` : '') +
+        `${Math.round(row.connectsPerSec as number)} connects/s, ` +
         `CPU at rest ${row.cpuAtRestByProcess}${tick ? `, game tick p99 ${tick.p99Ms.toFixed(1)} ms` : ''}`,
     );
     return row;
@@ -114,8 +125,8 @@ export async function runCcu(plan: CcuPlan, log: (line: string) => void): Promis
 const f = (v: unknown, d = 2) => (v === undefined ? '' : typeof v === 'number' && Number.isFinite(v) ? v.toFixed(d) : String(v));
 
 export function formatCcuTable(rows: BenchRow[]): string {
-  const head = ['N', 'system', 'KB per client', 'KB per client by process', 'connects/s', 'gate CPU % at rest', 'CPU % at rest by process', 'game tick p99 ms'];
-  const cells = rows.map((r) => [String(r.n), String(r.system), f(r.kbPerClient), String(r.kbPerClientByProcess), f(r.connectsPerSec, 0), f(r.gateCpuAtRestPct, 1), String(r.cpuAtRestByProcess), f(r.gameTickP99Ms, 1)]);
+  const head = ['N', 'system', 'KB per client', 'KB per client by process', 'heap KB per client', 'heap KB per client by process', 'connects/s', 'gate CPU % at rest', 'CPU % at rest by process', 'game tick p99 ms'];
+  const cells = rows.map((r) => [String(r.n), String(r.system), f(r.kbPerClient), String(r.kbPerClientByProcess), f(r.heapKbPerClient), String(r.heapKbPerClientByProcess ?? ''), f(r.connectsPerSec, 0), f(r.gateCpuAtRestPct, 1), String(r.cpuAtRestByProcess), f(r.gameTickP99Ms, 1)]);
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i])).join('  ');
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
@@ -124,7 +135,8 @@ export function formatCcuTable(rows: BenchRow[]): string {
 export const ccuSuite: BenchSuite = {
   name: 'ccu',
   description:
-    'idle clients (1k, 10k, 20k where the open-files limit allows): memory per client in each server process (RSS delta / N), ' +
+    'idle clients (1k, 10k, 20k where the open-files limit allows): memory per client in each server process (RSS delta / N, ' +
+    'and for tsworld the heap retained after a full GC), ' +
     'connection rate, and CPU at rest; tsworld (real deployment, SDK clients with heartbeats) against a bare uWS server in the same run',
   workloadColumns: ['n'],
   format: formatCcuTable,

@@ -1,6 +1,7 @@
 import { notifyReady, onShutdown, runMain } from '../shared/role-process.ts';
 import { runDir } from '../../cli/run-state.ts';
 import { PING_HANDLER, controlSocketPath, startControlServer } from '../shared/control-channel.ts';
+import { HEAP_HANDLER } from '../shared/heap-stats.ts';
 import { roleContext } from '../shared/role-context.ts';
 import { systemRuntime } from '../shared/runtime.ts';
 import { startDispatcher } from './dispatcher.ts';
@@ -34,7 +35,7 @@ runMain(async () => {
     runtime: systemRuntime(),
   });
   // The supervisor's ping: a dispatcher that stops answering is hung, and is killed and restarted.
-  const control = await startControlServer(controlSocketPath(runDir(config.baseDir), 'dispatcher', self.id), PING_HANDLER, log);
+  const control = await startControlServer(controlSocketPath(runDir(config.baseDir), 'dispatcher', self.id), { ...PING_HANDLER, ...HEAP_HANDLER }, log);
   let stopping = false;
   metrics.setReadiness(() => (stopping ? 'stopping' : null));
   // Which games and gates this dispatcher links now: `tsworld status` on any host reads it (a metrics port is needed).

@@ -6,7 +6,7 @@ import { snapshotPath } from '../../hotswap/snapshot-path.ts';
 import type { GameConfig } from '../../config/index.ts';
 import { openEntityStorage, openKvStore, type EntityStorage, type KvStore } from '../../storage/index.ts';
 import { PING_HANDLER, controlSocketPath, startControlServer, type ControlEvent } from '../shared/control-channel.ts';
-import { heapAfterGc } from '../shared/heap-stats.ts';
+import { HEAP_HANDLER } from '../shared/heap-stats.ts';
 import { roleContext } from '../shared/role-context.ts';
 import { EXIT_FENCED, EXIT_FROZEN, notifyReady, onShutdown, runMain } from '../shared/role-process.ts';
 import { systemRuntime } from '../shared/runtime.ts';
@@ -157,7 +157,7 @@ runMain(async () => {
     ...PING_HANDLER,
     // A reload's probation: errors of game code since the running code took over, and the first one.
     health: async () => ({ ...game.health.report() }),
-    heap: async () => ({ ...(await heapAfterGc()) }),
+    ...HEAP_HANDLER,
   }, log);
   onShutdown(args.foreground, async (reason) => {
     log.info({ reason }, 'game stopping: saving entities');

@@ -2,6 +2,7 @@ import { createEntityIdGenerator } from '../../core/entity-id.ts';
 import { selectClientTransport } from '../../transport/index.ts';
 import { runDir } from '../../cli/run-state.ts';
 import { PING_HANDLER, controlSocketPath, startControlServer } from '../shared/control-channel.ts';
+import { HEAP_HANDLER } from '../shared/heap-stats.ts';
 import { roleContext } from '../shared/role-context.ts';
 import { systemRuntime } from '../shared/runtime.ts';
 import { notifyReady, onShutdown, runMain } from '../shared/role-process.ts';
@@ -39,7 +40,7 @@ runMain(async () => {
     metrics,
   });
   // The supervisor's ping: a gate that stops answering is hung, and is killed and restarted.
-  const control = await startControlServer(controlSocketPath(runDir(config.baseDir), 'gate', self.id), PING_HANDLER, log);
+  const control = await startControlServer(controlSocketPath(runDir(config.baseDir), 'gate', self.id), { ...PING_HANDLER, ...HEAP_HANDLER }, log);
   let stopping = false;
   metrics.setReadiness(() => (stopping ? 'stopping' : null));
   onShutdown(args.foreground, async (reason) => {

@@ -1,5 +1,6 @@
 import { Session } from 'node:inspector/promises';
 import { getHeapStatistics } from 'node:v8';
+import type { ControlHandler } from './control-channel.ts';
 
 export interface HeapStats {
   /** V8 heap in use after a full collection: what the process really retains. */
@@ -32,3 +33,6 @@ export async function heapAfterGc(): Promise<HeapStats> {
   const memory = process.memoryUsage();
   return { usedHeapBytes: heap.used_heap_size, totalHeapBytes: heap.total_heap_size, externalBytes: memory.external, rssBytes: memory.rss };
 }
+
+/** The `heap` control request, which every role answers (the ccu bench reads each process's retained heap). */
+export const HEAP_HANDLER: Readonly<Record<string, ControlHandler>> = { heap: async () => ({ ...(await heapAfterGc()) }) };
