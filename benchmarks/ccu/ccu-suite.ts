@@ -57,10 +57,11 @@ async function measureCcu(name: Server['name'], n: number, plan: CcuPlan, log: (
   const server = await startServer(name);
   const clients: IpcChild[] = [];
   try {
+    // Before the wait: the full collection it takes releases startup garbage, and RSS is read from
+    // there (taken after the RSS reading, it made the delta at 1k clients negative).
+    const heapBefore = server.heaps ? await server.heaps() : null;
     await sleep(plan.startMs);
     const rssBefore = Object.fromEntries(Object.entries(server.pids).map(([p, pid]) => [p, rssBytes(pid)]));
-    // After the RSS reading: the full collection it takes is not to change what RSS starts from.
-    const heapBefore = server.heaps ? await server.heaps() : null;
     const processes = Math.ceil(n / PER_PROCESS);
     for (let i = 0; i < processes; i++) clients.push(startChild(IDLE_CLIENTS));
     await Promise.all(clients.map((c) => c.next('ready', 30_000)));

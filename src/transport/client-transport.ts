@@ -20,6 +20,12 @@ export interface ClientConnection {
   /** Closes with a code (see CLOSE_CODES) and a short reason (≤ 123 bytes). Idempotent. */
   close(code: number, reason?: string): void;
   readonly closed: boolean;
+  /**
+   * Whatever the transport's user keeps with the connection (the gate: its client proxy), null until
+   * it sets one. The transport never reads it: it saves the user a map from connection to its own
+   * record, one hash entry per client.
+   */
+  userData: unknown;
 }
 
 /** What a transport knows of a WebSocket upgrade request before accepting it. */

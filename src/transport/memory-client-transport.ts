@@ -65,6 +65,7 @@ class MemorySocketClient implements MemoryWebSocket {
     const connection: ClientConnection & { deliver(data: Uint8Array): void } = {
       id: listener.nextId++,
       remoteAddress: address,
+      userData: null,
       get closed() {
         return closed;
       },

@@ -44,6 +44,7 @@ const decoder = new TextDecoder();
  */
 class UwsClientConnection implements UwsConnection {
   readonly remoteAddress: string;
+  userData: unknown = null;
   private isClosed = false;
 
   constructor(readonly id: number, private readonly ws: UwsSocket<UserData>) {

@@ -36,6 +36,7 @@ function makeConnection(
     remoteAddress: request.socket.remoteAddress ?? '',
     socket,
     lastSeen: Date.now(),
+    userData: null,
     get closed() {
       return socket.readyState !== socket.OPEN;
     },

@@ -5,7 +5,7 @@ import type { ClientConnection, ClientListenOptions } from '../../transport/inde
 import { createClientHandlers, handleClientMessage, type ClientEdge } from './client-input.ts';
 import { createClientProxy, type ClientProxy } from './client-proxy.ts';
 import { requestLimitsOf } from './client-requests.ts';
-import { type GateState, refuse, schedule, sendToClient, shard } from './gate-state.ts';
+import { type GateState, proxyOf, refuse, schedule, sendToClient, shard } from './gate-state.ts';
 
 /** A new boot entity for the client (GoWorld's boot_entity), placed by the dispatcher of its id. */
 export function requestBootEntity(s: GateState, proxy: ClientProxy): void {
@@ -100,20 +100,20 @@ function onOpen(s: GateState, connection: ClientConnection): void {
   const clientId = randomBytes(12).toString('base64url');
   const proxy = createClientProxy(s.opts.id, clientId, connection, s.now(), s.rates);
   s.admission.opened(connection.remoteAddress);
-  s.byConnection.set(connection, proxy);
+  connection.userData = proxy;
   s.byClientId.set(clientId, proxy);
-  s.opts.metrics?.setClients(s.byConnection.size);
+  s.opts.metrics?.setClients(s.byClientId.size);
   s.opts.log.debug({ clientId, remote: connection.remoteAddress }, 'client connected');
 }
 
 function onClose(s: GateState, connection: ClientConnection, code: number): void {
-  const proxy = s.byConnection.get(connection);
+  const proxy = proxyOf(connection);
   if (!proxy) return;
   s.admission.closed(connection.remoteAddress);
-  s.byConnection.delete(connection);
+  connection.userData = null;
   s.dirtyClients.delete(proxy);
   s.byClientId.delete(proxy.clientId);
-  s.opts.metrics?.setClients(s.byConnection.size);
+  s.opts.metrics?.setClients(s.byClientId.size);
   // Before HELLO there is no entity anywhere to tell.
   const entityId = proxy.ownerEntityId ?? proxy.bootEntityId;
   if (s.run !== 'stopping' && s.links.length > 0 && entityId !== null) {
@@ -173,7 +173,7 @@ export function clientListenOptions(s: GateState): ClientListenOptions {
     },
     onOpen: (connection) => onOpen(s, connection),
     onMessage(connection, message) {
-      const proxy = s.byConnection.get(connection);
+      const proxy = proxyOf(connection);
       if (proxy && !proxy.closing) handleClientMessage(edge, handlers, proxy, message, s.now());
     },
     onRefused(connection, fault) {
@@ -183,7 +183,7 @@ export function clientListenOptions(s: GateState): ClientListenOptions {
     onClose: (connection, code) => onClose(s, connection, code),
     onDrain(connection) {
       // Positions held while it was slow go out once it has drained, even if nothing new comes for it.
-      const proxy = s.byConnection.get(connection);
+      const proxy = proxyOf(connection);
       if (!proxy?.held?.size) return;
       s.dirtyClients.add(proxy);
       schedule(s);

@@ -37,7 +37,7 @@ function startGateLiveness(s: GateState): Liveness {
 function checkDeadlines(s: GateState, requests: Parameters<typeof expireRequests>[0]): void {
   const { limits } = s.opts;
   const t = s.now();
-  for (const proxy of s.byConnection.values()) {
+  for (const proxy of s.byClientId.values()) {
     if (proxy.closing) continue;
     expireRequests(requests, proxy, t);
     if (proxy.phase === 'hello' && t - proxy.openedAt > limits.handshakeTimeoutMs) {
@@ -92,7 +92,7 @@ export async function startGateServer(opts: GateServerOptions): Promise<GateServ
     port: server.port,
     url,
     get clientCount() {
-      return s.byConnection.size;
+      return s.byClientId.size;
     },
     stop,
   };

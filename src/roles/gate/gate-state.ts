@@ -12,13 +12,13 @@ import type { GateServerOptions } from './gate-options.ts';
 
 /**
  * Everything a gate holds, in one object its handlers take as their first argument: the client proxies
- * (by connection and by client id), the dispatcher links with this turn's position batches, and the
+ * (by client id, and each as its connection's userData: proxyOf), the dispatcher links with this turn's position batches, and the
  * clients whose outboxes are to be flushed this turn.
  */
 export interface GateState {
   readonly opts: GateServerOptions;
   readonly now: () => number;
-  readonly byConnection: Map<ClientConnection, ClientProxy>;
+  /** Every open connection's proxy. */
   readonly byClientId: Map<string, ClientProxy>;
   /** Per dispatcher, in id order. */
   readonly links: Link[];
@@ -50,7 +50,6 @@ export function createGateState(opts: GateServerOptions): GateState {
   return {
     opts,
     now,
-    byConnection: new Map(),
     byClientId: new Map(),
     links: [],
     positionBatches: [],
@@ -69,6 +68,11 @@ export function createGateState(opts: GateServerOptions): GateState {
 }
 
 const NO_MESSAGES: readonly Uint8Array[] = [];
+
+/** The proxy the gate keeps on an open connection (gate-clients.ts onOpen); null before or after. */
+export function proxyOf(connection: ClientConnection): ClientProxy | null {
+  return connection.userData as ClientProxy | null;
+}
 
 export function schedule(s: GateState): void {
   if (s.flushScheduled) return;
