@@ -134,6 +134,26 @@ describe.each(implementations)('client transport contract: %s', (_name, make, av
     expect(h.server.connectionCount).toBe(0);
   });
 
+  it.skipIf(!available)("keeps the user's userData on the connection from open to close, null until set", async () => {
+    const seen: unknown[] = [];
+    let id = -1;
+    const h = await start({
+      onOpen(c) {
+        seen.push(c.userData);
+        id = c.id;
+        c.userData = { mine: c.id };
+      },
+      onMessage: (c) => seen.push(c.userData),
+      onClose: (c) => seen.push(c.userData),
+    });
+    const client = await openClient(h.server.port);
+    client.ws.send(Uint8Array.from([1]));
+    await until(() => seen.length === 2, 'message');
+    client.ws.close(1000);
+    await until(() => seen.length === 3, 'close');
+    expect(seen).toEqual([null, { mine: id }, { mine: id }]);
+  });
+
   it.skipIf(!available)('echoes binary and keeps message ownership with the handler', async () => {
     const kept: Uint8Array[] = [];
     const h = await start({
