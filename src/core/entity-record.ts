@@ -20,6 +20,10 @@ import type { EntityRecord, EntityState, SpaceRecord, WorldState } from './world
  * Snapshots (a client's, a save's) read the values without the tree, and a type without attributes
  * gets its values object only if something asks for it: an idle client's boot entity never does.
  */
+const CLIENT_SYNCING = 1;
+const RECORDING = 2;
+const COMPONENTS_SHARED = 4;
+
 export class EntityRecordImpl implements EntityRecord {
   readonly id: EntityId;
   readonly eid: number;
@@ -27,12 +31,11 @@ export class EntityRecordImpl implements EntityRecord {
   state: EntityState = 'creating';
   space: SpaceRecord;
   client: string | null = null;
-  clientSyncing = false;
-  recording = false;
   deltas: AttrDelta[] | null = null;
   timers: Map<number, TimerRecord> | null = null;
   components: ReadonlySet<ComponentDef>;
-  componentsShared: boolean;
+  /** clientSyncing, recording and componentsShared as bits: one field instead of three, per entity. */
+  private flags = 0;
   private readonly world: WorldState;
   /** Null until first use when the record was made without values (restored, or a type without attributes). */
   private values: Record<string, unknown> | null;
@@ -60,6 +63,25 @@ export class EntityRecordImpl implements EntityRecord {
     // change), so a bare entity (an idle client's boot entity, say) does not pay a Set of its own.
     this.components = components ?? world.noComponents;
     this.componentsShared = true;
+  }
+
+  get clientSyncing(): boolean {
+    return (this.flags & CLIENT_SYNCING) !== 0;
+  }
+  set clientSyncing(on: boolean) {
+    this.flags = on ? this.flags | CLIENT_SYNCING : this.flags & ~CLIENT_SYNCING;
+  }
+  get recording(): boolean {
+    return (this.flags & RECORDING) !== 0;
+  }
+  set recording(on: boolean) {
+    this.flags = on ? this.flags | RECORDING : this.flags & ~RECORDING;
+  }
+  get componentsShared(): boolean {
+    return (this.flags & COMPONENTS_SHARED) !== 0;
+  }
+  set componentsShared(on: boolean) {
+    this.flags = on ? this.flags | COMPONENTS_SHARED : this.flags & ~COMPONENTS_SHARED;
   }
 
   /** Takes row `row` of `columns` as this record's values, copied out on first use. */
