@@ -868,7 +868,9 @@ void sweepScalar(Sweep& s, int32_t mode, int32_t count, const int32_t* sCell, co
 }
 
 #if defined(AOI_X86)
-__attribute__((target("avx2"))) void sweepAvx2(Sweep& s, int32_t mode, int32_t count, const int32_t* sCell,
+// flatten: pairRangeAvx2 has two callers here (ownRowAvx2 too), and an out-of-line copy of it would be
+// vector code outside the kernels the run-time check picks (test/integration/native-build.test.ts).
+__attribute__((target("avx2"), flatten)) void sweepAvx2(Sweep& s, int32_t mode, int32_t count, const int32_t* sCell,
                                                const int32_t* changedIdx, int32_t changedCount) {
   if (s.uniformR2 >= 0) sweepLoops<pairRangeAvx2<true>, ownRowAvx2<true>>(s, mode, count, sCell, changedIdx, changedCount);
   else sweepLoops<pairRangeAvx2<false>, ownRowAvx2<false>>(s, mode, count, sCell, changedIdx, changedCount);
