@@ -42,7 +42,8 @@ export interface ClientViews {
   close(clientId: string): ClientView | undefined;
   get(clientId: string): ClientView | undefined;
   /** Adds an entity to a view. Returns its handle, or -1 if it was already there or handles ran out. */
-  add(view: ClientView, entity: EntityId): number;
+  /** `eid` is the entity's, so position syncs find it without its id (-1: not known). */
+  add(view: ClientView, entity: EntityId, eid?: number): number;
   /** Removes an entity; returns its handle or -1 if it was not in the view. */
   remove(view: ClientView, entity: EntityId): number;
   all(): IterableIterator<ClientView>;
@@ -104,7 +105,7 @@ export function createClientViews(): ClientViews {
       return view;
     },
     get: (clientId) => views.get(clientId),
-    add(view, entity) {
+    add(view, entity, eid = -1) {
       if (view.handles.has(entity)) return -1;
       let handle = shared.take(entity);
       if (handle > 0) shared.use(handle, 1);
@@ -113,7 +114,7 @@ export function createClientViews(): ClientViews {
         if (handle === -1) return -1;
         view.misaligned++;
       }
-      view.handles.set(entity, handle);
+      view.handles.set(entity, handle, eid);
       (view.fresh ??= new Set()).add(entity);
       touched.add(view);
       return handle;

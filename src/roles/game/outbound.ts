@@ -100,7 +100,7 @@ function createOnClient(s: OutboundState, view: ClientView, entityId: EntityId, 
   const entity = s.world.entity(entityId);
   const link = s.deps.gateLink(view.gateId);
   if (!entity || entity.destroyed || !link) return;
-  const handle = s.views.add(view, entityId);
+  const handle = s.views.add(view, entityId, entity.eid);
   if (handle < 0) return;
   const p = entity.position();
   s.codec.encodeTo(link, MSG.CREATE_ENTITY_ON_CLIENT, {
@@ -253,23 +253,30 @@ function collectView(s: OutboundState, view: ClientView, round: number, skip: bo
   eidScratch.length = 0;
   handleScratch.length = 0;
   const pending = skip ? (view.pending ??= new Set()) : view.pending;
-  for (const [entityId, handle] of view.handles) {
-    const entity = world.entity(entityId);
-    if (!entity || entity.destroyed || view.fresh?.has(entityId) === true) continue;
+  const fresh = view.fresh;
+  // forEach, not for-of: the iterator makes an [entity, handle] pair per entry, every view, every sync.
+  view.handles.forEach((handle, entityId, known) => {
+    // By eid where the view knows it; the id check catches an eid reused since (the id lookup decides then).
+    let entity = known >= 0 ? world.entityByEid(known) : undefined;
+    if (entity === undefined || entity.id !== entityId) {
+      entity = world.entity(entityId);
+      if (entity !== undefined) view.handles.learnEid(entityId, entity.eid);
+    }
+    if (!entity || entity.destroyed || (fresh !== null && fresh.has(entityId))) return;
     const eid = entity.eid;
     const moved = movedThisRound(s, eid, round, pos, yaw);
     const owed = pending !== null && pending.size > 0 && pending.has(entityId);
     if (skip) {
-      if (!moved) continue;
+      if (!moved) return;
       if (owed) s.coalesced++;
       else pending!.add(entityId);
-      continue;
+      return;
     }
-    if (!moved && !owed) continue;
+    if (!moved && !owed) return;
     if (moved && owed) s.coalesced++;
     eidScratch.push(eid);
     handleScratch.push(handle);
-  }
+  });
   // Back to none once what was owed went out: a link that recovered costs nothing more.
   if (!skip) view.pending = null;
 }
