@@ -155,6 +155,11 @@ function nativeMoveMany(native: GridNative, table: AoiEntityTable): AoiIndex['mo
 }
 
 function nativeCommit(native: GridNative, t: AoiEntityTable): void {
+  // Column copies are memcpy from JavaScript as from C++: the addon takes only the scattered case.
+  if (t.commitsColumns()) {
+    t.commitColumns();
+    return;
+  }
   native.commit(t.changed, t.changedCount, t.changedFlag, t.oPresent, t.nPresent, t.ox, t.oz, t.or, t.nx, t.nz, t.nr);
   t.changedCount = 0;
 }

@@ -36,6 +36,50 @@ describe('AoiEntityTable', () => {
     expect(t.changedCount).toBe(0);
   });
 
+  it('commits the same state by whole columns (many changed) as by the changed list (few)', () => {
+    // 3 of 64 changed (the loop), then 41 of 64 (the column copies); each checked against the changed
+    // list applied by hand.
+    const edits = [
+      (t: AoiEntityTable): void => {
+        t.move(5, 50, 51);
+        t.remove(9);
+        t.setRadius(20, 7);
+      },
+      (t: AoiEntityTable): void => {
+        for (let h = 10; h < 50; h++) if (h !== 30) t.move(h, h * 2, h * 3);
+        t.remove(30);
+        t.add(9, 1, 2, 3);
+      },
+    ];
+    const state = (t: AoiEntityTable): unknown[] =>
+      [t.oPresent, t.ox, t.oz, t.or, t.changedFlag].map((c) => Array.from(c.subarray(0, t.limit)));
+    const t = new AoiEntityTable('test');
+    for (let h = 0; h < 64; h++) t.add(h, h, -h, 1 + (h % 3));
+    t.commit();
+    const byColumns: boolean[] = [];
+    for (const edit of edits) {
+      edit(t);
+      byColumns.push(t.commitsColumns());
+      const o = state(t) as number[][];
+      for (const h of t.changed.subarray(0, t.changedCount)) {
+        o[0][h] = t.nPresent[h];
+        o[1][h] = t.nx[h];
+        o[2][h] = t.nz[h];
+        o[3][h] = t.nr[h];
+        o[4][h] = 0;
+      }
+      t.commit();
+      expect(state(t)).toEqual(o);
+      expect(t.changedCount).toBe(0);
+    }
+    expect(byColumns).toEqual([false, true]);
+    expect(t.committed(9)).toBe(true);
+    expect(t.committed(30)).toBe(false);
+    // Moved in the second update, its radius from the first kept.
+    expect(t.ox[20]).toBe(40);
+    expect(t.or[20]).toBe(7);
+  });
+
   it('grows past its initial capacity for large handles', () => {
     const t = new AoiEntityTable('test');
     t.add(100_000, 1, 2, 3);
