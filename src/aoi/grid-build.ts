@@ -165,7 +165,10 @@ export class LayoutBuilder {
       L.sFlag = new Uint8Array(n);
     }
     L.ensure(count);
-    // Three ints per entry for the TypeScript scatters, five for the C++ coherent one (grid-kernels.ts).
-    if (b.work.length < 5 * count) b.work = new Int32Array(5 * L.sX.length);
+    // Three ints per entry for the incremental scatters, five for the coherent ones (grid-kernels.ts).
+    if (b.work.length < 5 * count) {
+      b.work = new Int32Array(5 * L.sX.length);
+      b.workF = new Float32Array(b.work.buffer);
+    }
   }
 }

@@ -161,37 +161,136 @@ function scatter(t: AoiEntityTable, L: GridLayout): void {
   finish(L);
 }
 
-/** Visit order: the previous layout's entries still present, then handles new to the layout. */
+/**
+ * Placed marks of the coherent scatter live in hCell's bit 1 (classify wrote 0/1, or -1 when absent, for
+ * every handle): the line is read anyway, so no separate per-handle array is read, written and cleared.
+ */
+const PLACED = 2;
+
+/**
+ * Visit order: the previous layout's entries still present, then handles new to the layout. Each visit
+ * counts the entity's cell and packs its presence, special and changed bits beside it, and keeps a
+ * changed entity's position in visit order, so the writes (writeCoherent) read by handle only what a
+ * changed entity's old side needs.
+ */
 function scatterCoherent(t: AoiEntityTable, L: GridLayout, back: BackBuffers, prevCount: number): boolean {
   const count = L.count;
-  const { changedFlag, nPresent, ox, oz, nx, nz, limit, changed, changedCount } = t;
+  const { limit, changed, changedCount } = t;
   const { hCell, cellStart } = L;
-  const { pH, pQX, pQZ, work, seen } = back;
+  const { pH } = back;
   cellStart.fill(0, 0, L.width * L.height + 1);
+  // A plain function with `m` passed through: a closure's mutated counter would live in a heap context.
   let m = 0;
-  const place = (h: number, prev: number): void => {
-    const ch = changedFlag[h];
-    // Only a changed handle can be met twice (previous layout, changed list): only it is marked.
-    if (ch === 1) seen[h] = 1;
-    let c: number;
-    if (ch === 0) c = cellOf(L, pQX[prev], pQZ[prev]);
-    else c = nPresent[h] === 1 ? cellOf(L, nx[h], nz[h]) : cellOf(L, ox[h], oz[h]);
-    work[m] = h;
-    work[count + m] = prev;
-    work[2 * count + m++] = c * 4 + ((hCell[h] & 1) << 1) + ch;
-    cellStart[c + 1]++;
-  };
   for (let k = 0; k < prevCount; k++) {
     const h = pH[k];
     if (h >= limit || hCell[h] < 0 || m === count) continue;
-    place(h, k);
+    m = placeCoherent(t, L, back, h, k, m);
   }
-  for (let k = 0; k < changedCount; k++) {
+  // Handles new to the layout; none once every entity is placed (all moved: nothing was added).
+  for (let k = 0; k < changedCount && m < count; k++) {
     const h = changed[k];
-    if (hCell[h] < 0 || seen[h] === 1 || m === count) continue;
-    place(h, -1);
+    if (hCell[h] < 0 || (hCell[h] & PLACED) !== 0) continue;
+    m = placeCoherent(t, L, back, h, -1, m);
   }
-  return placeAll(t, L, back, m);
+  if (m !== count) {
+    // Not the previous layout of this table: the caller rebuilds from classify's hCell, unmarked again.
+    for (let k = 0; k < changedCount; k++) {
+      const h = changed[k];
+      if (h < limit && hCell[h] >= 0) hCell[h] &= ~PLACED;
+    }
+    return false;
+  }
+  prefix(L);
+  writeCoherent(t, L, back, m);
+  finish(L);
+  return true;
+}
+
+/** Visit slot m of scatterCoherent for handle h (previous entry `prev`, or -1); returns m + 1. */
+function placeCoherent(t: AoiEntityTable, L: GridLayout, back: BackBuffers, h: number, prev: number, m: number): number {
+  const { work, workF } = back;
+  const { hCell } = L;
+  const count = L.count;
+  const flags = hCell[h];
+  const ch = t.changedFlag[h];
+  // Only a changed handle can be met twice (previous layout, changed list): only it is marked.
+  if (ch !== 0) hCell[h] = flags | PLACED;
+  let x: number;
+  let z: number;
+  let presence = 0;
+  if (ch === 0) {
+    x = back.pQX[prev];
+    z = back.pQZ[prev];
+  } else {
+    const np = t.nPresent[h] === 1;
+    presence = (np ? 8 : 0) | (t.oPresent[h] === 1 ? 4 : 0);
+    x = np ? t.nx[h] : t.ox[h];
+    z = np ? t.nz[h] : t.oz[h];
+    workF[3 * count + m] = x;
+    workF[4 * count + m] = z;
+  }
+  const c = cellOf(L, x, z);
+  work[m] = h;
+  work[count + m] = prev;
+  work[2 * count + m] = c * 16 + presence + ((flags & 1) << 1) + ch;
+  L.cellStart[c + 1]++;
+  return m + 1;
+}
+
+/** The coherent scatter's entries, written in visit order from what placeCoherent packed. */
+function writeCoherent(t: AoiEntityTable, L: GridLayout, back: BackBuffers, m: number): void {
+  const count = L.count;
+  const { cellStart, sCell, sH, sFlag, qX, qZ, sX, sZ, sOX, sOZ, sR2, sOR2 } = L;
+  const { ox, oz, or, nr } = t;
+  const { work, workF, pQX, pQZ, pR2 } = back;
+  // Every sweepable radius squared when they are all one (classify's uniform radius): then no radius is
+  // read by handle.
+  const uniformR2 = L.uniformRadius >= 0 ? L.uniformRadius * L.uniformRadius : -1;
+  const NaN = Number.NaN;
+  for (let e = 0; e < m; e++) {
+    const h = work[e];
+    const packed = work[2 * count + e];
+    const c = packed >> 4;
+    const i = cellStart[c]++;
+    const special = (packed >> 1) & 1;
+    sH[i] = h;
+    sCell[i] = c;
+    if ((packed & 1) === 0) {
+      const k = work[count + e];
+      const x = pQX[k];
+      const z = pQZ[k];
+      sFlag[i] = special << 1;
+      qX[i] = x;
+      qZ[i] = z;
+      sX[i] = sOX[i] = special === 0 ? x : NaN;
+      sZ[i] = sOZ[i] = special === 0 ? z : NaN;
+      sR2[i] = sOR2[i] = pR2[k];
+      continue;
+    }
+    const op = (packed & 4) !== 0;
+    const np = (packed & 8) !== 0;
+    sFlag[i] = 1 | (special << 1);
+    const x = np ? workF[3 * count + e] : NaN;
+    const z = np ? workF[4 * count + e] : NaN;
+    qX[i] = x;
+    qZ[i] = z;
+    const sweepNew = special === 0 && np;
+    const sweepOld = special === 0 && op;
+    sX[i] = sweepNew ? x : NaN;
+    sZ[i] = sweepNew ? z : NaN;
+    sOX[i] = sweepOld ? ox[h] : NaN;
+    sOZ[i] = sweepOld ? oz[h] : NaN;
+    // Not for a SPECIAL entry: uniform counts sweepable radii only, and a special one may rejoin the sweep
+    // unchanged next update with its previous squared radius copied from here.
+    if (uniformR2 >= 0 && special === 0) {
+      sR2[i] = sOR2[i] = uniformR2;
+      continue;
+    }
+    const rn = nr[h];
+    sR2[i] = rn * rn;
+    const ro = or[h];
+    sOR2[i] = ro * ro;
+  }
 }
 
 /** Sparse update keeping the previous cells (see BuildKernels.scatterIncremental). */
@@ -235,7 +334,7 @@ function scatterIncremental(t: AoiEntityTable, L: GridLayout, back: BackBuffers,
   return placeAll(t, L, back, m);
 }
 
-/** Shared tail of the coherent scatters: clear `seen`, check the count, write entries in visit order. */
+/** Tail of the incremental scatter: clear `seen`, check the count, write entries in visit order. */
 function placeAll(t: AoiEntityTable, L: GridLayout, back: BackBuffers, m: number): boolean {
   const count = L.count;
   const { work, seen } = back;

@@ -9,8 +9,10 @@ export class BackBuffers {
   pR2 = new Float64Array(0);
   pFlag = new Uint8Array(0);
   pCell = new Int32Array(0);
-  /** 5 x count ints: visit order, previous index, packed cell (and, in C++, a changed entry's x and z). */
+  /** 5 x count ints: visit order, previous index, packed cell (and, for the coherent scatter, a changed entry's x and z). */
   work = new Int32Array(0);
+  /** `work`'s memory as floats: the coherent scatter keeps a changed entry's x and z in its last 2 x count. */
+  workF = new Float32Array(0);
   /** One byte per handle, zero between calls. */
   seen = new Uint8Array(0);
 }
