@@ -50,6 +50,21 @@ function emitFlips(L: GridLayout, ev: AoiEventBuffer, i: number, flips: Int32Arr
 }
 
 /**
+ * emitFlips for a full-stencil scan from changed entry i, without the partners that own the pair: a
+ * changed j sorting at or before i (or i itself) evaluates it from its own side. Tested here, on the
+ * few flips, rather than per candidate: one load and two operations fewer in the sweep's inner loop.
+ */
+function emitOwnFlips(L: GridLayout, ev: AoiEventBuffer, i: number, flips: Int32Array, m: number): void {
+  const { sFlag } = L;
+  let kept = 0;
+  for (let n = 0; n < m; n++) {
+    const j = flips[n];
+    if (j > i || (sFlag[j] & CHANGED) === 0) flips[kept++] = j;
+  }
+  if (kept > 0) emitFlips(L, ev, i, flips, kept);
+}
+
+/**
  * sweepAll when every entry has the same radius: one flip test covers both directions. A hand-specialised
  * copy of sweepAll's loop on purpose (~15% faster per tick at 100k moving; do not fold the two).
  */
@@ -147,12 +162,11 @@ function sweepChangedUniform(L: GridLayout, ev: AoiEventBuffer, flips: Int32Arra
         dx = xo - sOX[j];
         dz = zo - sOZ[j];
         const dOld = dx * dx + dz * dz;
-        const own = (sFlag[j] & CHANGED & +(j <= i)) ^ 1;
         flips[m] = j;
-        m += (+(dNew <= r2) ^ +(dOld <= r2)) & own;
+        m += +(dNew <= r2) ^ +(dOld <= r2);
       }
     }
-    if (m > 0) emitFlips(L, ev, i, flips, m);
+    if (m > 0) emitOwnFlips(L, ev, i, flips, m);
   }
 }
 
@@ -188,13 +202,11 @@ export function sweepChanged(L: GridLayout, ev: AoiEventBuffer, scratch: SweepSc
         dx = xo - sOX[j];
         dz = zo - sOZ[j];
         const dOld = dx * dx + dz * dz;
-        // Skip j when it is changed and sorts at or before i: that side owns the pair (or j is i).
-        const own = (sFlag[j] & CHANGED & +(j <= i)) ^ 1;
         flips[m] = j;
-        m += ((+(dNew <= ri2) ^ +(dOld <= roi2)) | (+(dNew <= sR2[j]) ^ +(dOld <= sOR2[j]))) & own;
+        m += (+(dNew <= ri2) ^ +(dOld <= roi2)) | (+(dNew <= sR2[j]) ^ +(dOld <= sOR2[j]));
       }
     }
-    if (m > 0) emitFlips(L, ev, i, flips, m);
+    if (m > 0) emitOwnFlips(L, ev, i, flips, m);
   }
 }
 

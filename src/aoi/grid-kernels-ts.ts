@@ -295,23 +295,17 @@ function writeCoherent(t: AoiEntityTable, L: GridLayout, back: BackBuffers, m: n
 
 /** Sparse update keeping the previous cells (see BuildKernels.scatterIncremental). */
 function scatterIncremental(t: AoiEntityTable, L: GridLayout, back: BackBuffers, prevCount: number, count: number): boolean {
-  const { changedFlag, oPresent, nPresent, ox, oz, nx, nz, nr, changed, changedCount } = t;
-  const { hCell, cellStart, bigRadius: big } = L;
+  const { changedFlag, oPresent, nPresent, nr, changed, changedCount } = t;
+  const { cellStart, bigRadius: big } = L;
   const { pH, pQX, pFlag, pCell, work, seen } = back;
   cellStart.fill(0, 0, L.width * L.height + 1);
+  // placeChanged is a plain function with `m` passed through, as in scatterCoherent: a closure's mutated
+  // counter would live in a heap context, and the unchanged bulk below counts with it too.
   let m = 0;
-  const placeChanged = (h: number, prev: number): void => {
-    seen[h] = 1;
-    const c = nPresent[h] === 1 ? cellOf(L, nx[h], nz[h]) : cellOf(L, ox[h], oz[h]);
-    work[m] = h;
-    work[count + m] = prev;
-    work[2 * count + m++] = c * 4 + ((hCell[h] & 1) << 1) + 1;
-    cellStart[c + 1]++;
-  };
   for (let k = 0; k < prevCount && m < count; k++) {
     const h = pH[k];
     if (changedFlag[h] === 1) {
-      if ((oPresent[h] | nPresent[h]) !== 0) placeChanged(h, k);
+      if ((oPresent[h] | nPresent[h]) !== 0) m = placeChanged(t, L, back, h, k, m, count);
       continue;
     }
     // Unchanged: absent if removed at the previous update (NaN position there).
@@ -329,9 +323,21 @@ function scatterIncremental(t: AoiEntityTable, L: GridLayout, back: BackBuffers,
   for (let k = 0; k < changedCount && m < count; k++) {
     const h = changed[k];
     if (seen[h] === 1 || (oPresent[h] | nPresent[h]) === 0) continue;
-    placeChanged(h, -1);
+    m = placeChanged(t, L, back, h, -1, m, count);
   }
   return placeAll(t, L, back, m);
+}
+
+/** Visit slot m of scatterIncremental for changed handle h (previous entry `prev`, or -1); returns m + 1. */
+function placeChanged(t: AoiEntityTable, L: GridLayout, back: BackBuffers, h: number, prev: number, m: number, count: number): number {
+  const { work } = back;
+  back.seen[h] = 1;
+  const c = t.nPresent[h] === 1 ? cellOf(L, t.nx[h], t.nz[h]) : cellOf(L, t.ox[h], t.oz[h]);
+  work[m] = h;
+  work[count + m] = prev;
+  work[2 * count + m] = c * 4 + ((L.hCell[h] & 1) << 1) + 1;
+  L.cellStart[c + 1]++;
+  return m + 1;
 }
 
 /** Tail of the incremental scatter: clear `seen`, check the count, write entries in visit order. */
