@@ -101,12 +101,18 @@ export class AoiEntityTable {
     return Number.isInteger(h) && h >= 0 && h < this.capacity && this.oPresent[h] === 1;
   }
 
-  /** Makes the intent the committed state. */
-  commit(): void {
-    if (this.commitsColumns()) {
-      this.commitColumns();
-      return;
-    }
+  /**
+   * Makes the intent the committed state: by whole columns where many changed (commitsColumns), else by
+   * the changed list, with `scattered` when given (the native grid's C++ loop).
+   */
+  commit(scattered?: () => void): void {
+    if (this.commitsColumns()) this.commitColumns();
+    else if (scattered !== undefined) scattered();
+    else this.commitChanged();
+    this.changedCount = 0;
+  }
+
+  private commitChanged(): void {
     const { changed, changedFlag, nPresent, oPresent, nx, nz, nr, ox, oz, or } = this;
     for (let k = 0; k < this.changedCount; k++) {
       const h = changed[k];
@@ -116,7 +122,6 @@ export class AoiEntityTable {
       oz[h] = nz[h];
       or[h] = nr[h];
     }
-    this.changedCount = 0;
   }
 
   /**
@@ -130,14 +135,13 @@ export class AoiEntityTable {
   }
 
   /** commit by whole columns up to `limit` (see commitsColumns). */
-  commitColumns(): void {
+  private commitColumns(): void {
     const limit = this.limit;
     this.oPresent.set(this.nPresent.subarray(0, limit));
     this.ox.set(this.nx.subarray(0, limit));
     this.oz.set(this.nz.subarray(0, limit));
     this.or.set(this.nr.subarray(0, limit));
     this.changedFlag.fill(0, 0, limit);
-    this.changedCount = 0;
   }
 
   clear(): void {

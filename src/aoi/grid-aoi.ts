@@ -67,7 +67,7 @@ function buildGridAoi(options: AoiIndexOptions, native: GridNative | null, name:
   let stamp = new Int32Array(0);
   let mark = 0;
   // The same commit, in C++ when built: at 10k all-moving it is a tenth of the tick in TypeScript.
-  const commit = native === null ? () => table.commit() : () => nativeCommit(native, table);
+  const commit = native === null ? () => table.commit() : nativeCommit(native, table);
 
   return tableBackedIndex(table, {
     ...(native === null ? {} : { moveMany: nativeMoveMany(native, table) }),
@@ -154,14 +154,12 @@ function nativeMoveMany(native: GridNative, table: AoiEntityTable): AoiIndex['mo
   };
 }
 
-function nativeCommit(native: GridNative, t: AoiEntityTable): void {
-  // Column copies are memcpy from JavaScript as from C++: the addon takes only the scattered case.
-  if (t.commitsColumns()) {
-    t.commitColumns();
-    return;
-  }
-  native.commit(t.changed, t.changedCount, t.changedFlag, t.oPresent, t.nPresent, t.ox, t.oz, t.or, t.nx, t.nz, t.nr);
-  t.changedCount = 0;
+/** The table's commit with its changed-list loop in C++ (column copies are memcpy from either side). */
+function nativeCommit(native: GridNative, t: AoiEntityTable): () => void {
+  const scattered = (): void => {
+    native.commit(t.changed, t.changedCount, t.changedFlag, t.oPresent, t.nPresent, t.ox, t.oz, t.or, t.nx, t.nz, t.nr);
+  };
+  return () => t.commit(scattered);
 }
 
 /** The C++ sweep writes into the event arrays and reports the counts it needed; too small means rerun. */

@@ -242,7 +242,7 @@ function writeCoherent(t: AoiEntityTable, L: GridLayout, back: BackBuffers, m: n
   const count = L.count;
   const { cellStart, sCell, sH, sFlag, qX, qZ, sX, sZ, sOX, sOZ, sR2, sOR2 } = L;
   const { ox, oz, or, nr } = t;
-  const { work, workF, pQX, pQZ, pR2 } = back;
+  const { work, workF } = back;
   // Every sweepable radius squared when they are all one (classify's uniform radius): then no radius is
   // read by handle.
   const uniformR2 = L.uniformRadius >= 0 ? L.uniformRadius * L.uniformRadius : -1;
@@ -253,20 +253,12 @@ function writeCoherent(t: AoiEntityTable, L: GridLayout, back: BackBuffers, m: n
     const c = packed >> 4;
     const i = cellStart[c]++;
     const special = (packed >> 1) & 1;
-    sH[i] = h;
     sCell[i] = c;
     if ((packed & 1) === 0) {
-      const k = work[count + e];
-      const x = pQX[k];
-      const z = pQZ[k];
-      sFlag[i] = special << 1;
-      qX[i] = x;
-      qZ[i] = z;
-      sX[i] = sOX[i] = special === 0 ? x : NaN;
-      sZ[i] = sOZ[i] = special === 0 ? z : NaN;
-      sR2[i] = sOR2[i] = pR2[k];
+      writeFromPrev(L, back, i, h, special, work[count + e]);
       continue;
     }
+    sH[i] = h;
     const op = (packed & 4) !== 0;
     const np = (packed & 8) !== 0;
     sFlag[i] = 1 | (special << 1);
