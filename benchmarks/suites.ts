@@ -1,5 +1,6 @@
 import { aoiSuite } from './aoi/aoi-suite.ts';
 import type { BenchSuite } from './bench-types.ts';
+import { callsSuite } from './calls/calls-suite.ts';
 import { ccuSuite } from './ccu/ccu-suite.ts';
 import { dispatcherSuite } from './dispatcher/dispatcher-suite.ts';
 import { hotswapSuite } from './hotswap/hotswap-suite.ts';
@@ -9,4 +10,4 @@ import { protocolSuite } from './protocol/protocol-suite.ts';
 import { transportSuite } from './transport/transport-suite.ts';
 
 /** Every benchmark suite, in the order `npm run bench` runs them. A new suite is one line here. */
-export const SUITES: readonly BenchSuite[] = [aoiSuite, protocolSuite, transportSuite, dispatcherSuite, hotswapSuite, migrationSuite, peersSuite, ccuSuite];
+export const SUITES: readonly BenchSuite[] = [aoiSuite, protocolSuite, transportSuite, dispatcherSuite, hotswapSuite, migrationSuite, peersSuite, callsSuite, ccuSuite];

@@ -17,7 +17,19 @@ export interface BotPool {
   stop(): Promise<void>;
 }
 
-export async function startBotPool(client: 'tsworld' | 'colyseus', system: RunningSystem, n: number, area: WalkArea, seed: number): Promise<BotPool> {
+export interface BotPoolOptions {
+  /** tsworld only: the bots also make cross-game calls (BotGroupOptions.crossCalls). */
+  crossCalls?: boolean;
+}
+
+export async function startBotPool(
+  client: 'tsworld' | 'colyseus',
+  system: RunningSystem,
+  n: number,
+  area: WalkArea,
+  seed: number,
+  opts: BotPoolOptions = {},
+): Promise<BotPool> {
   const processes = Math.min(4, Math.max(2, Math.ceil(n / PER_PROCESS)), n);
   const children: IpcChild[] = Array.from({ length: processes }, () => startChild(BOT_PROCESS));
   const stop = async () => {
@@ -27,7 +39,7 @@ export async function startBotPool(client: 'tsworld' | 'colyseus', system: Runni
     await Promise.all(
       children.map((c, i) => {
         const count = Math.floor(n / processes) + (i < n % processes ? 1 : 0);
-        const start = { op: 'start', client, urls: system.urls, roomId: system.roomId, count, seed: seed * 100 + i, area };
+        const start = { op: 'start', client, urls: system.urls, roomId: system.roomId, count, seed: seed * 100 + i, area, crossCalls: opts.crossCalls };
         return c.request(start, 'started', 180_000);
       }),
     );
@@ -44,6 +56,7 @@ export async function startBotPool(client: 'tsworld' | 'colyseus', system: Runni
       const parts = (await Promise.all(children.map((c) => c.request({ op: 'collect' }, 'collected', 30_000)))) as unknown as BotWindow[];
       return {
         rtts: parts.flatMap((p) => p.rtts),
+        crossRtts: parts.flatMap((p) => p.crossRtts),
         bytes: parts.reduce((a, p) => a + p.bytes, 0),
         windowMs: Math.max(...parts.map((p) => p.windowMs)),
         clients: parts.reduce((a, p) => a + p.clients, 0),

@@ -92,7 +92,7 @@ export async function colyseusBots(opts: BotGroupOptions): Promise<BotGroup> {
       rtts.length = 0;
     },
     collect() {
-      return { rtts: [...rtts], bytes: counter.bytes - bytesAtMark, windowMs: performance.now() - markedAt, clients: bots.length, inView: bots.reduce((n, b) => n + Math.max(0, (b.room.state as { players?: Map<string, unknown> }).players?.size ?? 0) - 1, 0), problems: [...problems] };
+      return { rtts: [...rtts], crossRtts: [], bytes: counter.bytes - bytesAtMark, windowMs: performance.now() - markedAt, clients: bots.length, inView: bots.reduce((n, b) => n + Math.max(0, (b.room.state as { players?: Map<string, unknown> }).players?.size ?? 0) - 1, 0), problems: [...problems] };
     },
     async close() {
       clearInterval(driver);

@@ -20,7 +20,10 @@ export async function tsworldBots(opts: BotGroupOptions): Promise<BotGroup> {
     url: opts.urls,
     count: opts.count,
     moveHz: MOVE_HZ,
-    channels: [{ name: 'echo', method: 'echo', reply: 'onEcho', hz: ECHO_HZ }],
+    channels: [
+      { name: 'echo', method: 'echo', reply: 'onEcho', hz: ECHO_HZ },
+      ...(opts.crossCalls ? [{ name: 'cross', method: 'crossCall', reply: 'onCross', hz: ECHO_HZ }] : []),
+    ],
     speed: SPEED,
     area: opts.area,
     seed: opts.seed,
@@ -29,20 +32,24 @@ export async function tsworldBots(opts: BotGroupOptions): Promise<BotGroup> {
   });
   let markedAt = performance.now();
   let bytesAtMark = 0;
-  let repliesAtMark: number[] = [];
-  const replies = () => fleet.bots.map((b) => b.channels.get('echo')!.replies);
+  const names = opts.crossCalls ? ['echo', 'cross'] : ['echo'];
+  let repliesAtMark = new Map<string, number[]>();
+  const replies = (name: string) => fleet.bots.map((b) => b.channels.get(name)?.replies ?? []);
+  const sinceMark = (name: string) => replies(name).flatMap((r, i) => r.slice(repliesAtMark.get(name)?.[i] ?? 0).map((x) => x.rttMs));
   return {
     mark() {
       markedAt = performance.now();
       bytesAtMark = counter.bytes;
-      repliesAtMark = replies().map((r) => r.length);
+      repliesAtMark = new Map(names.map((name) => [name, replies(name).map((r) => r.length)]));
     },
     collect() {
-      const rtts = replies().flatMap((r, i) => r.slice(repliesAtMark[i] ?? 0).map((x) => x.rttMs));
+      const rtts = sinceMark('echo');
+      const crossRtts = opts.crossCalls ? sinceMark('cross') : [];
       // Every problem listed: the in-flight replies are filtered out below, so none may hide behind a cap.
       const report = fleet.report(Number.MAX_SAFE_INTEGER);
       return {
         rtts,
+        crossRtts,
         bytes: counter.bytes - bytesAtMark,
         windowMs: performance.now() - markedAt,
         clients: fleet.bots.length,

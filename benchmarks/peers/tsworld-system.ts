@@ -23,6 +23,8 @@ export interface TsworldDeploymentOptions {
   /** Extra environment for the roles (they inherit the CLI's). */
   env?: Record<string, string>;
   gateDefaults?: Record<string, unknown>;
+  /** Game processes (game1..gameN), 1 by default; new clients' boot entities go round-robin over them. */
+  games?: number;
 }
 
 export interface TsworldDeployment {
@@ -33,17 +35,20 @@ export interface TsworldDeployment {
   stop(): Promise<void>;
 }
 
-/** A real deployment (1 dispatcher, 1 game, 1 gate on loopback) started with `tsworld start`, as an operator would. */
+/** A real deployment (1 dispatcher, 1 game or more, 1 gate on loopback) started with `tsworld start`, as an operator would. */
 export async function startTsworld(opts: TsworldDeploymentOptions): Promise<TsworldDeployment> {
   const dir = mkdtempSync(join(tmpdir(), 'tsworld-peers-'));
-  const [dispatcher1, game1, gate1, gatePort, dispatcherPort] = await freePorts(5);
-  const metricsPorts = { dispatcher1, game1, gate1 };
+  const games = opts.games ?? 1;
+  // One batch, so no two listeners are handed the same port.
+  const [dispatcher1, gate1, gatePort, dispatcherPort, ...gamePorts] = await freePorts(4 + games);
+  const gameMetrics = Object.fromEntries(gamePorts.map((port, i) => [`game${i + 1}`, port]));
+  const metricsPorts: Record<string, number> = { dispatcher1, ...gameMetrics, gate1 };
   const config = {
     deployment: 'peers',
     entry: opts.entry,
     dispatchers: [{ id: 1, port: dispatcherPort, metricsPort: metricsPorts.dispatcher1 }],
     gameDefaults: { tickHz: TICK_HZ, positionSyncHz: SYNC_HZ, saveIntervalSec: 3600 },
-    games: [{ id: 1, metricsPort: metricsPorts.game1 }],
+    games: gamePorts.map((metricsPort, i) => ({ id: i + 1, metricsPort })),
     gateDefaults: { maxPayload: 65536, heartbeatTimeoutMs: 60_000, maxMessagesPerSecond: 1000, ...ADMISSION, ...opts.gateDefaults },
     gates: [{ id: 1, port: gatePort, metricsPort: metricsPorts.gate1 }],
     storage: { kind: 'lmdb', path: join(dir, 'data') },
