@@ -10,92 +10,117 @@ interface Point {
 
 const NAME = 'brute-force';
 
+/** The oracle's whole state: the last committed positions and relation, and the intent since. */
+interface Oracle {
+  committed: Map<number, Point>;
+  // Intent since the last update: a Point to (re)place the entity, null to remove it.
+  readonly pending: Map<number, Point | null>;
+  interestedIn: Map<number, Set<number>>;
+  interestedBy: Map<number, Set<number>>;
+  size: number;
+  readonly events: AoiEventBuffer;
+}
+
 /**
  * The O(n²) oracle that defines AOI correctness: every update recomputes the whole relation from
  * scratch and diffs it against the previous one. Deliberately plain (Maps and Sets, no incremental
  * tricks) so it is obviously right; every other implementation must produce exactly its event sets.
  */
 export function createBruteForceAoi(_options: AoiIndexOptions): AoiIndex {
-  let committed = new Map<number, Point>();
-  // Intent since the last update: a Point to (re)place the entity, null to remove it.
-  const pending = new Map<number, Point | null>();
-  let interestedIn = new Map<number, Set<number>>();
-  let interestedBy = new Map<number, Set<number>>();
-  let size = 0;
-  const events = new AoiEventBuffer();
-
-  const current = (handle: number): Point | undefined => intent(pending, committed, handle);
-
-  function present(handle: number): Point {
-    const p = current(handle);
-    if (p === undefined) throw unknownHandle(NAME, handle);
-    return p;
-  }
+  const s: Oracle = {
+    committed: new Map(),
+    pending: new Map(),
+    interestedIn: new Map(),
+    interestedBy: new Map(),
+    size: 0,
+    events: new AoiEventBuffer(),
+  };
 
   return {
     name: NAME,
     get size() {
-      return size;
+      return s.size;
     },
-    add(handle, x, z, radius) {
-      checkHandle(handle);
-      checkPosition(x, z);
-      checkRadius(radius);
-      if (current(handle) !== undefined) throw duplicateHandle(NAME, handle);
-      pending.set(handle, { x: Math.fround(x), z: Math.fround(z), r: Math.fround(radius) });
-      size++;
-    },
-    move(handle, x, z) {
-      checkPosition(x, z);
-      const p = present(handle);
-      pending.set(handle, { x: Math.fround(x), z: Math.fround(z), r: p.r });
-    },
+    add: (handle, x, z, radius) => recordAdd(s, handle, x, z, radius),
+    move: (handle, x, z) => recordMove(s, handle, x, z),
     moveMany(handles, count, xs, zs) {
       for (let k = 0; k < count; k++) this.move(handles[k], xs[handles[k]], zs[handles[k]]);
     },
-    setRadius(handle, radius) {
-      checkRadius(radius);
-      const p = present(handle);
-      pending.set(handle, { x: p.x, z: p.z, r: Math.fround(radius) });
-    },
-    remove(handle) {
-      present(handle);
-      pending.set(handle, null);
-      size--;
-    },
-    has(handle) {
-      return current(handle) !== undefined;
-    },
-    update(): AoiEvents {
-      committed = applied(committed, pending);
-      pending.clear();
-
-      const rel = relation(committed);
-      events.reset();
-      pushDiff(events, interestedIn, rel.interestedIn);
-      interestedIn = rel.interestedIn;
-      interestedBy = rel.interestedBy;
-      return events;
-    },
-    forEachInterestedIn: (watcher, fn) => forEachOf(interestedIn, watcher, fn),
-    forEachInterestedBy: (target, fn) => forEachOf(interestedBy, target, fn),
+    setRadius: (handle, radius) => recordRadius(s, handle, radius),
+    remove: (handle) => recordRemove(s, handle),
+    has: (handle) => current(s, handle) !== undefined,
+    update: () => commit(s),
+    forEachInterestedIn: (watcher, fn) => forEachOf(s.interestedIn, watcher, fn),
+    forEachInterestedBy: (target, fn) => forEachOf(s.interestedBy, target, fn),
     queryRadius: (x, z, radius, out = []) =>
-      pushWhere(committed, out, (p) => {
+      pushWhere(s.committed, out, (p) => {
         const dx = p.x - x;
         const dz = p.z - z;
         return dx * dx + dz * dz <= radius * radius;
       }),
     queryRect: (minX, minZ, maxX, maxZ, out = []) =>
-      pushWhere(committed, out, (p) => p.x >= minX && p.x <= maxX && p.z >= minZ && p.z <= maxZ),
-    clear() {
-      committed = new Map();
-      pending.clear();
-      interestedIn = new Map();
-      interestedBy = new Map();
-      size = 0;
-      events.reset();
-    },
+      pushWhere(s.committed, out, (p) => p.x >= minX && p.x <= maxX && p.z >= minZ && p.z <= maxZ),
+    clear: () => reset(s),
   };
+}
+
+function recordAdd(s: Oracle, handle: number, x: number, z: number, radius: number): void {
+  checkHandle(handle);
+  checkPosition(x, z);
+  checkRadius(radius);
+  if (current(s, handle) !== undefined) throw duplicateHandle(NAME, handle);
+  s.pending.set(handle, { x: Math.fround(x), z: Math.fround(z), r: Math.fround(radius) });
+  s.size++;
+}
+
+function recordMove(s: Oracle, handle: number, x: number, z: number): void {
+  checkPosition(x, z);
+  const p = present(s, handle);
+  s.pending.set(handle, { x: Math.fround(x), z: Math.fround(z), r: p.r });
+}
+
+function recordRadius(s: Oracle, handle: number, radius: number): void {
+  checkRadius(radius);
+  const p = present(s, handle);
+  s.pending.set(handle, { x: p.x, z: p.z, r: Math.fround(radius) });
+}
+
+function recordRemove(s: Oracle, handle: number): void {
+  present(s, handle);
+  s.pending.set(handle, null);
+  s.size--;
+}
+
+/** Applies the intent, recomputes the relation and reports its difference from the previous one. */
+function commit(s: Oracle): AoiEvents {
+  s.committed = applied(s.committed, s.pending);
+  s.pending.clear();
+
+  const rel = relation(s.committed);
+  s.events.reset();
+  pushDiff(s.events, s.interestedIn, rel.interestedIn);
+  s.interestedIn = rel.interestedIn;
+  s.interestedBy = rel.interestedBy;
+  return s.events;
+}
+
+function reset(s: Oracle): void {
+  s.committed = new Map();
+  s.pending.clear();
+  s.interestedIn = new Map();
+  s.interestedBy = new Map();
+  s.size = 0;
+  s.events.reset();
+}
+
+function current(s: Oracle, handle: number): Point | undefined {
+  return intent(s.pending, s.committed, handle);
+}
+
+function present(s: Oracle, handle: number): Point {
+  const p = current(s, handle);
+  if (p === undefined) throw unknownHandle(NAME, handle);
+  return p;
 }
 
 function link(map: Map<number, Set<number>>, a: number, b: number): void {
