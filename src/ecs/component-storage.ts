@@ -1,7 +1,7 @@
 import { TsworldError } from '../core/errors.ts';
 import { allocateField, bytesPerElement, type FieldArray, type TypedArrayByField } from './field-types.ts';
 import type { ComponentDef, FieldSpecs, FieldTypeOf } from './schema.ts';
-import { matchComponentSchema, type ComponentDump } from './schema-match.ts';
+import { matchComponentSchema, type ComponentDump, type SchemaMatch } from './schema-match.ts';
 
 /**
  * The SoA arrays of one component in one world, indexed by eid. This object is also the bitecs
@@ -59,44 +59,16 @@ export function createComponentStorage(options: ComponentStorageOptions = {}): C
   }
   const entries = new Map<string, Entry>();
 
-  const entryOf = (def: ComponentDef): Entry => {
-    const entry = entries.get(def.name);
-    if (entry === undefined || (entry.def !== def && entry.previous?.has(def) !== true)) {
-      throw new TsworldError('INVALID_ARGUMENT', `component ${def.name} is not registered in this world`);
-    }
-    return entry;
-  };
-
-  const allocate = (def: ComponentDef, store: Record<string, FieldArray>, length: number): void => {
-    for (const field of def.fields) {
-      const next = allocateField(field.type, length);
-      const prev = store[field.name];
-      if (prev !== undefined) next.set(prev);
-      if (field.default !== 0) next.fill(field.default, prev?.length ?? 0);
-      store[field.name] = next;
-    }
-  };
-
   return {
     get capacity() {
       return capacity;
     },
     maxCapacity,
     register<F extends FieldSpecs>(def: ComponentDef<F>): ComponentStore<F> {
-      const existing = entries.get(def.name);
-      if (existing !== undefined) {
-        if (existing.def !== def && existing.previous?.has(def) !== true) {
-          throw new TsworldError('INVALID_DECLARATION', `two different components are named ${def.name}`);
-        }
-        return existing.store as ComponentStore<F>;
-      }
-      const store: Record<string, FieldArray> = {};
-      allocate(def, store, capacity);
-      entries.set(def.name, { def, store, previous: null });
-      return store as ComponentStore<F>;
+      return registerEntry(entries, def, capacity).store as ComponentStore<F>;
     },
     store<F extends FieldSpecs>(def: ComponentDef<F>): ComponentStore<F> {
-      return entryOf(def).store as ComponentStore<F>;
+      return entryOf(entries, def).store as ComponentStore<F>;
     },
     defByName: (name) => entries.get(name)?.def,
     defs: () => [...entries.values()].map((e) => e.def),
@@ -110,47 +82,90 @@ export function createComponentStorage(options: ComponentStorageOptions = {}): C
       capacity = next;
     },
     resetEntity(def, eid) {
-      const store = entryOf(def).store;
+      const store = entryOf(entries, def).store;
       for (const field of def.fields) store[field.name][eid] = field.default;
     },
-    dump(def, count) {
-      const store = entryOf(def).store;
-      const n = Math.min(count, capacity);
-      return {
-        name: def.name,
-        schemaHash: def.schemaHash,
-        count: n,
-        fields: def.fields.map((field) => {
-          const arr = store[field.name];
-          return { name: field.name, type: field.type, bytes: new Uint8Array(arr.buffer.slice(0, n * arr.BYTES_PER_ELEMENT)) };
-        }),
-      };
-    },
-    adopt(def) {
-      const entry = entries.get(def.name);
-      if (entry === undefined) throw new TsworldError('INVALID_ARGUMENT', `component ${def.name} is not registered in this world`);
-      if (entry.def === def) return;
-      if (entry.def.schemaHash !== def.schemaHash) {
-        throw new TsworldError('SCHEMA_MISMATCH', `component ${def.name}: its fields changed, the arrays cannot be kept`);
-      }
-      (entry.previous ??= new Set()).add(entry.def);
-      entry.def = def;
-    },
+    dump: (def, count) => dumpStore(def, entryOf(entries, def).store, Math.min(count, capacity)),
+    adopt: (def) => adoptDeclaration(entries, def),
     load(def, dump) {
-      const store = entryOf(def).store;
+      const store = entryOf(entries, def).store;
       const plan = matchComponentSchema(dump, def);
       this.ensureCapacity(Math.max(0, dump.count - 1));
-      for (const field of def.fields) {
-        const arr = store[field.name];
-        const bytes = plan.bytes.get(field.name);
-        if (bytes === undefined) {
-          arr.fill(field.default, 0, dump.count);
-        } else {
-          // Byte copy, not a typed view: decoded buffers may be unaligned for the element size.
-          new Uint8Array(arr.buffer, 0, dump.count * bytesPerElement(field.type)).set(bytes);
-        }
-        arr.fill(field.default, dump.count);
-      }
+      loadFields(def, store, plan, dump.count);
     },
   };
+}
+
+/** The entry `def` resolves to: its current declaration or one it replaced (see adopt). */
+function entryOf(entries: Map<string, Entry>, def: ComponentDef): Entry {
+  const entry = entries.get(def.name);
+  if (entry === undefined || (entry.def !== def && entry.previous?.has(def) !== true)) {
+    throw new TsworldError('INVALID_ARGUMENT', `component ${def.name} is not registered in this world`);
+  }
+  return entry;
+}
+
+/** Registers `def` with arrays of `capacity` slots; registering it again returns the same entry. */
+function registerEntry(entries: Map<string, Entry>, def: ComponentDef, capacity: number): Entry {
+  const existing = entries.get(def.name);
+  if (existing !== undefined) {
+    if (existing.def !== def && existing.previous?.has(def) !== true) {
+      throw new TsworldError('INVALID_DECLARATION', `two different components are named ${def.name}`);
+    }
+    return existing;
+  }
+  const store: Record<string, FieldArray> = {};
+  allocate(def, store, capacity);
+  const entry: Entry = { def, store, previous: null };
+  entries.set(def.name, entry);
+  return entry;
+}
+
+/** (Re)allocates every field of `store` at `length` slots, keeping the values it had, defaults after. */
+function allocate(def: ComponentDef, store: Record<string, FieldArray>, length: number): void {
+  for (const field of def.fields) {
+    const next = allocateField(field.type, length);
+    const prev = store[field.name];
+    if (prev !== undefined) next.set(prev);
+    if (field.default !== 0) next.fill(field.default, prev?.length ?? 0);
+    store[field.name] = next;
+  }
+}
+
+function dumpStore(def: ComponentDef, store: Record<string, FieldArray>, n: number): ComponentDump {
+  return {
+    name: def.name,
+    schemaHash: def.schemaHash,
+    count: n,
+    fields: def.fields.map((field) => {
+      const arr = store[field.name];
+      return { name: field.name, type: field.type, bytes: new Uint8Array(arr.buffer.slice(0, n * arr.BYTES_PER_ELEMENT)) };
+    }),
+  };
+}
+
+function adoptDeclaration(entries: Map<string, Entry>, def: ComponentDef): void {
+  const entry = entries.get(def.name);
+  if (entry === undefined) throw new TsworldError('INVALID_ARGUMENT', `component ${def.name} is not registered in this world`);
+  if (entry.def === def) return;
+  if (entry.def.schemaHash !== def.schemaHash) {
+    throw new TsworldError('SCHEMA_MISMATCH', `component ${def.name}: its fields changed, the arrays cannot be kept`);
+  }
+  (entry.previous ??= new Set()).add(entry.def);
+  entry.def = def;
+}
+
+/** Fills slots [0, count) from the matched dump fields (defaults for the rest), and defaults after. */
+function loadFields(def: ComponentDef, store: Record<string, FieldArray>, plan: SchemaMatch, count: number): void {
+  for (const field of def.fields) {
+    const arr = store[field.name];
+    const bytes = plan.bytes.get(field.name);
+    if (bytes === undefined) {
+      arr.fill(field.default, 0, count);
+    } else {
+      // Byte copy, not a typed view: decoded buffers may be unaligned for the element size.
+      new Uint8Array(arr.buffer, 0, count * bytesPerElement(field.type)).set(bytes);
+    }
+    arr.fill(field.default, count);
+  }
 }
