@@ -33,106 +33,115 @@ export interface FrameParserOptions {
 // A reassembly buffer that grew for one big frame is released afterwards, so one burst does not pin memory.
 const KEEP_CAPACITY = 64 * 1024;
 
+/** The start of a frame that a chunk ended in the middle of, held until the rest arrives. */
+interface Reassembly {
+  bytes: Uint8Array;
+  /** Bytes of `bytes` in use; 0 when no frame is held. */
+  filled: number;
+}
+
 export function createFrameParser(options: FrameParserOptions): FrameParser {
   const maxFrameSize = options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
   const onFrame = options.onFrame;
-  let pending = new Uint8Array(KEEP_CAPACITY);
-  let pendingLength = 0;
+  const held: Reassembly = { bytes: new Uint8Array(KEEP_CAPACITY), filled: 0 };
   let fault: ProtocolError | null = null;
   let stopped = false;
 
-  function checkLength(length: number): ProtocolError | null {
-    if (length < TYPE_SIZE) {
-      return new ProtocolError('frame-malformed', `frame length ${length} is shorter than the type field`);
-    }
-    if (length > maxFrameSize) {
-      return new ProtocolError('frame-too-large', `frame length ${length} exceeds the limit ${maxFrameSize}`);
-    }
-    return null;
-  }
-
-  function readLength(bytes: Uint8Array, at: number): number {
-    return (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16)) + bytes[at + 3] * 0x1000000;
-  }
-
-  function deliver(bytes: Uint8Array, at: number, length: number): void {
-    const type = bytes[at + FRAME_HEADER_SIZE] | (bytes[at + FRAME_HEADER_SIZE + 1] << 8);
-    const start = at + FRAME_HEADER_SIZE + TYPE_SIZE;
-    onFrame(type, bytes.subarray(start, at + FRAME_HEADER_SIZE + length));
-  }
-
-  function ensureCapacity(size: number): void {
-    if (pending.length >= size) return;
-    const grown = new Uint8Array(Math.max(size, pending.length * 2));
-    grown.set(pending.subarray(0, pendingLength));
-    pending = grown;
-  }
-
   function fail(error: ProtocolError): ProtocolError {
     fault = error;
-    pendingLength = 0;
+    held.filled = 0;
     return error;
-  }
-
-  /** Completes the frame held in `pending` from the head of `chunk`; returns bytes consumed or a fault. */
-  function continuePending(chunk: Uint8Array): number | ProtocolError {
-    let used = 0;
-    if (pendingLength < FRAME_HEADER_SIZE) {
-      used = Math.min(FRAME_HEADER_SIZE - pendingLength, chunk.length);
-      pending.set(chunk.subarray(0, used), pendingLength);
-      pendingLength += used;
-      if (pendingLength < FRAME_HEADER_SIZE) return used;
-    }
-    const length = readLength(pending, 0);
-    const error = checkLength(length);
-    if (error !== null) return error;
-    const total = FRAME_HEADER_SIZE + length;
-    ensureCapacity(total);
-    const take = Math.min(total - pendingLength, chunk.length - used);
-    pending.set(chunk.subarray(used, used + take), pendingLength);
-    pendingLength += take;
-    used += take;
-    if (pendingLength === total) {
-      pendingLength = 0;
-      deliver(pending, 0, length);
-      if (pending.length > KEEP_CAPACITY) pending = new Uint8Array(KEEP_CAPACITY);
-    }
-    return used;
   }
 
   return {
     get buffered() {
-      return pendingLength;
+      return held.filled;
     },
     stop() {
       stopped = true;
-      pendingLength = 0;
+      held.filled = 0;
     },
     push(chunk) {
       if (fault !== null) return fault;
       if (stopped) return null;
       let pos = 0;
-      if (pendingLength > 0) {
-        const used = continuePending(chunk);
+      if (held.filled > 0) {
+        const used = continuePending(held, chunk, maxFrameSize, onFrame);
         if (typeof used !== 'number') return fail(used);
         pos = used;
       }
       while (!stopped && chunk.length - pos >= FRAME_HEADER_SIZE) {
         const length = readLength(chunk, pos);
-        const error = checkLength(length);
+        const error = checkLength(length, maxFrameSize);
         if (error !== null) return fail(error);
         if (chunk.length - pos < FRAME_HEADER_SIZE + length) break;
-        deliver(chunk, pos, length);
+        deliver(onFrame, chunk, pos, length);
         pos += FRAME_HEADER_SIZE + length;
       }
-      if (!stopped && pos < chunk.length) {
-        // Only the incomplete tail is copied; the header (if complete) is validated when completed.
-        const rest = chunk.length - pos;
-        if (rest >= FRAME_HEADER_SIZE) ensureCapacity(FRAME_HEADER_SIZE + readLength(chunk, pos));
-        pending.set(chunk.subarray(pos), 0);
-        pendingLength = rest;
-      }
+      if (!stopped && pos < chunk.length) keepTail(held, chunk, pos);
       return null;
     },
   };
+}
+
+function checkLength(length: number, maxFrameSize: number): ProtocolError | null {
+  if (length < TYPE_SIZE) {
+    return new ProtocolError('frame-malformed', `frame length ${length} is shorter than the type field`);
+  }
+  if (length > maxFrameSize) {
+    return new ProtocolError('frame-too-large', `frame length ${length} exceeds the limit ${maxFrameSize}`);
+  }
+  return null;
+}
+
+function readLength(bytes: Uint8Array, at: number): number {
+  return (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16)) + bytes[at + 3] * 0x1000000;
+}
+
+function deliver(onFrame: FrameHandler, bytes: Uint8Array, at: number, length: number): void {
+  const type = bytes[at + FRAME_HEADER_SIZE] | (bytes[at + FRAME_HEADER_SIZE + 1] << 8);
+  const start = at + FRAME_HEADER_SIZE + TYPE_SIZE;
+  onFrame(type, bytes.subarray(start, at + FRAME_HEADER_SIZE + length));
+}
+
+function ensureCapacity(held: Reassembly, size: number): void {
+  if (held.bytes.length >= size) return;
+  const grown = new Uint8Array(Math.max(size, held.bytes.length * 2));
+  grown.set(held.bytes.subarray(0, held.filled));
+  held.bytes = grown;
+}
+
+/** Completes the frame held from the head of `chunk`; returns bytes consumed or a fault. */
+function continuePending(held: Reassembly, chunk: Uint8Array, maxFrameSize: number, onFrame: FrameHandler): number | ProtocolError {
+  let used = 0;
+  if (held.filled < FRAME_HEADER_SIZE) {
+    used = Math.min(FRAME_HEADER_SIZE - held.filled, chunk.length);
+    held.bytes.set(chunk.subarray(0, used), held.filled);
+    held.filled += used;
+    if (held.filled < FRAME_HEADER_SIZE) return used;
+  }
+  const length = readLength(held.bytes, 0);
+  const error = checkLength(length, maxFrameSize);
+  if (error !== null) return error;
+  const total = FRAME_HEADER_SIZE + length;
+  ensureCapacity(held, total);
+  const take = Math.min(total - held.filled, chunk.length - used);
+  held.bytes.set(chunk.subarray(used, used + take), held.filled);
+  held.filled += take;
+  used += take;
+  if (held.filled === total) {
+    held.filled = 0;
+    deliver(onFrame, held.bytes, 0, length);
+    if (held.bytes.length > KEEP_CAPACITY) held.bytes = new Uint8Array(KEEP_CAPACITY);
+  }
+  return used;
+}
+
+/** Holds `chunk` from `pos`: the start of a frame whose end has not arrived. */
+function keepTail(held: Reassembly, chunk: Uint8Array, pos: number): void {
+  // Only the incomplete tail is copied; the header (if complete) is validated when completed.
+  const rest = chunk.length - pos;
+  if (rest >= FRAME_HEADER_SIZE) ensureCapacity(held, FRAME_HEADER_SIZE + readLength(chunk, pos));
+  held.bytes.set(chunk.subarray(pos), 0);
+  held.filled = rest;
 }
