@@ -109,67 +109,43 @@ function due(c: Cadence | null, now: number): boolean {
   return true;
 }
 
+/** A channel as the bot runs it: its record, when each call was sent (by seq - 1), and its cadence. */
+interface LiveChannel extends ChannelRecord {
+  readonly replies: BotReply[];
+  readonly sentAt: number[];
+  readonly cadence: Cadence | null;
+}
+
+/** What the client's events showed, kept for the bot's record. */
+interface Observed {
+  readonly disconnects: Disconnect[];
+  readonly errors: ServerError[];
+  readonly seen: Map<string, string>;
+  positionUpdates: number;
+  ownPositionUpdates: number;
+  /** Set by expectClose: the coming close is not a disconnect. */
+  closeExpected: boolean;
+}
+
+interface Walk {
+  x: number;
+  z: number;
+  heading: number;
+}
+
 export function createBot(index: number, url: string, client: TsworldClient, player: ClientEntity, cfg: BotDriveConfig): Bot {
   const { area, rand } = cfg;
   const start = cfg.now();
-  const channels = new Map<string, ChannelRecord & { replies: BotReply[]; sentAt: number[]; cadence: Cadence | null }>();
-  const byReply = new Map<string, ChannelRecord & { replies: BotReply[]; sentAt: number[] }>();
-  for (const channel of cfg.channels) {
-    const rec = { channel, track: createSeqTrack(), replies: [] as BotReply[], sentAt: [] as number[], cadence: cadence(channel.hz, start, rand) };
-    channels.set(channel.name, rec);
-    byReply.set(channel.reply, rec);
-  }
-  const disconnects: Disconnect[] = [];
-  const errors: ServerError[] = [];
-  const seen = new Map<string, string>();
+  const { channels, byReply } = liveChannels(cfg.channels, start, rand);
   const moveCadence = cadence(cfg.moveHz, start, rand);
-  const walk = { x: clamp(player.x, area.minX, area.maxX), z: clamp(player.z, area.minZ, area.maxZ), heading: rand() * 2 * Math.PI };
+  const walk: Walk = { x: clamp(player.x, area.minX, area.maxX), z: clamp(player.z, area.minZ, area.maxZ), heading: rand() * 2 * Math.PI };
   let movesSent = 0;
-  let positionUpdates = 0;
-  let ownPositionUpdates = 0;
-  let closeExpected = false;
   const { links, resumeFailures } = trackReconnects(client, cfg.changed);
-
-  client.on('call', (_entity, method, args) => {
-    const rec = byReply.get(method);
-    if (rec === undefined) return;
-    const seq = args[0] as number;
-    const sentAt = Number.isSafeInteger(seq) ? rec.sentAt[seq - 1] : undefined;
-    rec.replies.push({ seq, args, rttMs: sentAt === undefined ? NaN : cfg.now() - sentAt });
-    rec.track.reply(seq);
-    cfg.changed();
-  });
-  client.on('create', (entity) => {
-    if (!entity.isPlayer) seen.set(entity.id, entity.typeName);
-    cfg.changed();
-  });
-  client.on('positions', (moved) => {
-    for (const e of moved) {
-      if (e.id === player.id) ownPositionUpdates++;
-      else positionUpdates++;
-    }
-    cfg.changed();
-  });
-  client.on('error', (error) => {
-    errors.push(error);
-    cfg.changed();
-  });
-  client.on('close', (code, reason) => {
-    if (!closeExpected) disconnects.push({ code, reason, atMs: cfg.now() });
-    links.reconnecting = false;
-    cfg.changed();
-  });
+  recordReplies(client, byReply, cfg);
+  const observed = observeClient(client, player, links, cfg);
 
   function move(): void {
-    walk.heading += (rand() - 0.5) * 0.8;
-    const step = cfg.speed / cfg.moveHz;
-    walk.x += Math.cos(walk.heading) * step;
-    walk.z += Math.sin(walk.heading) * step;
-    if (walk.x < area.minX || walk.x > area.maxX || walk.z < area.minZ || walk.z > area.maxZ) {
-      walk.heading += Math.PI;
-      walk.x = clamp(walk.x, area.minX, area.maxX);
-      walk.z = clamp(walk.z, area.minZ, area.maxZ);
-    }
+    stepWalk(walk, area, rand, cfg.speed / cfg.moveHz);
     client.syncPosition(walk.x, 0, walk.z, walk.heading);
     movesSent++;
   }
@@ -188,7 +164,7 @@ export function createBot(index: number, url: string, client: TsworldClient, pla
     get position() {
       return { x: walk.x, z: walk.z };
     },
-    disconnects,
+    disconnects: observed.disconnects,
     get reconnects() {
       return links.reconnects;
     },
@@ -199,33 +175,97 @@ export function createBot(index: number, url: string, client: TsworldClient, pla
     get reconnecting() {
       return links.reconnecting;
     },
-    errors,
-    seen,
+    errors: observed.errors,
+    seen: observed.seen,
     get positionUpdates() {
-      return positionUpdates;
+      return observed.positionUpdates;
     },
     get ownPositionUpdates() {
-      return ownPositionUpdates;
+      return observed.ownPositionUpdates;
     },
     drive(now) {
       // While it reconnects, calls go on (the SDK queues them); positions would be dropped, so none are sent.
       if (!client.connected && !links.reconnecting) return;
-      if (!client.connected) return driveCalls(now);
+      if (!client.connected) return driveCalls(client, player, channels, now);
       if (due(moveCadence, now)) move();
-      driveCalls(now);
+      driveCalls(client, player, channels, now);
     },
     expectClose() {
-      closeExpected = true;
+      observed.closeExpected = true;
     },
   };
+}
 
-  function driveCalls(now: number): void {
-    for (const rec of channels.values()) {
-      if (!due(rec.cadence, now)) continue;
-      const seq = rec.track.next();
-      rec.sentAt.push(now);
-      client.call(player.id, rec.channel.method, seq);
+/** One record per channel, by name and by the reply method that answers it. */
+function liveChannels(list: readonly BotChannel[], start: number, rand: () => number) {
+  const channels = new Map<string, LiveChannel>();
+  const byReply = new Map<string, LiveChannel>();
+  for (const channel of list) {
+    const rec: LiveChannel = { channel, track: createSeqTrack(), replies: [], sentAt: [], cadence: cadence(channel.hz, start, rand) };
+    channels.set(channel.name, rec);
+    byReply.set(channel.reply, rec);
+  }
+  return { channels, byReply };
+}
+
+/** Each call from the server that answers a channel becomes a reply, timed against its send. */
+function recordReplies(client: TsworldClient, byReply: ReadonlyMap<string, LiveChannel>, cfg: BotDriveConfig): void {
+  client.on('call', (_entity, method, args) => {
+    const rec = byReply.get(method);
+    if (rec === undefined) return;
+    const seq = args[0] as number;
+    const sentAt = Number.isSafeInteger(seq) ? rec.sentAt[seq - 1] : undefined;
+    rec.replies.push({ seq, args, rttMs: sentAt === undefined ? NaN : cfg.now() - sentAt });
+    rec.track.reply(seq);
+    cfg.changed();
+  });
+}
+
+/** Counts what else the client shows: entities created, position records, errors and closes. */
+function observeClient(client: TsworldClient, player: ClientEntity, links: { reconnecting: boolean }, cfg: BotDriveConfig): Observed {
+  const observed: Observed = { disconnects: [], errors: [], seen: new Map(), positionUpdates: 0, ownPositionUpdates: 0, closeExpected: false };
+  client.on('create', (entity) => {
+    if (!entity.isPlayer) observed.seen.set(entity.id, entity.typeName);
+    cfg.changed();
+  });
+  client.on('positions', (moved) => {
+    for (const e of moved) {
+      if (e.id === player.id) observed.ownPositionUpdates++;
+      else observed.positionUpdates++;
     }
+    cfg.changed();
+  });
+  client.on('error', (error) => {
+    observed.errors.push(error);
+    cfg.changed();
+  });
+  client.on('close', (code, reason) => {
+    if (!observed.closeExpected) observed.disconnects.push({ code, reason, atMs: cfg.now() });
+    links.reconnecting = false;
+    cfg.changed();
+  });
+  return observed;
+}
+
+/** One step of the random walk, turning back at the area's edge. */
+function stepWalk(walk: Walk, area: WalkArea, rand: () => number, step: number): void {
+  walk.heading += (rand() - 0.5) * 0.8;
+  walk.x += Math.cos(walk.heading) * step;
+  walk.z += Math.sin(walk.heading) * step;
+  if (walk.x < area.minX || walk.x > area.maxX || walk.z < area.minZ || walk.z > area.maxZ) {
+    walk.heading += Math.PI;
+    walk.x = clamp(walk.x, area.minX, area.maxX);
+    walk.z = clamp(walk.z, area.minZ, area.maxZ);
+  }
+}
+
+/** Sends the next call of each channel that is due. */
+function driveCalls(client: TsworldClient, player: ClientEntity, channels: ReadonlyMap<string, LiveChannel>, now: number): void {
+  for (const rec of channels.values()) {
+    if (!due(rec.cadence, now)) continue;
+    const seq = rec.track.next();
+    rec.sentAt.push(now);
+    client.call(player.id, rec.channel.method, seq);
   }
 }
 
