@@ -71,25 +71,13 @@ const MAX_LISTED = 10;
 
 /** Connects `count` bots, waits for their players, and starts them moving and calling. */
 export async function runBots(options: RunBotsOptions): Promise<BotFleet> {
-  const urls = typeof options.url === 'string' ? [options.url] : [...options.url];
-  if (urls.length === 0) throw new Error('runBots: no gate url');
-  if (!(Number.isInteger(options.count) && options.count > 0)) throw new Error(`runBots: count must be a positive integer, got ${options.count}`);
+  const urls = gateUrls(options);
   const moveHz = options.moveHz ?? 5;
   const channels = options.channels ?? defaultChannels(options.rpcHz ?? 2);
   const rand = mulberry32(options.seed ?? 1);
   const epoch = performance.now();
   const now = () => performance.now() - epoch;
-  const waiters = new Set<() => void>();
-  let checkQueued = false;
-  // Events arrive by the thousand per second; waiters re-check once per turn of the event loop.
-  const changed = (): void => {
-    if (checkQueued || waiters.size === 0) return;
-    checkQueued = true;
-    setImmediate(() => {
-      checkQueued = false;
-      for (const check of [...waiters]) check();
-    });
-  };
+  const { changed, wait } = createWaiters();
 
   const clients = await connectAll(urls, options);
   const bots: Bot[] = clients.map(({ client, url }, index) =>
@@ -103,19 +91,65 @@ export async function runBots(options: RunBotsOptions): Promise<BotFleet> {
       changed,
     }),
   );
+  const sender = startSending(bots, now, options.driveEveryMs ?? 20);
 
-  const sendStart = now();
-  let sendStop: number | null = null;
-  const driver = setInterval(() => {
-    const t = now();
-    for (const bot of bots) bot.drive(t);
-  }, options.driveEveryMs ?? 20);
+  return {
+    bots,
+    get sending() {
+      return sender.sending();
+    },
+    stopSending: sender.stop,
+    drain(timeoutMs) {
+      sender.stop();
+      return wait('drain', timeoutMs, () => repliesOwed(bots), () => lostOwingReplies(bots));
+    },
+    waitUntil(what, probe, timeoutMs) {
+      return wait(what, timeoutMs, () => {
+        const failing = bots.filter((b) => !probe(b)).map((b) => `bot ${b.index}`);
+        return failing.length === 0 ? null : `not yet for ${listBots(failing)}`;
+      });
+    },
+    report(maxProblems) {
+      return buildReport(bots, sender.elapsedMs(), maxProblems);
+    },
+    async close(timeoutMs = 5000) {
+      sender.stop();
+      for (const bot of bots) {
+        bot.expectClose();
+        bot.client.close();
+      }
+      await wait('close', timeoutMs, () => {
+        const open = bots.filter((b) => b.client.connected).map((b) => `bot ${b.index}`);
+        return open.length === 0 ? null : `still open: ${listBots(open)}`;
+      });
+    },
+  };
+}
 
-  function stopSending(): void {
-    if (sendStop !== null) return;
-    clearInterval(driver);
-    sendStop = now();
-  }
+/** The gate urls; throws on options that make no fleet. */
+function gateUrls(options: RunBotsOptions): string[] {
+  const urls = typeof options.url === 'string' ? [options.url] : [...options.url];
+  if (urls.length === 0) throw new Error('runBots: no gate url');
+  if (!(Number.isInteger(options.count) && options.count > 0)) throw new Error(`runBots: count must be a positive integer, got ${options.count}`);
+  return urls;
+}
+
+/**
+ * Promises on a condition over the fleet: `wait` settles once `check` returns null (or `failFast` a
+ * reason, or the timeout passes), re-checking whenever a bot reports `changed` rather than polling.
+ */
+function createWaiters() {
+  const waiters = new Set<() => void>();
+  let checkQueued = false;
+  // Events arrive by the thousand per second; waiters re-check once per turn of the event loop.
+  const changed = (): void => {
+    if (checkQueued || waiters.size === 0) return;
+    checkQueued = true;
+    setImmediate(() => {
+      checkQueued = false;
+      for (const check of [...waiters]) check();
+    });
+  };
 
   function wait(what: string, timeoutMs: number, check: () => string | null, failFast: () => string | null = () => null): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -137,70 +171,64 @@ export async function runBots(options: RunBotsOptions): Promise<BotFleet> {
     });
   }
 
-  function owed(bot: Bot): string[] {
-    const out: string[] = [];
-    for (const [name, rec] of bot.channels) {
-      const n = rec.track.sent - rec.track.answered;
-      if (n > 0) out.push(`${name} missing ${n} of ${rec.track.sent} (seqs ${rec.track.missing(5).join(', ')}${n > 5 ? ', ...' : ''})`);
-    }
-    return out;
-  }
+  return { changed, wait };
+}
 
-  function listBots(failing: string[]): string {
-    const shown = failing.slice(0, MAX_LISTED).join('; ');
-    return `${failing.length} bot(s): ${shown}${failing.length > MAX_LISTED ? '; ...' : ''}`;
+/** The fleet's one driver timer, and how long it sent for. */
+function startSending(bots: readonly Bot[], now: () => number, everyMs: number) {
+  const startedAt = now();
+  let stoppedAt: number | null = null;
+  const driver = setInterval(() => {
+    const t = now();
+    for (const bot of bots) bot.drive(t);
+  }, everyMs);
+
+  function stop(): void {
+    if (stoppedAt !== null) return;
+    clearInterval(driver);
+    stoppedAt = now();
   }
 
   return {
-    bots,
-    get sending() {
-      return sendStop === null;
-    },
-    stopSending,
-    drain(timeoutMs) {
-      stopSending();
-      return wait(
-        'drain',
-        timeoutMs,
-        () => {
-          const failing = bots.flatMap((b) => {
-            const o = owed(b);
-            return o.length > 0 ? [`bot ${b.index} ${o.join(', ')}`] : [];
-          });
-          return failing.length === 0 ? null : listBots(failing);
-        },
-        () => {
-          const lost = bots.filter((b) => !b.client.connected && !b.reconnecting && owed(b).length > 0);
-          if (lost.length === 0) return null;
-          const why = lost.map((b) => {
-            const d = b.disconnects[0];
-            return `bot ${b.index} (${d ? `${d.code} ${d.reason}` : 'closed'}) still owed ${owed(b).join(', ')}`;
-          });
-          return `disconnected with replies outstanding: ${listBots(why)}`;
-        },
-      );
-    },
-    waitUntil(what, probe, timeoutMs) {
-      return wait(what, timeoutMs, () => {
-        const failing = bots.filter((b) => !probe(b)).map((b) => `bot ${b.index}`);
-        return failing.length === 0 ? null : `not yet for ${listBots(failing)}`;
-      });
-    },
-    report(maxProblems) {
-      return buildReport(bots, (sendStop ?? now()) - sendStart, maxProblems);
-    },
-    async close(timeoutMs = 5000) {
-      stopSending();
-      for (const bot of bots) {
-        bot.expectClose();
-        bot.client.close();
-      }
-      await wait('close', timeoutMs, () => {
-        const open = bots.filter((b) => b.client.connected).map((b) => `bot ${b.index}`);
-        return open.length === 0 ? null : `still open: ${listBots(open)}`;
-      });
-    },
+    sending: () => stoppedAt === null,
+    stop,
+    elapsedMs: () => (stoppedAt ?? now()) - startedAt,
   };
+}
+
+/** What each channel of `bot` still owes, one entry per channel with replies outstanding. */
+function owed(bot: Bot): string[] {
+  const out: string[] = [];
+  for (const [name, rec] of bot.channels) {
+    const n = rec.track.sent - rec.track.answered;
+    if (n > 0) out.push(`${name} missing ${n} of ${rec.track.sent} (seqs ${rec.track.missing(5).join(', ')}${n > 5 ? ', ...' : ''})`);
+  }
+  return out;
+}
+
+/** The bots still owed replies, or null once every call sent was answered. */
+function repliesOwed(bots: readonly Bot[]): string | null {
+  const failing = bots.flatMap((b) => {
+    const o = owed(b);
+    return o.length > 0 ? [`bot ${b.index} ${o.join(', ')}`] : [];
+  });
+  return failing.length === 0 ? null : listBots(failing);
+}
+
+/** The bots owed replies that can no longer come (closed, not reconnecting), or null if none. */
+function lostOwingReplies(bots: readonly Bot[]): string | null {
+  const lost = bots.filter((b) => !b.client.connected && !b.reconnecting && owed(b).length > 0);
+  if (lost.length === 0) return null;
+  const why = lost.map((b) => {
+    const d = b.disconnects[0];
+    return `bot ${b.index} (${d ? `${d.code} ${d.reason}` : 'closed'}) still owed ${owed(b).join(', ')}`;
+  });
+  return `disconnected with replies outstanding: ${listBots(why)}`;
+}
+
+function listBots(failing: string[]): string {
+  const shown = failing.slice(0, MAX_LISTED).join('; ');
+  return `${failing.length} bot(s): ${shown}${failing.length > MAX_LISTED ? '; ...' : ''}`;
 }
 
 interface Connected {
