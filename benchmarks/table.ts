@@ -10,14 +10,21 @@ function fmt(v: unknown): string {
   return v === undefined ? '' : String(v);
 }
 
+/**
+ * Text columns padded to their widest cell under a dashed rule: right-aligned (numbers), except the
+ * columns `left` names (text). Every suite's table goes through here.
+ */
+export function alignedTable(head: readonly string[], cells: readonly string[][], left: (column: number) => boolean = () => false): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i].length)));
+  const line = (vals: readonly string[]) => vals.map((v, i) => (left(i) ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+}
+
 /** A plain aligned text table: workload columns, then the impl and its timings and ratio. */
 export function formatTable(rows: BenchRow[], workloadColumns: string[]): string {
   const cols = [...workloadColumns, 'impl', 'baseline', 'msPerTick', 'meanMs', 'p95Ms', 'samples', 'ratio'];
   const head = cols.map((c) => (c === 'msPerTick' ? 'median ms' : c === 'ratio' ? 'x faster' : c));
-  const cells = rows.map((r) => cols.map((c) => fmt(r[c])));
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i].length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padStart(widths[i])).join('  ');
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+  return alignedTable(head, rows.map((r) => cols.map((c) => fmt(r[c]))));
 }
 
 /** Fills `ratio` = baseline median / row median for rows sharing the same workload key. */

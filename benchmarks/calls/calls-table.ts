@@ -1,4 +1,5 @@
 import type { BenchRow } from '../bench-types.ts';
+import { alignedTable } from '../table.ts';
 
 const num = (v: unknown, digits = 1): string => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : String(v));
 
@@ -17,7 +18,5 @@ export function formatCallsTable(rows: BenchRow[]): string {
     num(r.serverCpuPct, 0),
     num(r.botCpuPct, 0),
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const line = (vals: string[]) => vals.map((v, i) => (i === 1 || i === 6 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+  return alignedTable(head, cells, (i) => i === 1 || i === 6);
 }

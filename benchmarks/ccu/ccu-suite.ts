@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { freePort } from '../../src/testing/free-port.ts';
 import type { BenchRow, BenchSuite, SuiteOptions } from '../bench-types.ts';
+import { alignedTable } from '../table.ts';
 import { startChild, type IpcChild } from '../peers/child-ipc.ts';
 import { cpuWindow, rssBytes } from '../peers/proc-cpu.ts';
 import { gameTickWindow, startTsworld } from '../peers/tsworld-system.ts';
@@ -128,9 +129,7 @@ const f = (v: unknown, d = 2) => (v === undefined ? '' : typeof v === 'number' &
 export function formatCcuTable(rows: BenchRow[]): string {
   const head = ['N', 'system', 'KB per client', 'KB per client by process', 'heap KB per client', 'heap KB per client by process', 'connects/s', 'gate CPU % at rest', 'CPU % at rest by process', 'game tick p99 ms'];
   const cells = rows.map((r) => [String(r.n), String(r.system), f(r.kbPerClient), String(r.kbPerClientByProcess), f(r.heapKbPerClient), String(r.heapKbPerClientByProcess ?? ''), f(r.connectsPerSec, 0), f(r.gateCpuAtRestPct, 1), String(r.cpuAtRestByProcess), f(r.gameTickP99Ms, 1)]);
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i])).join('  ');
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+  return alignedTable(head, cells, () => true);
 }
 
 export const ccuSuite: BenchSuite = {
