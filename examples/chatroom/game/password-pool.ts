@@ -53,104 +53,119 @@ interface Slot {
 
 const defaultWorkerUrl = new URL('./hash-worker.mjs', import.meta.url);
 
+/** A pool's state, which its steps below share. */
+interface Pool {
+  readonly workerUrl: URL;
+  readonly jobTimeoutMs: number;
+  readonly maxQueue: number;
+  readonly slots: Slot[];
+  readonly queue: Job[];
+  nextId: number;
+  closed: boolean;
+}
+
 export function createPasswordPool(options: PasswordPoolOptions): PasswordPool {
-  const workerUrl = options.workerUrl ?? defaultWorkerUrl;
-  const jobTimeoutMs = options.jobTimeoutMs ?? 10_000;
-  const slots: Slot[] = Array.from({ length: Math.max(1, options.workers) }, () => ({ worker: null, job: null, deadline: null }));
-  const queue: Job[] = [];
-  let nextId = 1;
-  let closed = false;
-
-  function finish(slot: Slot, result: PoolResult<string | boolean>): void {
-    const job = slot.job;
-    if (job === null) return;
-    slot.job = null;
-    if (slot.deadline !== null) clearTimeout(slot.deadline);
-    slot.deadline = null;
-    // An idle worker must not keep the process alive; a busy one does, so a waiting caller is answered.
-    slot.worker?.unref();
-    job.done(result);
-  }
-
-  /** The worker died (threw, exited, failed to start) or hangs: its job fails, and the slot starts afresh. */
-  function lost(slot: Slot, worker: Worker, why: string): void {
-    if (slot.worker !== worker) return;
-    slot.worker = null;
-    void worker.terminate();
-    finish(slot, { ok: false, code: 'WORKER_FAILED', message: why });
-    pump();
-  }
-
-  // Workers start on demand, so a worker script that dies at once costs one job per attempt, never a
-  // restart loop.
-  function spawn(slot: Slot): Worker {
-    // No execArgv: the game's `--import tsx` is not needed for a .mjs file and would slow each start.
-    const worker = new Worker(workerUrl, { execArgv: [], name: 'chatroom-password' });
-    worker.on('message', (reply: WorkerReply) => {
-      if (slot.worker !== worker || slot.job?.id !== reply.id) return;
-      finish(slot, reply.ok ? { ok: true, value: reply.value } : { ok: false, code: 'WORKER_FAILED', message: reply.message });
-      pump();
-    });
-    worker.on('error', (err) => lost(slot, worker, `password worker failed: ${err.message}`));
-    worker.on('exit', (code) => lost(slot, worker, `password worker exited with code ${code}`));
-    return worker;
-  }
-
-  function start(slot: Slot, job: Job): void {
-    let worker: Worker;
-    try {
-      worker = slot.worker ??= spawn(slot);
-    } catch (err) {
-      // Answered later, as promised: `submit` has not returned yet.
-      const message = `cannot start a password worker: ${(err as Error).message}`;
-      queueMicrotask(() => job.done({ ok: false, code: 'WORKER_FAILED', message }));
-      return;
-    }
-    slot.job = job;
-    slot.deadline = setTimeout(() => lost(slot, worker, `password worker gave no answer in ${jobTimeoutMs} ms`), jobTimeoutMs);
-    slot.deadline.unref();
-    worker.ref();
-    worker.postMessage({ id: job.id, ...job.message });
-  }
-
-  function pump(): void {
-    if (closed) return;
-    for (const slot of slots) {
-      if (queue.length === 0) return;
-      if (slot.job === null) start(slot, queue.shift() as Job);
-    }
-  }
-
-  function submit(message: JobMessage, done: Job['done']): boolean {
-    if (closed) return false;
-    const job: Job = { id: nextId++, message, done };
-    const idle = slots.find((s) => s.job === null);
-    if (idle !== undefined) start(idle, job);
-    else if (queue.length < options.maxQueue) queue.push(job);
-    else return false;
-    return true;
-  }
-
-  return {
-    hash: (password, done) => submit({ op: 'hash', password }, done as Job['done']),
-    check: (password, record, done) => submit({ op: 'check', password, record }, done as Job['done']),
-    stats: () => ({
-      workers: slots.filter((s) => s.worker !== null).length,
-      running: slots.filter((s) => s.job !== null).length,
-      queued: queue.length,
-    }),
-    async close() {
-      if (closed) return;
-      closed = true;
-      const failure: PoolFailure = { ok: false, code: 'CLOSED', message: 'the game is stopping' };
-      for (const job of queue.splice(0)) job.done(failure);
-      const workers: Worker[] = [];
-      for (const slot of slots) {
-        if (slot.worker !== null) workers.push(slot.worker);
-        slot.worker = null;
-        finish(slot, failure);
-      }
-      await Promise.all(workers.map((w) => w.terminate()));
-    },
+  const pool: Pool = {
+    workerUrl: options.workerUrl ?? defaultWorkerUrl,
+    jobTimeoutMs: options.jobTimeoutMs ?? 10_000,
+    maxQueue: options.maxQueue,
+    slots: Array.from({ length: Math.max(1, options.workers) }, () => ({ worker: null, job: null, deadline: null })),
+    queue: [],
+    nextId: 1,
+    closed: false,
   };
+  return {
+    hash: (password, done) => submit(pool, { op: 'hash', password }, done as Job['done']),
+    check: (password, record, done) => submit(pool, { op: 'check', password, record }, done as Job['done']),
+    stats: () => ({
+      workers: pool.slots.filter((s) => s.worker !== null).length,
+      running: pool.slots.filter((s) => s.job !== null).length,
+      queued: pool.queue.length,
+    }),
+    close: () => closePool(pool),
+  };
+}
+
+function finish(slot: Slot, result: PoolResult<string | boolean>): void {
+  const job = slot.job;
+  if (job === null) return;
+  slot.job = null;
+  if (slot.deadline !== null) clearTimeout(slot.deadline);
+  slot.deadline = null;
+  // An idle worker must not keep the process alive; a busy one does, so a waiting caller is answered.
+  slot.worker?.unref();
+  job.done(result);
+}
+
+/** The worker died (threw, exited, failed to start) or hangs: its job fails, and the slot starts afresh. */
+function lost(pool: Pool, slot: Slot, worker: Worker, why: string): void {
+  if (slot.worker !== worker) return;
+  slot.worker = null;
+  void worker.terminate();
+  finish(slot, { ok: false, code: 'WORKER_FAILED', message: why });
+  pump(pool);
+}
+
+// Workers start on demand, so a worker script that dies at once costs one job per attempt, never a
+// restart loop.
+function spawn(pool: Pool, slot: Slot): Worker {
+  // No execArgv: the game's `--import tsx` is not needed for a .mjs file and would slow each start.
+  const worker = new Worker(pool.workerUrl, { execArgv: [], name: 'chatroom-password' });
+  worker.on('message', (reply: WorkerReply) => {
+    if (slot.worker !== worker || slot.job?.id !== reply.id) return;
+    finish(slot, reply.ok ? { ok: true, value: reply.value } : { ok: false, code: 'WORKER_FAILED', message: reply.message });
+    pump(pool);
+  });
+  worker.on('error', (err) => lost(pool, slot, worker, `password worker failed: ${err.message}`));
+  worker.on('exit', (code) => lost(pool, slot, worker, `password worker exited with code ${code}`));
+  return worker;
+}
+
+function start(pool: Pool, slot: Slot, job: Job): void {
+  let worker: Worker;
+  try {
+    worker = slot.worker ??= spawn(pool, slot);
+  } catch (err) {
+    // Answered later, as promised: `submit` has not returned yet.
+    const message = `cannot start a password worker: ${(err as Error).message}`;
+    queueMicrotask(() => job.done({ ok: false, code: 'WORKER_FAILED', message }));
+    return;
+  }
+  slot.job = job;
+  slot.deadline = setTimeout(() => lost(pool, slot, worker, `password worker gave no answer in ${pool.jobTimeoutMs} ms`), pool.jobTimeoutMs);
+  slot.deadline.unref();
+  worker.ref();
+  worker.postMessage({ id: job.id, ...job.message });
+}
+
+function pump(pool: Pool): void {
+  if (pool.closed) return;
+  for (const slot of pool.slots) {
+    if (pool.queue.length === 0) return;
+    if (slot.job === null) start(pool, slot, pool.queue.shift() as Job);
+  }
+}
+
+function submit(pool: Pool, message: JobMessage, done: Job['done']): boolean {
+  if (pool.closed) return false;
+  const job: Job = { id: pool.nextId++, message, done };
+  const idle = pool.slots.find((s) => s.job === null);
+  if (idle !== undefined) start(pool, idle, job);
+  else if (pool.queue.length < pool.maxQueue) pool.queue.push(job);
+  else return false;
+  return true;
+}
+
+async function closePool(pool: Pool): Promise<void> {
+  if (pool.closed) return;
+  pool.closed = true;
+  const failure: PoolFailure = { ok: false, code: 'CLOSED', message: 'the game is stopping' };
+  for (const job of pool.queue.splice(0)) job.done(failure);
+  const workers: Worker[] = [];
+  for (const slot of pool.slots) {
+    if (slot.worker !== null) workers.push(slot.worker);
+    slot.worker = null;
+    finish(slot, failure);
+  }
+  await Promise.all(workers.map((w) => w.terminate()));
 }
