@@ -22,9 +22,12 @@ export interface BotPoolOptions {
   crossCalls?: boolean;
 }
 
+/** What the bots need of a running system: where to connect and (Colyseus) which room to join. */
+export type BotTarget = Pick<RunningSystem, 'urls' | 'roomId'>;
+
 export async function startBotPool(
   client: 'tsworld' | 'colyseus',
-  system: RunningSystem,
+  system: BotTarget,
   n: number,
   area: WalkArea,
   seed: number,
