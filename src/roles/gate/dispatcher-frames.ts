@@ -14,6 +14,7 @@ import {
 } from '../../protocol/index.ts';
 import { handlerTable, type HandlerTable } from '../../protocol/handler-table.ts';
 import { LIMITS } from '../../protocol/fields.ts';
+import { peekCreateIsPlayer, peekDestroyOf, UNKNOWN } from '../../protocol/tuple-peek.ts';
 import { readId, writeU16 } from '../../protocol/routing-key.ts';
 import { clearFilterProps, filterMatches, setFilterProp, type ClientProxy } from './client-proxy.ts';
 import { closeRequest } from './client-requests.ts';
@@ -35,14 +36,25 @@ export interface GateRelay {
   resumeRefused(proxy: ClientProxy): void;
 }
 
-
-/** The gate learns which entity a client plays from the server's own create/destroy messages. */
+/**
+ * The gate learns which entity a client plays from the server's own create/destroy messages. With AOI
+ * those come for every entity entering or leaving every view, and almost none is the client's player:
+ * their leading fields are peeked (tuple-peek.ts), and only a player's create, the owner's destroy or
+ * bytes the peek did not understand are decoded.
+ */
 function trackOwner(relay: GateRelay, proxy: ClientProxy, type: number, body: Uint8Array): void {
   if (type === MSG.CREATE_ENTITY_ON_CLIENT.id) {
+    if (peekCreateIsPlayer(body) === 0) return;
     const m = relay.codec.decode(MSG.CREATE_ENTITY_ON_CLIENT, body);
     // The boot entity's id when it is that (it usually is): one string per client, not two equal ones.
     if (!(m instanceof ProtocolError) && m.isPlayer) proxy.ownerEntityId = m.entityId === proxy.bootEntityId ? proxy.bootEntityId : m.entityId;
   } else if (type === MSG.DESTROY_ENTITY_ON_CLIENT.id) {
+    if (proxy.ownerEntityId === null) return;
+    const own = peekDestroyOf(body, proxy.ownerEntityId);
+    if (own !== UNKNOWN) {
+      if (own === 1) proxy.ownerEntityId = null;
+      return;
+    }
     const m = relay.codec.decode(MSG.DESTROY_ENTITY_ON_CLIENT, body);
     if (!(m instanceof ProtocolError) && m.entityId === proxy.ownerEntityId) proxy.ownerEntityId = null;
   } else if (type === MSG.RESUME_RESULT.id) {
