@@ -103,7 +103,7 @@ function packFields(packr: Packr, fields: readonly FieldDef[], value: Loose): Ui
 }
 
 function readKey(spec: MessageSpec, body: Uint8Array, out: Loose): ProtocolError | null {
-  const size = KEY_SIZE[spec.key];
+  const size = spec.keySize;
   if (body.length < size) return new ProtocolError('bad-body', `${spec.name}: body shorter than its key`);
   switch (spec.key) {
     case 'none':
@@ -195,7 +195,7 @@ export function createWireCodec(options: { packr: Packr }): WireCodec {
       const out: Loose = {};
       const keyError = readKey(spec, body, out);
       if (keyError !== null) return keyError;
-      const error = readFields(packr, spec, body.subarray(KEY_SIZE[spec.key]), out);
+      const error = readFields(packr, spec, body.subarray(spec.keySize), out);
       return error ?? (out as MessageValue<S>);
     },
     decodeFields<S extends MessageSpec>(spec: S, fieldsBytes: Uint8Array) {

@@ -1,4 +1,4 @@
-import { KEY_SIZE, MSG, messageSpec, type MessageSpec } from '../../protocol/index.ts';
+import { MSG, messageSpec, type MessageSpec } from '../../protocol/index.ts';
 
 /**
  * Which frames each kind of peer may send a dispatcher once it has said hello. Anything else is a
@@ -67,6 +67,6 @@ export function checkPeerFrame(kind: PeerKind, type: number, body: Uint8Array): 
     const known = messageSpec(type);
     return known ? refusal(kind, known)! : `unknown message type ${type}`;
   }
-  if (body.length < KEY_SIZE[spec.key]) return `${spec.name} body of ${body.length} bytes is shorter than its key`;
+  if (body.length < spec.keySize) return `${spec.name} body of ${body.length} bytes is shorter than its key`;
   return spec;
 }
