@@ -134,6 +134,19 @@ function addPending<L extends string>(counter: Counter<L>, label: L, pending: Ma
   }
 }
 
+/** A counter by route class whose counts are kept in the returned map until prom-client collects (addPending). */
+function countedByRoute(registry: Registry, name: string, help: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  const counter: Counter<'route'> = new Counter({
+    name,
+    help,
+    labelNames: ['route'],
+    registers: [registry],
+    collect: () => addPending(counter, 'route', counts),
+  });
+  return counts;
+}
+
 /**
  * Tick budgets are 1000/tickHz ms (50 ms at 20 Hz): resolve well below and a few overruns above. Steps
  * of 5 ms or less up to the budget, so a p99 read from them (the peers bench) is within a few ms.
@@ -216,22 +229,8 @@ function coreSeries(registry: Registry): Pick<Metrics, 'observeTick' | 'setEntit
   });
   const entities = new Gauge({ name: 'tsworld_entities', help: 'Entities in this process.', registers });
   const clients = new Gauge({ name: 'tsworld_clients', help: 'Clients bound to this process.', registers });
-  const inCounts = new Map<string, number>();
-  const outCounts = new Map<string, number>();
-  const inbound: Counter<'route'> = new Counter({
-    name: 'tsworld_messages_in_total',
-    help: 'Messages received, by route class.',
-    labelNames: ['route'],
-    registers,
-    collect: () => addPending(inbound, 'route', inCounts),
-  });
-  const outbound: Counter<'route'> = new Counter({
-    name: 'tsworld_messages_out_total',
-    help: 'Messages sent, by route class.',
-    labelNames: ['route'],
-    registers,
-    collect: () => addPending(outbound, 'route', outCounts),
-  });
+  const inCounts = countedByRoute(registry, 'tsworld_messages_in_total', 'Messages received, by route class.');
+  const outCounts = countedByRoute(registry, 'tsworld_messages_out_total', 'Messages sent, by route class.');
   const refusals = new Counter({
     name: 'tsworld_refused_total',
     help: 'Inputs refused at a limit (connections, messages, arguments, held frames), by limit name.',
