@@ -18,6 +18,8 @@ const NEEDS_PROCESSES = [
   'test/contract/storage-redis.test.ts',
   // The handlers are process-wide: each case runs in a child.
   'test/unit/roles/shared/fatal-handlers.test.ts',
+  // V8's hidden-class check needs --allow-natives-syntax: it runs in a child.
+  'test/unit/protocol/spec-shapes.test.ts',
 ];
 
 /**
