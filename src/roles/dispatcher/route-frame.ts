@@ -1,5 +1,5 @@
 import { TsworldError } from '../../core/errors.ts';
-import { MSG, ProtocolError, readEntityKey, readGameKey, readGateKey, type MessageSpec, type RouteTarget } from '../../protocol/index.ts';
+import { MSG, ProtocolError, denseByType, readEntityKey, readGameKey, readGateKey, type MessageSpec, type RouteTarget } from '../../protocol/index.ts';
 import type { Link } from '../../transport/index.ts';
 import type { HandlerTable } from '../../protocol/handler-table.ts';
 import { type DispatcherState, out } from './dispatcher-state.ts';
@@ -71,7 +71,7 @@ const BY_TARGET: Readonly<Partial<Record<RouteTarget, TargetStep>>> = {
  * keyed load whose key changes from frame to frame (megamorphic in V8), on every frame routed.
  */
 const STEP_BY_TYPE: readonly (TargetStep | undefined)[] = (() => {
-  const steps: (TargetStep | undefined)[] = [];
+  const steps = denseByType<TargetStep>();
   for (const spec of Object.values(MSG) as MessageSpec[]) steps[spec.id] = BY_TARGET[spec.target];
   return steps;
 })();
