@@ -45,82 +45,104 @@ function writeHeader(buffer: Uint8Array, at: number, payloadLength: number, type
   buffer[at + 5] = (type >>> 8) & 0xff;
 }
 
-export function createFrameBatch(options: { initialCapacity?: number } = {}): FrameBatch {
-  const initialCapacity = options.initialCapacity ?? 64 * 1024;
-  const spare: Uint8Array[] = [];
-  let buffer: Uint8Array = new Uint8Array(initialCapacity);
-  let length = 0;
-  let frames = 0;
-  let reservedAt = -1;
+const NO_BYTES = new Uint8Array(0);
 
-  function ensure(extra: number): void {
-    if (length + extra <= buffer.length) return;
-    let capacity = buffer.length * 2;
-    while (capacity < length + extra) capacity *= 2;
+/**
+ * A class, not a closure-built object: every link of a process appends each frame through it, and
+ * methods on one prototype are inlined at those call sites, where each closure-built batch had its own
+ * (a call through a generic stub per frame, as with the link's acks: link-acks.ts).
+ */
+class Batch implements FrameBatch {
+  private readonly spare: Uint8Array[] = [];
+  private buffer: Uint8Array;
+  private bytes = 0;
+  private count = 0;
+  private reservedAt = -1;
+
+  constructor(initialCapacity: number) {
+    this.buffer = new Uint8Array(initialCapacity);
+  }
+
+  get length(): number {
+    return this.bytes;
+  }
+
+  get frames(): number {
+    return this.count;
+  }
+
+  append(type: number, body: Uint8Array): void {
+    this.sendParts(type, body, NO_BYTES);
+  }
+
+  sendParts(type: number, head: Uint8Array, tail: Uint8Array): void {
+    this.assertNotReserved();
+    const payload = TYPE_SIZE + head.length + tail.length;
+    this.ensure(FRAME_HEADER_SIZE + payload);
+    const { buffer, bytes } = this;
+    writeHeader(buffer, bytes, payload, type);
+    buffer.set(head, bytes + FRAME_HEADER_SIZE + TYPE_SIZE);
+    buffer.set(tail, bytes + FRAME_HEADER_SIZE + TYPE_SIZE + head.length);
+    this.bytes = bytes + FRAME_HEADER_SIZE + payload;
+    this.count++;
+  }
+
+  reserve(type: number, maxBodyLength: number): { buffer: Uint8Array; offset: number } {
+    this.assertNotReserved();
+    this.ensure(FRAME_HEADER_SIZE + TYPE_SIZE + maxBodyLength);
+    this.reservedAt = this.bytes;
+    writeHeader(this.buffer, this.bytes, 0, type);
+    return { buffer: this.buffer, offset: this.bytes + FRAME_HEADER_SIZE + TYPE_SIZE };
+  }
+
+  commit(bodyLength: number): void {
+    const { buffer, reservedAt } = this;
+    if (reservedAt < 0) throw new TsworldError('INVALID_STATE', 'frame batch: commit without reserve');
+    const payload = TYPE_SIZE + bodyLength;
+    const type = buffer[reservedAt + 4] | (buffer[reservedAt + 5] << 8);
+    writeHeader(buffer, reservedAt, payload, type);
+    this.bytes = reservedAt + FRAME_HEADER_SIZE + payload;
+    this.reservedAt = -1;
+    this.count++;
+  }
+
+  takeBytes(): Uint8Array {
+    this.assertNotReserved();
+    const taken = this.buffer.subarray(0, this.bytes);
+    // With no spare (every buffer still waits for its write or its acknowledgement), a new one the
+    // size of what this batch needed, not of the largest batch so far: a busy link flushes thousands of
+    // small batches a second, and a 64 KiB buffer for each was most of a dispatcher's garbage.
+    this.buffer = this.spare.pop() ?? new Uint8Array(Math.min(this.buffer.length, Math.max(FRESH_MIN, 2 * this.bytes)));
+    this.bytes = 0;
+    this.count = 0;
+    return taken;
+  }
+
+  recycle(bytes: Uint8Array): void {
+    // A few spares cover one write in flight, one awaiting its acknowledgement (link-retention.ts)
+    // and the batch being filled.
+    if (this.spare.length < MAX_SPARES && bytes.byteOffset === 0) this.spare.push(new Uint8Array(bytes.buffer));
+  }
+
+  peek(): Uint8Array {
+    return this.buffer.subarray(0, this.bytes);
+  }
+
+  private ensure(extra: number): void {
+    const needed = this.bytes + extra;
+    if (needed <= this.buffer.length) return;
+    let capacity = this.buffer.length * 2;
+    while (capacity < needed) capacity *= 2;
     const grown = new Uint8Array(capacity);
-    grown.set(buffer.subarray(0, length));
-    buffer = grown;
+    grown.set(this.buffer.subarray(0, this.bytes));
+    this.buffer = grown;
   }
 
-  function assertNotReserved(): void {
-    if (reservedAt >= 0) throw new TsworldError('INVALID_STATE', 'frame batch: a reserved frame is not committed');
+  private assertNotReserved(): void {
+    if (this.reservedAt >= 0) throw new TsworldError('INVALID_STATE', 'frame batch: a reserved frame is not committed');
   }
+}
 
-  const batch: FrameBatch = {
-    get length() {
-      return length;
-    },
-    get frames() {
-      return frames;
-    },
-    append(type, body) {
-      batch.sendParts(type, body, body.subarray(0, 0));
-    },
-    sendParts(type, head, tail) {
-      assertNotReserved();
-      const payload = TYPE_SIZE + head.length + tail.length;
-      ensure(FRAME_HEADER_SIZE + payload);
-      writeHeader(buffer, length, payload, type);
-      buffer.set(head, length + FRAME_HEADER_SIZE + TYPE_SIZE);
-      buffer.set(tail, length + FRAME_HEADER_SIZE + TYPE_SIZE + head.length);
-      length += FRAME_HEADER_SIZE + payload;
-      frames++;
-    },
-    reserve(type, maxBodyLength) {
-      assertNotReserved();
-      ensure(FRAME_HEADER_SIZE + TYPE_SIZE + maxBodyLength);
-      reservedAt = length;
-      writeHeader(buffer, length, 0, type);
-      return { buffer, offset: length + FRAME_HEADER_SIZE + TYPE_SIZE };
-    },
-    commit(bodyLength) {
-      if (reservedAt < 0) throw new TsworldError('INVALID_STATE', 'frame batch: commit without reserve');
-      const payload = TYPE_SIZE + bodyLength;
-      const type = buffer[reservedAt + 4] | (buffer[reservedAt + 5] << 8);
-      writeHeader(buffer, reservedAt, payload, type);
-      length = reservedAt + FRAME_HEADER_SIZE + payload;
-      reservedAt = -1;
-      frames++;
-    },
-    takeBytes() {
-      assertNotReserved();
-      const bytes = buffer.subarray(0, length);
-      // With no spare (every buffer still waits for its write or its acknowledgement), a new one the
-      // size of what this batch needed, not of the largest batch so far: a busy link flushes thousands of
-      // small batches a second, and a 64 KiB buffer for each was most of a dispatcher's garbage.
-      buffer = spare.pop() ?? new Uint8Array(Math.min(buffer.length, Math.max(FRESH_MIN, 2 * length)));
-      length = 0;
-      frames = 0;
-      return bytes;
-    },
-    recycle(bytes) {
-      // A few spares cover one write in flight, one awaiting its acknowledgement (link-retention.ts)
-      // and the batch being filled.
-      if (spare.length < MAX_SPARES && bytes.byteOffset === 0) spare.push(new Uint8Array(bytes.buffer));
-    },
-    peek() {
-      return buffer.subarray(0, length);
-    },
-  };
-  return batch;
+export function createFrameBatch(options: { initialCapacity?: number } = {}): FrameBatch {
+  return new Batch(options.initialCapacity ?? 64 * 1024);
 }
