@@ -1,5 +1,5 @@
 /** The wire protocol: message table, framing, body codecs, position streams. Browser-safe (no Node APIs). */
-export { MSG, FILTER_OPS, ATTR_OPS, PROTOCOL_VERSION, denseByType, messageSpec } from './messages.ts';
+export { MSG, FILTER_OPS, ATTR_OPS, PROTOCOL_VERSION, messageSpec, tableByType } from './messages.ts';
 export type { MessageName, FilterOp } from './messages.ts';
 export { RANGES, routeClassOf, defineMessage } from './message-spec.ts';
 export type { MessageSpec, MessageValue, RouteClass, RouteTarget } from './message-spec.ts';

@@ -376,16 +376,23 @@ const MAX_TYPE = 2499;
 export const RESERVED_IDS: readonly number[] = [17, 18, 19, 20, 21, 22, 23];
 
 /**
- * An array with a slot for every message type, all undefined: tables indexed by type start from this, so
- * they are one packed array rather than a sparse one. Keep them readonly by type, not frozen: V8 11 reads
- * a frozen array through its generic keyed-load stub, a call per lookup.
+ * A slot for every message type, all undefined: tables indexed by type start from this, so they are one
+ * packed array rather than a sparse one. They stay readonly by type, not frozen: V8 11 reads a frozen
+ * array through its generic keyed-load stub, a call per lookup.
  */
-export function denseByType<T>(): (T | undefined)[] {
+function emptyByType<T>(): (T | undefined)[] {
   return new Array<T | undefined>(MAX_TYPE + 1).fill(undefined);
 }
 
+/** A per-type lookup table, built once: `pick(spec)` for every message (undefined where it gives none). */
+export function tableByType<T>(pick: (spec: MessageSpec) => T | undefined): readonly (T | undefined)[] {
+  const table = emptyByType<T>();
+  for (const spec of Object.values(MSG) as MessageSpec[]) table[spec.id] = pick(spec);
+  return table;
+}
+
 function buildIndex(): readonly (MessageSpec | undefined)[] {
-  const index = denseByType<MessageSpec>();
+  const index = emptyByType<MessageSpec>();
   for (const spec of Object.values(MSG) as MessageSpec[]) {
     if (index[spec.id] !== undefined || RESERVED_IDS.includes(spec.id)) {
       throw new TsworldError('INVALID_DECLARATION', `message id ${spec.id} is taken or reserved`);
@@ -395,7 +402,7 @@ function buildIndex(): readonly (MessageSpec | undefined)[] {
   return index;
 }
 
-/** Dense lookup by type (readonly, see denseByType): routing and validation are one array index, never a decode. */
+/** Dense lookup by type (readonly, see emptyByType): routing and validation are one array index, never a decode. */
 const SPEC_BY_ID = buildIndex();
 
 export function messageSpec(type: number): MessageSpec | undefined {

@@ -1,4 +1,4 @@
-import { MSG, denseByType, messageSpec, type MessageSpec } from '../../protocol/index.ts';
+import { MSG, messageSpec, tableByType, type MessageSpec } from '../../protocol/index.ts';
 
 /**
  * Which frames each kind of peer may send a dispatcher once it has said hello. Anything else is a
@@ -46,14 +46,11 @@ function refusal(kind: PeerKind, spec: MessageSpec): string | null {
 }
 
 /**
- * Per kind, indexed by type: the spec when that kind may send it. Built once; this runs per frame. Dense
- * and not frozen (readonly by type only): V8 11 reads a frozen array through its generic keyed-load stub,
- * a call per frame (seen in the dispatcher's `--print-opt-code`).
+ * Per kind, indexed by type: the spec when that kind may send it. Built once; this runs per frame (not
+ * frozen: see tableByType).
  */
 function allowedTable(kind: PeerKind): readonly (MessageSpec | undefined)[] {
-  const table = denseByType<MessageSpec>();
-  for (const spec of Object.values(MSG) as MessageSpec[]) if (refusal(kind, spec) === null) table[spec.id] = spec;
-  return table;
+  return tableByType((spec) => (refusal(kind, spec) === null ? spec : undefined));
 }
 
 const ALLOWED: Readonly<Record<PeerKind, readonly (MessageSpec | undefined)[]>> = {

@@ -1,5 +1,5 @@
 import { TsworldError } from '../../core/errors.ts';
-import { MSG, ProtocolError, denseByType, readEntityKey, readGameKey, readGateKey, type MessageSpec, type RouteTarget } from '../../protocol/index.ts';
+import { MSG, ProtocolError, readEntityKey, readGameKey, readGateKey, tableByType, type MessageSpec, type RouteTarget } from '../../protocol/index.ts';
 import type { Link } from '../../transport/index.ts';
 import type { HandlerTable } from '../../protocol/handler-table.ts';
 import { type DispatcherState, out } from './dispatcher-state.ts';
@@ -70,11 +70,7 @@ const BY_TARGET: Readonly<Partial<Record<RouteTarget, TargetStep>>> = {
  * BY_TARGET's step for each message type, resolved once: looking `spec.target` up by name per frame is a
  * keyed load whose key changes from frame to frame (megamorphic in V8), on every frame routed.
  */
-const STEP_BY_TYPE: readonly (TargetStep | undefined)[] = (() => {
-  const steps = denseByType<TargetStep>();
-  for (const spec of Object.values(MSG) as MessageSpec[]) steps[spec.id] = BY_TARGET[spec.target];
-  return steps;
-})();
+const STEP_BY_TYPE = tableByType((spec) => BY_TARGET[spec.target]);
 
 /** Routes one frame of a peer that said hello; returns why the peer may not send it. */
 export function routeFrame(s: DispatcherState, own: HandlerTable<OwnFrame>, link: Link, type: number, body: Uint8Array): string | void {
