@@ -62,9 +62,11 @@ export async function registersLogsInChatsAndKeepsRoomsApart(connect: Connect): 
 }
 
 export async function deliversCrossGameRpcsInOrder(connect: Connect, calls = 200): Promise<void> {
-  // Log players in until two avatars run on different games (placement is by load, so it varies).
+  // Log players in until two avatars run on different games. Placement is by load, and each dispatcher
+  // charges a game for what it placed there since the last report, so a burst spreads within a few
+  // logins; 20 leaves room for two dispatchers each charging only their own placements.
   const players: { client: TestClient; game: number }[] = [];
-  for (let i = 0; i < 8 && new Set(players.map((p) => p.game)).size < 2; i++) {
+  for (let i = 0; i < 20 && new Set(players.map((p) => p.game)).size < 2; i++) {
     const c = await connect(i % 2);
     await login(c, `relay${i}`, 'secret-r', true);
     c.call(c.player!.id, 'whereAmI');

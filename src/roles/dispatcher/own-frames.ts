@@ -90,7 +90,7 @@ function onDestroyed(frame: OwnFrame, m: MessageValue<typeof MSG.NOTIFY_DESTROY_
 function reload(s: DispatcherState, entityId: string, typeName: string): void {
   const entry = s.directory.get(entityId)!;
   entry.reloadType = null;
-  const target = s.peers.leastLoadedGame();
+  const target = s.peers.placeOnLeastLoaded();
   if (!target) {
     s.log.error({ entityId }, 'reload: no game connected');
     s.directory.remove(entityId);
@@ -108,7 +108,7 @@ function onLoadAnywhere(frame: OwnFrame, m: MessageValue<typeof MSG.LOAD_ENTITY_
     if (entry.state === 'saving') entry.reloadType = m.typeName;
     return;
   }
-  const target = s.peers.leastLoadedGame();
+  const target = s.peers.placeOnLeastLoaded();
   if (!target) return s.log.error('load anywhere: no game connected');
   countPassedOver(s);
   placeOn(s, target, m.entityId, MSG.LOAD_ENTITY_ANYWHERE.id, body);
@@ -144,14 +144,14 @@ export function ownFrameTable(codec: WireCodec): HandlerTable<OwnFrame> {
     })
     .on(MSG.NOTIFY_DESTROY_ENTITY, onDestroyed)
     .on(MSG.CREATE_ENTITY_ANYWHERE, (f, m, body) => {
-      const target = f.s.peers.leastLoadedGame();
+      const target = f.s.peers.placeOnLeastLoaded();
       if (!target) return f.s.log.error('create anywhere: no game connected');
       countPassedOver(f.s);
       placeOn(f.s, target, m.entityId, MSG.CREATE_ENTITY_ANYWHERE.id, body);
     })
     .on(MSG.LOAD_ENTITY_ANYWHERE, onLoadAnywhere)
     .on(MSG.NOTIFY_CLIENT_CONNECTED, (f, m, body) => placeBootEntity(f.s, m, body))
-    .on(MSG.GAME_LOAD_REPORT, (f, m) => f.s.peers.reportLoad(requireGame(f, MSG.GAME_LOAD_REPORT).id, m.load, m.overloaded))
+    .on(MSG.GAME_LOAD_REPORT, (f, m) => f.s.peers.reportLoad(requireGame(f, MSG.GAME_LOAD_REPORT).id, m.load, m.overloaded, m.entityCount))
     .on(MSG.GAME_STOPPING, (f) => void (requireGame(f, MSG.GAME_STOPPING).state = 'stopping'))
     .on(MSG.START_FREEZE, onFreeze)
     .on(MSG.SPACES_ANNOUNCE, (f, m) => onSpacesAnnounce(f, requireGame(f, MSG.SPACES_ANNOUNCE), m))

@@ -11,6 +11,10 @@ export interface GamePeer {
   link: Link | null;
   /** Measured tick busy fraction, as reported by the game. */
   load: number;
+  /** Entities on the game at its last load report. */
+  entityCount: number;
+  /** Entities this dispatcher placed on it since that report (see placeOnLeastLoaded). */
+  placedSinceReport: number;
   /** The game reported a dispatcher link degraded for too long: no new placements while another game can take them. */
   overloaded: boolean;
   /**
@@ -43,9 +47,12 @@ export interface PeerTable {
   gateCount(): number;
   removeGame(id: number): void;
   removeGate(id: number): void;
-  reportLoad(id: number, load: number, overloaded?: boolean): void;
-  /** GoWorld's placement: lowest load, with a random 1.0–1.1 factor so equal games share new entities. */
-  leastLoadedGame(): GamePeer | undefined;
+  reportLoad(id: number, load: number, overloaded?: boolean, entityCount?: number): void;
+  /**
+   * GoWorld's placement: lowest load, with a random 1.0–1.1 factor so equal games share new entities.
+   * The game chosen is charged for the entity until its next load report.
+   */
+  placeOnLeastLoaded(): GamePeer | undefined;
   /** Boot entities go round-robin over live games, as in GoWorld; never to an overloaded one (undefined then). */
   nextBootGame(): GamePeer | undefined;
   /** Live games that report overload (their placements are refused). */
@@ -88,8 +95,8 @@ export function createPeerTable(deps: PeerTableDeps): PeerTable {
     gateCount: () => s.gates.size,
     removeGame: (id) => removeGame(s, id),
     removeGate: (id) => removeGate(s, id),
-    reportLoad: (id, load, overloaded = false) => reportLoad(s, id, load, overloaded),
-    leastLoadedGame: () => leastLoadedGame(s),
+    reportLoad: (id, load, overloaded = false, entityCount = 0) => reportLoad(s, id, load, overloaded, entityCount),
+    placeOnLeastLoaded: () => placeOnLeastLoaded(s),
     nextBootGame: () => nextBootGame(s),
     overloadedCount: () => live(s).filter((g) => g.overloaded).length,
     freeze(game) {
@@ -140,7 +147,7 @@ function attachGame(s: PeerTableState, id: number, link: Link, isRestore: boolea
   }
   const game: GamePeer = existing && isRestore
     ? existing
-    : { id, link, load: 0, overloaded: false, state: 'live', queue: [], downTimer: null };
+    : { id, link, load: 0, entityCount: 0, placedSinceReport: 0, overloaded: false, state: 'live', queue: [], downTimer: null };
   s.games.set(id, game);
   s.byLink.set(link, game);
   s.gameLinks.add(link);
@@ -169,29 +176,50 @@ function removeGate(s: PeerTableState, id: number): void {
   s.gates.delete(id);
 }
 
-function reportLoad(s: PeerTableState, id: number, load: number, overloaded: boolean): void {
+function reportLoad(s: PeerTableState, id: number, load: number, overloaded: boolean, entityCount: number): void {
   const game = s.games.get(id);
   if (!game) return;
   game.load = load;
+  game.entityCount = entityCount;
+  game.placedSinceReport = 0;
   game.overloaded = overloaded;
+}
+
+/**
+ * The least load an entity is assumed to add (half a percent of a tick budget). Idle games report
+ * almost no tick time, and what they report is timer noise: without a floor an entity would cost
+ * nothing until the next report. Overcharging only spreads a burst more evenly than the loads say,
+ * and the next report corrects it.
+ */
+const MIN_LOAD_PER_ENTITY = 0.005;
+
+/**
+ * A game's load as of now: its report plus the entities placed on it since. GoWorld reads only the
+ * report, so a burst of logins inside one report period (a second) all lands on the game that was
+ * least loaded when it began; charging each placement spreads the burst.
+ */
+function estimatedLoad(game: GamePeer): number {
+  const perEntity = Math.max(MIN_LOAD_PER_ENTITY, game.entityCount > 0 ? game.load / game.entityCount : 0);
+  return game.load + game.placedSinceReport * perEntity;
 }
 
 /**
  * Overloaded games are passed over while another can take the entity. If every game is overloaded the
  * entity still goes to the least loaded: game code already holds its id and may call it.
  */
-function leastLoadedGame(s: PeerTableState): GamePeer | undefined {
+function placeOnLeastLoaded(s: PeerTableState): GamePeer | undefined {
   let best: GamePeer | undefined;
   let bestScore = Infinity;
   const candidates = placeable(s);
   const fit = candidates.filter((g) => !g.overloaded);
   for (const game of fit.length > 0 ? fit : candidates) {
-    const score = (game.load + 0.01) * (1 + s.deps.random() * 0.1);
+    const score = (estimatedLoad(game) + 0.01) * (1 + s.deps.random() * 0.1);
     if (score < bestScore) {
       best = game;
       bestScore = score;
     }
   }
+  if (best) best.placedSinceReport++;
   return best;
 }
 

@@ -17,7 +17,7 @@ function liveGame(s: DispatcherState, gameId: number): GamePeer | undefined {
 
 /** CREATE_SPACE: to the game named, or the least loaded one when it names none (0). */
 export function onCreateSpace(s: DispatcherState, m: MessageValue<typeof MSG.CREATE_SPACE>, body: Uint8Array): void {
-  const target = m.gameId === 0 ? s.peers.leastLoadedGame() : liveGame(s, m.gameId);
+  const target = m.gameId === 0 ? s.peers.placeOnLeastLoaded() : liveGame(s, m.gameId);
   if (!target) return s.throttle.log('error', 'create-space-no-game', { spaceId: m.entityId, gameId: m.gameId }, 'create space: no such game connected; dropped');
   // Known here at once, so an enterSpace sent through this dispatcher right after finds it.
   s.migrations.spaces.set(m.entityId, target.id);

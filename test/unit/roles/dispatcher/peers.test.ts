@@ -80,15 +80,43 @@ describe('peer table', () => {
     const b = peers.attachGame(2, fakeLink(), false).game;
     peers.reportLoad(1, 0.5);
     peers.reportLoad(2, 0.1);
-    expect(peers.leastLoadedGame()).toBe(b);
+    expect(peers.placeOnLeastLoaded()).toBe(b);
     expect([peers.nextBootGame(), peers.nextBootGame(), peers.nextBootGame()]).toEqual([a, b, a]);
     peers.freeze(b);
-    expect(peers.leastLoadedGame()).toBe(a);
+    expect(peers.placeOnLeastLoaded()).toBe(a);
     // Every game frozen for a hot swap: new entities still go somewhere, through the frozen queues.
     peers.freeze(a);
-    expect(peers.leastLoadedGame()).toBe(b);
+    expect(peers.placeOnLeastLoaded()).toBe(b);
     peers.removeGame(1);
     peers.removeGame(2);
-    expect([peers.leastLoadedGame(), peers.nextBootGame()]).toEqual([undefined, undefined]);
+    expect([peers.placeOnLeastLoaded(), peers.nextBootGame()]).toEqual([undefined, undefined]);
+  });
+  it('charges each placement to its game until the next report, so a burst of logins spreads', () => {
+    const { peers } = table();
+    const a = peers.attachGame(1, fakeLink(), false).game;
+    const b = peers.attachGame(2, fakeLink(), false).game;
+    // Both idle; a reported a little less tick time. Reading only the reports, every login of the
+    // coming second would go to a.
+    peers.reportLoad(1, 0.001, false, 10);
+    peers.reportLoad(2, 0.004, false, 10);
+    const burst = Array.from({ length: 20 }, () => peers.placeOnLeastLoaded()!.id);
+    expect(burst[0]).toBe(1);
+    expect(burst.filter((id) => id === 1).length).toBeGreaterThanOrEqual(9);
+    expect(burst.filter((id) => id === 2).length).toBeGreaterThanOrEqual(9);
+    // A report replaces the estimate: the charges are dropped.
+    peers.reportLoad(1, 0.001, false, 21);
+    expect([a.placedSinceReport, b.placedSinceReport > 0]).toEqual([0, true]);
+  });
+
+  it('charges a loaded game its measured cost per entity, so a real gap is not spread away', () => {
+    const { peers } = table();
+    peers.attachGame(1, fakeLink(), false);
+    peers.attachGame(2, fakeLink(), false);
+    // 0.1 over 10 entities is 0.01 each, above the floor: a takes 20 before b has the lower estimate.
+    peers.reportLoad(1, 0.1, false, 10);
+    peers.reportLoad(2, 0.3, false, 10);
+    const burst = Array.from({ length: 30 }, () => peers.placeOnLeastLoaded()!.id);
+    expect(burst.slice(0, 20).every((id) => id === 1)).toBe(true);
+    expect(burst.slice(21).some((id) => id === 2)).toBe(true);
   });
 });
