@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { startBotPool } from './bot-pool.ts';
 import { colyseusSystem } from './colyseus-system.ts';
 import { areaSide } from './peers-workload.ts';
@@ -23,10 +24,11 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 4000));
     // The first bot process too: the bots share the machine, so what they cost is the servers' headroom.
     const procs = { ...running.pids, bots1: pool.pids[0] };
+    mkdirSync(out, { recursive: true });
     const records = Object.entries(procs).map(([proc, pid]) => new Promise<void>((resolve, reject) => {
       const perf = spawn('perf', ['record', '-F', '999', '-g', '-p', String(pid), '-o', `${out}/${proc}.data`, '--', 'sleep', seconds], { stdio: 'inherit' });
       perf.on('error', reject);
-      perf.on('exit', () => resolve());
+      perf.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`perf record for ${proc} exited with ${code}`))));
     }));
     await Promise.all(records);
     console.log(`wrote ${Object.keys(procs).map((p) => `${out}/${p}.data`).join(', ')}`);
