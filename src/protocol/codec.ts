@@ -5,7 +5,7 @@ import type { FieldDef, FieldsValue } from './fields.ts';
 import type { MessageSpec, MessageValue } from './message-spec.ts';
 import { messageSpec } from './messages.ts';
 import { KEY_SIZE, isIdBytes, readId, readU16, writeId, writeU16 } from './routing-key.ts';
-import type { KeyKind, KeyTypes } from './routing-key.ts';
+import type { KeyKind } from './routing-key.ts';
 import { ProtocolError } from './wire-errors.ts';
 import { SCAN_FAULT_TEXT, scanMsgpack } from './msgpack-scan.ts';
 import type { ScanLimits } from './msgpack-scan.ts';
@@ -18,9 +18,6 @@ export interface FrameSink {
 /** The msgpack fields of a message without its key (what a client sees of a to-client message). */
 export type MessageFields<S> = S extends MessageSpec<KeyKind, infer F> ? FieldsValue<F> : never;
 
-/** The key fields of a message alone. */
-export type MessageKey<S> = S extends MessageSpec<infer K> ? KeyTypes[K] : never;
-
 /**
  * Encodes and decodes structured message bodies (key · msgpack tuple). One per process, built around the
  * process's Packr. Raw-bodied messages (positions, heartbeat) have their own codecs.
@@ -31,13 +28,6 @@ export interface WireCodec {
   encode<S extends MessageSpec>(spec: S, value: MessageValue<S>): Uint8Array;
   /** Same bytes as `encode`, handed to `sink` as (key, msgpack) so the only copy is into its buffer. */
   encodeTo<S extends MessageSpec>(sink: FrameSink, spec: S, value: MessageValue<S>): void;
-  /** The msgpack part of a body alone: what `encodeToWithFields` takes, for a sender that sends it to many. */
-  encodeFields<S extends MessageSpec>(spec: S, value: MessageFields<S>): Uint8Array;
-  /**
-   * `encodeTo` with the msgpack part encoded already (by `encodeFields` for the same spec): the key is
-   * written from `key`, whose other fields are ignored. The same bytes as `encodeTo` of the whole value.
-   */
-  encodeToWithFields<S extends MessageSpec>(sink: FrameSink, spec: S, key: MessageKey<S>, fields: Uint8Array): void;
   /** Strict decode of a full body; never throws. */
   decode<S extends MessageSpec>(spec: S, body: Uint8Array): MessageValue<S> | ProtocolError;
   /** Client side of a to-client message: the gate has stripped the key. Never throws. */
@@ -200,14 +190,6 @@ export function createWireCodec(options: { packr: Packr }): WireCodec {
       const fields = requireStructured(spec);
       const keyLength = writeKey(spec, value as Loose, keyScratch);
       sink.sendParts(spec.id, keyScratch.subarray(0, keyLength), packFields(packr, fields, value as Loose));
-    },
-    encodeFields(spec, value) {
-      return packFields(packr, requireStructured(spec), value as Loose);
-    },
-    encodeToWithFields(sink, spec, key, fields) {
-      requireStructured(spec);
-      const keyLength = writeKey(spec, key as Loose, keyScratch);
-      sink.sendParts(spec.id, keyScratch.subarray(0, keyLength), fields);
     },
     decode<S extends MessageSpec>(spec: S, body: Uint8Array) {
       const out: Loose = {};

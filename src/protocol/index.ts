@@ -19,7 +19,7 @@ export type { KeyKind, KeyTypes } from './routing-key.ts';
 export { createPackr } from './packr.ts';
 export type { Packr } from './packr.ts';
 export { createWireCodec, parseClientMessage, parseServerMessage, toClientMessageInPlace } from './codec.ts';
-export type { WireCodec, FrameSink, MessageFields, MessageKey, ClientMessage } from './codec.ts';
+export type { WireCodec, FrameSink, MessageFields, ClientMessage } from './codec.ts';
 export { createFrameParser, FRAME_HEADER_SIZE, TYPE_SIZE, DEFAULT_MAX_FRAME_SIZE } from './frame-parser.ts';
 export type { FrameParser, FrameParserOptions, FrameHandler } from './frame-parser.ts';
 export { createFrameBatch } from './frame-batch.ts';

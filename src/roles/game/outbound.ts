@@ -6,9 +6,7 @@ import { ATTR_OPS, MSG, type WireCodec } from '../../protocol/index.ts';
 import { writePositionSyncFrame } from '../../protocol/position-frame.ts';
 import type { Link } from '../../transport/index.ts';
 import type { AttrDelta, ClientCall } from '../../core/world-api.ts';
-import type { Entity } from '../../core/entity.ts';
 import type { ClientView, ClientViews } from './client-views.ts';
-import { CreateEncoder } from './outbound-create.ts';
 import { joinSharedGroup, viewOwner, writeSharedGroups, type SharedGroup } from './outbound-shared.ts';
 
 export interface OutboundDeps {
@@ -69,7 +67,6 @@ interface OutboundState {
   coalesced: number;
   readonly eidScratch: number[];
   readonly handleScratch: number[];
-  readonly creates: CreateEncoder;
 }
 
 /**
@@ -91,7 +88,6 @@ export function createOutbound(deps: OutboundDeps): Outbound {
     coalesced: 0,
     eidScratch: [],
     handleScratch: [],
-    creates: new CreateEncoder(deps.world, deps.codec),
   };
   return {
     flushWorldEvents: () => flushWorldEvents(s),
@@ -100,12 +96,26 @@ export function createOutbound(deps: OutboundDeps): Outbound {
   };
 }
 
-function createOnClient(s: OutboundState, view: ClientView, entity: Entity | undefined, isPlayer: boolean): void {
+function createOnClient(s: OutboundState, view: ClientView, entityId: EntityId, isPlayer: boolean): void {
+  const entity = s.world.entity(entityId);
   const link = s.deps.gateLink(view.gateId);
   if (!entity || entity.destroyed || !link) return;
-  const handle = s.views.add(view, entity.id, entity.eid);
+  const handle = s.views.add(view, entityId, entity.eid);
   if (handle < 0) return;
-  s.creates.send(link, view, entity, handle, isPlayer);
+  const p = entity.position();
+  s.codec.encodeTo(link, MSG.CREATE_ENTITY_ON_CLIENT, {
+    gateId: view.gateId,
+    clientId: view.clientId,
+    entityId,
+    typeName: entity.typeName,
+    isPlayer,
+    handle,
+    attrs: s.world.clientSnapshot(entityId, isPlayer ? 'owner' : 'observer') ?? {},
+    x: p.x,
+    y: p.y,
+    z: p.z,
+    yaw: entity.yaw,
+  });
 }
 
 function destroyOnClient(s: OutboundState, view: ClientView, entityId: EntityId): void {
@@ -130,8 +140,8 @@ function bind(s: OutboundState, entityId: EntityId, clientId: string): void {
   const gateId = s.deps.gateOf(clientId);
   if (gateId === undefined) return;
   const view = s.views.open(clientId, gateId, entityId);
-  createOnClient(s, view, s.world.entity(entityId), true);
-  for (const other of s.world.interestedIn(entityId)) createOnClient(s, view, s.world.entity(other), false);
+  createOnClient(s, view, entityId, true);
+  for (const other of s.world.interestedIn(entityId)) createOnClient(s, view, other, false);
 }
 
 function unbind(s: OutboundState, clientId: string): void {
@@ -192,16 +202,13 @@ function sendClientCall(s: OutboundState, call: ClientCall): void {
 
 function flushWorldEvents(s: OutboundState): void {
   const { world, views } = s;
-  // Also cleared after the AOI drain; here in case a throw ended the last phase before that.
-  s.creates.clear();
   world.drainClientEvents((e) => (e.kind === 'bind' ? bind(s, e.entity, e.client) : unbind(s, e.client)));
   world.drainAoiEvents((kind, watcher, target) => {
     const view = watcher.client ? views.get(watcher.client) : undefined;
     if (!view || view.owner !== watcher.id) return;
-    if (kind === 'enter') createOnClient(s, view, target, false);
+    if (kind === 'enter') createOnClient(s, view, target.id, false);
     else destroyOnClient(s, view, target.id);
   });
-  s.creates.clear();
   world.drainAttrDeltas((entity, deltas) => sendDeltas(s, entity.id, deltas));
   world.drainClientCalls((call) => sendClientCall(s, call));
 }

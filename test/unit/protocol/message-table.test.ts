@@ -63,7 +63,7 @@ function sources(dir: string): string[] {
   );
 }
 
-const SENDING = /encodeTo\(|encodeToWithFields\(|\.encode\(|encodeClientMessage\(|encodeToClientMessage\(|\.send\(|\.sendParts\(|\.reserve\(|writeU16\(|& 0xff/;
+const SENDING = /encodeTo\(|\.encode\(|encodeClientMessage\(|encodeToClientMessage\(|\.send\(|\.sendParts\(|\.reserve\(|writeU16\(|& 0xff/;
 const lines = sources(join(root, 'src'))
   .filter((f) => !f.endsWith(join('protocol', 'messages.ts')))
   .flatMap((f) => readFileSync(f, 'utf8').split('\n').map((text, i) => ({ where: `${relative(root, f)}:${i + 1}`, text })));
