@@ -85,6 +85,8 @@ export interface GateConfig extends ProcessConfig {
   readonly degradedPositionIntervalMs: number;
   /** Client positions alone wait up to this long for the next write to their dispatcher; 0 sends each turn's at once. */
   readonly positionFlushIntervalMs: number;
+  /** Other entities' creates and destroys wait up to this long for the client's next write; 0 sends each turn's at once. */
+  readonly viewChangeHoldMs: number;
   /** Open requests per client (TOO_MANY_REQUESTS above), and the gate's wait for each answer (TIMEOUT). */
   readonly maxPendingRequests: number;
   readonly requestTimeoutMs: number;

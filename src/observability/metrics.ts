@@ -41,6 +41,8 @@ export interface Metrics {
    * that was never sent, 'dropped' when one was discarded with nothing newer to send.
    */
   streamRecords(outcome: 'coalesced' | 'dropped', count?: number): void;
+  /** A gate wrote to a client socket ('written'), or let a client's view changes wait for a later write ('held'). */
+  clientWrites(outcome: 'written' | 'held'): void;
   /**
    * Resumes of a client's binding (tsworld_client_resumes_total{outcome}): 'resumed' and 'refused' counted
    * by the gate that took the RESUME, 'expired' by the game when a client's resumeGraceMs ran out.
@@ -134,15 +136,15 @@ function addPending<L extends string>(counter: Counter<L>, label: L, pending: Ma
   }
 }
 
-/** A counter by route class whose counts are kept in the returned map until prom-client collects (addPending). */
-function countedByRoute(registry: Registry, name: string, help: string): Map<string, number> {
+/** A counter by one label whose counts are kept in the returned map until prom-client collects (addPending). */
+function countedByLabel(registry: Registry, name: string, help: string, label: string): Map<string, number> {
   const counts = new Map<string, number>();
-  const counter: Counter<'route'> = new Counter({
+  const counter: Counter<string> = new Counter({
     name,
     help,
-    labelNames: ['route'],
+    labelNames: [label],
     registers: [registry],
-    collect: () => addPending(counter, 'route', counts),
+    collect: () => addPending(counter, label, counts),
   });
   return counts;
 }
@@ -219,7 +221,7 @@ function createLinkCounters(registry: Registry, links: ReadonlySet<LinkGaugeSour
 }
 
 /** The standard series of every process, resolved once: a count on a hot path is a map lookup and an add. */
-function coreSeries(registry: Registry): Pick<Metrics, 'observeTick' | 'setEntities' | 'setClients' | 'messagesIn' | 'messagesOut' | 'refused'> {
+function coreSeries(registry: Registry): Pick<Metrics, 'observeTick' | 'setEntities' | 'setClients' | 'messagesIn' | 'messagesOut' | 'clientWrites' | 'refused'> {
   const registers = [registry];
   const tick = new Histogram({
     name: 'tsworld_tick_duration_seconds',
@@ -229,8 +231,9 @@ function coreSeries(registry: Registry): Pick<Metrics, 'observeTick' | 'setEntit
   });
   const entities = new Gauge({ name: 'tsworld_entities', help: 'Entities in this process.', registers });
   const clients = new Gauge({ name: 'tsworld_clients', help: 'Clients bound to this process.', registers });
-  const inCounts = countedByRoute(registry, 'tsworld_messages_in_total', 'Messages received, by route class.');
-  const outCounts = countedByRoute(registry, 'tsworld_messages_out_total', 'Messages sent, by route class.');
+  const inCounts = countedByLabel(registry, 'tsworld_messages_in_total', 'Messages received, by route class.', 'route');
+  const outCounts = countedByLabel(registry, 'tsworld_messages_out_total', 'Messages sent, by route class.', 'route');
+  const writes = countedByLabel(registry, 'tsworld_gate_client_writes_total', "A gate's writes to client sockets (one per client per turn with output: 'written'), and view changes that waited for a later one ('held', viewChangeHoldMs).", 'outcome');
   const refusals = new Counter({
     name: 'tsworld_refused_total',
     help: 'Inputs refused at a limit (connections, messages, arguments, held frames), by limit name.',
@@ -244,6 +247,7 @@ function coreSeries(registry: Registry): Pick<Metrics, 'observeTick' | 'setEntit
     setClients: (count) => clients.set(count),
     messagesIn: (route, count = 1) => void inCounts.set(route, (inCounts.get(route) ?? 0) + count),
     messagesOut: (route, count = 1) => void outCounts.set(route, (outCounts.get(route) ?? 0) + count),
+    clientWrites: (outcome) => void writes.set(outcome, (writes.get(outcome) ?? 0) + 1),
     refused: (limit, count = 1) => refusedByLimit(limit).inc(count),
   };
 }

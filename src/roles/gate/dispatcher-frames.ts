@@ -26,6 +26,8 @@ export interface GateRelay {
   readonly metrics?: Metrics;
   readonly byClientId: ReadonlyMap<string, ClientProxy>;
   sendToClient(proxy: ClientProxy, message: Uint8Array): void;
+  /** As sendToClient, for a message that may wait for the client's next write (gate-state.ts holdForClient). */
+  holdForClient(proxy: ClientProxy, message: Uint8Array): void;
   /** Closes a client after sending what is already queued for it (a kick must not overtake replies). */
   close(proxy: ClientProxy, code: number, reason: string): void;
   /** The gate cannot go on (a dispatcher speaks another protocol version). */
@@ -75,8 +77,13 @@ function relayToClient(relay: GateRelay, type: number, body: Uint8Array): void {
   if (type === MSG.RESUME_RESULT.id && !proxy.awaitingResume) return;
   trackOwner(relay, proxy, type, body);
   relay.metrics?.messagesOut('client');
+  // Other entities entering or leaving the view may wait for the client's next write; its own player's
+  // create (a login, a migration) goes at once.
+  const mayWait = type === MSG.DESTROY_ENTITY_ON_CLIENT.id || (type === MSG.CREATE_ENTITY_ON_CLIENT.id && peekCreateIsPlayer(body) === 0);
   // In place, then copied: the body is a view into the link's read buffer, reused after this call.
-  relay.sendToClient(proxy, ownedCopy(toClientMessageInPlace(type, body)));
+  const message = ownedCopy(toClientMessageInPlace(type, body));
+  if (mayWait) relay.holdForClient(proxy, message);
+  else relay.sendToClient(proxy, message);
 }
 
 /**

@@ -6,7 +6,7 @@ import type { Liveness } from '../shared/link-liveness.ts';
 import { linkPressureOptions, trackLinkGauges } from '../shared/link-pressure.ts';
 import { gateFrameTable, handleDispatcherFrame, type GateRelay } from './dispatcher-frames.ts';
 import { rebootClient, requestBootEntity } from './gate-clients.ts';
-import { closeClient, degradedPositionInterval, schedule, sendToClient, type GateState } from './gate-state.ts';
+import { closeClient, degradedPositionInterval, holdForClient, schedule, sendToClient, type GateState } from './gate-state.ts';
 import { createLinkPositions } from './link-positions.ts';
 
 /** Streams that supersede themselves: never parked for a missing dispatcher. */
@@ -35,6 +35,7 @@ export async function connectDispatchers(s: GateState, liveness: Liveness, fatal
   const relay: GateRelay = {
     codec: opts.codec, log: opts.log, metrics: opts.metrics, byClientId: s.byClientId, fatal,
     sendToClient: (proxy, message) => sendToClient(s, proxy, message),
+    holdForClient: (proxy, message) => holdForClient(s, proxy, message),
     close: (proxy, code, reason) => closeClient(s, proxy, code, reason),
     reboot: (proxy, reason) => rebootClient(s, proxy, reason),
     resumeRefused(proxy) {

@@ -24,6 +24,8 @@ export interface GateEdgeLimits extends AdmissionLimits, ArgLimits {
   readonly degradedPositionIntervalMs?: number;
   /** Client positions with nothing else to go with wait up to this long for a write; default DEFAULTS.gate. */
   readonly positionFlushIntervalMs?: number;
+  /** Other entities' creates and destroys wait up to this long for the client's next write; default DEFAULTS.gate. */
+  readonly viewChangeHoldMs?: number;
   /** Open requests per client, and how long the gate waits for each one's answer; defaults DEFAULTS.gate. */
   readonly maxPendingRequests?: number;
   readonly requestTimeoutMs?: number;
