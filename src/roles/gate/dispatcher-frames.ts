@@ -42,11 +42,12 @@ export interface GateRelay {
  * The gate learns which entity a client plays from the server's own create/destroy messages. With AOI
  * those come for every entity entering or leaving every view, and almost none is the client's player:
  * their leading fields are peeked (tuple-peek.ts), and only a player's create, the owner's destroy or
- * bytes the peek did not understand are decoded.
+ * bytes the peek did not understand are decoded. `createIsPlayer` is the create's peek (UNKNOWN for
+ * other types), made once by the caller.
  */
-function trackOwner(relay: GateRelay, proxy: ClientProxy, type: number, body: Uint8Array): void {
+function trackOwner(relay: GateRelay, proxy: ClientProxy, type: number, body: Uint8Array, createIsPlayer: number): void {
   if (type === MSG.CREATE_ENTITY_ON_CLIENT.id) {
-    if (peekCreateIsPlayer(body) === 0) return;
+    if (createIsPlayer === 0) return;
     const m = relay.codec.decode(MSG.CREATE_ENTITY_ON_CLIENT, body);
     // The boot entity's id when it is that (it usually is): one string per client, not two equal ones.
     if (!(m instanceof ProtocolError) && m.isPlayer) proxy.ownerEntityId = m.entityId === proxy.bootEntityId ? proxy.bootEntityId : m.entityId;
@@ -75,11 +76,13 @@ function relayToClient(relay: GateRelay, type: number, body: Uint8Array): void {
   if (type === MSG.RESPONSE.id && !closeRequest(relay.codec, proxy, body)) return; // answered TIMEOUT already
   // A second answer (a frame delivered again to a restarted game) must not undo the first.
   if (type === MSG.RESUME_RESULT.id && !proxy.awaitingResume) return;
-  trackOwner(relay, proxy, type, body);
+  // Peeked once for both uses: the owner it names, and whether the message may wait.
+  const createIsPlayer = type === MSG.CREATE_ENTITY_ON_CLIENT.id ? peekCreateIsPlayer(body) : UNKNOWN;
+  trackOwner(relay, proxy, type, body, createIsPlayer);
   relay.metrics?.messagesOut('client');
   // Other entities entering or leaving the view may wait for the client's next write; its own player's
   // create (a login, a migration) goes at once.
-  const mayWait = type === MSG.DESTROY_ENTITY_ON_CLIENT.id || (type === MSG.CREATE_ENTITY_ON_CLIENT.id && peekCreateIsPlayer(body) === 0);
+  const mayWait = type === MSG.DESTROY_ENTITY_ON_CLIENT.id || createIsPlayer === 0;
   // In place, then copied: the body is a view into the link's read buffer, reused after this call.
   const message = ownedCopy(toClientMessageInPlace(type, body));
   if (mayWait) relay.holdForClient(proxy, message);
